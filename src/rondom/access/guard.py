@@ -1,0 +1,64 @@
+"""Declarative guarding of web views and API endpoints.
+
+A view that serves a child's data declares `serves_child_data = True` and a `record_category`, and gets
+the child only through `guarded_child` (policy check + access-log row in one step). A view that serves
+no child data declares `serves_child_data = False`. tests/test_routes_guarded.py walks every URL pattern
+and fails on any route that declares neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from rondom.accounts.models import User
+from rondom.audit import services as audit
+from rondom.registry.models import Child
+
+from . import policy
+from .categories import Action
+from .policy import Decision
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def serves_no_child_data(view: V) -> V:
+    """Mark a function view as serving no child data (login, health, language switch, ...)."""
+    view.serves_child_data = False  # type: ignore[attr-defined]
+    return view
+
+
+def guarded_child(
+    request: HttpRequest,
+    child_id: int | str,
+    category: str,
+    action: str = Action.READ,
+    *,
+    object_type: str = "child",
+    object_id: object = "",
+) -> tuple[Child, Decision]:
+    """Fetch a child for `action` on `category`: 404 outside scope, 403 when not allowed; a read is logged."""
+    user: User = request.user  # type: ignore[assignment]
+    child, decision = policy.get_child_or_404(user, child_id, action, category)
+    if action not in (Action.CREATE, Action.UPDATE, Action.DELETE):
+        # Changes are logged by the service that makes them, inside its own transaction.
+        audit.record(user, decision, child.pk, object_type=object_type, object_id=object_id or child.pk)
+    return child, decision
+
+
+def log_search(user: User, children: list[Child], category: str = "identity", *, action: str = Action.SEARCH) -> None:
+    """Log one 'search' row for every child shown in a result list, on the ground that put it there."""
+    if not children:
+        return
+    decisions = [policy.decide(user, child, action, category) for child in children]
+    shown = [(c, d) for c, d in zip(children, decisions, strict=True) if d.allowed]
+    with transaction.atomic():
+        audit.record_many(
+            user,
+            shown[0][1] if shown else decisions[0],
+            [audit.LogItem(c.pk, "child", str(c.pk)) for c, _ in shown],
+            decisions=[d for _, d in shown],
+        )

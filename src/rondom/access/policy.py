@@ -1,0 +1,247 @@
+"""THE access policy: may this user do this action to this part of this child's record, and on what ground?
+
+Deny by default. Every view, API endpoint and service that touches a child's data asks `decide` (or
+`require`), and lists of children come only from `children_in_scope`. Both read the same rules
+(rondom.access.rules), so a child is in a user's list exactly when the user may read something about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from rondom.accounts.models import Membership, User
+from rondom.accounts.roles import PROFESSIONAL_ROLES
+from rondom.consent.models import Consent, Purpose
+from rondom.registry.models import Child
+
+from . import rules
+from .categories import mode_of
+from .models import AccessGrant, EmergencyAccess, TeamMembership
+from .rules import Ground, Permissions
+
+
+@dataclass(frozen=True)
+class Basis:
+    """One ground on which a user may see (part of) a child's record."""
+
+    ground: str
+    permissions: Permissions
+    membership: Membership | None = None
+    consent_id: int | None = None
+    ref: str = ""
+
+    @property
+    def emergency(self) -> bool:
+        return self.ground == Ground.EMERGENCY
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    in_scope: bool
+    action: str
+    category: str
+    basis: Basis | None = None
+    bases: tuple[Basis, ...] = field(default=(), repr=False)
+
+    @property
+    def ground(self) -> str | None:
+        return self.basis.ground if self.basis else None
+
+    @property
+    def ground_ref(self) -> str:
+        """The rule or consent that allowed the access, e.g. 'rule:school_role' or 'consent:12'."""
+        return self.basis.ref if self.basis else ""
+
+    @property
+    def emergency(self) -> bool:
+        return bool(self.basis and self.basis.emergency)
+
+    def readable_categories(self) -> list[str]:
+        return sorted({c for b in self.bases for c, m in b.permissions.items() if "r" in m})
+
+
+def _professional_memberships(user: User, today: date) -> list[Membership]:
+    cached: dict[date, list[Membership]] | None = getattr(user, "_rondom_memberships", None)
+    if cached is None or today not in cached:
+        found = list(
+            user.active_memberships()
+            .filter(role__in=PROFESSIONAL_ROLES)
+            .prefetch_related("organisation__serves_municipalities")
+        )
+        user._rondom_memberships = {today: found}  # type: ignore[attr-defined]
+        return found
+    return cached[today]
+
+
+def _active_consent_q(prefix: str, today: date) -> Q:
+    return Q(**{f"{prefix}withdrawn_at__isnull": True, f"{prefix}valid_from__lte": today}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    )
+
+
+def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
+    """Every ground on which `user` may see something of `child`, in rules.GROUND_ORDER."""
+    if not user.is_authenticated or not user.is_active or child.anonymised_at is not None:
+        return []
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    found: list[Basis] = []
+    memberships = _professional_memberships(user, today)
+    by_id = {m.pk: m for m in memberships}
+
+    for m in memberships:
+        if m.organisation_id == child.school_id and m.role in rules.SCHOOL_ROLE_RULES:
+            found.append(Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role"))
+        if m.role in rules.LEGAL_TASK_RULES and any(
+            mun.pk == child.home_municipality_id for mun in m.organisation.serves_municipalities.all()
+        ):
+            found.append(Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task"))
+
+    if by_id:
+        team = TeamMembership.objects.filter(child=child, membership_id__in=by_id, ended_at__isnull=True).filter(
+            Q(consent__isnull=True) | _active_consent_q("consent__", today)
+        )
+        for tm in team.select_related("consent"):
+            m = by_id[tm.membership_id]
+            perms = rules.TEAM_ROLE_RULES.get(m.role, {})
+            if tm.consent is not None:
+                perms = rules.restrict(perms, tm.consent.categories)
+                found.append(Basis(Ground.SUPPORT_TEAM, perms, m, tm.consent_id, f"consent:{tm.consent_id}"))
+            else:
+                found.append(Basis(Ground.SUPPORT_TEAM, perms, m, ref="rule:support_team"))
+
+        grants = AccessGrant.objects.filter(
+            child=child, grantee_id__in=by_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+        ).filter(_active_consent_q("consent__", today))
+        for g in grants.select_related("consent"):
+            m = by_id[g.grantee_id]
+            if m.role in rules.GRANT_ROLES:
+                cats = [c for c in g.categories if c in g.consent.categories]
+                perms = {c: "rw" for c in cats}
+                perms.setdefault("identity", "r")
+                found.append(Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}"))
+
+    for guardianship in child.guardianships.filter(user=user, has_authority=True):
+        if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
+            found.append(Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority"))
+        else:
+            consent = (
+                Consent.objects.active(today)
+                .filter(child=child, purpose=Purpose.INFORM_PARENTS)
+                .order_by("-id")
+                .first()
+            )
+            if consent is not None:
+                perms = rules.restrict(rules.PARENT_PERMISSIONS, consent.categories)
+                found.append(Basis(Ground.PARENT, perms, consent_id=consent.pk, ref=f"consent:{consent.pk}"))
+        del guardianship
+
+    if child.youth_account_id == user.pk and child.age_on(today) >= rules.YOUTH_OWN_ACCESS_AGE:
+        found.append(Basis(Ground.YOUTH, rules.YOUTH_PERMISSIONS, ref="rule:own_record"))
+
+    if by_id:
+        for e in EmergencyAccess.objects.filter(child=child, membership_id__in=by_id, expires_at__gt=now):
+            m = by_id[e.membership_id]
+            if m.role in rules.EMERGENCY_ROLES:
+                found.append(Basis(Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, m, ref=f"emergency:{e.pk}"))
+
+    order = {g: i for i, g in enumerate(rules.GROUND_ORDER)}
+    found.sort(key=lambda b: order[b.ground])
+    return found
+
+
+def decide(user: User, child: Child, action: str, category: str, *, now: datetime | None = None) -> Decision:
+    bases = bases_for(user, child, now=now)
+    needed = mode_of(action)
+    in_scope = any(any("r" in m for m in b.permissions.values()) for b in bases)
+    for basis in bases:
+        if needed in basis.permissions.get(category, ""):
+            return Decision(True, in_scope, action, category, basis, tuple(bases))
+    return Decision(False, in_scope, action, category, None, tuple(bases))
+
+
+def require(user: User, child: Child, action: str, category: str) -> Decision:
+    """`decide`, raising 404 when the child is outside the user's scope and 403 when the action is not allowed."""
+    decision = decide(user, child, action, category)
+    if not decision.in_scope:
+        raise Http404
+    if not decision.allowed:
+        raise PermissionDenied
+    return decision
+
+
+def get_child_or_404(user: User, child_id: int | str, action: str, category: str) -> tuple[Child, Decision]:
+    try:
+        child = Child.objects.select_related("school", "home_municipality").get(pk=int(child_id))
+    except (Child.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    return child, require(user, child, action, category)
+
+
+def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Child]:
+    """All children of whom `user` may read something, as one query (the same rules as `bases_for`)."""
+    if not user.is_authenticated or not user.is_active:
+        return Child.objects.none()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    memberships = _professional_memberships(user, today)
+    ids = [m.pk for m in memberships]
+    q = Q(pk__in=[])
+
+    school_ids = [m.organisation_id for m in memberships if m.role in rules.SCHOOL_ROLE_RULES]
+    if school_ids:
+        q |= Q(school_id__in=school_ids)
+    legal_municipalities = [
+        mun.pk
+        for m in memberships
+        if m.role in rules.LEGAL_TASK_RULES
+        for mun in m.organisation.serves_municipalities.all()
+    ]
+    if legal_municipalities:
+        q |= Q(home_municipality_id__in=legal_municipalities)
+    if ids:
+        team = TeamMembership.objects.filter(
+            child=OuterRef("pk"),
+            membership_id__in=ids,
+            membership__role__in=list(rules.TEAM_ROLE_RULES),
+            ended_at__isnull=True,
+        ).filter(Q(consent__isnull=True) | _active_consent_q("consent__", today))
+        grants = AccessGrant.objects.filter(
+            child=OuterRef("pk"),
+            grantee_id__in=ids,
+            grantee__role__in=list(rules.GRANT_ROLES),
+            revoked_at__isnull=True,
+            valid_from__lte=now,
+            valid_until__gt=now,
+        ).filter(_active_consent_q("consent__", today))
+        emergency = EmergencyAccess.objects.filter(
+            child=OuterRef("pk"),
+            membership_id__in=ids,
+            membership__role__in=list(rules.EMERGENCY_ROLES),
+            expires_at__gt=now,
+        )
+        q |= Exists(team) | Exists(grants) | Exists(emergency)
+
+    sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
+    twelve_years_ago = _years_before(today, rules.YOUTH_OWN_ACCESS_AGE)
+    inform_parents = Consent.objects.active(today).filter(child=OuterRef("pk"), purpose=Purpose.INFORM_PARENTS)
+    parent = Q(guardianships__user=user, guardianships__has_authority=True) & (
+        Q(date_of_birth__gt=sixteen_years_ago) | Exists(inform_parents)
+    )
+    youth = Q(youth_account=user, date_of_birth__lte=twelve_years_ago)
+    q |= parent | youth
+    return Child.objects.filter(q, anonymised_at__isnull=True).distinct()
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28) + timedelta(days=1)

@@ -1,0 +1,97 @@
+"""The access rules as tables: for each ground, which role may read ('r') or change ('w') which part of a
+child's record. Anything not in these tables is denied. docs/access-policy.md explains each row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rondom.accounts.roles import Role
+
+from .categories import DataCategory as C
+
+Permissions = dict[str, str]  # category -> "r" or "rw"
+
+
+class Ground(models.TextChoices):
+    SCHOOL_ROLE = "school_role", _("Support role at the child's school")
+    SUPPORT_TEAM = "support_team", _("Member of the child's support team")
+    GRANT = "grant", _("Time-limited grant (erbij halen)")
+    LEGAL_TASK = "legal_task", _("Legal task")
+    PARENT = "parent", _("Parent with authority")
+    YOUTH = "youth", _("The youth's own record")
+    EMERGENCY = "emergency", _("Emergency access")
+    RETENTION = "retention", _("Retention period ended")
+
+
+ALL_READ: Permissions = {c: "r" for c in C.values}
+
+#: A role held at the child's current school.
+SCHOOL_ROLE_RULES: dict[str, Permissions] = {
+    Role.INTERN_BEGELEIDER: {C.IDENTITY: "rw", C.SUPPORT: "rw", C.ABSENCE: "r"},
+    Role.ZORGCOORDINATOR: {C.IDENTITY: "rw", C.SUPPORT: "rw", C.ABSENCE: "r"},
+    Role.TEACHER: {C.IDENTITY: "r", C.SUPPORT: "r"},
+    Role.SCHOOL_SOCIAL_WORKER: {C.IDENTITY: "r", C.SUPPORT: "rw"},
+    Role.FUNCTIONAL_ADMIN: {C.IDENTITY: "rw"},
+}
+
+#: Membership of the child's support team. For members from outside the school the family's consent
+#: limits this further to the consented categories (plus basic details, without which nothing can be shared).
+TEAM_ROLE_RULES: dict[str, Permissions] = {
+    Role.INTERN_BEGELEIDER: {C.IDENTITY: "r", C.SUPPORT: "rw", C.ABSENCE: "r"},
+    Role.ZORGCOORDINATOR: {C.IDENTITY: "r", C.SUPPORT: "rw", C.ABSENCE: "r"},
+    Role.TEACHER: {C.IDENTITY: "r", C.SUPPORT: "r"},
+    Role.SCHOOL_SOCIAL_WORKER: {C.IDENTITY: "r", C.SUPPORT: "rw", C.YOUTH_CARE: "rw"},
+    Role.WIJKTEAM_WORKER: {C.IDENTITY: "r", C.SUPPORT: "rw", C.YOUTH_CARE: "rw"},
+    Role.PROVIDER_CONTACT: {C.IDENTITY: "r", C.SUPPORT: "r", C.YOUTH_CARE: "rw"},
+    Role.YOUTH_DOCTOR: {C.IDENTITY: "r", C.SUPPORT: "r", C.ABSENCE: "r", C.HEALTH: "rw"},
+    Role.LEERPLICHT_OFFICER: {C.IDENTITY: "r", C.SUPPORT: "r", C.ABSENCE: "rw"},
+}
+
+#: A legal task: the leerplichtambtenaar of the child's home municipality sees and records absence.
+LEGAL_TASK_RULES: dict[str, Permissions] = {
+    Role.LEERPLICHT_OFFICER: {C.IDENTITY: "r", C.ABSENCE: "rw"},
+}
+
+#: Roles that may use an erbij-halen grant or the emergency button.
+GRANT_ROLES = frozenset({Role.PROVIDER_CONTACT, Role.SCHOOL_SOCIAL_WORKER, Role.WIJKTEAM_WORKER, Role.YOUTH_DOCTOR})
+EMERGENCY_ROLES = frozenset(
+    {
+        Role.INTERN_BEGELEIDER,
+        Role.ZORGCOORDINATOR,
+        Role.SCHOOL_SOCIAL_WORKER,
+        Role.WIJKTEAM_WORKER,
+        Role.PROVIDER_CONTACT,
+        Role.LEERPLICHT_OFFICER,
+        Role.YOUTH_DOCTOR,
+    }
+)
+
+#: Family: parents with authority read everything the professionals hold (youth under 16, or 16+ with the
+#: youth's consent); a youth of 12 or older reads the own record. Families change the record only through
+#: consent and (later) the portal's own services.
+PARENT_PERMISSIONS: Permissions = ALL_READ
+YOUTH_PERMISSIONS: Permissions = ALL_READ
+EMERGENCY_PERMISSIONS: Permissions = ALL_READ
+
+YOUTH_OWN_ACCESS_AGE = 12
+YOUTH_DECIDES_ALONE_AGE = 16
+
+#: When several grounds allow the same thing, the policy names the first in this order: the emergency
+#: button only counts when nothing else allows the access.
+GROUND_ORDER = [
+    Ground.SCHOOL_ROLE,
+    Ground.LEGAL_TASK,
+    Ground.SUPPORT_TEAM,
+    Ground.GRANT,
+    Ground.PARENT,
+    Ground.YOUTH,
+    Ground.EMERGENCY,
+]
+
+
+def restrict(permissions: Permissions, categories: list[str]) -> Permissions:
+    """Limit permissions to consented categories; basic details come with any consented category."""
+    allowed = set(categories) | {C.IDENTITY}
+    return {c: m for c, m in permissions.items() if c in allowed}

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
+
+brin_validator = RegexValidator(r"^[0-9]{2}[A-Z]{2}$", _("A BRIN number is two digits and two capitals, e.g. 12AB."))
+vestiging_validator = RegexValidator(r"^[0-9]{2}$", _("A vestiging number is two digits, e.g. 00."))
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    brin = models.CharField(_("BRIN"), max_length=4, blank=True, validators=[brin_validator])
+    vestiging = models.CharField(_("vestiging"), max_length=2, blank=True, validators=[vestiging_validator])
+    school_type = models.CharField(_("school type"), max_length=3, blank=True, choices=SchoolType.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    municipality = models.ForeignKey(
+        "registry.Municipality", verbose_name=_("municipality"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    #: For leerplicht/RMC, wijkteams and GGD: the municipalities whose children they serve.
+    serves_municipalities = models.ManyToManyField(
+        "registry.Municipality", verbose_name=_("serves municipalities"), blank=True, related_name="served_by"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brin", "vestiging"], condition=~models.Q(brin=""), name="unique_school_location"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def brin6(self) -> str:
+        return f"{self.brin}{self.vestiging}" if self.brin else ""
+
+
+class User(AbstractUser):
+    """A person who logs in. Roles come from memberships (professionals) or family links (parents, youths)."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def active_memberships(self) -> models.QuerySet[Membership]:
+        today = timezone.localdate()
+        return (
+            self.memberships.select_related("organisation")
+            .filter(valid_from__lte=today)
+            .filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today))
+        )
+
+    @property
+    def is_professional(self) -> bool:
+        """Professionals must use two-factor authentication; so must staff accounts."""
+        if self.is_staff or self.is_superuser:
+            return True
+        return self.active_memberships().filter(role__in=PROFESSIONAL_ROLES).exists()
+
+
+class Membership(models.Model):
+    """A user's role within an organisation (e.g. intern begeleider at De Esch, vestiging 00)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} @ {self.organisation}"

@@ -1,0 +1,101 @@
+"""Login with lockout and rate limit, and two-factor (TOTP) verification and set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.decorators import ratelimit
+
+from rondom.access.guard import serves_no_child_data
+
+
+@serves_no_child_data
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", status=429)
+
+
+@serves_no_child_data
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", status=429)
+
+
+@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True), name="post")
+class LoginView(auth_views.LoginView):
+    serves_child_data = False
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    serves_child_data = False
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=gettext_lazy("Code from your authenticator app"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+@serves_no_child_data
+@login_required
+@ratelimit(key="user", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True)
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of the login for professionals."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return redirect("accounts:otp-setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+        form.add_error("token", _("This code is not correct or has expired."))
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+@serves_no_child_data
+@login_required
+@ratelimit(key="user", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True)
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Link an authenticator app: shown once, before the first verified login."""
+    user = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("accounts:otp")
+    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "authenticator"})
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        form.add_error("token", _("This code is not correct or has expired."))
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    return render(request, "accounts/otp_setup.html", {"form": form, "qr_svg": svg})
+
+
+@serves_no_child_data
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    from django.views.i18n import set_language as django_set_language
+
+    return django_set_language(request)

@@ -1,0 +1,107 @@
+"""The NEN 7513 access log: one append-only, hash-chained row per access to a child's data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rondom.access.categories import Action
+
+GENESIS_HASH = "0" * 64
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+#: The fields covered by the hash, in order. Changing any of them breaks the chain at that row.
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "user_id",
+    "user_name",
+    "organisation_id",
+    "organisation_name",
+    "role",
+    "on_behalf_of_id",
+    "child_id",
+    "category",
+    "object_type",
+    "object_id",
+    "action",
+    "ground",
+    "ground_ref",
+    "consent_id",
+    "emergency",
+    "reason",
+    "prev_hash",
+)
+
+
+class AppendOnlyQuerySet(models.QuerySet["AccessLogEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessLogEntry(models.Model):
+    """One access to a child's data. The child is referenced by id only (no foreign key), so the log
+    outlives the record it describes; names are copied in so the log stays readable."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    user_id = models.BigIntegerField(null=True)
+    user_name = models.CharField(max_length=200, blank=True)
+    organisation_id = models.BigIntegerField(null=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=30, blank=True)
+    on_behalf_of_id = models.BigIntegerField(null=True)
+    child_id = models.BigIntegerField(db_index=True)
+    category = models.CharField(max_length=20)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=50, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    ground = models.CharField(max_length=20)
+    ground_ref = models.CharField(max_length=50, blank=True)
+    consent_id = models.BigIntegerField(null=True)
+    emergency = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def canonical(self) -> bytes:
+        values: dict[str, Any] = {}
+        for name in HASHED_FIELDS:
+            value = getattr(self, name)
+            if name == "occurred_at":
+                value = (value - EPOCH) // timedelta(microseconds=1)
+            values[name] = value
+        return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The access log is append-only.")
+
+
+class ChainHead(models.Model):
+    """The last link of the chain; locked while a row is appended so that rows never fork."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)

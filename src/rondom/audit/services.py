@@ -1,0 +1,123 @@
+"""Writing and checking the access log. Callers write log rows inside the transaction of the change they
+record, so a change without its log row (or a log row without its change) cannot be committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from rondom.access.policy import Decision
+from rondom.accounts.models import User
+
+from .models import GENESIS_HASH, AccessLogEntry, ChainHead
+
+
+@dataclass(frozen=True)
+class LogItem:
+    """What to log about one child: which object of which category."""
+
+    child_id: int
+    object_type: str = ""
+    object_id: str = ""
+
+
+def record(
+    user: User | None,
+    decision: Decision,
+    child_id: int,
+    *,
+    object_type: str = "",
+    object_id: object = "",
+    reason: str = "",
+    on_behalf_of: User | None = None,
+) -> AccessLogEntry:
+    """Append one row for an access that `decision` allowed."""
+    return record_many(
+        user, decision, [LogItem(child_id, object_type, str(object_id or ""))], reason=reason, on_behalf_of=on_behalf_of
+    )[0]
+
+
+def record_many(
+    user: User | None,
+    decision: Decision,
+    items: Sequence[LogItem],
+    *,
+    reason: str = "",
+    on_behalf_of: User | None = None,
+    decisions: Sequence[Decision] | None = None,
+) -> list[AccessLogEntry]:
+    """Append one row per item (e.g. every child shown in a search result), in one transaction.
+
+    `decisions`, when given, holds one decision per item (the ground may differ per child)."""
+    if not items:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev = head.seq, head.last_hash
+        rows = []
+        for index, item in enumerate(items):
+            d = decisions[index] if decisions is not None else decision
+            basis = d.basis
+            membership = basis.membership if basis else None
+            seq += 1
+            row = AccessLogEntry(
+                seq=seq,
+                occurred_at=now,
+                user_id=user.pk if user else None,
+                user_name=user.display_name if user else "systeem",
+                organisation_id=membership.organisation_id if membership else None,
+                organisation_name=membership.organisation.name if membership else "",
+                role=membership.role if membership else (basis.ground if basis else ""),
+                on_behalf_of_id=on_behalf_of.pk if on_behalf_of else None,
+                child_id=item.child_id,
+                category=d.category,
+                object_type=item.object_type,
+                object_id=item.object_id,
+                action=d.action,
+                ground=d.ground or "",
+                ground_ref=d.ground_ref,
+                consent_id=basis.consent_id if basis else None,
+                emergency=d.emergency,
+                reason=reason,
+                prev_hash=prev,
+            )
+            row.row_hash = row.compute_hash()
+            prev = row.row_hash
+            rows.append(row)
+        AccessLogEntry.objects.bulk_create(rows)
+        ChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
+    return rows
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
+    """Walk the log in order and report the first row whose link or content does not match."""
+    if rows is None:
+        rows = AccessLogEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    for row in rows:
+        if row.seq != expected_seq:
+            return ChainReport(checked, row.seq, f"row {expected_seq} is missing (found {row.seq})")
+        if row.prev_hash != prev:
+            return ChainReport(checked, row.seq, "the link to the previous row does not match")
+        if row.compute_hash() != row.row_hash:
+            return ChainReport(checked, row.seq, "the row's content was changed after it was written")
+        prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != checked or head.last_hash != prev):
+        return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
+    return ChainReport(checked)

@@ -1,0 +1,308 @@
+"""Rondom settings: one module, driven by the environment.
+
+Defaults are safe for the embedded demo (`make run`, SQLite in ./var). Production sets at least
+RONDOM_SECRET_KEY, RONDOM_FIELD_KEYS, RONDOM_ALLOWED_HOSTS, DATABASE_URL and RONDOM_SECURE=1
+(see docs/production.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+SRC_DIR = Path(__file__).resolve().parent.parent  # src/rondom
+BASE_DIR = SRC_DIR.parent.parent  # repository root
+VAR_DIR = Path(os.environ.get("RONDOM_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("RONDOM_DEBUG")
+SECURE = env_bool("RONDOM_SECURE")  # production behind TLS
+
+# The demo key is only acceptable when not running securely; production refuses to start without one.
+_DEMO_SECRET = "rondom-demo-only-not-secret-0f6a3c1e9b2d4a7f8e5c"
+SECRET_KEY = os.environ.get("RONDOM_SECRET_KEY", "" if SECURE else _DEMO_SECRET)
+if not SECRET_KEY:
+    raise RuntimeError("RONDOM_SECRET_KEY must be set when RONDOM_SECURE=1")
+
+# Fernet keys for encrypted fields (BSN). First key encrypts, all keys decrypt (rotation).
+_DEMO_FIELD_KEY = "ZGVtby1vbmx5LWZpZWxkLWtleS1yb25kb20tMDAwMDA="
+FIELD_ENCRYPTION_KEYS = env_list("RONDOM_FIELD_KEYS", "" if SECURE else _DEMO_FIELD_KEY)
+if not FIELD_ENCRYPTION_KEYS:
+    raise RuntimeError("RONDOM_FIELD_KEYS must be set when RONDOM_SECURE=1")
+
+ALLOWED_HOSTS = env_list("RONDOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("RONDOM_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_tasks_db",
+    "rondom.accounts",
+    "rondom.registry",
+    "rondom.consent",
+    "rondom.access",
+    "rondom.audit",
+    "rondom.retention",
+    "rondom.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rondom.config.logging.RequestLogMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "rondom.accounts.middleware.RequireTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+]
+
+ROOT_URLCONF = "rondom.config.urls"
+WSGI_APPLICATION = "rondom.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rondom.sqlite3'}"),
+        conn_max_age=int(os.environ.get("RONDOM_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker share the file; a busy timeout instead of "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "registry:child-list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions: idle expiry after 30 minutes, gone when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("RONDOM_SESSION_SECONDS", "1800"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Lockout after repeated failed logins (django-axes) and a per-address rate limit (django-ratelimit).
+AXES_FAILURE_LIMIT = int(os.environ.get("RONDOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+# Lock per account, not per address: many school staff share one NAT address; per-address limiting is
+# django-ratelimit's job below.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rondom.accounts.views.locked_out"
+AXES_VERBOSE = False
+LOGIN_RATE_LIMIT = os.environ.get("RONDOM_LOGIN_RATE", "20/m")
+RATELIMIT_VIEW = "rondom.accounts.views.rate_limited"
+
+OTP_TOTP_ISSUER = "Rondom"
+
+# Security headers. HSTS and secure cookies in production (RONDOM_SECURE=1).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SECURE:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("RONDOM_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("RONDOM_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Strict Content-Security-Policy: no inline scripts or styles, nothing from other hosts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+_NODE = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    SRC_DIR / "static",
+    ("vendor/utrecht", _NODE / "@utrecht" / "component-library-css" / "dist"),
+    ("vendor/utrecht-tokens", _NODE / "@utrecht" / "design-tokens" / "dist"),
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rondom.accounts.permissions.IsVerifiedUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "rondom.config.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rondom API",
+    "DESCRIPTION": "Eén kind, één gezin, één plan. Every endpoint that serves a child's data goes "
+    "through the access policy and writes a NEN 7513 access-log row.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DataCategoryEnum": "rondom.access.categories.DataCategory",
+        "CapacityEnum": "rondom.consent.models.Capacity",
+    },
+}
+
+# Background worker (django-tasks with the database backend: the embedded default stays one file).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("RONDOM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # see AXES_LOCKOUT_PARAMETERS
+# Login rate limiting needs a shared cache in production (REDIS_URL); the embedded demo runs one process.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Domain configuration -------------------------------------------------------------------------
+# Emergency access ("noodknop"): how long it lasts and the minimum length of the written reason.
+EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"))
+EMERGENCY_REASON_MIN_LENGTH = 20
+
+# Retention per record type (years). See rondom.retention.policies for what each period counts from.
+RETENTION_YEARS: dict[str, int] = {
+    "note.youth_care": 20,
+    "note.health": 20,
+    "note.support": 5,
+    "note.absence": 5,
+    "consent": 5,
+    "child": 20,
+}
+RETENTION_YEARS.update({k: int(v) for k, v in json.loads(os.environ.get("RONDOM_RETENTION_YEARS", "{}")).items()})
+
+# Scheduled jobs run by `manage.py run_scheduler` (enqueued for the worker): name -> interval seconds.
+SCHEDULED_TASKS: dict[str, int] = {
+    "rondom.retention.tasks.apply_retention_task": 24 * 3600,
+}
+
+# Structured JSON logs on stdout; records carry no personal data (see rondom.config.logging).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "rondom.config.logging.RedactPersonalDataFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("RONDOM_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django.request would log the full path of 404s and 500s; our RequestLogMiddleware logs routes.
+        "django.request": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
+}

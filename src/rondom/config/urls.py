@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+
+from rondom.access.guard import serves_no_child_data
+from rondom.accounts.views import set_language
+
+
+@serves_no_child_data
+def health(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@serves_no_child_data
+def home(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return redirect("registry:child-list")
+
+
+class SchemaView(SpectacularAPIView):
+    serves_child_data = False
+    permission_classes = [AllowAny]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    serves_child_data = False
+    permission_classes = [AllowAny]
+
+
+api_patterns = [
+    path("", include("rondom.registry.api_urls")),
+    path("", include("rondom.consent.api_urls")),
+    path("", include("rondom.accounts.api_urls")),
+    path("", include("rondom.access.api_urls")),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("health", health, name="health"),
+    path("accounts/", include("rondom.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("kinderen/", include("rondom.registry.urls")),
+    path("kinderen/", include("rondom.consent.urls")),
+    path("api/", include(api_patterns)),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,115 @@
+"""Consent pages on a child's record: every consent on one page, give and withdraw."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child
+from rondom.accounts.models import Organisation
+from rondom.registry.models import Child
+
+from . import services
+from .models import Capacity, Consent, Purpose
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=gettext_lazy("Purpose"), choices=Purpose.choices)
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("Parts of the record"), choices=DataCategory.choices, widget=forms.CheckboxSelectMultiple
+    )
+    recipient = forms.ModelChoiceField(
+        label=gettext_lazy("Recipient"), queryset=Organisation.objects.all(), required=False
+    )
+    parents = forms.MultipleChoiceField(
+        label=gettext_lazy("Given by parents with authority"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    youth = forms.BooleanField(label=gettext_lazy("Given by the youth"), required=False)
+    valid_until = forms.DateField(
+        label=gettext_lazy("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, child: Child, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.child = child
+        self.fields["parents"].choices = [
+            (str(g.pk), g.user.get_full_name() or g.user.username)
+            for g in child.guardianships.filter(has_authority=True).select_related("user")
+        ]
+
+
+def _givers(form: ConsentForm) -> list[services.Giver]:
+    guardianships = {str(g.pk): g for g in form.child.guardianships.all()}
+    givers = [services.Giver(Capacity.PARENT, guardianships[pk]) for pk in form.cleaned_data["parents"]]
+    if form.cleaned_data["youth"]:
+        givers.append(services.Giver(Capacity.YOUTH))
+    return givers
+
+
+class ConsentListView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
+        return self._render(request, child, ConsentForm(child))
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, DataCategory.SUPPORT)  # type: ignore[arg-type]
+        form = ConsentForm(child, request.POST)
+        if form.is_valid():
+            try:
+                services.give_consent(
+                    request.user,  # type: ignore[arg-type]
+                    child,
+                    purpose=form.cleaned_data["purpose"],
+                    categories=form.cleaned_data["categories"],
+                    recipient=form.cleaned_data["recipient"],
+                    givers=_givers(form),
+                    valid_until=form.cleaned_data["valid_until"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The consent was recorded."))
+                return redirect("consent:child-consents", child_id=child.pk)
+        return self._render(request, child, form, status=400)
+
+    def _render(self, request: HttpRequest, child: Child, form: ConsentForm, status: int = 200) -> HttpResponse:
+        consents = Consent.objects.filter(child=child).select_related("recipient").prefetch_related("givers")
+        can_write = policy.decide(request.user, child, Action.CREATE, DataCategory.SUPPORT).allowed  # type: ignore[arg-type]
+        return render(
+            request,
+            "consent/consent_list.html",
+            {"child": child, "consents": consents, "form": form if can_write else None},
+            status=status,
+        )
+
+
+class WithdrawView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def post(self, request: HttpRequest, child_id: int, consent_id: int) -> HttpResponse:
+        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
+        consent = get_object_or_404(Consent, pk=consent_id, child=child)
+        capacity = request.POST.get("on_behalf", "")
+        guardianship = child.guardianships.filter(has_authority=True).first()
+        giver = services.Giver(capacity, guardianship if capacity == Capacity.PARENT else None) if capacity else None
+        try:
+            services.withdraw_consent(request.user, consent, on_behalf=giver)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The consent was withdrawn. Access that relied on it has ended."))
+        return redirect("consent:child-consents", child_id=child.pk)

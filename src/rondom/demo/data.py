@@ -1,0 +1,182 @@
+"""A small synthetic Zwolle for the demo: organisations, one login per role, a few children.
+
+Every name is invented. Idempotent: running it again reuses what exists. The Zwolle-scale generator
+comes with the case-workflow issue.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rondom.access.models import TeamMembership
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.roles import OrganisationKind as K
+from rondom.accounts.roles import Role
+from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
+from rondom.registry.models import Child, ChildNote, Guardianship, Municipality, Wijk
+
+DEMO_PASSWORD = "Rondom-demo-2026"
+
+ORGANISATIONS = [
+    # key, name, kind, brin, vestiging, school type, municipality
+    ("esch", "Basisschool De Esch", K.SCHOOL, "12AB", "00", "po", "Zwolle"),
+    ("kempis", "Thomas a Kempis College", K.SCHOOL, "34CD", "00", "vo", "Zwolle"),
+    ("bloz", "Bloz (besturen Zwolle)", K.SCHOOL_BOARD, "", "", "", "Zwolle"),
+    ("swv", "Samenwerkingsverband Zwolle", K.SWV, "", "", "", "Zwolle"),
+    ("gemeente", "Gemeente Zwolle", K.MUNICIPALITY, "", "", "", "Zwolle"),
+    ("wijkteam", "Sociaal wijkteam Zwolle-Noord", K.WIJKTEAM, "", "", "", "Zwolle"),
+    ("trias", "Trias Jeugdhulp", K.PROVIDER, "", "", "", "Zwolle"),
+    ("dekern", "De Kern (schoolmaatschappelijk werk)", K.PROVIDER, "", "", "", "Zwolle"),
+    ("ggd", "GGD IJsselland (JGZ)", K.GGD, "", "", "", "Zwolle"),
+    ("leerplicht", "Leerplicht en RMC regio Zwolle", K.LEERPLICHT, "", "", "", "Zwolle"),
+    ("windesheim", "Hogeschool Windesheim", K.KNOWLEDGE, "", "", "", "Zwolle"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    name: str
+    role: str
+    organisation: str | None  # key in ORGANISATIONS
+
+
+LOGINS = [
+    DemoLogin("ib", "Ingrid Bos", Role.INTERN_BEGELEIDER, "esch"),
+    DemoLogin("zorgco", "Karim El Amrani", Role.ZORGCOORDINATOR, "kempis"),
+    DemoLogin("leerkracht", "Lotte de Vries", Role.TEACHER, "esch"),
+    DemoLogin("smw", "Sanne Mulder", Role.SCHOOL_SOCIAL_WORKER, "dekern"),
+    DemoLogin("wijkteam", "Wim Jansen", Role.WIJKTEAM_WORKER, "wijkteam"),
+    DemoLogin("aanbieder", "Anouk Visser", Role.PROVIDER_CONTACT, "trias"),
+    DemoLogin("leerplicht", "Luuk Smit", Role.LEERPLICHT_OFFICER, "leerplicht"),
+    DemoLogin("jeugdarts", "Jasmijn Kok", Role.YOUTH_DOCTOR, "ggd"),
+    DemoLogin("beleid", "Bram Peters", Role.POLICY_OFFICER, "gemeente"),
+    DemoLogin("beheer", "Femke Dijkstra", Role.FUNCTIONAL_ADMIN, "esch"),
+    DemoLogin("ouder", "Olga Hendriks", Role.PARENT, None),
+    DemoLogin("jongere", "Youssef Hendriks", Role.YOUTH, None),
+]
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed TOTP secret per demo login, so `make otp USER=...` can print the current code."""
+    return hashlib.sha256(f"rondom-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def totp_base32(username: str) -> str:
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode().rstrip("=")
+
+
+def years_ago(years: int, days: int = 0) -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - timedelta(days=days)
+
+
+@transaction.atomic
+def load() -> list[DemoLogin]:
+    municipalities = {
+        name: Municipality.objects.get_or_create(name=name, defaults={"cbs_code": code})[0]
+        for name, code in [("Zwolle", "GM0193"), ("Kampen", "GM0166"), ("Dalfsen", "GM0148")]
+    }
+    zwolle = municipalities["Zwolle"]
+    wijken = {n: Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in ["Zwolle-Noord", "Stadshagen"]}
+    orgs: dict[str, Organisation] = {}
+    for key, name, kind, brin, vestiging, school_type, mun in ORGANISATIONS:
+        orgs[key], _ = Organisation.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "brin": brin,
+                "vestiging": vestiging,
+                "school_type": school_type,
+                "municipality": municipalities[mun],
+            },
+        )
+    for key in ("leerplicht", "wijkteam", "ggd"):
+        orgs[key].serves_municipalities.set(municipalities.values())
+
+    users: dict[str, User] = {}
+    for login in LOGINS:
+        first, _, last = login.name.partition(" ")
+        user, created = User.objects.get_or_create(
+            username=login.username, defaults={"first_name": first, "last_name": last}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users[login.username] = user
+        if login.organisation:
+            Membership.objects.get_or_create(user=user, organisation=orgs[login.organisation], role=login.role)
+            TOTPDevice.objects.get_or_create(
+                user=user, name="demo", defaults={"key": demo_totp_key(login.username), "confirmed": True}
+            )
+    if Child.objects.exists():
+        return LOGINS
+
+    # Children: Noor (8, De Esch) with a support team; Youssef (13, Kempis) whose mother is the demo parent.
+    noor = Child.objects.create(
+        given_name="Noor",
+        family_name="Hendriks",
+        date_of_birth=years_ago(8, 40),
+        school=orgs["esch"],
+        group="5",
+        home_municipality=zwolle,
+        wijk=wijken["Zwolle-Noord"],
+    )
+    noor.set_bsn("111222333")
+    noor.save()
+    youssef = Child.objects.create(
+        given_name="Youssef",
+        family_name="Hendriks",
+        date_of_birth=years_ago(13, 100),
+        school=orgs["kempis"],
+        group="2B",
+        home_municipality=zwolle,
+        wijk=wijken["Zwolle-Noord"],
+        youth_account=users["jongere"],
+    )
+    for child in (noor, youssef):
+        Guardianship.objects.create(child=child, user=users["ouder"], has_authority=True)
+    for i, (given, family, school) in enumerate(
+        [
+            ("Daan", "Bakker", "esch"),
+            ("Emma", "Meijer", "esch"),
+            ("Sem", "de Boer", "kempis"),
+            ("Lina", "Yilmaz", "kempis"),
+        ]
+    ):
+        Child.objects.create(
+            given_name=given,
+            family_name=family,
+            date_of_birth=years_ago(7 + i * 2, i * 31),
+            school=orgs[school],
+            group=str(3 + i),
+            home_municipality=municipalities["Kampen" if i == 3 else "Zwolle"],
+        )
+    ib = Membership.objects.get(user=users["ib"])
+    ChildNote.objects.create(
+        child=noor,
+        category="support",
+        author=users["ib"],
+        author_organisation=orgs["esch"],
+        text="Noor is sinds de herfstvakantie stil in de klas. Gesprek met moeder gepland.",
+    )
+    consent = Consent.objects.create(
+        child=noor,
+        purpose=Purpose.SUPPORT_TEAM,
+        categories=["support", "youth_care"],
+        recipient=orgs["dekern"],
+        recorded_by=users["ib"],
+    )
+    ConsentGiver.objects.create(consent=consent, capacity=Capacity.PARENT, guardianship=noor.guardianships.first())
+    TeamMembership.objects.create(child=noor, membership=ib, added_by=users["ib"])
+    TeamMembership.objects.create(
+        child=noor, membership=Membership.objects.get(user=users["smw"]), consent=consent, added_by=users["ib"]
+    )
+    return LOGINS

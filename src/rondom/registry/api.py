@@ -1,0 +1,171 @@
+"""API for children and their notes. Every endpoint goes through the policy and writes access-log rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child, log_search
+from rondom.accounts.models import Organisation
+from rondom.audit import services as audit
+
+from . import selectors, services
+from .models import Child, ChildNote, Municipality, Wijk
+
+
+class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": "Onbekend: er bestaat geen {name} met nummer {pk_value}.",
+        "incorrect_type": "Verwacht een nummer, kreeg {data_type}.",
+    }
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        self.object_name = name
+        super().__init__(**kwargs)
+
+    def fail(self, key: str, **kwargs: Any) -> None:
+        kwargs.setdefault("name", self.object_name)
+        super().fail(key, **kwargs)
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    school = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
+    home_municipality = UnknownAwareRelatedField("gemeente", queryset=Municipality.objects.all())
+    wijk = UnknownAwareRelatedField("wijk", queryset=Wijk.objects.all(), required=False, allow_null=True)
+    bsn = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    masked_bsn = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "school",
+            "group",
+            "home_municipality",
+            "wijk",
+            "bsn",
+            "masked_bsn",
+        ]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    category = serializers.ChoiceField(choices=DataCategory.choices)
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ChildNote
+        fields = ["id", "category", "text", "author_organisation", "created_at", "updated_at", "version"]
+        read_only_fields = ["author_organisation", "created_at", "updated_at"]
+
+
+class NoteUpdateSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    version = serializers.IntegerField(help_text="The version you read; a stale version answers 409 Conflict.")
+
+
+class ChildListView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    @extend_schema(responses=ChildSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        children = list(selectors.search_children(request.user)[:200])  # type: ignore[arg-type]
+        log_search(request.user, children)  # type: ignore[arg-type]
+        return Response(ChildSerializer(children, many=True).data)
+
+    @extend_schema(request=ChildSerializer, responses={201: ChildSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ChildSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        child = services.register_child(request.user, data.pop("school"), data)  # type: ignore[arg-type]
+        return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED)
+
+
+class ChildDetailView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    @extend_schema(responses=ChildSerializer)
+    def get(self, request: Request, child_id: int) -> Response:
+        child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
+        return Response(ChildSerializer(child).data)
+
+    @extend_schema(request=ChildSerializer, responses=ChildSerializer)
+    def patch(self, request: Request, child_id: int) -> Response:
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.UPDATE, DataCategory.IDENTITY)  # type: ignore[arg-type]
+        serializer = ChildSerializer(child, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        child = services.update_child(request.user, child, dict(serializer.validated_data))  # type: ignore[arg-type]
+        return Response(ChildSerializer(child).data)
+
+
+class NoteListView(APIView):
+    serves_child_data = True
+    record_category = None  # each note's own category
+
+    @extend_schema(responses=NoteSerializer(many=True))
+    def get(self, request: Request, child_id: int) -> Response:
+        child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
+        readable = [c for c in decision.readable_categories() if c != DataCategory.IDENTITY]
+        notes = list(child.notes.filter(category__in=readable))
+        for category in sorted({n.category for n in notes}):
+            audit.record(
+                request.user,  # type: ignore[arg-type]
+                policy.decide(request.user, child, Action.READ, category),  # type: ignore[arg-type]
+                child.pk,
+                object_type="notes",
+                object_id=category,
+            )
+        return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
+    def post(self, request: Request, child_id: int) -> Response:
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = serializer.validated_data["category"]
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
+        note = services.add_note(request.user, child, category, serializer.validated_data["text"])  # type: ignore[arg-type]
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class NoteDetailView(APIView):
+    serves_child_data = True
+    record_category = None
+
+    def _note(self, request: Request, child_id: int, note_id: int, action: str) -> ChildNote:
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
+        note = get_object_or_404(ChildNote.objects.select_related("child"), pk=note_id, child=child)
+        policy.require(request.user, child, action, note.category)  # type: ignore[arg-type]
+        return note
+
+    @extend_schema(responses=NoteSerializer)
+    def get(self, request: Request, child_id: int, note_id: int) -> Response:
+        note = self._note(request, child_id, note_id, Action.READ)
+        decision = policy.decide(request.user, note.child, Action.READ, note.category)  # type: ignore[arg-type]
+        audit.record(request.user, decision, note.child_id, object_type="note", object_id=note.pk)  # type: ignore[arg-type]
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(request=NoteUpdateSerializer, responses=NoteSerializer)
+    def patch(self, request: Request, child_id: int, note_id: int) -> Response:
+        note = self._note(request, child_id, note_id, Action.UPDATE)
+        serializer = NoteUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.update_note(
+            request.user,  # type: ignore[arg-type]
+            note,
+            serializer.validated_data["text"],
+            version=serializer.validated_data["version"],
+        )
+        return Response(NoteSerializer(note).data)

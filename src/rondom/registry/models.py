@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rondom.access.categories import DataCategory
+
+from . import bsn as bsn_module
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    cbs_code = models.CharField(_("CBS code"), max_length=6, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Wijk(models.Model):
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="wijken")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["municipality__name", "name"]
+        verbose_name = _("wijk")
+        verbose_name_plural = _("wijken")
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="unique_wijk")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.municipality})"
+
+
+class Child(models.Model):
+    """A child or youth (jeugdige / leerling). Only reachable through rondom.access."""
+
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    bsn_encrypted = models.TextField(blank=True, editable=False)
+    bsn_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    school = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pupils",
+        limit_choices_to={"kind": "school"},
+    )
+    group = models.CharField(_("group / class"), max_length=20, blank=True)
+    home_municipality = models.ForeignKey(
+        Municipality, verbose_name=_("home municipality"), on_delete=models.PROTECT, related_name="children"
+    )
+    wijk = models.ForeignKey(
+        Wijk, verbose_name=_("wijk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    youth_account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="own_record"
+    )
+    youth_care_ended_on = models.DateField(_("youth care ended on"), null=True, blank=True)
+    left_school_on = models.DateField(_("left school on"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        constraints = [
+            models.UniqueConstraint(fields=["bsn_index"], condition=~models.Q(bsn_index=""), name="unique_bsn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def bsn(self) -> str:
+        return bsn_module.decrypt(self.bsn_encrypted) if self.bsn_encrypted else ""
+
+    def set_bsn(self, value: str) -> None:
+        if value:
+            normalised = bsn_module.normalise_bsn(value)
+            self.bsn_encrypted = bsn_module.encrypt(normalised)
+            self.bsn_index = bsn_module.blind_index(normalised)
+        else:
+            self.bsn_encrypted = ""
+            self.bsn_index = ""
+
+    @property
+    def masked_bsn(self) -> str:
+        return bsn_module.mask(self.bsn)
+
+    def age_on(self, day: date | None = None) -> int:
+        day = day or timezone.localdate()
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class Guardianship(models.Model):
+    """A parent (or carer) of a child, with or without parental authority (gezag)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships")
+    has_authority = models.BooleanField(_("has parental authority"), default=True)
+
+    class Meta:
+        verbose_name = _("parent")
+        verbose_name_plural = _("parents")
+        constraints = [models.UniqueConstraint(fields=["child", "user"], name="unique_guardianship")]
+
+
+class ChildNote(models.Model):
+    """An entry in one part (data category) of a child's record."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="notes")
+    category = models.CharField(_("part of the record"), max_length=20, choices=DataCategory.choices)
+    text = models.TextField(_("text"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author_organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    #: Optimistic concurrency: an update names the version it read; a stale version is a conflict.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")

@@ -1,0 +1,140 @@
+"""Web pages for a child's record. Thin: the policy decides, services write, every look is logged."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access import policy
+from rondom.access import services as access_services
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child, log_search
+from rondom.access.rules import EMERGENCY_ROLES
+from rondom.audit import services as audit
+
+from . import selectors, services
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search by name"), required=False, max_length=100)
+
+
+class NoteForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Part of the record"), choices=DataCategory.choices)
+    text = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EmergencyForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you need access now?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ChildListView(LoginRequiredMixin, View):
+    """'Mijn leerlingen': children in the user's scope. The search term travels in a POST body, never in the URL."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, SearchForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, SearchForm(request.POST))
+
+    def _render(self, request: HttpRequest, form: SearchForm) -> HttpResponse:
+        term = form.cleaned_data.get("q", "") if form.is_valid() else ""
+        children = list(selectors.search_children(request.user, term)[:50])  # type: ignore[arg-type]
+        log_search(request.user, children)  # type: ignore[arg-type]
+        return render(request, "registry/child_list.html", {"form": form, "children": children, "term": term})
+
+
+class ChildDetailView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
+        user = request.user
+        sections = []
+        for category in decision.readable_categories():
+            if category == DataCategory.IDENTITY:
+                continue
+            d = policy.decide(user, child, Action.READ, category)  # type: ignore[arg-type]
+            notes = list(child.notes.filter(category=category).select_related("author_organisation"))
+            audit.record(user, d, child.pk, object_type="notes", object_id=category)  # type: ignore[arg-type]
+            can_write = policy.decide(user, child, Action.CREATE, category).allowed  # type: ignore[arg-type]
+            sections.append(
+                {"category": category, "label": DataCategory(category).label, "notes": notes, "can_write": can_write}
+            )
+        writable = [
+            (c, DataCategory(c).label)
+            for c in DataCategory.values
+            if policy.decide(user, child, Action.CREATE, c).allowed
+        ]  # type: ignore[arg-type]
+        form = NoteForm()
+        form.fields["category"].choices = writable
+        return render(
+            request,
+            "registry/child_detail.html",
+            {"child": child, "decision": decision, "sections": sections, "note_form": form if writable else None},
+        )
+
+
+class NoteCreateView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = None  # per note: the category chosen
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The note was not saved: choose a part of the record and write a text."))
+            child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
+            return redirect("registry:child-detail", child_id=child.pk)
+        category = form.cleaned_data["category"]
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
+        try:
+            services.add_note(request.user, child, category, form.cleaned_data["text"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The note was saved."))
+        return redirect("registry:child-detail", child_id=child.pk)
+
+
+class EmergencyAccessView(LoginRequiredMixin, View):
+    """The emergency button. Anyone with an emergency role may use it for any child; it is logged and reviewed."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def _membership(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return request.user.active_memberships().filter(role__in=EMERGENCY_ROLES).first()  # type: ignore[union-attr]
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        if self._membership(request) is None:
+            return render(request, "403.html", status=403)
+        return render(request, "registry/emergency.html", {"form": EmergencyForm(), "child_id": child_id})
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        membership = self._membership(request)
+        if membership is None:
+            return render(request, "403.html", status=403)
+        child = selectors.child_for_emergency(child_id)
+        form = EmergencyForm(request.POST)
+        if form.is_valid():
+            try:
+                access_services.start_emergency_access(request.user, child, membership, form.cleaned_data["reason"])  # type: ignore[arg-type]
+            except ValidationError as exc:
+                form.add_error("reason", " ".join(exc.messages))
+            else:
+                messages.warning(request, _("Emergency access is on. It is logged and will be reviewed."))
+                return redirect("registry:child-detail", child_id=child.pk)
+        return render(request, "registry/emergency.html", {"form": form, "child_id": child_id}, status=400)
