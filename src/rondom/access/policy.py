@@ -7,6 +7,7 @@ Deny by default. Every view, API endpoint and service that touches a child's dat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -15,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from rondom.accounts.models import Membership, User
+from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES
 from rondom.consent.models import Consent, Purpose
 from rondom.registry.models import Child
@@ -63,21 +64,25 @@ class Decision:
     def emergency(self) -> bool:
         return bool(self.basis and self.basis.emergency)
 
-    def readable_categories(self) -> list[str]:
-        return sorted({c for b in self.bases for c, m in b.permissions.items() if "r" in m})
-
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
-    cached: dict[date, list[Membership]] | None = getattr(user, "_rondom_memberships", None)
-    if cached is None or today not in cached:
-        found = list(
-            user.active_memberships()
-            .filter(role__in=PROFESSIONAL_ROLES)
-            .prefetch_related("organisation__serves_municipalities")
+    """The user's active professional roles, read once per request (cached on the user object)."""
+    cached: tuple[date, list[Membership]] | None = getattr(user, "_rondom_memberships", None)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+    found = list(user.active_memberships().filter(role__in=PROFESSIONAL_ROLES))
+    legal = [m for m in found if m.role in rules.LEGAL_TASK_RULES]
+    if legal:
+        served: dict[int, set[int]] = {}
+        through = Organisation.serves_municipalities.through.objects.filter(
+            organisation_id__in={m.organisation_id for m in legal}
         )
-        user._rondom_memberships = {today: found}  # type: ignore[attr-defined]
-        return found
-    return cached[today]
+        for organisation_id, municipality_id in through.values_list("organisation_id", "municipality_id"):
+            served.setdefault(organisation_id, set()).add(municipality_id)
+        for m in legal:
+            m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
+    user._rondom_memberships = (today, found)  # type: ignore[attr-defined]
+    return found
 
 
 def _active_consent_q(prefix: str, today: date) -> Q:
@@ -86,23 +91,22 @@ def _active_consent_q(prefix: str, today: date) -> Q:
     )
 
 
-def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
-    """Every ground on which `user` may see something of `child`, in rules.GROUND_ORDER."""
+def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iterator[Basis]:
+    """Every ground on which `user` may see something of `child`, lazily and in rules.GROUND_ORDER, so that a
+    decision stops reading at the first ground that allows it."""
     if not user.is_authenticated or not user.is_active or child.anonymised_at is not None:
-        return []
+        return
     now = now or timezone.now()
     today = timezone.localdate(now)
-    found: list[Basis] = []
     memberships = _professional_memberships(user, today)
     by_id = {m.pk: m for m in memberships}
 
     for m in memberships:
         if m.organisation_id == child.school_id and m.role in rules.SCHOOL_ROLE_RULES:
-            found.append(Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role"))
-        if m.role in rules.LEGAL_TASK_RULES and any(
-            mun.pk == child.home_municipality_id for mun in m.organisation.serves_municipalities.all()
-        ):
-            found.append(Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task"))
+            yield Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
+    for m in memberships:
+        if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
+            yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
 
     if by_id:
         team = TeamMembership.objects.filter(child=child, membership_id__in=by_id, ended_at__isnull=True).filter(
@@ -113,9 +117,9 @@ def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[
             perms = rules.TEAM_ROLE_RULES.get(m.role, {})
             if tm.consent is not None:
                 perms = rules.restrict(perms, tm.consent.categories)
-                found.append(Basis(Ground.SUPPORT_TEAM, perms, m, tm.consent_id, f"consent:{tm.consent_id}"))
+                yield Basis(Ground.SUPPORT_TEAM, perms, m, tm.consent_id, f"consent:{tm.consent_id}")
             else:
-                found.append(Basis(Ground.SUPPORT_TEAM, perms, m, ref="rule:support_team"))
+                yield Basis(Ground.SUPPORT_TEAM, perms, m, ref="rule:support_team")
 
         grants = AccessGrant.objects.filter(
             child=child, grantee_id__in=by_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
@@ -123,14 +127,13 @@ def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[
         for g in grants.select_related("consent"):
             m = by_id[g.grantee_id]
             if m.role in rules.GRANT_ROLES:
-                cats = [c for c in g.categories if c in g.consent.categories]
-                perms = {c: "rw" for c in cats}
+                perms = {c: "rw" for c in g.categories if c in g.consent.categories}
                 perms.setdefault("identity", "r")
-                found.append(Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}"))
+                yield Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}")
 
-    for guardianship in child.guardianships.filter(user=user, has_authority=True):
+    if child.guardianships.filter(user=user, has_authority=True).exists():
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
-            found.append(Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority"))
+            yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
         else:
             consent = (
                 Consent.objects.active(today)
@@ -140,31 +143,36 @@ def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[
             )
             if consent is not None:
                 perms = rules.restrict(rules.PARENT_PERMISSIONS, consent.categories)
-                found.append(Basis(Ground.PARENT, perms, consent_id=consent.pk, ref=f"consent:{consent.pk}"))
-        del guardianship
+                yield Basis(Ground.PARENT, perms, consent_id=consent.pk, ref=f"consent:{consent.pk}")
 
     if child.youth_account_id == user.pk and child.age_on(today) >= rules.YOUTH_OWN_ACCESS_AGE:
-        found.append(Basis(Ground.YOUTH, rules.YOUTH_PERMISSIONS, ref="rule:own_record"))
+        yield Basis(Ground.YOUTH, rules.YOUTH_PERMISSIONS, ref="rule:own_record")
 
     if by_id:
         for e in EmergencyAccess.objects.filter(child=child, membership_id__in=by_id, expires_at__gt=now):
             m = by_id[e.membership_id]
             if m.role in rules.EMERGENCY_ROLES:
-                found.append(Basis(Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, m, ref=f"emergency:{e.pk}"))
+                yield Basis(Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, m, ref=f"emergency:{e.pk}")
 
-    order = {g: i for i, g in enumerate(rules.GROUND_ORDER)}
-    found.sort(key=lambda b: order[b.ground])
-    return found
+
+def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
+    return list(iter_bases(user, child, now=now))
+
+
+def readable_categories(user: User, child: Child) -> list[str]:
+    """Every part of the record the user may read, over all grounds."""
+    return sorted({c for b in iter_bases(user, child) for c, m in b.permissions.items() if "r" in m})
 
 
 def decide(user: User, child: Child, action: str, category: str, *, now: datetime | None = None) -> Decision:
-    bases = bases_for(user, child, now=now)
     needed = mode_of(action)
-    in_scope = any(any("r" in m for m in b.permissions.values()) for b in bases)
-    for basis in bases:
+    seen: list[Basis] = []
+    for basis in iter_bases(user, child, now=now):
+        seen.append(basis)
         if needed in basis.permissions.get(category, ""):
-            return Decision(True, in_scope, action, category, basis, tuple(bases))
-    return Decision(False, in_scope, action, category, None, tuple(bases))
+            return Decision(True, True, action, category, basis, tuple(seen))
+    in_scope = any(any("r" in m for m in b.permissions.values()) for b in seen)
+    return Decision(False, in_scope, action, category, None, tuple(seen))
 
 
 def require(user: User, child: Child, action: str, category: str) -> Decision:
@@ -199,10 +207,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     if school_ids:
         q |= Q(school_id__in=school_ids)
     legal_municipalities = [
-        mun.pk
-        for m in memberships
-        if m.role in rules.LEGAL_TASK_RULES
-        for mun in m.organisation.serves_municipalities.all()
+        pk for m in memberships if m.role in rules.LEGAL_TASK_RULES for pk in getattr(m, "served_municipality_ids", ())
     ]
     if legal_municipalities:
         q |= Q(home_municipality_id__in=legal_municipalities)

@@ -32,6 +32,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "brin", "vestiging", "school_type", "municipality", "parent"]
+        validators: list[object] = []  # uniqueness of BRIN + vestiging is checked by the service, in Dutch
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -56,8 +56,11 @@ def record_many(
         return []
     now = timezone.now()
     with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        seq, prev = head.seq, head.last_hash
+        head = ChainHead.objects.select_for_update().filter(pk=1).values_list("seq", "last_hash").first()
+        if head is None:  # a database emptied by hand; the migration creates the head
+            ChainHead.objects.create(pk=1)
+            head = (0, GENESIS_HASH)
+        seq, prev = head
         rows = []
         for index, item in enumerate(items):
             d = decisions[index] if decisions is not None else decision
@@ -111,7 +114,7 @@ def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
     prev, expected_seq, checked = GENESIS_HASH, 1, 0
     for row in rows:
         if row.seq != expected_seq:
-            return ChainReport(checked, row.seq, f"row {expected_seq} is missing (found {row.seq})")
+            return ChainReport(checked, expected_seq, f"row {expected_seq} is missing (the next row is {row.seq})")
         if row.prev_hash != prev:
             return ChainReport(checked, row.seq, "the link to the previous row does not match")
         if row.compute_hash() != row.row_hash:

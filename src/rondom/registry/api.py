@@ -118,7 +118,7 @@ class NoteListView(APIView):
     @extend_schema(responses=NoteSerializer(many=True))
     def get(self, request: Request, child_id: int) -> Response:
         child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
-        readable = [c for c in decision.readable_categories() if c != DataCategory.IDENTITY]
+        readable = [c for c in policy.readable_categories(request.user, child) if c != DataCategory.IDENTITY]  # type: ignore[arg-type]
         notes = list(child.notes.filter(category__in=readable))
         for category in sorted({n.category for n in notes}):
             audit.record(
@@ -132,6 +132,7 @@ class NoteListView(APIView):
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     def post(self, request: Request, child_id: int) -> Response:
+        policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         category = serializer.validated_data["category"]

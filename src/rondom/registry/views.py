@@ -64,7 +64,7 @@ class ChildDetailView(LoginRequiredMixin, View):
         child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
         user = request.user
         sections = []
-        for category in decision.readable_categories():
+        for category in policy.readable_categories(user, child):
             if category == DataCategory.IDENTITY:
                 continue
             d = policy.decide(user, child, Action.READ, category)  # type: ignore[arg-type]

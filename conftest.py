@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from tests.conftest_helpers import verified_client
+
+from rondom.accounts.models import User
+
+
+@pytest.fixture
+def login(client: Client):  # type: ignore[no-untyped-def]
+    def _login(user: User, *, verified: bool = True) -> Client:
+        return verified_client(client, user, verified=verified)
+
+    return _login

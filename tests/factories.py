@@ -1,0 +1,104 @@
+"""Factories that build the world of the tests: organisations, people, children, consent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.consent.models import Consent, ConsentGiver
+from rondom.registry.models import Child, ChildNote, Guardianship, Municipality
+
+# One argon2 hash for every test user keeps the suite fast; the hasher itself is tested separately.
+PASSWORD = "correct horse battery staple"
+_HASH = make_password(PASSWORD)
+
+
+def born_years_ago(years: int, days: int = 30) -> date:
+    today = timezone.localdate()
+    return date(today.year - years, today.month, 1) - timezone.timedelta(days=days)
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ("name",)
+
+    name = "Zwolle"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisatie {n}")
+    kind = "wijkteam"
+    municipality = factory.SubFactory(MunicipalityFactory)
+
+
+class SchoolFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"School {n}")
+    kind = "school"
+    brin = factory.Sequence(lambda n: f"{n % 100:02d}AB")
+    vestiging = "00"
+    school_type = "po"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Persoon{n}")
+    password = _HASH
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(SchoolFactory)
+    role = "teacher"
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    given_name = factory.Sequence(lambda n: f"Kind{n}")
+    family_name = "Jansen"
+    date_of_birth = factory.LazyFunction(lambda: born_years_ago(9))
+    school = factory.SubFactory(SchoolFactory)
+    home_municipality = factory.SubFactory(MunicipalityFactory)
+
+
+class GuardianshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Guardianship
+
+    child = factory.SubFactory(ChildFactory)
+    user = factory.SubFactory(UserFactory)
+    has_authority = True
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChildNote
+
+    child = factory.SubFactory(ChildFactory)
+    category = "support"
+    text = "Gesprek met ouders gevoerd."
+
+
+def consent_for(child: Child, purpose: str, recipient: Organisation | None, categories: list[str]) -> Consent:
+    """A consent as the family gave it, written directly (the service is tested on its own)."""
+    consent = Consent.objects.create(child=child, purpose=purpose, recipient=recipient, categories=categories)
+    for g in child.guardianships.filter(has_authority=True):
+        ConsentGiver.objects.create(consent=consent, capacity="parent", guardianship=g)
+    return consent

@@ -1,0 +1,217 @@
+"""The authorization matrix: every role, in scope and out of scope, reading and writing, web and API.
+
+Each row names how a role comes to know the child (its ground), which part of the record it tries to
+change, and whether that change is allowed. Out of scope, everything answers 404: the record does not exist
+for that user. In scope without the right to change, a change answers 403 and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from rondom.access.models import AccessGrant, TeamMembership
+from rondom.audit.models import AccessLogEntry
+from rondom.registry.models import ChildNote
+from tests.factories import (
+    ChildFactory,
+    GuardianshipFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    OrganisationFactory,
+    SchoolFactory,
+    UserFactory,
+    born_years_ago,
+    consent_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Row:
+    role: str
+    ground: str  # how the in-scope child is linked to the user
+    write_category: str
+    may_write: bool
+
+
+MATRIX = [
+    Row("teacher", "school", "support", False),
+    Row("intern_begeleider", "school", "support", True),
+    Row("zorgcoordinator", "school", "support", True),
+    Row("functional_admin", "school", "support", False),
+    Row("school_social_worker", "team", "youth_care", True),
+    Row("wijkteam_worker", "team", "support", True),
+    Row("youth_doctor", "team", "health", True),
+    Row("provider_contact", "grant", "youth_care", True),
+    Row("provider_contact", "grant", "health", False),
+    Row("leerplicht_officer", "legal", "absence", True),
+    Row("leerplicht_officer", "legal", "support", False),
+    Row("parent", "parent", "support", False),
+    Row("youth", "youth", "support", False),
+]
+
+ORG_KIND = {
+    "school_social_worker": "provider",
+    "wijkteam_worker": "wijkteam",
+    "youth_doctor": "ggd",
+    "provider_contact": "provider",
+    "leerplicht_officer": "leerplicht",
+}
+
+
+def build(row: Row):  # type: ignore[no-untyped-def]
+    """A user in `row.role`, a child in scope on `row.ground`, and a child out of scope."""
+    zwolle = MunicipalityFactory(name="Zwolle")
+    kampen = MunicipalityFactory(name="Kampen")
+    school, other_school = SchoolFactory(), SchoolFactory()
+    age = 13 if row.role == "youth" else 9
+    child = ChildFactory(school=school, home_municipality=zwolle, date_of_birth=born_years_ago(age))
+    outsider = ChildFactory(school=other_school, home_municipality=kampen, date_of_birth=born_years_ago(age))
+    for c in (child, outsider):
+        GuardianshipFactory(child=c)
+    user = UserFactory()
+    if row.ground == "school":
+        MembershipFactory(user=user, organisation=school, role=row.role)
+    elif row.ground == "team":
+        org = OrganisationFactory(kind=ORG_KIND[row.role])
+        m = MembershipFactory(user=user, organisation=org, role=row.role)
+        consent = consent_for(child, "support_team", org, ["support", "youth_care", "health", "absence"])
+        TeamMembership.objects.create(child=child, membership=m, consent=consent)
+    elif row.ground == "grant":
+        org = OrganisationFactory(kind="provider")
+        m = MembershipFactory(user=user, organisation=org, role=row.role)
+        consent = consent_for(child, "provider", org, ["support", "youth_care"])
+        AccessGrant.objects.create(
+            child=child,
+            grantee=m,
+            consent=consent,
+            categories=["youth_care"],
+            valid_from=timezone.now(),
+            valid_until=timezone.now() + timedelta(days=30),
+        )
+    elif row.ground == "legal":
+        org = OrganisationFactory(kind="leerplicht")
+        org.serves_municipalities.set([zwolle])
+        MembershipFactory(user=user, organisation=org, role=row.role)
+    elif row.ground == "parent":
+        GuardianshipFactory(child=child, user=user)
+    elif row.ground == "youth":
+        child.youth_account = user
+        child.save()
+    return user, child, outsider
+
+
+def row_id(row: Row) -> str:
+    return f"{row.role}-{row.write_category}"
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=row_id)
+def test_read_in_scope_is_allowed_and_logged_on_web_and_api(row: Row, login) -> None:  # type: ignore[no-untyped-def]
+    user, child, _ = build(row)
+    client = login(user)
+    before = AccessLogEntry.objects.filter(child_id=child.pk, user_id=user.pk).count()
+    assert client.get(f"/kinderen/{child.pk}/").status_code == 200
+    assert client.get(f"/api/children/{child.pk}/").status_code == 200
+    assert AccessLogEntry.objects.filter(child_id=child.pk, user_id=user.pk, action="read").count() > before
+    listed = [c["id"] for c in client.get("/api/children/").json()]
+    assert child.pk in listed
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=row_id)
+def test_out_of_scope_is_not_found_for_read_and_write(row: Row, login) -> None:  # type: ignore[no-untyped-def]
+    user, _child, outsider = build(row)
+    client = login(user)
+    assert client.get(f"/kinderen/{outsider.pk}/").status_code == 404
+    assert client.get(f"/api/children/{outsider.pk}/").status_code == 404
+    assert client.get(f"/api/children/{outsider.pk}/notes/").status_code == 404
+    note = {"category": row.write_category, "text": "mag niet"}
+    assert client.post(f"/api/children/{outsider.pk}/notes/", note, content_type="application/json").status_code == 404
+    assert client.post(f"/kinderen/{outsider.pk}/aantekeningen/", note).status_code == 404
+    assert (
+        client.patch(f"/api/children/{outsider.pk}/", {"group": "8"}, content_type="application/json").status_code
+        == 404
+    )
+    assert outsider.pk not in [c["id"] for c in client.get("/api/children/").json()]
+    assert not ChildNote.objects.filter(child=outsider).exists()
+    assert not AccessLogEntry.objects.filter(child_id=outsider.pk).exists()
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=row_id)
+def test_write_in_scope_follows_the_rules_on_web_and_api(row: Row, login) -> None:  # type: ignore[no-untyped-def]
+    user, child, _ = build(row)
+    client = login(user)
+    note = {"category": row.write_category, "text": "Afspraak met moeder gemaakt."}
+    api = client.post(f"/api/children/{child.pk}/notes/", note, content_type="application/json")
+    web = client.post(f"/kinderen/{child.pk}/aantekeningen/", note)
+    if row.may_write:
+        assert api.status_code == 201
+        assert web.status_code == 302
+        assert ChildNote.objects.filter(child=child, category=row.write_category).count() == 2
+        assert AccessLogEntry.objects.filter(child_id=child.pk, user_id=user.pk, action="create").count() == 2
+    else:
+        assert api.status_code == 403
+        assert web.status_code == 403
+        assert not ChildNote.objects.filter(child=child).exists()
+        assert not AccessLogEntry.objects.filter(child_id=child.pk, action="create").exists()
+
+
+@pytest.mark.parametrize(
+    "role, may_change_basic_details",
+    [("intern_begeleider", True), ("zorgcoordinator", True), ("functional_admin", True), ("teacher", False)],
+)
+def test_changing_basic_details_needs_a_writing_school_role(role: str, may_change_basic_details: bool, login) -> None:  # type: ignore[no-untyped-def]
+    user, child, _ = build(Row(role, "school", "identity", may_change_basic_details))
+    response = login(user).patch(f"/api/children/{child.pk}/", {"group": "8"}, content_type="application/json")
+    assert response.status_code == (200 if may_change_basic_details else 403)
+    child.refresh_from_db()
+    assert (child.group == "8") is may_change_basic_details
+
+
+def test_policy_officer_sees_no_child_at_all(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    officer = MembershipFactory(organisation=OrganisationFactory(kind="municipality"), role="policy_officer").user
+    client = login(officer)
+    assert client.get("/api/children/").json() == []
+    assert client.get(f"/kinderen/{child.pk}/").status_code == 404
+    assert client.get(f"/api/children/{child.pk}/").status_code == 404
+
+
+def test_parent_of_a_youth_of_16_sees_nothing_without_the_youths_consent(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(date_of_birth=born_years_ago(16))
+    parent = GuardianshipFactory(child=child).user
+    client = login(parent)
+    assert client.get(f"/api/children/{child.pk}/").status_code == 404
+    consent_for_parents = consent_for(child, "inform_parents", None, ["support"])
+    assert client.get(f"/api/children/{child.pk}/").status_code == 200
+    consent_for_parents.withdrawn_at = timezone.now()
+    consent_for_parents.save()
+    assert client.get(f"/api/children/{child.pk}/").status_code == 404
+
+
+def test_parent_without_authority_has_no_access(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    parent = GuardianshipFactory(child=child, has_authority=False).user
+    assert login(parent).get(f"/api/children/{child.pk}/").status_code == 404
+
+
+def test_youth_under_12_has_no_own_access_yet(login) -> None:  # type: ignore[no-untyped-def]
+    youth = UserFactory()
+    child = ChildFactory(date_of_birth=born_years_ago(11), youth_account=youth)
+    assert login(youth).get(f"/api/children/{child.pk}/").status_code == 404
+
+
+def test_expired_grant_gives_no_access(login) -> None:  # type: ignore[no-untyped-def]
+    user, child, _ = build(Row("provider_contact", "grant", "youth_care", True))
+    AccessGrant.objects.filter(child=child).update(valid_until=timezone.now() - timedelta(minutes=1))
+    assert login(user).get(f"/api/children/{child.pk}/").status_code == 404
+
+
+def test_a_role_that_ended_gives_no_access(login) -> None:  # type: ignore[no-untyped-def]
+    user, child, _ = build(Row("intern_begeleider", "school", "support", True))
+    user.memberships.update(valid_until=timezone.localdate() - timedelta(days=1))
+    assert login(user).get(f"/api/children/{child.pk}/").status_code == 404

@@ -1,0 +1,106 @@
+"""Every route is guarded: a test walks all URL patterns.
+
+Each route must declare whether it serves a child's data (`serves_child_data`). Routes that do are probed
+with a professional who has no ground for the child: every method they accept must answer 404 (the
+record does not exist for them), and anonymous users never get past the login.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from rondom.audit.models import AccessLogEntry
+from rondom.consent.models import Consent
+from rondom.registry.models import ChildNote
+from tests.factories import ChildFactory, MembershipFactory, NoteFactory, SchoolFactory, consent_for
+
+#: Routes that are part of Django or third-party packages and serve no child data.
+FRAMEWORK_ROUTES = ("admin:", "django.views.static", "django.contrib.staticfiles")
+#: Models that hold children's data must never be reachable through the Django admin.
+CHILD_DATA_MODELS = {
+    "registry.child",
+    "registry.childnote",
+    "registry.guardianship",
+    "consent.consent",
+    "consent.consentgiver",
+    "access.teammembership",
+    "access.accessgrant",
+    "access.emergencyaccess",
+    "audit.accesslogentry",
+}
+#: The emergency button's form page shows no data; its POST is tested in tests/test_emergency_access.py.
+BY_DESIGN_OPEN = {"registry:emergency", "api-emergency-access"}
+
+
+def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from walk(p, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), f"{namespace}{p.name}", p.callback
+
+
+def view_declaration(callback: Any) -> bool | None:
+    for holder in (callback, getattr(callback, "view_class", None), getattr(callback, "cls", None)):
+        if holder is not None and hasattr(holder, "serves_child_data"):
+            return holder.serves_child_data
+    return None
+
+
+ROUTES = [r for r in walk(get_resolver()) if not r[1].startswith(FRAMEWORK_ROUTES)]
+
+
+def test_every_route_declares_whether_it_serves_child_data() -> None:
+    undeclared = [f"{path} ({name})" for path, name, cb in ROUTES if view_declaration(cb) is None]
+    assert undeclared == [], f"Routes without serves_child_data: {undeclared}"
+
+
+def test_child_data_is_not_registered_in_the_admin() -> None:
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
+    assert registered & CHILD_DATA_MODELS == set()
+
+
+@pytest.mark.django_db
+def test_every_child_data_route_answers_404_to_a_professional_without_ground(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    note = NoteFactory(child=child)
+    consent = consent_for(child, "support_team", None, ["support"])
+    stranger = MembershipFactory(organisation=SchoolFactory(), role="intern_begeleider").user
+    client = login(stranger)
+    values = {"child_id": child.pk, "note_id": note.pk, "consent_id": consent.pk}
+    probed = 0
+    for path, name, callback in ROUTES:
+        if not view_declaration(callback) or name in BY_DESIGN_OPEN:
+            continue
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+        if "<" in url or "child_id" not in path:
+            # List routes (no child in the URL) are tested by what they list: see the matrix tests.
+            continue
+        for method in ("get", "post", "patch", "delete"):
+            response = getattr(client, method)(url, {}, content_type="application/json")
+            assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) -> {response.status_code}"
+            probed += response.status_code == 404
+    assert probed >= 8
+    assert AccessLogEntry.objects.filter(child_id=child.pk).count() == 0
+    assert ChildNote.objects.filter(child=child).count() == 1
+    assert Consent.objects.get(pk=consent.pk).withdrawn_at is None
+
+
+@pytest.mark.django_db
+def test_anonymous_users_reach_no_child_data(client) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    for path, _name, callback in ROUTES:
+        if not view_declaration(callback):
+            continue
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", str(child.pk), path)
+        response = client.get(url)
+        assert response.status_code in (302, 403, 405), f"{url} -> {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/")
