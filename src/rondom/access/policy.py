@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -201,7 +202,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     today = timezone.localdate(now)
     memberships = _professional_memberships(user, today)
     ids = [m.pk for m in memberships]
-    q = Q(pk__in=[])
+    q: Any = Q(pk__in=[])
 
     school_ids = [m.organisation_id for m in memberships if m.role in rules.SCHOOL_ROLE_RULES]
     if school_ids:

@@ -25,13 +25,13 @@ class OrganisationSerializer(serializers.ModelSerializer):
     municipality = UnknownAwareRelatedField(
         "gemeente", queryset=Municipality.objects.all(), required=False, allow_null=True
     )
-    parent = UnknownAwareRelatedField(
-        "organisatie", queryset=Organisation.objects.all(), required=False, allow_null=True
+    part_of = UnknownAwareRelatedField(
+        "organisatie", source="parent", queryset=Organisation.objects.all(), required=False, allow_null=True
     )
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "brin", "vestiging", "school_type", "municipality", "parent"]
+        fields = ["id", "name", "kind", "brin", "vestiging", "school_type", "municipality", "part_of"]
         validators: list[object] = []  # uniqueness of BRIN + vestiging is checked by the service, in Dutch
 
 

@@ -21,7 +21,7 @@ class RequireTwoFactorMiddleware:
             user.is_authenticated
             and not request.path.startswith(OPEN_PREFIXES)
             and user.is_professional  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": _("Two-factor authentication is required.")}, status=403)

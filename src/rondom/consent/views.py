@@ -41,7 +41,7 @@ class ConsentForm(forms.Form):
     def __init__(self, child: Child, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.child = child
-        self.fields["parents"].choices = [
+        self.fields["parents"].choices = [  # type: ignore[attr-defined]
             (str(g.pk), g.user.get_full_name() or g.user.username)
             for g in child.guardianships.filter(has_authority=True).select_related("user")
         ]

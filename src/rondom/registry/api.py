@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -31,7 +31,7 @@ class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
         self.object_name = name
         super().__init__(**kwargs)
 
-    def fail(self, key: str, **kwargs: Any) -> None:
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
         kwargs.setdefault("name", self.object_name)
         super().fail(key, **kwargs)
 
@@ -117,7 +117,7 @@ class NoteListView(APIView):
 
     @extend_schema(responses=NoteSerializer(many=True))
     def get(self, request: Request, child_id: int) -> Response:
-        child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
+        child, _decision = guarded_child(request, child_id, DataCategory.IDENTITY)
         readable = [c for c in policy.readable_categories(request.user, child) if c != DataCategory.IDENTITY]  # type: ignore[arg-type]
         notes = list(child.notes.filter(category__in=readable))
         for category in sorted({n.category for n in notes}):

@@ -17,6 +17,7 @@ from rondom.access import services as access_services
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.access.rules import EMERGENCY_ROLES
+from rondom.accounts.models import User
 from rondom.audit import services as audit
 
 from . import selectors, services
@@ -62,7 +63,7 @@ class ChildDetailView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
-        user = request.user
+        user: User = request.user  # type: ignore[assignment]
         sections = []
         for category in policy.readable_categories(user, child):
             if category == DataCategory.IDENTITY:
@@ -80,7 +81,7 @@ class ChildDetailView(LoginRequiredMixin, View):
             if policy.decide(user, child, Action.CREATE, c).allowed
         ]  # type: ignore[arg-type]
         form = NoteForm()
-        form.fields["category"].choices = writable
+        form.fields["category"].choices = writable  # type: ignore[attr-defined]
         return render(
             request,
             "registry/child_detail.html",

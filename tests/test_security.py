@@ -1,0 +1,99 @@
+"""Security baseline: strict CSP, no personal data in logs, URLs or error pages, BSN encrypted at rest."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import connection
+
+from rondom.registry.bsn import is_valid_bsn
+from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory
+
+pytestmark = pytest.mark.django_db
+
+BSN = "111222333"
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("111222333", True),
+        ("123456782", True),
+        ("123456789", False),
+        ("000000000", False),
+        ("12345678", False),
+        ("abcdefghi", False),
+        ("11122233", False),
+        ("1112223334", False),
+    ],
+)
+def test_bsn_elfproef(value: str, valid: bool) -> None:
+    assert is_valid_bsn(value) is valid
+
+
+def test_pages_have_a_strict_content_security_policy(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/accounts/login/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "<script>" not in response.content.decode()
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_login_form_is_csrf_protected(client) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 403
+
+
+def test_bsn_is_encrypted_at_rest_and_never_in_urls_logs_or_pages(login, caplog) -> None:  # type: ignore[no-untyped-def]
+    ib = MembershipFactory(role="intern_begeleider")
+    client = login(ib.user)
+    data = {
+        "given_name": "Sara",
+        "family_name": "de Wit",
+        "date_of_birth": "2016-03-14",
+        "bsn": BSN,
+        "school": ib.organisation.pk,
+        "home_municipality": MunicipalityFactory().pk,
+    }
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/api/children/", data, content_type="application/json")
+        child_id = response.json()["id"]
+        page = client.get(f"/kinderen/{child_id}/")
+        listing = client.get("/kinderen/")
+        bad = client.post("/api/children/", {**data, "bsn": "123456789"}, content_type="application/json")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT bsn_encrypted, bsn_index FROM registry_child WHERE id = %s", [child_id])
+        stored = " ".join(cursor.fetchone())
+    assert BSN not in stored
+    for body in (response.content, page.content, listing.content, bad.content):
+        assert BSN.encode() not in body
+        assert b"123456789" not in body
+    assert BSN not in caplog.text and "123456789" not in caplog.text
+    assert "******333" in page.content.decode()
+
+
+def test_request_logs_name_the_route_not_the_path(login, caplog) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(given_name="Zeldzaam")
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    with caplog.at_level(logging.INFO, logger="rondom.request"):
+        login(ib).post("/kinderen/", {"q": "Zeldzaam"})
+    records = [r for r in caplog.records if r.name == "rondom.request"]
+    assert records and records[-1].route == "registry:child-list"  # type: ignore[attr-defined]
+    assert "Zeldzaam" not in caplog.text
+
+
+def test_error_pages_show_no_details(client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    response = client.get("/bestaat-niet/")
+    assert response.status_code == 404
+    assert b"Traceback" not in response.content and b"urlpatterns" not in response.content
+
+
+def test_health_and_schema_are_public(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/health").json() == {"status": "ok"}
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.")
