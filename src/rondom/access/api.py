@@ -38,7 +38,7 @@ class EmergencyAccessView(APIView):
 
     @extend_schema(request=EmergencyRequestSerializer, responses={201: EmergencyAccessSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        membership = request.user.active_memberships().filter(role__in=EMERGENCY_ROLES).first()  # type: ignore[union-attr]
+        membership = next((m for m in request.user.roles() if m.role in EMERGENCY_ROLES), None)  # type: ignore[union-attr]
         if membership is None:
             return Response({"detail": "Uw rol kan de noodknop niet gebruiken."}, status=status.HTTP_403_FORBIDDEN)
         serializer = EmergencyRequestSerializer(data=request.data)

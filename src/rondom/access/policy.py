@@ -68,11 +68,8 @@ class Decision:
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
     """The user's active professional roles, read once per request (cached on the user object)."""
-    cached: tuple[date, list[Membership]] | None = getattr(user, "_rondom_memberships", None)
-    if cached is not None and cached[0] == today:
-        return cached[1]
-    found = list(user.active_memberships().filter(role__in=PROFESSIONAL_ROLES))
-    legal = [m for m in found if m.role in rules.LEGAL_TASK_RULES]
+    found = [m for m in user.roles() if m.role in PROFESSIONAL_ROLES]
+    legal = [m for m in found if m.role in rules.LEGAL_TASK_RULES and not hasattr(m, "served_municipality_ids")]
     if legal:
         served: dict[int, set[int]] = {}
         through = Organisation.serves_municipalities.through.objects.filter(
@@ -82,7 +79,6 @@ def _professional_memberships(user: User, today: date) -> list[Membership]:
             served.setdefault(organisation_id, set()).add(municipality_id)
         for m in legal:
             m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
-    user._rondom_memberships = (today, found)  # type: ignore[attr-defined]
     return found
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Membership, User
+from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.registry.models import Child
@@ -111,7 +112,7 @@ def start_emergency_access(actor: User, child: Child, membership: Membership, re
 
 def review_emergency_access(actor: User, access: EmergencyAccess, note: str) -> EmergencyAccess:
     """A functioneel beheerder (or privacy officer) records the review of an emergency access."""
-    if not actor.active_memberships().filter(role="functional_admin").exists():
+    if not actor.has_role(Role.FUNCTIONAL_ADMIN):
         raise PermissionDenied
     with transaction.atomic():
         access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -66,12 +68,24 @@ class User(AbstractUser):
             .filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today))
         )
 
+    def roles(self) -> list[Membership]:
+        """The active memberships, read once per user object (which lives for one request) and day."""
+        today = timezone.localdate()
+        cached: tuple[date, list[Membership]] | None = self.__dict__.get("_roles_cache")
+        if cached is None or cached[0] != today:
+            cached = (today, list(self.active_memberships()))
+            self.__dict__["_roles_cache"] = cached
+        return cached[1]
+
+    def has_role(self, *roles: str) -> bool:
+        return any(m.role in roles for m in self.roles())
+
     @property
     def is_professional(self) -> bool:
         """Professionals must use two-factor authentication; so must staff accounts."""
         if self.is_staff or self.is_superuser:
             return True
-        return self.active_memberships().filter(role__in=PROFESSIONAL_ROLES).exists()
+        return self.has_role(*PROFESSIONAL_ROLES)
 
 
 class Membership(models.Model):

@@ -26,5 +26,5 @@ class IsFunctionalAdmin(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return is_verified(user) and (
-            user.is_superuser or user.active_memberships().filter(role="functional_admin").exists()  # type: ignore[union-attr]
+            user.is_superuser or user.has_role("functional_admin")  # type: ignore[union-attr]
         )

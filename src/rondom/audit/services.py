@@ -5,14 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rondom.access.policy import Decision
 from rondom.accounts.models import User
 
-from .models import GENESIS_HASH, AccessLogEntry, ChainHead
+from .models import GENESIS_HASH, HASHED_FIELDS, AccessLogEntry, ChainHead
+
+HEAD_TABLE = ChainHead._meta.db_table
+_COLUMNS = [*HASHED_FIELDS, "row_hash"]
+INSERT_SQL = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names come from the model, not from input
+    AccessLogEntry._meta.db_table,
+    ", ".join(AccessLogEntry._meta.get_field(name).column for name in _COLUMNS),  # type: ignore[union-attr,misc]
+    ", ".join(["%s"] * len(_COLUMNS)),
+)
+
+
+def _params(row: AccessLogEntry) -> list[Any]:
+    values: list[Any] = [getattr(row, name) for name in _COLUMNS]
+    values[_COLUMNS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(row.occurred_at)
+    return values
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,11 @@ def record_many(
     if not items:
         return []
     now = timezone.now()
-    with transaction.atomic():
-        head = ChainHead.objects.select_for_update().filter(pk=1).values_list("seq", "last_hash").first()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The log write is on every request's path: plain SQL here costs a tenth of the ORM (bench/).
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(f"SELECT seq, last_hash FROM {HEAD_TABLE} WHERE id = 1{lock}")  # noqa: S608
+        head = cursor.fetchone()
         if head is None:  # a database emptied by hand; the migration creates the head
             ChainHead.objects.create(pk=1)
             head = (0, GENESIS_HASH)
@@ -91,8 +109,8 @@ def record_many(
             row.row_hash = row.compute_hash()
             prev = row.row_hash
             rows.append(row)
-        AccessLogEntry.objects.bulk_create(rows)
-        ChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
+        cursor.executemany(INSERT_SQL, [_params(row) for row in rows])
+        cursor.execute(f"UPDATE {HEAD_TABLE} SET seq = %s, last_hash = %s WHERE id = 1", [seq, prev])  # noqa: S608
     return rows
 
 

@@ -117,7 +117,7 @@ class EmergencyAccessView(LoginRequiredMixin, View):
     record_category = DataCategory.IDENTITY
 
     def _membership(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        return request.user.active_memberships().filter(role__in=EMERGENCY_ROLES).first()  # type: ignore[union-attr]
+        return next((m for m in request.user.roles() if m.role in EMERGENCY_ROLES), None)  # type: ignore[union-attr]
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
         if self._membership(request) is None:
