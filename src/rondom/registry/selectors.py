@@ -8,6 +8,7 @@ from django.http import Http404
 from rondom.access.policy import children_in_scope
 from rondom.accounts.models import User
 
+from .bsn import blind_index
 from .models import Child
 
 
@@ -16,6 +17,11 @@ def search_children(user: User, term: str = "") -> QuerySet[Child]:
     for word in term.split():
         children = children.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
     return children.order_by("family_name", "given_name", "pk")
+
+
+def child_by_bsn(bsn: str) -> Child | None:
+    """Only for the emergency button, whose use is logged with its reason."""
+    return Child.objects.filter(bsn_index=blind_index(bsn), anonymised_at__isnull=True).first()
 
 
 def child_for_emergency(child_id: int) -> Child:

@@ -7,5 +7,5 @@ urlpatterns = [
     path("", views.ChildListView.as_view(), name="child-list"),
     path("<int:child_id>/", views.ChildDetailView.as_view(), name="child-detail"),
     path("<int:child_id>/aantekeningen/", views.NoteCreateView.as_view(), name="note-create"),
-    path("<int:child_id>/noodtoegang/", views.EmergencyAccessView.as_view(), name="emergency"),
+    path("noodtoegang/", views.EmergencyAccessView.as_view(), name="emergency"),
 ]

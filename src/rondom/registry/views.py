@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from rondom.accounts.models import User
 from rondom.audit import services as audit
 
 from . import selectors, services
+from .bsn import is_valid_bsn
 
 
 class SearchForm(forms.Form):
@@ -33,9 +34,18 @@ class NoteForm(forms.Form):
 
 
 class EmergencyForm(forms.Form):
+    bsn = forms.CharField(
+        label=gettext_lazy("BSN of the child"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     reason = forms.CharField(
         label=gettext_lazy("Why do you need access now?"), widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    def clean_bsn(self) -> str:
+        value = self.cleaned_data["bsn"]
+        if not is_valid_bsn(value):
+            raise forms.ValidationError(_("This is not a valid BSN: it must be 9 digits and pass the elfproef."))
+        return str(value)
 
 
 class ChildListView(LoginRequiredMixin, View):
@@ -111,31 +121,33 @@ class NoteCreateView(LoginRequiredMixin, View):
 
 
 class EmergencyAccessView(LoginRequiredMixin, View):
-    """The emergency button. Anyone with an emergency role may use it for any child; it is logged and reviewed."""
+    """The emergency button ('noodknop'): find a child by BSN (in the POST body, never the URL), write down why,
+    and read the record for a few hours. Every look is logged as emergency access and reviewed afterwards."""
 
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    def _membership(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        return next((m for m in request.user.roles() if m.role in EMERGENCY_ROLES), None)  # type: ignore[union-attr]
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_role(*EMERGENCY_ROLES):  # type: ignore[union-attr]
+            raise PermissionDenied
+        return render(request, "registry/emergency.html", {"form": EmergencyForm()})
 
-    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        if self._membership(request) is None:
-            return render(request, "403.html", status=403)
-        return render(request, "registry/emergency.html", {"form": EmergencyForm(), "child_id": child_id})
-
-    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        membership = self._membership(request)
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        membership = next((m for m in user.roles() if m.role in EMERGENCY_ROLES), None)
         if membership is None:
-            return render(request, "403.html", status=403)
-        child = selectors.child_for_emergency(child_id)
+            raise PermissionDenied
         form = EmergencyForm(request.POST)
         if form.is_valid():
-            try:
-                access_services.start_emergency_access(request.user, child, membership, form.cleaned_data["reason"])  # type: ignore[arg-type]
-            except ValidationError as exc:
-                form.add_error("reason", " ".join(exc.messages))
+            child = selectors.child_by_bsn(form.cleaned_data["bsn"])
+            if child is None:
+                form.add_error("bsn", _("No child with this BSN is registered in Rondom."))
             else:
-                messages.warning(request, _("Emergency access is on. It is logged and will be reviewed."))
-                return redirect("registry:child-detail", child_id=child.pk)
-        return render(request, "registry/emergency.html", {"form": form, "child_id": child_id}, status=400)
+                try:
+                    access_services.start_emergency_access(user, child, membership, form.cleaned_data["reason"])
+                except ValidationError as exc:
+                    form.add_error("reason", " ".join(exc.messages))
+                else:
+                    messages.warning(request, _("Emergency access is on. It is logged and will be reviewed."))
+                    return redirect("registry:child-detail", child_id=child.pk)
+        return render(request, "registry/emergency.html", {"form": form}, status=400)

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for
 
 from rondom.access import policy, services
 from rondom.access.models import EmergencyAccess
 from rondom.audit.models import AccessLogEntry
-from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,9 @@ def ib(child):  # type: ignore[no-untyped-def]
 def test_emergency_access_needs_a_written_reason(child, login) -> None:  # type: ignore[no-untyped-def]
     doctor = MembershipFactory(organisation=OrganisationFactory(kind="ggd"), role="youth_doctor")
     client = login(doctor.user)
-    short = client.post(f"/api/children/{child.pk}/emergency-access/", {"reason": "nodig"}, content_type="application/json")
+    short = client.post(
+        f"/api/children/{child.pk}/emergency-access/", {"reason": "nodig"}, content_type="application/json"
+    )
     assert short.status_code == 400 and "reason" in short.json()
     assert not EmergencyAccess.objects.exists()
     assert client.get(f"/api/children/{child.pk}/").status_code == 404
@@ -40,11 +42,13 @@ def test_emergency_access_needs_a_written_reason(child, login) -> None:  # type:
 def test_emergency_access_opens_the_record_and_flags_every_look(child, login) -> None:  # type: ignore[no-untyped-def]
     doctor = MembershipFactory(organisation=OrganisationFactory(kind="ggd"), role="youth_doctor")
     client = login(doctor.user)
-    response = client.post(f"/api/children/{child.pk}/emergency-access/", {"reason": REASON}, content_type="application/json")
+    response = client.post(
+        f"/api/children/{child.pk}/emergency-access/", {"reason": REASON}, content_type="application/json"
+    )
     assert response.status_code == 201
     assert client.get(f"/api/children/{child.pk}/").status_code == 200
     page = client.get(f"/kinderen/{child.pk}/")
-    assert page.status_code == 200 and "noodtoegang" in page.content.decode().lower()
+    assert page.status_code == 200 and "rondom-emergency-banner" in page.content.decode()
     rows = AccessLogEntry.objects.filter(child_id=child.pk, user_id=doctor.user_id)
     assert rows.exists() and all(r.emergency for r in rows.filter(action="read"))
     assert rows.filter(reason=REASON).exists()
@@ -78,8 +82,14 @@ def test_emergency_accesses_are_reviewed_by_the_functional_admin(child, login) -
     pending = client.get("/api/emergency-reviews/").json()
     assert [p["id"] for p in pending] == [access.pk]
     assert "given_name" not in pending[0]
-    assert client.post(f"/api/emergency-reviews/{access.pk}/review/", {"review_note": "Terecht gebruikt."},
-                       content_type="application/json").status_code == 200
+    assert (
+        client.post(
+            f"/api/emergency-reviews/{access.pk}/review/",
+            {"review_note": "Terecht gebruikt."},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
     assert client.get("/api/emergency-reviews/").json() == []
     with pytest.raises(PermissionDenied):
         services.review_emergency_access(doctor.user, access, "zelf goedgekeurd")
@@ -124,3 +134,23 @@ def test_a_teacher_cannot_bring_in_help(child) -> None:  # type: ignore[no-untyp
     consent = consent_for(child, "provider", provider, ["youth_care"])
     with pytest.raises(PermissionDenied):
         services.grant_access(teacher, child, contact, consent, ["youth_care"], timezone.now() + timedelta(days=9))
+
+
+def test_the_emergency_page_finds_the_child_by_bsn_in_the_form_not_the_url(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    child.set_bsn("111222333")
+    child.save()
+    worker = MembershipFactory(organisation=OrganisationFactory(kind="wijkteam"), role="wijkteam_worker")
+    client = login(worker.user)
+    assert client.get("/kinderen/noodtoegang/").status_code == 200
+    unknown = client.post("/kinderen/noodtoegang/", {"bsn": "123456782", "reason": REASON})
+    assert unknown.status_code == 400 and not EmergencyAccess.objects.exists()
+    response = client.post("/kinderen/noodtoegang/", {"bsn": "111222333", "reason": REASON})
+    assert response.status_code == 302 and response["Location"] == f"/kinderen/{child.pk}/"
+    assert EmergencyAccess.objects.get().reason == REASON
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_teachers_have_no_emergency_button(login) -> None:  # type: ignore[no-untyped-def]
+    teacher = MembershipFactory(role="teacher")
+    assert login(teacher.user).get("/kinderen/noodtoegang/").status_code == 403

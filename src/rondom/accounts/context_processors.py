@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from rondom.access.rules import EMERGENCY_ROLES
+
+
+def roles(request: HttpRequest) -> dict[str, Any]:
+    """What the navigation may offer; the views check again."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"can_use_emergency": False}
+    return {"can_use_emergency": user.has_role(*EMERGENCY_ROLES)}
