@@ -70,9 +70,9 @@ def test_a_duplicate_bsn_is_refused(ib_client) -> None:  # type: ignore[no-untyp
 
 
 def test_a_role_that_does_not_fit_the_organisation_kind_is_refused(login) -> None:  # type: ignore[no-untyped-def]
-    admin = MembershipFactory(role="functional_admin")
-    client = login(admin.user)
     wijkteam = OrganisationFactory(kind="wijkteam")
+    admin = MembershipFactory(organisation=wijkteam, role="functional_admin")
+    client = login(admin.user)
     user = UserFactory()
     response = client.post(
         "/api/memberships/",
@@ -141,3 +141,22 @@ def test_web_form_errors_are_in_dutch(login) -> None:  # type: ignore[no-untyped
     response = login(ib).post(f"/kinderen/{child.pk}/toestemming/", {"purpose": "wijkteam"})
     assert response.status_code == 400
     assert "Dit veld is vereist" in response.content.decode()
+
+
+def test_a_functional_admin_manages_only_their_own_organisation_and_not_themselves(login) -> None:  # type: ignore[no-untyped-def]
+    admin = MembershipFactory(role="functional_admin")
+    client = login(admin.user)
+    elsewhere = OrganisationFactory(kind="wijkteam")
+    response = client.post(
+        "/api/memberships/",
+        {"user": UserFactory().pk, "organisation": elsewhere.pk, "role": "wijkteam_worker"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    itself = client.post(
+        "/api/memberships/",
+        {"user": admin.user.pk, "organisation": admin.organisation.pk, "role": "intern_begeleider"},
+        content_type="application/json",
+    )
+    assert itself.status_code == 403
+    assert Membership.objects.filter(user=admin.user).count() == 1

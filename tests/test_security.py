@@ -97,3 +97,53 @@ def test_health_and_schema_are_public(client) -> None:  # type: ignore[no-untype
     assert client.get("/health").json() == {"status": "ok"}
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.")
+
+
+def test_tracebacks_in_logs_are_redacted() -> None:
+    from rondom.config.logging import RedactPersonalDataFilter
+
+    try:
+        raise ValueError("bsn 111222333 failed")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom %s", ("111222333",), sys.exc_info())
+    record.child_hint = "111222333"
+    RedactPersonalDataFilter().filter(record)
+    assert "111222333" not in record.getMessage()
+    assert record.exc_text and "111222333" not in record.exc_text and "[redacted]" in record.exc_text
+    assert record.child_hint == "[redacted]"  # type: ignore[attr-defined]
+
+
+def test_the_second_step_does_not_redirect_to_other_sites(client) -> None:  # type: ignore[no-untyped-def]
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD
+
+    user = MembershipFactory(role="teacher").user
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    response = client.post("/accounts/tweestaps/?next=https://evil.example/", {"token": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 302 and response["Location"] == "/kinderen/"
+
+
+def test_production_refuses_the_demo_keys() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "RONDOM_ALLOWED_HOSTS": "rondom.zwolle.nl",
+        "DJANGO_SETTINGS_MODULE": "rondom.config.settings",
+        "PYTHONPATH": str(settings.SRC_DIR.parent),
+    }
+    env.pop("RONDOM_SECRET_KEY", None)
+    env.pop("RONDOM_FIELD_KEYS", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0 and "demo keys" in result.stderr

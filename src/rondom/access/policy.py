@@ -112,6 +112,8 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         for tm in team.select_related("consent"):
             m = by_id[tm.membership_id]
             perms = rules.TEAM_ROLE_RULES.get(m.role, {})
+            if tm.consent is None and m.organisation_id != child.school_id:
+                continue  # seated as school staff, but the child has changed school since: consent needed now
             if tm.consent is not None:
                 perms = rules.restrict(perms, tm.consent.categories)
                 yield Basis(Ground.SUPPORT_TEAM, perms, m, tm.consent_id, f"consent:{tm.consent_id}")
@@ -125,7 +127,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             m = by_id[g.grantee_id]
             if m.role in rules.GRANT_ROLES:
                 perms = {c: "rw" for c in g.categories if c in g.consent.categories}
-                perms.setdefault("identity", "r")
+                perms["identity"] = "r"  # a grant never changes basic details
                 yield Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}")
 
     if child.guardianships.filter(user=user, has_authority=True).exists():
@@ -214,7 +216,10 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
             membership_id__in=ids,
             membership__role__in=list(rules.TEAM_ROLE_RULES),
             ended_at__isnull=True,
-        ).filter(Q(consent__isnull=True) | _active_consent_q("consent__", today))
+        ).filter(
+            Q(consent__isnull=True, membership__organisation_id=OuterRef("school_id"))
+            | _active_consent_q("consent__", today)
+        )
         grants = AccessGrant.objects.filter(
             child=OuterRef("pk"),
             grantee_id__in=ids,

@@ -55,7 +55,7 @@ LEGAL_TASK_RULES: dict[str, Permissions] = {
 }
 
 #: Roles that may use an erbij-halen grant or the emergency button.
-GRANT_ROLES = frozenset({Role.PROVIDER_CONTACT, Role.SCHOOL_SOCIAL_WORKER, Role.WIJKTEAM_WORKER, Role.YOUTH_DOCTOR})
+GRANT_ROLES = frozenset({Role.PROVIDER_CONTACT, Role.SCHOOL_SOCIAL_WORKER, Role.WIJKTEAM_WORKER})
 EMERGENCY_ROLES = frozenset(
     {
         Role.INTERN_BEGELEIDER,

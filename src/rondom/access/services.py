@@ -71,6 +71,10 @@ def grant_access(
             errors["categories"] = _("Only parts of the record the family consented to can be shared.")
         if valid_until <= now:
             errors["valid_until"] = _("The end of the grant must lie in the future.")
+        elif valid_until > now + timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
+            errors["valid_until"] = _("A grant lasts at most %(days)d days; extend it later if the help goes on.") % {
+                "days": settings.ACCESS_GRANT_MAX_DAYS
+            }
         if errors:
             raise ValidationError(errors)
         grant = AccessGrant.objects.create(
@@ -105,7 +109,10 @@ def start_emergency_access(actor: User, child: Child, membership: Membership, re
             reason=reason,
             expires_at=timezone.now() + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
         )
-        decision = policy.decide(actor, child, Action.READ, DataCategory.IDENTITY)
+        basis = policy.Basis(
+            rules.Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, membership, ref=f"emergency:{access.pk}"
+        )
+        decision = policy.Decision(True, True, Action.CREATE, DataCategory.IDENTITY, basis, (basis,))
         audit.record(actor, decision, child.pk, object_type="emergency_access", object_id=access.pk, reason=reason)
     return access
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,6 +72,13 @@ class MembershipCreateView(APIView):
         serializer = MembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
+        actor: User = request.user  # type: ignore[assignment]
+        organisation: Organisation = d["organisation"]
+        if d["user"] == actor and not actor.is_superuser:
+            raise PermissionDenied("U kunt uzelf geen rol geven: vraag een andere beheerder.")
+        managed = {m.organisation_id for m in actor.roles() if m.role == Role.FUNCTIONAL_ADMIN}
+        if not actor.is_superuser and not managed & {organisation.pk, organisation.parent_id}:
+            raise PermissionDenied("U beheert deze organisatie niet.")
         membership = services.add_membership(
             d["user"], d["organisation"], d["role"], d.get("valid_from"), d.get("valid_until")
         )

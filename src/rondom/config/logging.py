@@ -1,8 +1,8 @@
 """Structured request logs without personal data.
 
 Request logs name the route (e.g. 'registry:child-detail'), never the path with its parameters, the
-query string or the body. A filter masks anything that looks like a BSN in any log record as a last
-line of defence.
+query string or the body. A filter masks anything that looks like a BSN in the message, its extra fields and
+any traceback, as a last line of defence.
 """
 
 from __future__ import annotations
@@ -17,14 +17,26 @@ from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("rondom.request")
 NINE_DIGITS = re.compile(r"(?<!\d)\d{8,9}(?!\d)")
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def redact(text: str) -> str:
+    return NINE_DIGITS.sub("[redacted]", text)
 
 
 class RedactPersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if NINE_DIGITS.search(message):
-            record.msg = NINE_DIGITS.sub("[redacted]", message)
-            record.args = ()
+            record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            # Formatters re-render exc_info; keep only the redacted text.
+            record.exc_text, record.exc_info = redact(record.exc_text), None
+        for key, value in list(record.__dict__.items()):
+            if key not in _STANDARD and isinstance(value, str) and NINE_DIGITS.search(value):
+                setattr(record, key, redact(value))
         return True
 
 

@@ -44,6 +44,11 @@ if not FIELD_ENCRYPTION_KEYS:
     raise RuntimeError("RONDOM_FIELD_KEYS must be set when RONDOM_SECURE=1")
 
 ALLOWED_HOSTS = env_list("RONDOM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1"}
+if set(ALLOWED_HOSTS) - _LOCAL_HOSTS and (SECRET_KEY == _DEMO_SECRET or _DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS):
+    raise RuntimeError("The demo keys only serve localhost: set RONDOM_SECRET_KEY and RONDOM_FIELD_KEYS.")
+# Key of the BSN blind index (finding a child by BSN without decrypting). Rotating it needs `reencrypt_bsn`.
+BSN_INDEX_KEY = os.environ.get("RONDOM_BSN_INDEX_KEY", SECRET_KEY)
 CSRF_TRUSTED_ORIGINS = env_list("RONDOM_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -267,6 +272,8 @@ else:
 # Emergency access ("noodknop"): how long it lasts and the minimum length of the written reason.
 EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"))
 EMERGENCY_REASON_MIN_LENGTH = 20
+# An erbij-halen grant lasts at most this many days (it can be renewed while the help goes on).
+ACCESS_GRANT_MAX_DAYS = int(os.environ.get("RONDOM_ACCESS_GRANT_MAX_DAYS", "180"))
 
 # Retention per record type (years). See rondom.retention.policies for what each period counts from.
 RETENTION_YEARS: dict[str, int] = {
@@ -301,8 +308,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("RONDOM_LOG_LEVEL", "INFO")},
     "loggers": {
-        # django.request would log the full path of 404s and 500s; our RequestLogMiddleware logs routes.
-        "django.request": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # django.request warns with the full path of every 404; keep only server errors (with traceback).
+        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "axes": {"level": "WARNING"},
     },

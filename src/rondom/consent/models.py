@@ -52,6 +52,8 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: Whose decision the withdrawal was: a parent with authority or the youth (also when a professional records it).
+    withdrawn_on_behalf = models.CharField(max_length=10, blank=True, choices=Capacity.choices)
 
     objects = ConsentQuerySet.as_manager()
 

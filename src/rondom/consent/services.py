@@ -160,7 +160,8 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
             raise ValidationError({"consent": _("This consent was already withdrawn.")})
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_by = actor
-        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        consent.withdrawn_on_behalf = own.capacity if on_behalf is None and own is not None else on_behalf.capacity  # type: ignore[union-attr]
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_on_behalf"])
         audit.record(actor, decision, child.pk, object_type="consent", object_id=consent.pk)
     return consent
 

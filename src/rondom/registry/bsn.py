@@ -52,7 +52,7 @@ def decrypt(token: str) -> str:
 
 
 def blind_index(value: str) -> str:
-    key = hashlib.sha256(("bsn-index:" + settings.SECRET_KEY).encode()).digest()
+    key = hashlib.sha256(("bsn-index:" + settings.BSN_INDEX_KEY).encode()).digest()
     return hmac.new(key, normalise_bsn(value).encode(), hashlib.sha256).hexdigest()
 
 

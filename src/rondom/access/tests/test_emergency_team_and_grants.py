@@ -154,3 +154,33 @@ def test_the_emergency_page_finds_the_child_by_bsn_in_the_form_not_the_url(login
 def test_teachers_have_no_emergency_button(login) -> None:  # type: ignore[no-untyped-def]
     teacher = MembershipFactory(role="teacher")
     assert login(teacher.user).get("/kinderen/noodtoegang/").status_code == 403
+
+
+def test_a_school_staff_seat_ends_when_the_child_changes_school(child, ib) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import SchoolFactory
+
+    teacher = MembershipFactory(organisation=child.school, role="teacher")
+    services.add_team_member(ib, child, teacher)
+    child.school = SchoolFactory()
+    child.save()
+    assert not policy.decide(teacher.user, child, "read", "support").in_scope
+    from rondom.access.policy import children_in_scope
+
+    assert child not in children_in_scope(teacher.user)
+
+
+def test_a_grant_lasts_at_most_the_configured_number_of_days(child, ib, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.ACCESS_GRANT_MAX_DAYS = 30
+    provider = OrganisationFactory(kind="provider")
+    contact = MembershipFactory(organisation=provider, role="provider_contact")
+    consent = consent_for(child, "provider", provider, ["youth_care"])
+    with pytest.raises(ValidationError) as exc:
+        services.grant_access(ib, child, contact, consent, ["youth_care"], timezone.now() + timedelta(days=31))
+    assert "valid_until" in exc.value.message_dict
+
+
+def test_pressing_the_emergency_button_is_logged_as_emergency_even_with_another_ground(child, ib) -> None:  # type: ignore[no-untyped-def]
+    membership = ib.memberships.get()
+    access = services.start_emergency_access(ib, child, membership, REASON)
+    row = AccessLogEntry.objects.get(object_type="emergency_access", object_id=str(access.pk))
+    assert row.emergency and row.ground == "emergency" and row.reason == REASON

@@ -104,3 +104,12 @@ def test_withdrawal_through_the_api_cuts_access_at_once(world, login, client) ->
     url = f"/api/children/{world['child'].pk}/consents/{world['grant_consent'].pk}/withdraw/"
     assert parent_client.post(url, {}, content_type="application/json").status_code == 200
     assert not policy.decide(world["contact"], world["child"], "read", "youth_care").in_scope
+
+
+def test_the_withdrawal_records_on_whose_behalf_it_was_made(world) -> None:  # type: ignore[no-untyped-def]
+    withdraw_consent(world["ib"], world["team_consent"], on_behalf=Giver(Capacity.PARENT, world["mother"]))
+    withdraw_consent(world["mother"].user, world["grant_consent"])
+    world["team_consent"].refresh_from_db()
+    world["grant_consent"].refresh_from_db()
+    assert world["team_consent"].withdrawn_on_behalf == "parent" and world["team_consent"].withdrawn_by == world["ib"]
+    assert world["grant_consent"].withdrawn_on_behalf == "parent"
