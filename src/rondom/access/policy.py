@@ -65,6 +65,10 @@ class Decision:
     def emergency(self) -> bool:
         return bool(self.basis and self.basis.emergency)
 
+    @property
+    def ground_label(self) -> str:
+        return str(Ground(self.basis.ground).label) if self.basis else ""
+
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
     """The user's active professional roles, read once per request (cached on the user object)."""

@@ -56,6 +56,8 @@ class ChildSerializer(serializers.ModelSerializer):
             "wijk",
             "bsn",
             "masked_bsn",
+            "youth_care_ended_on",
+            "left_school_on",
         ]
 
 

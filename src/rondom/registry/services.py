@@ -36,6 +36,10 @@ def _validate_child(data: dict[str, Any], child: Child | None = None) -> None:
             errors["date_of_birth"] = _("The date of birth lies in the future.")
         elif dob.year < timezone.localdate().year - 30:
             errors["date_of_birth"] = _("This date of birth is too long ago for a child or youth in Rondom.")
+    for name in ("youth_care_ended_on", "left_school_on"):
+        value = data.get(name)
+        if value is not None and value > timezone.localdate():
+            errors[name] = _("This date lies in the future.")
     school = data.get("school")
     if school is not None and school.kind != OrganisationKind.SCHOOL:
         errors["school"] = _("This organisation is not a school.")
@@ -88,7 +92,17 @@ def update_child(actor: User, child: Child, data: dict[str, Any]) -> Child:
     with transaction.atomic():
         decision = policy.require(actor, child, Action.UPDATE, DataCategory.IDENTITY)
         _validate_child(data, child)
-        for name in ("given_name", "family_name", "date_of_birth", "group", "home_municipality", "wijk", "school"):
+        for name in (
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "group",
+            "home_municipality",
+            "wijk",
+            "school",
+            "youth_care_ended_on",
+            "left_school_on",
+        ):
             if name in data:
                 setattr(child, name, data[name])
         if "bsn" in data:
@@ -101,6 +115,8 @@ def update_child(actor: User, child: Child, data: dict[str, Any]) -> Child:
 def add_note(actor: User, child: Child, category: str, text: str) -> ChildNote:
     if category not in DataCategory.values:
         raise ValidationError({"category": _("Unknown part of the record.")})
+    if category == DataCategory.IDENTITY:
+        raise ValidationError({"category": _("Basic details are fields of the record, not notes.")})
     if not text.strip():
         raise ValidationError({"text": _("This field is required.")})
     with transaction.atomic():

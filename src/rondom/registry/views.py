@@ -29,7 +29,10 @@ class SearchForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    category = forms.ChoiceField(label=gettext_lazy("Part of the record"), choices=DataCategory.choices)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Part of the record"),
+        choices=[(c, label) for c, label in DataCategory.choices if c != DataCategory.IDENTITY],
+    )
     text = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -85,11 +88,10 @@ class ChildDetailView(LoginRequiredMixin, View):
             sections.append(
                 {"category": category, "label": DataCategory(category).label, "notes": notes, "can_write": can_write}
             )
+        note_categories = [c for c in DataCategory.values if c != DataCategory.IDENTITY]
         writable = [
-            (c, DataCategory(c).label)
-            for c in DataCategory.values
-            if policy.decide(user, child, Action.CREATE, c).allowed
-        ]  # type: ignore[arg-type]
+            (c, DataCategory(c).label) for c in note_categories if policy.decide(user, child, Action.CREATE, c).allowed
+        ]
         form = NoteForm()
         form.fields["category"].choices = writable  # type: ignore[attr-defined]
         return render(

@@ -1,0 +1,146 @@
+"""Apply retention: delete or anonymise what is due, all-or-nothing, every removal in the access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from rondom.access.categories import Action, DataCategory
+from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
+from rondom.access.policy import Basis, Decision
+from rondom.access.rules import Ground
+from rondom.audit import services as audit
+from rondom.consent.models import Consent, ConsentGiver
+from rondom.registry.models import Child, ChildNote
+
+from .policies import POLICIES
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def due(today: date | None = None) -> dict[str, QuerySet]:
+    """What is due per record type, on `today`."""
+    today = today or timezone.localdate()
+    years = settings.RETENTION_YEARS
+
+    def cutoff(record_type: str) -> date:
+        return _years_before(today, years[record_type])
+
+    notes = ChildNote.objects.all()
+    result: dict[str, QuerySet] = {
+        "note.youth_care": notes.filter(
+            category=DataCategory.YOUTH_CARE, child__youth_care_ended_on__lte=cutoff("note.youth_care")
+        ),
+        "note.health": notes.filter(category=DataCategory.HEALTH, updated_at__lte=_end_of(cutoff("note.health"))),
+        "note.support": notes.filter(category=DataCategory.SUPPORT, updated_at__lte=_end_of(cutoff("note.support"))),
+        "note.absence": notes.filter(category=DataCategory.ABSENCE, updated_at__lte=_end_of(cutoff("note.absence"))),
+        "consent": Consent.objects.filter(
+            Q(withdrawn_at__lte=_end_of(cutoff("consent")))
+            | Q(withdrawn_at__isnull=True, valid_until__lte=cutoff("consent"))
+        ),
+    }
+    child_cut = cutoff("child")
+    result["child"] = Child.objects.filter(
+        anonymised_at__isnull=True, left_school_on__lte=child_cut, youth_care_ended_on__lte=child_cut
+    ).exclude(Exists(ChildNote.objects.filter(child=OuterRef("pk"))))
+    return result
+
+
+@dataclass
+class RetentionReport:
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        verb = "would" if self.dry_run else "did"
+        return [f"{p.record_type:<16} {self.counts.get(p.record_type, 0):>6}  {p.action} ({verb})" for p in POLICIES]
+
+
+def _decision(record_type: str, action: str, category: str) -> Decision:
+    basis = Basis(Ground.RETENTION, {}, ref=f"rule:retention:{record_type}")
+    return Decision(True, True, action, category, basis, (basis,))
+
+
+def apply_retention(*, dry_run: bool, today: date | None = None) -> RetentionReport:
+    """Delete or anonymise everything due, in one transaction. A dry run does the same work and rolls it back,
+    so its counts are exactly what applying would do (children whose last notes go now are counted too)."""
+    report = RetentionReport(dry_run)
+    with transaction.atomic():
+        for record_type, queryset in due(today).items():
+            if record_type == "child":
+                continue  # children become due once their notes are gone: handled below
+            rows = list(queryset.values_list("pk", "child_id"))
+            report.counts[record_type] = len(rows)
+            if rows:
+                _delete(record_type, rows)
+        children = list(due(today)["child"])
+        report.counts["child"] = len(children)
+        if children:
+            _anonymise(children)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _delete(record_type: str, rows: list[tuple[int, int]]) -> None:
+    ids = [pk for pk, _child in rows]
+    if record_type.startswith("note."):
+        category = record_type.split(".", 1)[1]
+        audit.record_many(
+            None,
+            _decision(record_type, Action.DELETE, category),
+            [audit.LogItem(child_id, "note", str(pk)) for pk, child_id in rows],
+        )
+        ChildNote.objects.filter(pk__in=ids).delete()
+        return
+    audit.record_many(
+        None,
+        _decision(record_type, Action.DELETE, DataCategory.SUPPORT),
+        [audit.LogItem(child_id, "consent", str(pk)) for pk, child_id in rows],
+    )
+    _delete_consents(Consent.objects.filter(pk__in=ids))
+
+
+def _delete_consents(consents: QuerySet[Consent]) -> None:
+    """Grants and team seats that rested on these consents have ended; nothing may point at a deleted consent."""
+    ids = list(consents.values_list("pk", flat=True))
+    AccessGrant.objects.filter(consent_id__in=ids).delete()
+    TeamMembership.objects.filter(consent_id__in=ids).delete()
+    ConsentGiver.objects.filter(consent_id__in=ids).delete()
+    Consent.objects.filter(pk__in=ids).delete()
+
+
+def _anonymise(children: list[Child]) -> None:
+    audit.record_many(
+        None,
+        _decision("child", Action.UPDATE, DataCategory.IDENTITY),
+        [audit.LogItem(c.pk, "child", str(c.pk)) for c in children],
+    )
+    now = timezone.now()
+    for child in children:
+        # What links the child to people goes; counts for monitoring (year of birth, school, wijk) remain.
+        _delete_consents(Consent.objects.filter(child=child))
+        TeamMembership.objects.filter(child=child).delete()
+        AccessGrant.objects.filter(child=child).delete()
+        EmergencyAccess.objects.filter(child=child).delete()
+        child.guardianships.all().delete()
+        child.given_name, child.family_name, child.group = "Geanonimiseerd", "", ""
+        child.date_of_birth = child.date_of_birth.replace(month=1, day=1)
+        child.set_bsn("")
+        child.youth_account = None
+        child.anonymised_at = now
+        child.save()

@@ -1,0 +1,135 @@
+"""Retention: data are kept no longer than the law allows, configured per record type, removed by a job that
+says what it did (or would do), and every removal is in the access log."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from tests.factories import ChildFactory, GuardianshipFactory, MembershipFactory, NoteFactory, consent_for
+
+from rondom.access.models import TeamMembership
+from rondom.audit.models import AccessLogEntry
+from rondom.config import scheduler
+from rondom.consent.models import Consent
+from rondom.registry.models import Child, ChildNote
+from rondom.retention.services import apply_retention
+
+pytestmark = pytest.mark.django_db
+
+CARE_ENDED = date(2026, 3, 1)
+
+
+def years_after(day: date, years: int) -> date:
+    return day.replace(year=day.year + years)
+
+
+@pytest.fixture
+def youth_care_note():  # type: ignore[no-untyped-def]
+    child = ChildFactory(youth_care_ended_on=CARE_ENDED)
+    return NoteFactory(child=child, category="youth_care", text="Behandeling afgerond.")
+
+
+def test_youth_care_data_are_kept_20_years_after_care_ends(youth_care_note) -> None:  # type: ignore[no-untyped-def]
+    day_before = years_after(CARE_ENDED, 20) - timedelta(days=1)
+    assert apply_retention(dry_run=False, today=day_before).counts["note.youth_care"] == 0
+    assert ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+    assert apply_retention(dry_run=False, today=years_after(CARE_ENDED, 20)).counts["note.youth_care"] == 1
+    assert not ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+
+
+def test_youth_care_that_has_not_ended_is_kept() -> None:
+    note = NoteFactory(child=ChildFactory(youth_care_ended_on=None), category="youth_care")
+    apply_retention(dry_run=False, today=date(2090, 1, 1))
+    assert ChildNote.objects.filter(pk=note.pk).exists()
+
+
+def test_a_dry_run_changes_nothing_and_writes_no_log_rows(youth_care_note) -> None:  # type: ignore[no-untyped-def]
+    report = apply_retention(dry_run=True, today=years_after(CARE_ENDED, 21))
+    assert report.counts["note.youth_care"] == 1
+    assert ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_every_removal_is_logged_with_ground_retention(youth_care_note) -> None:  # type: ignore[no-untyped-def]
+    apply_retention(dry_run=False, today=years_after(CARE_ENDED, 21))
+    row = AccessLogEntry.objects.get()
+    assert (row.action, row.ground, row.user_id) == ("delete", "retention", None)
+    assert row.child_id == youth_care_note.child_id and row.object_id == str(youth_care_note.pk)
+    assert row.ground_ref == "rule:retention:note.youth_care"
+
+
+@override_settings(
+    RETENTION_YEARS={
+        "note.youth_care": 15,
+        "note.health": 20,
+        "note.support": 5,
+        "note.absence": 5,
+        "consent": 5,
+        "child": 20,
+    }
+)
+def test_retention_periods_are_configuration(youth_care_note) -> None:  # type: ignore[no-untyped-def]
+    assert apply_retention(dry_run=True, today=years_after(CARE_ENDED, 15)).counts["note.youth_care"] == 1
+
+
+def test_a_child_is_anonymised_only_when_due_and_nothing_is_left() -> None:
+    left = date(2026, 7, 1)
+    child = ChildFactory(youth_care_ended_on=CARE_ENDED, left_school_on=left, given_name="Noor")
+    child.set_bsn("111222333")
+    child.save()
+    guardianship = GuardianshipFactory(child=child)
+    open_consent = consent_for(child, "support_team", None, ["support"])  # no end date: blocks nothing
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider")
+    TeamMembership.objects.create(child=child, membership=ib, consent=open_consent)
+    note = NoteFactory(child=child, category="support")
+    ChildNote.objects.filter(pk=note.pk).update(updated_at=timezone.now() - timedelta(days=365 * 30))
+    day_before = apply_retention(dry_run=True, today=years_after(left, 20) - timedelta(days=1))
+    assert (day_before.counts["note.support"], day_before.counts["child"]) == (1, 0)
+    dry = apply_retention(dry_run=True, today=years_after(left, 20))
+    assert dry.counts == {
+        "note.youth_care": 0,
+        "note.health": 0,
+        "note.support": 1,
+        "note.absence": 0,
+        "consent": 0,
+        "child": 1,
+    }
+    report = apply_retention(dry_run=False, today=years_after(left, 20))
+    assert report.counts == dry.counts
+    child = Child.objects.get(pk=child.pk)
+    assert child.anonymised_at is not None and child.given_name == "Geanonimiseerd" and child.bsn == ""
+    assert child.date_of_birth.month == 1 and child.date_of_birth.day == 1
+    assert not child.guardianships.exists() and not Consent.objects.filter(child=child).exists()
+    assert not type(guardianship).objects.filter(pk=guardianship.pk).exists()
+    assert AccessLogEntry.objects.filter(child_id=child.pk, action="update", ground="retention").count() == 1
+
+
+def test_ended_consents_go_after_their_period() -> None:
+    consent = consent_for(ChildFactory(), "wijkteam", None, ["support"])
+    Consent.objects.filter(pk=consent.pk).update(valid_until=date(2026, 1, 1))
+    assert apply_retention(dry_run=False, today=date(2030, 12, 31)).counts["consent"] == 0
+    assert apply_retention(dry_run=False, today=date(2031, 1, 1)).counts["consent"] == 1
+    assert not Consent.objects.filter(pk=consent.pk).exists()
+
+
+def test_the_command_prints_counts_per_record_type(youth_care_note, capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("apply_retention", "--dry-run")
+    out = capsys.readouterr().out
+    for record_type in ("note.youth_care", "note.health", "note.support", "note.absence", "consent", "child"):
+        assert record_type in out
+    assert ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+
+
+def test_the_scheduler_enqueues_retention_once_per_interval(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks import task_backends
+
+    settings.VAR_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    assert scheduler.run_due(now=1_000_000.0) == ["rondom.retention.tasks.apply_retention_task"]
+    assert scheduler.run_due(now=1_000_060.0) == []  # not due again within the day, also after a restart
+    assert scheduler.run_due(now=1_000_000.0 + 24 * 3600) == ["rondom.retention.tasks.apply_retention_task"]
+    assert len(task_backends["default"].results) == 2
