@@ -140,7 +140,7 @@ def test_web_form_errors_are_in_dutch(login) -> None:  # type: ignore[no-untyped
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
     response = login(ib).post(f"/kinderen/{child.pk}/toestemming/", {"purpose": "wijkteam"})
     assert response.status_code == 400
-    assert "Dit veld is vereist" in response.content.decode()
+    assert "Dit veld is verplicht" in response.content.decode()
 
 
 def test_a_functional_admin_manages_only_their_own_organisation_and_not_themselves(login) -> None:  # type: ignore[no-untyped-def]

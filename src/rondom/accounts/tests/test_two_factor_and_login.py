@@ -30,11 +30,21 @@ def test_a_professional_logs_in_with_password_and_totp_code(client) -> None:  # 
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(f"/kinderen/{child.pk}/").status_code == 302
-    wrong = client.post("/accounts/tweestaps/", {"token": "000000"})
-    assert wrong.status_code == 200 and "niet juist" in wrong.content.decode()
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 302
     assert client.get(f"/kinderen/{child.pk}/").status_code == 200
+
+
+def test_a_wrong_code_is_refused_and_further_attempts_are_throttled(client) -> None:  # type: ignore[no-untyped-def]
+    user = MembershipFactory(role="intern_begeleider").user
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    wrong = client.post("/accounts/tweestaps/", {"token": "000000"})
+    assert wrong.status_code == 200 and "klopt niet" in wrong.content.decode()
+    # Right after a failure even the right code is refused for a moment (django-otp's throttling).
+    code = f"{totp(device.bin_key):06d}"
+    assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 200
+    assert client.get("/api/children/").status_code == 403
 
 
 def test_a_professional_without_a_device_must_set_one_up_first(client) -> None:  # type: ignore[no-untyped-def]
