@@ -28,9 +28,21 @@ def test_the_dutch_catalog_covers_every_text_in_the_code(tmp_path: Path) -> None
     copy = tmp_path / "rondom"
     shutil.copytree(settings.SRC_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     subprocess.run(
-        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "makemessages", "-l", "nl", "--no-location",
-         "-i", "migrations/*", "-i", "*/tests/*"],
-        cwd=copy, check=True, capture_output=True,
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "makemessages",
+            "-l",
+            "nl",
+            "--no-location",
+            "-i",
+            "migrations/*",
+            "-i",
+            "*/tests/*",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
     )
     regenerated = (copy / "locale" / "nl" / "LC_MESSAGES" / "django.po").read_text()
     assert untranslated(regenerated) == [], "run makemessages and translate the new texts"
