@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
@@ -21,6 +22,11 @@ def health(request: HttpRequest) -> JsonResponse:
 @serves_no_child_data
 def home(request: HttpRequest):  # type: ignore[no-untyped-def]
     return redirect("registry:child-list")
+
+
+@serves_no_child_data
+def admin_login(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return redirect_to_login(request.GET.get("next", "/admin/"), login_url=reverse("accounts:login"))
 
 
 class SchemaView(SpectacularAPIView):
@@ -50,5 +56,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),
+    # The admin uses our login (rate limit, lockout, two-factor), not its own form.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]

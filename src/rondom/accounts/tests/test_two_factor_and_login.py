@@ -82,3 +82,11 @@ def test_passwords_are_hashed_with_argon2() -> None:
 def test_sessions_expire_after_idle_time(settings) -> None:  # type: ignore[no-untyped-def]
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_the_admin_uses_the_same_login_with_two_factor(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.post("/accounts/login/", {"username": staff.username, "password": PASSWORD})
+    assert client.get("/admin/")["Location"] == "/accounts/tweestaps/"
