@@ -134,6 +134,17 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
                 perms["identity"] = "r"  # a grant never changes basic details
                 yield Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}")
 
+        requests = (
+            _open_requests()
+            .filter(case__child=child, contact_id__in=by_id)
+            .filter(_active_consent_q("consent__", today))
+        )
+        for request_id, contact_id, consent_id in requests.values_list("pk", "contact_id", "consent_id"):
+            yield Basis(
+                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[contact_id], consent_id, f"consent:{consent_id}"
+            )
+            del request_id
+
     if child.guardianships.filter(user=user, has_authority=True).exists():
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
@@ -156,6 +167,12 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             m = by_id[e.membership_id]
             if m.role in rules.EMERGENCY_ROLES:
                 yield Basis(Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, m, ref=f"emergency:{e.pk}")
+
+
+def _open_requests() -> QuerySet[Any]:
+    from rondom.cases.models import HelpRequest  # cases builds on access: imported late to keep layers clear
+
+    return HelpRequest.objects.filter(kind=HelpRequest.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True)
 
 
 def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
@@ -238,7 +255,12 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
             membership__role__in=list(rules.EMERGENCY_ROLES),
             expires_at__gt=now,
         )
-        q |= Exists(team) | Exists(grants) | Exists(emergency)
+        requests = (
+            _open_requests()
+            .filter(case__child=OuterRef("pk"), contact_id__in=ids)
+            .filter(_active_consent_q("consent__", today))
+        )
+        q |= Exists(team) | Exists(grants) | Exists(emergency) | Exists(requests)
 
     sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
     twelve_years_ago = _years_before(today, rules.YOUTH_OWN_ACCESS_AGE)

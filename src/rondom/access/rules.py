@@ -18,6 +18,7 @@ class Ground(models.TextChoices):
     SCHOOL_ROLE = "school_role", _("Support role at the child's school")
     SUPPORT_TEAM = "support_team", _("Member of the child's support team")
     GRANT = "grant", _("Time-limited grant (erbij halen)")
+    REQUEST = "request", _("Request for help addressed to you, on consent")
     LEGAL_TASK = "legal_task", _("Legal task")
     PARENT = "parent", _("Parent with authority")
     YOUTH = "youth", _("The youth's own record")
@@ -54,6 +55,23 @@ LEGAL_TASK_RULES: dict[str, Permissions] = {
     Role.LEERPLICHT_OFFICER: {C.IDENTITY: "r", C.ABSENCE: "rw"},
 }
 
+#: The named contact person a request for help (erbij halen) is addressed to sees who the child is and the
+#: question, on the family's consent, until the request is joined (then the grant counts) or closed.
+REQUEST_PERMISSIONS: Permissions = {C.IDENTITY: "r"}
+
+#: Roles that may raise a signal (zorgsignaal) about a child they know, besides the family.
+SIGNAL_ROLES = frozenset(
+    {
+        Role.TEACHER,
+        Role.INTERN_BEGELEIDER,
+        Role.ZORGCOORDINATOR,
+        Role.SCHOOL_SOCIAL_WORKER,
+        Role.WIJKTEAM_WORKER,
+        Role.YOUTH_DOCTOR,
+        Role.LEERPLICHT_OFFICER,
+    }
+)
+
 #: Roles that may use an erbij-halen grant or the emergency button.
 GRANT_ROLES = frozenset({Role.PROVIDER_CONTACT, Role.SCHOOL_SOCIAL_WORKER, Role.WIJKTEAM_WORKER})
 EMERGENCY_ROLES = frozenset(
@@ -85,6 +103,7 @@ GROUND_ORDER = [
     Ground.LEGAL_TASK,
     Ground.SUPPORT_TEAM,
     Ground.GRANT,
+    Ground.REQUEST,
     Ground.PARENT,
     Ground.YOUTH,
     Ground.EMERGENCY,

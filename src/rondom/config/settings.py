@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rondom.consent",
     "rondom.access",
     "rondom.audit",
+    "rondom.cases",
     "rondom.retention",
     "rondom.demo",
 ]
@@ -272,6 +273,10 @@ else:
 # Emergency access ("noodknop"): how long it lasts and the minimum length of the written reason.
 EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"))
 EMERGENCY_REASON_MIN_LENGTH = 20
+# The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
+CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
+# More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.
+MAX_ACTIVE_HELPERS = int(os.environ.get("RONDOM_MAX_ACTIVE_HELPERS", "4"))
 # An erbij-halen grant lasts at most this many days (it can be renewed while the help goes on).
 ACCESS_GRANT_MAX_DAYS = int(os.environ.get("RONDOM_ACCESS_GRANT_MAX_DAYS", "180"))
 

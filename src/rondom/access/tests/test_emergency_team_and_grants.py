@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for
 
 from rondom.access import policy, services
 from rondom.access.models import EmergencyAccess
 from rondom.audit.models import AccessLogEntry
+from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for
 
 pytestmark = pytest.mark.django_db
 

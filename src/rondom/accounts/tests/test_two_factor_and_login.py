@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from tests.factories import PASSWORD, ChildFactory, GuardianshipFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,13 +6,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from tests.factories import ChildFactory, MembershipFactory
 
 from rondom.access import policy
 from rondom.audit import services
 from rondom.audit.models import AccessLogEntry
 from rondom.registry.models import ChildNote
 from rondom.registry.services import add_note
+from tests.factories import ChildFactory, MembershipFactory
 
 # Not transaction=True: a flush between tests would itself be refused by the append-only triggers.
 pytestmark = pytest.mark.django_db

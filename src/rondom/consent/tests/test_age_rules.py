@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+
+from rondom.consent.models import Capacity, Consent
+from rondom.consent.rules import rule_for_age
+from rondom.consent.services import Giver, give_consent
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,
@@ -12,10 +16,6 @@ from tests.factories import (
     OrganisationFactory,
     born_years_ago,
 )
-
-from rondom.consent.models import Capacity, Consent
-from rondom.consent.rules import rule_for_age
-from rondom.consent.services import Giver, give_consent
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+
+from rondom.access import policy
+from rondom.access.models import AccessGrant, TeamMembership
+from rondom.audit.models import AccessLogEntry
+from rondom.consent.models import Capacity
+from rondom.consent.services import Giver, withdraw_consent
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,
@@ -15,12 +21,6 @@ from tests.factories import (
     born_years_ago,
     consent_for,
 )
-
-from rondom.access import policy
-from rondom.access.models import AccessGrant, TeamMembership
-from rondom.audit.models import AccessLogEntry
-from rondom.consent.models import Capacity
-from rondom.consent.services import Giver, withdraw_consent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
-from tests.factories import ChildFactory
 
 from rondom.registry.bsn import blind_index
 from rondom.registry.models import Child
+from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
-from tests.factories import ChildFactory, GuardianshipFactory, MembershipFactory, NoteFactory, consent_for
 
 from rondom.access.models import TeamMembership
 from rondom.audit.models import AccessLogEntry
@@ -17,6 +16,7 @@ from rondom.config import scheduler
 from rondom.consent.models import Consent
 from rondom.registry.models import Child, ChildNote
 from rondom.retention.services import apply_retention
+from tests.factories import ChildFactory, GuardianshipFactory, MembershipFactory, NoteFactory, consent_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,586 @@
+"""The daily work of the support structure: signal, case, team, plan, erbij halen. The only place that changes
+case data; every change is checked by the access policy and logged in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rondom.access import policy, rules
+from rondom.access.categories import Action, DataCategory
+from rondom.access.models import AccessGrant, TeamMembership
+from rondom.access.policy import Decision
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.roles import OrganisationKind
+from rondom.audit import services as audit
+from rondom.consent.models import Consent, Purpose
+from rondom.registry.models import Child
+
+from . import workflow
+from .models import (
+    AgendaItem,
+    Case,
+    CaseStatus,
+    Concern,
+    FamilyPlan,
+    GoalEvaluation,
+    HelpRequest,
+    Meeting,
+    Plan,
+    PlanAgreement,
+    PlanVersion,
+    ProviderContact,
+    Signal,
+    SignalSource,
+    SocialWorkActivity,
+    SupportTeam,
+)
+from .workflow import State
+
+SUPPORT = DataCategory.SUPPORT
+
+
+def add_working_days(start: date, days: int) -> date:
+    """Monday to Friday count; weekends do not."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def _log(actor: User, decision: Decision, child_id: int, object_type: str, object_id: object, action: str) -> None:
+    d = Decision(True, True, action, decision.category, decision.basis, decision.bases)
+    audit.record(actor, d, child_id, object_type=object_type, object_id=object_id)
+
+
+# --- Signal -------------------------------------------------------------------------------------------------
+
+
+def raise_signal(actor: User, child: Child, *, source: str, concerns: list[str], description: str) -> Signal:
+    """A teacher, parent, wijkteam, youth doctor or GP raises a worry about a child they know."""
+    decision = policy.decide(actor, child, Action.READ, DataCategory.IDENTITY)
+    if not decision.in_scope:
+        raise Http404
+    basis = decision.basis
+    family = basis is not None and basis.ground in (rules.Ground.PARENT, rules.Ground.YOUTH)
+    role_ok = basis is not None and basis.membership is not None and basis.membership.role in rules.SIGNAL_ROLES
+    if not (family or role_ok) or basis is None or basis.ground == rules.Ground.EMERGENCY:
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if source not in SignalSource.values:
+        errors["source"] = _("Unknown source of the signal.")
+    if not concerns or any(c not in Concern.values for c in concerns):
+        errors["concerns"] = _("Choose one or more concerns from the list.")
+    if not description.strip():
+        errors["description"] = _("Describe what worries you.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        signal = Signal.objects.create(
+            child=child, source=source, concerns=sorted(set(concerns)), description=description.strip(), raised_by=actor
+        )
+        log_decision = Decision(True, True, Action.CREATE, SUPPORT, basis, decision.bases)
+        audit.record(actor, log_decision, child.pk, object_type="signal", object_id=signal.pk)
+    return signal
+
+
+def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, with_child: bool) -> Signal:
+    """The conversation with parents (and child) about the signal: recorded before anything else happens."""
+    if on > timezone.localdate():
+        raise ValidationError({"conversation_on": _("This date lies in the future.")})
+    if not notes.strip():
+        raise ValidationError({"conversation_notes": _("Write down what was said.")})
+    with transaction.atomic():
+        decision = policy.require(actor, signal.child, Action.UPDATE, SUPPORT)
+        signal.conversation_on, signal.conversation_notes = on, notes.strip()
+        signal.conversation_with_child = with_child
+        signal.save(update_fields=["conversation_on", "conversation_notes", "conversation_with_child"])
+        _log(actor, decision, signal.child_id, "signal", signal.pk, Action.UPDATE)
+    return signal
+
+
+# --- Case and workflow --------------------------------------------------------------------------------------
+
+
+def support_team_for(school: Organisation) -> SupportTeam:
+    team, _created = SupportTeam.objects.get_or_create(school=school)
+    return team
+
+
+def register_case(actor: User, signal: Signal, *, question: str) -> Case:
+    """Put a request for help to the school's support team. The team decides within the configured number of
+    working days (default 5, as samenwerkingsverbanden promise)."""
+    child = signal.child
+    errors: dict[str, str] = {}
+    if signal.conversation_on is None:
+        errors["signal"] = _("First talk with the parents (and the child) and record the conversation.")
+    if not question.strip():
+        errors["question"] = _("Write down the question for the support team.")
+    if child.school is None:
+        errors["child"] = _("The child has no school with a support team.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        decision = policy.require(actor, child, Action.CREATE, SUPPORT)
+        if Case.objects.filter(child=child, status__state__in=workflow.OPEN_STATES).exists():
+            raise ValidationError({"child": _("This child already has an open case: add to that one.")})
+        case = Case.objects.create(
+            child=child,
+            team=support_team_for(child.school),  # type: ignore[arg-type]
+            signal=signal,
+            question=question.strip(),
+            registered_by=actor,
+            decision_due=add_working_days(timezone.localdate(), settings.CASE_DECISION_WORKING_DAYS),
+        )
+        case.status = CaseStatus.objects.create(case=case, state=State.REGISTERED, changed_by=actor)
+        case.save(update_fields=["status"])
+        _log(actor, decision, child.pk, "case", case.pk, Action.CREATE)
+    return case
+
+
+def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", until: date | None = None) -> Case:
+    """Move a case along the workflow table; anything not in the table is refused with a clear message."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("status", "child").get(pk=case.pk)
+        decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
+        current = case.state
+        if to_state not in State.values:
+            raise ValidationError({"state": _("Unknown state.")})
+        if not workflow.allowed(current, to_state):
+            raise ValidationError(
+                {
+                    "state": _("A case cannot go from '%(from)s' to '%(to)s'. Possible next steps: %(next)s.")
+                    % {
+                        "from": State(current).label,
+                        "to": State(to_state).label,
+                        "next": ", ".join(str(State(s).label) for s in workflow.next_states(current)) or "—",
+                    }
+                }
+            )
+        if to_state in workflow.NEEDS_REASON and not reason.strip():
+            raise ValidationError({"reason": _("Write down why.")})
+        if to_state in workflow.NEEDS_UNTIL and (until is None or until < timezone.localdate()):
+            raise ValidationError({"until": _("Say until when the case is on hold (a date from today on).")})
+        case.status = CaseStatus.objects.create(
+            case=case, state=to_state, reason=reason.strip(), until=until, changed_by=actor
+        )
+        fields = ["status"]
+        if to_state == State.CLOSED:
+            joined = case.help_requests.filter(joined_at__isnull=False).exists()
+            # Refused at the door: not a case the school solved. Otherwise: solved without outside help?
+            case.solved_within_school = None if current == State.REGISTERED else not joined
+            fields.append("solved_within_school")
+            _end_help(case, _("The case was closed."))
+        case.save(update_fields=fields)
+        _log(actor, decision, case.child_id, "case", case.pk, Action.UPDATE)
+    return case
+
+
+def _end_help(case: Case, reason: str) -> None:
+    """Access brought in for this case ends with it."""
+    now = timezone.now()
+    for request in case.help_requests.select_related("grant"):
+        if request.grant is not None and request.grant.revoked_at is None:
+            AccessGrant.objects.filter(pk=request.grant.pk).update(revoked_at=now)
+        if request.closed_at is None:
+            request.closed_at, request.closed_reason = now, reason
+            request.save(update_fields=["closed_at", "closed_reason"])
+
+
+# --- Support team meeting -----------------------------------------------------------------------------------
+
+
+def put_on_agenda(
+    actor: User, case: Case, meeting: Meeting, invited: list[Membership], *, youth_invited: bool = False
+) -> AgendaItem:
+    """Invite only members who know the child; members from outside the school join the child's team on the
+    family's consent for the support team (see access.services.add_team_member)."""
+    from rondom.access.services import add_team_member
+
+    with transaction.atomic():
+        decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
+        if meeting.team_id != case.team_id:
+            raise ValidationError({"meeting": _("This meeting belongs to another support team.")})
+        if meeting.date < timezone.localdate():
+            raise ValidationError({"meeting": _("This meeting has already taken place.")})
+        item = AgendaItem.objects.create(meeting=meeting, case=case, youth_invited=youth_invited)
+        for membership in invited:
+            if not TeamMembership.objects.filter(
+                child=case.child, membership=membership, ended_at__isnull=True
+            ).exists():
+                consent = None
+                if membership.organisation_id != case.child.school_id:
+                    consent = (
+                        Consent.objects.active()
+                        .filter(child=case.child, purpose=Purpose.SUPPORT_TEAM, recipient=membership.organisation)
+                        .first()
+                    )
+                add_team_member(actor, case.child, membership, consent)
+            item.invited.add(membership)
+        _log(actor, decision, case.child_id, "agenda_item", item.pk, Action.CREATE)
+        if case.state == State.REGISTERED:
+            change_state(actor, case, State.IN_DISCUSSION)
+    return item
+
+
+# --- One plan -----------------------------------------------------------------------------------------------
+
+DOMAINS = ("school", "home", "leisure", "work")
+WORK_DOMAIN_AGE = 16
+MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
+
+
+@dataclass
+class PlanConflict(Exception):
+    """Someone saved the plan after you read it. Nothing was written; `changes` shows what they changed."""
+
+    current_version: int
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not isinstance(goals, list):
+        return {"goals": _("The goals must be a list.")}
+    for number, goal in enumerate(goals, start=1):
+        if not isinstance(goal, dict):
+            errors["goals"] = _("Goal %(n)d is not readable.") % {"n": number}
+            break
+        if goal.get("domain") not in DOMAINS:
+            errors["goals"] = _("Goal %(n)d: choose the domain school, home, leisure or work.") % {"n": number}
+        elif goal["domain"] == "work" and child.age_on() < WORK_DOMAIN_AGE:
+            errors["goals"] = _("Goal %(n)d: work goals are for youths of 16 and older.") % {"n": number}
+        elif not str(goal.get("description", "")).strip() or not str(goal.get("target", "")).strip():
+            errors["goals"] = _("Goal %(n)d needs a description and a concrete target.") % {"n": number}
+        elif not str(goal.get("owner", "")).strip():
+            errors["goals"] = _("Goal %(n)d needs an owner: who sees to it?") % {"n": number}
+        if errors:
+            break
+    education = sum(1 for g in goals if isinstance(g, dict) and g.get("domain") == "school")
+    if not errors and includes_treatment and education < MIN_EDUCATION_GOALS_WITH_TREATMENT:
+        errors["goals"] = _(
+            "A plan that includes treatment by a youth-care provider holds at least two education goals "
+            "(it now has %(n)d)."
+        ) % {"n": education}
+    return errors
+
+
+def _normalise_goals(goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = ("id", "domain", "description", "target", "owner", "support_by", "support_where")
+    normalised = []
+    for goal in goals:
+        item = {k: str(goal.get(k, "") or "").strip() for k in keys}
+        item["id"] = item["id"] or uuid.uuid4().hex
+        normalised.append(item)
+    return normalised
+
+
+def diff_goals(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What changed between two versions of the goals: added, removed and changed goals (with the fields)."""
+    old, new = {g["id"]: g for g in before}, {g["id"]: g for g in after}
+    changes: list[dict[str, Any]] = []
+    for gid, goal in new.items():
+        if gid not in old:
+            changes.append({"goal": gid, "change": "added", "description": goal["description"]})
+        elif goal != old[gid]:
+            fields = sorted(k for k in goal if goal[k] != old[gid].get(k))
+            changes.append({"goal": gid, "change": "changed", "fields": fields, "description": goal["description"]})
+    for gid, goal in old.items():
+        if gid not in new:
+            changes.append({"goal": gid, "change": "removed", "description": goal["description"]})
+    return changes
+
+
+def save_plan(
+    actor: User,
+    child: Child,
+    *,
+    goals: list[dict[str, Any]],
+    includes_treatment: bool,
+    base_version: int,
+    next_evaluation: date | None = None,
+) -> Plan:
+    """Save the child's one plan. `base_version` is the version the actor read: if someone saved in between,
+    PlanConflict is raised with what they changed, and nothing is written."""
+    errors = _goal_errors(child, goals, includes_treatment)
+    if errors:
+        raise ValidationError(errors)
+    normalised = _normalise_goals(goals)
+    with transaction.atomic():
+        decision = policy.require(actor, child, Action.UPDATE, SUPPORT)
+        plan, _created = Plan.objects.select_for_update().get_or_create(child=child)
+        if plan.version != base_version:
+            base = plan.versions.filter(number=base_version).first()
+            before = base.content.get("goals", []) if base else []
+            raise PlanConflict(plan.version, diff_goals(before, plan.content.get("goals", [])))
+        plan.version += 1
+        plan.content = {"goals": normalised}
+        plan.includes_treatment = includes_treatment
+        plan.next_evaluation = next_evaluation
+        plan.save()
+        PlanVersion.objects.create(
+            plan=plan, number=plan.version, content=plan.content, includes_treatment=includes_treatment, saved_by=actor
+        )
+        _log(actor, decision, child.pk, "plan", f"{plan.pk}:v{plan.version}", Action.UPDATE)
+    return plan
+
+
+def link_family_plan(actor: User, plan: Plan, sibling_plan: Plan) -> FamilyPlan:
+    """One family, one plan: link the plans of siblings (they share a parent with authority), also across
+    schools. Linking shows no one more than before: each plan stays readable only on its own grounds."""
+    with transaction.atomic():
+        decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
+        parents = set(plan.child.guardianships.filter(has_authority=True).values_list("user_id", flat=True))
+        if (
+            plan.pk == sibling_plan.pk
+            or not sibling_plan.child.guardianships.filter(has_authority=True, user_id__in=parents).exists()
+        ):
+            raise ValidationError({"sibling_plan": _("Only plans of siblings with a shared parent can be linked.")})
+        family = plan.family_plan or sibling_plan.family_plan or FamilyPlan.objects.create()
+        Plan.objects.filter(pk__in=[plan.pk, sibling_plan.pk]).update(family_plan=family)
+        _log(actor, decision, plan.child_id, "family_plan", family.pk, Action.UPDATE)
+    return family
+
+
+def record_agreement(
+    actor: User, plan: Plan, *, capacity: str, person_name: str, agrees: bool, own_words: str = ""
+) -> PlanAgreement:
+    """A parent's agreement (or not) with the current plan version, or the youth's own view in their own words."""
+    if capacity not in PlanAgreement.Capacity.values:
+        raise ValidationError({"capacity": _("Say whether a parent or the youth speaks.")})
+    if not person_name.strip():
+        raise ValidationError({"person_name": _("Name the person.")})
+    if plan.version == 0:
+        raise ValidationError({"plan": _("There is no plan to agree to yet.")})
+    with transaction.atomic():
+        decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
+        agreement = PlanAgreement.objects.create(
+            plan=plan,
+            version=plan.version,
+            capacity=capacity,
+            person_name=person_name.strip(),
+            agrees=agrees,
+            own_words=own_words.strip(),
+            recorded_by=actor,
+        )
+        _log(actor, decision, plan.child_id, "plan_agreement", agreement.pk, Action.CREATE)
+    return agreement
+
+
+def evaluate_goal(
+    actor: User, plan: Plan, *, goal_id: str, rater: str, score: int, comment: str = "", on: date | None = None
+) -> GoalEvaluation:
+    if goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
+        raise ValidationError({"goal_id": _("This goal is not in the current plan.")})
+    if rater not in GoalEvaluation.Rater.values:
+        raise ValidationError({"rater": _("Unknown rater.")})
+    if not 1 <= int(score) <= 5:
+        raise ValidationError({"score": _("Give a score from 1 (not at all) to 5 (fully reached).")})
+    with transaction.atomic():
+        decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
+        evaluation = GoalEvaluation.objects.create(
+            plan=plan,
+            goal_id=goal_id,
+            rater=rater,
+            score=int(score),
+            comment=comment.strip(),
+            evaluated_on=on or timezone.localdate(),
+            recorded_by=actor,
+        )
+        _log(actor, decision, plan.child_id, "goal_evaluation", evaluation.pk, Action.CREATE)
+    return evaluation
+
+
+# --- Erbij halen --------------------------------------------------------------------------------------------
+
+
+def contact_for(provider: Organisation, child: Child) -> Membership | None:
+    """The provider's one named person for the child's school, or else for the child's wijk."""
+    contacts = ProviderContact.objects.filter(provider=provider).select_related("membership")
+    by_school = contacts.filter(school_id=child.school_id).first()
+    if by_school is None and child.wijk_id:
+        by_school = contacts.filter(wijk_id=child.wijk_id).first()
+    return by_school.membership if by_school else None
+
+
+def request_help(
+    actor: User,
+    case: Case,
+    *,
+    kind: str,
+    provider: Organisation,
+    question: str,
+    urgency: str = HelpRequest.Urgency.NORMAL,
+    consent: Consent | None = None,
+    categories: list[str] | None = None,
+    ends_on: date | None = None,
+) -> HelpRequest:
+    """Bring in a provider's named person without referral or indication, on the family's consent; or record a
+    referral outside school (a different kind, so monitoring sees the shift from referring to bringing in)."""
+    categories = sorted(set(categories or []))
+    errors: dict[str, str] = {}
+    if kind not in HelpRequest.Kind.values:
+        errors["kind"] = _("Unknown kind of request.")
+    if provider.kind not in (OrganisationKind.PROVIDER, OrganisationKind.WIJKTEAM):
+        errors["provider"] = _("Help is brought in from a youth-care provider or the wijkteam.")
+    if not question.strip():
+        errors["question"] = _("Write down the question for the provider.")
+    if urgency not in HelpRequest.Urgency.values:
+        errors["urgency"] = _("Unknown urgency.")
+    if case.state not in workflow.OPEN_STATES:
+        errors["case"] = _("The case is closed.")
+    contact = None
+    if kind == HelpRequest.Kind.BRING_IN and not errors:
+        contact = contact_for(provider, case.child)
+        if contact is None:
+            errors["provider"] = _("This provider has no named contact person for this school or wijk.")
+        if (
+            consent is None
+            or consent.child_id != case.child_id
+            or consent.purpose not in (Purpose.PROVIDER, Purpose.WIJKTEAM)
+            or consent.recipient_id != provider.pk
+            or not consent.is_active()
+        ):
+            errors["consent"] = _("Bringing in help needs the family's active consent naming this provider.")
+        elif not categories or not set(categories) <= set(consent.categories):
+            errors["categories"] = _("Only parts of the record the family consented to can be shared.")
+        if ends_on is None or ends_on <= timezone.localdate():
+            errors["ends_on"] = _("Say until when the help is brought in (a date after today).")
+        elif ends_on > timezone.localdate() + timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
+            errors["ends_on"] = _("Help is brought in for at most %(days)d days at a time.") % {
+                "days": settings.ACCESS_GRANT_MAX_DAYS
+            }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
+        request = HelpRequest.objects.create(
+            case=case,
+            kind=kind,
+            provider=provider,
+            contact=contact,
+            question=question.strip(),
+            urgency=urgency,
+            consent=consent if kind == HelpRequest.Kind.BRING_IN else None,
+            categories=categories,
+            ends_on=ends_on,
+            requested_by=actor,
+        )
+        _log(actor, decision, case.child_id, "help_request", request.pk, Action.CREATE)
+    return request
+
+
+def _own_request(actor: User, request: HelpRequest) -> HelpRequest:
+    request = HelpRequest.objects.select_for_update().select_related("case__child", "contact").get(pk=request.pk)
+    if request.contact is None or request.contact.user_id != actor.pk:
+        raise Http404
+    if request.closed_at is not None:
+        raise ValidationError({"request": _("This request is closed.")})
+    return request
+
+
+def record_first_contact(actor: User, request: HelpRequest) -> HelpRequest:
+    """The contact person reached the family or the school: the waiting time families feel ends here."""
+    with transaction.atomic():
+        request = _own_request(actor, request)
+        if request.first_contact_at is None:
+            request.first_contact_at = timezone.now()
+            request.save(update_fields=["first_contact_at"])
+            decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
+            _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+    return request
+
+
+def join(actor: User, request: HelpRequest) -> HelpRequest:
+    """The contact person joins: access to that child only, only the consented categories, until the end date
+    or until the case closes, whichever comes first."""
+    with transaction.atomic():
+        request = _own_request(actor, request)
+        if request.joined_at is not None:
+            return request
+        child = request.case.child
+        consent = request.consent
+        if consent is None or not consent.is_active():
+            raise ValidationError({"consent": _("The family's consent is no longer active.")})
+        decision = policy.require(actor, child, Action.READ, DataCategory.IDENTITY)
+        now = timezone.now()
+        assert request.ends_on is not None and request.contact is not None
+        request.grant = AccessGrant.objects.create(
+            child=child,
+            grantee=request.contact,
+            consent=consent,
+            categories=request.categories,
+            valid_from=now,
+            valid_until=timezone.make_aware(datetime.combine(request.ends_on, time.max)),
+            granted_by=request.requested_by,
+        )
+        request.first_contact_at = request.first_contact_at or now
+        request.joined_at = now
+        request.save(update_fields=["grant", "first_contact_at", "joined_at"])
+        _log(actor, decision, child.pk, "help_request", request.pk, Action.UPDATE)
+    return request
+
+
+def decline(actor: User, request: HelpRequest, reason: str) -> HelpRequest:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Write down why.")})
+    with transaction.atomic():
+        request = _own_request(actor, request)
+        decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
+        request.closed_at, request.closed_reason = timezone.now(), reason.strip()
+        request.save(update_fields=["closed_at", "closed_reason"])
+        _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+    return request
+
+
+# --- School social work log ---------------------------------------------------------------------------------
+
+
+def log_activity(
+    actor: User,
+    *,
+    school: Organisation,
+    role: str,
+    hours: float,
+    on: date,
+    case: Case | None = None,
+    description: str = "",
+) -> SocialWorkActivity:
+    membership = next((m for m in actor.roles() if m.role == "school_social_worker"), None)
+    if membership is None:
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if role not in SocialWorkActivity.Role.values:
+        errors["role"] = _("Choose one of the three roles of school social work.")
+    if not 0 < float(hours) <= 24:
+        errors["hours"] = _("Hours must be more than 0 and at most 24.")
+    if on > timezone.localdate():
+        errors["date"] = _("This date lies in the future.")
+    if school.kind != OrganisationKind.SCHOOL:
+        errors["school"] = _("This organisation is not a school.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if case is not None:
+            decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
+            _log(actor, decision, case.child_id, "social_work_activity", case.pk, Action.CREATE)
+        return SocialWorkActivity.objects.create(
+            social_worker=membership,
+            school=school,
+            case=case,
+            role=role,
+            hours=hours,
+            date=on,
+            description=description.strip(),
+        )
