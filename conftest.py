@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from tests.conftest_helpers import verified_client
 
 from rondom.accounts.models import User
+from tests.conftest_helpers import verified_client
 
 
 @pytest.fixture

@@ -58,9 +58,8 @@ urlpatterns = [
 
 def main() -> int:
     call_command("migrate", verbosity=0)
-    from tests.conftest_helpers import verified_client
-
     from rondom.demo import data
+    from tests.conftest_helpers import verified_client
 
     data.load()
     # A realistic school: 400 pupils, the IB'er in the support team of some of them.
