@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from rondom.audit.models import AccessLogEntry
+from rondom.cases.models import Case, Signal, SupportTeam
 from rondom.consent.models import Consent
 from rondom.registry.models import ChildNote
 from tests.factories import ChildFactory, MembershipFactory, NoteFactory, SchoolFactory, consent_for
@@ -75,15 +77,29 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
     consent = consent_for(child, "support_team", None, ["support"])
     stranger = MembershipFactory(organisation=SchoolFactory(), role="intern_begeleider").user
     client = login(stranger)
-    values = {"child_id": child.pk, "note_id": note.pk, "consent_id": consent.pk}
+    signal = Signal.objects.create(child=child, source="teacher", concerns=["learning"], description="x")
+    case = Case.objects.create(
+        child=child,
+        team=SupportTeam.objects.create(school=child.school),
+        signal=signal,
+        question="?",
+        decision_due=date.today(),
+    )
+    values = {
+        "child_id": child.pk,
+        "note_id": note.pk,
+        "consent_id": consent.pk,
+        "signal_id": signal.pk,
+        "case_id": case.pk,
+    }
     probed = 0
     for path, name, callback in ROUTES:
         if not view_declaration(callback) or name in BY_DESIGN_OPEN:
             continue
-        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
-        if "<" in url or "child_id" not in path:
+        if "child_id" not in path:
             # List routes (no child in the URL) are tested by what they list: see the matrix tests.
             continue
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         for method in ("get", "post", "patch", "delete"):
             response = getattr(client, method)(url, {}, content_type="application/json")
             assert response.status_code in (404, 405), f"{method.upper()} {url} ({name}) -> {response.status_code}"

@@ -44,6 +44,7 @@ api_patterns = [
     path("", include("rondom.consent.api_urls")),
     path("", include("rondom.accounts.api_urls")),
     path("", include("rondom.access.api_urls")),
+    path("", include("rondom.cases.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("kinderen/", include("rondom.registry.urls")),
     path("kinderen/", include("rondom.consent.urls")),
+    path("", include("rondom.cases.urls")),
     path("api/", include(api_patterns)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),

@@ -78,7 +78,8 @@ class ChildDetailView(LoginRequiredMixin, View):
         child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
         user: User = request.user  # type: ignore[assignment]
         sections = []
-        for category in policy.readable_categories(user, child):
+        readable = policy.readable_categories(user, child)
+        for category in readable:
             if category == DataCategory.IDENTITY:
                 continue
             d = policy.decide(user, child, Action.READ, category)  # type: ignore[arg-type]
@@ -97,7 +98,13 @@ class ChildDetailView(LoginRequiredMixin, View):
         return render(
             request,
             "registry/child_detail.html",
-            {"child": child, "decision": decision, "sections": sections, "note_form": form if writable else None},
+            {
+                "child": child,
+                "decision": decision,
+                "sections": sections,
+                "note_form": form if writable else None,
+                "can_read_support": DataCategory.SUPPORT in readable,
+            },
         )
 
 

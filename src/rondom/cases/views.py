@@ -1,0 +1,535 @@
+"""Web pages for the intern begeleider's day: my cases, the team agenda, the child's case page with plan,
+timeline and network, and the provider contact's request inbox. Thin: services decide and write."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child, log_search
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.audit import services as audit
+from rondom.consent.models import Consent
+
+from . import selectors, services, workflow
+from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SupportTeam
+from .workflow import State
+
+GOAL_ROWS = 6
+DOMAIN_CHOICES = [
+    ("", "—"),
+    ("school", gettext_lazy("School (education goal)")),
+    ("home", gettext_lazy("Home")),
+    ("leisure", gettext_lazy("Leisure / wijk")),
+    ("work", gettext_lazy("Work (16+)")),
+]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _form_errors(form: forms.Form, exc: ValidationError) -> None:
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+# --- Forms --------------------------------------------------------------------------------------------------
+
+
+class SignalForm(forms.Form):
+    source = forms.ChoiceField(label=gettext_lazy("Raised by"), choices=SignalSource.choices)
+    concerns = forms.MultipleChoiceField(
+        label=gettext_lazy("Concerns"), choices=Concern.choices, widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(label=gettext_lazy("What worries you?"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ConversationForm(forms.Form):
+    conversation_on = forms.DateField(
+        label=gettext_lazy("Date of the conversation"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    conversation_notes = forms.CharField(label=gettext_lazy("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
+    with_child = forms.BooleanField(label=gettext_lazy("The child took part"), required=False)
+
+
+class CaseForm(forms.Form):
+    question = forms.CharField(
+        label=gettext_lazy("Question for the support team"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TransitionForm(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("Next step"), choices=State.choices)
+    reason = forms.CharField(label=gettext_lazy("Why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PlanForm(forms.Form):
+    includes_treatment = forms.BooleanField(
+        label=gettext_lazy("The plan includes treatment by a youth-care provider"), required=False
+    )
+    next_evaluation = forms.DateField(
+        label=gettext_lazy("Next evaluation"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, goals: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        goals = goals or []
+        for i in range(max(GOAL_ROWS, len(goals) + 2)):
+            goal = goals[i] if i < len(goals) else {}
+            n = i + 1
+            self.fields[f"goal_{i}_id"] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=goal.get("id")
+            )
+            self.fields[f"goal_{i}_domain"] = forms.ChoiceField(
+                label=_("Goal %(n)d: domain") % {"n": n},
+                choices=DOMAIN_CHOICES,
+                required=False,
+                initial=goal.get("domain"),
+            )
+            for key, label in (
+                ("description", _("Goal %(n)d: what do we want to reach?")),
+                ("target", _("Goal %(n)d: concrete target")),
+                ("owner", _("Goal %(n)d: owner")),
+                ("support_by", _("Goal %(n)d: support by")),
+                ("support_where", _("Goal %(n)d: where (school, home, elsewhere)")),
+            ):
+                self.fields[f"goal_{i}_{key}"] = forms.CharField(
+                    label=label % {"n": n}, required=False, initial=goal.get(key), max_length=500
+                )
+
+    def goals(self) -> list[dict[str, Any]]:
+        rows = []
+        i = 0
+        while f"goal_{i}_domain" in self.fields:
+            row = {
+                k: self.cleaned_data.get(f"goal_{i}_{k}", "")
+                for k in ("id", "domain", "description", "target", "owner", "support_by", "support_where")
+            }
+            if row["domain"] or row["description"]:
+                rows.append(row)
+            i += 1
+        return rows
+
+
+class AgreementForm(forms.Form):
+    capacity = forms.ChoiceField(
+        label=gettext_lazy("Who"), choices=[("parent", gettext_lazy("Parent")), ("youth", gettext_lazy("Youth"))]
+    )
+    person_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    agrees = forms.BooleanField(label=gettext_lazy("Agrees with the plan"), required=False)
+    own_words = forms.CharField(
+        label=gettext_lazy("In their own words"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+class ConsentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_purpose_display()} — {obj.recipient}"
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.child} — {obj.status.get_state_display() if obj.status else ''}"
+
+
+class MembershipChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.user.display_name} — {obj.get_role_display()}, {obj.organisation}"
+
+
+class HelpRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=HelpRequest.Kind.choices)
+    provider = forms.ModelChoiceField(label=gettext_lazy("Provider"), queryset=Organisation.objects.none())
+    question = forms.CharField(label=gettext_lazy("Question"), widget=forms.Textarea(attrs={"rows": 3}))
+    urgency = forms.ChoiceField(label=gettext_lazy("Urgency"), choices=HelpRequest.Urgency.choices)
+    consent = ConsentChoiceField(
+        label=gettext_lazy("Consent of the family"), queryset=Consent.objects.none(), required=False
+    )
+    categories = forms.MultipleChoiceField(
+        label=gettext_lazy("Parts of the record to share"),
+        choices=[c for c in DataCategory.choices if c[0] != DataCategory.IDENTITY],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, child: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "provider").queryset = Organisation.objects.filter(kind__in=["provider", "wijkteam"])
+        _choices(self, "consent").queryset = Consent.objects.active().filter(
+            child=child, purpose__in=["provider", "wijkteam"]
+        )
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Date of the meeting"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AgendaForm(forms.Form):
+    case = CaseChoiceField(label=gettext_lazy("Case"), queryset=Case.objects.none())
+    invited = MembershipChoiceField(
+        label=gettext_lazy("Invite (only people who know the child)"),
+        queryset=Membership.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    youth_invited = forms.BooleanField(label=gettext_lazy("Invite the youth too"), required=False)
+
+
+# --- Pages --------------------------------------------------------------------------------------------------
+
+
+class MyCasesView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("status", "")
+        if state and state not in State.values:
+            state = ""
+        cases = list(selectors.cases_for(_user(request), state or None)[:200])
+        log_search(_user(request), [c.child for c in cases], DataCategory.SUPPORT)
+        return render(request, "cases/my_cases.html", {"cases": cases, "states": State.choices, "state": state})
+
+
+class CasePageView(LoginRequiredMixin, View):
+    """The child's case page: signals, the open case and its history, the plan, the network."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        user = _user(request)
+        child, decision = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="case_page")
+        can_write = policy.decide(user, child, Action.UPDATE, DataCategory.SUPPORT).allowed
+        signals = list(Signal.objects.filter(child=child))
+        cases = list(
+            Case.objects.filter(child=child)
+            .prefetch_related("history", "help_requests__provider")
+            .select_related("status")
+        )
+        case = next((c for c in cases if c.state in workflow.OPEN_STATES), None)
+        plan = Plan.objects.filter(child=child).prefetch_related("agreements").first()
+        involvements = selectors.involved(child)
+        centre, nodes = selectors.network_layout(str(child.given_name), involvements)
+        context = {
+            "child": child,
+            "decision": decision,
+            "can_write": can_write,
+            "signals": signals,
+            "cases": cases,
+            "case": case,
+            "next_states": [(s, State(s).label) for s in workflow.next_states(case.state)] if case else [],
+            "plan": plan,
+            "involvements": involvements,
+            "overload": selectors.helper_overload(involvements),
+            "centre": centre,
+            "nodes": nodes,
+            "conversation_form": ConversationForm(initial={"conversation_on": timezone.localdate()}),
+            "case_form": CaseForm(),
+            "transition_form": TransitionForm(),
+            "agreement_form": AgreementForm(),
+        }
+        return render(request, "cases/case_page.html", context)
+
+
+class SignalCreateView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
+        return render(request, "cases/signal_form.html", {"child": child, "form": SignalForm()})
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
+        form = SignalForm(request.POST)
+        if form.is_valid():
+            try:
+                services.raise_signal(_user(request), child, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The signal was recorded. Talk with the parents and the child first."))
+                if policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT).allowed:
+                    return redirect("cases:case-page", child_id=child.pk)
+                return redirect("registry:child-detail", child_id=child.pk)
+        return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=400)
+
+
+class ConversationView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        signal = get_object_or_404(Signal, pk=signal_id, child=child)
+        form = ConversationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.record_conversation(
+                    _user(request),
+                    signal,
+                    on=form.cleaned_data["conversation_on"],
+                    notes=form.cleaned_data["conversation_notes"],
+                    with_child=form.cleaned_data["with_child"],
+                )
+                messages.success(request, _("The conversation was recorded."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Fill in the date and what was said."))
+        return redirect("cases:case-page", child_id=child.pk)
+
+
+class CaseCreateView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.CREATE, DataCategory.SUPPORT)
+        signal = get_object_or_404(Signal, pk=signal_id, child=child)
+        form = CaseForm(request.POST)
+        if form.is_valid():
+            try:
+                services.register_case(_user(request), signal, question=form.cleaned_data["question"])
+                messages.success(request, _("The request for help was put to the support team."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Write down the question for the support team."))
+        return redirect("cases:case-page", child_id=child.pk)
+
+
+class TransitionView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        case = get_object_or_404(Case, pk=case_id, child=child)
+        form = TransitionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_state(
+                    _user(request),
+                    case,
+                    form.cleaned_data["state"],
+                    reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data["until"],
+                )
+                messages.success(request, _("The case was updated."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Choose the next step."))
+        return redirect("cases:case-page", child_id=child.pk)
+
+
+class PlanView(LoginRequiredMixin, View):
+    """Edit the one plan. Saving on an old version is refused and shows what the other person changed."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def _render(
+        self, request: HttpRequest, child: Any, form: PlanForm, status: int = 200, **extra: Any
+    ) -> HttpResponse:
+        return render(request, "cases/plan_form.html", {"child": child, "form": form, **extra}, status=status)
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        plan = Plan.objects.filter(child=child).first()
+        decision = policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT)
+        audit.record(_user(request), decision, child.pk, object_type="plan", object_id=plan.pk if plan else "")
+        goals = plan.content.get("goals", []) if plan else []
+        initial = {
+            "base_version": plan.version if plan else 0,
+            "includes_treatment": plan.includes_treatment if plan else False,
+            "next_evaluation": plan.next_evaluation if plan else None,
+        }
+        return self._render(request, child, PlanForm(initial=initial, goals=goals))
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        rows = sum(1 for key in request.POST if key.startswith("goal_") and key.endswith("_domain"))
+        form = PlanForm(request.POST, goals=[{}] * max(rows - 2, 0))
+        if not form.is_valid():
+            return self._render(request, child, form, status=400)
+        try:
+            services.save_plan(
+                _user(request),
+                child,
+                goals=form.goals(),
+                includes_treatment=form.cleaned_data["includes_treatment"],
+                base_version=form.cleaned_data["base_version"],
+                next_evaluation=form.cleaned_data["next_evaluation"],
+            )
+        except services.PlanConflict as conflict:
+            return self._render(request, child, form, status=409, conflict=conflict)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self._render(request, child, form, status=400)
+        messages.success(request, _("The plan was saved. Every version is kept."))
+        return redirect("cases:case-page", child_id=child.pk)
+
+
+class AgreementView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        plan = get_object_or_404(Plan, child=child)
+        form = AgreementForm(request.POST)
+        if form.is_valid():
+            try:
+                services.record_agreement(_user(request), plan, **form.cleaned_data)
+                messages.success(request, _("Recorded."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Fill in who and the name."))
+        return redirect("cases:case-page", child_id=child.pk)
+
+
+class HelpRequestView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        get_object_or_404(Case, pk=case_id, child=child)
+        initial = {"ends_on": timezone.localdate() + timedelta(days=90), "kind": HelpRequest.Kind.BRING_IN}
+        return render(
+            request,
+            "cases/help_request_form.html",
+            {"child": child, "form": HelpRequestForm(initial=initial, child=child)},
+        )
+
+    def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        case = get_object_or_404(Case, pk=case_id, child=child)
+        form = HelpRequestForm(request.POST, child=child)
+        if form.is_valid():
+            try:
+                services.request_help(_user(request), case, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The request went to the provider's contact person."))
+                return redirect("cases:case-page", child_id=child.pk)
+        return render(request, "cases/help_request_form.html", {"child": child, "form": form}, status=400)
+
+
+class TeamAgendaView(LoginRequiredMixin, View):
+    """The support team's meetings: plan a meeting, put a case on the agenda, invite only who knows the child."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def _teams(self, request: HttpRequest) -> list[SupportTeam]:
+        schools = [m.organisation for m in _user(request).roles() if m.role in ("intern_begeleider", "zorgcoordinator")]
+        if not schools:
+            raise PermissionDenied
+        return [services.support_team_for(school) for school in schools]
+
+    def _agenda_form(self, request: HttpRequest, teams: list[SupportTeam], data: Any = None) -> AgendaForm:
+        form = AgendaForm(data)
+        _choices(form, "case").queryset = selectors.cases_for(_user(request)).filter(
+            team__in=teams, status__state__in=workflow.OPEN_STATES
+        )
+        _choices(form, "invited").queryset = Membership.objects.filter(support_teams__in=teams).select_related(
+            "user", "organisation"
+        )
+        return form
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        teams = self._teams(request)
+        meetings = list(selectors.upcoming_meetings(_user(request)))
+        shown = [item.case.child for m in meetings for item in m.items.all()]
+        log_search(_user(request), shown, DataCategory.SUPPORT)
+        return render(
+            request,
+            "cases/team_agenda.html",
+            {"meetings": meetings, "meeting_form": MeetingForm(), "agenda_form": self._agenda_form(request, teams)},
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        teams = self._teams(request)
+        if "date" in request.POST:
+            meeting_form = MeetingForm(request.POST)
+            if meeting_form.is_valid() and meeting_form.cleaned_data["date"] >= timezone.localdate():
+                Meeting.objects.create(team=teams[0], date=meeting_form.cleaned_data["date"])
+                messages.success(request, _("The meeting was planned."))
+            else:
+                messages.error(request, _("Choose a date from today on."))
+            return redirect("cases:team-agenda")
+        meeting = get_object_or_404(Meeting, pk=request.POST.get("meeting"), team__in=teams)
+        form = self._agenda_form(request, teams, request.POST)
+        if form.is_valid():
+            try:
+                services.put_on_agenda(
+                    _user(request),
+                    form.cleaned_data["case"],
+                    meeting,
+                    list(form.cleaned_data["invited"]),
+                    youth_invited=form.cleaned_data["youth_invited"],
+                )
+                messages.success(request, _("The case is on the agenda."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Choose a case."))
+        return redirect("cases:team-agenda")
+
+
+class InboxView(LoginRequiredMixin, View):
+    """The provider contact's requests: first contact, join or decline."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        requests = list(selectors.inbox(_user(request)))
+        log_search(_user(request), list({r.case.child.pk: r.case.child for r in requests}.values()))
+        return render(request, "cases/inbox.html", {"requests": requests})
+
+    def post(self, request: HttpRequest, request_id: int) -> HttpResponse:
+        help_request = get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
+        action = request.POST.get("action")
+        try:
+            if action == "first_contact":
+                services.record_first_contact(_user(request), help_request)
+            elif action == "join":
+                services.join(_user(request), help_request)
+                messages.success(request, _("You joined. You now see the parts of the record the family consented to."))
+            elif action == "decline":
+                services.decline(_user(request), help_request, request.POST.get("reason", ""))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("cases:inbox")
