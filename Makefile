@@ -26,7 +26,11 @@ src/rondom/locale/nl/LC_MESSAGES/django.mo: src/rondom/locale/nl/LC_MESSAGES/dja
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
 	msgfmt --check -o $@ $<
 
-setup: $(VENV)/.installed node_modules/.installed src/rondom/locale/nl/LC_MESSAGES/django.mo
+# Browser tests drive Debian's Chromium with Playwright (Playwright's own browser download does not work here).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+setup: $(VENV)/.installed node_modules/.installed src/rondom/locale/nl/LC_MESSAGES/django.mo /usr/bin/chromium
 	@mkdir -p $(RONDOM_VAR_DIR)
 
 run: setup

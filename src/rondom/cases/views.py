@@ -60,7 +60,8 @@ class SignalForm(forms.Form):
 
 class ConversationForm(forms.Form):
     conversation_on = forms.DateField(
-        label=gettext_lazy("Date of the conversation"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date of the conversation"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     conversation_notes = forms.CharField(label=gettext_lazy("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
     with_child = forms.BooleanField(label=gettext_lazy("The child took part"), required=False)
@@ -75,7 +76,9 @@ class CaseForm(forms.Form):
 class TransitionForm(forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("Next step"), choices=State.choices)
     reason = forms.CharField(label=gettext_lazy("Why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 class PlanForm(forms.Form):
@@ -83,7 +86,9 @@ class PlanForm(forms.Form):
         label=gettext_lazy("The plan includes treatment by a youth-care provider"), required=False
     )
     next_evaluation = forms.DateField(
-        label=gettext_lazy("Next evaluation"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Next evaluation"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     base_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -172,7 +177,7 @@ class HelpRequestForm(forms.Form):
         required=False,
     )
     ends_on = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, child: Any, **kwargs: Any) -> None:
@@ -184,7 +189,9 @@ class HelpRequestForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Date of the meeting"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("Date of the meeting"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 class AgendaForm(forms.Form):

@@ -35,7 +35,9 @@ class ConsentForm(forms.Form):
     )
     youth = forms.BooleanField(label=gettext_lazy("Given by the youth"), required=False)
     valid_until = forms.DateField(
-        label=gettext_lazy("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Valid until"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, child: Child, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

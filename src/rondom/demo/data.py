@@ -19,6 +19,7 @@ from rondom.access.models import TeamMembership
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind as K
 from rondom.accounts.roles import Role
+from rondom.cases.models import ProviderContact, SupportTeam
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.registry.models import Child, ChildNote, Guardianship, Municipality, Wijk
 
@@ -116,6 +117,14 @@ def load() -> list[DemoLogin]:
             TOTPDevice.objects.get_or_create(
                 user=user, name="demo", defaults={"key": demo_totp_key(login.username), "confirmed": True}
             )
+    # Each provider names one contact person per school (pilot agreement); the support teams of the schools.
+    aanbieder = Membership.objects.get(user=users["aanbieder"], organisation=orgs["trias"])
+    smw = Membership.objects.get(user=users["smw"], organisation=orgs["dekern"])
+    for school in ("esch", "kempis"):
+        ProviderContact.objects.get_or_create(provider=orgs["trias"], membership=aanbieder, school=orgs[school])
+        ProviderContact.objects.get_or_create(provider=orgs["dekern"], membership=smw, school=orgs[school])
+        team, _ = SupportTeam.objects.get_or_create(school=orgs[school])
+        team.members.add(*Membership.objects.filter(organisation=orgs[school]).exclude(role="functional_admin"), smw)
     if Child.objects.exists():
         return LOGINS
 
@@ -175,6 +184,17 @@ def load() -> list[DemoLogin]:
         recorded_by=users["ib"],
     )
     ConsentGiver.objects.create(consent=consent, capacity=Capacity.PARENT, guardianship=noor.guardianships.first())
+    # The family also agreed that Trias may be brought in for Noor (erbij halen).
+    trias_consent = Consent.objects.create(
+        child=noor,
+        purpose=Purpose.PROVIDER,
+        categories=["support", "youth_care"],
+        recipient=orgs["trias"],
+        recorded_by=users["ib"],
+    )
+    ConsentGiver.objects.create(
+        consent=trias_consent, capacity=Capacity.PARENT, guardianship=noor.guardianships.first()
+    )
     TeamMembership.objects.create(child=noor, membership=ib, added_by=users["ib"])
     TeamMembership.objects.create(
         child=noor, membership=Membership.objects.get(user=users["smw"]), consent=consent, added_by=users["ib"]
