@@ -7,12 +7,14 @@ Deny by default. Every view, API endpoint and service that touches a child's dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -109,43 +111,35 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
             yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
 
-    if by_id:
-        team = TeamMembership.objects.filter(child=child, membership_id__in=by_id, ended_at__isnull=True).filter(
-            Q(consent__isnull=True) | _active_consent_q("consent__", today)
-        )
-        for tm in team.select_related("consent"):
-            m = by_id[tm.membership_id]
-            perms = rules.TEAM_ROLE_RULES.get(m.role, {})
-            if tm.consent is None and m.organisation_id != child.school_id:
-                continue  # seated as school staff, but the child has changed school since: consent needed now
-            if tm.consent is not None:
-                perms = rules.restrict(perms, tm.consent.categories)
-                yield Basis(Ground.SUPPORT_TEAM, perms, m, tm.consent_id, f"consent:{tm.consent_id}")
-            else:
-                yield Basis(Ground.SUPPORT_TEAM, perms, m, ref="rule:support_team")
+    facts = _child_facts(child, list(by_id), user.pk, now, today)
 
-        grants = AccessGrant.objects.filter(
-            child=child, grantee_id__in=by_id, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
-        ).filter(_active_consent_q("consent__", today))
-        for g in grants.select_related("consent"):
-            m = by_id[g.grantee_id]
-            if m.role in rules.GRANT_ROLES:
-                perms = {c: "rw" for c in g.categories if c in g.consent.categories}
-                perms["identity"] = "r"  # a grant never changes basic details
-                yield Basis(Ground.GRANT, perms, m, g.consent_id, f"consent:{g.consent_id}")
-
-        requests = (
-            _open_requests()
-            .filter(case__child=child, contact_id__in=by_id)
-            .filter(_active_consent_q("consent__", today))
-        )
-        for request_id, contact_id, consent_id in requests.values_list("pk", "contact_id", "consent_id"):
+    for kind, membership_id, consent_id, consent_categories, _categories in facts:
+        if kind != "team":
+            continue
+        m = by_id[membership_id]
+        perms = rules.TEAM_ROLE_RULES.get(m.role, {})
+        if consent_id is None and m.organisation_id != child.school_id:
+            continue  # seated as school staff, but the child has changed school since: consent needed now
+        if consent_id is not None:
             yield Basis(
-                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[contact_id], consent_id, f"consent:{consent_id}"
+                Ground.SUPPORT_TEAM, rules.restrict(perms, consent_categories), m, consent_id, f"consent:{consent_id}"
             )
-            del request_id
+        else:
+            yield Basis(Ground.SUPPORT_TEAM, perms, m, ref="rule:support_team")
 
-    if child.guardianships.filter(user=user, has_authority=True).exists():
+    for kind, membership_id, consent_id, consent_categories, categories in facts:
+        if kind == "grant" and by_id[membership_id].role in rules.GRANT_ROLES:
+            perms = {c: "rw" for c in categories if c in consent_categories}
+            perms["identity"] = "r"  # a grant never changes basic details
+            yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
+
+    for kind, membership_id, consent_id, _cc, _c in facts:
+        if kind == "request":
+            yield Basis(
+                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[membership_id], consent_id, f"consent:{consent_id}"
+            )
+
+    if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
         else:
@@ -162,11 +156,62 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
     if child.youth_account_id == user.pk and child.age_on(today) >= rules.YOUTH_OWN_ACCESS_AGE:
         yield Basis(Ground.YOUTH, rules.YOUTH_PERMISSIONS, ref="rule:own_record")
 
-    if by_id:
-        for e in EmergencyAccess.objects.filter(child=child, membership_id__in=by_id, expires_at__gt=now):
-            m = by_id[e.membership_id]
-            if m.role in rules.EMERGENCY_ROLES:
-                yield Basis(Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, m, ref=f"emergency:{e.pk}")
+    for kind, membership_id, emergency_id, _cc, _c in facts:
+        if kind == "emergency" and by_id[membership_id].role in rules.EMERGENCY_ROLES:
+            yield Basis(
+                Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS, by_id[membership_id], ref=f"emergency:{emergency_id}"
+            )
+
+
+Fact = tuple[str, int, Any, list[str], list[str]]
+
+#: One SELECT per kind of fact; {ids} becomes a list of %s placeholders, never values.
+_FACTS_SQL = (
+    "SELECT 'parent', g.user_id, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
+    "FROM registry_guardianship g WHERE g.child_id = %s AND g.user_id = %s AND g.has_authority",
+    "SELECT 'team', t.membership_id, t.consent_id, CAST(c.categories AS TEXT), CAST(NULL AS TEXT) "
+    "FROM access_teammembership t LEFT JOIN consent_consent c ON c.id = t.consent_id "
+    "WHERE t.child_id = %s AND t.membership_id IN ({ids}) AND t.ended_at IS NULL "
+    "AND (t.consent_id IS NULL OR ({active}))",
+    "SELECT 'grant', a.grantee_id, a.consent_id, CAST(c.categories AS TEXT), CAST(a.categories AS TEXT) "
+    "FROM access_accessgrant a JOIN consent_consent c ON c.id = a.consent_id "
+    "WHERE a.child_id = %s AND a.grantee_id IN ({ids}) AND a.revoked_at IS NULL "
+    "AND a.valid_from <= %s AND a.valid_until > %s AND {active}",
+    "SELECT 'request', r.contact_id, r.consent_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
+    "FROM cases_helprequest r JOIN cases_case k ON k.id = r.case_id JOIN consent_consent c ON c.id = r.consent_id "
+    "WHERE k.child_id = %s AND r.contact_id IN ({ids}) AND r.kind = 'bring_in' "
+    "AND r.joined_at IS NULL AND r.closed_at IS NULL AND {active}",
+    "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
+    "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
+)
+_ACTIVE_CONSENT_SQL = "c.withdrawn_at IS NULL AND c.valid_from <= %s AND (c.valid_until IS NULL OR c.valid_until >= %s)"
+
+
+def _json_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: datetime, today: date) -> list[Fact]:
+    """Everything besides roles that gives this user a ground on this child, in one query: support-team seats,
+    erbij-halen grants, open requests addressed to the user, parental authority and emergency access. This runs on
+    every request that touches a child, so it is one plain SQL statement instead of five ORM queries."""
+    ops = connection.ops
+    at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(today)
+    sql = _FACTS_SQL[0]
+    params: list[Any] = [child.pk, user_id]
+    if membership_ids:
+        ids = ", ".join(["%s"] * len(membership_ids))
+        sql = " UNION ALL ".join(part.format(ids=ids, active=_ACTIVE_CONSENT_SQL) for part in _FACTS_SQL)
+        params += [child.pk, *membership_ids, day, day]
+        params += [child.pk, *membership_ids, at, at, day, day]
+        params += [child.pk, *membership_ids, day, day]
+        params += [child.pk, *membership_ids, at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [(kind, mid, ref, _json_list(cc), _json_list(c)) for kind, mid, ref, cc, c in rows]
 
 
 def _open_requests() -> QuerySet[Any]:
@@ -185,9 +230,14 @@ def readable_categories(user: User, child: Child) -> list[str]:
 
 
 def decide(user: User, child: Child, action: str, category: str, *, now: datetime | None = None) -> Decision:
+    return decide_with(iter_bases(user, child, now=now), action, category)
+
+
+def decide_with(bases: Iterable[Basis], action: str, category: str) -> Decision:
+    """The decision for one action on one category, from grounds already read (no further queries)."""
     needed = mode_of(action)
     seen: list[Basis] = []
-    for basis in iter_bases(user, child, now=now):
+    for basis in bases:
         seen.append(basis)
         if needed in basis.permissions.get(category, ""):
             return Decision(True, True, action, category, basis, tuple(seen))
@@ -207,7 +257,7 @@ def require(user: User, child: Child, action: str, category: str) -> Decision:
 
 def get_child_or_404(user: User, child_id: int | str, action: str, category: str) -> tuple[Child, Decision]:
     try:
-        child = Child.objects.select_related("school", "home_municipality").get(pk=int(child_id))
+        child = Child.objects.select_related("school", "home_municipality", "wijk").get(pk=int(child_id))
     except (Child.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     return child, require(user, child, action, category)

@@ -152,7 +152,7 @@ def register_case(actor: User, signal: Signal, *, question: str) -> Case:
 def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", until: date | None = None) -> Case:
     """Move a case along the workflow table; anything not in the table is refused with a clear message."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("status", "child").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("status", "child").get(pk=case.pk)
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         current = case.state
         if to_state not in State.values:
@@ -482,7 +482,9 @@ def request_help(
 
 
 def _own_request(actor: User, request: HelpRequest) -> HelpRequest:
-    request = HelpRequest.objects.select_for_update().select_related("case__child", "contact").get(pk=request.pk)
+    request = (
+        HelpRequest.objects.select_for_update(of=("self",)).select_related("case__child", "contact").get(pk=request.pk)
+    )
     if request.contact is None or request.contact.user_id != actor.pk:
         raise Http404
     if request.closed_at is not None:

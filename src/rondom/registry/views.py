@@ -22,6 +22,7 @@ from rondom.audit import services as audit
 
 from . import selectors, services
 from .bsn import is_valid_bsn
+from .models import ChildNote
 
 
 class SearchForm(forms.Form):
@@ -75,26 +76,34 @@ class ChildDetailView(LoginRequiredMixin, View):
     record_category = DataCategory.IDENTITY
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, decision = guarded_child(request, child_id, DataCategory.IDENTITY)
         user: User = request.user  # type: ignore[assignment]
-        sections = []
-        readable = policy.readable_categories(user, child)
-        for category in readable:
-            if category == DataCategory.IDENTITY:
-                continue
-            d = policy.decide(user, child, Action.READ, category)  # type: ignore[arg-type]
-            notes = list(child.notes.filter(category=category).select_related("author_organisation"))
-            audit.record(user, d, child.pk, object_type="notes", object_id=category)  # type: ignore[arg-type]
-            can_write = policy.decide(user, child, Action.CREATE, category).allowed  # type: ignore[arg-type]
-            sections.append(
-                {"category": category, "label": DataCategory(category).label, "notes": notes, "can_write": can_write}
-            )
-        note_categories = [c for c in DataCategory.values if c != DataCategory.IDENTITY]
+        child, _first = policy.get_child_or_404(user, child_id, Action.READ, DataCategory.IDENTITY)
+        # Read every ground once; decide per part of the record from that, and log all reads in one go.
+        bases = policy.bases_for(user, child)
+        decision = policy.decide_with(bases, Action.READ, DataCategory.IDENTITY)
+        readable = sorted({c for b in bases for c, m in b.permissions.items() if "r" in m})
+        shown = [c for c in readable if c != DataCategory.IDENTITY]
+        reads = [decision] + [policy.decide_with(bases, Action.READ, c) for c in shown]
+        audit.record_many(
+            user,
+            decision,
+            [audit.LogItem(child.pk, "child", str(child.pk))] + [audit.LogItem(child.pk, "notes", c) for c in shown],
+            decisions=reads,
+        )
+        notes: dict[str, list[ChildNote]] = {c: [] for c in shown}
+        for note in child.notes.filter(category__in=shown).select_related("author_organisation"):
+            notes[note.category].append(note)
         writable = [
-            (c, DataCategory(c).label) for c in note_categories if policy.decide(user, child, Action.CREATE, c).allowed
+            c
+            for c in DataCategory.values
+            if c != DataCategory.IDENTITY and policy.decide_with(bases, Action.CREATE, c).allowed
+        ]
+        sections = [
+            {"category": c, "label": DataCategory(c).label, "notes": notes[c], "can_write": c in writable}
+            for c in shown
         ]
         form = NoteForm()
-        form.fields["category"].choices = writable  # type: ignore[attr-defined]
+        form.fields["category"].choices = [(c, DataCategory(c).label) for c in writable]  # type: ignore[attr-defined]
         return render(
             request,
             "registry/child_detail.html",
