@@ -11,9 +11,15 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     """What the navigation may offer; the views check again."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"can_use_emergency": False, "can_run_cases": False, "is_provider_contact": False}
+        return {
+            "can_use_emergency": False,
+            "can_run_cases": False,
+            "is_provider_contact": False,
+            "is_social_worker": False,
+        }
     return {
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),
         "can_run_cases": user.has_role("intern_begeleider", "zorgcoordinator"),
         "is_provider_contact": user.has_role("provider_contact", "school_social_worker", "wijkteam_worker"),
+        "is_social_worker": user.has_role("school_social_worker"),
     }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("casussen/", views.MyCasesView.as_view(), name="my-cases"),
     path("ondersteuningsteam/", views.TeamAgendaView.as_view(), name="team-agenda"),
     path("hulpvragen/", views.InboxView.as_view(), name="inbox"),
+    path("schoolmaatschappelijk-werk/", views.SocialWorkLogView.as_view(), name="social-work-log"),
     path("hulpvragen/<int:request_id>/", views.InboxView.as_view(), name="inbox-action"),
     path("kinderen/<int:child_id>/casus/", views.CasePageView.as_view(), name="case-page"),
     path("kinderen/<int:child_id>/signaal/", views.SignalCreateView.as_view(), name="signal-create"),

@@ -25,7 +25,7 @@ from rondom.audit import services as audit
 from rondom.consent.models import Consent
 
 from . import selectors, services, workflow
-from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SupportTeam
+from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
 from .workflow import State
 
 GOAL_ROWS = 6
@@ -540,3 +540,69 @@ class InboxView(LoginRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("cases:inbox")
+
+
+class ActivityForm(forms.Form):
+    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=Organisation.objects.none())
+    role = forms.ChoiceField(label=gettext_lazy("Role of school social work"), choices=SocialWorkActivity.Role.choices)
+    hours = forms.DecimalField(label=gettext_lazy("Hours"), min_value=0.25, max_value=24, decimal_places=2)
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What did you do? (no names)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SocialWorkLogView(LoginRequiredMixin, View):
+    """The school social worker's log: each activity tagged with one of the three roles, with its hours."""
+
+    serves_child_data = False  # activities are logged per school, without children's data
+
+    def _membership(self, request: HttpRequest) -> Membership:
+        membership = next((m for m in _user(request).roles() if m.role == "school_social_worker"), None)
+        if membership is None:
+            raise PermissionDenied
+        return membership
+
+    def _form(self, data: Any = None) -> ActivityForm:
+        form = ActivityForm(data, initial={"date": timezone.localdate()})
+        _choices(form, "school").queryset = Organisation.objects.filter(kind="school")
+        return form
+
+    def _render(self, request: HttpRequest, form: ActivityForm, status: int = 200) -> HttpResponse:
+        membership = self._membership(request)
+        activities = SocialWorkActivity.objects.filter(social_worker=membership).select_related("school")[:50]
+        totals = {
+            label: sum(a.hours for a in activities if a.role == value)
+            for value, label in SocialWorkActivity.Role.choices
+        }
+        return render(
+            request,
+            "cases/social_work_log.html",
+            {"form": form, "activities": activities, "totals": totals},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, self._form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self._membership(request)
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                services.log_activity(
+                    _user(request),
+                    school=form.cleaned_data["school"],
+                    role=form.cleaned_data["role"],
+                    hours=float(form.cleaned_data["hours"]),
+                    on=form.cleaned_data["date"],
+                    description=form.cleaned_data["description"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The activity was logged."))
+                return redirect("cases:social-work-log")
+        return self._render(request, form, status=400)
