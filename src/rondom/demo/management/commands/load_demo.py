@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import data
+from rondom.demo import casework, data
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = data.load()
+        casework.generate(random.Random(2026))
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
             second = "2FA: make otp USER=" + login.username if login.organisation else "no 2FA (family)"

@@ -1,0 +1,313 @@
+"""Synthetic casework on top of the synthetic children: signals, cases in every workflow state, plans, help
+brought in or referred, and school social work hours, at rates in line with the sources (about 60-70 % of
+support questions solved inside school). Deterministic from the random generator it is given; idempotent."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from rondom.access.models import AccessGrant
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.cases.models import (
+    Case,
+    CaseStatus,
+    HelpRequest,
+    Plan,
+    PlanVersion,
+    ProviderContact,
+    Signal,
+    SocialWorkActivity,
+    SupportTeam,
+)
+from rondom.cases.services import add_working_days
+from rondom.cases.workflow import State
+from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
+from rondom.registry.models import Child
+
+#: Share of pupils with a signal this school year, and how the resulting cases are spread over the states.
+SIGNAL_RATE = 0.08
+STATE_MIX = [
+    (State.REGISTERED, 0.08),
+    (State.IN_DISCUSSION, 0.14),
+    (State.PLAN_ACTIVE, 0.34),
+    (State.EVALUATION, 0.10),
+    (State.SCALED_DOWN, 0.05),
+    (State.ON_HOLD, 0.04),
+    (State.CLOSED, 0.25),
+]
+#: Of the cases past discussion: help brought in, or a referral outside school (the rest is solved in school).
+BRING_IN_RATE = 0.22
+REFERRAL_RATE = 0.10
+CONCERNS = ["learning", "behaviour", "social_emotional", "attendance", "home", "health", "safety"]
+GOAL_TEXTS = {
+    "school": [
+        ("Leest zelfstandig een boek", "AVI E5 aan het eind van het schooljaar"),
+        ("Vraagt hulp als het vastloopt", "Elke rekenles minstens één keer"),
+        ("Werkt 20 minuten geconcentreerd", "Vier van de vijf dagen"),
+        ("Is op tijd op school", "Niet meer dan één keer te laat per maand"),
+    ],
+    "home": [("Slaapt op tijd", "Vijf avonden per week voor half negen"), ("Vaste ochtendroutine", "Elke schooldag")],
+    "leisure": [("Sport bij een club in de wijk", "Eén keer per week")],
+}
+
+
+@dataclass
+class CaseworkReport:
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
+def _goals(rng: random.Random, treatment: bool) -> list[dict[str, str]]:
+    school = rng.sample(GOAL_TEXTS["school"], 2 if treatment else rng.randint(1, 2))
+    other = rng.sample(GOAL_TEXTS["home"] + GOAL_TEXTS["leisure"], rng.randint(0, 2))
+    goals = [("school", d, t) for d, t in school] + [
+        ("home" if (d, t) in GOAL_TEXTS["home"] else "leisure", d, t) for d, t in other
+    ]
+    return [
+        {
+            "id": uuid.UUID(int=rng.getrandbits(128)).hex,
+            "domain": domain,
+            "description": d,
+            "target": t,
+            "owner": "mentor" if domain == "school" else "ouders",
+            "support_by": "intern begeleider",
+            "support_where": "school" if domain == "school" else "thuis",
+        }
+        for domain, d, t in goals
+    ]
+
+
+@transaction.atomic
+def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport:
+    report = CaseworkReport()
+    if Case.objects.filter(question__startswith="[demo]").exists():
+        return report
+    today = today or timezone.localdate()
+    system = User.objects.filter(username="ib").first()
+    providers = list(Organisation.objects.filter(kind="provider").order_by("pk"))
+    contacts = {(c.provider_id, c.school_id): c.membership for c in ProviderContact.objects.exclude(school=None)}
+    teams = {t.school_id: t for t in SupportTeam.objects.all()}
+    pupils = list(
+        Child.objects.filter(school__isnull=False, anonymised_at__isnull=True)
+        .exclude(cases__isnull=False)
+        .values_list("pk", "school_id")
+        .order_by("pk")
+    )
+    chosen = [p for p in pupils if rng.random() < SIGNAL_RATE]
+    for school_id in {s for _pk, s in chosen} - set(teams):
+        teams[school_id] = SupportTeam.objects.create(school_id=school_id)
+
+    signals = [
+        Signal(
+            child_id=child_id,
+            source=rng.choice(["teacher", "teacher", "teacher", "parent", "wijkteam", "youth_doctor", "gp"]),
+            concerns=sorted(rng.sample(CONCERNS, rng.randint(1, 2))),
+            description="[demo] Zorg over de ontwikkeling op school.",
+            raised_by=system,
+            conversation_on=today - timedelta(days=rng.randint(7, 200)),
+            conversation_notes="Ouders herkennen het beeld en willen meedenken.",
+            conversation_with_child=rng.random() < 0.5,
+        )
+        for child_id, _school in chosen
+    ]
+    Signal.objects.bulk_create(signals, batch_size=2000)
+    states = rng.choices([s for s, _w in STATE_MIX], weights=[w for _s, w in STATE_MIX], k=len(signals))
+    cases = [
+        Case(
+            child_id=signal.child_id,
+            team=teams[school_id],
+            signal=signal,
+            question="[demo] Wat heeft dit kind nodig om goed mee te doen?",
+            registered_by=system,
+            decision_due=add_working_days(signal.conversation_on or today, 5),  # type: ignore[arg-type]
+        )
+        for signal, (_c, school_id) in zip(signals, chosen, strict=True)
+    ]
+    Case.objects.bulk_create(cases, batch_size=2000)
+
+    statuses: list[CaseStatus] = []
+    for case, state in zip(cases, states, strict=True):
+        statuses.append(CaseStatus(case=case, state=State.REGISTERED, changed_by=system))
+        path = {
+            State.IN_DISCUSSION: [State.IN_DISCUSSION],
+            State.PLAN_ACTIVE: [State.IN_DISCUSSION, State.PLAN_ACTIVE],
+            State.EVALUATION: [State.IN_DISCUSSION, State.PLAN_ACTIVE, State.EVALUATION],
+            State.SCALED_DOWN: [State.IN_DISCUSSION, State.PLAN_ACTIVE, State.EVALUATION, State.SCALED_DOWN],
+            State.ON_HOLD: [State.IN_DISCUSSION, State.ON_HOLD],
+            State.CLOSED: [State.IN_DISCUSSION, State.PLAN_ACTIVE, State.EVALUATION, State.CLOSED],
+        }.get(state, [])
+        for step in path:
+            statuses.append(
+                CaseStatus(
+                    case=case,
+                    state=step,
+                    changed_by=system,
+                    reason="Wachten op onderzoek"
+                    if step == State.ON_HOLD
+                    else ("Doelen bereikt" if step == State.CLOSED else ""),
+                    until=today + timedelta(days=21) if step == State.ON_HOLD else None,
+                )
+            )
+    CaseStatus.objects.bulk_create(statuses, batch_size=5000)
+    latest: dict[int, CaseStatus] = {}
+    for status in statuses:
+        latest[status.case_id] = status
+    for case in cases:
+        case.status = latest[case.pk]
+
+    plans: list[Plan] = []
+    requests: list[tuple[HelpRequest, Consent | None, date]] = []
+    grants: list[AccessGrant] = []
+    consents: list[tuple[Consent, int | None]] = []
+    guardians = dict(Child.objects.filter(pk__in=[c.child_id for c in cases]).values_list("pk", "guardianships__pk"))
+    for case in cases:
+        case_state = case.state
+        if case_state in (State.REGISTERED, State.IN_DISCUSSION, State.ON_HOLD):
+            continue
+        treatment = rng.random() < 0.2
+        goals = _goals(rng, treatment)
+        plans.append(
+            Plan(
+                child_id=case.child_id,
+                includes_treatment=treatment,
+                content={"goals": goals},
+                version=1,
+                next_evaluation=today + timedelta(days=rng.randint(14, 90)),
+            )
+        )
+        roll = rng.random()
+        school_id = case.team.school_id
+        if roll < BRING_IN_RATE and providers:
+            provider = rng.choice(providers)
+            contact = contacts.get((provider.pk, school_id))
+            consent = Consent(
+                child_id=case.child_id,
+                purpose=Purpose.PROVIDER,
+                categories=["support", "youth_care"],
+                recipient=provider,
+                valid_from=today - timedelta(days=60),
+                recorded_by=system,
+            )
+            consents.append((consent, guardians.get(case.child_id)))
+            requested = today - timedelta(days=rng.randint(10, 60))
+            wait = rng.choice([1, 2, 3, 5, 8, 13])
+            joined = contact is not None and rng.random() < 0.8 and case_state != State.CLOSED
+            requests.append(
+                (
+                    HelpRequest(
+                        case=case,
+                        kind=HelpRequest.Kind.BRING_IN,
+                        provider=provider,
+                        contact=contact,
+                        question="[demo] Meekijken in de klas en de ouders ondersteunen.",
+                        categories=["youth_care"],
+                        ends_on=today + timedelta(days=90),
+                        requested_by=system,
+                        first_contact_at=_aware(requested + timedelta(days=wait)),
+                        joined_at=_aware(requested + timedelta(days=wait + 2)) if joined else None,
+                    ),
+                    consent,
+                    requested,
+                )
+            )
+        elif roll < BRING_IN_RATE + REFERRAL_RATE and providers:
+            requests.append(
+                (
+                    HelpRequest(
+                        case=case,
+                        kind=HelpRequest.Kind.REFERRAL,
+                        provider=rng.choice(providers),
+                        question="[demo] Verwijzing via de huisarts.",
+                        requested_by=system,
+                    ),
+                    None,
+                    today - timedelta(days=rng.randint(10, 120)),
+                )
+            )
+    Plan.objects.bulk_create(plans, batch_size=2000)
+    versions = [
+        PlanVersion(plan=p, number=1, content=p.content, includes_treatment=p.includes_treatment, saved_by=system)
+        for p in plans
+    ]
+    PlanVersion.objects.bulk_create(versions, batch_size=2000)
+    Consent.objects.bulk_create([c for c, _g in consents], batch_size=2000)
+    givers = [ConsentGiver(consent=c, capacity=Capacity.PARENT, guardianship_id=g) for c, g in consents if g]
+    ConsentGiver.objects.bulk_create(givers, batch_size=2000)
+    for request, request_consent, _requested in requests:
+        request.consent = request_consent
+        if request.joined_at is not None and request.contact is not None and request_consent is not None:
+            grants.append(
+                AccessGrant(
+                    child_id=request.case.child_id,
+                    grantee=request.contact,
+                    consent=request_consent,
+                    categories=["youth_care"],
+                    valid_from=request.joined_at,
+                    valid_until=_aware(request.ends_on or today),
+                    granted_by=system,
+                )
+            )
+    AccessGrant.objects.bulk_create(grants, batch_size=2000)
+    grant_by_child = {(g.child_id, g.grantee_id): g for g in grants}
+    for request, _consent, _requested in requests:
+        if request.joined_at is not None and request.contact is not None:
+            request.grant = grant_by_child.get((request.case.child_id, request.contact.pk))
+    HelpRequest.objects.bulk_create([r for r, _c, _d in requests], batch_size=2000)
+    for request, _consent, requested in requests:
+        HelpRequest.objects.filter(pk=request.pk).update(requested_at=_aware(requested))
+
+    for case in cases:
+        if case.state == State.CLOSED:
+            case.solved_within_school = not any(r.case is case and r.joined_at for r, _c, _d in requests)
+    Case.objects.bulk_update(cases, ["status", "solved_within_school"], batch_size=2000)
+
+    activities = _social_work(rng, today, system)
+    report.counts = {
+        "signals": len(signals),
+        "cases": len(cases),
+        "plans": len(plans),
+        "bring_in": sum(1 for r, _c, _d in requests if r.kind == HelpRequest.Kind.BRING_IN),
+        "referrals": sum(1 for r, _c, _d in requests if r.kind == HelpRequest.Kind.REFERRAL),
+        "social_work_activities": activities,
+    }
+    return report
+
+
+def _social_work(rng: random.Random, today: date, system: User | None) -> int:
+    """School social work: 4 hours per school per week (base), spread over the three roles, for 12 weeks."""
+    workers = list(Membership.objects.filter(role="school_social_worker"))
+    schools = list(Organisation.objects.filter(kind="school").values_list("pk", flat=True))
+    if not workers or not schools:
+        return 0
+    rows = []
+    roles = [
+        SocialWorkActivity.Role.SHORT_SUPPORT,
+        SocialWorkActivity.Role.CONSULTATION,
+        SocialWorkActivity.Role.BRING_IN_CARE,
+    ]
+    for index, school_id in enumerate(schools):
+        worker = workers[index % len(workers)]
+        for week in range(12):
+            for role, hours in zip(roles, (2, 1.5, 0.5), strict=True):
+                rows.append(
+                    SocialWorkActivity(
+                        social_worker=worker,
+                        school_id=school_id,
+                        role=role,
+                        hours=Decimal(str(hours)),
+                        date=today - timedelta(weeks=week, days=rng.randint(0, 4)),
+                    )
+                )
+    SocialWorkActivity.objects.bulk_create(rows, batch_size=5000)
+    del system
+    return len(rows)
