@@ -31,7 +31,7 @@ def demo_env() -> Iterator[dict[str, str]]:
     var = tempfile.mkdtemp(prefix="rondom-e2e-")
     env = {**os.environ, "RONDOM_VAR_DIR": var, "RONDOM_LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)  # the browser tests run on their own SQLite file
-    for command in (["migrate", "-v0"], ["load_demo"]):
+    for command in (["migrate", "-v0"], ["load_demo", "--small"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
     yield env
 

@@ -5,14 +5,23 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import casework, data
+from rondom.demo import casework, data, population
 
 
 class Command(BaseCommand):
     help = "Load the demo data (idempotent) and print the demo logins."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--small", action="store_true", help="only the logins and a few children")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     def handle(self, *args: Any, **options: Any) -> None:
         logins = data.load()
+        if not options["small"]:
+            self.stdout.write("Building a synthetic Zwolle (once; under a minute) ...")
+            report = population.generate(progress=not options["no_progress"])
+            if report.counts:
+                self.stdout.write(f"  {report.counts} in {report.seconds:.1f} s")
         casework.generate(random.Random(2026))
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:

@@ -1,0 +1,370 @@
+"""A synthetic Zwolle at the real scale of the sources: 30,000 youths aged 0-19, of whom 13,000 primary and
+11,000 secondary pupils; about 60 primary and 12 secondary schools plus special education; Zwolle's wijken;
+pupils from the surrounding municipalities; families with siblings across schools.
+
+Every name is invented. Deterministic from the seed; idempotent (a second run writes nothing); one
+transaction; bulk writes, so that `make run` stays within a minute.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.roles import OrganisationKind as K
+from rondom.cases.models import SupportTeam
+from rondom.registry import bsn as bsn_module
+from rondom.registry.models import Child, Guardianship, Municipality, Wijk
+
+MARKER = "Stichting Openbaar Onderwijs Zwolle (demo)"
+
+ZWOLLE_WIJKEN = [
+    "Binnenstad",
+    "Diezerpoort",
+    "Assendorp",
+    "Kamperpoort-Veerallee",
+    "Wipstrik",
+    "Berkum",
+    "Holtenbroek",
+    "Aa-landen",
+    "Westenholte",
+    "Stadshagen",
+    "Schelle",
+    "Oldenelerbroek",
+    "Ittersum",
+    "Zwolle-Zuid",
+    "Spoolde",
+    "Marsweg",
+]
+#: Surrounding municipalities whose youths attend Zwolle's (mostly secondary and special) schools.
+SURROUNDING = {
+    "Kampen": "GM0166",
+    "Dalfsen": "GM0148",
+    "Hattem": "GM0244",
+    "Heerde": "GM0246",
+    "Zwartewaterland": "GM1896",
+    "Staphorst": "GM0180",
+    "Raalte": "GM0177",
+    "Oldebroek": "GM0269",
+}
+BOARDS = [
+    "Stichting Openbaar Onderwijs Zwolle (demo)",
+    "Stichting Catent (demo)",
+    "Stichting Quadraam (demo)",
+    "Landstede Groep (demo)",
+]
+PROVIDERS = [
+    "De Kern (schoolmaatschappelijk werk)",
+    "MEE IJsseloevers",
+    "Trias Jeugdhulp",
+    "Accare",
+    "Samen Veilig Midden-Nederland",
+    "Ambiq",
+]
+FIRST = [
+    "Noah",
+    "Emma",
+    "Sem",
+    "Julia",
+    "Liam",
+    "Mila",
+    "Lucas",
+    "Tess",
+    "Daan",
+    "Sophie",
+    "Finn",
+    "Zoë",
+    "Levi",
+    "Nora",
+    "Milan",
+    "Yara",
+    "Luuk",
+    "Saar",
+    "Bram",
+    "Lotte",
+    "Adam",
+    "Fenna",
+    "Mees",
+    "Evi",
+    "Jesse",
+    "Liv",
+    "Sara",
+    "Mohammed",
+    "Aya",
+    "Youssef",
+    "Amira",
+    "Omar",
+    "Ilse",
+    "Thijs",
+    "Roos",
+    "Jens",
+    "Fleur",
+    "Teun",
+]
+LAST = [
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "Kok",
+    "Jacobs",
+    "Haan",
+    "Vermeulen",
+    "Yilmaz",
+    "El Amrani",
+    "Kaya",
+    "Nguyen",
+    "Pranoto",
+    "Wolters",
+    "Klein",
+    "Huisman",
+    "Kuiper",
+    "Post",
+]
+SCHOOL_NAMES = [
+    "De Esch",
+    "Het Mozaïek",
+    "De Springplank",
+    "Het Palet",
+    "De Vlinder",
+    "Wijde Wereld",
+    "De Regenboog",
+    "Het Kompas",
+    "De Sterrenwacht",
+    "De Boomgaard",
+    "Het Anker",
+    "De Toermalijn",
+    "De Octopus",
+    "Het Carillon",
+    "De Berkenhof",
+    "De Schakel",
+    "Het Stadshart",
+    "De Wadden",
+    "De Ontdekking",
+    "De Zonnewijzer",
+]
+
+
+@dataclass
+class PopulationReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    youths: int
+    primary: int
+    secondary: int
+    po_schools: int
+    vo_schools: int
+
+    @classmethod
+    def of(cls, factor: float) -> Scale:
+        return cls(
+            youths=max(int(30_000 * factor), 60),
+            primary=max(int(13_000 * factor), 26),
+            secondary=max(int(11_000 * factor), 22),
+            po_schools=max(int(60 * factor), 3),
+            vo_schools=max(int(12 * factor), 2),
+        )
+
+
+def _bsn(rng: random.Random, used: set[str], taken: set[str]) -> str:
+    while True:
+        digits = [rng.randint(0, 9) for _ in range(8)]
+        if digits[0] == 0:
+            continue
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check == 10:
+            continue
+        value = "".join(map(str, digits)) + str(check)
+        if value not in used and bsn_module.is_valid_bsn(value) and bsn_module.blind_index(value) not in taken:
+            used.add(value)
+            return value
+
+
+def _birthday(rng: random.Random, today: date, age: int) -> date:
+    return today - timedelta(days=age * 365 + rng.randint(0, 364))
+
+
+@transaction.atomic
+def generate(seed: int = 2026, scale: float = 1.0, progress: bool = True) -> PopulationReport:
+    started = time.perf_counter()
+    report = PopulationReport()
+    if Organisation.objects.filter(name=MARKER).exists():
+        return report
+    rng = random.Random(seed)
+    size = Scale.of(scale)
+    today = timezone.localdate()
+
+    zwolle, _ = Municipality.objects.get_or_create(name="Zwolle", defaults={"cbs_code": "GM0193"})
+    others = [Municipality.objects.get_or_create(name=n, defaults={"cbs_code": c})[0] for n, c in SURROUNDING.items()]
+    wijken = [Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in ZWOLLE_WIJKEN]
+    boards = [Organisation.objects.create(name=n, kind=K.SCHOOL_BOARD, municipality=zwolle) for n in BOARDS]
+    for name in PROVIDERS:
+        Organisation.objects.get_or_create(name=name, defaults={"kind": K.PROVIDER, "municipality": zwolle})
+
+    # Schools: primary, secondary, special education (SBO, SO, VSO, PRO) and mbo. BRINs 50AA.. are demo-only.
+    plan = [("po", size.po_schools), ("vo", size.vo_schools), ("sbo", 3), ("so", 2), ("vso", 2), ("pro", 1), ("mbo", 1)]
+    schools: dict[str, list[Organisation]] = {}
+    letters = [a + b for a in "ABCDEFGHJKLMNPRSTUVWXYZ" for b in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+    index = 0
+    new_schools = []
+    for school_type, count in plan:
+        for n in range(count):
+            brin = f"{50 + index // len(letters):02d}{letters[index % len(letters)]}"
+            base = SCHOOL_NAMES[n % len(SCHOOL_NAMES)]
+            label = {
+                "po": "Basisschool",
+                "vo": "College",
+                "sbo": "SBO",
+                "so": "SO",
+                "vso": "VSO",
+                "pro": "Praktijkschool",
+                "mbo": "MBO",
+            }[school_type]
+            suffix = f" {n // len(SCHOOL_NAMES) + 1}" if n >= len(SCHOOL_NAMES) else ""
+            new_schools.append(
+                Organisation(
+                    name=f"{label} {base}{suffix} (demo)",
+                    kind=K.SCHOOL,
+                    brin=brin,
+                    vestiging="00",
+                    school_type=school_type,
+                    municipality=zwolle,
+                    parent=boards[index % len(boards)],
+                )
+            )
+            index += 1
+    Organisation.objects.bulk_create(new_schools)
+    for new_school in new_schools:
+        schools.setdefault(new_school.school_type, []).append(new_school)
+    # The schools of the demo logins get their share of pupils too, so their working day is full.
+    for existing in Organisation.objects.filter(kind=K.SCHOOL, school_type__in=["po", "vo"]).exclude(
+        pk__in=[s.pk for s in new_schools]
+    ):
+        schools[existing.school_type].append(existing)
+    SupportTeam.objects.bulk_create([SupportTeam(school=s) for s in new_schools])
+
+    # The demo school social worker serves every school (one person per school in reality; one login here).
+    smw = Membership.objects.filter(role="school_social_worker").first()
+    if smw is not None:
+        SupportTeam.members.through.objects.bulk_create(
+            [
+                SupportTeam.members.through(supportteam_id=t.pk, membership_id=smw.pk)
+                for t in SupportTeam.objects.filter(school__in=new_schools)
+            ]
+        )
+
+    # Youths: ages 0-19; primary 4-12 and secondary 12-18 in the sources' numbers; the rest young or in mbo.
+    youths: list[tuple[int, str | None]] = []  # (age, school type or None)
+    youths += [(rng.randint(4, 11), "primary") for _ in range(size.primary)]
+    youths += [(rng.randint(12, 17), "secondary") for _ in range(size.secondary)]
+    rest = size.youths - len(youths)
+    youths += [(rng.randint(0, 3), None) for _ in range(int(rest * 0.55))]
+    youths += [(rng.randint(16, 19), "mbo") for _ in range(rest - int(rest * 0.55))]
+
+    used_bsn: set[str] = set()
+    taken = set(Child.objects.exclude(bsn_index="").values_list("bsn_index", flat=True))
+    children: list[Child] = []
+    families: list[list[int]] = []
+    bar = tqdm(total=len(youths), desc="children", unit=" child", disable=not progress, mininterval=0.5)
+    position = 0
+    school: Organisation | None
+    while position < len(youths):
+        size_of_family = min(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]), len(youths) - position)
+        family_name = rng.choice(LAST)
+        outside = rng.random() < 0.18
+        municipality = rng.choice(others) if outside else zwolle
+        wijk = None if outside else rng.choice(wijken)
+        members = []
+        for age, kind in youths[position : position + size_of_family]:
+            if kind == "primary":
+                special = rng.random() < 0.03
+                school = rng.choice(schools["sbo"] + schools["so"]) if special else rng.choice(schools["po"])
+            elif kind == "secondary":
+                special = rng.random() < 0.05 or (outside and rng.random() < 0.05)
+                school = rng.choice(schools["vso"] + schools["pro"]) if special else rng.choice(schools["vo"])
+            elif kind == "mbo":
+                school = schools["mbo"][0]
+            else:
+                school = None
+            child = Child(
+                given_name=rng.choice(FIRST),
+                family_name=family_name,
+                date_of_birth=_birthday(rng, today, age),
+                school=school,
+                group=str(min(max(age - 3, 1), 8)) if kind == "primary" else "",
+                home_municipality=municipality,
+                wijk=wijk,
+            )
+            if rng.random() < 0.4:
+                child.set_bsn(_bsn(rng, used_bsn, taken))
+            children.append(child)
+            members.append(len(children) - 1)
+        families.append(members)
+        position += size_of_family
+        bar.update(size_of_family)
+    bar.close()
+    for start in tqdm(range(0, len(children), 2000), desc="saving", disable=not progress):
+        Child.objects.bulk_create(children[start : start + 2000])
+
+    # Parents: one or two with authority per family (no logins), sharing the family's children.
+    unusable = make_password(None)
+    parents: list[User] = []
+    links: list[tuple[int, int]] = []  # (parent index, child index)
+    for number, members in enumerate(families):
+        for p in range(1 if rng.random() < 0.25 else 2):
+            parents.append(
+                User(
+                    username=f"demo-ouder-{seed}-{number}-{p}",
+                    password=unusable,
+                    first_name=rng.choice(FIRST),
+                    last_name=children[members[0]].family_name,
+                )
+            )
+            links += [(len(parents) - 1, m) for m in members]
+    User.objects.bulk_create(parents, batch_size=5000)
+    Guardianship.objects.bulk_create(
+        [Guardianship(child=children[c], user=parents[p], has_authority=True) for p, c in links], batch_size=5000
+    )
+    report.counts = {
+        "schools": len(new_schools),
+        "children": len(children),
+        "primary_pupils": size.primary,
+        "secondary_pupils": size.secondary,
+        "parents": len(parents),
+        "from_surrounding_municipalities": sum(1 for c in children if c.home_municipality_id != zwolle.pk),
+    }
+    report.seconds = time.perf_counter() - started
+    return report
