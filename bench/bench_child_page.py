@@ -39,11 +39,10 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from rondom.demo import data
 data.load()
-try:
-    from rondom.demo import generator
-    generator.generate(progress=False)
-except ImportError:
-    pass
+import random
+from rondom.demo import casework, population
+population.generate(progress=False)
+casework.generate(random.Random(2026))
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY

@@ -22,7 +22,7 @@ from django.utils import timezone
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES
 from rondom.consent.models import Consent, Purpose
-from rondom.registry.models import Child
+from rondom.registry.models import Child, Guardianship
 
 from . import rules
 from .categories import mode_of
@@ -282,45 +282,53 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     if legal_municipalities:
         q |= Q(home_municipality_id__in=legal_municipalities)
     if ids:
-        team = TeamMembership.objects.filter(
-            child=OuterRef("pk"),
-            membership_id__in=ids,
-            membership__role__in=list(rules.TEAM_ROLE_RULES),
-            ended_at__isnull=True,
-        ).filter(
-            Q(consent__isnull=True, membership__organisation_id=OuterRef("school_id"))
-            | _active_consent_q("consent__", today)
+        # Seats, grants, requests and emergencies are few per user: collect their children first, so the search
+        # over all children is a plain IN list instead of four correlated subqueries per row.
+        seats = TeamMembership.objects.filter(
+            membership_id__in=ids, membership__role__in=list(rules.TEAM_ROLE_RULES), ended_at__isnull=True
         )
-        grants = AccessGrant.objects.filter(
-            child=OuterRef("pk"),
-            grantee_id__in=ids,
-            grantee__role__in=list(rules.GRANT_ROLES),
-            revoked_at__isnull=True,
-            valid_from__lte=now,
-            valid_until__gt=now,
-        ).filter(_active_consent_q("consent__", today))
-        emergency = EmergencyAccess.objects.filter(
-            child=OuterRef("pk"),
-            membership_id__in=ids,
-            membership__role__in=list(rules.EMERGENCY_ROLES),
-            expires_at__gt=now,
-        )
-        requests = (
-            _open_requests()
-            .filter(case__child=OuterRef("pk"), contact_id__in=ids)
+        with_consent = seats.filter(consent__isnull=False).filter(_active_consent_q("consent__", today))
+        child_ids = set(with_consent.values_list("child_id", flat=True))
+        staff_seats: dict[int, set[int]] = {}
+        for child_id, organisation_id in seats.filter(consent__isnull=True).values_list(
+            "child_id", "membership__organisation_id"
+        ):
+            staff_seats.setdefault(organisation_id, set()).add(child_id)
+        for organisation_id, seated in staff_seats.items():
+            q |= Q(pk__in=seated, school_id=organisation_id)
+        child_ids |= set(
+            AccessGrant.objects.filter(
+                grantee_id__in=ids,
+                grantee__role__in=list(rules.GRANT_ROLES),
+                revoked_at__isnull=True,
+                valid_from__lte=now,
+                valid_until__gt=now,
+            )
             .filter(_active_consent_q("consent__", today))
+            .values_list("child_id", flat=True)
         )
-        q |= Exists(team) | Exists(grants) | Exists(emergency) | Exists(requests)
+        child_ids |= set(
+            EmergencyAccess.objects.filter(
+                membership_id__in=ids, membership__role__in=list(rules.EMERGENCY_ROLES), expires_at__gt=now
+            ).values_list("child_id", flat=True)
+        )
+        child_ids |= set(
+            _open_requests()
+            .filter(contact_id__in=ids)
+            .filter(_active_consent_q("consent__", today))
+            .values_list("case__child_id", flat=True)
+        )
+        if child_ids:
+            q |= Q(pk__in=child_ids)
 
-    sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
-    twelve_years_ago = _years_before(today, rules.YOUTH_OWN_ACCESS_AGE)
-    inform_parents = Consent.objects.active(today).filter(child=OuterRef("pk"), purpose=Purpose.INFORM_PARENTS)
-    parent = Q(guardianships__user=user, guardianships__has_authority=True) & (
-        Q(date_of_birth__gt=sixteen_years_ago) | Exists(inform_parents)
-    )
-    youth = Q(youth_account=user, date_of_birth__lte=twelve_years_ago)
-    q |= parent | youth
-    return Child.objects.filter(q, anonymised_at__isnull=True).distinct()
+    if Guardianship.objects.filter(user=user, has_authority=True).exists():
+        sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
+        inform_parents = Consent.objects.active(today).filter(child=OuterRef("pk"), purpose=Purpose.INFORM_PARENTS)
+        own = Guardianship.objects.filter(user=user, has_authority=True).values("child_id")
+        q |= Q(pk__in=own) & (Q(date_of_birth__gt=sixteen_years_ago) | Exists(inform_parents))
+    if Child.objects.filter(youth_account=user).exists():
+        q |= Q(youth_account=user, date_of_birth__lte=_years_before(today, rules.YOUTH_OWN_ACCESS_AGE))
+    return Child.objects.filter(q, anonymised_at__isnull=True)
 
 
 def _years_before(day: date, years: int) -> date:

@@ -34,6 +34,10 @@ class RedactPersonalDataFilter(logging.Filter):
         if record.exc_text:
             # Formatters re-render exc_info; keep only the redacted text.
             record.exc_text, record.exc_info = redact(record.exc_text), None
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            # Django attaches the request to error records; keep only its path (no query string, no body).
+            record.request = redact(str(getattr(request, "path", "")))
         for key, value in list(record.__dict__.items()):
             if key not in _STANDARD and isinstance(value, str) and NINE_DIGITS.search(value):
                 setattr(record, key, redact(value))

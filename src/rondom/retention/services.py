@@ -15,6 +15,7 @@ from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
 from rondom.audit import services as audit
+from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
 from rondom.registry.models import Child, ChildNote
 
@@ -54,9 +55,12 @@ def due(today: date | None = None) -> dict[str, QuerySet]:
         ),
     }
     child_cut = cutoff("child")
-    result["child"] = Child.objects.filter(
-        anonymised_at__isnull=True, left_school_on__lte=child_cut, youth_care_ended_on__lte=child_cut
-    ).exclude(Exists(ChildNote.objects.filter(child=OuterRef("pk"))))
+    # Due once the child left school N years ago and, if there was youth care, that ended N years ago too.
+    result["child"] = (
+        Child.objects.filter(anonymised_at__isnull=True, left_school_on__lte=child_cut)
+        .filter(Q(youth_care_ended_on__isnull=True) | Q(youth_care_ended_on__lte=child_cut))
+        .exclude(Exists(ChildNote.objects.filter(child=OuterRef("pk"))))
+    )
     return result
 
 
@@ -118,6 +122,7 @@ def _delete(record_type: str, rows: list[tuple[int, int]]) -> None:
 def _delete_consents(consents: QuerySet[Consent]) -> None:
     """Grants and team seats that rested on these consents have ended; nothing may point at a deleted consent."""
     ids = list(consents.values_list("pk", flat=True))
+    HelpRequest.objects.filter(consent_id__in=ids).update(consent=None)
     AccessGrant.objects.filter(consent_id__in=ids).delete()
     TeamMembership.objects.filter(consent_id__in=ids).delete()
     ConsentGiver.objects.filter(consent_id__in=ids).delete()
@@ -130,6 +135,21 @@ def _anonymise(children: list[Child]) -> None:
         _decision("child", Action.UPDATE, DataCategory.IDENTITY),
         [audit.LogItem(c.pk, "child", str(c.pk)) for c in children],
     )
+    ids = [c.pk for c in children]
+    consents = list(Consent.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
+    cases = list(Case.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
+    audit.record_many(
+        None,
+        _decision("child", Action.DELETE, DataCategory.SUPPORT),
+        [audit.LogItem(child_id, "consent", str(pk)) for pk, child_id in consents]
+        + [audit.LogItem(child_id, "case", str(pk)) for pk, child_id in cases],
+    )
+    # The casework goes with the name: signals, cases (with history, agenda items, requests), the plan.
+    HelpRequest.objects.filter(case__child_id__in=ids).delete()
+    Case.objects.filter(child_id__in=ids).update(status=None)  # the pointer to the latest step, then all steps
+    Case.objects.filter(child_id__in=ids).delete()
+    Signal.objects.filter(child_id__in=ids).delete()
+    Plan.objects.filter(child_id__in=ids).delete()
     now = timezone.now()
     for child in children:
         # What links the child to people goes; counts for monitoring (year of birth, school, wijk) remain.

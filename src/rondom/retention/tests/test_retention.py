@@ -133,3 +133,51 @@ def test_the_scheduler_enqueues_retention_once_per_interval(settings, tmp_path) 
     assert scheduler.run_due(now=1_000_060.0) == []  # not due again within the day, also after a restart
     assert scheduler.run_due(now=1_000_000.0 + 24 * 3600) == ["rondom.retention.tasks.apply_retention_task"]
     assert len(task_backends["default"].results) == 2
+
+
+def test_anonymising_removes_the_casework_and_consents_linked_to_requests() -> None:
+    from rondom.cases import services as case_services
+    from rondom.cases.models import Case, HelpRequest, Plan, ProviderContact, Signal
+    from tests.factories import OrganisationFactory
+
+    left = date(2026, 7, 1)
+    child = ChildFactory(left_school_on=left, youth_care_ended_on=None)
+    GuardianshipFactory(child=child)
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    provider = OrganisationFactory(kind="provider")
+    contact = MembershipFactory(organisation=provider, role="provider_contact")
+    ProviderContact.objects.create(provider=provider, membership=contact, school=child.school)
+    signal = Signal.objects.create(
+        child=child,
+        source="teacher",
+        concerns=["learning"],
+        description="x",
+        conversation_on=date(2026, 5, 1),
+        conversation_notes="gesprek",
+    )
+    case = case_services.register_case(ib, signal, question="?")
+    case_services.save_plan(
+        ib,
+        child,
+        goals=[{"domain": "school", "description": "Lezen", "target": "AVI", "owner": "juf"}],
+        includes_treatment=False,
+        base_version=0,
+    )
+    consent = consent_for(child, "provider", provider, ["youth_care"])
+    case_services.request_help(
+        ib,
+        case,
+        kind="bring_in",
+        provider=provider,
+        question="?",
+        consent=consent,
+        categories=["youth_care"],
+        ends_on=date.today() + timedelta(days=30),
+    )
+    report = apply_retention(dry_run=False, today=years_after(left, 20))
+    assert report.counts["child"] == 1
+    for model in (Case, Signal, Plan, HelpRequest, Consent):
+        assert not model.objects.filter(
+            **({"case__child": child} if model is HelpRequest else {"child": child})
+        ).exists()
+    assert AccessLogEntry.objects.filter(child_id=child.pk, object_type="case", action="delete").count() == 1
