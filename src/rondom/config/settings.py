@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DataCategoryEnum": "rondom.access.categories.DataCategory",
         "CapacityEnum": "rondom.consent.models.Capacity",
+        "HelpRequestKindEnum": "rondom.cases.models.HelpRequest.Kind",
     },
 }
 
