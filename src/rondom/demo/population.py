@@ -294,6 +294,7 @@ def generate(seed: int = 2026, scale: float = 1.0, progress: bool = True) -> Pop
     youths += [(rng.randint(0, 3), None) for _ in range(int(rest * 0.55))]
     youths += [(rng.randint(16, 19), "mbo") for _ in range(rest - int(rest * 0.55))]
 
+    rng.shuffle(youths)  # families then span ages and school types, as real ones do
     used_bsn: set[str] = set()
     taken = set(Child.objects.exclude(bsn_index="").values_list("bsn_index", flat=True))
     children: list[Child] = []
@@ -304,14 +305,17 @@ def generate(seed: int = 2026, scale: float = 1.0, progress: bool = True) -> Pop
     while position < len(youths):
         size_of_family = min(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]), len(youths) - position)
         family_name = rng.choice(LAST)
-        outside = rng.random() < 0.18
+        # Families from the surrounding municipalities mostly come for secondary and special schools.
+        kinds = {kind for _age, kind in youths[position : position + size_of_family]}
+        outside = rng.random() < (0.30 if kinds & {"secondary", "mbo"} else 0.04)
         municipality = rng.choice(others) if outside else zwolle
         wijk = None if outside else rng.choice(wijken)
+        primary_school = rng.choice(schools["po"])  # siblings in primary school usually share one
         members = []
         for age, kind in youths[position : position + size_of_family]:
             if kind == "primary":
                 special = rng.random() < 0.03
-                school = rng.choice(schools["sbo"] + schools["so"]) if special else rng.choice(schools["po"])
+                school = rng.choice(schools["sbo"] + schools["so"]) if special else primary_school
             elif kind == "secondary":
                 special = rng.random() < 0.05 or (outside and rng.random() < 0.05)
                 school = rng.choice(schools["vso"] + schools["pro"]) if special else rng.choice(schools["vo"])
