@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from rondom.audit.models import AccessLogEntry
-from rondom.cases.models import Case, Signal, SupportTeam
+from rondom.cases.models import AgendaItem, Case, Meeting, Signal, SupportTeam
 from rondom.consent.models import Consent
 from rondom.registry.models import ChildNote
 from tests.factories import ChildFactory, MembershipFactory, NoteFactory, SchoolFactory, consent_for
@@ -85,7 +85,9 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         question="?",
         decision_due=date.today(),
     )
+    item = AgendaItem.objects.create(meeting=Meeting.objects.create(team=case.team, date=date.today()), case=case)
     values = {
+        "item_id": item.pk,
         "child_id": child.pk,
         "note_id": note.pk,
         "consent_id": consent.pk,

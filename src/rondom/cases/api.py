@@ -15,12 +15,23 @@ from rest_framework.views import APIView
 from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
-from rondom.accounts.models import Organisation, User
+from rondom.accounts.models import Membership, Organisation, User
 from rondom.consent.models import Consent
 from rondom.registry.api import UnknownAwareRelatedField
 
 from . import selectors, services, workflow
-from .models import Case, CaseStatus, Concern, HelpRequest, Plan, PlanAgreement, Signal, SignalSource
+from .models import (
+    ActionItem,
+    AgendaItem,
+    Case,
+    CaseStatus,
+    Concern,
+    HelpRequest,
+    Plan,
+    PlanAgreement,
+    Signal,
+    SignalSource,
+)
 from .workflow import State
 
 
@@ -83,9 +94,19 @@ class HelpRequestSerializer(serializers.ModelSerializer):
         ]
 
 
+class ActionSerializer(serializers.ModelSerializer):
+    owner = UnknownAwareRelatedField("rol", queryset=Membership.objects.all())
+
+    class Meta:
+        model = ActionItem
+        fields = ["id", "description", "owner", "due", "status"]
+        read_only_fields = ["status"]
+
+
 class CaseSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True)
     history = StatusSerializer(many=True, read_only=True)
+    actions = ActionSerializer(many=True, read_only=True)
     help_requests = HelpRequestSerializer(many=True, read_only=True)
     next_states = serializers.SerializerMethodField()
 
@@ -102,6 +123,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "registered_at",
             "history",
             "help_requests",
+            "actions",
             "next_states",
         ]
 
@@ -416,3 +438,53 @@ class InboxActionView(APIView):
         else:
             return Response(status=status.HTTP_404_NOT_FOUND)
         return Response(InboxItemSerializer(help_request).data)
+
+
+class ActionCreateView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(request=ActionSerializer, responses={201: ActionSerializer})
+    def post(self, request: Request, child_id: int, case_id: int) -> Response:
+        child = _child(request, child_id)
+        case = get_object_or_404(Case, pk=case_id, child=child)
+        serializer = ActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.add_action(_user(request), case, **serializer.validated_data)
+        return Response(ActionSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class MinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(allow_blank=True)
+    present = serializers.ListField(child=serializers.IntegerField(), default=list)
+
+
+class MinutesView(APIView):
+    """Minutes of a case discussed in a support team meeting: written by the team, read only by those present."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def _item(self, request: Request, child_id: int, item_id: int) -> AgendaItem:
+        child = _child(request, child_id)
+        return get_object_or_404(AgendaItem.objects.select_related("case__child"), pk=item_id, case__child=child)
+
+    @extend_schema(responses=MinutesSerializer)
+    def get(self, request: Request, child_id: int, item_id: int) -> Response:
+        item = self._item(request, child_id, item_id)
+        minutes = services.minutes_for(_user(request), item)
+        if minutes is None:
+            return Response({"detail": "Alleen wie aanwezig was, leest het verslag."}, status=status.HTTP_403_FORBIDDEN)
+        guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
+        return Response({"minutes": minutes, "present": list(item.present.values_list("pk", flat=True))})
+
+    @extend_schema(request=MinutesSerializer, responses=MinutesSerializer)
+    def put(self, request: Request, child_id: int, item_id: int) -> Response:
+        item = self._item(request, child_id, item_id)
+        serializer = MinutesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        present = list(User.objects.filter(pk__in=serializer.validated_data["present"]))
+        item = services.record_minutes(
+            _user(request), item, minutes=serializer.validated_data["minutes"], present=present
+        )
+        return Response({"minutes": item.minutes, "present": list(item.present.values_list("pk", flat=True))})

@@ -26,6 +26,10 @@ urlpatterns = [
         api.HelpRequestCreateView.as_view(),
         name="api-case-help-requests",
     ),
+    path(
+        "children/<int:child_id>/cases/<int:case_id>/actions/", api.ActionCreateView.as_view(), name="api-case-actions"
+    ),
+    path("children/<int:child_id>/agenda-items/<int:item_id>/minutes/", api.MinutesView.as_view(), name="api-minutes"),
     path("children/<int:child_id>/plan/", api.PlanView.as_view(), name="api-child-plan"),
     path("children/<int:child_id>/plan/agreements/", api.AgreementView.as_view(), name="api-plan-agreements"),
     path("children/<int:child_id>/plan/evaluations/", api.EvaluationView.as_view(), name="api-plan-evaluations"),

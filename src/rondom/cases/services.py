@@ -27,6 +27,7 @@ from rondom.registry.models import Child
 
 from . import workflow
 from .models import (
+    ActionItem,
     AgendaItem,
     Case,
     CaseStatus,
@@ -232,6 +233,40 @@ def put_on_agenda(
         if case.state == State.REGISTERED:
             change_state(actor, case, State.IN_DISCUSSION)
     return item
+
+
+def add_action(actor: User, case: Case, *, description: str, owner: Membership, due: date) -> ActionItem:
+    """A decision of the team becomes an action with an owner, a due date and a status."""
+    errors: dict[str, str] = {}
+    if not description.strip():
+        errors["description"] = _("Describe the action.")
+    if due < timezone.localdate():
+        errors["due"] = _("The due date lies in the past.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
+        if not policy.decide(owner.user, case.child, Action.READ, SUPPORT).allowed:
+            raise ValidationError({"owner": _("The owner must be someone who works with this child.")})
+        item = ActionItem.objects.create(case=case, description=description.strip(), owner=owner, due=due)
+        _log(actor, decision, case.child_id, "action", item.pk, Action.CREATE)
+    return item
+
+
+def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User]) -> AgendaItem:
+    """The minutes of a case discussed in the meeting; only those present may read them afterwards."""
+    with transaction.atomic():
+        decision = policy.require(actor, item.case.child, Action.UPDATE, SUPPORT)
+        item.minutes = minutes.strip()
+        item.save(update_fields=["minutes"])
+        item.present.set({*present, actor})
+        _log(actor, decision, item.case.child_id, "minutes", item.pk, Action.UPDATE)
+    return item
+
+
+def minutes_for(user: User, item: AgendaItem) -> str | None:
+    """The minutes, for those who were present; None for everyone else."""
+    return item.minutes if item.present.filter(pk=user.pk).exists() else None
 
 
 # --- One plan -----------------------------------------------------------------------------------------------

@@ -234,12 +234,18 @@ class CasePageView(LoginRequiredMixin, View):
         signals = list(Signal.objects.filter(child=child))
         cases = list(
             Case.objects.filter(child=child)
-            .prefetch_related("history", "help_requests__provider")
+            .prefetch_related("history", "help_requests__provider", "actions__owner__user")
             .select_related("status")
         )
         case = next((c for c in cases if c.state in workflow.OPEN_STATES), None)
         plan = Plan.objects.filter(child=child).prefetch_related("agreements").first()
         involvements = selectors.involved(child)
+        # The family picture: brothers and sisters (a shared parent) that this user may see, nobody else.
+        parents = child.guardianships.values("user_id")
+        siblings = list(
+            policy.children_in_scope(user).filter(guardianships__user__in=parents).exclude(pk=child.pk).distinct()
+        )
+        log_search(user, siblings, DataCategory.SUPPORT)
         centre, nodes = selectors.network_layout(str(child.given_name), involvements)
         context = {
             "child": child,
@@ -251,7 +257,8 @@ class CasePageView(LoginRequiredMixin, View):
             "next_states": [(s, State(s).label) for s in workflow.next_states(case.state)] if case else [],
             "plan": plan,
             "involvements": involvements,
-            "overload": selectors.helper_overload(involvements),
+            "overload": selectors.helper_overload(involvements + [i for s in siblings for i in selectors.involved(s)]),
+            "family": [(s, selectors.involved(s)) for s in siblings],
             "centre": centre,
             "nodes": nodes,
             "conversation_form": ConversationForm(initial={"conversation_on": timezone.localdate()}),

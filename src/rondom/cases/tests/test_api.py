@@ -155,3 +155,35 @@ def test_a_professional_of_another_school_gets_404_everywhere(world, login) -> N
         assert stranger.get(url).status_code in (404, 405)
         assert stranger.post(url, {}, content_type=JSON).status_code in (404, 405)
     assert stranger.get("/api/cases/").json() == []
+
+
+def test_actions_and_minutes_through_the_api(world, login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.cases.models import AgendaItem, Case, Meeting
+
+    client = login(world["ib"])
+    child = world["child"]
+    case = open_case(client, child)
+    owner = MembershipFactory(organisation=child.school, role="teacher")
+    action = client.post(
+        f"/api/children/{child.pk}/cases/{case['id']}/actions/",
+        {
+            "description": "Observatie in de klas",
+            "owner": owner.pk,
+            "due": (date.today() + timedelta(days=7)).isoformat(),
+        },
+        content_type=JSON,
+    )
+    assert action.status_code == 201 and action.json()["status"] == "open"
+    team_case = Case.objects.get(pk=case["id"])
+    item = AgendaItem.objects.create(
+        meeting=Meeting.objects.create(team=team_case.team, date=date.today()), case=team_case
+    )
+    url = f"/api/children/{child.pk}/agenda-items/{item.pk}/minutes/"
+    assert client.put(url, {"minutes": "Afspraken gemaakt", "present": []}, content_type=JSON).status_code == 200
+    assert client.get(url).json()["minutes"] == "Afspraken gemaakt"
+    from django.test import Client
+
+    from tests.conftest_helpers import verified_client
+
+    absent = verified_client(Client(), owner.user)
+    assert absent.get(url).status_code == 403

@@ -247,3 +247,14 @@ def test_a_family_plan_links_siblings_across_two_schools(world) -> None:  # type
     assert set(family.plans.values_list("child_id", flat=True)) == {world["child"].pk, brother.pk}
     # The IB'er of one school still sees only her own pupil's plan.
     assert not policy.decide(world["ib"], brother, "read", "support").in_scope
+
+
+def test_the_case_page_shows_the_family_picture_only_for_siblings_in_scope(world, login) -> None:  # type: ignore[no-untyped-def]
+    sister = ChildFactory(school=world["child"].school, given_name="Zus")
+    GuardianshipFactory(child=sister, user=world["mother"].user)
+    cousin = ChildFactory(school=SchoolFactory(), given_name="Elders")
+    GuardianshipFactory(child=cousin, user=world["mother"].user)
+    page = login(world["ib"]).get(f"/kinderen/{world['child'].pk}/casus/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Zus" in html and "Elders" not in html

@@ -126,3 +126,30 @@ def test_teachers_raise_signals_but_do_not_run_cases() -> None:
 
     with pytest.raises(PermissionDenied):
         services.record_conversation(teacher, signal, on=timezone.localdate(), notes="x", with_child=False)
+
+
+def test_team_decisions_become_actions_with_owner_and_due_date() -> None:
+    case, ib = new_case(State.IN_DISCUSSION)
+    owner = MembershipFactory(organisation=case.child.school, role="teacher")
+    action = services.add_action(
+        ib, case, description="Gesprek met moeder plannen", owner=owner, due=date.today() + timedelta(days=7)
+    )
+    assert (action.status, action.owner) == ("open", owner)
+    stranger = MembershipFactory(role="teacher")
+    with pytest.raises(ValidationError) as exc:
+        services.add_action(ib, case, description="x", owner=stranger, due=date.today())
+    assert "owner" in exc.value.message_dict
+
+
+def test_minutes_are_visible_only_to_those_present() -> None:
+    from rondom.cases.models import Meeting
+
+    case, ib = new_case(State.REGISTERED)
+    meeting = Meeting.objects.create(team=case.team, date=date.today() + timedelta(days=1))
+    item = services.put_on_agenda(ib, case, meeting, [])
+    teacher = MembershipFactory(organisation=case.child.school, role="teacher").user
+    absent = MembershipFactory(organisation=case.child.school, role="teacher").user
+    services.record_minutes(ib, item, minutes="Afgesproken: observatie in de klas.", present=[teacher])
+    assert services.minutes_for(teacher, item) == "Afgesproken: observatie in de klas."
+    assert services.minutes_for(ib, item) is not None
+    assert services.minutes_for(absent, item) is None
