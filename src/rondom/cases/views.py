@@ -3,6 +3,7 @@ timeline and network, and the provider contact's request inbox. Thin: services d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -40,6 +41,26 @@ DOMAIN_CHOICES = [
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _submit(
+    request: HttpRequest,
+    child: Any,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], object],
+    done: str,
+    invalid: str,
+) -> HttpResponse:
+    """The small forms of the case page: check the form, let the service write, say how it went, go back."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        try:
+            write(form.cleaned_data)
+            messages.success(request, done)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("cases:case-page", child_id=child.pk)
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -300,22 +321,20 @@ class ConversationView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         signal = get_object_or_404(Signal, pk=signal_id, child=child)
-        form = ConversationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.record_conversation(
-                    _user(request),
-                    signal,
-                    on=form.cleaned_data["conversation_on"],
-                    notes=form.cleaned_data["conversation_notes"],
-                    with_child=form.cleaned_data["with_child"],
-                )
-                messages.success(request, _("The conversation was recorded."))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.error(request, _("Fill in the date and what was said."))
-        return redirect("cases:case-page", child_id=child.pk)
+        return _submit(
+            request,
+            child,
+            ConversationForm(request.POST),
+            lambda d: services.record_conversation(
+                _user(request),
+                signal,
+                on=d["conversation_on"],
+                notes=d["conversation_notes"],
+                with_child=d["with_child"],
+            ),
+            _("The conversation was recorded."),
+            _("Fill in the date and what was said."),
+        )
 
 
 class CaseCreateView(LoginRequiredMixin, View):
@@ -325,16 +344,14 @@ class CaseCreateView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.CREATE, DataCategory.SUPPORT)
         signal = get_object_or_404(Signal, pk=signal_id, child=child)
-        form = CaseForm(request.POST)
-        if form.is_valid():
-            try:
-                services.register_case(_user(request), signal, question=form.cleaned_data["question"])
-                messages.success(request, _("The request for help was put to the support team."))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.error(request, _("Write down the question for the support team."))
-        return redirect("cases:case-page", child_id=child.pk)
+        return _submit(
+            request,
+            child,
+            CaseForm(request.POST),
+            lambda d: services.register_case(_user(request), signal, question=d["question"]),
+            _("The request for help was put to the support team."),
+            _("Write down the question for the support team."),
+        )
 
 
 class TransitionView(LoginRequiredMixin, View):
@@ -344,22 +361,14 @@ class TransitionView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         case = get_object_or_404(Case, pk=case_id, child=child)
-        form = TransitionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.change_state(
-                    _user(request),
-                    case,
-                    form.cleaned_data["state"],
-                    reason=form.cleaned_data["reason"],
-                    until=form.cleaned_data["until"],
-                )
-                messages.success(request, _("The case was updated."))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.error(request, _("Choose the next step."))
-        return redirect("cases:case-page", child_id=child.pk)
+        return _submit(
+            request,
+            child,
+            TransitionForm(request.POST),
+            lambda d: services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"]),
+            _("The case was updated."),
+            _("Choose the next step."),
+        )
 
 
 class PlanView(LoginRequiredMixin, View):
@@ -417,16 +426,14 @@ class AgreementView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         plan = get_object_or_404(Plan, child=child)
-        form = AgreementForm(request.POST)
-        if form.is_valid():
-            try:
-                services.record_agreement(_user(request), plan, **form.cleaned_data)
-                messages.success(request, _("Recorded."))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.error(request, _("Fill in who and the name."))
-        return redirect("cases:case-page", child_id=child.pk)
+        return _submit(
+            request,
+            child,
+            AgreementForm(request.POST),
+            lambda d: services.record_agreement(_user(request), plan, **d),
+            _("Recorded."),
+            _("Fill in who and the name."),
+        )
 
 
 class HelpRequestView(LoginRequiredMixin, View):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +19,19 @@ from rondom.access.rules import Ground
 from rondom.audit import services as audit
 from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
-from rondom.registry.models import Child, ChildNote
+from rondom.registry.models import Child, ChildNote, Guardianship
 
 from .policies import POLICIES
+
+T = TypeVar("T")
+
+#: Ids per `pk IN (...)` statement: stays far below the bind-parameter limits of SQLite and PostgreSQL.
+CHUNK = 1000
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _years_before(day: date, years: int) -> date:
@@ -49,9 +61,9 @@ def due(today: date | None = None) -> dict[str, QuerySet]:
         "note.health": notes.filter(category=DataCategory.HEALTH, updated_at__lte=_end_of(cutoff("note.health"))),
         "note.support": notes.filter(category=DataCategory.SUPPORT, updated_at__lte=_end_of(cutoff("note.support"))),
         "note.absence": notes.filter(category=DataCategory.ABSENCE, updated_at__lte=_end_of(cutoff("note.absence"))),
+        # A consent ends at its withdrawal or at `valid_until`, whichever comes first; one still in force never is.
         "consent": Consent.objects.filter(
-            Q(withdrawn_at__lte=_end_of(cutoff("consent")))
-            | Q(withdrawn_at__isnull=True, valid_until__lte=cutoff("consent"))
+            Q(withdrawn_at__lte=_end_of(cutoff("consent"))) | Q(valid_until__lte=cutoff("consent"))
         ),
     }
     child_cut = cutoff("child")
@@ -82,7 +94,7 @@ def _decision(record_type: str, action: str, category: str) -> Decision:
 def apply_retention(*, dry_run: bool, today: date | None = None) -> RetentionReport:
     """Delete or anonymise everything due, in one transaction. A dry run does the same work and rolls it back,
     so its counts are exactly what applying would do (children whose last notes go now are counted too)."""
-    report = RetentionReport(dry_run)
+    report = RetentionReport(dry_run, {p.record_type: 0 for p in POLICIES})
     with transaction.atomic():
         for record_type, queryset in due(today).items():
             if record_type == "child":
@@ -109,19 +121,20 @@ def _delete(record_type: str, rows: list[tuple[int, int]]) -> None:
             _decision(record_type, Action.DELETE, category),
             [audit.LogItem(child_id, "note", str(pk)) for pk, child_id in rows],
         )
-        ChildNote.objects.filter(pk__in=ids).delete()
+        for chunk in _chunks(ids):
+            ChildNote.objects.filter(pk__in=chunk).delete()
         return
     audit.record_many(
         None,
         _decision(record_type, Action.DELETE, DataCategory.SUPPORT),
         [audit.LogItem(child_id, "consent", str(pk)) for pk, child_id in rows],
     )
-    _delete_consents(Consent.objects.filter(pk__in=ids))
+    for chunk in _chunks(ids):
+        _delete_consents(chunk)
 
 
-def _delete_consents(consents: QuerySet[Consent]) -> None:
+def _delete_consents(ids: Sequence[int]) -> None:
     """Grants and team seats that rested on these consents have ended; nothing may point at a deleted consent."""
-    ids = list(consents.values_list("pk", flat=True))
     HelpRequest.objects.filter(consent_id__in=ids).update(consent=None)
     AccessGrant.objects.filter(consent_id__in=ids).delete()
     TeamMembership.objects.filter(consent_id__in=ids).delete()
@@ -135,6 +148,12 @@ def _anonymise(children: list[Child]) -> None:
         _decision("child", Action.UPDATE, DataCategory.IDENTITY),
         [audit.LogItem(c.pk, "child", str(c.pk)) for c in children],
     )
+    now = timezone.now()
+    for chunk in _chunks(children):
+        _anonymise_chunk(chunk, now)
+
+
+def _anonymise_chunk(children: Sequence[Child], now: datetime) -> None:
     ids = [c.pk for c in children]
     consents = list(Consent.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
     cases = list(Case.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
@@ -150,17 +169,29 @@ def _anonymise(children: list[Child]) -> None:
     Case.objects.filter(child_id__in=ids).delete()
     Signal.objects.filter(child_id__in=ids).delete()
     Plan.objects.filter(child_id__in=ids).delete()
-    now = timezone.now()
+    # What links the child to people goes; counts for monitoring (year of birth, school, wijk) remain.
+    _delete_consents([pk for pk, _child in consents])
+    TeamMembership.objects.filter(child_id__in=ids).delete()
+    AccessGrant.objects.filter(child_id__in=ids).delete()
+    EmergencyAccess.objects.filter(child_id__in=ids).delete()
+    Guardianship.objects.filter(child_id__in=ids).delete()
     for child in children:
-        # What links the child to people goes; counts for monitoring (year of birth, school, wijk) remain.
-        _delete_consents(Consent.objects.filter(child=child))
-        TeamMembership.objects.filter(child=child).delete()
-        AccessGrant.objects.filter(child=child).delete()
-        EmergencyAccess.objects.filter(child=child).delete()
-        child.guardianships.all().delete()
         child.given_name, child.family_name, child.group = "Geanonimiseerd", "", ""
         child.date_of_birth = child.date_of_birth.replace(month=1, day=1)
         child.set_bsn("")
         child.youth_account = None
-        child.anonymised_at = now
-        child.save()
+        child.anonymised_at = child.updated_at = now
+    Child.objects.bulk_update(children, _ANONYMISED_FIELDS)
+
+
+_ANONYMISED_FIELDS = [
+    "given_name",
+    "family_name",
+    "group",
+    "date_of_birth",
+    "bsn_encrypted",
+    "bsn_index",
+    "youth_account",
+    "anonymised_at",
+    "updated_at",
+]

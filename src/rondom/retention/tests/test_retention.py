@@ -3,7 +3,7 @@ says what it did (or would do), and every removal is in the access log."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -181,3 +181,110 @@ def test_anonymising_removes_the_casework_and_consents_linked_to_requests() -> N
             **({"case__child": child} if model is HelpRequest else {"child": child})
         ).exists()
     assert AccessLogEntry.objects.filter(child_id=child.pk, object_type="case", action="delete").count() == 1
+
+
+def test_every_deleted_record_gets_its_own_log_row_from_systeem() -> None:
+    child = ChildFactory(youth_care_ended_on=CARE_ENDED)
+    notes = [NoteFactory(child=child, category="youth_care") for _ in range(3)]
+    consent = consent_for(child, "wijkteam", None, ["support"])
+    Consent.objects.filter(pk=consent.pk).update(valid_until=CARE_ENDED)
+    report = apply_retention(dry_run=False, today=years_after(CARE_ENDED, 20))
+    assert (report.counts["note.youth_care"], report.counts["consent"]) == (3, 1)
+    rows = list(AccessLogEntry.objects.order_by("seq"))
+    assert {(r.object_type, r.object_id) for r in rows} == {("note", str(n.pk)) for n in notes} | {
+        ("consent", str(consent.pk))
+    }
+    assert all(r.user_id is None and r.user_name == "systeem" and r.ground == "retention" for r in rows)
+    assert all(r.action == "delete" and r.child_id == child.pk for r in rows)
+
+
+def test_health_and_school_entries_count_from_their_last_change() -> None:
+    changed = timezone.make_aware(datetime(2026, 5, 10, 15, 0))
+    health = NoteFactory(category="health")
+    absence = NoteFactory(category="absence")
+    ChildNote.objects.filter(pk__in=[health.pk, absence.pk]).update(updated_at=changed)
+    five = apply_retention(dry_run=True, today=date(2031, 5, 10)).counts
+    assert (five["note.health"], five["note.absence"]) == (0, 1)
+    assert apply_retention(dry_run=True, today=date(2031, 5, 9)).counts["note.absence"] == 0
+    assert apply_retention(dry_run=True, today=date(2046, 5, 10)).counts["note.health"] == 1
+
+
+def test_a_consent_counts_from_when_it_ended_and_one_in_force_is_never_due() -> None:
+    child = ChildFactory()
+    in_force = consent_for(child, "support_team", None, ["support"])
+    withdrawn = consent_for(child, "wijkteam", None, ["support"])
+    expired_then_withdrawn = consent_for(child, "provider", None, ["support"])
+    Consent.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.make_aware(datetime(2027, 2, 1)))
+    Consent.objects.filter(pk=expired_then_withdrawn.pk).update(
+        valid_until=date(2026, 12, 31), withdrawn_at=timezone.make_aware(datetime(2028, 1, 1))
+    )
+    assert apply_retention(dry_run=False, today=date(2031, 12, 31)).counts["consent"] == 1
+    assert apply_retention(dry_run=False, today=date(2032, 2, 1)).counts["consent"] == 1
+    assert list(Consent.objects.filter(child=child)) == [in_force]
+    assert apply_retention(dry_run=True, today=date(2099, 1, 1)).counts["consent"] == 0
+
+
+def test_a_child_with_entries_left_or_still_at_school_is_not_anonymised() -> None:
+    left = date(2026, 7, 1)
+    with_entry = ChildFactory(left_school_on=left, youth_care_ended_on=None)
+    note = NoteFactory(child=with_entry, category="health")
+    ChildNote.objects.filter(pk=note.pk).update(updated_at=timezone.make_aware(datetime(2040, 1, 1)))
+    at_school = ChildFactory(left_school_on=None, youth_care_ended_on=CARE_ENDED)
+    care_goes_on = ChildFactory(left_school_on=left, youth_care_ended_on=date(2030, 1, 1))
+    report = apply_retention(dry_run=False, today=years_after(left, 20))
+    assert report.counts["child"] == 0
+    for child in (with_entry, at_school, care_goes_on):
+        child.refresh_from_db()
+        assert child.anonymised_at is None
+    assert apply_retention(dry_run=False, today=date(2050, 1, 1)).counts["child"] == 1  # care_goes_on
+
+
+def test_the_command_applies_only_when_asked(youth_care_note, capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("apply_retention")  # no flag: a dry run (today is long before the period ends, nothing is due)
+    assert ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+    Child.objects.filter(pk=youth_care_note.child_id).update(youth_care_ended_on=date(2000, 1, 1))
+    call_command("apply_retention", "--dry-run")
+    assert "note.youth_care       1  delete (would)" in capsys.readouterr().out
+    assert ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+    call_command("apply_retention", "--apply")
+    assert "note.youth_care       1  delete (did)" in capsys.readouterr().out
+    assert not ChildNote.objects.filter(pk=youth_care_note.pk).exists()
+    assert AccessLogEntry.objects.count() == 1
+
+
+def test_run_scheduler_once_enqueues_the_retention_task(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks import task_backends
+
+    settings.VAR_DIR = tmp_path / "var"  # created when missing
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    call_command("run_scheduler", "--once")
+    results = task_backends["default"].results
+    assert [r.task.module_path for r in results] == ["rondom.retention.tasks.apply_retention_task"]
+    call_command("run_scheduler", "--once")  # a restart within the interval: the state file remembers
+    assert len(task_backends["default"].results) == 1
+    assert (tmp_path / "var" / "scheduler.json").exists()
+
+
+def test_a_task_that_cannot_be_enqueued_does_not_stop_the_others(settings, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    settings.VAR_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.SCHEDULED_TASKS = {"rondom.retention.tasks.no_such_task": 60, **settings.SCHEDULED_TASKS}
+    assert scheduler.run_due(now=1_000_000.0) == ["rondom.retention.tasks.apply_retention_task"]
+    assert "no_such_task" in caplog.text
+    assert scheduler.run_due(now=1_000_001.0) == []  # the failed one is tried again on the next pass (fails again)
+
+
+def test_the_retention_task_applies_and_returns_the_counts(youth_care_note) -> None:  # type: ignore[no-untyped-def]
+    from rondom.retention.tasks import apply_retention_task
+
+    Child.objects.filter(pk=youth_care_note.child_id).update(youth_care_ended_on=date(2000, 1, 1))
+    counts = apply_retention_task.call()
+    assert counts["note.youth_care"] == 1 and list(counts) == [
+        "note.youth_care",
+        "note.health",
+        "note.support",
+        "note.absence",
+        "consent",
+        "child",
+    ]
+    assert not ChildNote.objects.filter(pk=youth_care_note.pk).exists()

@@ -1,34 +1,71 @@
+"""``manage.py import_duo_schools PATH [--school-type po] [--dry-run]``: read a DUO school list into Rondom."""
+
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rondom.registry import duo_import
+from rondom.accounts.roles import SchoolType
+from rondom.registry import duo
+
+try:
+    from tqdm import tqdm
+except ImportError:  # pragma: no cover - tqdm is optional
+    tqdm = None
+
+PROGRESS_EVERY = 500
 
 
 class Command(BaseCommand):
-    help = "Import schools from a DUO school-location list (CSV). All rows or none; idempotent."
+    help = (
+        "Import schools from a DUO school-location list (semicolon-separated CSV from open onderwijsdata). "
+        "All rows or none: a file with a bad row is refused and every bad row is listed. Importing the same "
+        "file again changes nothing."
+    )
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("path")
-        parser.add_argument("--school-type", help="po, sbo, so, vo, pro, vso or mbo, when the file does not say")
-        parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="the CSV file, e.g. 03-alle-vestigingen-bo-adres.csv")
+        parser.add_argument(
+            "--school-type",
+            choices=SchoolType.values,
+            help="school type for rows whose type the file does not say (the file has no ONDERWIJSSTRUCTUUR or "
+            "SOORT PO column, or a value that cannot be mapped)",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check and count, but save nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        def progress(row: int) -> None:
-            sys.stderr.write(f"\rrij {row} ...")
-            sys.stderr.flush()
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"Bestand niet gevonden: {path}")
+        bar = tqdm(desc="Rijen gecontroleerd", unit=" rijen", file=sys.stderr, disable=None) if tqdm else None
 
-        report = duo_import.import_schools(
-            options["path"], school_type=options["school_type"], dry_run=options["dry_run"], progress=progress
-        )
-        if not report.ok:
-            raise CommandError(
-                "Het bestand is geweigerd; er is niets ingelezen.\n" + "\n".join(duo_import.lines(report.errors))
+        def progress(rows: int) -> None:
+            if bar is not None:
+                bar.update(1)
+            elif rows % PROGRESS_EVERY == 0:
+                self.stderr.write(f"{rows} rijen gecontroleerd ...")
+
+        try:
+            report = duo.import_schools(
+                path, school_type=options["school_type"], dry_run=options["dry_run"], progress=progress
             )
-        verb = "zou" if options["dry_run"] else ""
-        self.stdout.write(
-            f"{verb} nieuw: {report.created}, bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}".strip()
-        )
+        finally:
+            if bar is not None:
+                bar.close()
+
+        if not report.ok:
+            for error in report.errors:
+                self.stderr.write(str(error))
+            count = len(report.errors)
+            raise CommandError(
+                f"Het bestand is geweigerd: {count} {'fout' if count == 1 else 'fouten'} (zie hierboven). "
+                "Er is niets ingelezen."
+            )
+        if report.dry_run:
+            self.stdout.write("Proefrun: er is niets opgeslagen.")
+        self.stdout.write(f"Nieuw: {report.created}, bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}.")
+        if report.new_municipalities:
+            self.stdout.write(f"Nieuwe gemeenten: {', '.join(report.new_municipalities)}.")
