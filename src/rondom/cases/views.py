@@ -295,7 +295,7 @@ class SignalCreateView(LoginRequiredMixin, View):
     record_category = DataCategory.SUPPORT
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
+        child, _d = guarded_child(request, child_id, DataCategory.IDENTITY, object_type="signal_form")
         return render(request, "cases/signal_form.html", {"child": child, "form": SignalForm()})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
@@ -443,6 +443,8 @@ class HelpRequestView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         get_object_or_404(Case, pk=case_id, child=child)
+        # The form lists the family's consents: a read of the support record.
+        guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
         initial = {"ends_on": timezone.localdate() + timedelta(days=90), "kind": HelpRequest.Kind.BRING_IN}
         return render(
             request,

@@ -258,3 +258,14 @@ def test_the_case_page_shows_the_family_picture_only_for_siblings_in_scope(world
     assert page.status_code == 200
     html = page.content.decode()
     assert "Zus" in html and "Elders" not in html
+
+
+def test_opening_the_forms_of_a_child_is_logged(world, login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.audit.models import AccessLogEntry
+
+    client = login(world["ib"])
+    child = world["child"]
+    assert client.get(f"/kinderen/{child.pk}/signaal/").status_code == 200
+    assert client.get(f"/kinderen/{child.pk}/casus/{world['case'].pk}/erbij-halen/").status_code == 200
+    logged = set(AccessLogEntry.objects.filter(child_id=child.pk, action="read").values_list("object_type", flat=True))
+    assert {"signal_form", "consents"} <= logged
