@@ -1,10 +1,17 @@
 """REST API for the case workflow: the same capabilities as the web pages. Thin: scope first (404 outside it),
-then shape validation, then the services, which check the policy again and log in the same transaction."""
+then shape validation, then the services, which check the policy again and log in the same transaction.
+
+Reads log one access-log row per child shown: a detail read through `guarded_child`, a list one row per child
+on the ground the policy gives for that child."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -14,10 +21,14 @@ from rest_framework.views import APIView
 
 from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import guarded_child
+from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.roles import Role
+from rondom.audit import services as audit
 from rondom.consent.models import Consent
 from rondom.registry.api import UnknownAwareRelatedField
+from rondom.registry.models import Child
 
 from . import selectors, services, workflow
 from .models import (
@@ -26,22 +37,67 @@ from .models import (
     Case,
     CaseStatus,
     Concern,
+    GoalEvaluation,
     HelpRequest,
     Plan,
     PlanAgreement,
+    PlanVersion,
     Signal,
     SignalSource,
+    SocialWorkActivity,
 )
 from .workflow import State
+
+#: At most this many rows in a list answer (each row shown is logged).
+LIST_LIMIT = 200
 
 
 def _user(request: Request) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _child(request: Request, child_id: int, action: str = Action.READ, category: str = DataCategory.IDENTITY):  # type: ignore[no-untyped-def]
+def _child(request: Request, child_id: int) -> Child:
     """Scope first: a child outside the user's scope answers 404 before any input is looked at."""
-    return policy.get_child_or_404(_user(request), child_id, action, category)[0]
+    return policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)[0]
+
+
+def _log_shown(user: User, shown: Iterable[tuple[Child, Decision, str, object]]) -> None:
+    """One access-log row per child shown in a list, each on the decision (ground) for that child."""
+    rows = list(shown)
+    if not rows:
+        return
+    with transaction.atomic():
+        audit.record_many(
+            user,
+            rows[0][1],
+            [audit.LogItem(child.pk, object_type, str(object_id)) for child, _d, object_type, object_id in rows],
+            decisions=[decision for _c, decision, _t, _i in rows],
+        )
+
+
+# --- Fields -------------------------------------------------------------------------------------------------
+
+
+class ChildScopedField(UnknownAwareRelatedField):
+    """An object that must belong to the child in the URL. Anything else, also another child's object, reads as
+    unknown: the answer does not tell whether it exists."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        assert queryset is not None
+        return queryset.filter(child=self.context["child"])
+
+
+class CaseInScopeField(UnknownAwareRelatedField):
+    """A case of a child in the user's scope; any other case reads as unknown."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        assert queryset is not None
+        return queryset.filter(child__in=policy.children_in_scope(self.context["user"]))
+
+
+# --- Serializers --------------------------------------------------------------------------------------------
 
 
 class SignalSerializer(serializers.ModelSerializer):
@@ -104,11 +160,11 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    state = serializers.CharField(read_only=True)
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
     history = StatusSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
     help_requests = HelpRequestSerializer(many=True, read_only=True)
-    next_states = serializers.SerializerMethodField()
+    next_states = serializers.SerializerMethodField(help_text="The states this case may go to next (workflow table).")
 
     class Meta:
         model = Case
@@ -131,8 +187,12 @@ class CaseSerializer(serializers.ModelSerializer):
         return workflow.next_states(case.state)
 
 
+class CaseFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=State.choices, required=False, help_text="Only cases in this state.")
+
+
 class CaseCreateSerializer(serializers.Serializer):
-    signal = serializers.IntegerField()
+    signal = ChildScopedField("signaal", queryset=Signal.objects.all())
     question = serializers.CharField()
 
 
@@ -143,8 +203,9 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class GoalSerializer(serializers.Serializer):
+    # The domain is checked by the service, which names the goal and the rule in its message.
     id = serializers.CharField(required=False, allow_blank=True)
-    domain = serializers.CharField()
+    domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).")
     description = serializers.CharField(allow_blank=True)
     target = serializers.CharField(allow_blank=True)
     owner = serializers.CharField(allow_blank=True)
@@ -155,7 +216,9 @@ class GoalSerializer(serializers.Serializer):
 class PlanWriteSerializer(serializers.Serializer):
     goals = GoalSerializer(many=True)
     includes_treatment = serializers.BooleanField()
-    base_version = serializers.IntegerField(min_value=0)
+    base_version = serializers.IntegerField(
+        min_value=0, help_text="The version you read; if someone saved in between the answer is 409 Conflict."
+    )
     next_evaluation = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -166,23 +229,58 @@ class AgreementSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "recorded_at"]
 
 
+class PlanVersionSerializer(serializers.ModelSerializer):
+    saved_by = serializers.CharField(source="saved_by.display_name", default=None, allow_null=True)
+    goal_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PlanVersion
+        fields = ["number", "includes_treatment", "goal_count", "saved_by", "saved_at"]
+
+    def get_goal_count(self, version: PlanVersion) -> int:
+        return len(version.content.get("goals", [])) if isinstance(version.content, dict) else 0
+
+
 class PlanSerializer(serializers.ModelSerializer):
     goals = serializers.SerializerMethodField()
     agreements = AgreementSerializer(many=True, read_only=True)
+    versions = PlanVersionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Plan
-        fields = ["version", "includes_treatment", "next_evaluation", "goals", "agreements", "family_plan"]
+        fields = [
+            "version",
+            "includes_treatment",
+            "next_evaluation",
+            "goals",
+            "agreements",
+            "versions",
+            "family_plan",
+        ]
 
     def get_goals(self, plan: Plan) -> list[dict[str, Any]]:
         return list(plan.content.get("goals", [])) if isinstance(plan.content, dict) else []
 
 
-class EvaluationSerializer(serializers.Serializer):
-    goal_id = serializers.CharField()
-    rater = serializers.CharField()
-    score = serializers.IntegerField()
+PlanConflictSerializer = inline_serializer(
+    "PlanConflict",
+    {
+        "detail": serializers.CharField(),
+        "current_version": serializers.IntegerField(),
+        "changes": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    rater = serializers.ChoiceField(choices=GoalEvaluation.Rater.choices)
+    score = serializers.IntegerField(help_text="1 (not at all) to 5 (fully reached).")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    evaluated_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+
+    class Meta:
+        model = GoalEvaluation
+        fields = ["id", "goal_id", "rater", "score", "comment", "evaluated_on"]
 
 
 class HelpRequestCreateSerializer(serializers.Serializer):
@@ -190,15 +288,22 @@ class HelpRequestCreateSerializer(serializers.Serializer):
     provider = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
     question = serializers.CharField()
     urgency = serializers.ChoiceField(choices=HelpRequest.Urgency.choices, default=HelpRequest.Urgency.NORMAL)
-    consent = UnknownAwareRelatedField("toestemming", queryset=Consent.objects.all(), required=False, allow_null=True)
+    consent = ChildScopedField("toestemming", queryset=Consent.objects.all(), required=False, allow_null=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), default=list)
     ends_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class InboxItemSerializer(serializers.ModelSerializer):
-    child = serializers.IntegerField(source="case.child_id")
-    given_name = serializers.CharField(source="case.child.given_name")
-    school = serializers.CharField(source="case.child.school.name", default="")
+    """A request addressed to the user. Who the child is shows only while the user has a ground for the child
+    (the open request, or the grant after joining); afterwards those fields are null."""
+
+    CHILD_FIELDS = ("child", "given_name", "school", "question")
+
+    child = serializers.IntegerField(source="case.child_id", allow_null=True)
+    given_name = serializers.CharField(source="case.child.given_name", allow_null=True)
+    school = serializers.CharField(source="case.child.school.name", default="", allow_null=True)
+    question = serializers.CharField(allow_null=True)
+    child_visible = serializers.SerializerMethodField()
 
     class Meta:
         model = HelpRequest
@@ -213,7 +318,42 @@ class InboxItemSerializer(serializers.ModelSerializer):
             "first_contact_at",
             "joined_at",
             "closed_at",
+            "child_visible",
         ]
+
+    def get_child_visible(self, help_request: HelpRequest) -> bool:
+        return help_request.case.child_id in self.context.get("visible", set())
+
+    def to_representation(self, instance: HelpRequest) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not data["child_visible"]:
+            data.update(dict.fromkeys(self.CHILD_FIELDS))
+        return data
+
+
+class DeclineSerializer(serializers.Serializer):
+    # Blank is let through: the service answers with its own message ("write down why").
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(allow_blank=True)
+    present = serializers.ListField(child=serializers.IntegerField(), default=list)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    school = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
+    case = CaseInScopeField("casus", queryset=Case.objects.all(), required=False, allow_null=True)
+    role = serializers.ChoiceField(choices=SocialWorkActivity.Role.choices)
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = SocialWorkActivity
+        fields = ["id", "school", "case", "role", "hours", "date", "description"]
+
+
+# --- Signals ------------------------------------------------------------------------------------------------
 
 
 class SignalListView(APIView):
@@ -254,20 +394,33 @@ class ConversationView(APIView):
         return Response(SignalSerializer(signal).data)
 
 
+# --- Cases --------------------------------------------------------------------------------------------------
+
+
+def _case_queryset() -> QuerySet[Case]:
+    return Case.objects.select_related("status").prefetch_related("history", "help_requests", "actions")
+
+
 class CaseListView(APIView):
+    """Cases of the children in the user's scope whose support data the user may read, soonest decision first."""
+
     serves_child_data = True
     record_category = DataCategory.SUPPORT
 
-    @extend_schema(responses=CaseSerializer(many=True))
+    @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        state = request.query_params.get("state") or None
-        cases = list(
-            selectors.cases_for(_user(request), state if state in State.values else None).prefetch_related(
-                "history", "help_requests"
-            )[:200]
+        query = CaseFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user = _user(request)
+        cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(
+            "history", "help_requests", "actions"
         )
-        log_search(_user(request), [c.child for c in cases], DataCategory.SUPPORT)
-        return Response(CaseSerializer(cases, many=True).data)
+        pairs = selectors.readable_cases(user, limit=LIST_LIMIT, queryset=cases)
+        shown = [case for case, _d in pairs]
+        decisions = {case.child_id: d for case, d in pairs}
+        children = {case.child_id: case.child for case in shown}
+        _log_shown(user, ((child, decisions[pk], "child", pk) for pk, child in children.items()))
+        return Response(CaseSerializer(shown, many=True).data)
 
 
 class ChildCaseCreateView(APIView):
@@ -277,11 +430,11 @@ class ChildCaseCreateView(APIView):
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
     def post(self, request: Request, child_id: int) -> Response:
         child = _child(request, child_id)
-        serializer = CaseCreateSerializer(data=request.data)
+        serializer = CaseCreateSerializer(data=request.data, context={"child": child})
         serializer.is_valid(raise_exception=True)
-        signal = get_object_or_404(Signal, pk=serializer.validated_data["signal"], child=child)
-        case = services.register_case(_user(request), signal, question=serializer.validated_data["question"])
-        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+        d = serializer.validated_data
+        case = services.register_case(_user(request), d["signal"], question=d["question"])
+        return Response(CaseSerializer(_case_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class CaseDetailView(APIView):
@@ -290,8 +443,9 @@ class CaseDetailView(APIView):
 
     @extend_schema(responses=CaseSerializer)
     def get(self, request: Request, child_id: int, case_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="case", object_id=case_id)
-        case = get_object_or_404(Case.objects.prefetch_related("history", "help_requests"), pk=case_id, child=child)
+        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.SUPPORT)
+        case = get_object_or_404(_case_queryset(), pk=case_id, child=child)
+        audit.record(_user(request), decision, child.pk, object_type="case", object_id=case.pk)
         return Response(CaseSerializer(case).data)
 
 
@@ -307,137 +461,7 @@ class TransitionView(APIView):
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         case = services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"])
-        return Response(CaseSerializer(Case.objects.prefetch_related("history").get(pk=case.pk)).data)
-
-
-class PlanView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
-
-    @extend_schema(responses=PlanSerializer)
-    def get(self, request: Request, child_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="plan")
-        plan = Plan.objects.filter(child=child).prefetch_related("agreements").first()
-        if plan is None:
-            return Response({"version": 0, "includes_treatment": False, "goals": [], "agreements": []})
-        return Response(PlanSerializer(plan).data)
-
-    @extend_schema(
-        request=PlanWriteSerializer,
-        responses={
-            200: PlanSerializer,
-            409: inline_serializer(
-                "PlanConflict",
-                {
-                    "detail": serializers.CharField(),
-                    "current_version": serializers.IntegerField(),
-                    "changes": serializers.ListField(child=serializers.DictField()),
-                },
-            ),
-        },
-    )
-    def put(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        serializer = PlanWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
-        try:
-            plan = services.save_plan(
-                _user(request),
-                child,
-                goals=[dict(g) for g in d["goals"]],
-                includes_treatment=d["includes_treatment"],
-                base_version=d["base_version"],
-                next_evaluation=d["next_evaluation"],
-            )
-        except services.PlanConflict as conflict:
-            return Response(
-                {
-                    "detail": "Iemand anders heeft het plan intussen opgeslagen. Er is niets van u opgeslagen.",
-                    "current_version": conflict.current_version,
-                    "changes": conflict.changes,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(PlanSerializer(plan).data)
-
-
-class AgreementView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
-
-    @extend_schema(request=AgreementSerializer, responses={201: AgreementSerializer})
-    def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        plan = get_object_or_404(Plan, child=child)
-        serializer = AgreementSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        agreement = services.record_agreement(_user(request), plan, **serializer.validated_data)
-        return Response(AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
-
-
-class EvaluationView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
-
-    @extend_schema(request=EvaluationSerializer, responses={201: EvaluationSerializer})
-    def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        plan = get_object_or_404(Plan, child=child)
-        serializer = EvaluationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.evaluate_goal(_user(request), plan, **serializer.validated_data)
-        return Response(serializer.data, status=status.HTTP_201_CREATED)
-
-
-class HelpRequestCreateView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
-
-    @extend_schema(request=HelpRequestCreateSerializer, responses={201: HelpRequestSerializer})
-    def post(self, request: Request, child_id: int, case_id: int) -> Response:
-        child = _child(request, child_id)
-        case = get_object_or_404(Case, pk=case_id, child=child)
-        serializer = HelpRequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        help_request = services.request_help(_user(request), case, **serializer.validated_data)
-        return Response(HelpRequestSerializer(help_request).data, status=status.HTTP_201_CREATED)
-
-
-class InboxView(APIView):
-    """Requests addressed to the current user (the provider's named contact person)."""
-
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
-
-    @extend_schema(responses=InboxItemSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        items = list(selectors.inbox(_user(request)))
-        log_search(_user(request), list({r.case.child.pk: r.case.child for r in items}.values()))
-        return Response(InboxItemSerializer(items, many=True).data)
-
-
-class InboxActionView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
-    actions = {"first-contact", "join", "decline"}
-
-    @extend_schema(
-        request=inline_serializer("DeclineReason", {"reason": serializers.CharField(required=False)}),
-        responses=InboxItemSerializer,
-    )
-    def post(self, request: Request, request_id: int, action: str) -> Response:
-        help_request = get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
-        if action == "first-contact":
-            help_request = services.record_first_contact(_user(request), help_request)
-        elif action == "join":
-            help_request = services.join(_user(request), help_request)
-        elif action == "decline":
-            reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
-            help_request = services.decline(_user(request), help_request, str(reason))
-        else:
-            return Response(status=status.HTTP_404_NOT_FOUND)
-        return Response(InboxItemSerializer(help_request).data)
+        return Response(CaseSerializer(_case_queryset().get(pk=case.pk)).data)
 
 
 class ActionCreateView(APIView):
@@ -452,11 +476,6 @@ class ActionCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         item = services.add_action(_user(request), case, **serializer.validated_data)
         return Response(ActionSerializer(item).data, status=status.HTTP_201_CREATED)
-
-
-class MinutesSerializer(serializers.Serializer):
-    minutes = serializers.CharField(allow_blank=True)
-    present = serializers.ListField(child=serializers.IntegerField(), default=list)
 
 
 class MinutesView(APIView):
@@ -488,3 +507,218 @@ class MinutesView(APIView):
             _user(request), item, minutes=serializer.validated_data["minutes"], present=present
         )
         return Response({"minutes": item.minutes, "present": list(item.present.values_list("pk", flat=True))})
+
+
+# --- One plan -----------------------------------------------------------------------------------------------
+
+
+def _plan_data(child: Child) -> dict[str, Any]:
+    plan = Plan.objects.filter(child=child).prefetch_related("agreements", "versions__saved_by").first()
+    if plan is None:
+        return {
+            "version": 0,
+            "includes_treatment": False,
+            "next_evaluation": None,
+            "goals": [],
+            "agreements": [],
+            "versions": [],
+            "family_plan": None,
+        }
+    data: dict[str, Any] = PlanSerializer(plan).data
+    return data
+
+
+class PlanView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(responses=PlanSerializer)
+    def get(self, request: Request, child_id: int) -> Response:
+        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="plan")
+        return Response(_plan_data(child))
+
+    @extend_schema(request=PlanWriteSerializer, responses={200: PlanSerializer, 409: PlanConflictSerializer})
+    def put(self, request: Request, child_id: int) -> Response:
+        child = _child(request, child_id)
+        serializer = PlanWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        try:
+            services.save_plan(
+                _user(request),
+                child,
+                goals=[dict(g) for g in d["goals"]],
+                includes_treatment=d["includes_treatment"],
+                base_version=d["base_version"],
+                next_evaluation=d["next_evaluation"],
+            )
+        except services.PlanConflict as conflict:
+            return Response(
+                {
+                    "detail": "Iemand anders heeft het plan intussen opgeslagen. Er is niets van u opgeslagen: "
+                    "bekijk de wijzigingen, laad het plan opnieuw en probeer het nog eens.",
+                    "current_version": conflict.current_version,
+                    "changes": conflict.changes,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(_plan_data(child))
+
+
+class AgreementView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(request=AgreementSerializer, responses={201: AgreementSerializer})
+    def post(self, request: Request, child_id: int) -> Response:
+        child = _child(request, child_id)
+        plan = get_object_or_404(Plan, child=child)
+        serializer = AgreementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agreement = services.record_agreement(_user(request), plan, **serializer.validated_data)
+        return Response(AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(request=EvaluationSerializer, responses={201: EvaluationSerializer})
+    def post(self, request: Request, child_id: int) -> Response:
+        child = _child(request, child_id)
+        plan = get_object_or_404(Plan, child=child)
+        serializer = EvaluationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        evaluation = services.evaluate_goal(
+            _user(request),
+            plan,
+            goal_id=d["goal_id"],
+            rater=d["rater"],
+            score=d["score"],
+            comment=d["comment"],
+            on=d["evaluated_on"],
+        )
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+
+# --- Erbij halen --------------------------------------------------------------------------------------------
+
+
+class HelpRequestCreateView(APIView):
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(request=HelpRequestCreateSerializer, responses={201: HelpRequestSerializer})
+    def post(self, request: Request, child_id: int, case_id: int) -> Response:
+        child = _child(request, child_id)
+        case = get_object_or_404(Case, pk=case_id, child=child)
+        serializer = HelpRequestCreateSerializer(data=request.data, context={"child": child})
+        serializer.is_valid(raise_exception=True)
+        help_request = services.request_help(_user(request), case, **serializer.validated_data)
+        return Response(HelpRequestSerializer(help_request).data, status=status.HTTP_201_CREATED)
+
+
+def _visible_children(user: User, requests: list[HelpRequest]) -> dict[int, tuple[Child, Decision]]:
+    """The children of these requests the user still has a ground for (the open request, or the grant)."""
+    children = {r.case.child_id: r.case.child for r in requests}
+    visible: dict[int, tuple[Child, Decision]] = {}
+    for pk, child in children.items():
+        decision = policy.decide(user, child, Action.READ, DataCategory.IDENTITY)
+        if decision.allowed:
+            visible[pk] = (child, decision)
+    return visible
+
+
+class InboxView(APIView):
+    """Requests addressed to the current user (the provider's named contact person): open ones first, then the
+    joined ones, then the closed ones; newest first within each."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    @extend_schema(responses=InboxItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        items = list(
+            selectors.inbox(user).order_by(
+                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at"
+            )[:LIST_LIMIT]
+        )
+        visible = _visible_children(user, items)
+        first_request: dict[int, int] = {}
+        for item in items:
+            first_request.setdefault(item.case.child_id, item.pk)
+        _log_shown(
+            user, ((child, decision, "help_request", first_request[pk]) for pk, (child, decision) in visible.items())
+        )
+        return Response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
+
+
+class _InboxActionView(APIView):
+    """The contact person acts on a request addressed to them; any other request does not exist for them."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def _request(self, request: Request, request_id: int) -> HelpRequest:
+        return get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
+
+    def _answer(self, request: Request, help_request: HelpRequest) -> Response:
+        help_request = HelpRequest.objects.select_related("case__child__school").get(pk=help_request.pk)
+        visible = _visible_children(_user(request), [help_request])
+        return Response(InboxItemSerializer(help_request, context={"visible": set(visible)}).data)
+
+
+class FirstContactView(_InboxActionView):
+    @extend_schema(request=None, responses=InboxItemSerializer)
+    def post(self, request: Request, request_id: int) -> Response:
+        help_request = services.record_first_contact(_user(request), self._request(request, request_id))
+        return self._answer(request, help_request)
+
+
+class JoinView(_InboxActionView):
+    @extend_schema(request=None, responses=InboxItemSerializer)
+    def post(self, request: Request, request_id: int) -> Response:
+        help_request = services.join(_user(request), self._request(request, request_id))
+        return self._answer(request, help_request)
+
+
+class DeclineView(_InboxActionView):
+    @extend_schema(request=DeclineSerializer, responses=InboxItemSerializer)
+    def post(self, request: Request, request_id: int) -> Response:
+        help_request = self._request(request, request_id)
+        serializer = DeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        help_request = services.decline(_user(request), help_request, serializer.validated_data["reason"])
+        return self._answer(request, help_request)
+
+
+# --- School social work -------------------------------------------------------------------------------------
+
+
+class ActivityView(APIView):
+    """The school social worker logs an activity under one of the three roles; with a case it touches that
+    child's record (the service checks the policy and logs it)."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    @extend_schema(request=ActivitySerializer, responses={201: ActivitySerializer})
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        if not user.has_role(Role.SCHOOL_SOCIAL_WORKER):
+            raise PermissionDenied
+        serializer = ActivitySerializer(data=request.data, context={"user": user})
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        activity = services.log_activity(
+            user,
+            school=d["school"],
+            role=d["role"],
+            hours=float(d["hours"]),
+            on=d["date"],
+            case=d.get("case"),
+            description=d["description"],
+        )
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)

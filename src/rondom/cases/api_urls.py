@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.urls import path
 
 from . import api
@@ -6,8 +8,13 @@ urlpatterns = [
     path("cases/", api.CaseListView.as_view(), name="api-cases"),
     path("help-requests/inbox/", api.InboxView.as_view(), name="api-inbox"),
     path(
-        "help-requests/<int:request_id>/<slug:action>/", api.InboxActionView.as_view(), name="api-help-request-action"
+        "help-requests/<int:request_id>/first-contact/",
+        api.FirstContactView.as_view(),
+        name="api-help-request-first-contact",
     ),
+    path("help-requests/<int:request_id>/join/", api.JoinView.as_view(), name="api-help-request-join"),
+    path("help-requests/<int:request_id>/decline/", api.DeclineView.as_view(), name="api-help-request-decline"),
+    path("social-work/activities/", api.ActivityView.as_view(), name="api-social-work-activities"),
     path("children/<int:child_id>/signals/", api.SignalListView.as_view(), name="api-child-signals"),
     path(
         "children/<int:child_id>/signals/<int:signal_id>/conversation/",

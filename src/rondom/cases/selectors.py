@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
-from rondom.access.policy import children_in_scope
+from rondom.access.policy import Decision, children_in_scope
 from rondom.accounts.models import User
 from rondom.registry.models import Child
 
@@ -24,6 +26,24 @@ def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
     if state:
         cases = cases.filter(status__state=state)
     return cases.order_by("decision_due", "pk")
+
+
+def readable_cases(
+    user: User, state: str | None = None, limit: int = 200, queryset: QuerySet[Case] | None = None
+) -> list[tuple[Case, Decision]]:
+    """Cases whose support data the user may read, with the decision per child. Being in scope is not enough:
+    some grounds cover only basic details (an open request for help, leerplicht's legal task)."""
+    cases = queryset if queryset is not None else cases_for(user, state)
+    decisions: dict[int, Decision] = {}
+    shown: list[tuple[Case, Decision]] = []
+    for case in cases.iterator(chunk_size=limit):
+        if case.child_id not in decisions:
+            decisions[case.child_id] = policy.decide(user, case.child, Action.SEARCH, DataCategory.SUPPORT)
+        if decisions[case.child_id].allowed:
+            shown.append((case, decisions[case.child_id]))
+            if len(shown) == limit:
+                break
+    return shown
 
 
 def open_case(child: Child) -> Case | None:
@@ -46,7 +66,8 @@ def inbox(user: User) -> QuerySet[HelpRequest]:
     return (
         HelpRequest.objects.filter(contact__user=user)
         .select_related("case__child", "case__child__school", "provider")
-        .order_by("closed_at", "joined_at", "-requested_at")
+        # Open first, then joined, then closed; newest first within each (same order on SQLite and PostgreSQL).
+        .order_by(F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at")
     )
 
 

@@ -153,3 +153,17 @@ def test_minutes_are_visible_only_to_those_present() -> None:
     assert services.minutes_for(teacher, item) == "Afgesproken: observatie in de klas."
     assert services.minutes_for(ib, item) is not None
     assert services.minutes_for(absent, item) is None
+
+
+def test_my_cases_lists_only_cases_whose_support_data_the_user_may_read(login) -> None:
+    from tests.factories import OrganisationFactory
+
+    case, _ib = new_case(State.IN_DISCUSSION)
+    leerplicht = OrganisationFactory(kind="leerplicht")
+    leerplicht.serves_municipalities.set([case.child.home_municipality])
+    officer = MembershipFactory(organisation=leerplicht, role="leerplicht_officer").user
+    from rondom.access import policy
+
+    assert policy.decide(officer, case.child, "read", "identity").allowed  # in scope on the legal task ...
+    page = login(officer).get("/casussen/")
+    assert page.status_code == 200 and case.child.given_name not in page.content.decode()  # ... but no case data
