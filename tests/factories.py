@@ -102,3 +102,22 @@ def consent_for(child: Child, purpose: str, recipient: Organisation | None, cate
     for g in child.guardianships.filter(has_authority=True):
         ConsentGiver.objects.create(consent=consent, capacity="parent", guardianship=g)
     return consent
+
+
+def make_bsn(seed: int) -> str:
+    """A BSN that passes the elfproef, different for every seed (test data only)."""
+    base = 10_000_000 + seed * 13
+    while True:
+        digits = f"{base:08d}"
+        total = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
+        last = total % 11
+        if last < 10:
+            return digits + str(last)
+        base += 1
+
+
+def pupil_with_bsn(seed: int, **kwargs: object) -> Child:
+    child = ChildFactory(**kwargs)
+    child.set_bsn(make_bsn(seed))
+    child.save()
+    return child

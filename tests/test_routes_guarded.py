@@ -20,6 +20,7 @@ from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import AgendaItem, Case, Meeting, Signal, SupportTeam
 from rondom.consent.models import Consent
 from rondom.registry.models import ChildNote
+from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import ChildFactory, MembershipFactory, NoteFactory, SchoolFactory, consent_for
 
 #: Routes that are part of Django or third-party packages and serve no child data.
@@ -35,6 +36,9 @@ CHILD_DATA_MODELS = {
     "access.accessgrant",
     "access.emergencyaccess",
     "audit.accesslogentry",
+    "attendance.absencerecord",
+    "attendance.thresholdsignal",
+    "thuiszitters.thuiszitter",
 }
 #: The emergency button opens a record outside the user's scope by design (with a written reason, logged and
 #: reviewed): see src/rondom/access/tests/test_emergency_team_and_grants.py.
@@ -86,6 +90,7 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         decision_due=date.today(),
     )
     item = AgendaItem.objects.create(meeting=Meeting.objects.create(team=case.team, date=date.today()), case=case)
+    thuiszitter = Thuiszitter.objects.create(child=child, kind="relative", reason="other", started_on=date.today())
     values = {
         "item_id": item.pk,
         "child_id": child.pk,
@@ -93,6 +98,7 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         "consent_id": consent.pk,
         "signal_id": signal.pk,
         "case_id": case.pk,
+        "thuiszitter_id": thuiszitter.pk,
     }
     probed = 0
     for path, name, callback in ROUTES:

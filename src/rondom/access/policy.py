@@ -75,7 +75,7 @@ class Decision:
 def _professional_memberships(user: User, today: date) -> list[Membership]:
     """The user's active professional roles, read once per request (cached on the user object)."""
     found = [m for m in user.roles() if m.role in PROFESSIONAL_ROLES]
-    legal = [m for m in found if m.role in rules.LEGAL_TASK_RULES and not hasattr(m, "served_municipality_ids")]
+    legal = [m for m in found if m.role in _MUNICIPAL_TASK_ROLES and not hasattr(m, "served_municipality_ids")]
     if legal:
         served: dict[int, set[int]] = {}
         through = Organisation.serves_municipalities.through.objects.filter(
@@ -86,6 +86,64 @@ def _professional_memberships(user: User, today: date) -> list[Membership]:
         for m in legal:
             m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
     return found
+
+
+#: Roles whose ground depends on the municipalities their organisation serves.
+_MUNICIPAL_TASK_ROLES = frozenset(rules.LEGAL_TASK_RULES) | frozenset(rules.SIGNAL_TASK_RULES)
+
+
+def _served(m: Membership) -> set[int]:
+    """The municipalities an organisation serves; when none are listed, the one it belongs to."""
+    served = set(getattr(m, "served_municipality_ids", ()))
+    return served or ({m.organisation.municipality_id} if m.organisation.municipality_id else set())
+
+
+def _serves(m: Membership, municipality_id: int) -> bool:
+    return municipality_id in _served(m)
+
+
+def _task_bases(memberships: list[Membership], child: Child) -> Iterator[Basis]:
+    """Grounds from absence work: an open absence signal addressed to the user's role, and the escalation ladder of
+    a child at home. Read only for users who hold such a role (one small query each)."""
+    from rondom.attendance.models import ThresholdSignal  # built on access: imported late to keep layers clear
+    from rondom.thuiszitters.models import EscalationStep
+
+    signal_roles = [m for m in memberships if m.role in rules.SIGNAL_TASK_RULES]
+    if signal_roles:
+        open_signals = dict(
+            ThresholdSignal.objects.filter(
+                child=child, handled_at__isnull=True, role__in={m.role for m in signal_roles}
+            ).values_list("role", "pk")
+        )
+        for m in signal_roles:
+            if m.role in open_signals and _serves(m, child.home_municipality_id):
+                yield Basis(Ground.LEGAL_TASK, rules.SIGNAL_TASK_RULES[m.role], m, ref=f"signal:{open_signals[m.role]}")
+    deciders = [m for m in memberships if m.role in rules.ESCALATION_RULES]
+    if deciders:
+        reached: dict[tuple[str, str], int] = {}
+        for tz_id, pairs in EscalationStep.objects.filter(
+            thuiszitter__child=child, thuiszitter__ended_on__isnull=True
+        ).values_list("thuiszitter_id", "level__deciders"):
+            for pair in _json_list(pairs):
+                reached[(pair["role"], pair["kind"])] = tz_id
+        for m in deciders:
+            tz_id = reached.get((m.role, m.organisation.kind))
+            if tz_id is not None and _serves(m, child.home_municipality_id):
+                yield Basis(Ground.ESCALATION, rules.ESCALATION_RULES[m.role], m, ref=f"escalation:{tz_id}")
+
+
+def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
+    """The decision that holds for every current pupil of one school on the user's role there, for bulk work such
+    as an absence import: the school-role ground is the same for all of them."""
+    if not user.is_authenticated or not user.is_active:
+        return Decision(False, False, action, category)
+    bases = [
+        Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
+        for m in _professional_memberships(user, timezone.localdate())
+        if m.organisation_id == organisation_id and m.role in rules.SCHOOL_ROLE_RULES
+    ]
+    decision = decide_with(bases, action, category)
+    return Decision(decision.allowed, bool(bases), action, category, decision.basis, decision.bases)
 
 
 def _active_consent_q(prefix: str, today: date) -> Q:
@@ -110,6 +168,9 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
     for m in memberships:
         if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
             yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
+
+    if any(m.role in rules.SIGNAL_TASK_RULES or m.role in rules.ESCALATION_RULES for m in memberships):
+        yield from _task_bases(memberships, child)
 
     facts = _child_facts(child, list(by_id), user.pk, now, today)
 
@@ -281,6 +342,9 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     ]
     if legal_municipalities:
         q |= Q(home_municipality_id__in=legal_municipalities)
+    task_ids = _task_children(memberships)
+    if task_ids:
+        q |= Q(pk__in=task_ids)
     if ids:
         # Seats, grants, requests and emergencies are few per user: collect their children first, so the search
         # over all children is a plain IN list instead of four correlated subqueries per row.
@@ -329,6 +393,29 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     if Child.objects.filter(youth_account=user).exists():
         q |= Q(youth_account=user, date_of_birth__lte=_years_before(today, rules.YOUTH_OWN_ACCESS_AGE))
     return Child.objects.filter(q, anonymised_at__isnull=True)
+
+
+def _task_children(memberships: list[Membership]) -> set[int]:
+    """Children reached through an open absence signal or an escalation ladder (the same rules as _task_bases)."""
+    from rondom.attendance.models import ThresholdSignal
+    from rondom.thuiszitters.models import EscalationStep
+
+    found: set[int] = set()
+    for m in memberships:
+        municipalities = _served(m)
+        if m.role in rules.SIGNAL_TASK_RULES:
+            found |= set(
+                ThresholdSignal.objects.filter(
+                    role=m.role, handled_at__isnull=True, child__home_municipality_id__in=municipalities
+                ).values_list("child_id", flat=True)
+            )
+        if m.role in rules.ESCALATION_RULES:
+            steps = EscalationStep.objects.filter(
+                thuiszitter__ended_on__isnull=True, thuiszitter__child__home_municipality_id__in=municipalities
+            ).values_list("thuiszitter__child_id", "level__deciders")
+            pair = (m.role, m.organisation.kind)
+            found |= {child_id for child_id, pairs in steps if pair in {(p["role"], p["kind"]) for p in _json_list(pairs)}}
+    return found
 
 
 def _years_before(day: date, years: int) -> date:

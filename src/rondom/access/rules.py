@@ -22,6 +22,7 @@ class Ground(models.TextChoices):
     LEGAL_TASK = "legal_task", _("Legal task")
     PARENT = "parent", _("Parent with authority")
     YOUTH = "youth", _("The youth's own record")
+    ESCALATION = "escalation", _("Decider on the escalation ladder")
     EMERGENCY = "emergency", _("Emergency access")
     RETENTION = "retention", _("Retention period ended")
 
@@ -34,7 +35,8 @@ SCHOOL_ROLE_RULES: dict[str, Permissions] = {
     Role.ZORGCOORDINATOR: {C.IDENTITY: "rw", C.SUPPORT: "rw", C.ABSENCE: "r"},
     Role.TEACHER: {C.IDENTITY: "r", C.SUPPORT: "r"},
     Role.SCHOOL_SOCIAL_WORKER: {C.IDENTITY: "r", C.SUPPORT: "rw"},
-    Role.FUNCTIONAL_ADMIN: {C.IDENTITY: "rw"},
+    # The functioneel beheerder imports the school's absence export but does not read absence ("w" only).
+    Role.FUNCTIONAL_ADMIN: {C.IDENTITY: "rw", C.ABSENCE: "w"},
 }
 
 #: Membership of the child's support team. For members from outside the school the family's consent
@@ -53,6 +55,20 @@ TEAM_ROLE_RULES: dict[str, Permissions] = {
 #: A legal task: the leerplichtambtenaar of the child's home municipality sees and records absence.
 LEGAL_TASK_RULES: dict[str, Permissions] = {
     Role.LEERPLICHT_OFFICER: {C.IDENTITY: "r", C.ABSENCE: "rw"},
+}
+
+#: An absence signal addressed to a role outside school (the youth doctor for sick leave, M@ZL): while the signal
+#: is open, that role in an organisation serving the child's home municipality sees who the child is and the absence.
+SIGNAL_TASK_RULES: dict[str, Permissions] = {
+    Role.YOUTH_DOCTOR: {C.IDENTITY: "r", C.ABSENCE: "r"},
+}
+
+#: A thuiszitter's escalation ladder: the deciding roles of every level the case has reached (in organisations
+#: serving the child's home municipality) see the thuiszitter record and record decisions while the child is at home.
+#: School staff and leerplicht decide on their own grounds above.
+ESCALATION_RULES: dict[str, Permissions] = {
+    Role.POLICY_OFFICER: {C.IDENTITY: "r", C.ABSENCE: "rw"},
+    Role.WIJKTEAM_WORKER: {C.IDENTITY: "r", C.ABSENCE: "rw"},
 }
 
 #: The named contact person a request for help (erbij halen) is addressed to sees who the child is and the
@@ -101,6 +117,7 @@ YOUTH_DECIDES_ALONE_AGE = 16
 GROUND_ORDER = [
     Ground.SCHOOL_ROLE,
     Ground.LEGAL_TASK,
+    Ground.ESCALATION,
     Ground.SUPPORT_TEAM,
     Ground.GRANT,
     Ground.REQUEST,

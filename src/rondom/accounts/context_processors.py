@@ -16,10 +16,21 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "can_run_cases": False,
             "is_provider_contact": False,
             "is_social_worker": False,
+            "can_import_absence": False,
+            "sees_absence_signals": False,
+            "sees_thuiszitters": False,
+            "unread_notifications": 0,
         }
+    from rondom.notifications.services import unread_count
     return {
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),
         "can_run_cases": user.has_role("intern_begeleider", "zorgcoordinator"),
         "is_provider_contact": user.has_role("provider_contact", "school_social_worker", "wijkteam_worker"),
         "is_social_worker": user.has_role("school_social_worker"),
+        "can_import_absence": user.has_role("functional_admin"),
+        "sees_absence_signals": user.has_role("leerplicht_officer", "youth_doctor"),
+        "sees_thuiszitters": user.has_role(
+            "leerplicht_officer", "intern_begeleider", "zorgcoordinator", "policy_officer", "wijkteam_worker"
+        ),
+        "unread_notifications": unread_count(user),
     }

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "rondom.audit",
     "rondom.cases",
     "rondom.retention",
+    "rondom.notifications",
+    "rondom.attendance",
+    "rondom.thuiszitters",
     "rondom.demo",
 ]
 
@@ -127,7 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # A 64 MB page cache: bulk work such as an absence import touches large indexes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -295,7 +299,18 @@ RETENTION_YEARS.update({k: int(v) for k, v in json.loads(os.environ.get("RONDOM_
 # Scheduled jobs run by `manage.py run_scheduler` (enqueued for the worker): name -> interval seconds.
 SCHEDULED_TASKS: dict[str, int] = {
     "rondom.retention.tasks.apply_retention_task": 24 * 3600,
+    # Absence thresholds, escalation deadlines and reminders: hourly, so a deadline passes on its day.
+    "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
 }
+
+# Notifications by e-mail say only that there is something new (no personal data); development prints them.
+EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("RONDOM_FROM_EMAIL", "rondom@localhost")
+RONDOM_BASE_URL = os.environ.get("RONDOM_BASE_URL", "http://127.0.0.1:8000")
+# An escalation level's deciders get a reminder this many working days before its deadline.
+ESCALATION_REMINDER_WORKING_DAYS = 2
+# Absence uploads larger than this are refused (the pupil administration's yearly export stays far below).
+ABSENCE_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_ABSENCE_UPLOAD_MAX_MB", "200"))
 
 # Structured JSON logs on stdout; records carry no personal data (see rondom.config.logging).
 LOGGING = {

@@ -113,6 +113,7 @@ class ChildDetailView(LoginRequiredMixin, View):
                 "sections": sections,
                 "note_form": form if writable else None,
                 "can_read_support": DataCategory.SUPPORT in readable,
+                "can_read_absence": DataCategory.ABSENCE in readable,
             },
         )
 

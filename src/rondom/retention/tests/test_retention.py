@@ -129,6 +129,7 @@ def test_the_scheduler_enqueues_retention_once_per_interval(settings, tmp_path) 
 
     settings.VAR_DIR = tmp_path
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.SCHEDULED_TASKS = {"rondom.retention.tasks.apply_retention_task": 24 * 3600}
     assert scheduler.run_due(now=1_000_000.0) == ["rondom.retention.tasks.apply_retention_task"]
     assert scheduler.run_due(now=1_000_060.0) == []  # not due again within the day, also after a restart
     assert scheduler.run_due(now=1_000_000.0 + 24 * 3600) == ["rondom.retention.tasks.apply_retention_task"]
@@ -259,16 +260,19 @@ def test_run_scheduler_once_enqueues_the_retention_task(settings, tmp_path) -> N
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     call_command("run_scheduler", "--once")
     results = task_backends["default"].results
-    assert [r.task.module_path for r in results] == ["rondom.retention.tasks.apply_retention_task"]
+    assert [r.task.module_path for r in results] == list(settings.SCHEDULED_TASKS)
     call_command("run_scheduler", "--once")  # a restart within the interval: the state file remembers
-    assert len(task_backends["default"].results) == 1
+    assert len(task_backends["default"].results) == len(settings.SCHEDULED_TASKS)
     assert (tmp_path / "var" / "scheduler.json").exists()
 
 
 def test_a_task_that_cannot_be_enqueued_does_not_stop_the_others(settings, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    settings.SCHEDULED_TASKS = {"rondom.retention.tasks.no_such_task": 60, **settings.SCHEDULED_TASKS}
+    settings.SCHEDULED_TASKS = {
+        "rondom.retention.tasks.no_such_task": 60,
+        "rondom.retention.tasks.apply_retention_task": 24 * 3600,
+    }
     assert scheduler.run_due(now=1_000_000.0) == ["rondom.retention.tasks.apply_retention_task"]
     assert "no_such_task" in caplog.text
     assert scheduler.run_due(now=1_000_001.0) == []  # the failed one is tried again on the next pass (fails again)

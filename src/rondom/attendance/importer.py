@@ -1,0 +1,499 @@
+"""Reading an absence export (CSV or XLSX) into AbsenceRecord rows: streaming, all-or-nothing, idempotent.
+
+One pass over the file: every row is checked (pupil of this school, date not in the future, known kind, hours,
+lesson hour, no second row for the same pupil, day and hour) and written with an upsert keyed on (pupil, date,
+lesson hour) that leaves equal rows alone, so importing the same file again changes nothing. A file with any bad
+row is refused whole: the transaction rolls back and the report lists row, column and reason (never the value).
+Memory stays flat: rows are written in batches and the duplicate check keeps one 16-bit mask per pupil and day of
+the year, not the rows themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.accounts.models import User
+from rondom.audit import services as audit
+from rondom.registry.bsn import blind_index, normalise_bsn
+from rondom.registry.models import Child
+
+from .models import AbsenceImport, AbsenceKind, AbsenceRecord, ColumnMapping, ImportStatus
+
+BATCH = 5000
+MAX_REPORTED_ERRORS = 500
+MAX_LESSON_HOUR = 15
+ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
+Progress = Callable[[int, float], None]  # rows read, fraction of the file read
+
+_TABLE = AbsenceRecord._meta.db_table
+UPSERT_SQL = (
+    f"INSERT INTO {_TABLE} (child_id, school_id, date, lesson_hour, kind, minutes, source_id) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (child_id, date, lesson_hour) DO UPDATE SET kind = excluded.kind, minutes = excluded.minutes, "
+    "school_id = excluded.school_id, source_id = excluded.source_id "
+    f"WHERE {_TABLE}.kind <> excluded.kind OR {_TABLE}.minutes <> excluded.minutes "
+    f"OR {_TABLE}.school_id <> excluded.school_id"
+)
+
+
+class FileRefused(Exception):
+    """The file cannot be read at all (type, header); the report has one line."""
+
+    def __init__(self, reason: str, column: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.column = reason, column
+
+
+class _RollBack(Exception):
+    pass
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pupils: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, row: int, column: str, reason: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"row": row, "column": column, "reason": reason})
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+# --- Reading files ------------------------------------------------------------------------------------------
+
+
+def _open_rows(path: Path, name: str) -> tuple[Iterator[list[Any]], Callable[[], float]]:
+    """Rows of the file as lists of cells (header first) and a function telling how far reading has come."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise FileRefused(_("This is not a CSV or Excel (.xlsx) file. Export the absence as CSV or XLSX."))
+    with path.open("rb") as probe:
+        head = probe.read(65536)
+    size = max(path.stat().st_size, 1)
+    if suffix == ".xlsx":
+        if not head.startswith(b"PK\x03\x04"):
+            raise FileRefused(_("The file is called .xlsx but is not an Excel file."))
+        return _xlsx_rows(path)
+    if b"\x00" in head or head.startswith(b"PK\x03\x04"):
+        raise FileRefused(_("This is not a CSV file (it holds binary data). Export the absence as CSV or XLSX."))
+    encoding = "utf-8-sig"
+    try:
+        head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the probe's end
+            encoding = "cp1252"
+    binary = path.open("rb")
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    first = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
+    delimiter = max([";", ",", "\t"], key=first.count)
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            yield from csv.reader(text, delimiter=delimiter)
+        except UnicodeDecodeError:
+            raise FileRefused(_("The file's characters cannot be read; save it as UTF-8 CSV.")) from None
+        except csv.Error:
+            raise FileRefused(_("The CSV file is damaged (unclosed quotes).")) from None
+        finally:
+            text.close()
+
+    return rows(), lambda: binary.tell() / size if not binary.closed else 1.0
+
+
+def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], Callable[[], float]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise FileRefused(_("The Excel file cannot be opened; it may be damaged.")) from None
+    sheet = workbook.worksheets[0]
+    total = max(sheet.max_row or 1, 1)
+    state = {"row": 0}
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                state["row"] += 1
+                yield ["" if v is None else v for v in values]
+        finally:
+            workbook.close()
+
+    return rows(), lambda: min(state["row"] / total, 1.0)
+
+
+# --- Checking cells -----------------------------------------------------------------------------------------
+
+
+class _Cells:
+    """Per-cell parsing with small caches: an export repeats the same dates, codes and hours many times."""
+
+    def __init__(self, mapping: ColumnMapping, pupils: dict[str, int], today: date) -> None:
+        self.mapping = mapping
+        self.pupils = pupils
+        self.today = today
+        self.codes = {str(k).strip().lower(): v for k, v in mapping.kind_codes.items()}
+        self.dates: dict[Any, tuple[date, Any, int, int] | str] = {}
+        self.kinds: dict[Any, str | None] = {}
+        self.hours: dict[Any, int | str] = {}
+        self.adapt = connection.ops.adapt_datefield_value
+        self.children: dict[Any, int | str] = {}
+        self.minutes: dict[Any, int | str] = {}
+
+    def child(self, raw: Any) -> int | str:
+        found = self.children.get(raw)
+        if found is None:
+            value = normalise_bsn(str(raw).strip())
+            if not value:
+                found = _("The BSN is empty.")
+            elif not (len(value) == 9 and value.isdigit()):
+                found = _("This is not a BSN (9 digits).")
+            else:
+                found = self.pupils.get(blind_index(value)) or _("Unknown pupil: no pupil of this school has this BSN.")
+            if len(self.children) < 100_000:
+                self.children[raw] = found
+        return found
+
+    def day(self, raw: Any) -> tuple[date, Any, int, int] | str:
+        """(date, its database value, year, day of the year from 0) or why it is not a usable date."""
+        found = self.dates.get(raw)
+        if found is None:
+            parsed = self._parse_day(raw)
+            found = parsed if isinstance(parsed, str) else (
+                parsed, self.adapt(parsed), parsed.year, parsed.timetuple().tm_yday - 1
+            )
+            if len(self.dates) < 10_000:
+                self.dates[raw] = found
+        return found
+
+    def _parse_day(self, raw: Any) -> date | str:
+        if isinstance(raw, datetime):
+            value = raw.date()
+        elif isinstance(raw, date):
+            value = raw
+        else:
+            text = str(raw).strip()
+            if not text:
+                return _("The date is empty.")
+            try:
+                value = datetime.strptime(text, self.mapping.date_format).date()
+            except ValueError:
+                example = date(2026, 12, 31).strftime(self.mapping.date_format)
+                return _("This is not a date in the format %(example)s.") % {"example": example}
+        if value > self.today:
+            return _("The date lies in the future.")
+        return value
+
+    def kind(self, raw: Any) -> str | None:
+        try:
+            return self.kinds[raw]
+        except KeyError:
+            found = self.kinds[raw] = self.codes.get(str(raw).strip().lower())
+            return found
+
+    def lesson_hour(self, raw: Any) -> int | str:
+        """0 for an empty cell (a whole day), the hour 1..15, or why it is not one."""
+        found = self.hours.get(raw)
+        if found is None:
+            text = str(raw).strip()
+            if text.endswith(".0"):  # Excel numbers
+                text = text[:-2]
+            if not text:
+                found = 0
+            elif not text.isdigit() or not 1 <= int(text) <= MAX_LESSON_HOUR:
+                found = _("The lesson hour must be a whole number from 1 to 15.")
+            else:
+                found = int(text)
+            if len(self.hours) < 1000:
+                self.hours[raw] = found
+        return found
+
+    def hours_minutes(self, raw: Any) -> int | str:
+        found = self.minutes.get(raw)
+        if found is None:
+            text = str(raw).strip().replace(",", ".")
+            try:
+                hours = Decimal(text)
+            except InvalidOperation:
+                found = _("This is not a number of hours.")
+            else:
+                if not Decimal(0) < hours <= Decimal(24):
+                    found = _("Hours must be more than 0 and at most 24.")
+                else:
+                    found = int((hours * 60).to_integral_value())
+            if len(self.minutes) < 10_000:
+                self.minutes[raw] = found
+        return found
+
+
+class _Slots:
+    """Which (pupil, day, lesson hour) the file has already used: one 16-bit mask per pupil and day, bit 0 for a
+    whole day. Memory depends on the number of pupils and years, never on the number of rows."""
+
+    def __init__(self, pupil_ids: list[int]) -> None:
+        self.index = {pk: i for i, pk in enumerate(pupil_ids)}
+        self.years: dict[int, array[int]] = {}
+
+    def year(self, year: int) -> array[int]:
+        masks = self.years[year] = array("H", bytes(2 * 366 * max(len(self.index), 1)))
+        return masks
+
+    @staticmethod
+    def why(used: int, hour: int) -> str:
+        if used & (1 << hour):
+            return _("This pupil, date and lesson hour appear twice in the file.")
+        return _("This overlaps another row of the same pupil on the same day (whole day and lesson hours).")
+
+
+# --- The import ---------------------------------------------------------------------------------------------
+
+
+def _header_positions(header: list[Any], mapping: ColumnMapping) -> dict[str, int]:
+    names = [str(h).strip().lstrip("\ufeff").strip('"').lower() for h in header]
+    positions: dict[str, int] = {}
+    missing = []
+    for field_name, column in mapping.required_columns():
+        try:
+            positions[field_name] = names.index(column.strip().lower())
+        except ValueError:
+            missing.append(column)
+    if missing:
+        raise FileRefused(
+            _("The file misses columns that the mapping “%(mapping)s” needs: %(columns)s.")
+            % {"mapping": mapping.name, "columns": ", ".join(missing)},
+            column=", ".join(missing),
+        )
+    return positions
+
+
+def import_file(
+    path: Path,
+    *,
+    file_name: str,
+    school_id: int,
+    mapping: ColumnMapping,
+    user: User,
+    record: AbsenceImport | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> Report:
+    """Import one absence file for one school. Returns the report; the database changes only when it is ok."""
+    decision = policy.organisation_decision(user, school_id, Action.CREATE, DataCategory.ABSENCE)
+    if not decision.allowed:
+        raise PermissionError("no ground to import absence for this school")
+    report = Report()
+    today = today or timezone.localdate()
+    try:
+        rows, fraction = _open_rows(path, file_name)
+        header = next(rows, None)
+        if header is None:
+            raise FileRefused(_("The file is empty."))
+        positions = _header_positions(header, mapping)
+    except FileRefused as refused:
+        report.error(1, refused.column, refused.reason)
+        return report
+
+    pupils = dict(
+        Child.objects.filter(school_id=school_id, anonymised_at__isnull=True)
+        .exclude(bsn_index="")
+        .values_list("bsn_index", "pk")
+    )
+    cells = _Cells(mapping, pupils, today)
+    slots = _Slots(sorted(pupils.values()))
+    source_id = record.pk if record else None
+    p_bsn, p_date, p_kind = positions["bsn"], positions["date"], positions["kind"]
+    p_hours, p_hour = positions.get("hours"), positions.get("lesson_hour")
+    c_bsn, c_date, c_kind = mapping.bsn_column, mapping.date_column, mapping.kind_column
+    c_hours, c_hour = mapping.hours_column, mapping.lesson_hour_column
+    width = max(positions.values()) + 1
+    lesson_minutes = mapping.lesson_minutes
+    kind_help = ", ".join(sorted(mapping.kind_codes)) or "—"
+    children: set[int] = set()
+    children_add = children.add
+    slot_years, slot_index = slots.years, slots.index
+    count = 0
+    child_cache, day_cache, kind_cache, hour_cache = cells.children, cells.dates, cells.kinds, cells.hours
+
+    try:
+        with transaction.atomic():
+            before = AbsenceRecord.objects.filter(school_id=school_id).count()
+            changed = 0
+            batch: list[tuple[Any, ...]] = []
+            with connection.cursor() as cursor:
+                try:
+                    for number, row in enumerate(rows, start=2):
+                        if len(row) < width:
+                            if not any(str(c).strip() for c in row):
+                                continue  # an empty line
+                            row = list(row) + [""] * (width - len(row))
+                        elif not row[p_bsn] and not any(str(c).strip() for c in row):
+                            continue
+                        count += 1
+                        if count % 20000 == 0 and progress:
+                            progress(count, fraction())
+                        raw = row[p_bsn]
+                        child_id = child_cache.get(raw)
+                        if child_id is None:
+                            child_id = cells.child(raw)
+                        if child_id.__class__ is str:
+                            report.error(number, c_bsn, child_id)  # type: ignore[arg-type]
+                            continue
+                        raw = row[p_date]
+                        day = day_cache.get(raw)
+                        if day is None:
+                            day = cells.day(raw)
+                        if day.__class__ is str:
+                            report.error(number, c_date, day)  # type: ignore[arg-type]
+                            continue
+                        raw = row[p_kind]
+                        kind = kind_cache.get(raw) or cells.kind(raw)
+                        if kind is None:
+                            report.error(
+                                number, c_kind, _("Unknown kind of absence; this mapping knows: %s.") % kind_help
+                            )
+                            continue
+                        hour = 0 if p_hour is None else (hour_cache.get(row[p_hour]) or cells.lesson_hour(row[p_hour]))
+                        if hour.__class__ is str:
+                            report.error(number, c_hour, hour)  # type: ignore[arg-type]
+                            continue
+                        if p_hours is not None and str(row[p_hours]).strip():
+                            minutes = cells.hours_minutes(row[p_hours])
+                            if minutes.__class__ is str:
+                                report.error(number, c_hours, minutes)  # type: ignore[arg-type]
+                                continue
+                        elif hour:
+                            minutes = lesson_minutes
+                        else:
+                            report.error(number, c_hours or c_hour, _("Neither hours nor a lesson hour is given."))
+                            continue
+                        _day, db_day, year, yday = day  # type: ignore[misc]
+                        # The slot check of _Slots.take, inlined: this loop runs once per row.
+                        masks = slot_years.get(year)
+                        if masks is None:
+                            masks = slots.year(year)
+                        at = slot_index[child_id] * 366 + yday  # type: ignore[index]
+                        used = masks[at]
+                        bit = 1 << hour  # type: ignore[operator]
+                        if used & bit or (hour == 0 and used) or (hour and used & 1):
+                            report.error(number, c_hour or c_date, slots.why(used, hour))  # type: ignore[arg-type]
+                            continue
+                        masks[at] = used | bit
+                        if report.error_count:
+                            continue  # the file is refused anyway: only check the rest for the report
+                        children_add(child_id)
+                        batch.append((child_id, school_id, db_day, hour, kind, minutes, source_id))
+                        if len(batch) >= BATCH:
+                            cursor.executemany(UPSERT_SQL, batch)
+                            changed += max(cursor.rowcount, 0)
+                            batch.clear()
+                except FileRefused as refused:
+                    report.error(count + 2, "", refused.reason)
+                report.rows = count
+                if report.error_count:
+                    raise _RollBack
+                if batch:
+                    cursor.executemany(UPSERT_SQL, batch)
+                    changed += max(cursor.rowcount, 0)
+            after = AbsenceRecord.objects.filter(school_id=school_id).count()
+            report.inserted = after - before
+            report.updated = changed - report.inserted
+            report.unchanged = report.rows - changed
+            report.pupils = len(children)
+            if children:
+                # One access-log row per pupil whose absence this import wrote (the school-role ground is the same
+                # for every pupil of the school), in the same transaction as the rows themselves.
+                audit.record_many(
+                    user,
+                    decision,
+                    [audit.LogItem(pk, "absence_import", str(source_id or "")) for pk in sorted(children)],
+                )
+    except _RollBack:
+        pass
+    if progress:
+        progress(report.rows, 1.0)
+    return report
+
+
+# --- Progress shown on the web ------------------------------------------------------------------------------
+
+
+def progress_path(import_id: int) -> Path:
+    return Path(settings.VAR_DIR) / "imports" / f"{import_id}.progress.json"
+
+
+def upload_path(import_id: int) -> Path:
+    return Path(settings.VAR_DIR) / "imports" / f"{import_id}.upload"
+
+
+def write_progress(import_id: int, rows: int, fraction: float) -> None:
+    """Progress lives in a small file, outside the import's transaction, so the web page can show it."""
+    path = progress_path(import_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows": rows, "fraction": round(fraction, 3)}))
+    tmp.replace(path)
+
+
+def read_progress(import_id: int) -> dict[str, Any]:
+    try:
+        return dict(json.loads(progress_path(import_id).read_text()))
+    except (FileNotFoundError, ValueError):
+        return {"rows": 0, "fraction": 0.0}
+
+
+def run_stored_import(record: AbsenceImport) -> AbsenceImport:
+    """Run an uploaded import (the worker's task): read the stored file, save the outcome, remove the file."""
+    path = upload_path(record.pk)
+    AbsenceImport.objects.filter(pk=record.pk).update(status=ImportStatus.RUNNING)
+    try:
+        report = import_file(
+            path,
+            file_name=record.file_name,
+            school_id=record.school_id,
+            mapping=record.mapping,
+            user=record.uploaded_by,  # type: ignore[arg-type]
+            record=record,
+            progress=lambda rows, fraction: write_progress(record.pk, rows, fraction),
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    save_outcome(record, report)
+    return record
+
+
+def save_outcome(record: AbsenceImport, report: Report) -> None:
+    record.status = ImportStatus.DONE if report.ok else ImportStatus.REFUSED
+    record.finished_at = timezone.now()
+    for name in ("rows", "inserted", "updated", "unchanged", "pupils", "error_count", "errors"):
+        setattr(record, name, getattr(report, name))
+    record.save()
+    progress_path(record.pk).unlink(missing_ok=True)
+
+
+__all__ = ["AbsenceKind", "FileRefused", "Report", "import_file", "run_stored_import"]

@@ -1,0 +1,329 @@
+"""Absence protocols applied to the absence on record: a crossed threshold becomes a signal for the right role,
+with a due date, and a notification for the people who hold that role for this child.
+
+Evaluation is deterministic: running it again, or over a longer period, finds the same crossings. For an hours
+protocol the hours after a signal count afresh towards the next one; for a days-in-a-row protocol one run of
+absence gives one signal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.accounts.models import Organisation, User
+from rondom.accounts.roles import OrganisationKind, Role
+from rondom.audit import services as audit
+from rondom.cases.services import add_working_days
+from rondom.notifications.services import memberships_for, notify
+from rondom.registry.models import Child
+
+from .importer import upload_path
+from .models import AbsenceImport, AbsenceKind, AbsenceProtocol, AbsenceRecord, ColumnMapping, Metric, ThresholdSignal
+
+#: How far back an evaluation looks; long enough for every protocol's period and a late import.
+LOOKBACK_DAYS = 120
+ABSENCE = DataCategory.ABSENCE
+
+
+# --- Column mappings and uploads ----------------------------------------------------------------------------
+
+
+def admin_organisations(user: User) -> QuerySet[Organisation]:
+    """Schools (and boards) whose absence files this user may import: functioneel beheerder there."""
+    ids = [m.organisation_id for m in user.roles() if m.role == Role.FUNCTIONAL_ADMIN]
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def importable_schools(user: User) -> QuerySet[Organisation]:
+    return admin_organisations(user).filter(kind=OrganisationKind.SCHOOL)
+
+
+def parse_kind_codes(text: str) -> dict[str, str]:
+    """'O = ongeoorloofd' lines → {"O": "unauthorised"}; kinds by their key or their Dutch/English label."""
+    names: dict[str, str] = {}
+    for kind in AbsenceKind:
+        names[kind.value] = kind.value
+        names[str(kind.label).lower()] = kind.value
+        names[str(kind.label).split(" (")[0].lower()] = kind.value
+    names.update({"ongeoorloofd": "unauthorised", "geoorloofd": "authorised", "ziek": "sick", "te laat": "late"})
+    names.update({"vrijstelling": "exemption"})
+    codes: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, kind = line.partition("=")
+        kind_value = names.get(kind.strip().lower())
+        if not sep or not code.strip() or kind_value is None:
+            raise ValidationError(
+                {"kind_codes": _("Line %(n)d: write it as “code = kind”, e.g. “O = ongeoorloofd”.") % {"n": number}}
+            )
+        if code.strip().lower() in {c.lower() for c in codes}:
+            raise ValidationError({"kind_codes": _("Line %(n)d: this code appears twice.") % {"n": number}})
+        codes[code.strip()] = kind_value
+    if not codes:
+        raise ValidationError({"kind_codes": _("Give at least one code and its kind.")})
+    return codes
+
+
+def save_mapping(actor: User, owner: Organisation, values: dict[str, Any], mapping: ColumnMapping | None = None) -> ColumnMapping:
+    if not admin_organisations(actor).filter(pk=owner.pk).exists():
+        raise PermissionDenied
+    if not values.get("hours_column") and not values.get("lesson_hour_column"):
+        raise ValidationError({"hours_column": _("Give the column with the hours, the lesson hour, or both.")})
+    columns = [values.get(n, "").strip().lower() for n in ("bsn_column", "date_column", "kind_column")]
+    columns += [values[n].strip().lower() for n in ("hours_column", "lesson_hour_column") if values.get(n)]
+    if len(set(columns)) != len(columns):
+        raise ValidationError({"bsn_column": _("Each field needs its own column; a column name appears twice.")})
+    mapping = mapping or ColumnMapping(owner=owner)
+    for name, value in values.items():
+        setattr(mapping, name, value.strip() if isinstance(value, str) else value)
+    mapping.updated_by = actor
+    if ColumnMapping.objects.filter(owner=owner, name=mapping.name).exclude(pk=mapping.pk).exists():
+        raise ValidationError({"name": _("There is already a mapping with this name.")})
+    mapping.save()
+    return mapping
+
+
+def usable_mappings(user: User) -> QuerySet[ColumnMapping]:
+    owners = list(admin_organisations(user).values_list("pk", flat=True))
+    parents = list(admin_organisations(user).exclude(parent=None).values_list("parent_id", flat=True))
+    return ColumnMapping.objects.filter(owner_id__in=owners + parents)
+
+
+def start_upload(actor: User, school: Organisation, mapping: ColumnMapping, upload: Any) -> AbsenceImport:
+    """Store an uploaded file for the worker and queue its import; the page then shows its progress."""
+    if not importable_schools(actor).filter(pk=school.pk).exists() or not usable_mappings(actor).filter(pk=mapping.pk):
+        raise PermissionDenied
+    max_bytes = settings.ABSENCE_UPLOAD_MAX_MB * 1024 * 1024
+    name = Path(upload.name or "").name[:200]
+    if upload.size > max_bytes:
+        raise ValidationError(
+            {"file": _("The file is larger than %(mb)d MB. Export a shorter period.") % {"mb": settings.ABSENCE_UPLOAD_MAX_MB}}
+        )
+    if Path(name).suffix.lower() not in (".csv", ".txt", ".xlsx"):
+        raise ValidationError({"file": _("This is not a CSV or Excel (.xlsx) file. Export the absence as CSV or XLSX.")})
+    record = AbsenceImport.objects.create(
+        school=school, mapping=mapping, file_name=name, file_size=upload.size, uploaded_by=actor
+    )
+    path = upload_path(record.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    from .tasks import run_import_task  # tasks import this module
+
+    transaction.on_commit(lambda: run_import_task.enqueue(record.pk))
+    return record
+
+
+# --- Protocols ------------------------------------------------------------------------------------------------
+
+
+def protocols_for(school: Organisation) -> list[AbsenceProtocol]:
+    return [p for p in AbsenceProtocol.objects.filter(active=True).prefetch_related("schools") if applies(p, school)]
+
+
+def applies(protocol: AbsenceProtocol, school: Organisation) -> bool:
+    named = [s.pk for s in protocol.schools.all()]
+    if named:
+        return school.pk in named
+    return protocol.municipality_id is None or protocol.municipality_id == school.municipality_id
+
+
+def _school_scope(protocol: AbsenceProtocol) -> Q:
+    named = [s.pk for s in protocol.schools.all()]
+    if named:
+        return Q(school_id__in=named)
+    if protocol.municipality_id is not None:
+        return Q(school__municipality_id=protocol.municipality_id)
+    return Q()
+
+
+@dataclass(frozen=True)
+class Crossing:
+    child_id: int
+    period_start: date
+    crossed_on: date
+    value: Decimal
+    authorised: bool
+
+
+def _hours_crossings(days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None) -> list[Crossing]:
+    """Sliding window over daily minutes: a crossing when the window reaches the threshold; hours count afresh
+    after each crossing (after `last`, the latest signal already given)."""
+    needed = int(protocol.threshold * 60)
+    window: list[tuple[date, int]] = []
+    total = 0
+    found: list[Crossing] = []
+    reset = last
+    for day, minutes, _auth in days:
+        if reset is not None and day <= reset:
+            continue
+        window.append((day, minutes))
+        total += minutes
+        while window and window[0][0] <= day - timedelta(days=protocol.window_days):
+            total -= window.pop(0)[1]
+        if total >= needed:
+            found.append(Crossing(0, window[0][0], day, Decimal(total) / 60, False))
+            window, total, reset = [], 0, day
+    return found
+
+
+def _run_crossings(days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None) -> list[Crossing]:
+    """School days (Monday to Friday) absent in a row: one crossing per run, when the run reaches the threshold."""
+    if not days:
+        return []
+    absent = {day: authorised for day, _m, authorised in days}
+    needed = int(protocol.threshold)
+    found: list[Crossing] = []
+    start: date | None = None
+    length, fired, all_authorised = 0, False, True
+    day, end = days[0][0], days[-1][0]
+    while day <= end:
+        if day.weekday() < 5:
+            if day in absent:
+                if start is None:
+                    start, length, fired, all_authorised = day, 0, False, True
+                length += 1
+                all_authorised = all_authorised and absent[day]
+                already = last is not None and last >= start
+                if length >= needed and not fired and not already:
+                    found.append(Crossing(0, start, day, Decimal(length), all_authorised))
+                    fired = True
+            else:
+                start, length = None, 0
+        day += timedelta(days=1)
+    return found
+
+
+def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = None) -> list[ThresholdSignal]:
+    """Apply every active protocol to the absence of the last LOOKBACK_DAYS; create the new signals and notify."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=LOOKBACK_DAYS)
+    created: list[ThresholdSignal] = []
+    for protocol in AbsenceProtocol.objects.filter(active=True).prefetch_related("schools"):
+        rows = AbsenceRecord.objects.filter(
+            _school_scope(protocol),
+            kind__in=protocol.kinds,
+            date__gte=since,
+            date__lte=today,
+            child__anonymised_at__isnull=True,
+        )
+        if school_ids is not None:
+            rows = rows.filter(school_id__in=list(school_ids))
+        per_child: dict[int, dict[date, list[int]]] = defaultdict(dict)
+        for child_id, day, minutes, kind in rows.values_list("child_id", "date", "minutes", "kind").order_by(
+            "child_id", "date"
+        ):
+            slot = per_child[child_id].setdefault(day, [0, 1])
+            slot[0] += minutes
+            slot[1] = slot[1] and kind != AbsenceKind.UNAUTHORISED
+        last_signal = dict(
+            ThresholdSignal.objects.filter(protocol=protocol, child_id__in=list(per_child))
+            .order_by("child_id", "crossed_on")
+            .values_list("child_id", "crossed_on")
+        )
+        crossings = _hours_crossings if protocol.metric == Metric.HOURS_IN_WINDOW else _run_crossings
+        for child_id, by_day in per_child.items():
+            days = [(day, m, bool(auth)) for day, (m, auth) in sorted(by_day.items())]
+            for crossing in crossings(days, protocol, last_signal.get(child_id)):
+                signal = _create_signal(protocol, child_id, crossing)
+                if signal is not None:
+                    created.append(signal)
+    return created
+
+
+def _create_signal(protocol: AbsenceProtocol, child_id: int, crossing: Crossing) -> ThresholdSignal | None:
+    with transaction.atomic():
+        signal, new = ThresholdSignal.objects.get_or_create(
+            child_id=child_id,
+            protocol=protocol,
+            crossed_on=crossing.crossed_on,
+            defaults={
+                "role": protocol.signal_role,
+                "period_start": crossing.period_start,
+                "value": crossing.value,
+                "due_on": add_working_days(crossing.crossed_on, protocol.due_working_days),
+            },
+        )
+        if not new:
+            return None
+        signal.authorised = crossing.authorised  # type: ignore[attr-defined]
+        child = Child.objects.get(pk=child_id)
+        recipients = [m.user for m in memberships_for(protocol.signal_role, child)]
+        notify(
+            recipients,
+            title=_("Absence signal: %(protocol)s — act before %(due)s")
+            % {"protocol": protocol.name, "due": signal.due_on.strftime("%d-%m-%Y")},
+            url=reverse("attendance:signal", args=[child_id, signal.pk]),
+            key=f"absence-signal:{signal.pk}",
+        )
+    return signal
+
+
+# --- Signals for the people who act on them -------------------------------------------------------------------
+
+
+def open_signals_for(user: User) -> list[ThresholdSignal]:
+    """Open signals addressed to one of the user's roles, for children the user may see the absence of."""
+    roles = {m.role for m in user.roles()}
+    signals = ThresholdSignal.objects.filter(role__in=roles, handled_at__isnull=True).select_related(
+        "protocol", "child", "child__school"
+    )
+    in_scope = set(policy.children_in_scope(user).filter(pk__in=signals.values("child_id")).values_list("pk", flat=True))
+    shown = []
+    for signal in signals.filter(child_id__in=in_scope):
+        if policy.decide(user, signal.child, Action.READ, ABSENCE).allowed:
+            shown.append(signal)
+    return shown
+
+
+def handle_signal(actor: User, signal: ThresholdSignal, note: str) -> ThresholdSignal:
+    """The addressed role marks the signal as acted on (e.g. reported to DUO, parents invited)."""
+    decision = policy.decide(actor, signal.child, Action.READ, ABSENCE)
+    if not decision.allowed or not actor.has_role(signal.role):
+        raise PermissionDenied
+    if signal.handled_at is not None:
+        raise ValidationError(_("This signal has already been handled."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say what was done.")})
+    with transaction.atomic():
+        signal.handled_at = timezone.now()
+        signal.handled_by = actor
+        signal.handled_note = note.strip()
+        signal.save(update_fields=["handled_at", "handled_by", "handled_note"])
+        audit.record(
+            actor,
+            policy.Decision(True, True, Action.UPDATE, ABSENCE, decision.basis, decision.bases),
+            signal.child_id,
+            object_type="absence_signal",
+            object_id=signal.pk,
+        )
+    return signal
+
+
+def absence_summary(child: Child, today: date | None = None, weeks: int = 12) -> list[tuple[str, Decimal]]:
+    """Hours per kind over the last `weeks` weeks, for the child page."""
+    today = today or timezone.localdate()
+    totals: dict[str, int] = defaultdict(int)
+    for kind, minutes in AbsenceRecord.objects.filter(
+        child=child, date__gt=today - timedelta(weeks=weeks), date__lte=today
+    ).values_list("kind", "minutes"):
+        totals[kind] += minutes
+    return [(str(AbsenceKind(k).label), Decimal(totals[k]) / 60) for k in AbsenceKind.values if totals.get(k)]

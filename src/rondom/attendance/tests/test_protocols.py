@@ -1,0 +1,158 @@
+"""Absence protocols: each threshold kind fires exactly when it should (evaluated on fixed days), for the right role,
+with a due date in working days, once; thresholds are data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from rondom.access import policy
+from rondom.access.categories import Action
+from rondom.attendance.models import AbsenceProtocol, AbsenceRecord, ThresholdSignal
+from rondom.attendance.services import evaluate
+from rondom.notifications.models import Notification
+from rondom.thuiszitters.models import Thuiszitter
+from rondom.thuiszitters.services import evaluate_and_register
+from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+MONDAY = date(2026, 10, 5)
+
+
+def _absence(child, day: date, hours: float, kind: str = "unauthorised", hour: int = 0) -> None:  # type: ignore[no-untyped-def]
+    AbsenceRecord.objects.create(child=child, school=child.school, date=day, lesson_hour=hour, kind=kind,
+                                 minutes=int(hours * 60))
+
+
+def _only(name_part: str) -> AbsenceProtocol:
+    """Keep one default protocol active, so a test sees only the signals of the kind it is about."""
+    AbsenceProtocol.objects.exclude(name__icontains=name_part).update(active=False)
+    return AbsenceProtocol.objects.get(name__icontains=name_part)
+
+
+@pytest.fixture
+def officer():  # type: ignore[no-untyped-def]
+    leerplicht = OrganisationFactory(kind="leerplicht", name="Leerplicht Zwolle")
+    leerplicht.serves_municipalities.add(MunicipalityFactory())
+    return MembershipFactory(organisation=leerplicht, role="leerplicht_officer", user__email="lpa@example.org").user
+
+
+def test_sixteen_unauthorised_hours_within_four_weeks_signal_leerplicht_on_the_day_they_are_reached(officer) -> None:  # type: ignore[no-untyped-def]
+    protocol = _only("16 uur")
+    child = ChildFactory()
+    for week in range(3):
+        _absence(child, MONDAY + timedelta(weeks=week), 5)  # 15 hours in three weeks
+    assert evaluate(MONDAY + timedelta(weeks=3)) == []
+    _absence(child, MONDAY + timedelta(weeks=3, days=1), 1)  # the 16th hour, on a Tuesday
+    signals = evaluate(MONDAY + timedelta(weeks=3, days=2))
+    assert [(s.child_id, s.crossed_on, s.period_start, s.value, s.role) for s in signals] == [
+        (child.pk, date(2026, 10, 27), MONDAY, Decimal(16), "leerplicht_officer")
+    ]
+    assert signals[0].due_on == date(2026, 11, 3)  # five working days after Tuesday 27 October
+    assert signals[0].protocol == protocol
+    note = Notification.objects.get(recipient=officer)
+    assert child.given_name not in note.title and "16 uur" in note.title
+    assert len(mail.outbox) == 1 and child.given_name not in mail.outbox[0].body + mail.outbox[0].subject
+    # Evaluating again, later or over the same days, finds nothing new.
+    assert evaluate(MONDAY + timedelta(weeks=3, days=3)) == []
+    assert ThresholdSignal.objects.count() == 1
+
+
+def test_hours_spread_over_more_than_four_weeks_do_not_signal() -> None:
+    _only("16 uur")
+    child = ChildFactory()
+    for n in range(5):
+        _absence(child, MONDAY + timedelta(days=10 * n), 5)  # 25 hours over 41 days, never more than 15 in 28
+    assert evaluate(MONDAY + timedelta(days=45)) == []
+
+
+def test_after_a_signal_hours_count_afresh() -> None:
+    _only("16 uur")
+    child = ChildFactory()
+    for day in range(4):
+        _absence(child, MONDAY + timedelta(days=day), 4)  # 16 hours on Thursday
+    assert len(evaluate(MONDAY + timedelta(days=4))) == 1
+    _absence(child, MONDAY + timedelta(days=7), 4)  # 4 more: not yet a new signal
+    assert evaluate(MONDAY + timedelta(days=8)) == []
+
+
+def test_sick_leave_signals_the_youth_doctor_who_then_sees_the_absence_until_the_signal_is_handled() -> None:
+    protocol = _only("Ziekteverzuim")
+    ggd = OrganisationFactory(kind="ggd", name="GGD IJsselland")
+    ggd.serves_municipalities.add(MunicipalityFactory())
+    doctor = MembershipFactory(organisation=ggd, role="youth_doctor").user
+    child = ChildFactory()
+    assert not policy.decide(doctor, child, Action.READ, "absence").in_scope
+    for day in range(19):
+        _absence(child, MONDAY + timedelta(days=day), 5, kind="sick")  # 95 hours
+    assert evaluate(MONDAY + timedelta(days=20)) == []
+    _absence(child, MONDAY + timedelta(days=19), 5, kind="sick")
+    [signal] = evaluate(MONDAY + timedelta(days=20))
+    assert signal.role == "youth_doctor" and signal.crossed_on == MONDAY + timedelta(days=19)
+    assert Notification.objects.filter(recipient=doctor).count() == 1
+    decision = policy.decide(doctor, child, Action.READ, "absence")
+    assert decision.allowed and decision.ground_ref == f"signal:{signal.pk}"
+    assert not policy.decide(doctor, child, Action.READ, "support").allowed
+    assert child in policy.children_in_scope(doctor)
+
+    # Thresholds are data: the youth doctor's wish for an earlier signal is a change of one number.
+    protocol.threshold = Decimal(60)
+    protocol.save()
+    other = ChildFactory()
+    for day in range(12):
+        _absence(other, MONDAY + timedelta(days=day), 5, kind="sick")
+    assert [s.child_id for s in evaluate(MONDAY + timedelta(days=12))] == [other.pk]
+
+    from rondom.attendance.services import handle_signal
+
+    handle_signal(doctor, signal, "M@ZL-gesprek gepland met ouders en leerling.")
+    assert not policy.decide(doctor, child, Action.READ, "absence").allowed
+
+
+def test_a_youth_doctor_of_another_municipality_gets_no_ground() -> None:
+    _only("Ziekteverzuim")
+    ggd = OrganisationFactory(kind="ggd", name="GGD elders")
+    ggd.serves_municipalities.add(MunicipalityFactory(name="Kampen"))
+    doctor = MembershipFactory(organisation=ggd, role="youth_doctor").user
+    child = ChildFactory()
+    for day in range(20):
+        _absence(child, MONDAY + timedelta(days=day), 5, kind="sick")
+    assert len(evaluate(MONDAY + timedelta(days=20))) == 1
+    assert not policy.decide(doctor, child, Action.READ, "absence").in_scope
+    assert not Notification.objects.filter(recipient=doctor).exists()
+
+
+def test_twenty_school_days_in_a_row_register_a_relative_thuiszitter_with_or_without_authorisation(officer) -> None:  # type: ignore[no-untyped-def]
+    _only("Relatief")
+    at_home, gap = ChildFactory(), ChildFactory()
+    days = [MONDAY + timedelta(days=d) for d in range(40) if (MONDAY + timedelta(days=d)).weekday() < 5]
+    for day in days[:19]:
+        _absence(at_home, day, 5, kind="sick")
+    assert evaluate_and_register(days[19]) == []
+    _absence(at_home, days[19], 5, kind="authorised")  # the 20th school day: weekends do not break the run
+    for day in days[:10] + days[11:25]:
+        _absence(gap, day, 5, kind="unauthorised")  # one day at school breaks the run
+    [signal] = evaluate_and_register(days[24])
+    assert (signal.child_id, signal.period_start, signal.crossed_on) == (at_home.pk, MONDAY, days[19])
+    period = Thuiszitter.objects.get(child=at_home)
+    assert (period.kind, period.authorised, period.started_on) == ("relative", True, MONDAY)
+    assert period.level is not None and period.level.rank == 1
+    assert Notification.objects.filter(recipient=officer, key=f"absence-signal:{signal.pk}").exists()
+    # The run goes on: no second signal and no second registration.
+    for day in days[20:25]:
+        _absence(at_home, day, 5, kind="sick")
+    assert evaluate_and_register(days[25]) == []
+    assert Thuiszitter.objects.filter(child=at_home).count() == 1
+
+
+def test_a_protocol_for_named_schools_applies_only_there() -> None:
+    protocol = _only("16 uur")
+    child, elsewhere = ChildFactory(), ChildFactory()
+    protocol.schools.add(child.school)
+    for c in (child, elsewhere):
+        for day in range(4):
+            _absence(c, MONDAY + timedelta(days=day), 4)
+    assert [s.child_id for s in evaluate(MONDAY + timedelta(days=5))] == [child.pk]

@@ -1,0 +1,236 @@
+"""Web pages for absence: the functioneel beheerder's import (upload, progress, report) and column mappings, the
+signals inbox of leerplicht and the youth doctor, and a child's absence. Thin: services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access.categories import DataCategory
+from rondom.access.guard import guarded_child, log_search
+from rondom.accounts.models import User
+
+from rondom.thuiszitters.services import REGISTERING_ROLES
+
+from . import importer, services
+from .models import AbsenceImport, AbsenceRecord, ColumnMapping, DateFormat, ImportStatus, ThresholdSignal
+
+ABSENCE = DataCategory.ABSENCE
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class UploadForm(forms.Form):
+    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    mapping = forms.ModelChoiceField(label=gettext_lazy("Column mapping"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    file = forms.FileField(
+        label=gettext_lazy("Absence file (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = services.importable_schools(user)  # type: ignore[attr-defined]
+        self.fields["mapping"].queryset = services.usable_mappings(user)  # type: ignore[attr-defined]
+
+
+class MappingForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    school_system = forms.CharField(label=gettext_lazy("School system (e.g. ParnasSys, Magister, Somtoday)"),
+                                    max_length=50)
+    bsn_column = forms.CharField(label=gettext_lazy("Column with the BSN"), max_length=100)
+    date_column = forms.CharField(label=gettext_lazy("Column with the date"), max_length=100)
+    kind_column = forms.CharField(label=gettext_lazy("Column with the kind of absence"), max_length=100)
+    hours_column = forms.CharField(label=gettext_lazy("Column with the hours (per day)"), max_length=100,
+                                   required=False)
+    lesson_hour_column = forms.CharField(label=gettext_lazy("Column with the lesson hour"), max_length=100,
+                                         required=False)
+    date_format = forms.ChoiceField(label=gettext_lazy("Date format"), choices=DateFormat.choices)
+    lesson_minutes = forms.IntegerField(label=gettext_lazy("Minutes per lesson hour"), min_value=10, max_value=120,
+                                        initial=60)
+    kind_codes = forms.CharField(
+        label=gettext_lazy("Codes per kind, one per line (e.g. O = ongeoorloofd)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        initial="O = ongeoorloofd\nG = geoorloofd\nZ = ziek\nL = te laat\nV = vrijstelling",
+    )
+
+
+class ImportView(LoginRequiredMixin, View):
+    """Upload an absence export; the worker reads it and the report page follows its progress."""
+
+    serves_child_data = False
+
+    def _page(self, request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+        user = _user(request)
+        imports = AbsenceImport.objects.filter(school__in=services.importable_schools(user)).select_related(
+            "school", "mapping"
+        )[:20]
+        return render(request, "attendance/import.html", {"form": form, "imports": imports}, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not services.admin_organisations(_user(request)).exists():
+            raise PermissionDenied
+        return self._page(request, UploadForm(_user(request)))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not services.admin_organisations(user).exists():
+            raise PermissionDenied
+        form = UploadForm(user, request.POST, request.FILES)
+        if not form.is_valid():
+            return self._page(request, form, 400)
+        try:
+            record = services.start_upload(user, form.cleaned_data["school"], form.cleaned_data["mapping"],
+                                           form.cleaned_data["file"])
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            return self._page(request, form, 400)
+        return redirect("attendance:import-report", import_id=record.pk)
+
+
+class ImportReportView(LoginRequiredMixin, View):
+    """Progress while the file is read; then the outcome, or the per-row report of a refused file."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest, import_id: int) -> HttpResponse:
+        record = get_object_or_404(
+            AbsenceImport.objects.select_related("school", "mapping"),
+            pk=import_id,
+            school__in=services.importable_schools(_user(request)),
+        )
+        busy = record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        progress = importer.read_progress(record.pk) if busy else {"rows": record.rows, "fraction": 1.0}
+        context = {"record": record, "busy": busy, "progress": progress, "percent": int(progress["fraction"] * 100)}
+        template = "attendance/_import_status.html" if request.headers.get("HX-Request") else "attendance/import_report.html"
+        return render(request, template, context)
+
+
+class MappingListView(LoginRequiredMixin, View):
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not services.admin_organisations(user).exists():
+            raise PermissionDenied
+        return render(request, "attendance/mappings.html", {"mappings": services.usable_mappings(user)})
+
+
+class MappingEditView(LoginRequiredMixin, View):
+    serves_child_data = False
+
+    def _mapping(self, request: HttpRequest, mapping_id: int | None) -> ColumnMapping | None:
+        user = _user(request)
+        if not services.admin_organisations(user).exists():
+            raise PermissionDenied
+        if mapping_id is None:
+            return None
+        return get_object_or_404(services.usable_mappings(user), pk=mapping_id)
+
+    def get(self, request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
+        mapping = self._mapping(request, mapping_id)
+        initial = {}
+        if mapping is not None:
+            initial = {f: getattr(mapping, f) for f in MappingForm.base_fields if f != "kind_codes"}
+            initial["kind_codes"] = "\n".join(f"{code} = {kind}" for code, kind in mapping.kind_codes.items())
+        return render(request, "attendance/mapping_form.html", {"form": MappingForm(initial=initial or None),
+                                                                "mapping": mapping})
+
+    def post(self, request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
+        mapping = self._mapping(request, mapping_id)
+        user = _user(request)
+        form = MappingForm(request.POST)
+        if form.is_valid():
+            values = dict(form.cleaned_data)
+            try:
+                values["kind_codes"] = services.parse_kind_codes(values["kind_codes"])
+                owner = mapping.owner if mapping else services.admin_organisations(user).first()
+                services.save_mapping(user, owner, values, mapping)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("The column mapping is saved."))
+                return redirect("attendance:mappings")
+        return render(request, "attendance/mapping_form.html", {"form": form, "mapping": mapping}, status=400)
+
+
+class SignalListView(LoginRequiredMixin, View):
+    """Open absence signals for the user's role, most urgent first."""
+
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        signals = services.open_signals_for(user)
+        log_search(user, list({s.child_id: s.child for s in signals}.values()), ABSENCE)
+        return render(request, "attendance/signals.html", {"signals": signals})
+
+
+class HandleForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("What was done (e.g. reported to DUO, parents invited)"),
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SignalView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def _signal(self, request: HttpRequest, child_id: int, signal_id: int) -> tuple[Any, ThresholdSignal]:
+        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence_signal",
+                                         object_id=signal_id)
+        signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
+        if signal is None:
+            raise Http404
+        return child, signal
+
+    def get(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
+        child, signal = self._signal(request, child_id, signal_id)
+        return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": HandleForm()})
+
+    def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
+        child, signal = self._signal(request, child_id, signal_id)
+        form = HandleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.handle_signal(_user(request), signal, form.cleaned_data["note"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The signal is marked as handled."))
+                return redirect("attendance:signals")
+        return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": form}, status=400)
+
+
+class ChildAbsenceView(LoginRequiredMixin, View):
+    """A child's absence: hours per kind, the last records, signals and thuiszitter periods."""
+
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence")
+        records = AbsenceRecord.objects.filter(child=child).order_by("-date", "lesson_hour")[:60]
+        context = {
+            "child": child,
+            "summary": services.absence_summary(child),
+            "records": records,
+            "signals": child.absence_signals.select_related("protocol").order_by("-crossed_on"),
+            "periods": child.thuiszitter_periods.select_related("level").order_by("-started_on"),
+            "can_register": _user(request).has_role(*REGISTERING_ROLES)
+            and not child.thuiszitter_periods.filter(ended_on__isnull=True).exists(),
+        }
+        return render(request, "attendance/child_absence.html", context)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ThuiszittersConfig(AppConfig):
+    name = "rondom.thuiszitters"
+    verbose_name = "Thuiszitters"

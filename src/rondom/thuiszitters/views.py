@@ -1,0 +1,216 @@
+"""Web pages of the thuiszitter register: the list, one child's escalation file with its forms, registering a
+child, and the overview per school, wijk and municipality (chart, table, CSV/XLSX). Thin: services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child, log_search
+from rondom.accounts.models import User
+
+from . import overview, services
+from .models import Outcome, Reason, Thuiszitter, ThuiszitterKind
+
+ABSENCE = DataCategory.ABSENCE
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class RegisterForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ThuiszitterKind.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=Reason.choices)
+    started_on = forms.DateField(label=gettext_lazy("At home since"), widget=DATE)
+    authorised = forms.BooleanField(label=gettext_lazy("The absence is authorised or exempted"), required=False)
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Outcome.choices)
+    decision = forms.CharField(label=gettext_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Why the case goes up"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InterimForm(forms.Form):
+    description = forms.CharField(label=gettext_lazy("What starts"), widget=forms.Textarea(attrs={"rows": 2}))
+    provided_by = forms.CharField(label=gettext_lazy("Who provides it"), max_length=200)
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
+    payment_pending_between = forms.CharField(label=gettext_lazy("Payment is settled between"), max_length=200)
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DATE)
+    note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class EndForm(forms.Form):
+    ended_on = forms.DateField(label=gettext_lazy("Back at school on"), widget=DATE)
+    note = forms.CharField(label=gettext_lazy("How it ended"), widget=forms.Textarea(attrs={"rows": 2}),
+                           required=False)
+
+
+ACTIONS: dict[str, tuple[type[forms.Form], Any, str]] = {
+    "decide": (DecisionForm, services.decide, gettext_lazy("The decision is recorded.")),
+    "escalate": (EscalateForm, services.escalate, gettext_lazy("The case has gone up one level.")),
+    "interim": (InterimForm, services.record_interim, gettext_lazy("The interim arrangement is recorded.")),
+    "visit": (VisitForm, services.record_visit, gettext_lazy("The visit is recorded.")),
+    "end": (EndForm, services.end, gettext_lazy("The period has ended.")),
+}
+
+
+class RegisterListView(LoginRequiredMixin, View):
+    """Open thuiszitter periods of children whose absence the user may see."""
+
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        periods = [
+            t
+            for t in Thuiszitter.objects.filter(
+                ended_on__isnull=True, child__in=policy.children_in_scope(user)
+            ).select_related("child", "school", "level")
+            if policy.decide(user, t.child, Action.READ, ABSENCE).allowed
+        ]
+        log_search(user, [t.child for t in periods], ABSENCE)
+        today = timezone.localdate()
+        rows = [(t, t.days_at_home(today), services.visited_this_year(t, today)) for t in periods]
+        return render(request, "thuiszitters/register.html", {"rows": rows, "today": today})
+
+
+class RegisterView(LoginRequiredMixin, View):
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = guarded_child(request, child_id, ABSENCE, object_type="thuiszitter")
+        return render(request, "thuiszitters/register_form.html", {"child": child, "form": RegisterForm()})
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        form = RegisterForm(request.POST)
+        if form.is_valid():
+            try:
+                found = services.register(_user(request), child, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("The child is in the thuiszitter register."))
+                return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=found.pk)
+        return render(request, "thuiszitters/register_form.html", {"child": child, "form": form}, status=400)
+
+
+class DetailView(LoginRequiredMixin, View):
+    """One thuiszitter period: days at home, the ladder, decisions, interim arrangements, visits, and the forms the
+    user may use."""
+
+    serves_child_data = True
+    record_category = ABSENCE
+
+    def _period(self, child: Any, thuiszitter_id: int) -> Thuiszitter:
+        found = Thuiszitter.objects.filter(child=child, pk=thuiszitter_id).select_related("level", "school").first()
+        if found is None:
+            raise Http404
+        return found
+
+    def _render(self, request: HttpRequest, child: Any, period: Thuiszitter, bound: dict[str, forms.Form] | None = None,
+                status: int = 200) -> HttpResponse:
+        user = _user(request)
+        is_decider = period.is_open and services.decider_membership(user, period.level, period) is not None
+        may_act = period.is_open and services._may_act(user, period)
+        forms_shown: dict[str, forms.Form] = {}
+        if is_decider and not period.decided:
+            forms_shown["decide"] = DecisionForm()
+            forms_shown["escalate"] = EscalateForm()
+        if may_act:
+            forms_shown["interim"] = InterimForm()
+            forms_shown["end"] = EndForm()
+        if period.is_open and user.has_role("leerplicht_officer") and policy.decide(
+            user, child, Action.UPDATE, ABSENCE
+        ).allowed:
+            forms_shown["visit"] = VisitForm()
+        forms_shown.update(bound or {})
+        context = {
+            "child": child,
+            "period": period,
+            "days": period.days_at_home(),
+            "ladder": services.ladder_for(child),
+            "steps": period.steps.select_related("level", "by"),
+            "decisions": period.decisions.select_related("level", "decided_by"),
+            "interims": period.interim_arrangements.select_related("recorded_by"),
+            "visits": period.visits.select_related("officer"),
+            "visited": services.visited_this_year(period),
+            "forms": forms_shown,
+            "deciders": ", ".join(
+                sorted({f"{m.user.display_name} ({m.organisation})" for m in services.deciders(period.level, period)})
+            ) if period.level else "",
+        }
+        return render(request, "thuiszitters/detail.html", context, status=status)
+
+    def get(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
+        child, _d = guarded_child(request, child_id, ABSENCE, object_type="thuiszitter", object_id=thuiszitter_id)
+        return self._render(request, child, self._period(child, thuiszitter_id))
+
+    def post(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
+        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        period = self._period(child, thuiszitter_id)
+        action = request.POST.get("action", "")
+        if action not in ACTIONS:
+            raise Http404
+        form_class, write, done = ACTIONS[action]
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                write(_user(request), period, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            except PermissionDenied:
+                raise
+            else:
+                messages.success(request, str(done))
+                return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)
+        return self._render(request, child, period, {action: form}, status=400)
+
+
+class OverviewView(LoginRequiredMixin, View):
+    """Thuiszitters and absence per school, wijk and municipality of residence: counts only, no names."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        scope = overview.scope_for(user)
+        if scope is None:
+            raise PermissionDenied
+        by = request.GET.get("by", "school")
+        if by not in overview.GROUPINGS:
+            by = "school"
+        table = overview.build(scope, by)
+        export = request.GET.get("format")
+        if export in ("csv", "xlsx"):
+            return overview.export(table, export)
+        return render(
+            request,
+            "thuiszitters/overview.html",
+            {"table": table, "by": by, "groupings": overview.GROUPINGS, "chart": overview.chart(table)},
+        )
