@@ -127,9 +127,9 @@ def _task_bases(memberships: list[Membership], child: Child) -> Iterator[Basis]:
             for pair in _json_list(pairs):
                 reached[(pair["role"], pair["kind"])] = tz_id
         for m in deciders:
-            tz_id = reached.get((m.role, m.organisation.kind))
-            if tz_id is not None and _serves(m, child.home_municipality_id):
-                yield Basis(Ground.ESCALATION, rules.ESCALATION_RULES[m.role], m, ref=f"escalation:{tz_id}")
+            found = reached.get((m.role, m.organisation.kind))
+            if found is not None and _serves(m, child.home_municipality_id):
+                yield Basis(Ground.ESCALATION, rules.ESCALATION_RULES[m.role], m, ref=f"escalation:{found}")
 
 
 def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
@@ -248,7 +248,7 @@ _FACTS_SQL = (
 _ACTIVE_CONSENT_SQL = "c.withdrawn_at IS NULL AND c.valid_from <= %s AND (c.valid_until IS NULL OR c.valid_until >= %s)"
 
 
-def _json_list(value: Any) -> list[str]:
+def _json_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return json.loads(value) if isinstance(value, str) else list(value)
@@ -414,7 +414,9 @@ def _task_children(memberships: list[Membership]) -> set[int]:
                 thuiszitter__ended_on__isnull=True, thuiszitter__child__home_municipality_id__in=municipalities
             ).values_list("thuiszitter__child_id", "level__deciders")
             pair = (m.role, m.organisation.kind)
-            found |= {child_id for child_id, pairs in steps if pair in {(p["role"], p["kind"]) for p in _json_list(pairs)}}
+            found |= {
+                child_id for child_id, pairs in steps if pair in {(p["role"], p["kind"]) for p in _json_list(pairs)}
+            }
     return found
 
 

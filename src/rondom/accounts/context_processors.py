@@ -22,6 +22,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "unread_notifications": 0,
         }
     from rondom.notifications.services import unread_count
+
     return {
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),
         "can_run_cases": user.has_role("intern_begeleider", "zorgcoordinator"),

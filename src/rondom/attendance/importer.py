@@ -185,8 +185,10 @@ class _Cells:
         found = self.dates.get(raw)
         if found is None:
             parsed = self._parse_day(raw)
-            found = parsed if isinstance(parsed, str) else (
-                parsed, self.adapt(parsed), parsed.year, parsed.timetuple().tm_yday - 1
+            found = (
+                parsed
+                if isinstance(parsed, str)
+                else (parsed, self.adapt(parsed), parsed.year, parsed.timetuple().tm_yday - 1)
             )
             if len(self.dates) < 10_000:
                 self.dates[raw] = found
@@ -336,6 +338,10 @@ def import_file(
     kind_help = ", ".join(sorted(mapping.kind_codes)) or "—"
     children: set[int] = set()
     children_add = children.add
+    child_id: Any
+    day: Any
+    hour: Any
+    minutes: Any
     slot_years, slot_index = slots.years, slots.index
     count = 0
     child_cache, day_cache, kind_cache, hour_cache = cells.children, cells.dates, cells.kinds, cells.hours
@@ -362,14 +368,14 @@ def import_file(
                         if child_id is None:
                             child_id = cells.child(raw)
                         if child_id.__class__ is str:
-                            report.error(number, c_bsn, child_id)  # type: ignore[arg-type]
+                            report.error(number, c_bsn, child_id)
                             continue
                         raw = row[p_date]
                         day = day_cache.get(raw)
                         if day is None:
                             day = cells.day(raw)
                         if day.__class__ is str:
-                            report.error(number, c_date, day)  # type: ignore[arg-type]
+                            report.error(number, c_date, day)
                             continue
                         raw = row[p_kind]
                         kind = kind_cache.get(raw) or cells.kind(raw)
@@ -380,28 +386,28 @@ def import_file(
                             continue
                         hour = 0 if p_hour is None else (hour_cache.get(row[p_hour]) or cells.lesson_hour(row[p_hour]))
                         if hour.__class__ is str:
-                            report.error(number, c_hour, hour)  # type: ignore[arg-type]
+                            report.error(number, c_hour, hour)
                             continue
                         if p_hours is not None and str(row[p_hours]).strip():
                             minutes = cells.hours_minutes(row[p_hours])
                             if minutes.__class__ is str:
-                                report.error(number, c_hours, minutes)  # type: ignore[arg-type]
+                                report.error(number, c_hours, minutes)
                                 continue
                         elif hour:
                             minutes = lesson_minutes
                         else:
                             report.error(number, c_hours or c_hour, _("Neither hours nor a lesson hour is given."))
                             continue
-                        _day, db_day, year, yday = day  # type: ignore[misc]
+                        _day, db_day, year, yday = day
                         # The slot check of _Slots.take, inlined: this loop runs once per row.
                         masks = slot_years.get(year)
                         if masks is None:
                             masks = slots.year(year)
-                        at = slot_index[child_id] * 366 + yday  # type: ignore[index]
+                        at = slot_index[child_id] * 366 + yday
                         used = masks[at]
-                        bit = 1 << hour  # type: ignore[operator]
+                        bit = 1 << hour
                         if used & bit or (hour == 0 and used) or (hour and used & 1):
-                            report.error(number, c_hour or c_date, slots.why(used, hour))  # type: ignore[arg-type]
+                            report.error(number, c_hour or c_date, slots.why(used, hour))
                             continue
                         masks[at] = used | bit
                         if report.error_count:

@@ -40,7 +40,9 @@ class ColumnMapping(models.Model):
     kind_column = models.CharField(_("column with the kind of absence"), max_length=100)
     hours_column = models.CharField(_("column with the hours"), max_length=100, blank=True)
     lesson_hour_column = models.CharField(_("column with the lesson hour"), max_length=100, blank=True)
-    date_format = models.CharField(_("date format"), max_length=10, choices=DateFormat.choices, default=DateFormat.DMY_DASH)
+    date_format = models.CharField(
+        _("date format"), max_length=10, choices=DateFormat.choices, default=DateFormat.DMY_DASH
+    )
     #: The export's own codes for each kind, e.g. {"O": "unauthorised", "Z": "sick"}; compared without case.
     kind_codes = models.JSONField(_("codes per kind"), default=dict)
     lesson_minutes = models.PositiveSmallIntegerField(_("minutes per lesson hour"), default=60)

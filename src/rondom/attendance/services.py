@@ -57,10 +57,10 @@ def importable_schools(user: User) -> QuerySet[Organisation]:
 def parse_kind_codes(text: str) -> dict[str, str]:
     """'O = ongeoorloofd' lines → {"O": "unauthorised"}; kinds by their key or their Dutch/English label."""
     names: dict[str, str] = {}
-    for kind in AbsenceKind:
-        names[kind.value] = kind.value
-        names[str(kind.label).lower()] = kind.value
-        names[str(kind.label).split(" (")[0].lower()] = kind.value
+    for member in AbsenceKind:
+        names[member.value] = member.value
+        names[str(member.label).lower()] = member.value
+        names[str(member.label).split(" (")[0].lower()] = member.value
     names.update({"ongeoorloofd": "unauthorised", "geoorloofd": "authorised", "ziek": "sick", "te laat": "late"})
     names.update({"vrijstelling": "exemption"})
     codes: dict[str, str] = {}
@@ -81,7 +81,9 @@ def parse_kind_codes(text: str) -> dict[str, str]:
     return codes
 
 
-def save_mapping(actor: User, owner: Organisation, values: dict[str, Any], mapping: ColumnMapping | None = None) -> ColumnMapping:
+def save_mapping(
+    actor: User, owner: Organisation, values: dict[str, Any], mapping: ColumnMapping | None = None
+) -> ColumnMapping:
     if not admin_organisations(actor).filter(pk=owner.pk).exists():
         raise PermissionDenied
     if not values.get("hours_column") and not values.get("lesson_hour_column"):
@@ -114,10 +116,15 @@ def start_upload(actor: User, school: Organisation, mapping: ColumnMapping, uplo
     name = Path(upload.name or "").name[:200]
     if upload.size > max_bytes:
         raise ValidationError(
-            {"file": _("The file is larger than %(mb)d MB. Export a shorter period.") % {"mb": settings.ABSENCE_UPLOAD_MAX_MB}}
+            {
+                "file": _("The file is larger than %(mb)d MB. Export a shorter period.")
+                % {"mb": settings.ABSENCE_UPLOAD_MAX_MB}
+            }
         )
     if Path(name).suffix.lower() not in (".csv", ".txt", ".xlsx"):
-        raise ValidationError({"file": _("This is not a CSV or Excel (.xlsx) file. Export the absence as CSV or XLSX.")})
+        raise ValidationError(
+            {"file": _("This is not a CSV or Excel (.xlsx) file. Export the absence as CSV or XLSX.")}
+        )
     record = AbsenceImport.objects.create(
         school=school, mapping=mapping, file_name=name, file_size=upload.size, uploaded_by=actor
     )
@@ -164,7 +171,9 @@ class Crossing:
     authorised: bool
 
 
-def _hours_crossings(days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None) -> list[Crossing]:
+def _hours_crossings(
+    days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None
+) -> list[Crossing]:
     """Sliding window over daily minutes: a crossing when the window reaches the threshold; hours count afresh
     after each crossing (after `last`, the latest signal already given)."""
     needed = int(protocol.threshold * 60)
@@ -286,7 +295,9 @@ def open_signals_for(user: User) -> list[ThresholdSignal]:
     signals = ThresholdSignal.objects.filter(role__in=roles, handled_at__isnull=True).select_related(
         "protocol", "child", "child__school"
     )
-    in_scope = set(policy.children_in_scope(user).filter(pk__in=signals.values("child_id")).values_list("pk", flat=True))
+    in_scope = set(
+        policy.children_in_scope(user).filter(pk__in=signals.values("child_id")).values_list("pk", flat=True)
+    )
     shown = []
     for signal in signals.filter(child_id__in=in_scope):
         if policy.decide(user, signal.child, Action.READ, ABSENCE).allowed:

@@ -17,8 +17,7 @@ from django.views import View
 
 from rondom.access.categories import DataCategory
 from rondom.access.guard import guarded_child, log_search
-from rondom.accounts.models import User
-
+from rondom.accounts.models import Organisation, User
 from rondom.thuiszitters.services import REGISTERING_ROLES
 
 from . import importer, services
@@ -32,8 +31,12 @@ def _user(request: HttpRequest) -> User:
 
 
 class UploadForm(forms.Form):
-    school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=None, empty_label=None)  # type: ignore[arg-type]
-    mapping = forms.ModelChoiceField(label=gettext_lazy("Column mapping"), queryset=None, empty_label=None)  # type: ignore[arg-type]
+    school: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("School"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    mapping: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Column mapping"), queryset=ColumnMapping.objects.none(), empty_label=None
+    )
     file = forms.FileField(
         label=gettext_lazy("Absence file (CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
@@ -47,18 +50,22 @@ class UploadForm(forms.Form):
 
 class MappingForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    school_system = forms.CharField(label=gettext_lazy("School system (e.g. ParnasSys, Magister, Somtoday)"),
-                                    max_length=50)
+    school_system = forms.CharField(
+        label=gettext_lazy("School system (e.g. ParnasSys, Magister, Somtoday)"), max_length=50
+    )
     bsn_column = forms.CharField(label=gettext_lazy("Column with the BSN"), max_length=100)
     date_column = forms.CharField(label=gettext_lazy("Column with the date"), max_length=100)
     kind_column = forms.CharField(label=gettext_lazy("Column with the kind of absence"), max_length=100)
-    hours_column = forms.CharField(label=gettext_lazy("Column with the hours (per day)"), max_length=100,
-                                   required=False)
-    lesson_hour_column = forms.CharField(label=gettext_lazy("Column with the lesson hour"), max_length=100,
-                                         required=False)
+    hours_column = forms.CharField(
+        label=gettext_lazy("Column with the hours (per day)"), max_length=100, required=False
+    )
+    lesson_hour_column = forms.CharField(
+        label=gettext_lazy("Column with the lesson hour"), max_length=100, required=False
+    )
     date_format = forms.ChoiceField(label=gettext_lazy("Date format"), choices=DateFormat.choices)
-    lesson_minutes = forms.IntegerField(label=gettext_lazy("Minutes per lesson hour"), min_value=10, max_value=120,
-                                        initial=60)
+    lesson_minutes = forms.IntegerField(
+        label=gettext_lazy("Minutes per lesson hour"), min_value=10, max_value=120, initial=60
+    )
     kind_codes = forms.CharField(
         label=gettext_lazy("Codes per kind, one per line (e.g. O = ongeoorloofd)"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -91,8 +98,9 @@ class ImportView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self._page(request, form, 400)
         try:
-            record = services.start_upload(user, form.cleaned_data["school"], form.cleaned_data["mapping"],
-                                           form.cleaned_data["file"])
+            record = services.start_upload(
+                user, form.cleaned_data["school"], form.cleaned_data["mapping"], form.cleaned_data["file"]
+            )
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -114,7 +122,9 @@ class ImportReportView(LoginRequiredMixin, View):
         busy = record.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
         progress = importer.read_progress(record.pk) if busy else {"rows": record.rows, "fraction": 1.0}
         context = {"record": record, "busy": busy, "progress": progress, "percent": int(progress["fraction"] * 100)}
-        template = "attendance/_import_status.html" if request.headers.get("HX-Request") else "attendance/import_report.html"
+        template = (
+            "attendance/_import_status.html" if request.headers.get("HX-Request") else "attendance/import_report.html"
+        )
         return render(request, template, context)
 
 
@@ -145,8 +155,9 @@ class MappingEditView(LoginRequiredMixin, View):
         if mapping is not None:
             initial = {f: getattr(mapping, f) for f in MappingForm.base_fields if f != "kind_codes"}
             initial["kind_codes"] = "\n".join(f"{code} = {kind}" for code, kind in mapping.kind_codes.items())
-        return render(request, "attendance/mapping_form.html", {"form": MappingForm(initial=initial or None),
-                                                                "mapping": mapping})
+        return render(
+            request, "attendance/mapping_form.html", {"form": MappingForm(initial=initial or None), "mapping": mapping}
+        )
 
     def post(self, request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
         mapping = self._mapping(request, mapping_id)
@@ -181,8 +192,10 @@ class SignalListView(LoginRequiredMixin, View):
 
 
 class HandleForm(forms.Form):
-    note = forms.CharField(label=gettext_lazy("What was done (e.g. reported to DUO, parents invited)"),
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=gettext_lazy("What was done (e.g. reported to DUO, parents invited)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SignalView(LoginRequiredMixin, View):
@@ -190,8 +203,7 @@ class SignalView(LoginRequiredMixin, View):
     record_category = ABSENCE
 
     def _signal(self, request: HttpRequest, child_id: int, signal_id: int) -> tuple[Any, ThresholdSignal]:
-        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence_signal",
-                                         object_id=signal_id)
+        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence_signal", object_id=signal_id)
         signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
         if signal is None:
             raise Http404

@@ -15,11 +15,11 @@ class NotificationListView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        items = list(Notification.objects.filter(recipient=request.user)[:100])
+        items = list(Notification.objects.filter(recipient_id=request.user.pk)[:100])
         return render(request, "notifications/list.html", {"items": items})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications:list")
 
 
@@ -29,7 +29,7 @@ class OpenView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def post(self, request: HttpRequest, notification_id: int) -> HttpResponse:
-        item = Notification.objects.filter(recipient=request.user, pk=notification_id).first()
+        item = Notification.objects.filter(recipient_id=request.user.pk, pk=notification_id).first()
         if item is None:
             return redirect("notifications:list")
         if item.read_at is None:

@@ -73,7 +73,9 @@ class Thuiszitter(models.Model):
     started_on = models.DateField(_("at home since"))
     ended_on = models.DateField(_("back at school on"), null=True, blank=True)
     end_note = models.TextField(_("how it ended"), blank=True)
-    school = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     signal = models.ForeignKey(
         "attendance.ThresholdSignal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -52,8 +52,9 @@ def scope_for(user: User) -> Scope | None:
         if m.role in MUNICIPAL_ROLES:
             found = True
             served = set(
-                Organisation.serves_municipalities.through.objects.filter(organisation_id=m.organisation_id)
-                .values_list("municipality_id", flat=True)
+                Organisation.serves_municipalities.through.objects.filter(
+                    organisation_id=m.organisation_id
+                ).values_list("municipality_id", flat=True)
             )
             if not served and m.organisation.municipality_id:
                 served = {m.organisation.municipality_id}
@@ -115,8 +116,17 @@ class Table:
 
     def values(self, row: Row) -> list[Any]:
         return [
-            row.name, row.relative, row.absolute, row.authorised, row.mean_days, row.max_days, row.no_visit,
-            row.open_deadlines, row.overdue, round(row.unauthorised_hours, 1), round(row.sick_hours, 1),
+            row.name,
+            row.relative,
+            row.absolute,
+            row.authorised,
+            row.mean_days,
+            row.max_days,
+            row.no_visit,
+            row.open_deadlines,
+            row.overdue,
+            round(row.unauthorised_hours, 1),
+            round(row.sick_hours, 1),
         ]
 
 
@@ -155,7 +165,11 @@ def build(scope: Scope, by: str, today: date | None = None) -> Table:
         if not t.decided and t.deadline:
             r.open_deadlines += 1
             r.overdue += t.deadline < today
-    field_for = {"school": "school__name", "wijk": "child__wijk__name", "municipality": "child__home_municipality__name"}
+    field_for = {
+        "school": "school__name",
+        "wijk": "child__wijk__name",
+        "municipality": "child__home_municipality__name",
+    }
     absence = (
         AbsenceRecord.objects.filter(scope.q(), date__gt=today - timedelta(weeks=ABSENCE_WEEKS), date__lte=today)
         .filter(kind__in=[AbsenceKind.UNAUTHORISED, AbsenceKind.SICK])
@@ -197,8 +211,13 @@ def chart(table: Table, width: int = 560, bar: int = 22) -> dict[str, Any]:
         }
         for i, r in enumerate(shown)
     ]
-    return {"bars": bars, "height": max(len(bars) * (bar + 8), bar), "label_width": label_width, "bar": bar,
-            "width": width}
+    return {
+        "bars": bars,
+        "height": max(len(bars) * (bar + 8), bar),
+        "label_width": label_width,
+        "bar": bar,
+        "width": width,
+    }
 
 
 def export(table: Table, kind: str) -> HttpResponse:

@@ -56,7 +56,7 @@ def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membershi
         memberships = active_memberships().filter(role=pair["role"], organisation__kind=pair["kind"])
         if pair["kind"] == OrganisationKind.SCHOOL:
             school_id = thuiszitter.school_id or child.school_id
-            memberships = memberships.filter(organisation_id=school_id)
+            memberships = memberships.filter(organisation_id=school_id) if school_id else memberships.none()
         else:
             memberships = memberships.filter(serving_q(child.home_municipality_id))
         found += list(memberships.select_related("user", "organisation").distinct())
@@ -82,8 +82,13 @@ def _decision(actor: User | None, child: Child, action: str) -> Decision:
 
 
 def _log(actor: User | None, thuiszitter: Thuiszitter, action: str, object_type: str, object_id: object) -> None:
-    audit.record(actor, _decision(actor, thuiszitter.child, action), thuiszitter.child_id, object_type=object_type,
-                 object_id=object_id)
+    audit.record(
+        actor,
+        _decision(actor, thuiszitter.child, action),
+        thuiszitter.child_id,
+        object_type=object_type,
+        object_id=object_id,
+    )
 
 
 def _notify_level(thuiszitter: Thuiszitter, level: EscalationLevel, title: str, key: str) -> None:
@@ -112,9 +117,10 @@ def register(
 ) -> Thuiszitter:
     """Put a child in the register and on the first rung of the ladder (deadline in working days)."""
     today = today or timezone.localdate()
-    if actor is not None:
-        if not actor.has_role(*REGISTERING_ROLES) or not policy.decide(actor, child, Action.READ, ABSENCE).allowed:
-            raise PermissionDenied
+    if actor is not None and (
+        not actor.has_role(*REGISTERING_ROLES) or not policy.decide(actor, child, Action.READ, ABSENCE).allowed
+    ):
+        raise PermissionDenied
     errors: dict[str, str] = {}
     if kind not in ThuiszitterKind.values:
         errors["kind"] = _("Choose relative or absolute.")
@@ -144,7 +150,9 @@ def register(
             registered_by=actor,
         )
         _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk)
-        _enter(thuiszitter, levels[0], today, actor=actor, reason=_("Registered as thuiszitter."), automatic=actor is None)
+        _enter(
+            thuiszitter, levels[0], today, actor=actor, reason=_("Registered as thuiszitter."), automatic=actor is None
+        )
     return thuiszitter
 
 
@@ -258,7 +266,8 @@ def escalate_due(today: date | None = None) -> list[EscalationStep]:
         _notify_level(
             thuiszitter,
             thuiszitter.level,  # type: ignore[arg-type]
-            _("Reminder: decide on a thuiszitter before %(deadline)s") % {"deadline": thuiszitter.deadline.strftime("%d-%m-%Y")},  # type: ignore[union-attr]
+            _("Reminder: decide on a thuiszitter before %(deadline)s")
+            % {"deadline": thuiszitter.deadline.strftime("%d-%m-%Y")},  # type: ignore[union-attr]
             key=f"escalation-reminder:{thuiszitter.pk}:{thuiszitter.deadline}",
         )
         Thuiszitter.objects.filter(pk=thuiszitter.pk).update(reminded_on=today)
@@ -284,7 +293,7 @@ def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str
     with transaction.atomic():
         found = EscalationDecision.objects.create(
             thuiszitter=thuiszitter,
-            level=thuiszitter.level,
+            level=membership_level(thuiszitter),
             outcome=outcome,
             decision=decision.strip(),
             decided_by=actor,
@@ -294,6 +303,12 @@ def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str
         thuiszitter.save(update_fields=["decided"])
         _log(actor, thuiszitter, Action.UPDATE, "escalation_decision", found.pk)
     return found
+
+
+def membership_level(thuiszitter: Thuiszitter) -> EscalationLevel:
+    if thuiszitter.level is None:
+        raise ValidationError(_("This child is not on the ladder."))
+    return thuiszitter.level
 
 
 def _may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
@@ -308,8 +323,14 @@ def _may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
 
 
 def record_interim(
-    actor: User, thuiszitter: Thuiszitter, *, description: str, provided_by: str, starts_on: date,
-    payment_pending_between: str, today: date | None = None,
+    actor: User,
+    thuiszitter: Thuiszitter,
+    *,
+    description: str,
+    provided_by: str,
+    starts_on: date,
+    payment_pending_between: str,
+    today: date | None = None,
 ) -> InterimArrangement:
     """Help starts now; who pays is settled afterwards between the named parties."""
     today = today or timezone.localdate()
@@ -341,20 +362,23 @@ def record_interim(
     return found
 
 
-def record_visit(actor: User, thuiszitter: Thuiszitter, *, visited_on: date, note: str,
-                 today: date | None = None) -> LeerplichtVisit:
+def record_visit(
+    actor: User, thuiszitter: Thuiszitter, *, visited_on: date, note: str, today: date | None = None
+) -> LeerplichtVisit:
     today = today or timezone.localdate()
-    if not actor.has_role(Role.LEERPLICHT_OFFICER) or not policy.decide(
-        actor, thuiszitter.child, Action.UPDATE, ABSENCE
-    ).allowed:
+    if (
+        not actor.has_role(Role.LEERPLICHT_OFFICER)
+        or not policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed
+    ):
         raise PermissionDenied
     if visited_on > today:
         raise ValidationError({"visited_on": _("The date lies in the future.")})
     if visited_on < thuiszitter.started_on:
         raise ValidationError({"visited_on": _("The visit cannot be before the child was at home.")})
     with transaction.atomic():
-        visit = LeerplichtVisit.objects.create(thuiszitter=thuiszitter, visited_on=visited_on, note=note.strip(),
-                                               officer=actor)
+        visit = LeerplichtVisit.objects.create(
+            thuiszitter=thuiszitter, visited_on=visited_on, note=note.strip(), officer=actor
+        )
         _log(actor, thuiszitter, Action.CREATE, "leerplicht_visit", visit.pk)
     return visit
 
@@ -382,7 +406,9 @@ def visited_this_year(thuiszitter: Thuiszitter, today: date | None = None) -> bo
     return thuiszitter.visits.filter(visited_on__gt=today - timedelta(days=365)).exists()
 
 
-def evaluate_and_register(today: date | None = None, *, school_ids: Iterable[int] | None = None) -> list[ThresholdSignal]:
+def evaluate_and_register(
+    today: date | None = None, *, school_ids: Iterable[int] | None = None
+) -> list[ThresholdSignal]:
     """Apply the absence protocols, then register the thuiszitters that the new signals point to."""
     from rondom.attendance.services import evaluate
 

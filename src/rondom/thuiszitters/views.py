@@ -62,11 +62,10 @@ class VisitForm(forms.Form):
 
 class EndForm(forms.Form):
     ended_on = forms.DateField(label=gettext_lazy("Back at school on"), widget=DATE)
-    note = forms.CharField(label=gettext_lazy("How it ended"), widget=forms.Textarea(attrs={"rows": 2}),
-                           required=False)
+    note = forms.CharField(label=gettext_lazy("How it ended"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-ACTIONS: dict[str, tuple[type[forms.Form], Any, str]] = {
+ACTIONS: dict[str, tuple[type[forms.Form], Any, Any]] = {
     "decide": (DecisionForm, services.decide, gettext_lazy("The decision is recorded.")),
     "escalate": (EscalateForm, services.escalate, gettext_lazy("The case has gone up one level.")),
     "interim": (InterimForm, services.record_interim, gettext_lazy("The interim arrangement is recorded.")),
@@ -132,8 +131,14 @@ class DetailView(LoginRequiredMixin, View):
             raise Http404
         return found
 
-    def _render(self, request: HttpRequest, child: Any, period: Thuiszitter, bound: dict[str, forms.Form] | None = None,
-                status: int = 200) -> HttpResponse:
+    def _render(
+        self,
+        request: HttpRequest,
+        child: Any,
+        period: Thuiszitter,
+        bound: dict[str, forms.Form] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         user = _user(request)
         is_decider = period.is_open and services.decider_membership(user, period.level, period) is not None
         may_act = period.is_open and services._may_act(user, period)
@@ -144,9 +149,11 @@ class DetailView(LoginRequiredMixin, View):
         if may_act:
             forms_shown["interim"] = InterimForm()
             forms_shown["end"] = EndForm()
-        if period.is_open and user.has_role("leerplicht_officer") and policy.decide(
-            user, child, Action.UPDATE, ABSENCE
-        ).allowed:
+        if (
+            period.is_open
+            and user.has_role("leerplicht_officer")
+            and policy.decide(user, child, Action.UPDATE, ABSENCE).allowed
+        ):
             forms_shown["visit"] = VisitForm()
         forms_shown.update(bound or {})
         context = {
@@ -162,7 +169,9 @@ class DetailView(LoginRequiredMixin, View):
             "forms": forms_shown,
             "deciders": ", ".join(
                 sorted({f"{m.user.display_name} ({m.organisation})" for m in services.deciders(period.level, period)})
-            ) if period.level else "",
+            )
+            if period.level
+            else "",
         }
         return render(request, "thuiszitters/detail.html", context, status=status)
 

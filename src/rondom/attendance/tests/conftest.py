@@ -53,3 +53,18 @@ def _english():  # type: ignore[no-untyped-def]
 
     with override("en"):
         yield
+
+
+@pytest.fixture
+def login(client):  # type: ignore[no-untyped-def]
+    """The root `login`, with pages in English (the language cookie), so tests read the msgids."""
+    from django.conf import settings
+
+    from tests.conftest_helpers import verified_client
+
+    def _login(user: User, *, verified: bool = True):  # type: ignore[no-untyped-def]
+        logged_in = verified_client(client, user, verified=verified)
+        logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return logged_in
+
+    return _login

@@ -49,11 +49,17 @@ def test_import_writes_rows_and_a_second_import_of_the_same_file_changes_nothing
 
 def test_a_corrected_export_updates_only_the_changed_row(school, admin, mapping, write_csv) -> None:
     pupil_with_bsn(0, school=school)
-    _run(write_csv([[make_bsn(0), "02-11-2026", "O", "", "1"], [make_bsn(0), "03-11-2026", "O", "2", ""]]),
-         school, mapping, admin)
+    _run(
+        write_csv([[make_bsn(0), "02-11-2026", "O", "", "1"], [make_bsn(0), "03-11-2026", "O", "2", ""]]),
+        school,
+        mapping,
+        admin,
+    )
     report = _run(
         write_csv([[make_bsn(0), "02-11-2026", "G", "", "1"], [make_bsn(0), "03-11-2026", "O", "2", ""]], "v2.csv"),
-        school, mapping, admin,
+        school,
+        mapping,
+        admin,
     )
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
     assert AbsenceRecord.objects.get(lesson_hour=1).kind == "authorised"
@@ -113,8 +119,9 @@ def test_a_file_missing_a_mapped_column_is_refused(school, admin, mapping, tmp_p
     assert report.errors[0]["row"] == 1 and "Soort" in report.errors[0]["reason"]
 
 
-@pytest.mark.parametrize(("name", "content"), [("v.pdf", b"%PDF-1.4"), ("v.csv", b"\x00\x01\x02binary"),
-                                               ("v.xlsx", b"not a zip")])
+@pytest.mark.parametrize(
+    ("name", "content"), [("v.pdf", b"%PDF-1.4"), ("v.csv", b"\x00\x01\x02binary"), ("v.xlsx", b"not a zip")]
+)
 def test_wrong_file_types_are_refused(school, admin, mapping, tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
@@ -159,8 +166,11 @@ def test_only_the_schools_functional_admin_may_import_and_every_pupil_written_is
 def test_progress_is_reported_while_streaming(school, admin, mapping, write_csv) -> None:
     pupil_with_bsn(0, school=school)
     start = date(2026, 1, 5)
-    rows = [[make_bsn(0), (start + timedelta(days=d)).strftime("%d-%m-%Y"), "O", "", str(h)]
-            for d in range(300) for h in range(1, 15)]
+    rows = [
+        [make_bsn(0), (start + timedelta(days=d)).strftime("%d-%m-%Y"), "O", "", str(h)]
+        for d in range(300)
+        for h in range(1, 15)
+    ]
     seen: list[tuple[int, float]] = []
     report = _run(write_csv(rows), school, mapping, admin, progress=lambda r, f: seen.append((r, f)))
     assert report.ok and report.rows == 4200

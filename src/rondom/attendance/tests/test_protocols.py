@@ -23,8 +23,9 @@ MONDAY = date(2026, 10, 5)
 
 
 def _absence(child, day: date, hours: float, kind: str = "unauthorised", hour: int = 0) -> None:  # type: ignore[no-untyped-def]
-    AbsenceRecord.objects.create(child=child, school=child.school, date=day, lesson_hour=hour, kind=kind,
-                                 minutes=int(hours * 60))
+    AbsenceRecord.objects.create(
+        child=child, school=child.school, date=day, lesson_hour=hour, kind=kind, minutes=int(hours * 60)
+    )
 
 
 def _only(name_part: str) -> AbsenceProtocol:

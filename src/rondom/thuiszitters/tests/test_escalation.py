@@ -30,8 +30,9 @@ def people():  # type: ignore[no-untyped-def]
     wijkteam = OrganisationFactory(kind="wijkteam", name="Wijkteam Noord")
     wijkteam.serves_municipalities.add(zwolle)
     gemeente = OrganisationFactory(kind="municipality", name="Gemeente Zwolle", municipality=zwolle)
-    kampen = OrganisationFactory(kind="municipality", name="Gemeente Kampen",
-                                 municipality=MunicipalityFactory(name="Kampen"))
+    kampen = OrganisationFactory(
+        kind="municipality", name="Gemeente Kampen", municipality=MunicipalityFactory(name="Kampen")
+    )
     return {
         "child": child,
         "ib": MembershipFactory(organisation=child.school, role="intern_begeleider").user,
@@ -44,8 +45,14 @@ def people():  # type: ignore[no-untyped-def]
 
 
 def _register(people, on: date = START) -> Thuiszitter:  # type: ignore[no-untyped-def]
-    return services.register(people["ib"], people["child"], kind="relative", reason="waiting_care",
-                             started_on=on - timedelta(days=30), today=on)
+    return services.register(
+        people["ib"],
+        people["child"],
+        kind="relative",
+        reason="waiting_care",
+        started_on=on - timedelta(days=30),
+        today=on,
+    )
 
 
 def test_registering_puts_the_case_on_the_first_rung_with_a_deadline_in_working_days(people) -> None:  # type: ignore[no-untyped-def]
@@ -55,8 +62,9 @@ def test_registering_puts_the_case_on_the_first_rung_with_a_deadline_in_working_
     step = EscalationStep.objects.get(thuiszitter=period)
     assert (step.by, step.automatic) == (people["ib"], False)
     assert Notification.objects.filter(recipient=people["ib"]).exists()  # the school's deciders are told
-    assert AccessLogEntry.objects.filter(child_id=people["child"].pk, object_type="thuiszitter",
-                                         action="create").exists()
+    assert AccessLogEntry.objects.filter(
+        child_id=people["child"].pk, object_type="thuiszitter", action="create"
+    ).exists()
 
 
 def test_the_case_moves_up_by_itself_the_day_after_its_deadline_and_tells_the_next_deciders(people) -> None:  # type: ignore[no-untyped-def]
@@ -105,29 +113,55 @@ def test_the_gemeente_decides_at_its_level_and_the_clock_stops(people) -> None: 
     with pytest.raises(ValidationError) as error:
         services.decide(gemeente, period, outcome="arrangement", decision=" ")
     assert "decision" in error.value.message_dict
-    found = services.decide(gemeente, period, outcome="arrangement",
-                            decision="Gemeente betaalt het arrangement; school biedt plek per 1 december.")
+    found = services.decide(
+        gemeente,
+        period,
+        outcome="arrangement",
+        decision="Gemeente betaalt het arrangement; school biedt plek per 1 december.",
+    )
     period.refresh_from_db()
     assert period.decided and found.decided_by == gemeente and found.organisation_name == "Gemeente Zwolle"
     assert found.level.rank == 3
     assert services.escalate_due(period.deadline + timedelta(days=30)) == []
-    assert AccessLogEntry.objects.filter(user_id=gemeente.pk, object_type="escalation_decision", action="update",
-                                         ground="escalation").count() == 1
+    assert (
+        AccessLogEntry.objects.filter(
+            user_id=gemeente.pk, object_type="escalation_decision", action="update", ground="escalation"
+        ).count()
+        == 1
+    )
 
 
 def test_an_interim_arrangement_is_recorded_with_who_and_when_and_bad_input_changes_nothing(people) -> None:  # type: ignore[no-untyped-def]
     period = _register(people)
     with pytest.raises(ValidationError) as error:
-        services.record_interim(people["lpa"], period, description="", provided_by="", starts_on=START - timedelta(days=90),
-                                payment_pending_between="", today=START)
+        services.record_interim(
+            people["lpa"],
+            period,
+            description="",
+            provided_by="",
+            starts_on=START - timedelta(days=90),
+            payment_pending_between="",
+            today=START,
+        )
     assert set(error.value.message_dict) == {"description", "provided_by", "starts_on", "payment_pending_between"}
     assert not period.interim_arrangements.exists()
     with pytest.raises(PermissionDenied):
-        services.record_interim(people["teacher"], period, description="x", provided_by="y", starts_on=START,
-                                payment_pending_between="z", today=START)
+        services.record_interim(
+            people["teacher"],
+            period,
+            description="x",
+            provided_by="y",
+            starts_on=START,
+            payment_pending_between="z",
+            today=START,
+        )
     interim = services.record_interim(
-        people["lpa"], period, description="Twee ochtenden per week les thuis met begeleiding.",
-        provided_by="Trias Jeugdhulp", starts_on=START, payment_pending_between="gemeente en samenwerkingsverband",
+        people["lpa"],
+        period,
+        description="Twee ochtenden per week les thuis met begeleiding.",
+        provided_by="Trias Jeugdhulp",
+        starts_on=START,
+        payment_pending_between="gemeente en samenwerkingsverband",
         today=START,
     )
     assert interim.recorded_by == people["lpa"] and interim.recorded_at is not None
@@ -156,8 +190,14 @@ def test_a_child_cannot_be_registered_twice_or_from_the_future(people) -> None: 
     with pytest.raises(ValidationError):
         _register(people)
     with pytest.raises(ValidationError) as error:
-        services.register(people["ib"], ChildFactory(school=people["child"].school), kind="relative",
-                          reason="other", started_on=START + timedelta(days=1), today=START)
+        services.register(
+            people["ib"],
+            ChildFactory(school=people["child"].school),
+            kind="relative",
+            reason="other",
+            started_on=START + timedelta(days=1),
+            today=START,
+        )
     assert "started_on" in error.value.message_dict
     with pytest.raises(PermissionDenied):
         services.register(people["teacher"], people["child"], kind="relative", reason="other", started_on=START)
@@ -167,9 +207,13 @@ def test_a_child_cannot_be_registered_twice_or_from_the_future(people) -> None: 
 def test_a_region_can_have_its_own_ladder(people) -> None:  # type: ignore[no-untyped-def]
     from rondom.thuiszitters.models import EscalationLevel
 
-    EscalationLevel.objects.create(municipality=people["child"].home_municipality, rank=1, name="Regiotafel",
-                                   deciders=[{"role": "leerplicht_officer", "kind": "leerplicht"}],
-                                   deadline_working_days=3)
+    EscalationLevel.objects.create(
+        municipality=people["child"].home_municipality,
+        rank=1,
+        name="Regiotafel",
+        deciders=[{"role": "leerplicht_officer", "kind": "leerplicht"}],
+        deadline_working_days=3,
+    )
     period = _register(people)
     assert period.level.name == "Regiotafel" and period.deadline == add_working_days(START, 3)
     assert services.escalate_due(period.deadline + timedelta(days=1)) == []  # the regional ladder has one rung

@@ -54,8 +54,15 @@ class Command(BaseCommand):
             bar.refresh()
 
         try:
-            report = import_file(path, file_name=path.name, school_id=school.pk, mapping=mapping, user=user,
-                                 record=record, progress=progress)
+            report = import_file(
+                path,
+                file_name=path.name,
+                school_id=school.pk,
+                mapping=mapping,
+                user=user,
+                record=record,
+                progress=progress,
+            )
         except PermissionError as exc:
             record.delete()
             raise CommandError(f"{user.username} may not import absence for {school}") from exc
