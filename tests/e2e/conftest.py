@@ -59,6 +59,14 @@ def base_url(demo_env: dict[str, str]) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # The real background worker, as `make run` starts it: uploads and other tasks are run by it.
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "default", "--interval", "0.2"],
+        cwd=ROOT,
+        env=demo_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -71,8 +79,10 @@ def base_url(demo_env: dict[str, str]) -> Iterator[str]:
             raise RuntimeError("the demo server did not start")
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (server, worker):
+            process.terminate()
+        for process in (server, worker):
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +111,12 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def manage(demo_env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=demo_env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def otp(demo_env: dict[str, str], username: str) -> str:

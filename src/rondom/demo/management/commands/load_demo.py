@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import casework, data, population
+from rondom.demo import absence, casework, data, population
 
 
 class Command(BaseCommand):
@@ -23,6 +23,10 @@ class Command(BaseCommand):
             if report.counts:
                 self.stdout.write(f"  {report.counts} in {report.seconds:.1f} s")
         casework.generate(random.Random(2026))
+        absence_counts = absence.generate(random.Random(2026))
+        if absence_counts:
+            self.stdout.write(f"  absence: {absence_counts}")
+        self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
             second = "2FA: make otp USER=" + login.username if login.organisation else "no 2FA (family)"
