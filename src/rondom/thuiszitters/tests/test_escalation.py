@@ -217,3 +217,16 @@ def test_a_region_can_have_its_own_ladder(people) -> None:  # type: ignore[no-un
     period = _register(people)
     assert period.level.name == "Regiotafel" and period.deadline == add_working_days(START, 3)
     assert services.escalate_due(period.deadline + timedelta(days=1)) == []  # the regional ladder has one rung
+
+
+def test_the_workers_periodic_task_escalates_what_is_overdue_today(people) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from rondom.thuiszitters.tasks import daily_absence_and_escalation_task
+
+    today = timezone.localdate()
+    period = _register(people, on=today - timedelta(days=60))  # its school deadline passed weeks ago
+    result = daily_absence_and_escalation_task.call()
+    period.refresh_from_db()
+    assert result["escalations"] >= 1 and period.level.rank > 1
+    assert period.deadline is not None
