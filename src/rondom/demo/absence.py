@@ -30,7 +30,8 @@ def sample_file() -> Path:
 
 
 def school_days(until: date, count: int) -> list[date]:
-    days, day = [], until
+    days: list[date] = []
+    day = until
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)

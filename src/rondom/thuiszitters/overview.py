@@ -84,6 +84,11 @@ class Row:
         return self.relative + self.absolute
 
     @property
+    def levels_text(self) -> str:
+        """E.g. "1: 3 · 3: 1": how many open cases wait at each rung of the ladder."""
+        return " · ".join(f"{rank}: {n}" for rank, n in sorted(self.levels.items())) or "—"
+
+    @property
     def mean_days(self) -> int:
         return round(sum(self.days) / len(self.days)) if self.days else 0
 
@@ -110,6 +115,7 @@ class Table:
             _("No leerplicht visit in the last year"),
             _("Open deadlines"),
             _("Deadline passed"),
+            _("Cases per escalation level"),
             _("Unauthorised absence, last 4 weeks (hours)"),
             _("Sick, last 4 weeks (hours)"),
         ]
@@ -125,6 +131,7 @@ class Table:
             row.no_visit,
             row.open_deadlines,
             row.overdue,
+            row.levels_text,
             round(row.unauthorised_hours, 1),
             round(row.sick_hours, 1),
         ]

@@ -134,6 +134,10 @@ def register(
         errors["__all__"] = _("This child is already in the register.")
     if errors:
         raise ValidationError(errors)
+    if case is None:  # link the period to the child's case and plan, when there is one
+        from rondom.cases.models import Case
+
+        case = Case.objects.filter(child=child).order_by("-registered_at").first()
     levels = ladder_for(child)
     if not levels:
         raise ValidationError(_("No escalation ladder is configured for this municipality."))

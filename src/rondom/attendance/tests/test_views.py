@@ -162,6 +162,7 @@ def test_the_overview_counts_without_names_and_exports_csv_and_xlsx(login) -> No
     assert "Zeldzaam" not in page and str(child.school) in page and "<svg" in page and "<table" in page
     csv_text = client.get("/thuiszitters/overzicht/?by=municipality&format=csv").content.decode("utf-8-sig")
     assert csv_text.splitlines()[1].startswith(f"{child.home_municipality};1;0")
+    assert ";1: 1;" in csv_text.splitlines()[1]  # one case waiting at the first rung (the school)
     xlsx = client.get("/thuiszitters/overzicht/?by=wijk&format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=2, column=2).value == 1
