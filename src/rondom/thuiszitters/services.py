@@ -315,7 +315,7 @@ def membership_level(thuiszitter: Thuiszitter) -> EscalationLevel:
     return thuiszitter.level
 
 
-def _may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
+def may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
     """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far."""
     if policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed:
         return True
@@ -338,7 +338,7 @@ def record_interim(
 ) -> InterimArrangement:
     """Help starts now; who pays is settled afterwards between the named parties."""
     today = today or timezone.localdate()
-    if not _may_act(actor, thuiszitter):
+    if not may_act(actor, thuiszitter):
         raise PermissionDenied
     errors = {}
     if not description.strip():
@@ -390,7 +390,7 @@ def record_visit(
 def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, today: date | None = None) -> Thuiszitter:
     """The child is back at school (or in education elsewhere): the period ends and the ladder stops."""
     today = today or timezone.localdate()
-    if not _may_act(actor, thuiszitter):
+    if not may_act(actor, thuiszitter):
         raise PermissionDenied
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This period has already ended."))

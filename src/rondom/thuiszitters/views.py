@@ -141,7 +141,7 @@ class DetailView(LoginRequiredMixin, View):
     ) -> HttpResponse:
         user = _user(request)
         is_decider = period.is_open and services.decider_membership(user, period.level, period) is not None
-        may_act = period.is_open and services._may_act(user, period)
+        may_act = period.is_open and services.may_act(user, period)
         forms_shown: dict[str, forms.Form] = {}
         if is_decider and not period.decided:
             forms_shown["decide"] = DecisionForm()
@@ -193,8 +193,6 @@ class DetailView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
-            except PermissionDenied:
-                raise
             else:
                 messages.success(request, str(done))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)
