@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rondom.notifications",
     "rondom.attendance",
     "rondom.thuiszitters",
+    "rondom.portal",
     "rondom.demo",
 ]
 
@@ -302,8 +303,10 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
 }
 
-# Notifications by e-mail say only that there is something new (no personal data); development prints them.
-EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail (notifications say only that there is something new; families get their login code): development
+# writes each message to a file in var/mail/ (`make otp USER=ouder` reads the latest code from there).
+EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("RONDOM_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("RONDOM_FROM_EMAIL", "rondom@localhost")
 RONDOM_BASE_URL = os.environ.get("RONDOM_BASE_URL", "http://127.0.0.1:8000")
 # An escalation level's deciders get a reminder this many working days before its deadline.

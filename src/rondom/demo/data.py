@@ -19,7 +19,7 @@ from rondom.access.models import TeamMembership
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind as K
 from rondom.accounts.roles import Role
-from rondom.cases.models import ProviderContact, SupportTeam
+from rondom.cases.models import Plan, PlanVersion, ProviderContact, SupportTeam
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.registry.models import Child, ChildNote, Guardianship, Municipality, Wijk
 
@@ -62,6 +62,7 @@ LOGINS = [
     DemoLogin("beheer", "Femke Dijkstra", Role.FUNCTIONAL_ADMIN, "esch"),
     DemoLogin("ouder", "Olga Hendriks", Role.PARENT, None),
     DemoLogin("jongere", "Youssef Hendriks", Role.YOUTH, None),
+    DemoLogin("mila", "Mila Visser", Role.YOUTH, None),
 ]
 
 
@@ -106,7 +107,8 @@ def load() -> list[DemoLogin]:
     for login in LOGINS:
         first, _, last = login.name.partition(" ")
         user, created = User.objects.get_or_create(
-            username=login.username, defaults={"first_name": first, "last_name": last}
+            username=login.username,
+            defaults={"first_name": first, "last_name": last, "email": f"{login.username}@demo.rondom.invalid"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
@@ -152,6 +154,71 @@ def load() -> list[DemoLogin]:
     )
     for child in (noor, youssef):
         Guardianship.objects.create(child=child, user=users["ouder"], has_authority=True)
+    # Mila (16, Kempis) decides alone about her file; her mother has authority but sees it only if Mila agrees.
+    mila = Child.objects.create(
+        given_name="Mila",
+        family_name="Visser",
+        date_of_birth=years_ago(16, 60),
+        school=orgs["kempis"],
+        group="4H",
+        home_municipality=zwolle,
+        wijk=wijken["Zwolle-Noord"],
+        youth_account=users["mila"],
+    )
+    mila_consent = Consent.objects.create(
+        child=mila,
+        purpose=Purpose.PROVIDER,
+        categories=["support", "youth_care"],
+        recipient=orgs["trias"],
+        recorded_by=users["zorgco"],
+    )
+    ConsentGiver.objects.create(consent=mila_consent, capacity=Capacity.YOUTH)
+    mila_goals = [
+        {
+            "id": "mila-1",
+            "domain": "school",
+            "description": "Ik haal mijn toetsen voor wiskunde",
+            "target": "Een voldoende op het volgende rapport",
+            "owner": "Mila",
+            "support_by": "Mentor, huiswerkklas",
+            "support_where": "op school",
+        },
+        {
+            "id": "mila-2",
+            "domain": "home",
+            "description": "Ik slaap op tijd en ben uitgerust",
+            "target": "Vier weken lang op tijd in bed",
+            "owner": "Mila",
+            "support_by": "Trias Jeugdhulp",
+            "support_where": "thuis",
+        },
+    ]
+    plan = Plan.objects.create(
+        child=mila, content={"goals": mila_goals}, version=1, next_evaluation=timezone.localdate() + timedelta(days=28)
+    )
+    PlanVersion.objects.create(
+        plan=plan, number=1, content=plan.content, includes_treatment=False, saved_by=users["zorgco"]
+    )
+    youssef_goals = [
+        {
+            "id": "youssef-1",
+            "domain": "school",
+            "description": "Youssef gaat elke dag naar school",
+            "target": "Geen ongeoorloofd verzuim in vier weken",
+            "owner": "Youssef",
+            "support_by": "Mentor",
+            "support_where": "op school",
+        },
+    ]
+    youssef_plan = Plan.objects.create(
+        child=youssef,
+        content={"goals": youssef_goals},
+        version=1,
+        next_evaluation=timezone.localdate() + timedelta(days=21),
+    )
+    PlanVersion.objects.create(
+        plan=youssef_plan, number=1, content=youssef_plan.content, includes_treatment=False, saved_by=users["zorgco"]
+    )
     for i, (given, family, school) in enumerate(
         [
             ("Daan", "Bakker", "esch"),

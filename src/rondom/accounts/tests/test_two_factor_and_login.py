@@ -60,9 +60,18 @@ def test_a_professional_without_a_device_must_set_one_up_first(client) -> None: 
     assert TOTPDevice.objects.get(user=user).confirmed
 
 
-def test_parents_log_in_without_totp(client) -> None:  # type: ignore[no-untyped-def]
-    guardianship = GuardianshipFactory()
+def test_parents_confirm_their_login_with_an_e_mail_code_instead_of_totp(client) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from django.core import mail
+
+    guardianship = GuardianshipFactory(user__email="ouder@example.org")
     client.post("/accounts/login/", {"username": guardianship.user.username, "password": PASSWORD})
+    assert client.get(f"/api/children/{guardianship.child.pk}/").status_code == 403
+    assert client.get("/kinderen/")["Location"] == "/portaal/code/"
+    client.get("/portaal/code/")  # sends the code
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    client.post("/portaal/code/", {"code": code})
     assert client.get(f"/api/children/{guardianship.child.pk}/").status_code == 200
 
 

@@ -29,6 +29,10 @@ class Command(BaseCommand):
         self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
-            second = "2FA: make otp USER=" + login.username if login.organisation else "no 2FA (family)"
+            second = (
+                "2FA: make otp USER=" + login.username
+                if login.organisation
+                else "portal /portaal/inloggen/, e-mail code: make otp USER=" + login.username
+            )
             self.stdout.write(f"  {login.username:<11} {login.role:<22} {second}")
         self.stdout.write("  Authenticator apps: make otp USER=<login> also prints the secret to scan or type in.")

@@ -1,0 +1,319 @@
+"""The family's own door: who may come in (age rules, authority), the e-mail code, and what parents and youths
+may do themselves — read the plan, agree or comment, say "helpt het?", keep a logbook, decide on their consents,
+and see who looked at the file. Every look and every change is logged like a professional's."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.policy import Decision
+from rondom.access.rules import YOUTH_OWN_ACCESS_AGE, Ground
+from rondom.accounts.middleware import FAMILY_VERIFIED
+from rondom.accounts.models import User
+from rondom.audit import services as audit
+from rondom.audit.models import AccessLogEntry
+from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
+from rondom.consent import rules as consent_rules
+from rondom.consent import services as consent_services
+from rondom.consent.models import Capacity, Consent, ConsentGiver
+from rondom.registry.models import Child, ChildNote
+
+from .models import LoginCode
+
+FAMILY_GROUNDS = frozenset({Ground.PARENT, Ground.YOUTH})
+CODE_MINUTES = 10
+CODE_ATTEMPTS = 5
+SESSION_KEY = FAMILY_VERIFIED
+
+
+@dataclass(frozen=True)
+class FamilyChild:
+    child: Child
+    capacity: str  # Capacity.PARENT or Capacity.YOUTH
+    decision: Decision
+
+
+# --- Who may come in --------------------------------------------------------------------------------------
+
+
+def family_children(user: User) -> list[FamilyChild]:
+    """The children this user opens as parent with authority (under 16, or 16+ who agreed) or as the youth (12+)."""
+    found = []
+    for child in policy.children_in_scope(user).select_related("school").order_by("date_of_birth"):
+        decision = policy.decide(user, child, Action.READ, DataCategory.IDENTITY)
+        if decision.allowed and decision.ground in FAMILY_GROUNDS:
+            capacity = Capacity.YOUTH if decision.ground == Ground.YOUTH else Capacity.PARENT
+            found.append(FamilyChild(child, capacity, decision))
+    return found
+
+
+def refusal(user: User) -> str:
+    """Why a family login finds nothing, in plain words; '' when there is something to show."""
+    if family_children(user):
+        return ""
+    if (
+        user.guardianships.filter(has_authority=False).exists()
+        and not user.guardianships.filter(has_authority=True).exists()
+    ):
+        return _(
+            "You are registered as a parent, but without parental authority (gezag). That is why you cannot see "
+            "the file here. Do you have authority after all? Please tell the school."
+        )
+    own = Child.objects.filter(youth_account=user).first()
+    if own is not None and own.age_on() < YOUTH_OWN_ACCESS_AGE:
+        return _(
+            "You can log in yourself from the age of 12. Until then your parents can see your file. "
+            "Ask them to show you."
+        )
+    if user.guardianships.filter(has_authority=True).exists():
+        return _(
+            "Your child is 16 or older and decides alone who sees the file. Your child can give you access in "
+            "the portal."
+        )
+    return _("We did not find a child that belongs to this account. Please ask the school for help.")
+
+
+# --- The e-mail code --------------------------------------------------------------------------------------
+
+
+def _hash(code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def send_code(user: User) -> bool:
+    """Send a new six-digit code to the user's e-mail address; older codes stop working."""
+    if not user.email:
+        return False
+    now = timezone.now()
+    LoginCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    LoginCode.objects.create(user=user, code_hash=_hash(code), expires_at=now + timedelta(minutes=CODE_MINUTES))
+    send_mail(
+        _("Your login code for Rondom"),
+        _(
+            "Your code is %(code)s. It works for %(minutes)d minutes. "
+            "Did you not try to log in? Then ignore this e-mail."
+        )
+        % {"code": code, "minutes": CODE_MINUTES},
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+    return True
+
+
+def check_code(user: User, code: str) -> None:
+    """Accept the latest code once; a wrong, expired or used code changes nothing but the count of tries."""
+    latest = LoginCode.objects.filter(user=user).first()
+    now = timezone.now()
+    if latest is None or latest.used_at is not None:
+        raise ValidationError(_("This code no longer works. Ask for a new code."))
+    if latest.expires_at < now:
+        raise ValidationError(_("This code has expired. Ask for a new code."))
+    if latest.attempts >= CODE_ATTEMPTS:
+        raise ValidationError(_("Too many tries. Ask for a new code."))
+    if not hmac.compare_digest(latest.code_hash, _hash(code.strip())):
+        LoginCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
+        raise ValidationError(_("This code is not right. Check the e-mail and try again."))
+    latest.used_at = now
+    latest.save(update_fields=["used_at"])
+
+
+# --- The child's file -------------------------------------------------------------------------------------
+
+
+def opened(user: User, child_id: int | str) -> FamilyChild:
+    """A child the user opens in the portal, or 404: the same rules as everywhere, family grounds only."""
+    for found in family_children(user):
+        if str(found.child.pk) == str(child_id):
+            return found
+    from django.http import Http404
+
+    raise Http404
+
+
+def log_read(user: User, found: FamilyChild, object_type: str, category: str = DataCategory.SUPPORT) -> None:
+    d = found.decision
+    audit.record(
+        user,
+        Decision(True, True, Action.READ, category, d.basis, d.bases),
+        found.child.pk,
+        object_type=object_type,
+        object_id=found.child.pk,
+    )
+
+
+def _log_change(user: User, found: FamilyChild, object_type: str, object_id: object, action: str) -> None:
+    d = found.decision
+    audit.record(
+        user,
+        Decision(True, True, action, DataCategory.SUPPORT, d.basis, d.bases),
+        found.child.pk,
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
+def person_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def respond_to_plan(user: User, found: FamilyChild, *, agrees: bool, own_words: str) -> PlanAgreement:
+    """A parent agrees (or not) with the plan; the youth says it in their own words."""
+    plan = Plan.objects.filter(child=found.child).first()
+    if plan is None or plan.version == 0:
+        raise ValidationError(_("There is no plan yet."))
+    if found.capacity == Capacity.YOUTH and not own_words.strip():
+        raise ValidationError({"own_words": _("Write in your own words what you think of the plan.")})
+    with transaction.atomic():
+        agreement = PlanAgreement.objects.create(
+            plan=plan,
+            version=plan.version,
+            capacity=found.capacity,
+            person_name=person_name(user),
+            agrees=agrees,
+            own_words=own_words.strip(),
+            recorded_by=user,
+        )
+        _log_change(user, found, "plan_agreement", agreement.pk, Action.CREATE)
+    return agreement
+
+
+def evaluate(user: User, found: FamilyChild, *, goal_id: str, score: int, comment: str) -> GoalEvaluation:
+    """ "Helpt het?": the family rates a goal from 1 to 5; it feeds the monitoring."""
+    plan = Plan.objects.filter(child=found.child).first()
+    if plan is None or goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
+        raise ValidationError({"goal_id": _("Choose a goal from the plan.")})
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": _("Choose a number from 1 to 5.")})
+    rater = GoalEvaluation.Rater.YOUTH if found.capacity == Capacity.YOUTH else GoalEvaluation.Rater.PARENT
+    with transaction.atomic():
+        evaluation = GoalEvaluation.objects.create(
+            plan=plan,
+            goal_id=goal_id,
+            rater=rater,
+            score=score,
+            comment=comment.strip(),
+            evaluated_on=timezone.localdate(),
+            recorded_by=user,
+        )
+        _log_change(user, found, "goal_evaluation", evaluation.pk, Action.CREATE)
+    return evaluation
+
+
+def add_to_logbook(user: User, found: FamilyChild, text: str) -> ChildNote:
+    """The family logbook: what happened at home, in the family's words. The school's team reads it."""
+    if not text.strip():
+        raise ValidationError({"text": _("Write something first.")})
+    if len(text) > 4000:
+        raise ValidationError({"text": _("Please keep it shorter (at most 4000 characters).")})
+    with transaction.atomic():
+        note = ChildNote.objects.create(
+            child=found.child, category=DataCategory.SUPPORT, text=text.strip(), author=user
+        )
+        _log_change(user, found, "family_logbook", note.pk, Action.CREATE)
+    return note
+
+
+def logbook(found: FamilyChild) -> list[ChildNote]:
+    return list(
+        ChildNote.objects.filter(child=found.child, category=DataCategory.SUPPORT, author_organisation__isnull=True)
+        .exclude(author__isnull=True)
+        .select_related("author")
+        .order_by("-created_at")[:50]
+    )
+
+
+# --- Consent in the family's hands ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    consent: Consent
+    active: bool
+    may_withdraw: bool
+    may_renew: bool
+
+    @property
+    def parts(self) -> str:
+        labels = dict(DataCategory.choices)
+        return ", ".join(str(labels.get(c, c)) for c in self.consent.categories)
+
+
+def consent_rows(user: User, found: FamilyChild, today: date | None = None) -> list[ConsentRow]:
+    today = today or timezone.localdate()
+    age = found.child.age_on(today)
+    rows = []
+    for consent in Consent.objects.filter(child=found.child).select_related("recipient").order_by("-recorded_at"):
+        active = consent.is_active(today)
+        rows.append(
+            ConsentRow(
+                consent,
+                active,
+                active and consent_rules.may_withdraw(age, found.capacity),
+                not active and _decides_alone(user, found, age),
+            )
+        )
+    return rows
+
+
+def _decides_alone(user: User, found: FamilyChild, age: int) -> bool:
+    """Whether this person's consent alone is enough (16+: the youth; under 12: the only parent with authority)."""
+    rule = consent_rules.rule_for_age(age)
+    if found.capacity == Capacity.YOUTH:
+        return not rule.parents_needed
+    return not rule.youth_needed and found.child.guardianships.filter(has_authority=True).count() == 1
+
+
+def withdraw(user: User, found: FamilyChild, consent_id: int) -> Consent:
+    """One action, effective at once: every access that relied on the consent ends with this transaction."""
+    consent = Consent.objects.filter(child=found.child, pk=consent_id).first()
+    if consent is None:
+        from django.http import Http404
+
+        raise Http404
+    return consent_services.withdraw_consent(user, consent)
+
+
+def renew(user: User, found: FamilyChild, consent_id: int) -> Consent:
+    """Give a withdrawn or ended consent again (same purpose, parts and recipient), when this person decides alone."""
+    old = Consent.objects.filter(child=found.child, pk=consent_id).first()
+    if old is None:
+        from django.http import Http404
+
+        raise Http404
+    age = found.child.age_on()
+    if old.is_active() or not _decides_alone(user, found, age):
+        raise PermissionDenied
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            child=found.child, purpose=old.purpose, categories=old.categories, recipient=old.recipient, recorded_by=user
+        )
+        guardianship = found.child.guardianships.filter(user=user, has_authority=True).first()
+        ConsentGiver.objects.create(
+            consent=consent,
+            capacity=found.capacity,
+            guardianship=guardianship if found.capacity == Capacity.PARENT else None,
+        )
+        _log_change(user, found, "consent", consent.pk, Action.CREATE)
+    return consent
+
+
+# --- Who looked at my file --------------------------------------------------------------------------------
+
+
+def who_looked(child: Child, limit: int = 500) -> list[AccessLogEntry]:
+    """The access log of this child (NEN 7513), newest first: exactly this child's rows."""
+    return list(AccessLogEntry.objects.filter(child_id=child.pk).order_by("-seq")[:limit])

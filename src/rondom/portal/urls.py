@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("portaal/inloggen/", views.LoginView.as_view(), name="login"),
+    path("portaal/code/", views.CodeView.as_view(), name="code"),
+    path("portaal/uitloggen/", views.LogoutView.as_view(), name="logout"),
+    path("portaal/", views.HomeView.as_view(), name="home"),
+    path("portaal/kind/<int:child_id>/", views.ChildView.as_view(), name="child"),
+    path("portaal/kind/<int:child_id>/toestemming/", views.ConsentView.as_view(), name="consents"),
+    path("portaal/kind/<int:child_id>/wie-keek/", views.WhoLookedView.as_view(), name="who-looked"),
+]

@@ -1,0 +1,292 @@
+"""The portal's pages for parents and youths: log in (password, then an e-mail code), my children, the plan in
+plain words, consents, and who looked at the file. Thin: rondom.portal.services decides and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import log_search
+from rondom.access.rules import Ground
+from rondom.accounts.models import User
+from rondom.accounts.roles import Role
+from rondom.cases.models import Plan
+
+from . import services
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class PortalLoginRequired(LoginRequiredMixin):
+    login_url = "/portaal/inloggen/"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code from the e-mail"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class LoginView(View):
+    """Step 1: user name and password. Who cannot see anything here is told why, kindly, and not logged in."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "portal/login.html", {"form": AuthenticationForm(request)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = AuthenticationForm(request, data=request.POST)
+        if not form.is_valid():
+            return render(request, "portal/login.html", {"form": form}, status=400)
+        user: User = form.get_user()  # type: ignore[assignment]
+        if user.is_professional:
+            form.add_error(
+                None, _("This is the entrance for parents and youths. Professionals log in here: /accounts/login/")
+            )
+            return render(request, "portal/login.html", {"form": form}, status=400)
+        reason = services.refusal(user)
+        if reason:
+            return render(
+                request, "portal/login.html", {"form": AuthenticationForm(request), "refusal": reason}, status=403
+            )
+        if not services.send_code(user):
+            form.add_error(None, _("We have no e-mail address for you. Please ask the school to add it."))
+            return render(request, "portal/login.html", {"form": form}, status=400)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("portal:code")
+
+
+class CodeView(PortalLoginRequired, View):
+    """Step 2: the six-digit code from the e-mail."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if _user(request).is_professional:
+            return redirect("home")
+        if request.GET.get("nieuw") == "1" or not services.LoginCode.objects.filter(user=_user(request)).exists():
+            services.send_code(_user(request))
+            messages.info(request, _("We sent a new code to your e-mail address."))
+        return render(request, "portal/code.html", {"form": CodeForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.check_code(_user(request), form.cleaned_data["code"])
+            except ValidationError as exc:
+                form.add_error("code", exc.messages)
+            else:
+                request.session.cycle_key()
+                request.session[services.SESSION_KEY] = True
+                return redirect("portal:home")
+        return render(request, "portal/code.html", {"form": form}, status=400)
+
+
+class LogoutView(View):
+    serves_child_data = False
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        messages.info(request, _("You are logged out."))
+        return redirect("portal:login")
+
+
+class HomeView(PortalLoginRequired, View):
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        children = services.family_children(user)
+        log_search(user, [f.child for f in children], DataCategory.IDENTITY, action=Action.READ)
+        return render(request, "portal/home.html", {"children": children, "refusal": services.refusal(user)})
+
+
+class RespondForm(forms.Form):
+    agrees = forms.TypedChoiceField(
+        label=gettext_lazy("Do you agree with the plan?"),
+        choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No, not yet"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    own_words = forms.CharField(
+        label=gettext_lazy("In your own words"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EvaluateForm(forms.Form):
+    goal_id = forms.ChoiceField(label=gettext_lazy("Goal"))
+    score = forms.TypedChoiceField(
+        label=gettext_lazy("Does the help work? (1 = not at all, 5 = very well)"),
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("What do you notice?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, goals: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["goal_id"].choices = [(g["id"], g["description"]) for g in goals]  # type: ignore[attr-defined]
+
+
+class LogbookForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("What happened?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChildView(PortalLoginRequired, View):
+    """The plan in plain words, with the forms to react, to say "helpt het?" and to write in the logbook."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def _render(
+        self,
+        request: HttpRequest,
+        found: services.FamilyChild,
+        bound: dict[str, forms.Form] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        plan = Plan.objects.filter(child=found.child).first()
+        goals = plan.content.get("goals", []) if plan else []
+        forms_shown: dict[str, forms.Form] = {
+            "respond": RespondForm(),
+            "evaluate": EvaluateForm(goals),
+            "logbook": LogbookForm(),
+        }
+        forms_shown.update(bound or {})
+        helpers = sorted({g.get("support_by", "") for g in goals if g.get("support_by")})
+        context = {
+            "found": found,
+            "child": found.child,
+            "plan": plan if plan and plan.version else None,
+            "goals": goals,
+            "helpers": helpers,
+            "forms": forms_shown,
+            "logbook": services.logbook(found),
+            "is_youth": found.capacity == "youth",
+        }
+        return render(request, "portal/child.html", context, status=status)
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        found = services.opened(_user(request), child_id)
+        services.log_read(_user(request), found, "portal_plan")
+        return self._render(request, found)
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        user = _user(request)
+        found = services.opened(user, child_id)
+        action = request.POST.get("action", "")
+        plan = Plan.objects.filter(child=found.child).first()
+        goals = plan.content.get("goals", []) if plan else []
+        form: forms.Form
+        if action == "respond":
+            form = RespondForm(request.POST)
+            write: Any = lambda d: services.respond_to_plan(user, found, **d)  # noqa: E731
+            done = _("Thank you. The school's team can read your reaction.")
+        elif action == "evaluate":
+            form = EvaluateForm(goals, request.POST)
+            write = lambda d: services.evaluate(user, found, **d)  # noqa: E731
+            done = _("Thank you for telling us.")
+        elif action == "logbook":
+            form = LogbookForm(request.POST)
+            write = lambda d: services.add_to_logbook(user, found, **d)  # noqa: E731
+            done = _("Added to the logbook.")
+        else:
+            return redirect("portal:child", child_id=found.child.pk)
+        if form.is_valid():
+            try:
+                write(form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, done)
+                return redirect("portal:child", child_id=found.child.pk)
+        return self._render(request, found, {action: form}, status=400)
+
+
+class ConsentView(PortalLoginRequired, View):
+    """Every consent on one page: what, to whom, for what, until when; withdraw or give again with one action."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        user = _user(request)
+        found = services.opened(user, child_id)
+        services.log_read(user, found, "portal_consents")
+        return render(
+            request,
+            "portal/consents.html",
+            {"found": found, "child": found.child, "rows": services.consent_rows(user, found)},
+        )
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        user = _user(request)
+        found = services.opened(user, child_id)
+        try:
+            consent_id = int(request.POST.get("consent", ""))
+        except ValueError:
+            return redirect("portal:consents", child_id=found.child.pk)
+        if request.POST.get("action") == "renew":
+            services.renew(user, found, consent_id)
+            messages.success(request, _("You gave the consent again. It counts from today."))
+        else:
+            try:
+                services.withdraw(user, found, consent_id)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("The consent is withdrawn. From now on they cannot see this any more."))
+        return redirect("portal:consents", child_id=found.child.pk)
+
+
+class WhoLookedView(PortalLoginRequired, View):
+    """The access log of this child, readable: who (organisation and role), what, when, and on what ground."""
+
+    serves_child_data = True
+    record_category = DataCategory.IDENTITY
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        user = _user(request)
+        found = services.opened(user, child_id)
+        entries = services.who_looked(found.child)  # read before logging this look, so the page shows the others
+        services.log_read(user, found, "access_log", DataCategory.IDENTITY)
+        roles, grounds = dict(Role.choices), dict(Ground.choices)
+        categories, actions = dict(DataCategory.choices), dict(Action.choices)
+        rows = [
+            {
+                "when": e.occurred_at,
+                "who": e.organisation_name or (e.user_name if e.user_id == user.pk else _("Family")),
+                "own": e.user_id == user.pk,
+                "role": roles.get(e.role) or grounds.get(e.role) or e.role or "—",
+                "what": categories.get(e.category, e.category),
+                "action": actions.get(e.action, e.action),
+                "ground": grounds.get(e.ground, e.ground),
+                "consent": e.consent_id,
+                "emergency": e.emergency,
+            }
+            for e in entries
+        ]
+        return render(request, "portal/who_looked.html", {"found": found, "child": found.child, "rows": rows})
