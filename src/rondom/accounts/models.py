@@ -52,6 +52,10 @@ class Organisation(models.Model):
 class User(AbstractUser):
     """A person who logs in. Roles come from memberships (professionals) or family links (parents, youths)."""
 
+    #: A parent's BSN as a keyed hash only (rondom.registry.bsn.blind_index), to find the account after a DigiD
+    #: login through the municipality's OIDC broker. The BSN itself is not stored.
+    bsn_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -303,6 +303,24 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
 }
 
+# Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker
+# for DigiD switches that on with these variables (docs/portal.md). The broker's ID token must carry the BSN.
+RONDOM_OIDC_ENABLED = bool(os.environ.get("RONDOM_OIDC_ISSUER"))
+RONDOM_OIDC_BSN_CLAIM = os.environ.get("RONDOM_OIDC_BSN_CLAIM", "bsn")
+if RONDOM_OIDC_ENABLED:
+    _issuer = os.environ["RONDOM_OIDC_ISSUER"].rstrip("/")
+    OIDC_RP_CLIENT_ID = os.environ["RONDOM_OIDC_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ["RONDOM_OIDC_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("RONDOM_OIDC_AUTHORIZATION_ENDPOINT", f"{_issuer}/authorize")
+    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("RONDOM_OIDC_TOKEN_ENDPOINT", f"{_issuer}/token")
+    OIDC_OP_USER_ENDPOINT = os.environ.get("RONDOM_OIDC_USERINFO_ENDPOINT", f"{_issuer}/userinfo")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("RONDOM_OIDC_JWKS_ENDPOINT", f"{_issuer}/jwks")
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "rondom.portal.oidc.FamilyOIDCBackend"]
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid"
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:digid-callback"
+OIDC_USE_NONCE = True
+
 # E-mail (notifications say only that there is something new; families get their login code): development
 # writes each message to a file in var/mail/ (`make otp USER=ouder` reads the latest code from there).
 EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import oidc, views
 
 app_name = "portal"
 urlpatterns = [
     path("portaal/inloggen/", views.LoginView.as_view(), name="login"),
     path("portaal/code/", views.CodeView.as_view(), name="code"),
+    path("portaal/inloggen/digid/", oidc.digid_login, name="digid"),
+    path("portaal/inloggen/digid/terug/", oidc.digid_callback, name="digid-callback"),
     path("portaal/uitloggen/", views.LogoutView.as_view(), name="logout"),
     path("portaal/", views.HomeView.as_view(), name="home"),
     path("portaal/kind/<int:child_id>/", views.ChildView.as_view(), name="child"),

@@ -24,7 +24,7 @@ from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan
 
-from . import services
+from . import oidc, services
 
 
 def _user(request: HttpRequest) -> User:
@@ -50,7 +50,7 @@ class LoginView(View):
     serves_child_data = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "portal/login.html", {"form": AuthenticationForm(request)})
+        return render(request, "portal/login.html", {"form": AuthenticationForm(request), "digid": oidc.enabled()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = AuthenticationForm(request, data=request.POST)
