@@ -321,6 +321,9 @@ OIDC_RP_SCOPES = "openid"
 OIDC_AUTHENTICATION_CALLBACK_URL = "portal:digid-callback"
 OIDC_USE_NONCE = True
 
+# Documents a family adds in the portal: at most this size (docs/portal.md lists the allowed types).
+FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
+
 # E-mail (notifications say only that there is something new; families get their login code): development
 # writes each message to a file in var/mail/ (`make otp USER=ouder` reads the latest code from there).
 EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

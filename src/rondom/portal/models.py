@@ -18,3 +18,26 @@ class LoginCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+def _private_storage():  # type: ignore[no-untyped-def]
+    """Uploads live in the data folder, never under a public URL: they are only served through a guarded view."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=str(settings.VAR_DIR / "uploads"))
+
+
+class FamilyDocument(models.Model):
+    """A document a parent or youth added to the file (a report, a letter, a photo of a drawing)."""
+
+    child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="family_documents")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    capacity = models.CharField(max_length=10)
+    file = models.FileField(storage=_private_storage, upload_to="family/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -11,20 +11,21 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import log_search
+from rondom.access.guard import guarded_child, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan
 
 from . import oidc, services
+from .models import FamilyDocument
 
 
 def _user(request: HttpRequest) -> User:
@@ -154,6 +155,13 @@ class LogbookForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("What happened?"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Document (PDF, photo, Word or text; at most 10 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.odt,.txt"}),
+    )
+
+
 class ChildView(PortalLoginRequired, View):
     """The plan in plain words, with the forms to react, to say "helpt het?" and to write in the logbook."""
 
@@ -173,6 +181,7 @@ class ChildView(PortalLoginRequired, View):
             "respond": RespondForm(),
             "evaluate": EvaluateForm(goals),
             "logbook": LogbookForm(),
+            "document": DocumentForm(),
         }
         forms_shown.update(bound or {})
         helpers = sorted({g.get("support_by", "") for g in goals if g.get("support_by")})
@@ -184,6 +193,7 @@ class ChildView(PortalLoginRequired, View):
             "helpers": helpers,
             "forms": forms_shown,
             "logbook": services.logbook(found),
+            "documents": FamilyDocument.objects.filter(child=found.child)[:50],
             "is_youth": found.capacity == "youth",
         }
         return render(request, "portal/child.html", context, status=status)
@@ -208,6 +218,10 @@ class ChildView(PortalLoginRequired, View):
             form = EvaluateForm(goals, request.POST)
             write = lambda d: services.evaluate(user, found, **d)  # noqa: E731
             done = _("Thank you for telling us.")
+        elif action == "document":
+            form = DocumentForm(request.POST, request.FILES)
+            write = lambda d: services.add_document(user, found, d["file"])  # noqa: E731
+            done = _("The document is added. The team at school can read it.")
         elif action == "logbook":
             form = LogbookForm(request.POST)
             write = lambda d: services.add_to_logbook(user, found, **d)  # noqa: E731
@@ -290,3 +304,36 @@ class WhoLookedView(PortalLoginRequired, View):
             for e in entries
         ]
         return render(request, "portal/who_looked.html", {"found": found, "child": found.child, "rows": rows})
+
+
+class DocumentView(PortalLoginRequired, View):
+    """Download a document of the family's own (as an attachment, never shown inline)."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
+        user = _user(request)
+        found = services.opened(user, child_id)
+        document = get_object_or_404(FamilyDocument, child=found.child, pk=document_id)
+        services.log_read(user, found, "family_document")
+        return document_response(document)
+
+
+def document_response(document: Any) -> FileResponse:
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.name, content_type=document.content_type
+    )
+
+
+class ProfessionalDocumentView(LoginRequiredMixin, View):
+    """A professional who may read the child's support record downloads a document the family added."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
+        child, _decision = guarded_child(
+            request, child_id, DataCategory.SUPPORT, object_type="family_document", object_id=document_id
+        )
+        return document_response(get_object_or_404(FamilyDocument, child=child, pk=document_id))

@@ -210,3 +210,41 @@ def test_the_family_reacts_to_the_plan_rates_it_and_keeps_a_logbook(login) -> No
     assert GoalEvaluation.objects.get().rater == "youth" and plan.evaluations.get().score == 4
     assert child.notes.get().author == youth
     assert AccessLogEntry.objects.filter(child_id=child.pk, user_id=youth.pk, action="create").count() == 3
+
+
+def test_documents_too_large_or_dangerous_are_refused_kindly_and_good_ones_reach_the_team(
+    login, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rondom.portal.models import FamilyDocument
+
+    settings.VAR_DIR = tmp_path
+    settings.FAMILY_UPLOAD_MAX_MB = 1
+    child = ChildFactory(date_of_birth=born_years_ago(9))
+    parent = GuardianshipFactory(child=child).user
+    client = login(parent)
+    url = f"/portaal/kind/{child.pk}/"
+    for upload, reason in [
+        (SimpleUploadedFile("virus.exe", b"MZ\x90\x00"), "cannot accept this kind of file"),
+        (SimpleUploadedFile("brief.pdf", b"<html><script>alert(1)</script>"), "cannot accept this kind of file"),
+        (SimpleUploadedFile("tekening.svg", b"<svg onload=alert(1)>"), "cannot accept this kind of file"),
+        (SimpleUploadedFile("groot.pdf", b"%PDF-" + b"0" * (1024 * 1024 + 1)), "too large"),
+    ]:
+        response = client.post(url, {"action": "document", "file": upload})
+        assert response.status_code == 400 and reason in response.content.decode(), upload.name
+    assert not FamilyDocument.objects.exists() and not any(tmp_path.rglob("*.*"))
+    response = client.post(url, {"action": "document", "file": SimpleUploadedFile("verslag.pdf", b"%PDF-1.7 ok")})
+    assert response.status_code == 302
+    document = FamilyDocument.objects.get()
+    assert document.name == "verslag.pdf" and document.file.name != "verslag.pdf"  # stored under a random name
+    download = client.get(f"/portaal/kind/{child.pk}/document/{document.pk}/")
+    assert (
+        download["Content-Disposition"].startswith("attachment")
+        and b"".join(download.streaming_content) == b"%PDF-1.7 ok"
+    )
+    client.logout()
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    teacher_elsewhere = MembershipFactory(role="intern_begeleider").user
+    assert login(ib).get(f"/kinderen/{child.pk}/gezinsdocument/{document.pk}/").status_code == 200
+    assert login(teacher_elsewhere).get(f"/kinderen/{child.pk}/gezinsdocument/{document.pk}/").status_code == 404
