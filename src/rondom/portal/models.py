@@ -41,3 +41,23 @@ class FamilyDocument(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class SupporterChoice(models.Model):
+    """The school offers the family a choice of supporters (e.g. two providers' named people); the family chooses."""
+
+    child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="supporter_choices")
+    question = models.CharField(max_length=200)
+    options = models.ManyToManyField("cases.ProviderContact", related_name="+")
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    offered_at = models.DateTimeField(auto_now_add=True)
+    chosen = models.ForeignKey(
+        "cases.ProviderContact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at"]

@@ -32,7 +32,7 @@ from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
 from rondom.registry.models import Child, ChildNote
 
-from .models import FamilyDocument, LoginCode
+from .models import FamilyDocument, LoginCode, SupporterChoice
 
 FAMILY_GROUNDS = frozenset({Ground.PARENT, Ground.YOUTH})
 CODE_MINUTES = 10
@@ -384,3 +384,48 @@ def _has_macros(upload: Any) -> bool:
         return True
     finally:
         upload.seek(0)
+
+
+# --- Choosing a supporter ---------------------------------------------------------------------------------
+
+
+def offer_choice(actor: User, child: Child, *, question: str, options: list[Any]) -> SupporterChoice:
+    """The school offers a choice of at least two supporters (providers' named people for this school)."""
+    decision = policy.require(actor, child, Action.UPDATE, DataCategory.SUPPORT)
+    errors = {}
+    if not question.strip():
+        errors["question"] = _("Say what the family chooses.")
+    if len({o.pk for o in options}) < 2:
+        errors["options"] = _("Offer at least two supporters; with one there is nothing to choose.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        choice = SupporterChoice.objects.create(child=child, question=question.strip(), offered_by=actor)
+        choice.options.set(options)
+        audit.record(
+            actor,
+            Decision(True, True, Action.CREATE, DataCategory.SUPPORT, decision.basis, decision.bases),
+            child.pk,
+            object_type="supporter_choice",
+            object_id=choice.pk,
+        )
+    return choice
+
+
+def choose(user: User, found: FamilyChild, choice_id: int, option_id: int) -> SupporterChoice:
+    """The family picks one of the offered supporters; the choice is recorded with who and when."""
+    choice = SupporterChoice.objects.filter(child=found.child, pk=choice_id).first()
+    if choice is None:
+        from django.http import Http404
+
+        raise Http404
+    if choice.chosen_id is not None:
+        raise ValidationError(_("A choice has already been made. Ask the school if you want to change it."))
+    option = choice.options.filter(pk=option_id).first()
+    if option is None:
+        raise ValidationError(_("Choose one of the supporters on the list."))
+    with transaction.atomic():
+        choice.chosen, choice.chosen_by, choice.chosen_at = option, user, timezone.now()
+        choice.save(update_fields=["chosen", "chosen_by", "chosen_at"])
+        _log_change(user, found, "supporter_choice", choice.pk, Action.UPDATE)
+    return choice

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portaal/kind/<int:child_id>/toestemming/", views.ConsentView.as_view(), name="consents"),
     path("portaal/kind/<int:child_id>/wie-keek/", views.WhoLookedView.as_view(), name="who-looked"),
     path("portaal/kind/<int:child_id>/document/<int:document_id>/", views.DocumentView.as_view(), name="document"),
+    path("kinderen/<int:child_id>/keuze-begeleider/", views.OfferChoiceView.as_view(), name="offer-choice"),
     path(
         "kinderen/<int:child_id>/gezinsdocument/<int:document_id>/",
         views.ProfessionalDocumentView.as_view(),

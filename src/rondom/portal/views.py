@@ -22,10 +22,10 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
-from rondom.cases.models import Plan
+from rondom.cases.models import Plan, ProviderContact
 
 from . import oidc, services
-from .models import FamilyDocument
+from .models import FamilyDocument, SupporterChoice
 
 
 def _user(request: HttpRequest) -> User:
@@ -194,6 +194,9 @@ class ChildView(PortalLoginRequired, View):
             "forms": forms_shown,
             "logbook": services.logbook(found),
             "documents": FamilyDocument.objects.filter(child=found.child)[:50],
+            "choices": SupporterChoice.objects.filter(child=found.child).prefetch_related(
+                "options__membership__user", "options__provider"
+            ),
             "is_youth": found.capacity == "youth",
         }
         return render(request, "portal/child.html", context, status=status)
@@ -222,6 +225,16 @@ class ChildView(PortalLoginRequired, View):
             form = DocumentForm(request.POST, request.FILES)
             write = lambda d: services.add_document(user, found, d["file"])  # noqa: E731
             done = _("The document is added. The team at school can read it.")
+        elif action == "choose":
+            try:
+                services.choose(user, found, int(request.POST.get("choice", "0")), int(request.POST.get("option", "0")))
+            except (ValueError, ValidationError) as exc:
+                messages.error(
+                    request, " ".join(getattr(exc, "messages", [_("Choose one of the supporters on the list.")]))
+                )
+            else:
+                messages.success(request, _("Thank you. The school knows whom you chose."))
+            return redirect("portal:child", child_id=found.child.pk)
         elif action == "logbook":
             form = LogbookForm(request.POST)
             write = lambda d: services.add_to_logbook(user, found, **d)  # noqa: E731
@@ -337,3 +350,55 @@ class ProfessionalDocumentView(LoginRequiredMixin, View):
             request, child_id, DataCategory.SUPPORT, object_type="family_document", object_id=document_id
         )
         return document_response(get_object_or_404(FamilyDocument, child=child, pk=document_id))
+
+
+class OfferChoiceForm(forms.Form):
+    question = forms.CharField(
+        label=gettext_lazy("What does the family choose?"),
+        max_length=200,
+        initial=gettext_lazy("Who would you like as supporter?"),
+    )
+    options: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Supporters offered (at least two)"),
+        queryset=ProviderContact.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, child: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["options"].queryset = ProviderContact.objects.filter(  # type: ignore[attr-defined]
+            school_id=child.school_id
+        ).select_related("membership__user", "provider")
+        self.fields["options"].label_from_instance = lambda c: f"{c.membership.user.display_name} ({c.provider})"  # type: ignore[attr-defined]
+
+
+class OfferChoiceView(LoginRequiredMixin, View):
+    """The school offers the family a choice of supporters; the family chooses in the portal."""
+
+    serves_child_data = True
+    record_category = DataCategory.SUPPORT
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        child, _decision = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="supporter_choice")
+        return render(request, "portal/offer_choice.html", {"child": child, "form": OfferChoiceForm(child)})
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        from rondom.access import policy
+
+        child, _decision = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        form = OfferChoiceForm(child, request.POST)
+        if form.is_valid():
+            try:
+                services.offer_choice(
+                    _user(request),
+                    child,
+                    question=form.cleaned_data["question"],
+                    options=list(form.cleaned_data["options"]),
+                )
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("The family can now choose in the portal."))
+                return redirect("registry:child-detail", child_id=child.pk)
+        return render(request, "portal/offer_choice.html", {"child": child, "form": form}, status=400)

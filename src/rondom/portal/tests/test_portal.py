@@ -248,3 +248,36 @@ def test_documents_too_large_or_dangerous_are_refused_kindly_and_good_ones_reach
     teacher_elsewhere = MembershipFactory(role="intern_begeleider").user
     assert login(ib).get(f"/kinderen/{child.pk}/gezinsdocument/{document.pk}/").status_code == 200
     assert login(teacher_elsewhere).get(f"/kinderen/{child.pk}/gezinsdocument/{document.pk}/").status_code == 404
+
+
+def test_the_school_offers_a_choice_of_supporters_and_the_family_chooses(login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.cases.models import ProviderContact
+    from rondom.portal.models import SupporterChoice
+
+    child = ChildFactory(date_of_birth=born_years_ago(9))
+    parent = GuardianshipFactory(child=child).user
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    contacts = [
+        ProviderContact.objects.create(
+            provider=(org := OrganisationFactory(kind="provider", name=name)),
+            membership=MembershipFactory(organisation=org, role="provider_contact"),
+            school=child.school,
+        )
+        for name in ("Trias Jeugdhulp", "De Kern")
+    ]
+    client = login(ib)
+    url = f"/kinderen/{child.pk}/keuze-begeleider/"
+    response = client.post(url, {"question": "Wie wilt u als begeleider?", "options": [contacts[0].pk]})
+    assert response.status_code == 400 and not SupporterChoice.objects.exists()  # one option is no choice
+    client.post(url, {"question": "Wie wilt u als begeleider?", "options": [c.pk for c in contacts]})
+    choice = SupporterChoice.objects.get()
+    client.logout()
+    family = login(parent)
+    page = family.get(f"/portaal/kind/{child.pk}/").content.decode()
+    assert "Wie wilt u als begeleider?" in page and "De Kern" in page
+    family.post(f"/portaal/kind/{child.pk}/", {"action": "choose", "choice": choice.pk, "option": contacts[1].pk})
+    choice.refresh_from_db()
+    assert (choice.chosen, choice.chosen_by) == (contacts[1], parent) and choice.chosen_at is not None
+    family.post(f"/portaal/kind/{child.pk}/", {"action": "choose", "choice": choice.pk, "option": contacts[0].pk})
+    choice.refresh_from_db()
+    assert choice.chosen == contacts[1]  # made once; a change goes through the school
