@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rondom.attendance",
     "rondom.thuiszitters",
     "rondom.portal",
+    "rondom.funding",
     "rondom.demo",
 ]
 
