@@ -282,8 +282,15 @@ class CasePageView(LoginRequiredMixin, View):
             "family": [(s, selectors.involved(s)) for s in siblings],
             "centre": centre,
             "nodes": nodes,
-            "conversation_form": ConversationForm(initial={"conversation_on": timezone.localdate()}),
-            "case_form": CaseForm(),
+            # One form per signal, each with its own ids, so every label points to its own field.
+            "signal_rows": [
+                (
+                    signal,
+                    ConversationForm(initial={"conversation_on": timezone.localdate()}, auto_id=f"id_s{signal.pk}_%s"),
+                    CaseForm(auto_id=f"id_s{signal.pk}_%s"),
+                )
+                for signal in signals
+            ],
             "transition_form": TransitionForm(),
             "agreement_form": AgreementForm(),
         }
@@ -479,8 +486,10 @@ class TeamAgendaView(LoginRequiredMixin, View):
             raise PermissionDenied
         return [services.support_team_for(school) for school in schools]
 
-    def _agenda_form(self, request: HttpRequest, teams: list[SupportTeam], data: Any = None) -> AgendaForm:
-        form = AgendaForm(data)
+    def _agenda_form(
+        self, request: HttpRequest, teams: list[SupportTeam], data: Any = None, auto_id: str = "id_%s"
+    ) -> AgendaForm:
+        form = AgendaForm(data, auto_id=auto_id)
         _choices(form, "case").queryset = selectors.cases_for(_user(request)).filter(
             team__in=teams, status__state__in=workflow.OPEN_STATES
         )
@@ -497,7 +506,11 @@ class TeamAgendaView(LoginRequiredMixin, View):
         return render(
             request,
             "cases/team_agenda.html",
-            {"meetings": meetings, "meeting_form": MeetingForm(), "agenda_form": self._agenda_form(request, teams)},
+            {
+                # One agenda form per meeting, each with its own ids, so every label points to its own field.
+                "meetings": [(m, self._agenda_form(request, teams, auto_id=f"id_m{m.pk}_%s")) for m in meetings],
+                "meeting_form": MeetingForm(),
+            },
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -114,7 +114,7 @@ def waiting_days(schools: list[int], year: SchoolYear) -> Value:
         requested_at__date__lte=year.last_day,
         first_contact_at__isnull=False,
     ).values_list("requested_at", "first_contact_at")
-    days = [(contact - asked).total_seconds() / 86400 for asked, contact in pairs]
+    days = [(contact - asked).total_seconds() / 86400 for asked, contact in pairs if contact is not None]
     return _d(median(days), "0.1") if days else None
 
 

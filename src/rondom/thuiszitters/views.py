@@ -74,6 +74,11 @@ ACTIONS: dict[str, tuple[type[forms.Form], Any, Any]] = {
 }
 
 
+def _action_form(action: str, data: Any = None) -> forms.Form:
+    """The forms share a page, so each gets its own ids (the visit's and the end's "note" would clash)."""
+    return ACTIONS[action][0](data, auto_id=f"id_{action}_%s")
+
+
 class RegisterListView(LoginRequiredMixin, View):
     """Open thuiszitter periods of children whose absence the user may see."""
 
@@ -144,17 +149,17 @@ class DetailView(LoginRequiredMixin, View):
         may_act = period.is_open and services.may_act(user, period)
         forms_shown: dict[str, forms.Form] = {}
         if is_decider and not period.decided:
-            forms_shown["decide"] = DecisionForm()
-            forms_shown["escalate"] = EscalateForm()
+            forms_shown["decide"] = _action_form("decide")
+            forms_shown["escalate"] = _action_form("escalate")
         if may_act:
-            forms_shown["interim"] = InterimForm()
-            forms_shown["end"] = EndForm()
+            forms_shown["interim"] = _action_form("interim")
+            forms_shown["end"] = _action_form("end")
         if (
             period.is_open
             and user.has_role("leerplicht_officer")
             and policy.decide(user, child, Action.UPDATE, ABSENCE).allowed
         ):
-            forms_shown["visit"] = VisitForm()
+            forms_shown["visit"] = _action_form("visit")
         forms_shown.update(bound or {})
         context = {
             "child": child,
@@ -185,8 +190,8 @@ class DetailView(LoginRequiredMixin, View):
         action = request.POST.get("action", "")
         if action not in ACTIONS:
             raise Http404
-        form_class, write, done = ACTIONS[action]
-        form = form_class(request.POST)
+        _form_class, write, done = ACTIONS[action]
+        form = _action_form(action, request.POST)
         if form.is_valid():
             try:
                 write(_user(request), period, **form.cleaned_data)
