@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from django_otp.oath import hotp
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +132,32 @@ def otp(demo_env: dict[str, str], username: str) -> str:
         text=True,
     ).stdout
     return out.split()[0]
+
+
+def fresh_otp(demo_env: dict[str, str], username: str) -> str:
+    """A TOTP code the demo server accepts now, for a professional who may have logged in moments ago.
+
+    django-otp refuses a code of a time step at or before the last one it accepted, so with `otp()` two logins
+    of one user within the same 30 seconds (two tests in a row) fail. The device accepts the previous step too
+    (tolerance 1); this returns that code when it is still unused, which leaves the current step to the next
+    login, and otherwise the current code, waiting for a new step when that one is used up as well."""
+    database = Path(demo_env["RONDOM_VAR_DIR"]) / "rondom.sqlite3"
+    while True:
+        with closing(sqlite3.connect(database)) as db:
+            row = db.execute(
+                "SELECT d.key, d.step, d.t0, d.digits, d.tolerance, d.drift, d.last_t FROM otp_totp_totpdevice d"
+                " JOIN accounts_user u ON u.id = d.user_id WHERE u.username = ? AND d.confirmed",
+                (username,),
+            ).fetchone()
+        assert row is not None, f"{username} has no confirmed authenticator app in the demo database"
+        key, step, t0, digits, tolerance, drift, last_t = row
+        now = time.time()
+        if step - (now - t0) % step < 3:  # too close to the next step to submit in time
+            time.sleep(step - (now - t0) % step + 0.1)
+            continue
+        current = int(now - t0) // step
+        accepted = set(range(current + drift - tolerance, current + drift + tolerance + 1))
+        for t in (current - 1, current):
+            if t > last_t and t in accepted:
+                return f"{hotp(bytes.fromhex(key), t, digits):0{digits}d}"
+        time.sleep(step - (now - t0) % step + 0.1)

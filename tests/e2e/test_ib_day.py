@@ -46,7 +46,7 @@ def test_the_ib_brings_in_a_provider_who_then_sees_that_child_only(page: Page, b
     page.get_by_role("link", name="Ondersteuningsteam").first.click()
     page.get_by_label("Datum van het overleg").fill((date.today() + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Plan", exact=True).click()
-    noor_case = page.locator("#id_case option", has_text="Noor Hendriks").get_attribute("value")
+    noor_case = page.get_by_label("Casus").locator("option", has_text="Noor Hendriks").get_attribute("value")
     page.get_by_label("Casus").select_option(noor_case)
     page.get_by_label(re.compile("Sanne Mulder")).check()
     page.get_by_role("button", name="Op de agenda zetten").click()

@@ -548,7 +548,9 @@ class InboxView(LoginRequiredMixin, View):
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest, request_id: int | None = None) -> HttpResponse:
+        if request_id is not None:  # the action URL is for POST; a GET there shows the inbox
+            return redirect("cases:inbox")
         requests = list(selectors.inbox(_user(request)))
         log_search(_user(request), list({r.case.child.pk: r.case.child for r in requests}.values()))
         return render(request, "cases/inbox.html", {"requests": requests})

@@ -117,6 +117,8 @@ class HomeView(PortalLoginRequired, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
+        if user.is_professional:  # the portal is the families' door; professionals have their own pages
+            return redirect("home")
         children = services.family_children(user)
         log_search(user, [f.child for f in children], DataCategory.IDENTITY, action=Action.READ)
         return render(request, "portal/home.html", {"children": children, "refusal": services.refusal(user)})
