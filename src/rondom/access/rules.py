@@ -25,6 +25,7 @@ class Ground(models.TextChoices):
     ESCALATION = "escalation", _("Decider on the escalation ladder")
     EMERGENCY = "emergency", _("Emergency access")
     RETENTION = "retention", _("Retention period ended")
+    RESEARCH = "research", _("Research on the family's consent (pseudonymised)")
 
 
 ALL_READ: Permissions = {c: "r" for c in C.values}

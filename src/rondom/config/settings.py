@@ -325,6 +325,11 @@ OIDC_USE_NONCE = True
 # Documents a family adds in the portal: at most this size (docs/portal.md lists the allowed types).
 FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 
+# The research export names children by a keyed hash; the key stays with the municipality (never in the export).
+RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", "demo-research-key-change-me" if DEBUG else "")
+# Groups smaller than this have their wijk, school type and age band suppressed in a research export.
+RESEARCH_MIN_CELL = int(os.environ.get("RONDOM_RESEARCH_MIN_CELL", "10"))
+
 # E-mail (notifications say only that there is something new; families get their login code): development
 # writes each message to a file in var/mail/ (`make otp USER=ouder` reads the latest code from there).
 EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -1,0 +1,199 @@
+"""The research export: "wat werkt" without seeing who is who.
+
+- One row per child, named by a keyed hash (HMAC-SHA256) whose key stays with the municipality
+  (RONDOM_RESEARCH_KEY): the same child gets the same pseudonym in every export made with that key; without the
+  key the pseudonym cannot be linked back to the child or across keys.
+- Only children with an active research consent, or — when the export names a documented legal basis (e.g. a
+  statutory research task) — all children of the chosen schools.
+- Quasi-identifiers (wijk, school type, age band) of every group smaller than the minimum cell size (default 10)
+  are suppressed, so no small group can be singled out.
+- Only a policy officer of a municipality (the key holder) exports; every export is recorded and every child in
+  it gets an access-log row (action export, ground consent or legal task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg, Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from rondom.access.categories import Action, DataCategory
+from rondom.access.policy import Basis, Decision
+from rondom.access.rules import Ground
+from rondom.accounts.models import User
+from rondom.accounts.roles import OrganisationKind, Role
+from rondom.attendance.models import AbsenceKind, AbsenceRecord
+from rondom.audit import services as audit
+from rondom.cases.models import Case, GoalEvaluation
+from rondom.consent.models import Consent, Purpose
+from rondom.registry.models import Child
+from rondom.thuiszitters.models import Thuiszitter
+
+from .indicators import SchoolYear
+
+SUPPRESSED = "*"
+COLUMNS = [
+    "pseudoniem",
+    "wijk",
+    "schoolsoort",
+    "leeftijdsgroep",
+    "thuiszitter",
+    "ongeoorloofd_uren",
+    "casussen",
+    "opgelost_binnen_school",
+    "doelbereik_gemiddeld",
+]
+
+
+def pseudonym(child_id: int, key: str) -> str:
+    return hmac.new(key.encode(), f"rondom-child:{child_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def age_band(age: int) -> str:
+    return "4-11" if age < 12 else "12-15" if age < 16 else "16-23"
+
+
+@dataclass(frozen=True)
+class Export:
+    rows: list[dict[str, Any]]
+    ground: str
+    suppressed_rows: int
+
+
+def _requester(user: User) -> Any:
+    for m in user.roles():
+        if m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY:
+            return m
+    raise PermissionDenied
+
+
+def export(
+    user: User,
+    school_ids: list[int],
+    year: SchoolYear,
+    *,
+    legal_basis: str = "",
+    min_cell: int | None = None,
+    key: str | None = None,
+) -> Export:
+    membership = _requester(user)
+    key = key or settings.RONDOM_RESEARCH_KEY
+    min_cell = settings.RESEARCH_MIN_CELL if min_cell is None else min_cell
+    if not key:
+        raise ValidationError(_("No research key is configured; the municipality holds it (RONDOM_RESEARCH_KEY)."))
+    if min_cell < 1:
+        raise ValidationError({"min_cell": _("The minimum cell size must be at least 1.")})
+    scope = Child.objects.filter(school_id__in=school_ids, anonymised_at__isnull=True).select_related("wijk", "school")
+    if legal_basis.strip():
+        ref = f"legal:{legal_basis.strip()[:40]}"
+    else:
+        consented = Consent.objects.active().filter(purpose=Purpose.RESEARCH).values("child_id")
+        scope = scope.filter(pk__in=consented)
+        ref = ""
+    children = list(scope)
+    if not children:
+        raise ValidationError(
+            _("No child can be exported: there is no research consent and no documented legal basis.")
+        )
+    ids = [c.pk for c in children]
+    rows = _measures(children, ids, year, key)
+    suppressed = _suppress(rows, min_cell)
+    consents = dict(
+        Consent.objects.active().filter(purpose=Purpose.RESEARCH, child_id__in=ids).values_list("child_id", "pk")
+    )
+    with transaction.atomic():
+        decisions = []
+        for child in children:
+            if legal_basis.strip():
+                basis = Basis(Ground.LEGAL_TASK, {DataCategory.SUPPORT: "r"}, membership, ref=ref)
+            else:
+                basis = Basis(
+                    Ground.RESEARCH,
+                    {DataCategory.SUPPORT: "r"},
+                    membership,
+                    consents.get(child.pk),
+                    f"consent:{consents.get(child.pk)}",
+                )
+            decisions.append(Decision(True, True, Action.EXPORT, DataCategory.SUPPORT, basis, (basis,)))
+        audit.record_many(
+            user,
+            decisions[0],
+            [audit.LogItem(c.pk, "research_export", str(year)) for c in children],
+            decisions=decisions,
+            reason=legal_basis.strip(),
+        )
+    return Export(rows, "legal_basis" if legal_basis.strip() else "consent", suppressed)
+
+
+def _measures(children: list[Child], ids: list[int], year: SchoolYear, key: str) -> list[dict[str, Any]]:
+    hours = dict(
+        AbsenceRecord.objects.filter(
+            child_id__in=ids, kind=AbsenceKind.UNAUTHORISED, date__gte=year.first_day, date__lte=year.last_day
+        )
+        .values("child_id")
+        .annotate(m=Sum("minutes"))
+        .values_list("child_id", "m")
+    )
+    at_home = set(
+        Thuiszitter.objects.filter(child_id__in=ids, started_on__lte=year.last_day)
+        .exclude(ended_on__lt=year.first_day)
+        .values_list("child_id", flat=True)
+    )
+    cases: defaultdict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for child_id, n, inside in (
+        Case.objects.filter(child_id__in=ids, registered_at__date__lte=year.last_day)
+        .values("child_id")
+        .annotate(n=Count("pk"), inside=Count("pk", filter=Q(solved_within_school=True)))
+        .values_list("child_id", "n", "inside")
+    ):
+        cases[child_id] = (n, inside)
+    goals = dict(
+        GoalEvaluation.objects.filter(
+            plan__child_id__in=ids, evaluated_on__gte=year.first_day, evaluated_on__lte=year.last_day
+        )
+        .values("plan__child_id")
+        .annotate(a=Avg("score"))
+        .values_list("plan__child_id", "a")
+    )
+    rows = []
+    for child in children:
+        n, inside = cases[child.pk]
+        mean = goals.get(child.pk)
+        rows.append(
+            {
+                "pseudoniem": pseudonym(child.pk, key),
+                "wijk": child.wijk.name if child.wijk else "",
+                "schoolsoort": child.school.school_type if child.school else "",
+                "leeftijdsgroep": age_band(child.age_on(year.last_day)),
+                "thuiszitter": child.pk in at_home,
+                "ongeoorloofd_uren": round((hours.get(child.pk) or 0) / 60, 1),
+                "casussen": n,
+                "opgelost_binnen_school": inside,
+                "doelbereik_gemiddeld": None if mean is None else Decimal(str(mean)).quantize(Decimal("0.01")),
+            }
+        )
+    return rows
+
+
+QUASI = ("wijk", "schoolsoort", "leeftijdsgroep")
+
+
+def _suppress(rows: list[dict[str, Any]], min_cell: int) -> int:
+    """Blank the quasi-identifiers of every row whose (wijk, school type, age band) group is smaller than min_cell."""
+    sizes = Counter(tuple(r[q] for q in QUASI) for r in rows)
+    count = 0
+    for row in rows:
+        if sizes[tuple(row[q] for q in QUASI)] < min_cell:
+            for q in QUASI:
+                row[q] = SUPPRESSED
+            count += 1
+    return count
