@@ -20,6 +20,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "sees_absence_signals": False,
             "sees_thuiszitters": False,
             "unread_notifications": 0,
+            "sees_monitoring": False,
         }
     from rondom.notifications.services import unread_count
 
@@ -34,4 +35,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "leerplicht_officer", "intern_begeleider", "zorgcoordinator", "policy_officer", "wijkteam_worker"
         ),
         "unread_notifications": unread_count(user),
+        "sees_monitoring": user.has_role("policy_officer"),
     }

@@ -64,8 +64,25 @@ def generate(rng: random.Random, today: date | None = None) -> dict[str, int]:
                 child.set_bsn(bsn)
                 child.save()
         _write_sample(today)
+        _pilots(esch)
         counts.update(_population(rng, today))
     return counts
+
+
+def _pilots(esch: Organisation) -> None:
+    """The pilots' schools: De Esch and the Kempis in Samen in de wijk (Zwolle-Noord); eight schools in the
+    specific-care pilot."""
+    from rondom.funding.models import Pilot
+    from rondom.registry.models import Wijk
+
+    area = Pilot.objects.filter(kind=Pilot.Kind.AREA).first()
+    if area is not None:
+        area.area = Wijk.objects.filter(name="Zwolle-Noord").first()
+        area.save(update_fields=["area"])
+        area.schools.add(*Organisation.objects.filter(brin__in=["12AB", "34CD"]))
+    care = Pilot.objects.filter(kind=Pilot.Kind.SPECIFIC_CARE).first()
+    if care is not None:
+        care.schools.add(*Organisation.objects.filter(kind="school", school_type="po").order_by("pk")[:8])
 
 
 def _write_sample(today: date) -> None:
