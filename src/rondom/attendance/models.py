@@ -171,3 +171,18 @@ class ThresholdSignal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["child", "protocol", "crossed_on"], name="unique_threshold_signal"),
         ]
+
+
+class AbsenceMonth(models.Model):
+    """Absence per school, calendar month and kind, summed from `AbsenceRecord`: what the monitoring indicators read,
+    so that five school years of a city are a few thousand rows instead of millions. Refreshed by the worker after
+    every import and every hour (`services.refresh_absence_months`); never edited by hand."""
+
+    school = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # first day of the month
+    kind = models.CharField(max_length=12, choices=AbsenceKind.choices)
+    minutes = models.BigIntegerField()
+    records = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "month", "kind"], name="unique_absence_month")]

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rondom.thuiszitters",
     "rondom.portal",
     "rondom.funding",
+    "rondom.feedback",
     "rondom.demo",
 ]
 

@@ -60,3 +60,48 @@ class Werkplan(models.Model):
     @property
     def counts(self) -> bool:
         return self.school_approved_at is not None and self.wijkteam_approved_at is not None
+
+
+class AllocationRound(models.Model):
+    """The yearly allocation of school social work in one municipality: the rules (base, maatwerkuren, weights,
+    rate, shares), the computed hours and cost per school, Bloz's advice and the municipality's final decision.
+    Until it is decided it can be recomputed; afterwards it is what counts."""
+
+    municipality = models.ForeignKey("registry.Municipality", on_delete=models.PROTECT, related_name="+")
+    school_year = models.CharField(_("school year"), max_length=9)
+    rules = models.JSONField(_("rules"))
+    #: [{"school": id, "name": ..., "need_index": "0.1234", "base_hours": ..., "maatwerk_hours": ..., "cost": ...,
+    #:   "school_pays": ..., "municipalities_pay": {name: amount}}], amounts as strings.
+    result = models.JSONField(_("allocation per school"), default=list)
+    computed_at = models.DateTimeField(null=True)
+    advice = models.TextField(_("advice of Bloz"), blank=True)
+    advice_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    advice_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "school_year"], name="one_allocation_per_year")]
+
+
+class ReportText(models.Model):
+    """Words that give meaning to the figures in a pilot's yearly accountability report, from professionals,
+    parents, youths or the commissioners; shown in the report under the name the writer chose."""
+
+    class Perspective(models.TextChoices):
+        PROFESSIONAL = "professional", _("Professionals")
+        PARENT = "parent", _("Parents")
+        YOUTH = "youth", _("Youths")
+        COMMISSIONER = "commissioner", _("Commissioners")
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="texts")
+    school_year = models.CharField(_("school year"), max_length=9)
+    perspective = models.CharField(_("perspective"), max_length=12, choices=Perspective.choices)
+    signed_as = models.CharField(_("signed as"), max_length=120, blank=True)
+    text = models.TextField(_("text"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["perspective", "written_at"]

@@ -138,3 +138,36 @@ class ChildNote(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("note")
         verbose_name_plural = _("notes")
+
+
+class SchoolMove(models.Model):
+    """A pupil leaving a school, as recorded by the school or taken from BRON/DUO: where to and of what kind. The
+    monitoring counts drop-out (left without a startkwalificatie) and afstroom (to a lower level or to special
+    education) from these rows."""
+
+    class Kind(models.TextChoices):
+        DROP_OUT = "drop_out", _("Left without a basic qualification (voortijdig schoolverlaten)")
+        DOWN = "down", _("To a lower level or to special education (afstroom)")
+        UP = "up", _("To a higher level (opstroom)")
+        SAME = "same", _("To another school at the same level")
+        QUALIFIED = "qualified", _("Left with a basic qualification or diploma")
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="moves")
+    from_school = models.ForeignKey(
+        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("from school")
+    )
+    to_school = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("to school"),
+    )
+    kind = models.CharField(_("kind of move"), max_length=10, choices=Kind.choices)
+    moved_on = models.DateField(_("moved on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["from_school", "moved_on"], name="move_school_date")]

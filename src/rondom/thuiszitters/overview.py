@@ -5,8 +5,6 @@ serves (or belongs to); a school's support staff their own school."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
+from rondom.exports import table_response
 
 from .models import Thuiszitter, ThuiszitterKind
 
@@ -228,29 +227,5 @@ def chart(table: Table, width: int = 560, bar: int = 22) -> dict[str, Any]:
 
 
 def export(table: Table, kind: str) -> HttpResponse:
-    header = table.columns()
     rows = [table.values(r) for r in table.rows] + [table.values(table.total)]
-    stamp = table.today.isoformat()
-    if kind == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="thuiszitters-{table.by}-{stamp}.csv"'
-        return response
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Thuiszitters"
-    sheet.append(header)
-    for values in rows:
-        sheet.append(values)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="thuiszitters-{table.by}-{stamp}.xlsx"'
-    return response
+    return table_response(f"thuiszitters-{table.by}-{table.today.isoformat()}", table.columns(), rows, kind)
