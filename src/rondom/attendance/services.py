@@ -338,3 +338,41 @@ def absence_summary(child: Child, today: date | None = None, weeks: int = 12) ->
     ).values_list("kind", "minutes"):
         totals[kind] += minutes
     return [(str(AbsenceKind(k).label), Decimal(totals[k]) / 60) for k in AbsenceKind.values if totals.get(k)]
+
+
+def refresh_absence_months(school_ids: Iterable[int] | None = None) -> int:
+    """Recompute the monthly absence rollup (`AbsenceMonth`) from the absence records, for the given schools or for
+    all: delete and refill in one transaction, so a reader sees the old or the new figures, never half. Returns the
+    number of rollup rows written."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from .models import AbsenceMonth
+
+    records = AbsenceRecord.objects.all()
+    months = AbsenceMonth.objects.all()
+    if school_ids is not None:
+        ids = list(school_ids)
+        records, months = records.filter(school_id__in=ids), months.filter(school_id__in=ids)
+    rows = (
+        records.annotate(month=TruncMonth("date"))
+        .values("school_id", "month", "kind")
+        .annotate(minutes=Sum("minutes"), records=Count("pk"))
+        .order_by()
+    )
+    with transaction.atomic():
+        months.delete()
+        written = AbsenceMonth.objects.bulk_create(
+            [
+                AbsenceMonth(
+                    school_id=r["school_id"],
+                    month=r["month"],
+                    kind=r["kind"],
+                    minutes=r["minutes"],
+                    records=r["records"],
+                )
+                for r in rows
+            ],
+            batch_size=5000,
+        )
+    return len(written)

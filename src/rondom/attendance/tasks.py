@@ -6,6 +6,7 @@ from django_tasks import task
 
 from .importer import run_stored_import
 from .models import AbsenceImport, ImportStatus
+from .services import refresh_absence_months
 
 
 @task()
@@ -17,6 +18,7 @@ def run_import_task(import_id: int) -> dict[str, int]:
     run_stored_import(record)
     signals = 0
     if record.status == ImportStatus.DONE and record.inserted + record.updated:
+        refresh_absence_months([record.school_id])
         from rondom.thuiszitters.services import evaluate_and_register  # the register builds on attendance
 
         signals = len(evaluate_and_register(school_ids=[record.school_id]))

@@ -1,23 +1,41 @@
-"""The pilot indicators, defined in one declarative place: each has a key, a short Dutch description and a
-computation over the children of a set of schools in one school year. A scope is a set of schools: one school,
-the schools of a wijk, of a pilot or of the city. (More indicators — drop-out, afstroom, welbevinden, cost per
-child — and the comparison with a comparison area follow with the dashboard.)"""
+"""The pilot indicators, defined in one declarative place (`INDICATORS`): each has a key, a short Dutch description,
+a unit, how it is counted per school and school year (`facts`) and how those counts combine for a set of schools
+(`kind`). A scope is a set of schools — one school, a wijk's, a pilot's, the rest of the city — so the same
+figures exist at school, wijk, pilot and city level.
+
+Speed: `compute_grid` asks the database once per indicator for counts grouped by school and school year (the year
+is bucketed in SQL), for all scopes and years at once, and adds them up per scope in Python. Absence is read from
+the monthly rollup `attendance.AbsenceMonth`, not from millions of absence rows. `bench/bench_indicators.py` holds
+this against DuckDB computing the same figures from the raw rows.
+
+Honesty: a figure without data is `None` (shown as a dash), never 0; every figure carries `n`, the number of
+children, answers or requests it rests on, so that a page can withhold figures that rest on too few."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Case as When_
+from django.db.models import Count, F, IntegerField, Q, Sum, When
+from django.db.models import Value as V
+from django.utils import timezone
 
-from rondom.attendance.models import AbsenceKind, AbsenceRecord
+from rondom.accounts.models import Organisation
+from rondom.accounts.roles import OrganisationKind
+from rondom.attendance.models import AbsenceKind, AbsenceMonth
 from rondom.cases.models import Case, GoalEvaluation, HelpRequest
 from rondom.cases.workflow import State
-from rondom.registry.models import Child
+from rondom.feedback.models import FeedbackResponse, ProviderRating
+from rondom.registry.models import Child, SchoolMove
 from rondom.thuiszitters.models import Thuiszitter
+
+from .models import Pilot
 
 
 @dataclass(frozen=True)
@@ -46,7 +64,195 @@ class SchoolYear:
 
 
 Value = Decimal | None
-Compute = Callable[[list[int], SchoolYear], Value]
+
+
+PRIMARY = frozenset({"po", "sbo", "so"})
+SECONDARY = frozenset({"vo", "pro", "vso", "mbo"})
+
+# How the counts of the schools of a scope combine into its figure.
+DISTINCT = "distinct"  # facts: child ids -> the number of different children
+PER_PUPIL = "per_pupil"  # facts: an amount -> the amount per pupil of the scope's schools
+PERCENT_OF_PUPILS = "percent_of_pupils"  # facts: a number of children -> % of the scope's pupils
+PERCENT = "percent"  # facts: (part, whole) -> 100 * part / whole
+MEAN = "mean"  # facts: (sum, count) -> sum / count
+MEDIAN = "median"  # facts: values -> their median
+PILOT_SPEND_PER_PUPIL = "pilot_spend_per_pupil"  # the pilot's actual spending that year per pupil of its schools
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Decimal | None
+    n: int  # the children, answers or requests the figure rests on
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A set of schools: one school, a wijk's, a pilot's, the rest of the city. `pilot` is given for a pilot's own
+    scope (its spending per pupil needs it)."""
+
+    schools: frozenset[int]
+    pilot: Pilot | None = None
+
+
+@dataclass
+class Grid:
+    """The years asked for, the schools of all scopes together, and what every indicator's query needs."""
+
+    years: tuple[SchoolYear, ...]
+    schools: frozenset[int]
+    _cache: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def first_day(self) -> date:
+        return min(y.first_day for y in self.years)
+
+    @property
+    def last_day(self) -> date:
+        return max(y.last_day for y in self.years)
+
+    def window(self, name: str, *, moment: bool = False) -> Q:
+        if moment:
+            return Q(**{f"{name}__gte": _midnight(self.first_day), f"{name}__lt": _midnight(self.last_day, 1)})
+        return Q(**{f"{name}__gte": self.first_day, f"{name}__lte": self.last_day})
+
+    def year_of(self, name: str, *, moment: bool = False) -> When_:
+        """The school year (its first calendar year) of a date or moment, computed by the database. A moment counts
+        on its local (Dutch) date."""
+        whens = []
+        for y in self.years:
+            if moment:
+                whens.append(
+                    When(
+                        **{f"{name}__gte": _midnight(y.first_day), f"{name}__lt": _midnight(y.last_day, 1)},
+                        then=V(y.start_year),
+                    )
+                )
+            else:
+                whens.append(When(**{f"{name}__gte": y.first_day, f"{name}__lte": y.last_day}, then=V(y.start_year)))
+        return When_(*whens, default=V(0), output_field=IntegerField())
+
+
+def _midnight(day: date, plus_days: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=plus_days), time.min))
+
+
+Facts = dict[tuple[int, int], Any]  # (school id, school year) -> what the indicator counts there
+
+
+def _grouped(rows: Any, *values: str) -> Facts:
+    """Rows of school, year and one or more counts (from a grouped query) as facts."""
+    if len(values) == 1:
+        return {(r["at"], r["year"]): r[values[0]] for r in rows}
+    return {(r["at"], r["year"]): tuple(r[v] for v in values) for r in rows}
+
+
+def thuiszitter_facts(grid: Grid) -> Facts:
+    rows = (
+        Thuiszitter.objects.filter(started_on__lte=grid.last_day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=grid.first_day))
+        .filter(Q(school_id__in=grid.schools) | Q(school__isnull=True, child__school_id__in=grid.schools))
+        .values_list("child_id", "school_id", "child__school_id", "started_on", "ended_on")
+    )
+    facts: Facts = {}
+    for child, school, current, started, ended in rows:
+        for y in grid.years:
+            if started <= y.last_day and (ended is None or ended >= y.first_day):
+                facts.setdefault((school or current, y.start_year), set()).add(child)
+    return facts
+
+
+def unauthorised_hours(grid: Grid) -> Facts:
+    rows = (
+        AbsenceMonth.objects.filter(grid.window("month"), kind=AbsenceKind.UNAUTHORISED, school_id__in=grid.schools)
+        .values(at=F("school_id"), year=grid.year_of("month"))
+        .annotate(minutes=Sum("minutes"))
+    )
+    return {(r["at"], r["year"]): Decimal(r["minutes"]) / 60 for r in rows}
+
+
+def _moves(kind: str) -> Callable[[Grid], Facts]:
+    def facts(grid: Grid) -> Facts:
+        rows = (
+            SchoolMove.objects.filter(grid.window("moved_on"), kind=kind, from_school_id__in=grid.schools)
+            .values(at=F("from_school_id"), year=grid.year_of("moved_on"))
+            .annotate(children=Count("child_id", distinct=True))
+        )
+        return _grouped(rows, "children")
+
+    return facts
+
+
+def _feedback(answer: str) -> Callable[[Grid], Facts]:
+    def facts(grid: Grid) -> Facts:
+        rows = (
+            FeedbackResponse.objects.filter(
+                grid.window("answered_on"), school_id__in=grid.schools, **{f"{answer}__isnull": False}
+            )
+            .values(at=F("school_id"), year=grid.year_of("answered_on"))
+            .annotate(total=Sum(answer), count=Count("pk"))
+        )
+        return _grouped(rows, "total", "count")
+
+    return facts
+
+
+def goal_facts(grid: Grid) -> Facts:
+    rows = (
+        GoalEvaluation.objects.filter(grid.window("evaluated_on"), plan__child__school_id__in=grid.schools)
+        .values(at=F("plan__child__school_id"), year=grid.year_of("evaluated_on"))
+        .annotate(total=Sum("score"), count=Count("pk"))
+    )
+    return _grouped(rows, "total", "count")
+
+
+def solved_facts(grid: Grid) -> Facts:
+    rows = (
+        Case.objects.filter(
+            grid.window("status__changed_at", moment=True), status__state=State.CLOSED, team__school_id__in=grid.schools
+        )
+        .values(at=F("team__school_id"), year=grid.year_of("status__changed_at", moment=True))
+        .annotate(inside=Count("pk", filter=Q(solved_within_school=True)), total=Count("pk"))
+    )
+    return _grouped(rows, "inside", "total")
+
+
+def _requests(grid: Grid) -> Any:
+    return HelpRequest.objects.filter(grid.window("requested_at", moment=True), case__team__school_id__in=grid.schools)
+
+
+def waiting_facts(grid: Grid) -> Facts:
+    rows = (
+        _requests(grid)
+        .filter(first_contact_at__isnull=False)
+        .annotate(year=grid.year_of("requested_at", moment=True))
+        .values_list("case__team__school_id", "year", "requested_at", "first_contact_at")
+    )
+    facts: Facts = {}
+    for school, year, asked, contact in rows:
+        facts.setdefault((school, year), []).append((contact - asked).total_seconds() / 86400)
+    return facts
+
+
+def brought_in_facts(grid: Grid) -> Facts:
+    rows = (
+        _requests(grid)
+        .values(at=F("case__team__school_id"), year=grid.year_of("requested_at", moment=True))
+        .annotate(bring_in=Count("pk", filter=Q(kind=HelpRequest.Kind.BRING_IN)), total=Count("pk"))
+    )
+    return _grouped(rows, "bring_in", "total")
+
+
+def provider_facts(grid: Grid) -> Facts:
+    rows = (
+        ProviderRating.objects.filter(school_id__in=grid.schools, school_year__in=[str(y) for y in grid.years])
+        .values("school_id", "school_year")
+        .annotate(total=Sum("score"), count=Count("pk"))
+    )
+    return {(r["school_id"], SchoolYear.parse(r["school_year"]).start_year): (r["total"], r["count"]) for r in rows}
+
+
+def no_facts(grid: Grid) -> Facts:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -54,106 +260,195 @@ class Indicator:
     key: str
     description: str  # Dutch, for the dashboard and the report
     unit: str
-    compute: Compute
-
-
-def _d(value: float | int | Decimal | None, places: str = "0.01") -> Value:
-    return None if value is None else Decimal(str(value)).quantize(Decimal(places))
-
-
-def thuiszitters(schools: list[int], year: SchoolYear) -> Value:
-    found = Thuiszitter.objects.filter(
-        Q(school_id__in=schools) | Q(school__isnull=True, child__school_id__in=schools),
-        started_on__lte=year.last_day,
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=year.first_day))
-    return Decimal(found.values("child_id").distinct().count())
-
-
-def _absence_per_pupil(schools: list[int], year: SchoolYear, school_types: Iterable[str]) -> Value:
-    scoped = [s for s in schools if s in set(_schools_of_type(schools, school_types))]
-    pupils = Child.objects.filter(school_id__in=scoped).count()
-    if not pupils:
-        return None
-    minutes = (
-        AbsenceRecord.objects.filter(
-            school_id__in=scoped, kind=AbsenceKind.UNAUTHORISED, date__gte=year.first_day, date__lte=year.last_day
-        ).aggregate(total=Sum("minutes"))["total"]
-        or 0
-    )
-    return _d(Decimal(minutes) / 60 / pupils)
-
-
-def _schools_of_type(schools: list[int], types: Iterable[str]) -> list[int]:
-    from rondom.accounts.models import Organisation
-
-    return list(Organisation.objects.filter(pk__in=schools, school_type__in=list(types)).values_list("pk", flat=True))
-
-
-def absence_primary(schools: list[int], year: SchoolYear) -> Value:
-    return _absence_per_pupil(schools, year, ("po", "sbo", "so"))
-
-
-def absence_secondary(schools: list[int], year: SchoolYear) -> Value:
-    return _absence_per_pupil(schools, year, ("vo", "pro", "vso", "mbo"))
-
-
-def solved_in_school(schools: list[int], year: SchoolYear) -> Value:
-    closed = Case.objects.filter(
-        team__school_id__in=schools,
-        status__state=State.CLOSED,
-        status__changed_at__date__gte=year.first_day,
-        status__changed_at__date__lte=year.last_day,
-    ).aggregate(total=Count("pk"), inside=Count("pk", filter=Q(solved_within_school=True)))
-    return _d(Decimal(100) * closed["inside"] / closed["total"], "0.1") if closed["total"] else None
-
-
-def waiting_days(schools: list[int], year: SchoolYear) -> Value:
-    pairs = HelpRequest.objects.filter(
-        case__team__school_id__in=schools,
-        requested_at__date__gte=year.first_day,
-        requested_at__date__lte=year.last_day,
-        first_contact_at__isnull=False,
-    ).values_list("requested_at", "first_contact_at")
-    days = [(contact - asked).total_seconds() / 86400 for asked, contact in pairs if contact is not None]
-    return _d(median(days), "0.1") if days else None
-
-
-def brought_in(schools: list[int], year: SchoolYear) -> Value:
-    counts = HelpRequest.objects.filter(
-        case__team__school_id__in=schools, requested_at__date__gte=year.first_day, requested_at__date__lte=year.last_day
-    ).aggregate(total=Count("pk"), bring_in=Count("pk", filter=Q(kind=HelpRequest.Kind.BRING_IN)))
-    return _d(Decimal(100) * counts["bring_in"] / counts["total"], "0.1") if counts["total"] else None
-
-
-def goal_attainment(schools: list[int], year: SchoolYear) -> Value:
-    found = GoalEvaluation.objects.filter(
-        plan__child__school_id__in=schools, evaluated_on__gte=year.first_day, evaluated_on__lte=year.last_day
-    ).aggregate(mean=Avg("score"))["mean"]
-    return _d(found, "0.01")
+    kind: str
+    facts: Callable[[Grid], Facts]
+    places: str = "0.1"
+    school_types: frozenset[str] | None = None  # only schools of these types count
 
 
 INDICATORS: list[Indicator] = [
-    Indicator("thuiszitters", "Aantal thuiszitters (relatief en absoluut) in het schooljaar", "kinderen", thuiszitters),
-    Indicator("absence_primary", "Ongeoorloofd verzuim per leerling, primair onderwijs", "uur", absence_primary),
-    Indicator("absence_secondary", "Ongeoorloofd verzuim per leerling, voortgezet onderwijs", "uur", absence_secondary),
     Indicator(
-        "solved_in_school", "Deel van de afgesloten hulpvragen dat binnen school is opgelost", "%", solved_in_school
+        "thuiszitters",
+        "Aantal thuiszitters (relatief en absoluut) in het schooljaar",
+        "kinderen",
+        DISTINCT,
+        thuiszitter_facts,
+        "1",
     ),
-    Indicator("waiting_days", "Wachttijd van hulpvraag tot eerste contact (mediaan)", "dagen", waiting_days),
     Indicator(
-        "brought_in",
-        "Deel van de hulp dat de school in is gehaald (erbij halen) in plaats van doorverwezen",
+        "absence_primary",
+        "Ongeoorloofd verzuim per leerling, primair onderwijs",
+        "uur",
+        PER_PUPIL,
+        unauthorised_hours,
+        "0.01",
+        PRIMARY,
+    ),
+    Indicator(
+        "absence_secondary",
+        "Ongeoorloofd verzuim per leerling, voortgezet onderwijs",
+        "uur",
+        PER_PUPIL,
+        unauthorised_hours,
+        "0.01",
+        SECONDARY,
+    ),
+    Indicator(
+        "drop_out",
+        "Voortijdig schoolverlaten: leerlingen die zonder startkwalificatie vertrokken (vo en mbo)",
         "%",
-        brought_in,
+        PERCENT_OF_PUPILS,
+        _moves(SchoolMove.Kind.DROP_OUT),
+        "0.1",
+        SECONDARY,
+    ),
+    Indicator(
+        "afstroom",
+        "Afstroom: leerlingen die naar een lager niveau of speciaal onderwijs gingen",
+        "%",
+        PERCENT_OF_PUPILS,
+        _moves(SchoolMove.Kind.DOWN),
+    ),
+    Indicator(
+        "wellbeing",
+        "Welbevinden volgens ouders, jongeren en leraren bij evaluaties (1 tot 10)",
+        "score",
+        MEAN,
+        _feedback("wellbeing"),
+    ),
+    Indicator(
+        "feedback_helps",
+        "Ouders, jongeren en leraren merken dat de hulp bijdraagt aan de doelen (1 tot 5)",
+        "score",
+        MEAN,
+        _feedback("helps"),
+        "0.01",
     ),
     Indicator(
         "goal_attainment",
         "Doelen bereikt volgens ouders, jongeren en professionals (1 tot 5)",
         "score",
-        goal_attainment,
+        MEAN,
+        goal_facts,
+        "0.01",
+    ),
+    Indicator(
+        "solved_in_school",
+        "Deel van de afgesloten hulpvragen dat binnen school is opgelost",
+        "%",
+        PERCENT,
+        solved_facts,
+    ),
+    Indicator(
+        "waiting_days",
+        "Wachttijd van hulpvraag tot eerste contact (mediaan)",
+        "dagen",
+        MEDIAN,
+        waiting_facts,
+    ),
+    Indicator(
+        "brought_in",
+        "Deel van de hulp dat de school in is gehaald (erbij halen) in plaats van doorverwezen",
+        "%",
+        PERCENT,
+        brought_in_facts,
+    ),
+    Indicator(
+        "provider_value",
+        "Toegevoegde waarde van jeugdhulpaanbieders voor school, volgens scholen (1 tot 5)",
+        "score",
+        MEAN,
+        provider_facts,
+        "0.01",
+    ),
+    Indicator(
+        "cost_per_pupil",
+        "Uitgaven van het populatiebudget per leerling van de proeftuin",
+        "euro",
+        PILOT_SPEND_PER_PUPIL,
+        no_facts,
+        "0.01",
     ),
 ]
+BY_KEY = {i.key: i for i in INDICATORS}
 
 
-def compute_all(schools: list[int], year: SchoolYear) -> dict[str, Value]:
-    return {indicator.key: indicator.compute(schools, year) for indicator in INDICATORS}
+def _q(value: Decimal | float | int, places: str) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(places))
+
+
+def _pilot_spend(pilot: Pilot | None, year: SchoolYear) -> Decimal | None:
+    if pilot is None:
+        return None
+    spent = (pilot.actual or {}).get(str(year.start_year - pilot.start_year + 1))
+    return None if spent in (None, "") else Decimal(str(spent))
+
+
+def _combine(
+    indicator: Indicator, found: dict[int, Any], schools: frozenset[int], pupils: int, scope: Scope, year: SchoolYear
+) -> Figure:
+    parts = [found[s] for s in found.keys() & schools]
+    kind, places = indicator.kind, indicator.places
+    if kind == DISTINCT:
+        children = set().union(*parts) if parts else set()
+        return Figure(Decimal(len(children)), len(children))
+    if kind in (PER_PUPIL, PERCENT_OF_PUPILS):
+        if not pupils:
+            return Figure(None, 0)
+        total = sum(parts, Decimal(0))
+        return Figure(_q(total * (100 if kind == PERCENT_OF_PUPILS else 1) / pupils, places), pupils)
+    if kind in (PERCENT, MEAN):
+        part, whole = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        if not whole:
+            return Figure(None, 0)
+        return Figure(_q(Decimal(part) * (100 if kind == PERCENT else 1) / whole, places), whole)
+    if kind == MEDIAN:
+        values = [v for p in parts for v in p]
+        return Figure(_q(median(values), places) if values else None, len(values))
+    if kind == PILOT_SPEND_PER_PUPIL:
+        spent = _pilot_spend(scope.pilot, year)
+        return Figure(None if spent is None or not pupils else _q(spent / pupils, places), pupils)
+    raise ValueError(kind)
+
+
+def compute_grid(
+    scopes: Mapping[str, Scope], years: Sequence[SchoolYear], indicators: Sequence[Indicator] = INDICATORS
+) -> dict[tuple[str, SchoolYear], dict[str, Figure]]:
+    """Every indicator for every scope and school year: one grouped query per kind of fact."""
+    years = tuple(years)
+    every = frozenset().union(*(s.schools for s in scopes.values())) if scopes else frozenset()
+    grid = Grid(years, every)
+    schools = Organisation.objects.filter(pk__in=every, kind=OrganisationKind.SCHOOL)
+    types = dict(schools.values_list("pk", "school_type"))
+    pupils = dict(
+        Child.objects.filter(school_id__in=every, anonymised_at__isnull=True)
+        .values("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    result: dict[tuple[str, SchoolYear], dict[str, Figure]] = {(name, y): {} for name in scopes for y in years}
+    for indicator in indicators:
+        if indicator.facts not in grid._cache:
+            by_year: dict[int, dict[int, Any]] = defaultdict(dict)
+            for (school, year), value in indicator.facts(grid).items():
+                by_year[year][school] = value
+            grid._cache[indicator.facts] = by_year
+        by_year = grid._cache[indicator.facts]
+        for name, scope in scopes.items():
+            counted = scope.schools
+            if indicator.school_types is not None:
+                counted = frozenset(s for s in counted if types.get(s) in indicator.school_types)
+            scope_pupils = sum(pupils.get(s, 0) for s in counted)
+            for y in years:
+                result[(name, y)][indicator.key] = (
+                    _combine(indicator, by_year.get(y.start_year, {}), counted, scope_pupils, scope, y)
+                    if counted
+                    else Figure(None, 0)
+                )
+    return result
+
+
+def compute_all(schools: Sequence[int], year: SchoolYear, pilot: Pilot | None = None) -> dict[str, Value]:
+    """The value of every indicator for one set of schools in one school year."""
+    figures = compute_grid({"scope": Scope(frozenset(schools), pilot)}, [year])[("scope", year)]
+    return {key: figure.value for key, figure in figures.items()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from rondom.attendance.services import refresh_absence_months
+
 from .services import escalate_due, evaluate_and_register
 
 
@@ -11,4 +13,5 @@ from .services import escalate_due, evaluate_and_register
 def daily_absence_and_escalation_task() -> dict[str, int]:
     signals = evaluate_and_register()
     steps = escalate_due()
-    return {"signals": len(signals), "escalations": len(steps)}
+    months = refresh_absence_months()  # the monitoring's rollup, also after imports that bypassed the worker
+    return {"signals": len(signals), "escalations": len(steps), "absence_months": months}

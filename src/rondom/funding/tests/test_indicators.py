@@ -9,10 +9,14 @@ import pytest
 from django.utils import timezone
 
 from rondom.attendance.models import AbsenceRecord
+from rondom.attendance.services import refresh_absence_months
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, HelpRequest, Plan, SupportTeam
-from rondom.funding.indicators import INDICATORS, SchoolYear, compute_all
+from rondom.feedback.models import FeedbackResponse, ProviderRating
+from rondom.funding.indicators import INDICATORS, Figure, SchoolYear, Scope, compute_all, compute_grid
+from rondom.funding.models import Pilot
+from rondom.registry.models import SchoolMove
 from rondom.thuiszitters.models import Thuiszitter
-from tests.factories import ChildFactory, OrganisationFactory, SchoolFactory
+from tests.factories import ChildFactory, OrganisationFactory, SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 YEAR = SchoolYear.parse("2025-2026")
@@ -81,15 +85,86 @@ def test_every_indicator_has_a_dutch_description_and_a_known_answer() -> None:
     for score, day in [(3, date(2025, 12, 1)), (4, date(2026, 3, 1)), (5, date(2026, 6, 1)), (1, date(2024, 12, 1))]:
         GoalEvaluation.objects.create(plan=plan, goal_id="g", rater="parent", score=score, evaluated_on=day)
 
-    values = compute_all([primary.pk, secondary.pk], YEAR)
+    # Moves: 1 of the 2 secondary pupils dropped out (50 %); 1 of all 6 pupils went down (16.7 %); moves in
+    # another year or from a school outside the scope do not count.
+    SchoolMove.objects.create(child=pupils[4], from_school=secondary, kind="drop_out", moved_on=date(2026, 2, 1))
+    SchoolMove.objects.create(child=pupils[2], from_school=primary, kind="down", moved_on=date(2026, 5, 1))
+    SchoolMove.objects.create(child=pupils[3], from_school=primary, kind="down", moved_on=date(2025, 5, 1))
+    SchoolMove.objects.create(child=pupils[3], from_school=elsewhere, kind="drop_out", moved_on=date(2026, 2, 1))
+    # Feedback: helps 4 and 5 (4.50); wellbeing 6 and (not asked) -> 6.0; one from another school.
+    teacher_user, parent_user = UserFactory(), UserFactory()
+    FeedbackResponse.objects.create(
+        plan=plan,
+        school=primary,
+        respondent="teacher",
+        answered_by=teacher_user,
+        round=date(2026, 1, 10),
+        answered_on=date(2026, 1, 10),
+        helps=4,
+        wellbeing=6,
+    )
+    FeedbackResponse.objects.create(
+        plan=plan,
+        school=primary,
+        respondent="parent",
+        answered_by=parent_user,
+        round=date(2026, 1, 10),
+        answered_on=date(2026, 1, 12),
+        helps=5,
+    )
+    FeedbackResponse.objects.create(
+        plan=plan,
+        school=elsewhere,
+        respondent="parent",
+        answered_by=parent_user,
+        round=date(2026, 3, 1),
+        answered_on=date(2026, 3, 1),
+        helps=1,
+        wellbeing=1,
+    )
+    # Providers: rated 2 and 5 by the two schools this year (3.50); last year's rating does not count.
+    ProviderRating.objects.create(school=primary, provider=provider, school_year="2025-2026", score=2)
+    ProviderRating.objects.create(school=secondary, provider=provider, school_year="2025-2026", score=5)
+    ProviderRating.objects.create(school=secondary, provider=provider, school_year="2024-2025", score=1)
+    # Cost per pupil: the pilot (started 2024) spent 1,200.00 in its second year over 6 pupils = 200.00.
+    pilot = Pilot.objects.create(name="Proef", kind="area", start_year=2024, actual={"2": "1200.00"})
+    refresh_absence_months()
+
+    values = compute_all([primary.pk, secondary.pk], YEAR, pilot)
     assert values == {
         "thuiszitters": D(2),
         "absence_primary": D("2.50"),
         "absence_secondary": D("1.50"),
+        "drop_out": D("50.0"),
+        "afstroom": D("16.7"),
+        "wellbeing": D("6.0"),
+        "feedback_helps": D("4.50"),
         "solved_in_school": D("66.7"),
         "waiting_days": D("4.0"),
         "brought_in": D("75.0"),
         "goal_attainment": D("4.00"),
+        "provider_value": D("3.50"),
+        "cost_per_pupil": D("200.00"),
     }
     assert all(i.description and i.unit for i in INDICATORS)
-    assert compute_all([elsewhere.pk], YEAR)["solved_in_school"] is None  # no cases: no figure, not 0 %
+    empty = compute_all([elsewhere.pk], YEAR)
+    assert empty["solved_in_school"] is None  # no cases: no figure, not 0 %
+    assert empty["cost_per_pupil"] is None  # not a pilot: no population budget
+    assert empty["wellbeing"] == D("1.0") and empty["drop_out"] is None  # `elsewhere` is not a secondary school
+
+
+def test_figures_carry_what_they_rest_on_and_come_per_scope_and_year() -> None:
+    school, other = SchoolFactory(school_type="po"), SchoolFactory(school_type="po")
+    children = [ChildFactory(school=school) for _ in range(3)] + [ChildFactory(school=other)]
+    for child, day in [(children[0], date(2024, 10, 1)), (children[1], date(2025, 10, 1))]:
+        AbsenceRecord.objects.create(child=child, school=school, date=day, kind="unauthorised", minutes=180)
+    AbsenceRecord.objects.create(
+        child=children[3], school=other, date=date(2025, 10, 1), kind="unauthorised", minutes=60
+    )
+    refresh_absence_months()
+    years = [SchoolYear(2024), SchoolYear(2025)]
+    grid = compute_grid({"one": Scope(frozenset({school.pk})), "both": Scope(frozenset({school.pk, other.pk}))}, years)
+    assert grid[("one", years[0])]["absence_primary"] == Figure(D("1.00"), 3)
+    assert grid[("one", years[1])]["absence_primary"] == Figure(D("1.00"), 3)
+    assert grid[("both", years[1])]["absence_primary"] == Figure(D("1.00"), 4)  # (3 + 1) hours over 4 pupils
+    assert grid[("both", years[1])]["absence_secondary"] == Figure(None, 0)  # no secondary school in scope

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.importer import import_file, save_outcome
 from rondom.attendance.models import AbsenceImport, ColumnMapping
+from rondom.attendance.services import refresh_absence_months
 
 
 class Command(BaseCommand):
@@ -77,6 +78,8 @@ class Command(BaseCommand):
             f"{report.rows} rows: {report.inserted} new, {report.updated} changed, {report.unchanged} unchanged "
             f"({report.pupils} pupils)"
         )
+        if report.inserted + report.updated:
+            refresh_absence_months([school.pk])
         if not options["no_evaluate"]:
             from rondom.thuiszitters.services import evaluate_and_register
 
