@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import absence, casework, data, population
+from rondom.demo import absence, casework, data, feedback, population
 
 
 class Command(BaseCommand):
@@ -26,6 +26,9 @@ class Command(BaseCommand):
         absence_counts = absence.generate(random.Random(2026))
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")
+        feedback_counts = feedback.generate(random.Random(2026))
+        if feedback_counts:
+            self.stdout.write(f"  feedback: {feedback_counts}")
         self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
