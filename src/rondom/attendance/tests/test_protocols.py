@@ -16,7 +16,7 @@ from rondom.attendance.services import evaluate
 from rondom.notifications.models import Notification
 from rondom.thuiszitters.models import Thuiszitter
 from rondom.thuiszitters.services import evaluate_and_register
-from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory
+from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 10, 5)
@@ -157,3 +157,32 @@ def test_a_protocol_for_named_schools_applies_only_there() -> None:
         for day in range(4):
             _absence(c, MONDAY + timedelta(days=day), 4)
     assert [s.child_id for s in evaluate(MONDAY + timedelta(days=5))] == [child.pk]
+
+
+def test_the_monthly_rollup_sums_absence_per_school_month_and_kind_and_refreshes_per_school() -> None:
+    from rondom.attendance.models import AbsenceMonth
+    from rondom.attendance.services import refresh_absence_months
+
+    one, two = SchoolFactory(), SchoolFactory()
+    a, b = ChildFactory(school=one), ChildFactory(school=two)
+    for child, day, kind, minutes in [
+        (a, date(2025, 10, 6), "unauthorised", 60),
+        (a, date(2025, 10, 7), "unauthorised", 90),
+        (a, date(2025, 11, 3), "sick", 300),
+        (b, date(2025, 10, 6), "unauthorised", 45),
+    ]:
+        AbsenceRecord.objects.create(child=child, school=child.school, date=day, kind=kind, minutes=minutes)
+    assert refresh_absence_months() == 3
+    rows = set(AbsenceMonth.objects.values_list("school_id", "month", "kind", "minutes", "records"))
+    assert rows == {
+        (one.pk, date(2025, 10, 1), "unauthorised", 150, 2),
+        (one.pk, date(2025, 11, 1), "sick", 300, 1),
+        (two.pk, date(2025, 10, 1), "unauthorised", 45, 1),
+    }
+    AbsenceRecord.objects.filter(child=a, kind="sick").delete()
+    AbsenceRecord.objects.filter(child=b).update(minutes=50)  # not refreshed: only school one is asked for
+    refresh_absence_months([one.pk])
+    assert set(AbsenceMonth.objects.values_list("school_id", "kind", "minutes")) == {
+        (one.pk, "unauthorised", 150),
+        (two.pk, "unauthorised", 45),
+    }
