@@ -5,9 +5,10 @@
 `seed()` adds what `load_demo --small` lacks for a page to exist, through the same services the pages use, and
 only around Emma Meijer (De Esch), whom no other browser test uses: four weeks of unauthorised absence imported
 by the functioneel beheerder (an import report, absence signals, a thuiszitter period), a signal with the
-conversation and a case (the help-request form), and a new colleague who has not linked an authenticator app yet
-(the set-up page). `ids()` prints, per model, primary keys with the child each record belongs to, so the test can
-fill URL parameters such as <child_id>/<signal_id> with records that belong together. Idempotent."""
+conversation and a case (the help-request form) with a referral to Trias (the provider ratings form), and a new
+colleague who has not linked an authenticator app yet (the set-up page). `ids()` prints, per model, primary keys with
+the child each record belongs to, so the test can fill URL parameters such as <child_id>/<signal_id> with records
+that belong together. Idempotent."""
 
 from __future__ import annotations
 
@@ -62,7 +63,15 @@ def seed() -> None:
         ib, emma, source="teacher", concerns=["attendance"], description=f"{MARK} Emma is vaak afwezig."
     )
     cases.record_conversation(ib, signal, on=today, notes="Moeder herkent het.", with_child=False)
-    cases.register_case(ib, signal, question=f"{MARK} Hoe krijgen we Emma weer op school?")
+    case = cases.register_case(ib, signal, question=f"{MARK} Hoe krijgen we Emma weer op school?")
+    # A referral to a provider: De Esch has then worked with Trias, so the provider ratings page shows its form.
+    cases.request_help(
+        ib,
+        case,
+        kind="referral",
+        provider=Organisation.objects.get(name="Trias Jeugdhulp"),
+        question=f"{MARK} Verwijzing via de huisarts.",
+    )
 
     with transaction.atomic():
         colleague, created = User.objects.get_or_create(

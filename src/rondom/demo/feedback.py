@@ -14,9 +14,10 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from rondom.accounts.models import Membership
+from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.cases.models import HelpRequest, Plan
+from rondom.demo.data import LOGINS
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent
 from rondom.feedback.services import SchoolYear
 from rondom.registry.models import Guardianship
@@ -32,6 +33,7 @@ COMMENTS: dict[str, list[str]] = {
 #: Staff who answer as teacher, in order of preference.
 TEACHER_PREFERENCE = [Role.TEACHER, Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR]
 RATERS = (Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR)
+FAMILY_LOGINS = [login.username for login in LOGINS if login.organisation is None]
 
 
 def generate(rng: random.Random, today: date | None = None) -> dict[str, int]:
@@ -72,11 +74,14 @@ def _answers(rng: random.Random, today: date) -> int:
     ):
         parents.setdefault(child_id, user_id)
     teachers = _staff(list(TEACHER_PREFERENCE))
+    family_logins = set(User.objects.filter(username__in=FAMILY_LOGINS).values_list("pk", flat=True))
     rows = []
     for plan in plans:
-        if rng.random() >= ANSWERED_PLANS:
-            continue
         child = plan.child
+        # The hand-written stories of the demo families (data.py) always have answers; the others at random.
+        story = bool({parents.get(child.pk), child.youth_account_id} & family_logins)
+        if not story and rng.random() >= ANSWERED_PLANS:
+            continue
         round_ = today - timedelta(days=rng.randint(20, 110))  # an earlier evaluation talk
         answered_on = round_ - timedelta(days=rng.randint(0, 5))
         who: list[tuple[str, int | None]] = []
@@ -87,7 +92,7 @@ def _answers(rng: random.Random, today: date) -> int:
             who.append((Respondent.YOUTH, youth))
         who.append((Respondent.TEACHER, teachers.get(child.school_id or 0)))
         for respondent, answerer in who:
-            if rng.random() >= ANSWER_RATE[respondent]:
+            if not story and rng.random() >= ANSWER_RATE[respondent]:
                 continue
             rows.append(
                 FeedbackResponse(
