@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "funding"
 urlpatterns = [
     path("monitoring/", views.DashboardView.as_view(), name="dashboard"),
+    path("monitoring/verdeling/", pages.AllocationView.as_view(), name="allocation"),
+    path("monitoring/pilots/", pages.PilotListView.as_view(), name="pilots"),
+    path("monitoring/pilots/<int:pilot_id>/budget/", pages.BudgetView.as_view(), name="pilot-budget"),
 ]

@@ -1,0 +1,560 @@
+"""Pages of policy staff next to the monitoring dashboard: the allocation round of school social work (rules, hours
+and cost per school, Bloz's advice, the decision, realised against allocated), the register of pilots and a
+pilot's population budget (trajectory, actual spending, what-if). Thin: the rules live in rounds.py and budget.py.
+Aggregates only: no child is named. Every table downloads as CSV or XLSX (`?format=csv|xlsx&table=...`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.accounts.models import User
+from rondom.exports import FORMATS, table_response
+from rondom.registry.models import Municipality
+
+from . import budget, rounds
+from .allocation import FACTS
+from .indicators import SchoolYear
+from .models import AllocationRound, Pilot
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _percent(label: StrOrPromise) -> forms.DecimalField:
+    return forms.DecimalField(label=label, max_digits=5, decimal_places=2)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _export_kind(request: HttpRequest) -> str | None:
+    kind = request.GET.get("format")
+    return kind if kind in FORMATS else None
+
+
+# --- allocation round ------------------------------------------------------------------------------------------------
+
+
+class RulesForm(forms.Form):
+    base_hours = forms.DecimalField(label=gettext_lazy("Base hours per school a week"), max_digits=6, decimal_places=1)
+    maatwerk_hours = forms.DecimalField(
+        label=gettext_lazy("Maatwerk hours to share a week"),
+        help_text=gettext_lazy("Shared among the schools by the need index."),
+        max_digits=7,
+        decimal_places=1,
+    )
+    weight_pupils = _percent(gettext_lazy("Weight of pupils (%)"))
+    weight_open_cases = _percent(gettext_lazy("Weight of open cases (%)"))
+    weight_thuiszitters = _percent(gettext_lazy("Weight of thuiszitters (%)"))
+    weight_absence_hours = _percent(gettext_lazy("Weight of unauthorised absence (%)"))
+    rate = forms.DecimalField(label=gettext_lazy("Rate per hour (euro)"), max_digits=8, decimal_places=2)
+    weeks = forms.IntegerField(label=gettext_lazy("Weeks a year"))
+    school_share = _percent(gettext_lazy("The school's share of the cost (%)"))
+    regional_split = forms.BooleanField(
+        label=gettext_lazy("Split the municipal share by the pupils' home municipality"), required=False
+    )
+
+    WEIGHTS = tuple(f"weight_{name}" for name in FACTS)
+
+    def __init__(self, *args: Any, municipality: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_rules_%s")
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.rules: rounds.Rules | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.rules = rounds.rules_from_percentages(
+                base_hours=data["base_hours"],
+                maatwerk_hours=data["maatwerk_hours"],
+                weights_percent={name: data[f"weight_{name}"] for name in FACTS},
+                rate=data["rate"],
+                weeks=data["weeks"],
+                school_share_percent=data["school_share"],
+                regional_split=data["regional_split"],
+                municipality=self.municipality,
+            )
+        except ValidationError as error:
+            add_errors(self, error)
+        return data
+
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.WEIGHTS]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.WEIGHTS]
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: on the field it names (the weights on each weight field), else on
+    the form as a whole."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, found in error.message_dict.items():
+        if key == "weights" and isinstance(form, RulesForm):
+            for name in form.WEIGHTS:
+                form.add_error(name, found)
+        elif key in form.fields:
+            form.add_error(key, found)
+        else:
+            form.add_error(None, found)
+
+
+class AdviceForm(forms.Form):
+    advice = forms.CharField(label=gettext_lazy("Advice of Bloz"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_advice_%s")
+        super().__init__(*args, **kwargs)
+
+
+class DecisionForm(forms.Form):
+    decision_note = forms.CharField(
+        label=gettext_lazy("Decision of the municipality"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_decision_%s")
+        super().__init__(*args, **kwargs)
+
+
+@dataclass
+class Scope:
+    user: User
+    municipalities: list[Municipality]
+    municipality: Municipality
+    years: list[SchoolYear]
+    year: SchoolYear
+
+    def query(self) -> str:
+        return urlencode({"municipality": self.municipality.pk, "year": str(self.year)})
+
+
+def _scope(request: HttpRequest) -> Scope:
+    """The user's municipality (one of them, by `?municipality=`) and the school year (by `?year=`); 403 for anyone
+    who is not policy staff."""
+    user = _user(request)
+    municipalities = rounds.policy_municipalities(user)
+    chosen = request.GET.get("municipality")
+    municipality = next((m for m in municipalities if str(m.pk) == chosen), municipalities[0])
+    now = rounds.current_school_year().start_year
+    years = [SchoolYear(now + 1 - n) for n in range(5)]
+    year = next((y for y in years if str(y) == request.GET.get("year")), SchoolYear(now))
+    return Scope(user, municipalities, municipality, years, year)
+
+
+class AllocationView(LoginRequiredMixin, View):
+    """The allocation round of school social work for one municipality and school year."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = _scope(request)
+        round_ = rounds.current_round(scope.municipality, scope.year)
+        kind = _export_kind(request)
+        if kind and round_ is not None and round_.computed_at is not None:
+            return _allocation_export(round_, request.GET.get("table", "allocation"), kind)
+        return self._render(request, scope, round_)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        scope = _scope(request)
+        round_ = rounds.current_round(scope.municipality, scope.year)
+        action = request.POST.get("action")
+        forms_: dict[str, forms.Form] = {}
+        form: forms.Form
+        try:
+            if action == "compute":
+                form = forms_["rules"] = RulesForm(request.POST, municipality=scope.municipality.name)
+                if form.is_valid() and form.rules is not None:
+                    rounds.compute(scope.user, scope.municipality, scope.year, form.rules)
+                    messages.success(request, _("The allocation has been computed."))
+                    return redirect(f"{request.path}?{scope.query()}")
+            elif action == "advise" and round_ is not None:
+                form = forms_["advice"] = AdviceForm(request.POST)
+                if form.is_valid():
+                    rounds.advise(scope.user, round_, form.cleaned_data["advice"])
+                    messages.success(request, _("The advice of Bloz has been recorded."))
+                    return redirect(f"{request.path}?{scope.query()}")
+            elif action == "decide" and round_ is not None:
+                form = forms_["decision"] = DecisionForm(request.POST)
+                if form.is_valid():
+                    rounds.decide(scope.user, round_, form.cleaned_data["decision_note"])
+                    messages.success(request, _("The allocation has been decided."))
+                    return redirect(f"{request.path}?{scope.query()}")
+            else:
+                return self._render(request, scope, round_, refusal=_("Nothing to do."), status=400)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return self._render(request, scope, round_, refusal=" ".join(error.messages), status=400)
+            add_errors(form, error)
+        return self._render(request, scope, round_, status=400, bound=forms_)
+
+    def _render(
+        self,
+        request: HttpRequest,
+        scope: Scope,
+        round_: AllocationRound | None,
+        *,
+        refusal: str = "",
+        status: int = 200,
+        bound: dict[str, forms.Form] | None = None,
+    ) -> HttpResponse:
+        bound = bound or {}
+        computed = round_ is not None and round_.computed_at is not None
+        open_ = round_ is None or round_.decided_at is None
+        can_compute = open_ and rounds.may_compute(scope.user, scope.municipality)
+        can_advise = computed and open_ and rounds.may_advise(scope.user, scope.municipality)
+        can_decide = (
+            computed
+            and open_
+            and round_ is not None
+            and round_.advice_at is not None
+            and rounds.may_decide(scope.user, scope.municipality)
+        )
+        context = {
+            "scope": scope,
+            "query": scope.query(),
+            "round": round_,
+            "status": rounds.status(round_),
+            "refusal": refusal,
+            "rules": _rules_display(round_) if computed else [],
+            "allocation": _allocation_grid(round_) if computed and round_ is not None else None,
+            "realised": _realised_grid(round_) if computed and round_ is not None else None,
+            "rules_form": bound.get("rules")
+            or (
+                RulesForm(initial=rounds.form_initial(round_), municipality=scope.municipality.name)
+                if can_compute
+                else None
+            ),
+            "advice_form": bound.get("advice") or (AdviceForm() if can_advise else None),
+            "decision_form": bound.get("decision") or (DecisionForm() if can_decide else None),
+        }
+        return render(request, "funding/allocation.html", context, status=status)
+
+
+def _rules_display(round_: AllocationRound | None) -> list[tuple[str, str]]:
+    if round_ is None or not round_.rules:
+        return []
+    r = round_.rules
+    hundred = Decimal(100)
+    weights = {k: (Decimal(v) * hundred).normalize() for k, v in r.get("weights", {}).items()}
+    labels = {
+        "pupils": _("pupils"),
+        "open_cases": _("open cases"),
+        "thuiszitters": _("thuiszitters"),
+        "absence_hours": _("unauthorised absence"),
+    }
+    return [
+        (_("Base hours per school a week"), r["base_hours"]),
+        (_("Maatwerk hours to share a week"), r["maatwerk_hours"]),
+        (_("Weights"), ", ".join(f"{labels[k]} {w:f} %" for k, w in weights.items())),
+        (_("Rate per hour (euro)"), r["rate"]),
+        (_("Weeks a year"), str(r["weeks"])),
+        (_("The school's share of the cost (%)"), f"{(Decimal(r['school_share']) * hundred).normalize():f}"),
+        (
+            _("Split the municipal share by the pupils' home municipality"),
+            _("yes") if r["regional_split"] else _("no"),
+        ),
+        (_("Facts measured over school year"), r.get("facts_from", "")),
+    ]
+
+
+def _allocation_grid(round_: AllocationRound) -> dict[str, Any]:
+    table = rounds.allocation_table(round_)
+    return {
+        "header": table.header(),
+        "rows": [table.values(r) for r in table.rows],
+        "total": table.values(table.totals),
+    }
+
+
+def _realised_grid(round_: AllocationRound) -> dict[str, Any]:
+    table = rounds.realised_table(round_)
+    return {
+        "header": table.header(),
+        "rows": [table.values(r) for r in table.rows],
+        "total": table.values(table.total),
+    }
+
+
+def _allocation_export(round_: AllocationRound, table: str, kind: str) -> HttpResponse:
+    """The same rows as the page, the total as the last row."""
+    name = f"{round_.municipality.name}-{round_.school_year}".lower().replace(" ", "-")
+    realised = table == "realised"
+    grid = _realised_grid(round_) if realised else _allocation_grid(round_)
+    filename = f"{'gerealiseerd' if realised else 'verdeling'}-{name}"
+    return table_response(filename, grid["header"], [*grid["rows"], grid["total"]], kind)
+
+
+# --- pilots ----------------------------------------------------------------------------------------------------------
+
+
+def _pilot_row(pilot: Pilot) -> dict[str, Any]:
+    first = SchoolYear(pilot.start_year)
+    last = SchoolYear(pilot.start_year + pilot.years - 1)
+    schools = [s.name for s in pilot.schools.all()]
+    where = ", ".join(([str(pilot.area)] if pilot.area else []) + schools)
+    return {
+        "pilot": pilot,
+        "kind": pilot.get_kind_display(),
+        "where": where,
+        "term": _("%(first)s up to and including %(last)s") % {"first": first, "last": last},
+        "years": [str(SchoolYear(pilot.start_year + n)) for n in range(pilot.years)],
+        "participants": [
+            (str(p.get("party", "")), str(p.get("commitment", "")))
+            for p in (pilot.participants or [])
+            if isinstance(p, dict)
+        ],
+    }
+
+
+class PilotListView(LoginRequiredMixin, View):
+    """The register of pilots: kind, area or schools, the five-year term and the parties' commitments."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        rounds.policy_municipalities(_user(request))
+        rows = [_pilot_row(p) for p in Pilot.objects.select_related("area").prefetch_related("schools")]
+        kind = _export_kind(request)
+        if kind:
+            header = [
+                _("Pilot"),
+                _("Kind"),
+                _("Area or schools"),
+                _("Term"),
+                _("School years"),
+                _("Participants and commitments"),
+            ]
+            lines = [
+                [
+                    r["pilot"].name,
+                    r["kind"],
+                    r["where"],
+                    r["term"],
+                    ", ".join(r["years"]),
+                    " | ".join(f"{party}: {what}" for party, what in r["participants"]),
+                ]
+                for r in rows
+            ]
+            return table_response("pilots", header, lines, kind)
+        return render(request, "funding/pilots.html", {"rows": rows})
+
+
+# --- population budget -----------------------------------------------------------------------------------------------
+
+
+def parse_path(text: str, years: int) -> list[Decimal] | None:
+    """'5; 5; 0; 0; 0' (a comma may be the decimal sign) or one figure for every year; None when left empty."""
+    parts = [p for p in re.split(r"[;\s]+", text.strip()) if p]
+    if not parts:
+        return None
+    try:
+        values = [Decimal(p.replace(",", ".")) for p in parts]
+    except InvalidOperation:
+        raise ValidationError(_("Give numbers, e.g. 5; 5; 0; 0; 0.")) from None
+    if any(not v.is_finite() for v in values):
+        raise ValidationError(_("Give numbers, e.g. 5; 5; 0; 0; 0."))
+    return values * years if len(values) == 1 else values
+
+
+class WhatIfForm(forms.Form):
+    path_a = forms.CharField(
+        label=gettext_lazy("Other shrink path A (% a year)"),
+        help_text=gettext_lazy("One percentage for every year, or one per year separated by semicolons: 5; 5; 0; 0; 0"),
+        required=False,
+        max_length=200,
+    )
+    path_b = forms.CharField(
+        label=gettext_lazy("Other shrink path B (% a year)"),
+        help_text=gettext_lazy("One percentage for every year, or one per year separated by semicolons: 5; 5; 0; 0; 0"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args: Any, pilot: Pilot, baseline: dict[str, Decimal], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_whatif_%s")
+        super().__init__(*args, **kwargs)
+        self.pilot, self.baseline = pilot, baseline
+        #: The other paths asked for, by their label, each checked against budget.trajectory.
+        self.paths: dict[str, list[Decimal]] = {}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, label in (("path_a", _("Path A")), ("path_b", _("Path B"))):
+            try:
+                path = parse_path(data.get(name) or "", self.pilot.years)
+                if path is not None:
+                    budget.trajectory(self.baseline, path, self.pilot.years)
+                    self.paths[f"{label} ({'; '.join(f'{p:f}' for p in path)} %)"] = path
+            except ValidationError as error:
+                self.add_error(name, error.messages)
+        return data
+
+
+def _baseline(pilot: Pilot) -> dict[str, Decimal]:
+    return {str(party): Decimal(str(amount)) for party, amount in (pilot.baseline or {}).items()}
+
+
+def _actual(pilot: Pilot) -> dict[int, Decimal]:
+    return {
+        int(year): Decimal(str(amount)) for year, amount in (pilot.actual or {}).items() if amount not in ("", None)
+    }
+
+
+def _school_year_of(pilot: Pilot, number: int) -> str:
+    """Year 0 is the baseline year, the school year before the pilot starts."""
+    return str(SchoolYear(pilot.start_year + number - 1))
+
+
+def _budget_chart(years: list[budget.Year], width: int = 480, bar: int = 14, step: int = 44) -> dict[str, Any]:
+    """Per pilot year two bars: the budget (dark) and the actual spending (light), scaled to the largest figure.
+    Coordinates are computed here so the template only draws; the trajectory table is the alternative."""
+    top = max([y.budget for y in years] + [y.actual for y in years if y.actual is not None] or [Decimal(0)])
+    label_width = 90
+
+    def scale(value: Decimal | None) -> int:
+        return 0 if value is None or not top else max(round((width - label_width) * float(value) / float(top)), 1)
+
+    items = [
+        {
+            "label": _("Baseline") if y.number == 0 else _("Year %(n)d") % {"n": y.number},
+            "label_y": n * step + bar + 4,
+            "budget_y": n * step,
+            "actual_y": n * step + bar + 2,
+            "budget": scale(y.budget),
+            "actual": scale(y.actual),
+        }
+        for n, y in enumerate(years)
+    ]
+    return {"items": items, "height": len(years) * step, "width": width, "label_width": label_width, "bar": bar}
+
+
+class BudgetView(LoginRequiredMixin, View):
+    """A pilot's population budget: the baseline per party, the budget per year against actual spending, and other
+    shrink paths side by side."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest, pilot_id: int) -> HttpResponse:
+        rounds.policy_municipalities(_user(request))
+        pilot = get_object_or_404(Pilot, pk=pilot_id)
+        baseline = _baseline(pilot)
+        parties = sorted(baseline)
+        agreed = [Decimal(pilot.shrink_percent)] * pilot.years
+        trajectory: list[budget.Year] = []
+        problem = ""
+        form = WhatIfForm(
+            request.GET if "path_a" in request.GET or "path_b" in request.GET else None, pilot=pilot, baseline=baseline
+        )
+        paths: dict[str, list[budget.Year]] = {}
+        if baseline:
+            try:
+                trajectory = budget.trajectory(baseline, agreed, pilot.years, _actual(pilot))
+            except ValidationError as error:
+                problem = " ".join(error.messages)
+            else:
+                others = form.paths if form.is_bound and form.is_valid() else {}
+                label = _("Agreed (%(percent)s %% a year)") % {"percent": f"{agreed[0].normalize():f}"}
+                paths = budget.what_if(baseline, {label: agreed, **others}, pilot.years)
+        tables = {
+            "baseline": self._baseline_table(baseline),
+            "trajectory": self._trajectory_table(pilot, parties, trajectory),
+            "whatif": self._whatif_table(pilot, paths),
+        }
+        kind = _export_kind(request)
+        if kind:
+            key = request.GET.get("table", "trajectory")
+            key = key if key in tables else "trajectory"
+            header, rows = tables[key]
+            return table_response(f"budget-pilot-{pilot.pk}-{key}", header, rows, kind)
+        keep = {k: v for k, v in request.GET.items() if k in ("path_a", "path_b") and v}
+        context = {
+            "pilot": pilot,
+            "row": _pilot_row(pilot),
+            "tables": tables,
+            "parties": parties,
+            "form": form,
+            "problem": problem,
+            "chart": _budget_chart(trajectory) if trajectory else None,
+            "query": urlencode(keep),
+        }
+        return render(request, "funding/budget.html", context, status=400 if form.is_bound and form.errors else 200)
+
+    @staticmethod
+    def _baseline_table(baseline: dict[str, Decimal]) -> tuple[list[str], list[list[Any]]]:
+        total = sum(baseline.values(), Decimal(0))
+        rows: list[list[Any]] = [
+            [party, amount, (Decimal(100) * amount / total).quantize(Decimal("0.1")) if total else None]
+            for party, amount in sorted(baseline.items())
+        ]
+        if baseline:
+            rows.append([_("Total"), total, Decimal(100) if total else None])
+        return [_("Party"), _("Current spending (nulmeting)"), _("Share (%)")], rows
+
+    @staticmethod
+    def _trajectory_table(
+        pilot: Pilot, parties: list[str], years: list[budget.Year]
+    ) -> tuple[list[str], list[list[Any]]]:
+        header = [
+            _("Pilot year"),
+            _("School year"),
+            _("Budget"),
+            *[_("%(party)s contributes") % {"party": p} for p in parties],
+            _("Actual spending"),
+            _("Difference (actual minus budget)"),
+        ]
+        rows = [
+            [
+                _("Baseline") if y.number == 0 else y.number,
+                _school_year_of(pilot, y.number),
+                y.budget,
+                *[y.by_party.get(p, Decimal(0)) for p in parties],
+                y.actual,
+                y.difference,
+            ]
+            for y in years
+        ]
+        return header, rows
+
+    @staticmethod
+    def _whatif_table(pilot: Pilot, paths: dict[str, list[budget.Year]]) -> tuple[list[str], list[list[Any]]]:
+        header = [_("Pilot year"), _("School year"), *paths]
+        if not paths:
+            return header, []
+        count = len(next(iter(paths.values())))
+        rows: list[list[Any]] = [
+            [
+                _("Baseline") if n == 0 else n,
+                _school_year_of(pilot, n),
+                *[years[n].budget for years in paths.values()],
+            ]
+            for n in range(count)
+        ]
+        rows.append(
+            [
+                _("Total over the term"),
+                "",
+                *[sum((y.budget for y in years[1:]), Decimal(0)) for years in paths.values()],
+            ]
+        )
+        return header, rows
