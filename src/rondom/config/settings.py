@@ -330,6 +330,8 @@ FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", "demo-research-key-change-me" if DEBUG else "")
 # Groups smaller than this have their wijk, school type and age band suppressed in a research export.
 RESEARCH_MIN_CELL = int(os.environ.get("RONDOM_RESEARCH_MIN_CELL", "10"))
+# The dashboard and the pilot report withhold a figure that rests on fewer children or answers than this.
+RONDOM_MONITORING_MIN_CELL = int(os.environ.get("RONDOM_MONITORING_MIN_CELL", "5"))
 
 # E-mail (notifications say only that there is something new; families get their login code): development
 # writes each message to a file in var/mail/ (`make otp USER=ouder` reads the latest code from there).

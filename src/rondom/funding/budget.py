@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -67,3 +68,23 @@ def what_if(
 ) -> dict[str, list[Year]]:
     """Several shrink paths side by side (e.g. 2 % a year against 5 % in the first years and 0 after)."""
     return {name: trajectory(baseline, path, years) for name, path in paths.items()}
+
+
+def pilot_baseline(pilot: Any) -> dict[str, Decimal]:
+    """A pilot's nulmeting per party, as stored (amounts as strings), in Decimals."""
+    return {str(party): Decimal(str(amount)) for party, amount in (pilot.baseline or {}).items()}
+
+
+def pilot_actual(pilot: Any) -> dict[int, Decimal]:
+    """A pilot's actual spending per pilot year (1 = its first school year), in Decimals."""
+    return {
+        int(year): Decimal(str(amount)) for year, amount in (pilot.actual or {}).items() if amount not in ("", None)
+    }
+
+
+def pilot_trajectory(pilot: Any) -> list[Year]:
+    """The agreed trajectory of a pilot with its actual spending; empty when no baseline is recorded yet."""
+    baseline = pilot_baseline(pilot)
+    if not baseline:
+        return []
+    return trajectory(baseline, Decimal(pilot.shrink_percent), pilot.years, pilot_actual(pilot))

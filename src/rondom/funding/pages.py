@@ -25,7 +25,7 @@ from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
 from rondom.registry.models import Municipality
 
-from . import budget, rounds
+from . import budget, monitoring, rounds
 from .allocation import FACTS
 from .indicators import SchoolYear
 from .models import AllocationRound, Pilot
@@ -156,7 +156,7 @@ def _scope(request: HttpRequest) -> Scope:
     municipalities = rounds.policy_municipalities(user)
     chosen = request.GET.get("municipality")
     municipality = next((m for m in municipalities if str(m.pk) == chosen), municipalities[0])
-    now = rounds.current_school_year().start_year
+    now = monitoring.current_school_year().start_year
     years = [SchoolYear(now + 1 - n) for n in range(5)]
     year = next((y for y in years if str(y) == request.GET.get("year")), SchoolYear(now))
     return Scope(user, municipalities, municipality, years, year)
@@ -411,16 +411,6 @@ class WhatIfForm(forms.Form):
         return data
 
 
-def _baseline(pilot: Pilot) -> dict[str, Decimal]:
-    return {str(party): Decimal(str(amount)) for party, amount in (pilot.baseline or {}).items()}
-
-
-def _actual(pilot: Pilot) -> dict[int, Decimal]:
-    return {
-        int(year): Decimal(str(amount)) for year, amount in (pilot.actual or {}).items() if amount not in ("", None)
-    }
-
-
 def _school_year_of(pilot: Pilot, number: int) -> str:
     """Year 0 is the baseline year, the school year before the pilot starts."""
     return str(SchoolYear(pilot.start_year + number - 1))
@@ -458,7 +448,7 @@ class BudgetView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, pilot_id: int) -> HttpResponse:
         rounds.policy_municipalities(_user(request))
         pilot = get_object_or_404(Pilot, pk=pilot_id)
-        baseline = _baseline(pilot)
+        baseline = budget.pilot_baseline(pilot)
         parties = sorted(baseline)
         agreed = [Decimal(pilot.shrink_percent)] * pilot.years
         trajectory: list[budget.Year] = []
@@ -469,7 +459,7 @@ class BudgetView(LoginRequiredMixin, View):
         paths: dict[str, list[budget.Year]] = {}
         if baseline:
             try:
-                trajectory = budget.trajectory(baseline, agreed, pilot.years, _actual(pilot))
+                trajectory = budget.trajectory(baseline, agreed, pilot.years, budget.pilot_actual(pilot))
             except ValidationError as error:
                 problem = " ".join(error.messages)
             else:

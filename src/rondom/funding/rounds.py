@@ -34,6 +34,7 @@ from rondom.thuiszitters.models import Thuiszitter
 from .allocation import CENTS, FACTS, HOURS, ONE, Rules, SchoolFacts, allocate, need_indexes, split_exactly, validate
 from .indicators import SchoolYear
 from .models import AllocationRound
+from .monitoring import municipalities_of
 
 HUNDRED = Decimal(100)
 INDEX = Decimal("0.0001")
@@ -42,26 +43,12 @@ ROLES = [r.value for r in SocialWorkActivity.Role]
 
 # --- who may do what -------------------------------------------------------------------------------------------------
 
+
 #: Policy staff of these organisations see the allocation and the pilots (as on the monitoring dashboard).
-POLICY_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
-
-
 def policy_municipalities(user: User) -> list[Municipality]:
     """The municipalities of the user's policy-officer roles (municipality, school board or SWV); PermissionDenied
     for anyone else."""
-    ids = {
-        m.organisation.municipality_id
-        for m in user.roles()
-        if m.role == Role.POLICY_OFFICER and m.organisation.kind in POLICY_KINDS and m.organisation.municipality_id
-    }
-    if not ids:
-        raise PermissionDenied
-    return list(Municipality.objects.filter(pk__in=ids).order_by("name"))
-
-
-def current_school_year() -> SchoolYear:
-    today = timezone.localdate()
-    return SchoolYear(today.year if today.month >= 8 else today.year - 1)
+    return list(Municipality.objects.filter(pk__in=municipalities_of(user)).order_by("name"))
 
 
 def _policy_officer_of(user: User, kind: str, municipality: Municipality) -> bool:

@@ -1,121 +1,196 @@
-"""The monitoring dashboard: the indicators of a pilot against the rest of the city, per school year, with a chart
-and the table as its alternative, and a CSV download. Aggregates only: no child is named."""
+"""The monitoring pages: the dashboard (a pilot or the whole city against a comparison area, baseline and trend,
+a breakdown per school or wijk, each chart with its table, every table as CSV/XLSX), the pilot's accountability
+report as PDF, the texts that give meaning to the figures, and the research export. Aggregates only: no child is
+named, except by keyed pseudonym in the research export. Thin: the figures come from monitoring.py."""
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.models import User
+from rondom.exports import FORMATS, table_response
+from rondom.registry.models import Wijk
 
-from .indicators import INDICATORS, SchoolYear, compute_all
-from .models import Pilot
-
-MONITORING_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
-
-
-def current_school_year() -> SchoolYear:
-    today = timezone.localdate()
-    return SchoolYear(today.year if today.month >= 8 else today.year - 1)
+from . import monitoring, report, research
+from .indicators import INDICATORS, SchoolYear
+from .models import Pilot, ReportText
 
 
-def _municipality_ids(user: User) -> set[int]:
-    found = {
-        m.organisation.municipality_id
-        for m in user.roles()
-        if m.role == Role.POLICY_OFFICER and m.organisation.kind in MONITORING_KINDS and m.organisation.municipality_id
-    }
-    if not found:
-        raise PermissionDenied
-    return found  # type: ignore[return-value]
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class Selection:
+    """The dashboard's filters, read from the query string; anything unknown falls back to a sensible default."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.municipalities = monitoring.municipalities_of(_user(request))
+        self.pilots = list(Pilot.objects.all())
+        self.years = monitoring.school_years()
+        wanted = request.GET.get("pilot", "")
+        self.pilot = next((p for p in self.pilots if str(p.pk) == wanted), None)
+        if self.pilot is None and wanted != "city":
+            self.pilot = self.pilots[0] if self.pilots else None
+        self.year = next((y for y in self.years if str(y) == request.GET.get("year")), self.years[0])
+        self.compare = request.GET.get("compare", monitoring.CITY)
+        self.breakdown = request.GET.get("breakdown", "")
+        self.breakdown = self.breakdown if self.breakdown in monitoring.BREAKDOWNS else ""
+        keys = [i.key for i in INDICATORS]
+        wanted_trend = request.GET.get("trend", "")
+        self.trend: str = wanted_trend if wanted_trend in keys else keys[0]
+        wijken = Wijk.objects.filter(municipality_id__in=self.municipalities).order_by("name")
+        self.compare_options = [(monitoring.CITY, _("the rest of the city"))] + [
+            (f"wijk:{w.pk}", _("wijk %(name)s") % {"name": w.name}) for w in wijken
+        ]
+
+    def build(self, request: HttpRequest) -> monitoring.Monitoring:
+        return monitoring.build(
+            _user(request), pilot=self.pilot, year=self.year, compare=self.compare, breakdown=self.breakdown
+        )
+
+    def query(self, **extra: str) -> str:
+        from urllib.parse import urlencode
+
+        params = {
+            "pilot": str(self.pilot.pk) if self.pilot else "city",
+            "year": str(self.year),
+            "compare": self.compare,
+            "breakdown": self.breakdown,
+            "trend": self.trend,
+        }
+        params.update(extra)
+        return urlencode(params)
 
 
 class DashboardView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        municipalities = _municipality_ids(user)
-        city = list(
-            Organisation.objects.filter(kind=OrganisationKind.SCHOOL, municipality_id__in=municipalities).values_list(
-                "pk", flat=True
-            )
-        )
-        pilots = list(Pilot.objects.all())
-        pilot = next((p for p in pilots if str(p.pk) == request.GET.get("pilot")), pilots[0] if pilots else None)
-        years = [SchoolYear(current_school_year().start_year - n) for n in range(5)]
-        year = next((y for y in years if str(y) == request.GET.get("year")), years[0])
-        in_pilot = [pk for pk in (pilot.schools.values_list("pk", flat=True) if pilot else []) if pk in set(city)]
-        comparison = [pk for pk in city if pk not in set(in_pilot)]
-        values, compared = compute_all(in_pilot, year), compute_all(comparison, year)
-        rows = [{"indicator": i, "pilot": values[i.key], "comparison": compared[i.key]} for i in INDICATORS]
-        if request.GET.get("format") == "csv":
-            return _csv(rows, pilot, year)
+        selection = Selection(request)
+        m = selection.build(request)
+        kind, table = request.GET.get("format"), request.GET.get("table", "summary")
+        if kind in FORMATS:
+            header, rows = monitoring.TABLES.get(table, monitoring.summary_table)(m)
+            name = f"monitoring-{table if table in monitoring.TABLES else 'summary'}-{m.year}"
+            return table_response(name, header, rows, kind)
         context = {
-            "rows": rows,
-            "pilots": pilots,
-            "pilot": pilot,
-            "years": years,
-            "year": year,
-            "schools": len(in_pilot),
-            "comparison_schools": len(comparison),
-            "chart": _chart(rows),
+            "m": m,
+            "s": selection,
+            "chart": monitoring.bar_chart(m),
+            "line": monitoring.line_chart(m, selection.trend),
+            "indicators": INDICATORS,
+            "q": selection.query(),
+            "downloads": {t: {k: selection.query(table=t, format=k) for k in FORMATS} for t in monitoring.TABLES},
+            "report_query": selection.query(),
         }
         return render(request, "funding/dashboard.html", context)
 
 
-def _chart(rows: list[dict[str, Any]], width: int = 400, step: int = 56) -> dict[str, Any]:
-    """Per indicator a label and two bars (pilot, comparison) scaled to the larger of the two; empty figures draw
-    nothing. Coordinates are computed here so the template only draws."""
-    items = []
-    for n, row in enumerate(rows):
-        a, b = row["pilot"], row["comparison"]
-        top = max([v for v in (a, b) if v is not None] or [Decimal(0)])
+class ReportView(LoginRequiredMixin, View):
+    """The accountability report of the selected pilot (or the city) and school year, as PDF."""
 
-        def scale(v: Decimal | None, top: Decimal = top) -> int:
-            return 0 if v is None or not top else max(round(width * float(v) / float(top)), 1)
+    serves_child_data = False
 
-        y = n * step
-        items.append(
-            {
-                "label": row["indicator"].description,
-                "label_y": y + 14,
-                "pilot_y": y + 20,
-                "comparison_y": y + 36,
-                "pilot": scale(a),
-                "comparison": scale(b),
-            }
-        )
-    return {"items": items, "height": len(rows) * step, "width": width + 20}
+    def get(self, request: HttpRequest) -> HttpResponse:
+        selection = Selection(request)
+        m = selection.build(request)
+        texts = list(ReportText.objects.filter(pilot=m.pilot, school_year=str(m.year))) if m.pilot else []
+        response = HttpResponse(report.render(m, texts), content_type="application/pdf")
+        name = f"verantwoording-{m.pilot.pk if m.pilot else 'stad'}-{m.year}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
-def _csv(rows: list[dict[str, Any]], pilot: Pilot | None, year: SchoolYear) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Indicator"), _("Description"), _("Unit"), _("Pilot"), _("Comparison (rest of the city)")])
-    for row in rows:
-        i = row["indicator"]
-        writer.writerow(
-            [
-                i.key,
-                i.description,
-                i.unit,
-                row["pilot"] if row["pilot"] is not None else "",
-                row["comparison"] if row["comparison"] is not None else "",
-            ]
-        )
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    name = f"indicatoren-{pilot.pk if pilot else 'stad'}-{year}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+class ReportTextForm(forms.ModelForm):
+    class Meta:
+        model = ReportText
+        fields = ["perspective", "signed_as", "text"]
+        help_texts = {
+            "signed_as": gettext_lazy("How the writer wants to be named, e.g. 'a mother from Zwolle-Noord'."),
+        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+
+
+class ReportTextsView(LoginRequiredMixin, View):
+    """The texts of a pilot's report for a school year: read and add (policy staff)."""
+
+    serves_child_data = False
+
+    def _context(self, selection: Selection, form: ReportTextForm) -> dict[str, Any]:
+        texts = ReportText.objects.filter(pilot=selection.pilot, school_year=str(selection.year))
+        return {"s": selection, "form": form, "texts": texts, "q": selection.query()}
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        selection = Selection(request)
+        return render(request, "funding/report_texts.html", self._context(selection, ReportTextForm()))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        selection = Selection(request)
+        if selection.pilot is None:
+            raise PermissionDenied
+        form = ReportTextForm(request.POST)
+        if not form.is_valid():
+            return render(request, "funding/report_texts.html", self._context(selection, form), status=400)
+        text = form.save(commit=False)
+        text.pilot, text.school_year, text.written_by = selection.pilot, str(selection.year), _user(request)
+        text.save()
+        return HttpResponseRedirect(f"{reverse('funding:report-texts')}?{selection.query()}")
+
+
+class ResearchForm(forms.Form):
+    pilot = forms.ChoiceField(label=gettext_lazy("Schools"))
+    year = forms.ChoiceField(label=gettext_lazy("School year"))
+    legal_basis = forms.CharField(
+        label=gettext_lazy("Documented legal basis (leave empty: only children with research consent)"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args: Any, pilots: list[Pilot], years: list[SchoolYear], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pilot, year = self.fields["pilot"], self.fields["year"]
+        assert isinstance(pilot, forms.ChoiceField) and isinstance(year, forms.ChoiceField)
+        pilot.choices = [("city", _("The whole city")), *[(str(p.pk), p.name) for p in pilots]]
+        year.choices = [(str(y), str(y)) for y in years]
+
+
+class ResearchExportView(LoginRequiredMixin, View):
+    """A pseudonymised export per child for researchers (see research.py): the municipality's policy staff only."""
+
+    serves_child_data = True  # it reads per-child data, though it names no child
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        selection = Selection(request)
+        form = ResearchForm(pilots=selection.pilots, years=selection.years)
+        return render(request, "funding/research.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        selection = Selection(request)
+        form = ResearchForm(request.POST, pilots=selection.pilots, years=selection.years)
+        if form.is_valid():
+            city = monitoring.city_schools(selection.municipalities)
+            pilot = next((p for p in selection.pilots if str(p.pk) == form.cleaned_data["pilot"]), None)
+            schools = [pk for pk in (pilot.schools.values_list("pk", flat=True) if pilot else city) if pk in city]
+            try:
+                result = research.export(
+                    _user(request),
+                    schools,
+                    SchoolYear.parse(form.cleaned_data["year"]),
+                    legal_basis=form.cleaned_data["legal_basis"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                rows = [[row[c] for c in research.COLUMNS] for row in result.rows]
+                return table_response(f"onderzoek-{form.cleaned_data['year']}", research.COLUMNS, rows, "csv")
+        return render(request, "funding/research.html", {"form": form}, status=400)
