@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import absence, casework, data, feedback, population
+from rondom.demo import absence, casework, data, feedback, history, population
 
 
 class Command(BaseCommand):
@@ -14,6 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--small", action="store_true", help="only the logins and a few children")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="also five school years of monitoring history (about 0.75 million absence rows; a minute or so)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = data.load()
@@ -29,6 +34,11 @@ class Command(BaseCommand):
         feedback_counts = feedback.generate(random.Random(2026))
         if feedback_counts:
             self.stdout.write(f"  feedback: {feedback_counts}")
+        if options["history"]:
+            self.stdout.write("Five school years of monitoring history (once) ...")
+            past = history.generate(random.Random(2026), progress=not options["no_progress"])
+            if past.counts:
+                self.stdout.write(f"  {past.counts} in {past.seconds:.1f} s")
         self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
