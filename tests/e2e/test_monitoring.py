@@ -17,8 +17,8 @@ def test_policy_officer_filters_a_pilot_and_downloads_its_report(page: Page, bas
     page.get_by_role("link", name="Monitoring").first.click()
     expect(page.get_by_role("heading", name="Monitoring van de proeftuinen")).to_be_visible()
 
-    page.get_by_label("Proeftuin").select_option(label="Samen in de wijk")
-    page.get_by_label("Uitsplitsen").select_option("school")
+    page.get_by_label("Proeftuin", exact=True).select_option(label="Samen in de wijk")
+    page.get_by_label("Uitsplitsen", exact=True).select_option("school")
     page.get_by_role("button", name="Toon").click()
     table = page.locator("#indicators")
     expect(table.locator("caption")).to_contain_text("Samen in de wijk")

@@ -442,7 +442,7 @@ class RealisedTable:
             *[str(label) for label in SocialWorkActivity.Role.labels],
             _("Realised hours"),
             _("Difference (realised minus allocated)"),
-            _("Realised (% of allocated)"),
+            _("Realised, percentage of allocated"),
         ]
 
     @staticmethod
