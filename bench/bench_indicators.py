@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -62,9 +63,10 @@ def main() -> int:
     databases = os.environ.get("BENCH_INDICATORS_DBS", "sqlite,postgres").split(",")
     failed = 0
     for db in databases:
+        var = tempfile.mkdtemp(prefix=f"rondom-bench-indicators-{db}-")
         env = {
             **os.environ,
-            "RONDOM_VAR_DIR": tempfile.mkdtemp(prefix=f"rondom-bench-indicators-{db}-"),
+            "RONDOM_VAR_DIR": var,
             "DJANGO_SETTINGS_MODULE": "rondom.config.settings",
             "RONDOM_LOG_LEVEL": "WARNING",
         }
@@ -84,6 +86,7 @@ def main() -> int:
         try:
             failed |= subprocess.call([sys.executable, __file__, "--one", db], cwd=ROOT, env=env)
         finally:
+            shutil.rmtree(var, ignore_errors=True)  # the SQLite file of a million rows
             if db == "postgres":
                 _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return failed
@@ -465,6 +468,7 @@ class Duck:
             {"y": "INTEGER", "label": "VARCHAR", "first_day": "DATE", "last_day": "DATE"},
             ((y.start_year, str(y), y.first_day, y.last_day) for y in self.years),
         )
+        self.folder.rmdir()
         print(f"DuckDB loaded in {time.perf_counter() - started:.1f} s (not timed): {counts}", flush=True)
 
     def compute(self) -> dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]]:
