@@ -36,7 +36,7 @@ setup: $(VENV)/.installed node_modules/.installed src/rondom/locale/nl/LC_MESSAG
 run: setup
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --history
 	@echo
 	@echo "Rondom runs at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Stop with Ctrl-C."

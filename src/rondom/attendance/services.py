@@ -30,6 +30,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.audit import services as audit
 from rondom.cases.services import add_working_days
+from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
 
@@ -375,4 +376,5 @@ def refresh_absence_months(school_ids: Iterable[int] | None = None) -> int:
             ],
             batch_size=5000,
         )
+    analyse(AbsenceMonth._meta.db_table)
     return len(written)

@@ -3,10 +3,13 @@ a unit, how it is counted per school and school year (`facts`) and how those cou
 (`kind`). A scope is a set of schools — one school, a wijk's, a pilot's, the rest of the city — so the same
 figures exist at school, wijk, pilot and city level.
 
-Speed: `compute_grid` asks the database once per indicator for counts grouped by school and school year (the year
-is bucketed in SQL), for all scopes and years at once, and adds them up per scope in Python. Absence is read from
-the monthly rollup `attendance.AbsenceMonth`, not from millions of absence rows. `bench/bench_indicators.py` holds
-this against DuckDB computing the same figures from the raw rows.
+Speed: `compute_grid` asks the database once per kind of fact for counts grouped by school and school year (the
+year is bucketed in SQL), for all scopes and years at once, and adds them up per scope in Python. The large
+sources are read from rollups per school and month that the worker keeps: absence from `attendance.AbsenceMonth`
+(refreshed after every import and hourly), goal scores, questionnaire answers, closed cases, help requests and
+school moves from `MonthlyFact` (`rollup.py`, hourly). Thuiszitters, waiting times and provider ratings are few and
+read as they are. `bench/bench_indicators.py` holds this against DuckDB computing the same figures from the raw
+rows, and checks that both give the same answers.
 
 Honesty: a figure without data is `None` (shown as a dash), never 0; every figure carries `n`, the number of
 children, answers or requests it rests on, so that a page can withhold figures that rest on too few."""
@@ -22,20 +25,19 @@ from statistics import median
 from typing import Any
 
 from django.db.models import Case as When_
-from django.db.models import Count, F, IntegerField, Q, Sum, When
+from django.db.models import Count, F, FloatField, Func, IntegerField, Q, Sum, When
 from django.db.models import Value as V
 from django.utils import timezone
 
 from rondom.accounts.models import Organisation
 from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceMonth
-from rondom.cases.models import Case, GoalEvaluation, HelpRequest
-from rondom.cases.workflow import State
-from rondom.feedback.models import FeedbackResponse, ProviderRating
-from rondom.registry.models import Child, SchoolMove
+from rondom.cases.models import HelpRequest
+from rondom.feedback.models import ProviderRating
+from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
-from .models import Pilot
+from .models import MonthlyFact, Pilot
 
 
 @dataclass(frozen=True)
@@ -170,50 +172,51 @@ def unauthorised_hours(grid: Grid) -> Facts:
     return {(r["at"], r["year"]): Decimal(r["minutes"]) / 60 for r in rows}
 
 
-def _moves(kind: str) -> Callable[[Grid], Facts]:
-    def facts(grid: Grid) -> Facts:
-        rows = (
-            SchoolMove.objects.filter(grid.window("moved_on"), kind=kind, from_school_id__in=grid.schools)
-            .values(at=F("from_school_id"), year=grid.year_of("moved_on"))
-            .annotate(children=Count("child_id", distinct=True))
-        )
-        return _grouped(rows, "children")
+def monthly(grid: Grid) -> dict[str, Facts]:
+    """Every fact of the monthly rollup (`MonthlyFact`), summed per school and school year: one query for all."""
+    rows = (
+        MonthlyFact.objects.filter(school_year__in=[y.start_year for y in grid.years], school_id__in=grid.schools)
+        .values("fact", "school_id", "school_year")
+        .annotate(total=Sum("total"), n=Sum("count"))
+        .order_by()
+        .values_list("fact", "school_id", "school_year", "total", "n")
+    )
+    found: dict[str, Facts] = defaultdict(dict)
+    for fact, school, year, total, n in rows:
+        found[fact][(school, year)] = (total, n)
+    return found
 
+
+def _rolled_up(fact: str, *, count_only: bool = False) -> Callable[[Grid], Facts]:
+    """The facts of one rollup fact: (sum, count) for a mean or a share, or the plain count of children."""
+
+    def facts(grid: Grid) -> Facts:
+        if monthly not in grid._cache:
+            grid._cache[monthly] = monthly(grid)
+        found = grid._cache[monthly].get(fact, {})
+        return {key: value[0] for key, value in found.items()} if count_only else found
+
+    facts.__name__ = f"rollup_{fact}"
     return facts
 
 
-def _feedback(answer: str) -> Callable[[Grid], Facts]:
-    def facts(grid: Grid) -> Facts:
-        rows = (
-            FeedbackResponse.objects.filter(
-                grid.window("answered_on"), school_id__in=grid.schools, **{f"{answer}__isnull": False}
-            )
-            .values(at=F("school_id"), year=grid.year_of("answered_on"))
-            .annotate(total=Sum(answer), count=Count("pk"))
-        )
-        return _grouped(rows, "total", "count")
+class SecondsBetween(Func):
+    """Seconds from one moment to a later one, computed by the database: moving two timestamps per row to Python
+    and subtracting there costs ten times more on PostgreSQL."""
 
-    return facts
+    output_field = FloatField()
 
+    def _parts(self, compiler: Any) -> tuple[str, str, tuple[Any, ...]]:
+        (start, start_params), (end, end_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return start, end, (*end_params, *start_params)
 
-def goal_facts(grid: Grid) -> Facts:
-    rows = (
-        GoalEvaluation.objects.filter(grid.window("evaluated_on"), plan__child__school_id__in=grid.schools)
-        .values(at=F("plan__child__school_id"), year=grid.year_of("evaluated_on"))
-        .annotate(total=Sum("score"), count=Count("pk"))
-    )
-    return _grouped(rows, "total", "count")
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        start, end, params = self._parts(compiler)
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))::float8", params
 
-
-def solved_facts(grid: Grid) -> Facts:
-    rows = (
-        Case.objects.filter(
-            grid.window("status__changed_at", moment=True), status__state=State.CLOSED, team__school_id__in=grid.schools
-        )
-        .values(at=F("team__school_id"), year=grid.year_of("status__changed_at", moment=True))
-        .annotate(inside=Count("pk", filter=Q(solved_within_school=True)), total=Count("pk"))
-    )
-    return _grouped(rows, "inside", "total")
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        start, end, params = self._parts(compiler)
+        return f"((julianday({end}) - julianday({start})) * 86400.0)", params
 
 
 def _requests(grid: Grid) -> Any:
@@ -224,22 +227,16 @@ def waiting_facts(grid: Grid) -> Facts:
     rows = (
         _requests(grid)
         .filter(first_contact_at__isnull=False)
-        .annotate(year=grid.year_of("requested_at", moment=True))
-        .values_list("case__team__school_id", "year", "requested_at", "first_contact_at")
+        .annotate(
+            year=grid.year_of("requested_at", moment=True), wait=SecondsBetween("requested_at", "first_contact_at")
+        )
+        .order_by()
+        .values_list("case__team__school_id", "year", "wait")
     )
     facts: Facts = {}
-    for school, year, asked, contact in rows:
-        facts.setdefault((school, year), []).append((contact - asked).total_seconds() / 86400)
+    for school, year, seconds in rows:
+        facts.setdefault((school, year), []).append(seconds / 86400)
     return facts
-
-
-def brought_in_facts(grid: Grid) -> Facts:
-    rows = (
-        _requests(grid)
-        .values(at=F("case__team__school_id"), year=grid.year_of("requested_at", moment=True))
-        .annotate(bring_in=Count("pk", filter=Q(kind=HelpRequest.Kind.BRING_IN)), total=Count("pk"))
-    )
-    return _grouped(rows, "bring_in", "total")
 
 
 def provider_facts(grid: Grid) -> Facts:
@@ -298,7 +295,7 @@ INDICATORS: list[Indicator] = [
         "Voortijdig schoolverlaten: leerlingen die zonder startkwalificatie vertrokken (vo en mbo)",
         "%",
         PERCENT_OF_PUPILS,
-        _moves(SchoolMove.Kind.DROP_OUT),
+        _rolled_up("drop_out", count_only=True),
         "0.1",
         SECONDARY,
     ),
@@ -307,21 +304,21 @@ INDICATORS: list[Indicator] = [
         "Afstroom: leerlingen die naar een lager niveau of speciaal onderwijs gingen",
         "%",
         PERCENT_OF_PUPILS,
-        _moves(SchoolMove.Kind.DOWN),
+        _rolled_up("down", count_only=True),
     ),
     Indicator(
         "wellbeing",
         "Welbevinden volgens ouders, jongeren en leraren bij evaluaties (1 tot 10)",
         "score",
         MEAN,
-        _feedback("wellbeing"),
+        _rolled_up("wellbeing"),
     ),
     Indicator(
         "feedback_helps",
         "Ouders, jongeren en leraren merken dat de hulp bijdraagt aan de doelen (1 tot 5)",
         "score",
         MEAN,
-        _feedback("helps"),
+        _rolled_up("helps"),
         "0.01",
     ),
     Indicator(
@@ -329,7 +326,7 @@ INDICATORS: list[Indicator] = [
         "Doelen bereikt volgens ouders, jongeren en professionals (1 tot 5)",
         "score",
         MEAN,
-        goal_facts,
+        _rolled_up("goals"),
         "0.01",
     ),
     Indicator(
@@ -337,7 +334,7 @@ INDICATORS: list[Indicator] = [
         "Deel van de afgesloten hulpvragen dat binnen school is opgelost",
         "%",
         PERCENT,
-        solved_facts,
+        _rolled_up("solved"),
     ),
     Indicator(
         "waiting_days",
@@ -351,7 +348,7 @@ INDICATORS: list[Indicator] = [
         "Deel van de hulp dat de school in is gehaald (erbij halen) in plaats van doorverwezen",
         "%",
         PERCENT,
-        brought_in_facts,
+        _rolled_up("brought_in"),
     ),
     Indicator(
         "provider_value",

@@ -105,3 +105,28 @@ class ReportText(models.Model):
 
     class Meta:
         ordering = ["perspective", "written_at"]
+
+
+class MonthlyFact(models.Model):
+    """What the monitoring counts, per school and calendar month: the sum and the number of goal scores,
+    questionnaire answers, closed cases (solved inside school / all), help requests (brought in / all) and school
+    moves. The indicators read these few thousand rows instead of every evaluation, case and request of five school
+    years. Refreshed as a whole by the worker every hour and after the demo load (`rollup.refresh_monthly_facts`);
+    never edited by hand."""
+
+    school = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # first day of the month
+    school_year = models.PositiveSmallIntegerField()  # the school year the month falls in (2026 = 2026-2027)
+    fact = models.CharField(max_length=20)
+    total = models.BigIntegerField()  # the sum of the scores, or the part (solved inside school, brought in, children)
+    count = models.PositiveIntegerField()  # the number of scores, or the whole (cases, requests); 0 for plain counts
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fact", "school", "month"], name="unique_monthly_fact")]
+
+
+class RollupRefresh(models.Model):
+    """When a rollup was last recomputed, so the dashboard can say how fresh its figures are."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()

@@ -22,6 +22,7 @@ from rondom.registry.models import Child, Wijk
 
 from .indicators import INDICATORS, Figure, Indicator, SchoolYear, Scope, compute_grid
 from .models import Pilot
+from .rollup import refreshed_at
 
 MONITORING_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
 YEARS_SHOWN = 5
@@ -105,6 +106,8 @@ class Monitoring:
     trend: list[tuple[Indicator, list[Cell], list[Cell]]] = field(default_factory=list)
     #: (group name, [cell per indicator, in the order of INDICATORS]) for the breakdown per school or wijk
     groups: list[tuple[str, list[Cell]]] = field(default_factory=list)
+    #: when the worker last recomputed the monthly rollup the figures rest on (None: not yet)
+    refreshed_at: Any = None
 
     @property
     def title(self) -> str:
@@ -197,6 +200,7 @@ def build(
         result.trend.append(
             (i, [cell("scope", y, i.key) for y in trend_years], [cell("comparison", y, i.key) for y in trend_years])
         )
+    result.refreshed_at = refreshed_at()
     result.groups = [(label, [cell(name, year, i.key) for i in INDICATORS]) for name, label in groups.items()]
     return result
 

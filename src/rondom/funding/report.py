@@ -88,6 +88,10 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
     )
     story: list[Any] = [Paragraph(escape(title), s["title"])]
     made = timezone.localtime().strftime("%d-%m-%Y %H:%M")
+    if m.refreshed_at is not None:
+        made += " " + _("(figures as of %(when)s)") % {
+            "when": timezone.localtime(m.refreshed_at).strftime("%d-%m-%Y %H:%M")
+        }
     story.append(
         Paragraph(
             escape(

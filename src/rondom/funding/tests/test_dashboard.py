@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from rondom.audit.models import AccessLogEntry
 from rondom.funding.models import Pilot, ReportText
+from rondom.funding.rollup import refresh_monthly_facts
 from rondom.registry.models import Wijk
 from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, SchoolFactory, consent_for
@@ -50,6 +51,9 @@ def test_policy_staff_compare_a_pilot_with_the_rest_of_the_city(login, city) -> 
     page = client.get(f"/monitoring/?pilot={city['pilot'].pk}&year={YEAR}")
     html = page.content.decode()
     assert page.status_code == 200 and "Zeldzaam" not in html and html.count("<svg") == 2
+    assert "The figures have not been computed yet" in html  # the worker has not run yet in this test
+    refresh_monthly_facts()
+    assert "Figures as of" in client.get(f"/monitoring/?pilot={city['pilot'].pk}&year={YEAR}").content.decode()
     row = _row(html, "indicators", "Aantal thuiszitters")
     cells = row.split('<td class="utrecht-table__cell">')[1:]
     assert [c.split("</td>")[0] for c in cells] == ["6", "0", "0", "0", "kinderen"]  # now, baseline, other, other

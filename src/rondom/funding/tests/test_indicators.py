@@ -14,6 +14,7 @@ from rondom.cases.models import Case, CaseStatus, GoalEvaluation, HelpRequest, P
 from rondom.feedback.models import FeedbackResponse, ProviderRating
 from rondom.funding.indicators import INDICATORS, Figure, SchoolYear, Scope, compute_all, compute_grid
 from rondom.funding.models import Pilot
+from rondom.funding.rollup import refresh_monthly_facts
 from rondom.registry.models import SchoolMove
 from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import ChildFactory, OrganisationFactory, SchoolFactory, UserFactory
@@ -129,6 +130,7 @@ def test_every_indicator_has_a_dutch_description_and_a_known_answer() -> None:
     # Cost per pupil: the pilot (started 2024) spent 1,200.00 in its second year over 6 pupils = 200.00.
     pilot = Pilot.objects.create(name="Proef", kind="area", start_year=2024, actual={"2": "1200.00"})
     refresh_absence_months()
+    refresh_monthly_facts()
 
     values = compute_all([primary.pk, secondary.pk], YEAR, pilot)
     assert values == {

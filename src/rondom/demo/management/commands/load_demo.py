@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from rondom.demo import absence, casework, data, feedback, history, population
+from rondom.demo import absence, casework, data, feedback, funding, history, population
+from rondom.funding.rollup import refresh_monthly_facts
 
 
 class Command(BaseCommand):
@@ -34,11 +35,15 @@ class Command(BaseCommand):
         feedback_counts = feedback.generate(random.Random(2026))
         if feedback_counts:
             self.stdout.write(f"  feedback: {feedback_counts}")
+        funding_counts = funding.generate(random.Random(2026))
+        if any(funding_counts.values()):
+            self.stdout.write(f"  funding: {funding_counts}")
         if options["history"]:
             self.stdout.write("Five school years of monitoring history (once) ...")
             past = history.generate(random.Random(2026), progress=not options["no_progress"])
             if past.counts:
                 self.stdout.write(f"  {past.counts} in {past.seconds:.1f} s")
+        refresh_monthly_facts()  # the monitoring reads its rollup; the worker refreshes it hourly after this
         self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
