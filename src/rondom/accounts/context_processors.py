@@ -21,6 +21,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "sees_thuiszitters": False,
             "unread_notifications": 0,
             "sees_monitoring": False,
+            "sees_werkplans": False,
         }
     from rondom.notifications.services import unread_count
 
@@ -36,4 +37,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         ),
         "unread_notifications": unread_count(user),
         "sees_monitoring": user.has_role("policy_officer"),
+        "sees_werkplans": user.has_role("intern_begeleider", "zorgcoordinator", "wijkteam_worker"),
     }

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from rondom.accounts.models import User
-from rondom.funding import budget, rounds
-from rondom.funding.models import AllocationRound, Pilot, ReportText
+from rondom.funding import budget, rounds, services
+from rondom.funding.models import AllocationRound, Pilot, ReportText, Werkplan
 from rondom.funding.monitoring import current_school_year
 from rondom.registry.models import Municipality
 
@@ -38,7 +38,7 @@ TEXTS = [
 
 
 def generate(rng: random.Random) -> dict[str, int]:
-    counts = {"pilot_budgets": 0, "report_texts": 0, "allocation_rounds": 0}
+    counts = {"pilot_budgets": 0, "report_texts": 0, "allocation_rounds": 0, "werkplans": 0}
     officer = User.objects.filter(username="beleid").first()
     year = current_school_year()
     with transaction.atomic():
@@ -69,6 +69,18 @@ def generate(rng: random.Random) -> dict[str, int]:
                     written_by=officer,
                 )
                 counts["report_texts"] += 1
+        ib = User.objects.filter(username="ib").first()
+        school = ib.memberships.filter(role="intern_begeleider").first() if ib else None
+        if school is not None and not Werkplan.objects.exists():
+            services.write(
+                ib,  # type: ignore[arg-type]
+                school.organisation,
+                str(year),
+                "Schoolmaatschappelijk werk houdt elke dinsdag spreekuur voor ouders en leerlingen, geeft twee "
+                "groepstrainingen sociale vaardigheden (groep 6 en 7) en schuift aan bij elk ondersteuningsteam.",
+            )
+            services.approve(ib, Werkplan.objects.get())  # type: ignore[arg-type]
+            counts["werkplans"] = 1
         zwolle = Municipality.objects.filter(name="Zwolle").first()
         if (
             officer is not None

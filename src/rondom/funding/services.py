@@ -61,3 +61,21 @@ def approve(user: User, plan: Werkplan) -> Werkplan:
         setattr(plan, f"{side}_approved_at", timezone.now())
         plan.save()
     return plan
+
+
+def schools_for(user: User) -> list[tuple[Organisation, str]]:
+    """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
+    from rondom.accounts.roles import OrganisationKind
+
+    found: dict[int, tuple[Organisation, str]] = {}
+    municipalities: set[int] = set()
+    for m in user.roles():
+        if m.role in SCHOOL_SIDE and m.organisation.kind == OrganisationKind.SCHOOL:
+            found[m.organisation_id] = (m.organisation, "school")
+        elif m.role in WIJKTEAM_SIDE:
+            municipalities |= set(m.organisation.serves_municipalities.values_list("pk", flat=True))
+            if m.organisation.municipality_id:
+                municipalities.add(m.organisation.municipality_id)
+    for school in Organisation.objects.filter(kind=OrganisationKind.SCHOOL, municipality_id__in=municipalities):
+        found.setdefault(school.pk, (school, "wijkteam"))
+    return sorted(found.values(), key=lambda pair: pair[0].name)

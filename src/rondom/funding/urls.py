@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pages, views
+from . import pages, views, werkplan_views
 
 app_name = "funding"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("monitoring/verdeling/", pages.AllocationView.as_view(), name="allocation"),
     path("monitoring/pilots/", pages.PilotListView.as_view(), name="pilots"),
     path("monitoring/pilots/<int:pilot_id>/budget/", pages.BudgetView.as_view(), name="pilot-budget"),
+    path("werkplannen/", werkplan_views.WerkplanListView.as_view(), name="werkplans"),
+    path("werkplannen/<int:organisation_id>/", werkplan_views.WerkplanView.as_view(), name="werkplan"),
 ]

@@ -1,0 +1,101 @@
+"""The werkplan of school social work per school and school year: the school writes it, the school and the
+wijkteam each approve it, and it counts only when both did. Thin: the rules are in services.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from rondom.accounts.models import User
+
+from . import services
+from .models import Werkplan
+from .monitoring import current_school_year
+
+
+class WerkplanForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Werkplan"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy("What school social work will do at this school this year, and with whom."),
+        max_length=20000,
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class WerkplanListView(LoginRequiredMixin, View):
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        schools = services.schools_for(_user(request))
+        if not schools:
+            raise PermissionDenied
+        year = str(current_school_year())
+        plans = {
+            p.school_id: p for p in Werkplan.objects.filter(school__in=[s for s, _side in schools], school_year=year)
+        }
+        rows = [{"school": s, "side": side, "plan": plans.get(s.pk)} for s, side in schools]
+        return render(request, "funding/werkplan_list.html", {"rows": rows, "year": year})
+
+
+class WerkplanView(LoginRequiredMixin, View):
+    serves_child_data = False
+
+    def _find(self, request: HttpRequest, organisation_id: int) -> tuple[Any, str, Werkplan | None, str]:
+        for school, side in services.schools_for(_user(request)):
+            if school.pk == organisation_id:
+                year = str(current_school_year())
+                return school, side, Werkplan.objects.filter(school=school, school_year=year).first(), year
+        raise Http404
+
+    def _render(
+        self, request: HttpRequest, organisation_id: int, form: WerkplanForm | None = None, status: int = 200
+    ) -> HttpResponse:
+        school, side, plan, year = self._find(request, organisation_id)
+        if form is None:
+            form = WerkplanForm(initial={"text": plan.text if plan else ""})
+        mine_done = plan is not None and getattr(plan, f"{side}_approved_at") is not None
+        context = {"school": school, "side": side, "plan": plan, "year": year, "form": form, "mine_done": mine_done}
+        return render(request, "funding/werkplan.html", context, status=status)
+
+    def get(self, request: HttpRequest, organisation_id: int) -> HttpResponse:
+        return self._render(request, organisation_id)
+
+    def post(self, request: HttpRequest, organisation_id: int) -> HttpResponse:
+        school, _side, plan, year = self._find(request, organisation_id)
+        user = _user(request)
+        if request.POST.get("action") == "approve":
+            if plan is None:
+                raise Http404
+            try:
+                services.approve(user, plan)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Your approval is recorded."))
+            return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]))
+        form = WerkplanForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, organisation_id, form, status=400)
+        try:
+            services.write(user, school, year, form.cleaned_data["text"])
+        except ValidationError as error:
+            form.add_error("text", error.messages)
+            return self._render(request, organisation_id, form, status=400)
+        messages.success(
+            request, _("The werkplan is saved. It counts once the school and the wijkteam both approved it.")
+        )
+        return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]))
