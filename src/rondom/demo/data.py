@@ -59,6 +59,7 @@ LOGINS = [
     DemoLogin("leerplicht", "Luuk Smit", Role.LEERPLICHT_OFFICER, "leerplicht"),
     DemoLogin("jeugdarts", "Jasmijn Kok", Role.YOUTH_DOCTOR, "ggd"),
     DemoLogin("beleid", "Bram Peters", Role.POLICY_OFFICER, "gemeente"),
+    DemoLogin("bloz", "Bea Lont", Role.POLICY_OFFICER, "bloz"),
     DemoLogin("beheer", "Femke Dijkstra", Role.FUNCTIONAL_ADMIN, "esch"),
     DemoLogin("ouder", "Olga Hendriks", Role.PARENT, None),
     DemoLogin("jongere", "Youssef Hendriks", Role.YOUTH, None),
