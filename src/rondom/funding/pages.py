@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -25,7 +26,7 @@ from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
 from rondom.registry.models import Municipality
 
-from . import budget, monitoring, rounds
+from . import budget, monitoring, rounds, services
 from .allocation import FACTS
 from .indicators import SchoolYear
 from .models import AllocationRound, Pilot
@@ -439,6 +440,41 @@ def _budget_chart(years: list[budget.Year], width: int = 480, bar: int = 14, ste
     return {"items": items, "height": len(years) * step, "width": width, "label_width": label_width, "bar": bar}
 
 
+class BaselineForm(forms.Form):
+    baseline = forms.CharField(
+        label=gettext_lazy("Current spending per party (nulmeting)"),
+        help_text=gettext_lazy("One party per line: name; amount a year in euro, e.g. Gemeente Zwolle; 980000"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+    shrink_percent = forms.DecimalField(
+        label=gettext_lazy("Agreed yearly shrink (%)"), min_value=0, max_value=99, decimal_places=2, max_digits=5
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_baseline_%s")
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def initial_for(pilot: Pilot) -> dict[str, Any]:
+        lines = "\n".join(f"{party}; {amount}" for party, amount in (pilot.baseline or {}).items())
+        return {"baseline": lines, "shrink_percent": pilot.shrink_percent}
+
+
+class ActualForm(forms.Form):
+    year = forms.ChoiceField(label=gettext_lazy("Pilot year"))
+    amount = forms.DecimalField(
+        label=gettext_lazy("Actual spending (euro)"), min_value=0, decimal_places=2, max_digits=14
+    )
+
+    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_actual_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["year"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(n), f"{n} ({_school_year_of(pilot, n)})") for n in range(1, pilot.years + 1)]
+
+
 class BudgetView(LoginRequiredMixin, View):
     """A pilot's population budget: the baseline per party, the budget per year against actual spending, and other
     shrink paths side by side."""
@@ -447,7 +483,42 @@ class BudgetView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pilot_id: int) -> HttpResponse:
         rounds.policy_municipalities(_user(request))
+        return self._page(request, get_object_or_404(Pilot, pk=pilot_id))
+
+    def post(self, request: HttpRequest, pilot_id: int) -> HttpResponse:
+        user = _user(request)
+        rounds.policy_municipalities(user)
         pilot = get_object_or_404(Pilot, pk=pilot_id)
+        if not services.may_keep_budget(user):
+            raise PermissionDenied
+        action = request.POST.get("action")
+        form: forms.Form = BaselineForm(request.POST) if action == "baseline" else ActualForm(request.POST, pilot=pilot)
+        if form.is_valid():
+            try:
+                if isinstance(form, BaselineForm):
+                    parties = services.parse_parties(form.cleaned_data["baseline"])
+                    services.record_baseline(user, pilot, parties, form.cleaned_data["shrink_percent"])
+                else:
+                    services.record_actual(user, pilot, int(form.cleaned_data["year"]), form.cleaned_data["amount"])
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("The population budget is updated."))
+                return HttpResponseRedirect(reverse("funding:pilot-budget", args=[pilot.pk]))
+        pilot.refresh_from_db()
+        if isinstance(form, BaselineForm):
+            return self._page(request, pilot, baseline_form=form, status=400)
+        return self._page(request, pilot, actual_form=form, status=400)
+
+    def _page(
+        self,
+        request: HttpRequest,
+        pilot: Pilot,
+        *,
+        baseline_form: forms.Form | None = None,
+        actual_form: forms.Form | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         baseline = budget.pilot_baseline(pilot)
         parties = sorted(baseline)
         agreed = [Decimal(pilot.shrink_percent)] * pilot.years
@@ -487,8 +558,13 @@ class BudgetView(LoginRequiredMixin, View):
             "problem": problem,
             "chart": _budget_chart(trajectory) if trajectory else None,
             "query": urlencode(keep),
+            "keeps_budget": services.may_keep_budget(_user(request)),
+            "baseline_form": baseline_form or BaselineForm(initial=BaselineForm.initial_for(pilot)),
+            "actual_form": actual_form or ActualForm(pilot=pilot),
         }
-        return render(request, "funding/budget.html", context, status=400 if form.is_bound and form.errors else 200)
+        if form.is_bound and form.errors:
+            status = 400
+        return render(request, "funding/budget.html", context, status=status)
 
     @staticmethod
     def _baseline_table(baseline: dict[str, Decimal]) -> tuple[list[str], list[list[Any]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +12,8 @@ from django.utils.translation import gettext as _
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import Role
 
-from .models import Werkplan
+from . import budget
+from .models import Pilot, Werkplan
 
 SCHOOL_SIDE = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 WIJKTEAM_SIDE = frozenset({Role.WIJKTEAM_WORKER})
@@ -79,3 +82,71 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
     for school in Organisation.objects.filter(kind=OrganisationKind.SCHOOL, municipality_id__in=municipalities):
         found.setdefault(school.pk, (school, "wijkteam"))
     return sorted(found.values(), key=lambda pair: pair[0].name)
+
+
+# --- a pilot's population budget: recorded by the municipality ------------------------------------------------------
+
+
+def may_keep_budget(user: User) -> bool:
+    """The municipality's policy staff record a pilot's nulmeting, shrink and actual spending (it pools the budget)."""
+    from rondom.accounts.roles import OrganisationKind
+
+    return any(
+        m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY for m in user.roles()
+    )
+
+
+def parse_parties(text: str) -> dict[str, Decimal]:
+    """'Gemeente Zwolle; 980000' per line (a comma may be the decimal sign) as {party: amount}."""
+    found: dict[str, Decimal] = {}
+    for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+        party, _sep, amount = line.rpartition(";")
+        try:
+            value = Decimal(amount.strip().replace(".", "").replace(",", ".") if "," in amount else amount.strip())
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not party.strip() or not value.is_finite():
+            raise ValidationError(
+                {
+                    "baseline": _("Line %(n)d: write a party and an amount, e.g. Gemeente Zwolle; 980000.")
+                    % {"n": number}
+                }
+            )
+        if party.strip() in found:
+            raise ValidationError({"baseline": _("Line %(n)d: this party is named twice.") % {"n": number}})
+        found[party.strip()] = value.quantize(Decimal("0.01"))
+    return found
+
+
+def record_baseline(user: User, pilot: Pilot, baseline: dict[str, Decimal], shrink_percent: Decimal) -> Pilot:
+    """Set the nulmeting per party and the agreed yearly shrink; refused (nothing changes) if it does not add up."""
+    if not may_keep_budget(user):
+        raise PermissionDenied
+    try:  # validates: at least one party, no negative spending, a shrink from 0 up to 100 %
+        budget.trajectory(baseline, shrink_percent, pilot.years)
+    except ValidationError as error:
+        found = error.message_dict
+        raise ValidationError(
+            {("shrink_percent" if key == "shrink" else key): messages for key, messages in found.items()}
+        ) from None
+    with transaction.atomic():
+        pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
+        pilot.baseline = {party: str(amount) for party, amount in baseline.items()}
+        pilot.shrink_percent = shrink_percent
+        pilot.save(update_fields=["baseline", "shrink_percent"])
+    return pilot
+
+
+def record_actual(user: User, pilot: Pilot, number: int, amount: Decimal) -> Pilot:
+    """Record what was actually spent in pilot year `number` (1 = the first school year of the pilot)."""
+    if not may_keep_budget(user):
+        raise PermissionDenied
+    if not 1 <= number <= pilot.years:
+        raise ValidationError({"year": _("Choose a year of the pilot, 1 to %(n)d.") % {"n": pilot.years}})
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError({"amount": _("Spending cannot be negative.")})
+    with transaction.atomic():
+        pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
+        pilot.actual = {**(pilot.actual or {}), str(number): str(amount.quantize(Decimal("0.01")))}
+        pilot.save(update_fields=["actual"])
+    return pilot

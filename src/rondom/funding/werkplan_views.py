@@ -12,11 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import User
+from rondom.exports import FORMATS, table_response
 
 from . import services
 from .models import Werkplan
@@ -48,7 +50,31 @@ class WerkplanListView(LoginRequiredMixin, View):
             p.school_id: p for p in Werkplan.objects.filter(school__in=[s for s, _side in schools], school_year=year)
         }
         rows = [{"school": s, "side": side, "plan": plans.get(s.pk)} for s, side in schools]
+        kind = request.GET.get("format")
+        if kind in FORMATS:
+            header = [_("School"), _("Approved by the school"), _("Approved by the wijkteam"), _("Status")]
+            lines = [
+                [
+                    school.name,
+                    _day(plans.get(school.pk), "school"),
+                    _day(plans.get(school.pk), "wijkteam"),
+                    _status(plans.get(school.pk)),
+                ]
+                for school, _side in schools
+            ]
+            return table_response(f"werkplannen-{year}", header, lines, kind)
         return render(request, "funding/werkplan_list.html", {"rows": rows, "year": year})
+
+
+def _day(plan: Werkplan | None, side: str) -> str:
+    moment = getattr(plan, f"{side}_approved_at", None) if plan else None
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+def _status(plan: Werkplan | None) -> str:
+    if plan is None:
+        return _("not written yet")
+    return _("counts") if plan.counts else _("awaiting approval")
 
 
 class WerkplanView(LoginRequiredMixin, View):

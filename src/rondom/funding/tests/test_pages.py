@@ -300,3 +300,42 @@ def test_only_policy_staff_see_the_pages(as_user, client) -> None:  # type: igno
         client.logout()
     assert AllocationRound.objects.count() == 0
     assert rounds.current_round(world.zwolle, world.year) is None
+
+
+def test_the_municipality_records_the_nulmeting_and_actual_spending(as_user) -> None:  # type: ignore[no-untyped-def]
+    world = build_world()
+    pilot = Pilot.objects.get(kind="area")
+    url = f"/monitoring/pilots/{pilot.pk}/budget/"
+    client = as_user(world.gemeente)
+    assert "Record the budget" in client.get(url).content.decode()
+    # Bad input: a line without an amount, a negative amount, a shrink of 100 % -> 400, nothing changes.
+    for lines, shrink, field in [
+        ("Gemeente Zwolle", "2", "id_baseline_baseline_error"),
+        ("Gemeente Zwolle; -5", "2", "id_baseline_baseline_error"),
+        ("Gemeente Zwolle; 500000", "100", "id_baseline_shrink_percent_error"),
+    ]:
+        refused = client.post(url, {"action": "baseline", "baseline": lines, "shrink_percent": shrink})
+        assert refused.status_code == 400 and field in refused.content.decode()
+    pilot.refresh_from_db()
+    assert pilot.baseline == {}
+    saved = client.post(
+        url,
+        {
+            "action": "baseline",
+            "baseline": "Gemeente Zwolle; 600.000,00\nSchoolbesturen; 400000",
+            "shrink_percent": "2",
+        },
+    )
+    assert saved.status_code == 302
+    pilot.refresh_from_db()
+    assert pilot.baseline == {"Gemeente Zwolle": "600000.00", "Schoolbesturen": "400000.00"}
+    assert client.post(url, {"action": "actual", "year": "9", "amount": "1"}).status_code == 400
+    assert client.post(url, {"action": "actual", "year": "1", "amount": "975000"}).status_code == 302
+    pilot.refresh_from_db()
+    assert pilot.actual == {"1": "975000.00"}
+    trajectory = table_html(client.get(url), "trajectory-table")
+    assert "975000.00" in trajectory and "-5000.00" in trajectory  # actual minus the 980000.00 budget of year 1
+    # Bloz (a school board) reads the budget but does not record it.
+    bloz = as_user(world.bestuur)
+    assert "Record the budget" not in bloz.get(url).content.decode()
+    assert bloz.post(url, {"action": "actual", "year": "2", "amount": "1"}).status_code == 403

@@ -51,6 +51,8 @@ def test_written_by_the_school_and_counting_only_with_both_approvals(login, side
     worker.post(url, {"action": "approve"})
     plan.refresh_from_db()
     assert plan.counts and plan.text.startswith("Wekelijks")
+    lines = worker.get("/werkplannen/?format=csv").content.decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("De Esch;") and lines[1].endswith(";counts")
     worker.logout()
 
     ib = login(sides["ib"])
