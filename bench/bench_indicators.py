@@ -129,7 +129,6 @@ def one(db: str) -> int:
     import random
 
     from django.core.management import call_command
-    from django.utils import timezone
 
     from rondom.accounts.models import Organisation
     from rondom.attendance.models import AbsenceRecord
@@ -171,8 +170,7 @@ def one(db: str) -> int:
         mine = frozenset(pilot.schools.values_list("pk", flat=True)) & city
         scopes[f"pilot {pilot.pk}"] = engine.Scope(mine, pilot)
         scopes[f"rest of the city {pilot.pk}"] = engine.Scope(city - mine)
-    today = timezone.localdate()
-    current = today.year if today.month >= 8 else today.year - 1
+    current = engine.SchoolYear.current().start_year
     years = [engine.SchoolYear(current - n) for n in range(4, -1, -1)]
     print("scopes: " + ", ".join(f"{name} ({len(s.schools)} schools)" for name, s in scopes.items()))
 

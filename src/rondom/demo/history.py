@@ -59,6 +59,7 @@ from rondom.cases.models import (
 from rondom.cases.services import add_working_days
 from rondom.cases.workflow import State
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent
+from rondom.funding.indicators import SchoolYear
 from rondom.funding.models import Pilot
 from rondom.registry.models import Child, Guardianship, SchoolMove
 from rondom.thuiszitters.models import Reason, Thuiszitter, ThuiszitterKind
@@ -113,7 +114,7 @@ def _in_holiday(day: date) -> bool:
 
 
 def school_years(today: date, years: int) -> list[Year]:
-    current = today.year if today.month >= 8 else today.year - 1
+    current = SchoolYear.of(today).start_year
     found = []
     for start_year in range(current - years + 1, current + 1):
         first, last = date(start_year, 8, 1), min(date(start_year + 1, 7, 31), today - timedelta(days=1))

@@ -17,7 +17,6 @@ answering again in the same round changes the earlier answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,6 +34,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.audit import services as audit
 from rondom.cases.models import HelpRequest, Plan
+from rondom.funding.indicators import SchoolYear
 from rondom.portal import services as portal
 from rondom.registry.models import Child
 
@@ -204,27 +204,6 @@ def answers_for(plan: Plan) -> QuerySet[FeedbackResponse]:
 # --- Provider ratings -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SchoolYear:
-    """'2026-2027': 1 August 2026 up to and including 31 July 2027."""
-
-    start_year: int
-
-    @classmethod
-    def of(cls, day: date) -> SchoolYear:
-        return cls(day.year if day.month >= 8 else day.year - 1)
-
-    @classmethod
-    def parse(cls, text: str) -> SchoolYear:
-        first, _sep, second = (text or "").strip().partition("-")
-        if not (len(first) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
-            raise ValueError(text)
-        return cls(int(first))
-
-    def __str__(self) -> str:
-        return f"{self.start_year}-{self.start_year + 1}"
-
-
 def rating_schools(user: User) -> list[Organisation]:
     """The schools where the user is intern begeleider or zorgcoördinator."""
     found = {
@@ -267,7 +246,7 @@ def rate_provider(
     except ValueError:
         errors["school_year"] = _("Write the school year as 2026-2027.")
     else:
-        if year.start_year > SchoolYear.of(timezone.localdate()).start_year:
+        if year.start_year > SchoolYear.current().start_year:
             errors["school_year"] = _("A school year that has not started yet cannot be rated.")
     score_value = _whole_number(score, "score", *SCORE_RANGE, errors, _("Choose a number from 1 to 5."))
     comment = (comment or "").strip()

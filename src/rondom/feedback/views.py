@@ -24,6 +24,7 @@ from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.cases.models import Plan
 from rondom.exports import FORMATS, table_response
+from rondom.funding.indicators import SchoolYear
 from rondom.portal import services as portal
 from rondom.portal.views import PortalLoginRequired
 from rondom.registry.models import Child
@@ -245,8 +246,8 @@ class RatingForm(forms.Form):
 
     def __init__(self, school: Organisation, providers: list[Organisation], *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
-        current = services.SchoolYear.of(timezone.localdate())
-        years = [str(services.SchoolYear(current.start_year - n)) for n in range(RATING_YEARS)]
+        current = SchoolYear.current()
+        years = [str(SchoolYear(current.start_year - n)) for n in range(RATING_YEARS)]
         kwargs["initial"] = {"school": school.pk, "school_year": years[0], **kwargs["initial"]}
         super().__init__(*args, **kwargs)
         self.fields["school_year"].choices = [(y, y) for y in years]  # type: ignore[attr-defined]
@@ -278,7 +279,7 @@ class ProviderRatingsView(LoginRequiredMixin, View):
     ) -> HttpResponse:
         providers = list(services.worked_with(school))
         ratings = list(services.ratings_of(school))
-        year = str(services.SchoolYear.of(timezone.localdate()))
+        year = str(SchoolYear.current())
         this_year = {r.provider_id: r for r in ratings if r.school_year == year}
         context = {
             "school": school,

@@ -88,3 +88,10 @@ def pilot_trajectory(pilot: Any) -> list[Year]:
     if not baseline:
         return []
     return trajectory(baseline, Decimal(pilot.shrink_percent), pilot.years, pilot_actual(pilot))
+
+
+def pilot_school_year(pilot: Any, number: int) -> str:
+    """The school year of pilot year `number`; year 0 is the baseline year, the school year before the pilot."""
+    from .indicators import SchoolYear
+
+    return str(SchoolYear(pilot.start_year + number - 1))

@@ -47,9 +47,18 @@ class SchoolYear:
     start_year: int
 
     @classmethod
+    def of(cls, day: date) -> SchoolYear:
+        """The school year a day falls in."""
+        return cls(day.year if day.month >= 8 else day.year - 1)
+
+    @classmethod
+    def current(cls) -> SchoolYear:
+        return cls.of(timezone.localdate())
+
+    @classmethod
     def parse(cls, text: str) -> SchoolYear:
-        first, _, second = text.partition("-")
-        if not (first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
+        first, _, second = (text or "").strip().partition("-")
+        if not (len(first) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
             raise ValueError(f"not a school year: {text!r}")
         return cls(int(first))
 

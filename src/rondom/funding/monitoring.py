@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Organisation, User
@@ -31,8 +31,7 @@ BREAKDOWNS = ("", "school", "wijk")
 
 
 def current_school_year() -> SchoolYear:
-    today = timezone.localdate()
-    return SchoolYear(today.year if today.month >= 8 else today.year - 1)
+    return SchoolYear.current()
 
 
 def school_years() -> list[SchoolYear]:
@@ -53,6 +52,18 @@ def municipalities_of(user: User) -> set[int]:
     return found  # type: ignore[return-value]
 
 
+def municipality_officer(user: User) -> Any:
+    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None."""
+    return next(
+        (
+            m
+            for m in user.roles()
+            if m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY
+        ),
+        None,
+    )
+
+
 @dataclass(frozen=True)
 class Cell:
     """A figure as shown: its value, or withheld because it rests on too few."""
@@ -70,23 +81,13 @@ class Cell:
     def __str__(self) -> str:
         if self.withheld:
             return _("fewer than %(n)d") % {"n": settings.RONDOM_MONITORING_MIN_CELL}
-        return "—" if self.value is None else _format(self.value)
+        return "—" if self.value is None else formats.localize(self.value)
 
     def export(self) -> Any:
         """For CSV/XLSX: the number, or empty, or the withheld marker."""
         if self.withheld:
             return f"<{settings.RONDOM_MONITORING_MIN_CELL}"
         return self.value
-
-
-def _format(value: Decimal) -> str:
-    return str(value).replace(".", ",") if _lang_is_dutch() else str(value)
-
-
-def _lang_is_dutch() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "nl").startswith("nl")
 
 
 @dataclass

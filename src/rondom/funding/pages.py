@@ -412,11 +412,6 @@ class WhatIfForm(forms.Form):
         return data
 
 
-def _school_year_of(pilot: Pilot, number: int) -> str:
-    """Year 0 is the baseline year, the school year before the pilot starts."""
-    return str(SchoolYear(pilot.start_year + number - 1))
-
-
 def _budget_chart(years: list[budget.Year], width: int = 480, bar: int = 14, step: int = 44) -> dict[str, Any]:
     """Per pilot year two bars: the budget (dark) and the actual spending (light), scaled to the largest figure.
     Coordinates are computed here so the template only draws; the trajectory table is the alternative."""
@@ -472,7 +467,7 @@ class ActualForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["year"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(str(n), f"{n} ({_school_year_of(pilot, n)})") for n in range(1, pilot.years + 1)]
+        field.choices = [(str(n), f"{n} ({budget.pilot_school_year(pilot, n)})") for n in range(1, pilot.years + 1)]
 
 
 class BudgetView(LoginRequiredMixin, View):
@@ -592,7 +587,7 @@ class BudgetView(LoginRequiredMixin, View):
         rows = [
             [
                 _("Baseline") if y.number == 0 else y.number,
-                _school_year_of(pilot, y.number),
+                budget.pilot_school_year(pilot, y.number),
                 y.budget,
                 *[y.by_party.get(p, Decimal(0)) for p in parties],
                 y.actual,
@@ -611,7 +606,7 @@ class BudgetView(LoginRequiredMixin, View):
         rows: list[list[Any]] = [
             [
                 _("Baseline") if n == 0 else n,
-                _school_year_of(pilot, n),
+                budget.pilot_school_year(pilot, n),
                 *[years[n].budget for years in paths.values()],
             ]
             for n in range(count)

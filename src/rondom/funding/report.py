@@ -18,8 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .budget import pilot_trajectory
-from .indicators import SchoolYear
+from .budget import pilot_school_year, pilot_trajectory
 from .models import ReportText
 from .monitoring import Monitoring, bar_chart
 
@@ -168,7 +167,7 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
                 rows.append(
                     [
                         _("baseline") if y.number == 0 else str(y.number),
-                        str(SchoolYear(m.pilot.start_year + y.number - 1)),
+                        pilot_school_year(m.pilot, y.number),
                         f"€ {y.budget:,.2f}",
                         "—" if y.actual is None else f"€ {y.actual:,.2f}",
                         "—" if y.difference is None else f"€ {y.difference:,.2f}",

@@ -30,7 +30,6 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.audit import services as audit
 from rondom.cases.models import Case, GoalEvaluation
@@ -39,6 +38,7 @@ from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
 from .indicators import SchoolYear
+from .monitoring import municipality_officer
 
 SUPPRESSED = "*"
 COLUMNS = [
@@ -70,10 +70,10 @@ class Export:
 
 
 def _requester(user: User) -> Any:
-    for m in user.roles():
-        if m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY:
-            return m
-    raise PermissionDenied
+    membership = municipality_officer(user)
+    if membership is None:
+        raise PermissionDenied
+    return membership
 
 
 def export(

@@ -24,6 +24,7 @@ from rondom.db import analyse
 from rondom.feedback.models import FeedbackResponse
 from rondom.registry.models import SchoolMove
 
+from .indicators import SchoolYear
 from .models import MonthlyFact, RollupRefresh
 
 
@@ -88,11 +89,6 @@ def _month(value: Any) -> date:
     return timezone.localtime(value).date() if isinstance(value, datetime) else value
 
 
-def school_year_of(month: date) -> int:
-    """1 August to 31 July: the school year by its first calendar year."""
-    return month.year if month.month >= 8 else month.year - 1
-
-
 def refresh_monthly_facts(facts: Iterable[str] | None = None) -> int:
     """Recompute the rollup (all facts, or the named ones). Returns the number of rows written."""
     names = list(SOURCES if facts is None else facts)
@@ -105,7 +101,7 @@ def refresh_monthly_facts(facts: Iterable[str] | None = None) -> int:
                 MonthlyFact(
                     school_id=r["at"],
                     month=month,
-                    school_year=school_year_of(month),
+                    school_year=SchoolYear.of(month).start_year,
                     fact=name,
                     total=r["total"] or 0,
                     count=r["n"],

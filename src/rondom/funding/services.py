@@ -89,11 +89,9 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
 
 def may_keep_budget(user: User) -> bool:
     """The municipality's policy staff record a pilot's nulmeting, shrink and actual spending (it pools the budget)."""
-    from rondom.accounts.roles import OrganisationKind
+    from .monitoring import municipality_officer
 
-    return any(
-        m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY for m in user.roles()
-    )
+    return municipality_officer(user) is not None
 
 
 def parse_parties(text: str) -> dict[str, Decimal]:

@@ -6,6 +6,7 @@ named, except by keyed pseudonym in the research export. Thin: the figures come 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -59,8 +60,6 @@ class Selection:
         )
 
     def query(self, **extra: str) -> str:
-        from urllib.parse import urlencode
-
         params = {
             "pilot": str(self.pilot.pk) if self.pilot else "city",
             "year": str(self.year),

@@ -17,6 +17,7 @@ from rondom.cases import services as cases
 from rondom.cases.models import HelpRequest, Plan, Signal
 from rondom.feedback import services
 from rondom.feedback.models import FeedbackResponse, ProviderRating
+from rondom.funding.indicators import SchoolYear
 from rondom.portal.readability import flesch_douma, main_text
 from tests.factories import (
     ChildFactory,
@@ -287,7 +288,7 @@ def rating_world(world):  # type: ignore[no-untyped-def]
     )
     case = cases.register_case(ib, signal, question="Wat helpt?")
     HelpRequest.objects.create(case=case, kind="referral", provider=provider, question="Verwijzing")
-    year = str(services.SchoolYear.of(timezone.localdate()))
+    year = str(SchoolYear.current())
     return {**world, "ib": ib, "school": child.school, "provider": provider, "year": year}
 
 

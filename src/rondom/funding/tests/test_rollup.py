@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, Plan, SupportTeam
+from rondom.funding.indicators import SchoolYear
 from rondom.funding.models import MonthlyFact
-from rondom.funding.rollup import refresh_monthly_facts, refreshed_at, school_year_of
+from rondom.funding.rollup import refresh_monthly_facts, refreshed_at
 from rondom.registry.models import SchoolMove
 from tests.factories import ChildFactory, SchoolFactory
 
@@ -19,7 +20,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def test_school_years_run_from_august() -> None:
-    assert school_year_of(date(2026, 7, 1)) == 2025 and school_year_of(date(2026, 8, 1)) == 2026
+    assert SchoolYear.of(date(2026, 7, 31)) == SchoolYear(2025) and SchoolYear.of(date(2026, 8, 1)) == SchoolYear(2026)
 
 
 def test_facts_count_where_and_in_the_local_month_they_happened() -> None:
