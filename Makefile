@@ -30,7 +30,15 @@ src/rondom/locale/nl/LC_MESSAGES/django.mo: src/rondom/locale/nl/LC_MESSAGES/dja
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-setup: $(VENV)/.installed node_modules/.installed src/rondom/locale/nl/LC_MESSAGES/django.mo /usr/bin/chromium
+# CI runs the suite again with the whole process's clock moved (libfaketime); PDFs embed DejaVu (every Latin letter).
+/usr/bin/faketime:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+
+/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null
+
+setup: $(VENV)/.installed node_modules/.installed src/rondom/locale/nl/LC_MESSAGES/django.mo /usr/bin/chromium \
+       /usr/bin/faketime /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 	@mkdir -p $(RONDOM_VAR_DIR)
 
 run: setup
