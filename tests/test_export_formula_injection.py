@@ -131,7 +131,7 @@ def test_numbers_stay_numbers_with_a_decimal_point_negative_ones_included() -> N
     ]
     sheet = load_workbook(io.BytesIO(table_response("t", ["h"] * len(row), [row], "xlsx").content)).active
     assert sheet is not None
-    cells = list(sheet.iter_rows(min_row=2))[0]
+    cells = next(sheet.iter_rows(min_row=2))
     assert [c.value for c in cells[:4]] == [-3, -262.0, 2.5, "-262.00"]
     assert [c.data_type for c in cells[:4]] == ["n", "n", "n", "s"]
     assert (cells[7].value, cells[7].data_type) == ("#N/A", "s")  # text, not Excel's error value
@@ -302,7 +302,7 @@ def test_no_csv_or_xlsx_writer_outside_the_shared_export_module() -> None:
 
 def test_every_download_of_the_product_is_walked_by_these_tests() -> None:
     """Adding a download means adding it to WALKED and walking it here with the realworld 12 texts."""
-    calls = Counter()
+    calls: Counter[str] = Counter()
     for p in _sources():
         n = p.read_text(encoding="utf-8").count("table_response(")
         if n and p.relative_to(SRC).as_posix() != "exports.py":
