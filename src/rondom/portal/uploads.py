@@ -199,8 +199,10 @@ def _check_ooxml(suffix: str, data: bytes) -> None:
             raise _not_what_it_says(suffix)
         if any(n.endswith(("vbaproject.bin", "vbadata.xml")) for n in names):
             raise _macros()
-        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in archive.namelist() else b""
-        if b"macroenabled" in types.lower() or b"vbaproject" in types.lower():
+        part = next(n for n in archive.namelist() if n.lower() == "[content_types].xml")
+        with archive.open(part) as member:
+            types = member.read(MAX_XML_SCAN + 1).lower()
+        if len(types) > MAX_XML_SCAN or b"macroenabled" in types or b"vbaproject" in types:
             raise _macros()
         if OOXML_MAIN[suffix] not in names:
             raise _not_what_it_says(suffix)
