@@ -16,7 +16,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from rondom import pdf
 
 from .budget import pilot_school_year, pilot_trajectory
 from .models import ReportText
@@ -28,14 +30,20 @@ WIDTH = A4[0] - 36 * mm
 
 
 def _styles() -> dict[str, ParagraphStyle]:
+    """Every style in the embedded DejaVu Sans (rondom.pdf), so that names such as Şükran Yıldız print as written."""
     base = getSampleStyleSheet()
+    regular, heavy = pdf.font(), pdf.bold()
     return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontSize=18, leading=22, alignment=0),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=13, leading=16, spaceBefore=10),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=9.5, leading=12.5),
-        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=8, leading=10, textColor=colors.grey),
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontSize=8, leading=9.5),
-        "quote": ParagraphStyle("quote", parent=base["BodyText"], fontSize=9.5, leading=12.5, leftIndent=10),
+        "title": ParagraphStyle("title", parent=base["Title"], fontName=heavy, fontSize=18, leading=22, alignment=0),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=heavy, fontSize=13, leading=16, spaceBefore=10),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5),
+        "small": ParagraphStyle(
+            "small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10, textColor=colors.grey
+        ),
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5),
+        "quote": ParagraphStyle(
+            "quote", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5, leftIndent=10
+        ),
     }
 
 
@@ -44,8 +52,8 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-                ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+                ("FONT", (0, 0), (-1, 0), pdf.bold(), 8),
+                ("FONT", (0, 1), (-1, -1), pdf.font(), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5eef7")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -58,12 +66,12 @@ def _table(rows: list[list[Any]], widths: list[float]) -> Table:
 
 def _chart(m: Monitoring) -> Drawing:
     chart = bar_chart(m, width=300, step=30)
-    drawing = Drawing(WIDTH, chart["height"] + 10)
+    drawing = pdf.drawing(WIDTH, chart["height"] + 10)
     label_width = WIDTH - 310
     for n, item in enumerate(chart["items"]):
         top = chart["height"] - n * 30
         label = item["label"] if len(item["label"]) <= 60 else item["label"][:57] + "..."
-        drawing.add(String(0, top - 14, label, fontName="Helvetica", fontSize=6.5))
+        drawing.add(String(0, top - 14, label, fontName=pdf.font(), fontSize=6.5))
         drawing.add(Rect(label_width, top - 13, item["pilot"], 8, fillColor=DARK, strokeColor=None))
         drawing.add(Rect(label_width, top - 23, item["comparison"], 8, fillColor=LIGHT, strokeColor=None))
     return drawing
@@ -73,7 +81,7 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
     s = _styles()
     out = io.BytesIO()
     title = _("Accountability report %(pilot)s, school year %(year)s") % {"pilot": m.title, "year": m.year}
-    doc = SimpleDocTemplate(
+    doc = pdf.document(
         out,
         pagesize=A4,
         leftMargin=18 * mm,

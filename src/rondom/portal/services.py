@@ -32,6 +32,7 @@ from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
 from rondom.registry.models import Child, ChildNote
 
+from . import uploads
 from .models import FamilyDocument, LoginCode, SupporterChoice
 
 FAMILY_GROUNDS = frozenset({Ground.PARENT, Ground.YOUTH})
@@ -322,21 +323,10 @@ def who_looked(child: Child, limit: int = 500) -> list[AccessLogEntry]:
 
 # --- Documents --------------------------------------------------------------------------------------------
 
-#: What a family may upload: the extension and the first bytes must agree (no executables, scripts, HTML, SVG,
-#: macro documents or archives).
-ALLOWED_UPLOADS: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
-    ".txt": ("text/plain", ()),
-}
-
 
 def add_document(user: User, found: FamilyChild, upload: Any) -> FamilyDocument:
-    """Store a document the family adds; too large or a dangerous type is refused kindly and nothing is stored."""
+    """Store a document the family adds; too large (settings.FAMILY_UPLOAD_MAX_MB) or not an accepted format (see
+    `uploads.check`: judged by the format, macros refused) raises ValidationError on "file" and nothing is stored."""
     import uuid
     from pathlib import Path
 
@@ -345,45 +335,21 @@ def add_document(user: User, found: FamilyChild, upload: Any) -> FamilyDocument:
     max_mb = settings.FAMILY_UPLOAD_MAX_MB
     if upload.size > max_mb * 1024 * 1024:
         raise ValidationError({"file": _("This file is too large. The most is %(mb)d MB.") % {"mb": max_mb}})
-    allowed = ALLOWED_UPLOADS.get(suffix)
-    head = upload.read(16)
+    content_type = uploads.check(suffix, upload.read())
     upload.seek(0)
-    if allowed is None or (allowed[1] and not head.startswith(allowed[1])) or (suffix == ".txt" and b"\x00" in head):
-        raise ValidationError(
-            {
-                "file": _(
-                    "We cannot accept this kind of file. You can add a PDF, a photo (JPG or PNG), a Word or "
-                    "OpenDocument text, or a plain text file."
-                )
-            }
-        )
-    if suffix == ".docx" and _has_macros(upload):
-        raise ValidationError({"file": _("This document contains macros. Save it without macros and try again.")})
     with transaction.atomic():
         document = FamilyDocument(
             child=found.child,
             uploaded_by=user,
             capacity=found.capacity,
             name=name,
-            content_type=allowed[0],
+            content_type=content_type,
             size=upload.size,
         )
         document.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
         document.save()
         _log_change(user, found, "family_document", document.pk, Action.CREATE)
     return document
-
-
-def _has_macros(upload: Any) -> bool:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            return any(n.lower().endswith("vbaproject.bin") for n in archive.namelist())
-    except zipfile.BadZipFile:
-        return True
-    finally:
-        upload.seek(0)
 
 
 # --- Choosing a supporter ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, ProviderContact
 
-from . import oidc, services
+from . import oidc, services, uploads
 from .models import FamilyDocument, SupporterChoice
 
 
@@ -159,8 +159,8 @@ class LogbookForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Document (PDF, photo, Word or text; at most 10 MB)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.odt,.txt"}),
+        label=gettext_lazy("Document (PDF, photo, Word, Excel, OpenDocument or text; at most 10 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(uploads.ALLOWED)}),
     )
 
 
