@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import IO, Any, cast
 
 from django.utils.translation import gettext as _
@@ -177,13 +178,13 @@ def _csv_table(text: IO[str], raw: IO[Any], start: int, size: int, encoding: str
     except UnicodeDecodeError:
         raise UnreadableFile(_("The file's characters cannot be read; save it as UTF-8 CSV.")) from None
     first = first.lstrip("\ufeff")
-    sep = _SEP_LINE.match(first.strip())
+    sep = _SEP_LINE.match(first.rstrip("\r\n").strip(" "))
     if sep:  # Excel's "sep=;" hint names the delimiter; the line is not part of the table
         delimiter = sep.group(1)
         lines: Iterator[str] = iter(text)
     else:
         delimiter = sniff_delimiter(first)
-        lines = _chain_first(first, text)
+        lines = chain((first,), text)  # chain never closes the caller's file
 
     def rows() -> Iterator[list[Any]]:
         reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=skip_initial_space)
@@ -201,11 +202,6 @@ def _csv_table(text: IO[str], raw: IO[Any], start: int, size: int, encoding: str
             return 1.0
 
     return Table(rows=rows(), encoding=encoding, delimiter=delimiter, fraction=fraction)
-
-
-def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
-    yield first
-    yield from rest
 
 
 @contextmanager

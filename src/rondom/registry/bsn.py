@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-
 #: What may separate a BSN's digits as people write them ("123 456 782", "123.456.782", "123-456-782"); any
 #: Unicode space (a no-break space from a spreadsheet) counts as a space.
 BSN_SEPARATORS = ".-"

@@ -374,7 +374,7 @@ def _check_rows(
         position = next((positions[v] for v in variants if v in positions), None)
         if position is not None:
             found[field_name] = position
-    missing = [f for f in REQUIRED if f not in found]
+    missing = [f for f in REQUIRED if f not in found and not (f == "municipality" and "municipality_code" in found)]
     if missing:
         result.errors.append(_missing_columns_message(missing, header))
         return
@@ -440,14 +440,14 @@ def _check_rows(
         elif code and code in codes and municipality_key(codes[code][0]) != municipality_key(municipality):
             first_name, first_row = codes[code]
             reason = f"Gemeentecode {code} heet in rij {first_row} '{first_name}', hier '{municipality}'."
-            errors.append(RowError(number, column["municipality"], reason))
+            errors.append(RowError(number, column.get("municipality", code_column), reason))
         elif code:
             codes.setdefault(code, (municipality, number))
-        if not municipality:
-            errors.append(RowError(number, column["municipality"], "Gemeente ontbreekt."))
+        if not municipality and not code:
+            errors.append(RowError(number, column.get("municipality", code_column), "Gemeente ontbreekt."))
         elif len(municipality) > MUNICIPALITY_MAX:
             reason = f"Naam van de gemeente is langer dan {MUNICIPALITY_MAX} tekens."
-            errors.append(RowError(number, column["municipality"], reason))
+            errors.append(RowError(number, column.get("municipality", code_column), reason))
 
         kind: str | None
         if has_type_column:  # the row says it: the --school-type default never overrides it
@@ -534,7 +534,9 @@ def import_schools(
 
         to_create: list[Organisation] = []
         to_update: list[Organisation] = []
-        finder = _Municipalities(parsed.columns.get("municipality", COLUMNS["municipality"][0]))
+        finder = _Municipalities(
+            parsed.columns.get("municipality") or parsed.columns.get("municipality_code") or COLUMNS["municipality"][0]
+        )
         for row in parsed.rows:
             municipality = finder.find(row)
             if isinstance(municipality, RowError):
@@ -609,6 +611,13 @@ class _Municipalities:
                 if named.pk is not None:
                     self.coded.add(named.pk)
             return named
+        if not row.municipality:
+            return RowError(
+                row.row,
+                self.column,
+                f"Gemeente {code} staat nog niet in Rondom en het bestand noemt geen naam; voeg een kolom "
+                "GEMEENTENAAM toe of maak de gemeente eerst aan.",
+            )
         created = Municipality(name=row.municipality, cbs_code=code)
         self.by_key[key] = created
         if code:
