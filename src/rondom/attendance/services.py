@@ -86,15 +86,9 @@ def parse_kind_codes(text: str) -> tuple[dict[str, str], list[str]]:
         meaning = " ".join(kind.split()).lower()
         kind_value = names.get(meaning)
         if not sep or not code.strip() or (kind_value is None and meaning not in NOT_ABSENCE_WORDS):
-            raise ValidationError(
-                {
-                    "kind_codes": _(
-                        "Line %(n)d: write it as “code = kind”, e.g. “O = ongeoorloofd”, or “code = geen verzuim” "
-                        "for a code that is not absence."
-                    )
-                    % {"n": number}
-                }
-            )
+            message = _("Line %(n)d: write it as “code = kind”, e.g. “O = ongeoorloofd”.") % {"n": number}
+            hint = _("For a code that is not absence (present, homework forgotten) write “code = geen verzuim”.")
+            raise ValidationError({"kind_codes": f"{message} {hint}"})
         if code.strip().lower() in seen:
             raise ValidationError({"kind_codes": _("Line %(n)d: this code appears twice.") % {"n": number}})
         seen.add(code.strip().lower())
