@@ -12,6 +12,8 @@ from rondom.access.categories import DataCategory
 
 from . import bsn as bsn_module
 
+CBS_CODE_VALIDATOR = RegexValidator(r"\AGM[0-9]{4}\Z", _("A CBS municipality code is GM and four digits, e.g. GM0193."))
+
 
 class Municipality(models.Model):
     """A municipality, identified by its CBS code (``GM0796``, CBS "Gemeentelijke indeling"); the name is a label
@@ -22,7 +24,7 @@ class Municipality(models.Model):
         _("CBS code"),
         max_length=6,
         blank=True,
-        validators=[RegexValidator(r"\AGM[0-9]{4}\Z", _("A CBS municipality code is GM and four digits, e.g. GM0193."))],
+        validators=[CBS_CODE_VALIDATOR],
     )
 
     class Meta:
