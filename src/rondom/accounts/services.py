@@ -44,6 +44,11 @@ def validate_organisation(data: dict[str, Any]) -> None:
 
 
 def create_organisation(data: dict[str, Any]) -> Organisation:
+    """Create an organisation after :func:`validate_organisation`. A BRIN and vestiging are normalised first where
+    that is safe (surrounding spaces, ``12ab`` -> ``12AB``); other digits than 0-9 stay refused by the validators."""
+    for name in ("brin", "vestiging"):
+        if isinstance(data.get(name), str):
+            data[name] = data[name].strip().upper()
     validate_organisation(data)
     with transaction.atomic():
         serves = data.pop("serves_municipalities", [])

@@ -10,15 +10,12 @@ the year, not the rows themselves.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from array import array
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import spreadsheets
 from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import User
@@ -38,6 +36,8 @@ from rondom.registry.models import Child
 from .models import AbsenceImport, AbsenceKind, AbsenceRecord, ColumnMapping, ImportStatus
 
 BATCH = 5000
+#: What a code marked "not absence" maps to while reading (compared by identity).
+SKIP = "skip"
 LARGE_CACHE_KB = 65536
 MAX_REPORTED_ERRORS = 500
 MAX_LESSON_HOUR = 15
@@ -74,6 +74,8 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     pupils: int = 0
+    #: Rows whose code the mapping marks as not absence (present, homework forgotten, ...): read, not stored.
+    skipped: int = 0
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -90,64 +92,37 @@ class Report:
 # --- Reading files ------------------------------------------------------------------------------------------
 
 
-def _open_rows(path: Path, name: str) -> tuple[Iterator[list[Any]], Callable[[], float]]:
-    """Rows of the file as lists of cells (header first) and a function telling how far reading has come."""
+@contextmanager
+def _table(path: Path, name: str) -> Iterator[spreadsheets.Table]:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise FileRefused(_("This is not a CSV or Excel (.xlsx) file. Export the absence as CSV or XLSX."))
-    with path.open("rb") as probe:
-        head = probe.read(65536)
-    size = max(path.stat().st_size, 1)
-    if suffix == ".xlsx":
-        if not head.startswith(b"PK\x03\x04"):
-            raise FileRefused(_("The file is called .xlsx but is not an Excel file."))
-        return _xlsx_rows(path)
-    if b"\x00" in head or head.startswith(b"PK\x03\x04"):
-        raise FileRefused(_("This is not a CSV file (it holds binary data). Export the absence as CSV or XLSX."))
-    encoding = "utf-8-sig"
     try:
-        head.decode(encoding)
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the probe's end
-            encoding = "cp1252"
-    binary = path.open("rb")
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-    first = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
-    delimiter = max([";", ",", "\t"], key=first.count)
-
-    def rows() -> Iterator[list[Any]]:
-        try:
-            yield from csv.reader(text, delimiter=delimiter)
-        except UnicodeDecodeError:
-            raise FileRefused(_("The file's characters cannot be read; save it as UTF-8 CSV.")) from None
-        except csv.Error:
-            raise FileRefused(_("The CSV file is damaged (unclosed quotes).")) from None
-        finally:
-            text.close()
-
-    return rows(), lambda: binary.tell() / size if not binary.closed else 1.0
+        with spreadsheets.open_table(path) as table:
+            if suffix == ".xlsx" and table.encoding != "xlsx":
+                raise FileRefused(_("The file is called .xlsx but is not an Excel file."))
+            yield table
+    except spreadsheets.UnreadableFile as exc:
+        raise FileRefused(exc.reason) from None
 
 
-def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], Callable[[], float]]:
-    from openpyxl import load_workbook
+def _open_rows(path: Path, name: str) -> tuple[Generator[list[Any]], Callable[[], float]]:
+    """Rows of the file as lists of cells (header first) and a function telling how far reading has come (0..1).
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise FileRefused(_("The Excel file cannot be opened; it may be damaged.")) from None
-    sheet = workbook.worksheets[0]
-    total = max(sheet.max_row or 1, 1)
-    state = {"row": 0}
+    Read with the shared reader (:mod:`rondom.spreadsheets`: encodings, Excel's ``sep=`` line, the delimiter,
+    XLSX). The file stays open until the rows are read to the end or the generator is closed. Raises
+    :class:`FileRefused` (also while iterating, for a damaged file)."""
+    stack = ExitStack()
+    table = stack.enter_context(_table(path, name))
 
-    def rows() -> Iterator[list[Any]]:
-        try:
-            for values in sheet.iter_rows(values_only=True):
-                state["row"] += 1
-                yield ["" if v is None else v for v in values]
-        finally:
-            workbook.close()
+    def rows() -> Generator[list[Any]]:
+        with stack:
+            try:
+                yield from table.rows
+            except spreadsheets.UnreadableFile as exc:
+                raise FileRefused(exc.reason) from None
 
-    return rows(), lambda: min(state["row"] / total, 1.0)
+    return rows(), table.fraction
 
 
 # --- Checking cells -----------------------------------------------------------------------------------------
@@ -161,6 +136,7 @@ class _Cells:
         self.pupils = pupils
         self.today = today
         self.codes = {str(k).strip().lower(): v for k, v in mapping.kind_codes.items()}
+        self.codes.update({str(k).strip().lower(): SKIP for k in mapping.skip_codes})
         self.dates: dict[Any, tuple[date, Any, int, int] | str] = {}
         self.kinds: dict[Any, str | None] = {}
         self.hours: dict[Any, int | str] = {}
@@ -171,10 +147,12 @@ class _Cells:
     def child(self, raw: Any) -> int | str:
         found = self.children.get(raw)
         if found is None:
-            value = normalise_bsn(str(raw).strip())
+            value = normalise_bsn(spreadsheets.cell_text(raw))
             if not value:
                 found = _("The BSN is empty.")
-            elif not (len(value) == 9 and value.isdigit()):
+            elif not spreadsheets.is_ascii_digits(value):
+                found = _("The BSN may only hold the digits 0-9.")
+            elif len(value) != 9:
                 found = _("This is not a BSN (9 digits).")
             else:
                 found = self.pupils.get(blind_index(value)) or _("Unknown pupil: no pupil of this school has this BSN.")
@@ -197,19 +175,12 @@ class _Cells:
         return found
 
     def _parse_day(self, raw: Any) -> date | str:
-        if isinstance(raw, datetime):
-            value = raw.date()
-        elif isinstance(raw, date):
-            value = raw
-        else:
-            text = str(raw).strip()
-            if not text:
-                return _("The date is empty.")
-            try:
-                value = datetime.strptime(text, self.mapping.date_format).date()
-            except ValueError:
-                example = date(2026, 12, 31).strftime(self.mapping.date_format)
-                return _("This is not a date in the format %(example)s.") % {"example": example}
+        if not spreadsheets.cell_text(raw):
+            return _("The date is empty.")
+        value = spreadsheets.parse_date(raw, (self.mapping.date_format,))
+        if value is None:
+            example = date(2026, 12, 31).strftime(self.mapping.date_format)
+            return _("This is not a date in the format %(example)s.") % {"example": example}
         if value > self.today:
             return _("The date lies in the future.")
         return value
@@ -218,19 +189,17 @@ class _Cells:
         try:
             return self.kinds[raw]
         except KeyError:
-            found = self.kinds[raw] = self.codes.get(str(raw).strip().lower())
+            found = self.kinds[raw] = self.codes.get(spreadsheets.cell_text(raw).lower())
             return found
 
     def lesson_hour(self, raw: Any) -> int | str:
         """0 for an empty cell (a whole day), the hour 1..15, or why it is not one."""
         found = self.hours.get(raw)
         if found is None:
-            text = str(raw).strip()
-            if text.endswith(".0"):  # Excel numbers
-                text = text[:-2]
+            text = spreadsheets.cell_text(raw)  # an Excel number 3.0 reads "3"
             if not text:
                 found = 0
-            elif not text.isdigit() or not 1 <= int(text) <= MAX_LESSON_HOUR:
+            elif not spreadsheets.is_ascii_digits(text) or not 1 <= int(text) <= MAX_LESSON_HOUR:
                 found = _("The lesson hour must be a whole number from 1 to 15.")
             else:
                 found = int(text)
@@ -241,9 +210,13 @@ class _Cells:
     def hours_minutes(self, raw: Any) -> int | str:
         found = self.minutes.get(raw)
         if found is None:
-            text = str(raw).strip().replace(",", ".")
+            text = spreadsheets.cell_text(raw).replace(",", ".")
             try:
+                if not text.isascii():  # Decimal() also reads other scripts' digits
+                    raise InvalidOperation
                 hours = Decimal(text)
+                if not hours.is_finite():
+                    raise InvalidOperation
             except InvalidOperation:
                 found = _("This is not a number of hours.")
             else:
@@ -313,6 +286,7 @@ def import_file(
         raise PermissionError("no ground to import absence for this school")
     report = Report()
     today = today or timezone.localdate()
+    rows: Generator[list[Any]] | None = None
     try:
         rows, fraction = _open_rows(path, file_name)
         header = next(rows, None)
@@ -320,6 +294,8 @@ def import_file(
             raise FileRefused(_("The file is empty."))
         positions = _header_positions(header, mapping)
     except FileRefused as refused:
+        if rows is not None:
+            rows.close()
         report.error(1, refused.column, refused.reason)
         return report
 
@@ -337,7 +313,7 @@ def import_file(
     c_hours, c_hour = mapping.hours_column, mapping.lesson_hour_column
     width = max(positions.values()) + 1
     lesson_minutes = mapping.lesson_minutes
-    kind_help = ", ".join(sorted(mapping.kind_codes)) or "—"
+    kind_help = ", ".join(sorted([*mapping.kind_codes, *mapping.skip_codes], key=str.lower)) or "—"
     children: set[int] = set()
     children_add = children.add
     child_id: Any
@@ -386,6 +362,9 @@ def import_file(
                                 number, c_kind, _("Unknown kind of absence; this mapping knows: %s.") % kind_help
                             )
                             continue
+                        if kind == SKIP:
+                            report.skipped += 1
+                            continue
                         hour = 0 if p_hour is None else (hour_cache.get(row[p_hour]) or cells.lesson_hour(row[p_hour]))
                         if hour.__class__ is str:
                             report.error(number, c_hour, hour)
@@ -431,7 +410,7 @@ def import_file(
             after = AbsenceRecord.objects.filter(school_id=school_id).count()
             report.inserted = after - before
             report.updated = changed - report.inserted
-            report.unchanged = report.rows - changed
+            report.unchanged = report.rows - report.skipped - changed
             report.pupils = len(children)
             if children:
                 # One access-log row per pupil whose absence this import wrote (the school-role ground is the same
@@ -516,7 +495,7 @@ def run_stored_import(record: AbsenceImport) -> AbsenceImport:
 def save_outcome(record: AbsenceImport, report: Report) -> None:
     record.status = ImportStatus.DONE if report.ok else ImportStatus.REFUSED
     record.finished_at = timezone.now()
-    for name in ("rows", "inserted", "updated", "unchanged", "pupils", "error_count", "errors"):
+    for name in ("rows", "inserted", "updated", "unchanged", "pupils", "skipped", "error_count", "errors"):
         setattr(record, name, getattr(report, name))
     record.save()
     progress_path(record.pk).unlink(missing_ok=True)

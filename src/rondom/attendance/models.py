@@ -45,6 +45,9 @@ class ColumnMapping(models.Model):
     )
     #: The export's own codes for each kind, e.g. {"O": "unauthorised", "Z": "sick"}; compared without case.
     kind_codes = models.JSONField(_("codes per kind"), default=dict)
+    #: The export's codes that are not absence (present, homework forgotten, late with permission, ...): rows with
+    #: them are read and skipped, never stored and never an error. Compared without case.
+    skip_codes = models.JSONField(_("codes that are not absence"), default=list, blank=True)
     lesson_minutes = models.PositiveSmallIntegerField(_("minutes per lesson hour"), default=60)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,6 +93,7 @@ class AbsenceImport(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     pupils = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # rows with a code that is not absence
     error_count = models.PositiveIntegerField(default=0)
     #: The first errors: [{"row": 12, "column": "Datum", "reason": "..."}]. Never the cell's value.
     errors = models.JSONField(default=list)

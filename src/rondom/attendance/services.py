@@ -55,8 +55,20 @@ def importable_schools(user: User) -> QuerySet[Organisation]:
     return admin_organisations(user).filter(kind=OrganisationKind.SCHOOL)
 
 
-def parse_kind_codes(text: str) -> dict[str, str]:
-    """'O = ongeoorloofd' lines → {"O": "unauthorised"}; kinds by their key or their Dutch/English label."""
+#: What a line may say after "=" for a code that is not absence (its rows are skipped); compared without case.
+NOT_ABSENCE_WORDS = frozenset(
+    {"geen verzuim", "niet verzuim", "geen", "overslaan", "negeren", "skip", "not absence", "no absence"}
+)
+#: How a saved "not absence" code is written back in the mapping form.
+NOT_ABSENCE_LABEL = "geen verzuim"
+
+
+def parse_kind_codes(text: str) -> tuple[dict[str, str], list[str]]:
+    """'O = ongeoorloofd' lines → ({"O": "unauthorised"}, []); 'HV = geen verzuim' lines → the second part.
+
+    Kinds by their key or their Dutch/English label; "not absence" by any of :data:`NOT_ABSENCE_WORDS`. Raises
+    ValidationError on ``kind_codes`` naming the line: no "=", no code, an unknown kind, a code given twice, or no
+    absence code at all."""
     names: dict[str, str] = {}
     for member in AbsenceKind:
         names[member.value] = member.value
@@ -65,21 +77,35 @@ def parse_kind_codes(text: str) -> dict[str, str]:
     names.update({"ongeoorloofd": "unauthorised", "geoorloofd": "authorised", "ziek": "sick", "te laat": "late"})
     names.update({"vrijstelling": "exemption"})
     codes: dict[str, str] = {}
+    skip: list[str] = []
+    seen: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         code, sep, kind = line.partition("=")
-        kind_value = names.get(kind.strip().lower())
-        if not sep or not code.strip() or kind_value is None:
-            raise ValidationError(
-                {"kind_codes": _("Line %(n)d: write it as “code = kind”, e.g. “O = ongeoorloofd”.") % {"n": number}}
-            )
-        if code.strip().lower() in {c.lower() for c in codes}:
+        meaning = " ".join(kind.split()).lower()
+        kind_value = names.get(meaning)
+        if not sep or not code.strip() or (kind_value is None and meaning not in NOT_ABSENCE_WORDS):
+            message = _("Line %(n)d: write it as “code = kind”, e.g. “O = ongeoorloofd”.") % {"n": number}
+            hint = _("For a code that is not absence (present, homework forgotten) write “code = geen verzuim”.")
+            raise ValidationError({"kind_codes": f"{message} {hint}"})
+        if code.strip().lower() in seen:
             raise ValidationError({"kind_codes": _("Line %(n)d: this code appears twice.") % {"n": number}})
-        codes[code.strip()] = kind_value
+        seen.add(code.strip().lower())
+        if kind_value is None:
+            skip.append(code.strip())
+        else:
+            codes[code.strip()] = kind_value
     if not codes:
         raise ValidationError({"kind_codes": _("Give at least one code and its kind.")})
-    return codes
+    return codes, skip
+
+
+def mapping_codes_text(mapping: ColumnMapping) -> str:
+    """The codes of a saved mapping as the form shows them: absence codes first, then the codes that are not."""
+    lines = [f"{code} = {kind}" for code, kind in mapping.kind_codes.items()]
+    lines += [f"{code} = {NOT_ABSENCE_LABEL}" for code in mapping.skip_codes]
+    return "\n".join(lines)
 
 
 def save_mapping(

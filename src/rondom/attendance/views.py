@@ -67,7 +67,10 @@ class MappingForm(forms.Form):
         label=gettext_lazy("Minutes per lesson hour"), min_value=10, max_value=120, initial=60
     )
     kind_codes = forms.CharField(
-        label=gettext_lazy("Codes per kind, one per line (e.g. O = ongeoorloofd)"),
+        label=gettext_lazy(
+            "Codes per kind, one per line (e.g. O = ongeoorloofd); a code that is not absence (present, homework "
+            "forgotten) as “HV = geen verzuim”: its rows are skipped"
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
         initial="O = ongeoorloofd\nG = geoorloofd\nZ = ziek\nL = te laat\nV = vrijstelling",
     )
@@ -154,7 +157,7 @@ class MappingEditView(LoginRequiredMixin, View):
         initial = {}
         if mapping is not None:
             initial = {f: getattr(mapping, f) for f in MappingForm.base_fields if f != "kind_codes"}
-            initial["kind_codes"] = "\n".join(f"{code} = {kind}" for code, kind in mapping.kind_codes.items())
+            initial["kind_codes"] = services.mapping_codes_text(mapping)
         return render(
             request, "attendance/mapping_form.html", {"form": MappingForm(initial=initial or None), "mapping": mapping}
         )
@@ -166,7 +169,7 @@ class MappingEditView(LoginRequiredMixin, View):
         if form.is_valid():
             values = dict(form.cleaned_data)
             try:
-                values["kind_codes"] = services.parse_kind_codes(values["kind_codes"])
+                values["kind_codes"], values["skip_codes"] = services.parse_kind_codes(values["kind_codes"])
                 owner = mapping.owner if mapping else services.admin_organisations(user).first()
                 services.save_mapping(user, owner, values, mapping)  # type: ignore[arg-type]
             except ValidationError as exc:

@@ -58,6 +58,8 @@ class SchoolYear:
     @classmethod
     def parse(cls, text: str) -> SchoolYear:
         first, _, second = (text or "").strip().partition("-")
+        if not (text or "").isascii():  # only the digits 0-9: int() reads other scripts' digits, or fails on "³"
+            raise ValueError(f"not a school year: {text!r}")
         if not (len(first) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
             raise ValueError(f"not a school year: {text!r}")
         return cls(int(first))

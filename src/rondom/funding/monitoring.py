@@ -150,7 +150,7 @@ def build(
     in_scope = frozenset(s for s in (pilot.schools.values_list("pk", flat=True) if pilot else city) if s in city)
     wijken = school_wijken(city) if compare != CITY or breakdown == "wijk" else {}
     compare_label = _("the rest of the city")
-    if compare.startswith("wijk:") and compare[5:].isdigit():
+    if compare.startswith("wijk:") and compare[5:].isascii() and compare[5:].isdigit():  # "³".isdigit() is True
         wijk = Wijk.objects.filter(pk=int(compare[5:]), municipality_id__in=municipalities).first()
         if wijk is None:
             compare = CITY

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,15 +12,30 @@ from rondom.access.categories import DataCategory
 
 from . import bsn as bsn_module
 
+CBS_CODE_VALIDATOR = RegexValidator(r"\AGM[0-9]{4}\Z", _("A CBS municipality code is GM and four digits, e.g. GM0193."))
+
 
 class Municipality(models.Model):
+    """A municipality, identified by its CBS code (``GM0796``, CBS "Gemeentelijke indeling"); the name is a label
+    (``'s-Hertogenbosch``) that imports never change. The code is blank only for a municipality entered by hand."""
+
     name = models.CharField(_("name"), max_length=100, unique=True)
-    cbs_code = models.CharField(_("CBS code"), max_length=6, blank=True)
+    cbs_code = models.CharField(
+        _("CBS code"),
+        max_length=6,
+        blank=True,
+        validators=[CBS_CODE_VALIDATOR],
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("municipality")
         verbose_name_plural = _("municipalities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cbs_code"], condition=~models.Q(cbs_code=""), name="unique_municipality_cbs_code"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 
-from .bsn import blind_index, is_valid_bsn
+from .bsn import blind_index, bsn_error
 from .models import Child, ChildNote, Municipality, Wijk
 
 
@@ -49,8 +49,9 @@ def _validate_child(data: dict[str, Any], child: Child | None = None) -> None:
         errors["wijk"] = _("This wijk does not lie in the child's home municipality.")
     bsn = data.get("bsn")
     if bsn:
-        if not is_valid_bsn(bsn):
-            errors["bsn"] = _("This is not a valid BSN: it must be 9 digits and pass the elfproef.")
+        error = bsn_error(bsn)
+        if error:
+            errors["bsn"] = error
         else:
             others = Child.objects.filter(bsn_index=blind_index(bsn))
             if child is not None:

@@ -21,7 +21,7 @@ from rondom.accounts.models import User
 from rondom.audit import services as audit
 
 from . import selectors, services
-from .bsn import is_valid_bsn
+from .bsn import bsn_error
 from .models import ChildNote
 
 
@@ -47,8 +47,9 @@ class EmergencyForm(forms.Form):
 
     def clean_bsn(self) -> str:
         value = self.cleaned_data["bsn"]
-        if not is_valid_bsn(value):
-            raise forms.ValidationError(_("This is not a valid BSN: it must be 9 digits and pass the elfproef."))
+        error = bsn_error(value)
+        if error:
+            raise forms.ValidationError(error)
         return str(value)
 
 

@@ -82,7 +82,7 @@ def test_one_bad_row_refuses_the_whole_file_and_reports_row_column_reason(school
     [
         ([make_bsn(99), "02-11-2026", "O", "", "1"], "BSN", "Unknown pupil"),
         (["12345", "02-11-2026", "O", "", "1"], "BSN", "not a BSN"),
-        ([make_bsn(0), "2026-11-02", "O", "", "1"], "Datum", "format 31-12-2026"),
+        ([make_bsn(0), "02-13-2026", "O", "", "1"], "Datum", "format 31-12-2026"),
         ([make_bsn(0), "02-11-2026", "X", "", "1"], "Soort", "Unknown kind"),
         ([make_bsn(0), "02-11-2026", "O", "veel", ""], "Uren", "not a number"),
         ([make_bsn(0), "02-11-2026", "O", "30", ""], "Uren", "at most 24"),

@@ -132,7 +132,7 @@ def test_parse_reads_a_file_object_without_touching_the_database_or_closing_the_
         result = parse(source)
 
     assert [r.brin6 for r in result.rows] == ["01AB00", "02CD00"]
-    assert result.encoding == "utf-8-sig"
+    assert result.encoding == "utf-8"
     assert not source.closed
 
 
@@ -153,8 +153,14 @@ def test_parse_reads_a_file_object_without_touching_the_database_or_closing_the_
         ("PRO", "pro"),
         ("VMBO/PRO", "vo"),
         ("MBO", "mbo"),
-        ("(V)SO", None),
-        ("Speciaal en voortgezet speciaal onderwijs", None),
+        ("(V)SO", "so"),
+        ("SO/VSO", "so"),
+        ("Speciaal en voortgezet speciaal onderwijs", "so"),
+        ("BRUGJAAR", "vo"),
+        ("Brugjaar 1-2", "vo"),
+        ("VBO/MAVO/PRO", "vo"),
+        ("BO", "po"),
+        ("BAS/VO", None),
         ("Hoger onderwijs", None),
         ("", None),
     ],
@@ -163,15 +169,17 @@ def test_duo_descriptions_of_education_map_to_our_school_types(value: str, schoo
     assert duo.school_type_of(value)[0] == school_type
 
 
-def test_an_ambiguous_school_type_is_a_row_error_unless_the_option_says_what_it_is() -> None:
-    lines = (HEADER, "10UV;10UV00;Expertisecentrum De Twijn;ZWOLLE;(V)SO")
+def test_an_ambiguous_school_type_is_a_row_error_and_the_option_does_not_override_it() -> None:
+    lines = (HEADER, "10UV;10UV00;Kindcentrum De Twijn;ZWOLLE;BAS/VO")
 
     refused = parse(csv_bytes(*lines))
-    accepted = parse(csv_bytes(*lines), school_type="so")
+    with_option = parse(csv_bytes(*lines), school_type="po")
 
     assert [(e.row, e.column) for e in refused.errors] == [(2, "ONDERWIJSSTRUCTUUR")]
     assert "niet eenduidig" in refused.errors[0].reason
-    assert accepted.rows[0].school_type == "so"
+    assert [(e.row, e.column, e.reason) for e in with_option.errors] == [
+        (e.row, e.column, e.reason) for e in refused.errors
+    ]
 
 
 @pytest.mark.parametrize(
@@ -238,7 +246,7 @@ def test_a_file_with_two_bad_rows_writes_nothing_and_reports_both_with_column_an
     assert Organisation.objects.count() == 0
     assert Municipality.objects.count() == 0
     assert [(e.row, e.column) for e in report.errors] == [(3, "INSTELLINGSCODE"), (4, "VESTIGINGSNAAM")]
-    assert report.errors[0].reason.startswith("BRIN-nummer moet twee cijfers en twee hoofdletters zijn")
+    assert report.errors[0].reason.startswith("BRIN-nummer moet twee cijfers (0-9) en twee hoofdletters zijn")
     assert report.errors[1].reason == "Naam van de vestiging ontbreekt."
     assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
 
@@ -285,7 +293,8 @@ def test_a_missing_column_is_named_with_the_accepted_variants() -> None:
     error = report.errors[0]
     assert (error.row, error.column) == (1, "GEMEENTENAAM")
     assert error.reason == (
-        "Verplichte kolom ontbreekt: gemeente (een van: GEMEENTENAAM, GEMEENTENAAM VESTIGING, GEMEENTE). "
+        "Verplichte kolom ontbreekt: gemeente (een van: GEMEENTENAAM, GEMEENTENAAM VESTIGING, GEMEENTE, "
+        "GEMEENTE VESTIGING, NAAM GEMEENTE). "
         "Gevonden kolommen: INSTELLINGSCODE, VESTIGINGSCODE, VESTIGINGSNAAM, PLAATSNAAM."
     )
 
@@ -354,7 +363,7 @@ def test_the_command_refuses_a_bad_file_with_every_row_error_and_exit_code_1(mon
 
     assert exit_.value.code == 1
     err = capsys.readouterr().err
-    assert "Rij 3, kolom INSTELLINGSCODE: BRIN-nummer moet twee cijfers en twee hoofdletters zijn" in err
+    assert "Rij 3, kolom INSTELLINGSCODE: BRIN-nummer moet twee cijfers (0-9) en twee hoofdletters zijn" in err
     assert "Rij 4, kolom VESTIGINGSNAAM: Naam van de vestiging ontbreekt." in err
     assert "Het bestand is geweigerd: 2 fouten" in err
     assert Organisation.objects.count() == 0

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         schools = Organisation.objects.filter(kind="school")
         school = (
             schools.filter(pk=int(school_ref)).first()
-            if school_ref.isdigit()
+            if school_ref.isascii() and school_ref.isdigit()
             else schools.filter(brin=school_ref[:4].upper(), vestiging=school_ref[4:6] or "00").first()
         )
         if school is None:
@@ -76,7 +76,7 @@ class Command(BaseCommand):
             raise CommandError(f"refused: {report.error_count} bad rows; nothing was imported")
         self.stdout.write(
             f"{report.rows} rows: {report.inserted} new, {report.updated} changed, {report.unchanged} unchanged "
-            f"({report.pupils} pupils)"
+            f"({report.pupils} pupils)" + (f"; {report.skipped} rows skipped (not absence)" if report.skipped else "")
         )
         if report.inserted + report.updated:
             refresh_absence_months([school.pk])

@@ -21,18 +21,19 @@ PROGRESS_EVERY = 500
 
 class Command(BaseCommand):
     help = (
-        "Import schools from a DUO school-location list (semicolon-separated CSV from open onderwijsdata). "
+        "Import schools from a DUO school-location list (CSV in any encoding Excel writes, or XLSX, from open "
+        "onderwijsdata). Schools are matched on BRIN + vestiging, municipalities on their CBS code. "
         "All rows or none: a file with a bad row is refused and every bad row is listed. Importing the same "
         "file again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="the CSV file, e.g. 03-alle-vestigingen-bo-adres.csv")
+        parser.add_argument("path", help="the CSV or XLSX file, e.g. 03-alle-vestigingen-bo-adres.csv")
         parser.add_argument(
             "--school-type",
             choices=SchoolType.values,
-            help="school type for rows whose type the file does not say (the file has no ONDERWIJSSTRUCTUUR or "
-            "SOORT PO column, or a value that cannot be mapped)",
+            help="school type of every row of a file WITHOUT a type column (ONDERWIJSSTRUCTUUR, SOORT_VESTIGING, "
+            "SOORT PO, ...); it never overrides what a row says: an unknown value is that row's error",
         )
         parser.add_argument("--dry-run", action="store_true", help="check and count, but save nothing")
 
@@ -67,5 +68,8 @@ class Command(BaseCommand):
         if report.dry_run:
             self.stdout.write("Proefrun: er is niets opgeslagen.")
         self.stdout.write(f"Nieuw: {report.created}, bijgewerkt: {report.updated}, ongewijzigd: {report.unchanged}.")
+        if report.placeholders:
+            rows = ", ".join(str(r) for r in report.placeholders)
+            self.stdout.write(f"Overgeslagen (DUO-plaatshouder 'ONBEKEND' / gemeente 9999): rij {rows}.")
         if report.new_municipalities:
             self.stdout.write(f"Nieuwe gemeenten: {', '.join(report.new_municipalities)}.")
