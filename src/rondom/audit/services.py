@@ -13,7 +13,7 @@ from django.utils import timezone
 from rondom.access.policy import Decision
 from rondom.accounts.models import User
 
-from .models import GENESIS_HASH, HASHED_FIELDS, AccessLogEntry, ChainHead
+from .models import GENESIS_HASH, HASHED_FIELDS, AccessLogEntry, AdministrationLogEntry, ChainHead
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [*HASHED_FIELDS, "row_hash"]
@@ -142,3 +142,35 @@ def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
     return ChainReport(checked)
+
+
+def record_administration(
+    actor: User | None,
+    action: str,
+    *,
+    standing: str,
+    organisation: Any = None,
+    subject: User | None = None,
+    role: str = "",
+    membership_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AdministrationLogEntry:
+    """Append one row to the administration log (who changed which role or organisation, when). Call it inside the
+    transaction of the change, so the change and its row commit or fail together. `organisation` is an
+    accounts.Organisation; `detail` holds JSON-safe values only (dates as ISO strings, ids)."""
+    return AdministrationLogEntry.objects.create(
+        occurred_at=timezone.now(),
+        actor_id=actor.pk if actor else None,
+        actor_name=actor.display_name if actor else "systeem",
+        actor_standing=standing,
+        action=action,
+        organisation_id=organisation.pk if organisation is not None else None,
+        organisation_name=organisation.name if organisation is not None else "",
+        organisation_kind=organisation.kind if organisation is not None else "",
+        municipality_id=organisation.municipality_id if organisation is not None else None,
+        subject_user_id=subject.pk if subject else None,
+        subject_user_name=subject.display_name if subject else "",
+        role=role,
+        membership_id=membership_id,
+        detail=detail or {},
+    )

@@ -27,6 +27,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.cases.workflow import State
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
@@ -52,6 +53,10 @@ def policy_municipalities(user: User) -> list[Municipality]:
 
 
 def _policy_officer_of(user: User, kind: str, municipality: Municipality) -> bool:
+    if kind == OrganisationKind.MUNICIPALITY:  # the gemeente by configuration, never by its own kind (issue 12)
+        officers = gemeente_memberships(user.roles(), Role.POLICY_OFFICER)
+        governed = governed_municipalities(m.organisation_id for m in officers)
+        return any(municipality.pk in governed.get(m.organisation_id, ()) for m in officers)
     return any(
         m.role == Role.POLICY_OFFICER
         and m.organisation.kind == kind
