@@ -110,7 +110,10 @@ class OrganisationAdmin(SuperuserOnlyMixin, admin.ModelAdmin):  # type: ignore[t
             return  # the service set the links and logged them
         obj: Organisation = form.instance
         services.link_organisation(
-            actor, obj, parent=getattr(obj, "_wanted_parent", obj.parent), serves=list(form.cleaned_data.get("serves_municipalities") or [])
+            actor,
+            obj,
+            parent=getattr(obj, "_wanted_parent", obj.parent),
+            serves=list(form.cleaned_data.get("serves_municipalities") or []),
         )
 
 

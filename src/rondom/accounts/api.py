@@ -104,9 +104,7 @@ class OrganisationLinkView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(
-        request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 403: None, 404: None}
-    )
+    @extend_schema(request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 403: None, 404: None})
     def post(self, request: Request, organisation_id: int) -> Response:
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is None:

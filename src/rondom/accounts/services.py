@@ -60,9 +60,11 @@ def standing_of(actor: User, organisation: Organisation | None = None) -> str:
     """How the actor acted, for the administration log: platform, municipality_admin or own_admin."""
     if actor.is_superuser:
         return tasks.Standing.PLATFORM
-    if organisation is not None and any(
-        m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in actor.roles()
-    ) and not tasks.municipalities_administered(actor):
+    if (
+        organisation is not None
+        and any(m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in actor.roles())
+        and not tasks.municipalities_administered(actor)
+    ):
         return tasks.Standing.OWN_ADMIN
     return tasks.Standing.MUNICIPALITY_ADMIN
 

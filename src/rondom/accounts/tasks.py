@@ -40,9 +40,7 @@ K = OrganisationKind
 #: not listed for a kind is granted only by the gemeente's beheerder or the platform administrator (e.g. the
 #: functioneel beheerder itself, the policy officer, anything at a school board or samenwerkingsverband).
 STAFF_ROLES: dict[str, frozenset[str]] = {
-    K.SCHOOL: frozenset(
-        {Role.TEACHER, Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, Role.SCHOOL_SOCIAL_WORKER}
-    ),
+    K.SCHOOL: frozenset({Role.TEACHER, Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, Role.SCHOOL_SOCIAL_WORKER}),
     K.PROVIDER: frozenset({Role.PROVIDER_CONTACT, Role.SCHOOL_SOCIAL_WORKER}),
     K.WIJKTEAM: frozenset({Role.WIJKTEAM_WORKER, Role.SCHOOL_SOCIAL_WORKER}),
     K.GGD: frozenset({Role.YOUTH_DOCTOR}),
@@ -113,7 +111,9 @@ def _build() -> dict[str, TaskRight]:
     rows.append(TaskRight("municipality.configure", _("Configure which organisation is the gemeente"), (PLATFORM,)))
     for role in sorted(PROFESSIONAL_ROLES):
         label = Role(role).label
-        rows.append(TaskRight(f"role.grant.{role}", _lazy_format(_("Grant the role %(role)s"), label), _role_holders(role)))
+        rows.append(
+            TaskRight(f"role.grant.{role}", _lazy_format(_("Grant the role %(role)s"), label), _role_holders(role))
+        )
         rows.append(TaskRight(f"role.end.{role}", _lazy_format(_("End the role %(role)s"), label), _role_holders(role)))
     rows.append(TaskRight("administration_log.read", _("Read the administration log"), (PLATFORM, PRIVACY_OFFICER)))
     return {row.key: row for row in rows}
@@ -179,20 +179,26 @@ def refusal(user: User, task: str, target: Organisation | LinkTarget | None = No
     for holder in right.holders:
         if holder.standing == Standing.PLATFORM and user.is_superuser:
             return None
-        if holder.standing == Standing.PRIVACY_OFFICER and user.is_staff and user.has_perm(
-            "audit.view_administrationlogentry"
+        if (
+            holder.standing == Standing.PRIVACY_OFFICER
+            and user.is_staff
+            and user.has_perm("audit.view_administrationlogentry")
         ):
             return None
         if holder.standing == Standing.MUNICIPALITY_ADMIN and link is not None:
             municipalities = municipalities_administered(user)
-            if municipalities and _within(link.organisation, municipalities, link.serves) and (
-                link.parent is None or _within(link.parent, municipalities)
+            if (
+                municipalities
+                and _within(link.organisation, municipalities, link.serves)
+                and (link.parent is None or _within(link.parent, municipalities))
             ):
                 return None
         if holder.standing == Standing.OWN_ADMIN and link is not None:
             organisation = link.organisation
-            if organisation.pk and organisation.kind in holder.kinds and any(
-                m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in user.roles()
+            if (
+                organisation.pk
+                and organisation.kind in holder.kinds
+                and any(m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in user.roles())
             ):
                 return None
     return _why_not(user, task, link)

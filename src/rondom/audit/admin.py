@@ -14,7 +14,15 @@ from .models import AdministrationLogEntry
 
 @admin.register(AdministrationLogEntry)
 class AdministrationLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["occurred_at", "actor_name", "actor_standing", "action", "role", "subject_user_name", "organisation_name"]
+    list_display = [
+        "occurred_at",
+        "actor_name",
+        "actor_standing",
+        "action",
+        "role",
+        "subject_user_name",
+        "organisation_name",
+    ]
     list_filter = ["action", "actor_standing", "organisation_kind"]
     search_fields = ["actor_name", "subject_user_name", "organisation_name"]
     date_hierarchy = "occurred_at"

@@ -23,11 +23,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
-from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.cases.workflow import State
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
