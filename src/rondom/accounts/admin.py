@@ -42,7 +42,7 @@ class MembershipInline(SuperuserOnlyMixin, admin.TabularInline):  # type: ignore
     model = Membership
     extra = 0
     fields = ["organisation", "role", "valid_from", "valid_until"]
-    readonly_fields = fields
+    readonly_fields = ["organisation", "role", "valid_from", "valid_until"]
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

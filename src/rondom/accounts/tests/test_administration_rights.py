@@ -40,7 +40,9 @@ def _clock():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world() -> dict[str, object]:
+def world(settings) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    # The demo's 14 passwords hashed with argon2 cost seconds per test; hashing is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     data.load()
     return {
         "esch": Organisation.objects.get(name="Basisschool De Esch"),
