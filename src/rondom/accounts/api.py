@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -64,6 +65,10 @@ class MembershipSerializer(serializers.ModelSerializer):
         validators: list[object] = []
 
 
+#: An error answer: {"detail": "..."} or {"field": ["reason", ...]}, in Dutch.
+ERROR = OpenApiTypes.OBJECT
+
+
 def _refused(exc: DjangoPermissionDenied) -> PermissionDenied:
     """A service's refusal as a 403 with its Dutch reason."""
     return PermissionDenied(str(exc) or _("You may not do this."))
@@ -77,7 +82,7 @@ class OrganisationListView(APIView):
     def get(self, request: Request) -> Response:
         return Response(OrganisationSerializer(Organisation.objects.all(), many=True).data)
 
-    @extend_schema(request=OrganisationSerializer, responses={201: OrganisationSerializer, 403: None})
+    @extend_schema(request=OrganisationSerializer, responses={201: OrganisationSerializer, 400: ERROR, 403: ERROR})
     def post(self, request: Request) -> Response:
         serializer = OrganisationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -104,7 +109,7 @@ class OrganisationLinkView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 403: None, 404: None})
+    @extend_schema(request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def post(self, request: Request, organisation_id: int) -> Response:
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is None:
@@ -130,7 +135,7 @@ class MembershipCreateView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(request=MembershipSerializer, responses={201: MembershipSerializer, 403: None})
+    @extend_schema(request=MembershipSerializer, responses={201: MembershipSerializer, 400: ERROR, 403: ERROR})
     def post(self, request: Request) -> Response:
         serializer = MembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -159,7 +164,7 @@ class MembershipEndView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(request=EndMembershipSerializer, responses={200: MembershipSerializer, 403: None, 404: None})
+    @extend_schema(request=EndMembershipSerializer, responses={200: MembershipSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def post(self, request: Request, membership_id: int) -> Response:
         serializer = EndMembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -206,7 +211,7 @@ class AdministrationLogView(APIView):
 
     serves_child_data = False
 
-    @extend_schema(responses={200: AdministrationLogSerializer(many=True), 403: None})
+    @extend_schema(responses={200: AdministrationLogSerializer(many=True), 403: ERROR})
     def get(self, request: Request) -> Response:
         reason = tasks.refusal(request.user, "administration_log.read")  # type: ignore[arg-type]
         if reason is not None:

@@ -358,3 +358,42 @@ def test_the_task_table_has_one_row_per_right_with_a_description(world) -> None:
     assert not tasks.may(world["beheer"], "organisation.create.school", world["esch"])
     assert tasks.may(world["beheer"], "role.grant.teacher", world["esch"])
     assert not tasks.may(world["beheer"], "role.grant.teacher", world["kempis"])
+
+
+def test_a_role_granted_and_ended_in_the_django_admin_goes_through_the_service_and_is_logged(world, login) -> None:  # type: ignore[no-untyped-def]
+    root = UserFactory(is_superuser=True, is_staff=True)
+    client = login(root)
+    newcomer = UserFactory()
+    response = client.post(
+        "/admin/accounts/membership/add/",
+        {"user": newcomer.pk, "organisation": world["esch"].pk, "role": "teacher", "valid_from": "2026-11-27"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    membership = Membership.objects.get(user=newcomer)
+    client.post(f"/admin/accounts/membership/{membership.pk}/change/", {"valid_until": "2026-12-31"})
+    membership.refresh_from_db()
+    assert membership.valid_until == date(2026, 12, 31)
+    rows = list(AdministrationLogEntry.objects.order_by("id"))
+    assert [(r.action, r.actor_standing, r.subject_user_id) for r in rows] == [
+        ("grant_role", "platform", newcomer.pk),
+        ("end_role", "platform", newcomer.pk),
+    ]
+    # Even the platform administrator cannot give a parent's account a role through the admin.
+    parent = User.objects.get(username="ouder")
+    refused = client.post(
+        "/admin/accounts/membership/add/",
+        {"user": parent.pk, "organisation": world["esch"].pk, "role": "teacher", "valid_from": "2026-11-27"},
+    )
+    assert refused.status_code == 403
+    assert not parent.memberships.exists() and AdministrationLogEntry.objects.count() == 2
+
+
+def test_the_documented_administration_actions_are_the_ones_the_code_writes() -> None:
+    from pathlib import Path
+
+    from rondom.audit.models import AdministrationAction
+
+    doc = (Path(__file__).resolve().parents[4] / "docs" / "access-log.md").read_text()
+    section = doc.split("## The administration log", 1)[1].split("\n## ", 1)[0]
+    documented = {line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")}
+    assert documented == set(AdministrationAction.values)
