@@ -109,7 +109,9 @@ class OrganisationLinkView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=OrganisationLinkSerializer, responses={200: OrganisationSerializer, 400: ERROR, 403: ERROR, 404: ERROR}
+    )
     def post(self, request: Request, organisation_id: int) -> Response:
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is None:
@@ -164,7 +166,9 @@ class MembershipEndView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(request=EndMembershipSerializer, responses={200: MembershipSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=EndMembershipSerializer, responses={200: MembershipSerializer, 400: ERROR, 403: ERROR, 404: ERROR}
+    )
     def post(self, request: Request, membership_id: int) -> Response:
         serializer = EndMembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -397,3 +397,32 @@ def test_the_documented_administration_actions_are_the_ones_the_code_writes() ->
     section = doc.split("## The administration log", 1)[1].split("\n## ", 1)[0]
     documented = {line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")}
     assert documented == set(AdministrationAction.values)
+
+
+def test_check_administration_lists_what_the_probe_left_behind_and_nothing_in_the_demo(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    call_command("check_administration")
+    assert "OK: nothing to review." in capsys.readouterr().out
+    # What a school's administrator could make before the fix, written straight into the database.
+    fake = Organisation.objects.create(
+        name="G?", kind="municipality", parent=world["esch"], municipality=world["zwolle"]
+    )
+    officer = Membership.objects.create(user=world["teacher"], organisation=fake, role="policy_officer")
+    parent_role = Membership.objects.create(
+        user=User.objects.get(username="ouder"), organisation=world["esch"], role="teacher"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("check_administration")
+    assert exit_info.value.code == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:-1] == [
+        f"family_account_with_role\tmembership:{parent_role.pk}\ta family account holds a professional role",
+        f"organisation_under_a_school\torganisation:{fake.pk}\tan organisation of another kind is part of a school",
+        f"unconfigured_gemeente\torganisation:{fake.pk}\tan organisation of the kind gemeente that is not configured "
+        "as one: it has no authority",
+    ]
+    assert lines[-1] == "3 to review."
+    # The policy officer's role at the fake gemeente gives no authority already; the review names the gemeente.
+    assert officer.organisation_id == fake.pk
+    assert municipality_officer(User.objects.get(pk=world["teacher"].pk)) is None
