@@ -22,6 +22,7 @@ from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry
 from rondom.demo import data
 from rondom.funding import research
+from rondom.funding.models import Pilot
 from rondom.funding.monitoring import municipality_officer
 from rondom.funding.services import may_keep_budget
 from rondom.registry.models import Child, Municipality
@@ -137,7 +138,7 @@ def test_a_family_account_never_holds_a_professional_role(world, login, username
     assert not AdministrationLogEntry.objects.exists()
 
 
-def test_a_self_declared_ggd_or_gemeente_gives_no_ground_on_other_schools_children(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_self_declared_ggd_or_gemeente_gives_no_ground_on_other_schools_children(world, login) -> None:  # type: ignore[no-untyped-def]
     """The state the probe reached (organisations made before the fix, straight in the database): a teacher of De Esch
     as youth doctor of a 'GGD' and policy officer of a 'gemeente' under De Esch, both 'in' Zwolle. Nothing follows."""
     esch, zwolle, teacher = world["esch"], world["zwolle"], world["teacher"]
@@ -171,6 +172,21 @@ def test_a_self_declared_ggd_or_gemeente_gives_no_ground_on_other_schools_childr
     assert not may_keep_budget(teacher)
     with pytest.raises(PermissionDenied):
         research.export(teacher, [other.school_id], research.SchoolYear.current(), key="k")
+    # Through the web and the API as well: the other school's child does not exist for the teacher, the budget
+    # page refuses, the research export refuses, and the pilot's budget is unchanged.
+    client = login(teacher)
+    assert client.get(f"/api/children/{other.pk}/").status_code == 404
+    pilot = Pilot.objects.first()
+    assert pilot is not None
+    before = (pilot.baseline, pilot.shrink_percent)
+    budget = client.post(
+        f"/monitoring/pilots/{pilot.pk}/budget/",
+        {"action": "baseline", "baseline": "Gemeente Zwolle; 1", "shrink_percent": "50"},
+    )
+    assert budget.status_code == 403
+    pilot.refresh_from_db()
+    assert (pilot.baseline, pilot.shrink_percent) == before
+    assert client.post("/monitoring/onderzoek/", {"year": "2025-2026"}).status_code == 403
     # The real youth doctor and policy officer, of the configured organisations, keep their grounds.
     doctor = User.objects.get(username="jeugdarts")
     assert policy.decide(doctor, other, "read", "absence").allowed
