@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -217,7 +217,11 @@ def grant_role(
         kwargs: dict[str, Any] = {"valid_until": valid_until}
         if valid_from:
             kwargs["valid_from"] = valid_from
-        membership = Membership.objects.create(user=user, organisation=organisation, role=role, **kwargs)
+        try:
+            with transaction.atomic():  # a concurrent double submit meets the unique constraint, not a 500
+                membership = Membership.objects.create(user=user, organisation=organisation, role=role, **kwargs)
+        except IntegrityError:
+            raise ValidationError({"role": _("This person already holds this role in this organisation.")}) from None
         record_administration(
             actor,
             AdministrationAction.GRANT_ROLE,

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.contrib.admin.sites import site
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 
 from rondom.access import policy
@@ -442,3 +442,29 @@ def test_check_administration_lists_what_the_probe_left_behind_and_nothing_in_th
     # The policy officer's role at the fake gemeente gives no authority already; the review names the gemeente.
     assert officer.organisation_id == fake.pk
     assert municipality_officer(User.objects.get(pk=world["teacher"].pk)) is None
+
+
+def test_a_grant_submitted_twice_gives_one_role_and_one_log_row(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world["beheer"])
+    body = {"user": world["teacher"].pk, "organisation": world["esch"].pk, "role": "zorgcoordinator"}
+    assert post(client, "/api/memberships/", body).status_code == 201
+    again = post(client, "/api/memberships/", body)
+    assert again.status_code == 400 and "heeft deze rol al" in again.json()["role"][0]
+    assert Membership.objects.filter(user=world["teacher"], role="zorgcoordinator").count() == 1
+    assert AdministrationLogEntry.objects.count() == 1
+
+
+def test_a_grant_racing_past_the_check_meets_the_constraint_as_a_dutch_error(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    newcomer = UserFactory()
+    services.grant_role(world["beheer"], newcomer, world["esch"], "teacher")
+    # The second request read "no such role yet" before the first one committed.
+    monkeypatch.setattr(
+        services.Membership.objects,
+        "filter",
+        lambda *a, **k: Membership.objects.none() if k.get("role") else Membership.objects.all().filter(*a, **k),
+    )
+    with pytest.raises(ValidationError) as error:
+        services.grant_role(world["beheer"], newcomer, world["esch"], "teacher")
+    assert "role" in error.value.message_dict
+    assert Membership.objects.filter(user=newcomer).count() == 1
+    assert AdministrationLogEntry.objects.count() == 1
