@@ -102,7 +102,7 @@ def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
             organisation=organisation,
             detail={
                 "parent": organisation.parent_id,
-                "serves_municipalities": sorted(tasks._pk(m) for m in serves),
+                "serves_municipalities": sorted(tasks.pk_of(m) for m in serves),
             },
         )
     return organisation
@@ -126,7 +126,7 @@ def link_organisation(
         organisation.parent = parent
         organisation.save(update_fields=["parent"])
         organisation.serves_municipalities.set(serves)
-        after = {"parent": organisation.parent_id, "serves_municipalities": sorted(tasks._pk(m) for m in serves)}
+        after = {"parent": organisation.parent_id, "serves_municipalities": sorted(tasks.pk_of(m) for m in serves)}
         record_administration(
             actor,
             AdministrationAction.LINK_ORGANISATION,

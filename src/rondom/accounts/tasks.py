@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Model
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +67,7 @@ class Holder:
 @dataclass(frozen=True)
 class TaskRight:
     key: str
-    description: Promise
+    description: str | Promise  # lazy: translated when shown
     holders: tuple[Holder, ...]
 
 
@@ -119,18 +119,12 @@ def _build() -> dict[str, TaskRight]:
     return {row.key: row for row in rows}
 
 
-class _LazyFormat(Promise):
-    """A description such as "Grant the role Teacher", translated when shown."""
-
-    def __init__(self, template: Promise, label: Promise) -> None:
-        self.template, self.label = template, label
-
-    def __str__(self) -> str:
-        return str(self.template) % {"role": str(self.label)}
+def _fill(template: Promise, label: Promise) -> str:
+    return str(template) % {"role": str(label)}
 
 
-def _lazy_format(template: Promise, label: Promise) -> Promise:
-    return _LazyFormat(template, label)
+#: "Grant the role Teacher", translated when shown (not when the table is built at import).
+_lazy_format = lazy(_fill, str)
 
 
 #: Every task right, by key.
@@ -150,10 +144,11 @@ def _within(organisation: Organisation, municipalities: set[int], served: Iterab
     and every municipality it serves or is to serve is one of them."""
     if organisation.municipality_id not in municipalities:
         return False
-    return all(_pk(m) in municipalities for m in served)
+    return all(pk_of(m) in municipalities for m in served)
 
 
-def _pk(value: Any) -> Any:
+def pk_of(value: Any) -> Any:
+    """The primary key of a model instance, or the value itself (an id)."""
     return value.pk if isinstance(value, Model) else value
 
 

@@ -14,6 +14,7 @@ from django.contrib.admin.sites import site
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
+from django.utils import translation
 
 from rondom.access import policy
 from rondom.accounts import services, tasks
@@ -371,6 +372,9 @@ def test_only_the_platform_administrator_edits_roles_and_organisations_in_the_dj
 def test_the_task_table_has_one_row_per_right_with_a_description(world) -> None:  # type: ignore[no-untyped-def]
     assert "organisation.create.ggd" in tasks.TASKS and "role.grant.youth_doctor" in tasks.TASKS
     assert all(str(row.description) for row in tasks.TASKS.values())
+    with translation.override("nl"):
+        assert str(tasks.TASKS["role.grant.teacher"].description) == "De rol Leerkracht / mentor toekennen"
+        assert str(tasks.TASKS["organisation.create.ggd"].description) == "Een GGD aanmaken"
     assert not tasks.may(world["beheer"], "organisation.create.school", world["esch"])
     assert tasks.may(world["beheer"], "role.grant.teacher", world["esch"])
     assert not tasks.may(world["beheer"], "role.grant.teacher", world["kempis"])
