@@ -220,7 +220,7 @@ class AdministrationLogView(APIView):
         reason = tasks.refusal(request.user, "administration_log.read")  # type: ignore[arg-type]
         if reason is not None:
             raise PermissionDenied(reason)
-        rows = AdministrationLogEntry.objects.order_by("-occurred_at", "-id")[:1000]
+        rows = AdministrationLogEntry.objects.order_by("-seq")[:1000]
         return Response(AdministrationLogSerializer(rows, many=True).data)
 
 

@@ -472,3 +472,49 @@ def test_a_grant_racing_past_the_check_meets_the_constraint_as_a_dutch_error(wor
     assert "role" in error.value.message_dict
     assert Membership.objects.filter(user=newcomer).count() == 1
     assert AdministrationLogEntry.objects.count() == 1
+
+
+def _without_admin_log_triggers(sql: str, params: list[object]) -> None:
+    """What someone with database-owner rights could do: bypass the triggers and change a row."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_administrationlogentry DISABLE TRIGGER USER")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE audit_administrationlogentry ENABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER rondom_adminlog_no_update")
+            cursor.execute("DROP TRIGGER rondom_adminlog_no_delete")
+            cursor.execute(sql, params)
+
+
+def test_the_administration_log_is_hash_chained_and_verified(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError, call_command
+
+    for _n in range(3):
+        services.grant_role(world["beheer"], UserFactory(), world["esch"], "teacher")
+    call_command("verify_audit_log")
+    assert "OK: administration log, 3 rows, chain intact." in capsys.readouterr().out
+    second = AdministrationLogEntry.objects.get(seq=2)
+    assert second.prev_hash == AdministrationLogEntry.objects.get(seq=1).row_hash
+    # Someone rewrites who got the role, straight in the database.
+    _without_admin_log_triggers(
+        "UPDATE audit_administrationlogentry SET subject_user_name = %s WHERE id = %s", ["Iemand anders", second.pk]
+    )
+    with pytest.raises(CommandError, match="BROKEN in the administration log at row 2"):
+        call_command("verify_audit_log")
+
+
+def test_the_database_refuses_to_change_administration_log_rows(world) -> None:  # type: ignore[no-untyped-def]
+    from django.db import DatabaseError, connection, transaction
+
+    services.grant_role(world["beheer"], UserFactory(), world["esch"], "teacher")
+    row = AdministrationLogEntry.objects.get()
+    for sql in (
+        "UPDATE audit_administrationlogentry SET role = 'x' WHERE id = %s",
+        "DELETE FROM audit_administrationlogentry WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [row.pk])
+    assert AdministrationLogEntry.objects.get().role == "teacher"
