@@ -8,7 +8,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.models import Membership, MunicipalityOrganisation, Organisation, User
 from rondom.consent.models import Consent, ConsentGiver
 from rondom.registry.models import Child, ChildNote, Guardianship, Municipality
 
@@ -33,10 +33,20 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Organisatie {n}")
     kind = "wijkteam"
     municipality = factory.SubFactory(MunicipalityFactory)
+
+    @factory.post_generation
+    def configured(obj: Organisation, create: bool, extracted: object, **kwargs: object) -> None:  # type: ignore[misc]
+        """In the test world the platform administrator configured a gemeente as its municipality's gemeente
+        (accounts.MunicipalityOrganisation), unless a test passes configured=False or another is configured."""
+        if create and obj.kind == "municipality" and extracted is not False and obj.municipality_id:
+            MunicipalityOrganisation.objects.get_or_create(
+                municipality_id=obj.municipality_id, defaults={"organisation": obj}
+            )
 
 
 class SchoolFactory(OrganisationFactory):

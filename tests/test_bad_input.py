@@ -111,8 +111,11 @@ def test_an_unknown_organisation_is_refused(login) -> None:  # type: ignore[no-u
     ],
 )
 def test_invalid_organisations_are_refused(login, data, field) -> None:  # type: ignore[no-untyped-def]
-    client = login(MembershipFactory(role="functional_admin").user)
+    # Organisations are created by the gemeente's functioneel beheerder (accounts.tasks), within its municipality.
+    gemeente = OrganisationFactory(kind="municipality")
+    client = login(MembershipFactory(organisation=gemeente, role="functional_admin").user)
     before = Organisation.objects.count()
+    data = {**data, "municipality": gemeente.municipality_id}
     response = client.post("/api/organisations/", data, content_type="application/json")
     assert response.status_code == 400 and field in response.json()
     assert Organisation.objects.count() == before

@@ -19,7 +19,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.authority import served_municipalities
+from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES
 from rondom.consent.models import Consent, Purpose
 from rondom.registry.models import Child, Guardianship
@@ -73,29 +74,32 @@ class Decision:
 
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
-    """The user's active professional roles, read once per request (cached on the user object)."""
+    """The user's active professional roles, read once per request (cached on the user object). For roles whose
+    ground depends on the municipalities their organisation serves, those are read too (accounts.authority: the
+    served list and the gemeente configuration, never the organisation's self-declared kind or municipality)."""
     found = [m for m in user.roles() if m.role in PROFESSIONAL_ROLES]
     legal = [m for m in found if m.role in _MUNICIPAL_TASK_ROLES and not hasattr(m, "served_municipality_ids")]
     if legal:
-        served: dict[int, set[int]] = {}
-        through = Organisation.serves_municipalities.through.objects.filter(
-            organisation_id__in={m.organisation_id for m in legal}
-        )
-        for organisation_id, municipality_id in through.values_list("organisation_id", "municipality_id"):
-            served.setdefault(organisation_id, set()).add(municipality_id)
+        served = served_municipalities(m.organisation_id for m in legal)
         for m in legal:
             m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
     return found
 
 
 #: Roles whose ground depends on the municipalities their organisation serves.
-_MUNICIPAL_TASK_ROLES = frozenset(rules.LEGAL_TASK_RULES) | frozenset(rules.SIGNAL_TASK_RULES)
+_MUNICIPAL_TASK_ROLES = (
+    frozenset(rules.LEGAL_TASK_RULES) | frozenset(rules.SIGNAL_TASK_RULES) | frozenset(rules.ESCALATION_RULES)
+)
 
 
 def _served(m: Membership) -> set[int]:
-    """The municipalities an organisation serves; when none are listed, the one it belongs to."""
-    served = set(getattr(m, "served_municipality_ids", ()))
-    return served or ({m.organisation.municipality_id} if m.organisation.municipality_id else set())
+    """The municipalities an organisation serves: listed in `serves_municipalities` (set by the gemeente's
+    functioneel beheerder or the platform administrator) or configured as its gemeente. There is no fallback to the
+    organisation's own `municipality`: an organisation anyone created gives no ground (issue 12, finding 1)."""
+    if not hasattr(m, "served_municipality_ids"):
+        served = served_municipalities([m.organisation_id])
+        m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
+    return set(m.served_municipality_ids)  # type: ignore[attr-defined]
 
 
 def _serves(m: Membership, municipality_id: int) -> bool:
@@ -402,6 +406,8 @@ def _task_children(memberships: list[Membership]) -> set[int]:
 
     found: set[int] = set()
     for m in memberships:
+        if m.role not in rules.SIGNAL_TASK_RULES and m.role not in rules.ESCALATION_RULES:
+            continue
         municipalities = _served(m)
         if m.role in rules.SIGNAL_TASK_RULES:
             found |= set(

@@ -112,3 +112,34 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} @ {self.organisation}"
+
+
+class MunicipalityOrganisation(models.Model):
+    """Configuration kept by the platform administrator: which organisation *is* the gemeente of a municipality.
+
+    A municipality's authority (its policy officers keep the pilot budget and hold the research key, its
+    functioneel beheerder creates and links the GGD, wijkteams, providers and the samenwerkingsverband, and its
+    organisation decides on the escalation ladder) comes from this record, never from an organisation's own
+    `kind`: anyone who could create an organisation could give it the kind "municipality" (issue 12, finding 1).
+    Written only through `accounts.services.configure_municipality` (logged) or the demo's seed."""
+
+    municipality = models.OneToOneField(
+        "registry.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="gemeente_configuration",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="governed_municipalities"
+    )
+    configured_at = models.DateTimeField(_("configured at"), default=timezone.now)
+    configured_by = models.ForeignKey(
+        User, verbose_name=_("configured by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("municipality's organisation")
+        verbose_name_plural = _("municipalities' organisations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} = {self.municipality}"

@@ -1,16 +1,29 @@
-"""Organisations and memberships: validated, transactional writes."""
+"""Organisations and memberships: validated, transactional writes, each allowed by a task right (accounts.tasks) and
+written to the administration log (audit.AdministrationLogEntry) in the same transaction.
+
+Every way in goes through here: the API (accounts.api), the Django admin (accounts.admin) and the demo's seed are
+the only writers of organisations, memberships and the gemeente configuration. A refusal raises
+`django.core.exceptions.PermissionDenied` with the reason in Dutch and changes nothing; bad data raises
+`ValidationError` naming the field."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .models import Membership, Organisation, User, brin_validator, vestiging_validator
-from .roles import OrganisationKind, role_fits_kind
+from rondom.audit.models import AdministrationAction
+from rondom.audit.services import record_administration
+
+from . import tasks
+from .models import Membership, MunicipalityOrganisation, Organisation, User, brin_validator, vestiging_validator
+from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
 
 
 def validate_organisation(data: dict[str, Any]) -> None:
@@ -43,39 +56,219 @@ def validate_organisation(data: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def create_organisation(data: dict[str, Any]) -> Organisation:
-    """Create an organisation after :func:`validate_organisation`. A BRIN and vestiging are normalised first where
-    that is safe (surrounding spaces, ``12ab`` -> ``12AB``); other digits than 0-9 stay refused by the validators."""
+def standing_of(actor: User, organisation: Organisation | None = None) -> str:
+    """How the actor acted, for the administration log: platform, municipality_admin or own_admin."""
+    if actor.is_superuser:
+        return tasks.Standing.PLATFORM
+    if (
+        organisation is not None
+        and any(m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in actor.roles())
+        and not tasks.municipalities_administered(actor)
+    ):
+        return tasks.Standing.OWN_ADMIN
+    return tasks.Standing.MUNICIPALITY_ADMIN
+
+
+def _require(actor: User, task: str, target: Organisation | tasks.LinkTarget | None = None) -> None:
+    reason = tasks.refusal(actor, task, target)
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
+def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
+    """Create an organisation of `data["kind"]` (task right `organisation.create.<kind>`); its parent (`parent`) and
+    served municipalities (`serves_municipalities`, ids or Municipality objects) count as links. Logged as
+    `create_organisation`. Raises PermissionDenied (not allowed) or ValidationError (bad data)."""
+    data = dict(data)
+    # A BRIN and vestiging are normalised first where that is safe (surrounding spaces, ``12ab`` -> ``12AB``);
+    # other digits than 0-9 stay refused by the validators.
     for name in ("brin", "vestiging"):
         if isinstance(data.get(name), str):
             data[name] = data[name].strip().upper()
+    kind = data.get("kind")
+    if kind not in OrganisationKind.values:
+        raise ValidationError({"kind": _("Unknown kind of organisation.")})
+    serves = list(data.pop("serves_municipalities", []) or [])
+    planned = Organisation(
+        name=data.get("name", ""), kind=kind, municipality=data.get("municipality"), parent=data.get("parent")
+    )
+    _require(actor, f"organisation.create.{kind}", tasks.LinkTarget(planned, data.get("parent"), tuple(serves)))
     validate_organisation(data)
     with transaction.atomic():
-        serves = data.pop("serves_municipalities", [])
-        if data.get("kind") == OrganisationKind.SCHOOL and not data.get("vestiging"):
+        if kind == OrganisationKind.SCHOOL and not data.get("vestiging"):
             data["vestiging"] = "00"
         organisation = Organisation.objects.create(**data)
         if serves:
             organisation.serves_municipalities.set(serves)
+        record_administration(
+            actor,
+            AdministrationAction.CREATE_ORGANISATION,
+            standing=standing_of(actor),
+            organisation=organisation,
+            detail={
+                "parent": organisation.parent_id,
+                "serves_municipalities": sorted(tasks.pk_of(m) for m in serves),
+            },
+        )
     return organisation
 
 
-def add_membership(
-    user: User, organisation: Organisation, role: str, valid_from: date | None = None, valid_until: date | None = None
+def link_organisation(
+    actor: User, organisation: Organisation, *, parent: Organisation | None, serves: list[Any]
+) -> Organisation:
+    """Set what an organisation is part of and which municipalities it serves (task right `organisation.link`: the
+    serving decides whose children a GGD, wijkteam or leerplicht office reaches). Logged as `link_organisation`
+    with the old and new links."""
+    _require(actor, "organisation.link", tasks.LinkTarget(organisation, parent, tuple(serves)))
+    if parent is not None and parent.pk == organisation.pk:
+        raise ValidationError({"part_of": _("An organisation cannot be part of itself.")})
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        before = {
+            "parent": organisation.parent_id,
+            "serves_municipalities": sorted(organisation.serves_municipalities.values_list("pk", flat=True)),
+        }
+        organisation.parent = parent
+        organisation.save(update_fields=["parent"])
+        organisation.serves_municipalities.set(serves)
+        after = {"parent": organisation.parent_id, "serves_municipalities": sorted(tasks.pk_of(m) for m in serves)}
+        record_administration(
+            actor,
+            AdministrationAction.LINK_ORGANISATION,
+            standing=standing_of(actor),
+            organisation=organisation,
+            detail={"before": before, "after": after},
+        )
+    return organisation
+
+
+def configure_municipality(actor: User, organisation: Organisation, municipality: Any) -> MunicipalityOrganisation:
+    """Record that `organisation` is the gemeente of `municipality` (task right `municipality.configure`: the
+    platform administrator only). Replaces an earlier configuration for that municipality; logged."""
+    _require(actor, "municipality.configure")
+    if organisation.kind != OrganisationKind.MUNICIPALITY:
+        raise ValidationError({"organisation": _("Only an organisation of the kind gemeente can be a gemeente.")})
+    with transaction.atomic():
+        config, _created = MunicipalityOrganisation.objects.update_or_create(
+            municipality=municipality,
+            defaults={"organisation": organisation, "configured_by": actor, "configured_at": timezone.now()},
+        )
+        record_administration(
+            actor,
+            AdministrationAction.CONFIGURE_MUNICIPALITY,
+            standing=standing_of(actor),
+            organisation=organisation,
+            detail={"municipality": municipality.pk},
+        )
+    return config
+
+
+def is_family_account(user: User) -> bool:
+    """A parent's or youth's account: linked to a child as guardian or as the youth's own account, or a parent's
+    DigiD link. Such an account never holds a professional role (it logs in without a second factor, and a family
+    member would read other families' children)."""
+    from rondom.registry.models import Child, Guardianship  # registry builds on accounts: imported late
+
+    return bool(
+        user.bsn_index
+        or Guardianship.objects.filter(user=user).exists()
+        or Child.objects.filter(youth_account=user).exists()
+    )
+
+
+def grant_role(
+    actor: User,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
 ) -> Membership:
+    """Give `user` the role `role` at `organisation` (task right `role.grant.<role>`). Refused with a Dutch reason:
+    a role that does not fit the organisation's kind (400), a family account or the actor itself (403), and for an
+    organisation's own administrator, an account that holds a role at another organisation (403). Logged as
+    `grant_role` in the same transaction."""
     errors: dict[str, str] = {}
-    if not role_fits_kind(role, organisation.kind):
+    if role not in PROFESSIONAL_ROLES:
+        errors["role"] = _("Parents and youths hold no role in an organisation.")
+    elif not role_fits_kind(role, organisation.kind):
         errors["role"] = _("The role %(role)s does not fit an organisation of the kind %(kind)s.") % {
             "role": role,
             "kind": organisation.get_kind_display(),
         }
     if valid_from and valid_until and valid_until < valid_from:
         errors["valid_until"] = _("The end date lies before the start date.")
-    if Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
-        errors["role"] = _("This person already holds this role in this organisation.")
     if errors:
         raise ValidationError(errors)
-    kwargs: dict[str, Any] = {"valid_until": valid_until}
-    if valid_from:
-        kwargs["valid_from"] = valid_from
-    return Membership.objects.create(user=user, organisation=organisation, role=role, **kwargs)
+    _require(actor, f"role.grant.{role}", organisation)
+    if user.pk == actor.pk and not actor.is_superuser:
+        raise PermissionDenied(_("You cannot give yourself a role: ask another administrator."))
+    if is_family_account(user):
+        raise PermissionDenied(_("This is the account of a parent or youth: it cannot hold a professional role."))
+    if not actor.is_superuser:
+        current = user.memberships.select_related("organisation").filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+        )
+        elsewhere = [m for m in current if not tasks.may(actor, f"role.grant.{m.role}", m.organisation)]
+        if elsewhere:
+            raise PermissionDenied(
+                _("This account holds a role at an organisation you do not manage; ask the gemeente's administrator.")
+            )
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    with transaction.atomic():
+        if Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
+            raise ValidationError({"role": _("This person already holds this role in this organisation.")})
+        kwargs: dict[str, Any] = {"valid_until": valid_until}
+        if valid_from:
+            kwargs["valid_from"] = valid_from
+        try:
+            with transaction.atomic():  # a concurrent double submit meets the unique constraint, not a 500
+                membership = Membership.objects.create(user=user, organisation=organisation, role=role, **kwargs)
+        except IntegrityError:
+            raise ValidationError({"role": _("This person already holds this role in this organisation.")}) from None
+        record_administration(
+            actor,
+            AdministrationAction.GRANT_ROLE,
+            standing=standing_of(actor, organisation),
+            organisation=organisation,
+            subject=user,
+            role=role,
+            membership_id=membership.pk,
+            detail={"valid_from": str(membership.valid_from), "valid_until": str(valid_until or "")},
+        )
+    return membership
+
+
+def end_role(actor: User, membership: Membership, on: date | None = None) -> Membership:
+    """End a role: its last day becomes `on` (default today; not in the past, never later than an earlier end).
+    Task right `role.end.<role>`; logged as `end_role`. The membership is kept, so history stays readable."""
+    today = timezone.localdate()
+    on = on or today
+    _require(actor, f"role.end.{membership.role}", membership.organisation)
+    if membership.user_id == actor.pk and not actor.is_superuser and membership.role == Role.FUNCTIONAL_ADMIN:
+        raise PermissionDenied(_("You cannot end your own administrator role: ask another administrator."))
+    if on < today:
+        raise ValidationError({"valid_until": _("A role cannot end in the past.")})
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
+        if locked.valid_until is not None and locked.valid_until <= on:
+            raise ValidationError(
+                {"valid_until": _("This role already ends on %(date)s.") % {"date": date_format(locked.valid_until)}}
+            )
+        if on < locked.valid_from:
+            on = locked.valid_from
+        before = locked.valid_until
+        locked.valid_until = on
+        locked.save(update_fields=["valid_until"])
+        record_administration(
+            actor,
+            AdministrationAction.END_ROLE,
+            standing=standing_of(actor, locked.organisation),
+            organisation=locked.organisation,
+            subject=locked.user,
+            role=locked.role,
+            membership_id=locked.pk,
+            detail={"valid_until": str(on), "before": str(before or "")},
+        )
+    return locked

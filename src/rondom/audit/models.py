@@ -105,3 +105,96 @@ class ChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+#: The fields covered by an administration-log row's hash (with its number, so a removed row breaks the chain).
+ADMINISTRATION_HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "actor_standing",
+    "action",
+    "organisation_id",
+    "organisation_name",
+    "organisation_kind",
+    "municipality_id",
+    "subject_user_id",
+    "subject_user_name",
+    "role",
+    "membership_id",
+    "detail",
+    "prev_hash",
+)
+#: The ChainHead row of the administration log (row 1 is the access log's).
+ADMINISTRATION_CHAIN_HEAD = 2
+
+
+class AppendOnlyAdministrationQuerySet(models.QuerySet["AdministrationLogEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The administration log is append-only.")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("The administration log is append-only.")
+
+
+class AdministrationAction(models.TextChoices):
+    """What an administrator did. Each is written by `accounts.services` in the transaction of the change."""
+
+    CREATE_ORGANISATION = "create_organisation", _("Organisation created")
+    LINK_ORGANISATION = "link_organisation", _("Organisation linked")
+    CONFIGURE_MUNICIPALITY = "configure_municipality", _("Gemeente configured")
+    GRANT_ROLE = "grant_role", _("Role granted")
+    END_ROLE = "end_role", _("Role ended")
+
+
+class AdministrationLogEntry(models.Model):
+    """One change of who may do what: a role granted or ended, an organisation created or linked, a gemeente
+    configured. These changes decide access to children's records, so they are kept append-only like the access
+    log (no child is named: the access log's rows are per child). Names are copied in so the log stays readable
+    after an account or organisation is renamed."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    #: From where the actor acted: "platform", "municipality_admin" or "own_admin" (accounts.tasks.Standing).
+    actor_standing = models.CharField(max_length=30, blank=True)
+    action = models.CharField(max_length=30, choices=AdministrationAction.choices)
+    organisation_id = models.BigIntegerField(null=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    organisation_kind = models.CharField(max_length=20, blank=True)
+    #: The municipality the organisation belongs to: the privacy officer of a municipality reads its rows.
+    municipality_id = models.BigIntegerField(null=True)
+    subject_user_id = models.BigIntegerField(null=True)
+    subject_user_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=30, blank=True)
+    membership_id = models.BigIntegerField(null=True)
+    #: What else changed, as JSON (dates of a role, the parent and served municipalities of a link).
+    detail = models.JSONField(default=dict, blank=True)
+    #: A hash chain of its own, as the access log's: each row's hash covers its fields and the previous row's hash.
+    prev_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    row_hash = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyAdministrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("administration log entry")
+        verbose_name_plural = _("administration log")
+
+    def canonical(self) -> bytes:
+        values: dict[str, Any] = {name: getattr(self, name) for name in ADMINISTRATION_HASHED_FIELDS}
+        values["occurred_at"] = (self.occurred_at - EPOCH) // timedelta(microseconds=1)
+        return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The administration log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("The administration log is append-only.")

@@ -3,6 +3,7 @@ record, so a change without its log row (or a log row without its change) cannot
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,14 @@ from django.utils import timezone
 from rondom.access.policy import Decision
 from rondom.accounts.models import User
 
-from .models import GENESIS_HASH, HASHED_FIELDS, AccessLogEntry, ChainHead
+from .models import (
+    ADMINISTRATION_CHAIN_HEAD,
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AccessLogEntry,
+    AdministrationLogEntry,
+    ChainHead,
+)
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [*HASHED_FIELDS, "row_hash"]
@@ -139,6 +147,66 @@ def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
             return ChainReport(checked, row.seq, "the row's content was changed after it was written")
         prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
     head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != checked or head.last_hash != prev):
+        return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
+    return ChainReport(checked)
+
+
+def record_administration(
+    actor: User | None,
+    action: str,
+    *,
+    standing: str,
+    organisation: Any = None,
+    subject: User | None = None,
+    role: str = "",
+    membership_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AdministrationLogEntry:
+    """Append one row to the administration log (who changed which role or organisation, when), linked into its
+    hash chain. Call it inside the transaction of the change, so the change and its row commit or fail together.
+    `organisation` is an accounts.Organisation; `detail` holds JSON-safe values only (dates as ISO strings, ids)."""
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().filter(pk=ADMINISTRATION_CHAIN_HEAD).first()
+        if head is None:
+            head = ChainHead.objects.create(pk=ADMINISTRATION_CHAIN_HEAD)
+        row = AdministrationLogEntry(
+            seq=head.seq + 1,
+            occurred_at=timezone.now(),
+            actor_id=actor.pk if actor else None,
+            actor_name=actor.display_name if actor else "systeem",
+            actor_standing=standing,
+            action=action,
+            organisation_id=organisation.pk if organisation is not None else None,
+            organisation_name=organisation.name if organisation is not None else "",
+            organisation_kind=organisation.kind if organisation is not None else "",
+            municipality_id=organisation.municipality_id if organisation is not None else None,
+            subject_user_id=subject.pk if subject else None,
+            subject_user_name=subject.display_name if subject else "",
+            role=role,
+            membership_id=membership_id,
+            detail=json.loads(json.dumps(detail or {}, default=str)),
+            prev_hash=head.last_hash,
+        )
+        row.row_hash = row.compute_hash()
+        row.save(force_insert=True)
+        ChainHead.objects.filter(pk=ADMINISTRATION_CHAIN_HEAD).update(seq=row.seq, last_hash=row.row_hash)
+    return row
+
+
+def verify_administration_chain() -> ChainReport:
+    """Walk the administration log in order and report the first row whose number, link or content does not
+    match, or rows removed at the end (the chain head is further). The same checks as `verify_chain`."""
+    prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    for row in AdministrationLogEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if row.seq != expected_seq:
+            return ChainReport(checked, expected_seq, f"row {expected_seq} is missing (the next row is {row.seq})")
+        if row.prev_hash != prev:
+            return ChainReport(checked, row.seq, "the link to the previous row does not match")
+        if row.compute_hash() != row.row_hash:
+            return ChainReport(checked, row.seq, "the row's content was changed after it was written")
+        prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
+    head = ChainHead.objects.filter(pk=ADMINISTRATION_CHAIN_HEAD).first()
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
     return ChainReport(checked)

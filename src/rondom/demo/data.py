@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rondom.access.models import TeamMembership
-from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.models import Membership, MunicipalityOrganisation, Organisation, User
 from rondom.accounts.roles import OrganisationKind as K
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, PlanVersion, ProviderContact, SupportTeam
@@ -103,6 +103,10 @@ def load() -> list[DemoLogin]:
         )
     for key in ("leerplicht", "wijkteam", "ggd"):
         orgs[key].serves_municipalities.set(municipalities.values())
+    orgs["swv"].serves_municipalities.set([zwolle])
+    # The platform administrator's configuration: Gemeente Zwolle is the gemeente of Zwolle (its authority comes from
+    # this record, never from its kind; accounts.authority).
+    MunicipalityOrganisation.objects.get_or_create(municipality=zwolle, defaults={"organisation": orgs["gemeente"]})
 
     users: dict[str, User] = {}
     for login in LOGINS:

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.registry.models import Child, Wijk
@@ -42,10 +43,18 @@ def school_years() -> list[SchoolYear]:
 
 def municipalities_of(user: User) -> set[int]:
     """The municipalities whose figures this user may see: policy staff of a municipality, school board or SWV."""
+    officers = [m for m in user.roles() if m.role == Role.POLICY_OFFICER and m.organisation.kind in MONITORING_KINDS]
+    governed = governed_municipalities(m.organisation_id for m in officers)
     found = {
-        m.organisation.municipality_id
-        for m in user.roles()
-        if m.role == Role.POLICY_OFFICER and m.organisation.kind in MONITORING_KINDS and m.organisation.municipality_id
+        pk
+        for m in officers
+        for pk in (
+            # a gemeente's figures by configuration only; school boards and SWVs (created only by the gemeente's
+            # administrator or the platform) by the municipality they belong to
+            governed.get(m.organisation_id, set())
+            if m.organisation.kind == OrganisationKind.MUNICIPALITY
+            else {m.organisation.municipality_id} - {None}
+        )
     }
     if not found:
         raise PermissionDenied
@@ -53,15 +62,13 @@ def municipalities_of(user: User) -> set[int]:
 
 
 def municipality_officer(user: User) -> Any:
-    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None."""
-    return next(
-        (
-            m
-            for m in user.roles()
-            if m.role == Role.POLICY_OFFICER and m.organisation.kind == OrganisationKind.MUNICIPALITY
-        ),
-        None,
-    )
+    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None.
+
+    Only an organisation the platform administrator configured as the gemeente counts
+    (accounts.MunicipalityOrganisation): an organisation's own kind "municipality" gives no authority (issue 12,
+    finding 1)."""
+    found = gemeente_memberships(user.roles(), Role.POLICY_OFFICER)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
@@ -52,6 +53,10 @@ def policy_municipalities(user: User) -> list[Municipality]:
 
 
 def _policy_officer_of(user: User, kind: str, municipality: Municipality) -> bool:
+    if kind == OrganisationKind.MUNICIPALITY:  # the gemeente by configuration, never by its own kind (issue 12)
+        officers = gemeente_memberships(user.roles(), Role.POLICY_OFFICER)
+        governed = governed_municipalities(m.organisation_id for m in officers)
+        return any(municipality.pk in governed.get(m.organisation_id, ()) for m in officers)
     return any(
         m.role == Role.POLICY_OFFICER
         and m.organisation.kind == kind

@@ -43,10 +43,11 @@ def memberships_for(role: str, child: Child, organisation_kind: str | None = Non
 
 
 def serving_q(municipality_id: int, prefix: str = "organisation__") -> Q:
-    """Organisations that serve a municipality: listed in serves_municipalities, or (when they list none) based
-    there. The same rule as the access policy's."""
+    """Organisations that serve a municipality: listed in serves_municipalities, or configured as its gemeente
+    (accounts.authority). The same rule as the access policy's; an organisation's own municipality field is not
+    enough (issue 12, finding 1)."""
     return Q(**{f"{prefix}serves_municipalities": municipality_id}) | Q(
-        **{f"{prefix}serves_municipalities__isnull": True, f"{prefix}municipality_id": municipality_id}
+        **{f"{prefix}governed_municipalities__municipality_id": municipality_id}
     )
 
 
