@@ -5,17 +5,26 @@ from __future__ import annotations
 import pytest
 
 from rondom.accounts.models import Organisation
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_brin_in_lower_case_with_spaces_is_stored_in_capitals(login) -> None:  # type: ignore[no-untyped-def]
-    client = login(MembershipFactory(role="functional_admin").user)
+    # Organisations are created by the gemeente's functioneel beheerder (accounts.tasks), within its municipality.
+    gemeente = OrganisationFactory(kind="municipality")
+    client = login(MembershipFactory(organisation=gemeente, role="functional_admin").user)
 
     response = client.post(
         "/api/organisations/",
-        {"name": "De Esch", "kind": "school", "brin": " 12ab", "vestiging": "01", "school_type": "po"},
+        {
+            "name": "De Esch",
+            "kind": "school",
+            "brin": " 12ab",
+            "vestiging": "01",
+            "school_type": "po",
+            "municipality": gemeente.municipality_id,
+        },
         content_type="application/json",
     )
 
@@ -34,8 +43,10 @@ def test_a_brin_in_lower_case_with_spaces_is_stored_in_capitals(login) -> None: 
     ],
 )
 def test_other_digits_than_0_to_9_are_refused_naming_the_field(login, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    client = login(MembershipFactory(role="functional_admin").user)
-    data = {"name": "De Esch", "kind": "school", "brin": "12AB", "vestiging": "00", "school_type": "po", field: value}
+    gemeente = OrganisationFactory(kind="municipality")
+    client = login(MembershipFactory(organisation=gemeente, role="functional_admin").user)
+    data = {"name": "De Esch", "kind": "school", "brin": "12AB", "vestiging": "00", "school_type": "po"}
+    data = {**data, "municipality": gemeente.municipality_id, field: value}
     before = Organisation.objects.count()
 
     response = client.post("/api/organisations/", data, content_type="application/json")
