@@ -280,6 +280,12 @@ else:
 # Emergency access ("noodknop"): how long it lasts and the minimum length of the written reason.
 EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"))
 EMERGENCY_REASON_MIN_LENGTH = 20
+# The reason must be real words: at least this many words of two or more letters (issue 12, finding 2).
+EMERGENCY_REASON_MIN_WORDS = int(os.environ.get("RONDOM_EMERGENCY_REASON_MIN_WORDS", "4"))
+# How often one person may press the emergency button: within any 60 minutes, and within any 24 hours.
+# Counted from the emergency-access records themselves (not a cache), so every process sees the same count.
+EMERGENCY_PER_HOUR = int(os.environ.get("RONDOM_EMERGENCY_PER_HOUR", "3"))
+EMERGENCY_PER_DAY = int(os.environ.get("RONDOM_EMERGENCY_PER_DAY", "5"))
 # The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
 CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
 # More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.
