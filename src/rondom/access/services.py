@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.registry.models import Child
@@ -208,7 +207,10 @@ def emergency_review(actor: User, access_id: int) -> EmergencyAccess:
     if access is None:
         raise Http404
     audit.record(
-        actor, _review_decision(who, access, Action.READ), access.child_id, object_type="emergency_access",
+        actor,
+        _review_decision(who, access, Action.READ),
+        access.child_id,
+        object_type="emergency_access",
         object_id=access.pk,
     )
     return access
@@ -232,7 +234,10 @@ def review_emergency_access(actor: User, access: EmergencyAccess, note: str) -> 
         access.review_note = note.strip()
         access.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
         audit.record(
-            actor, _review_decision(who, access, Action.UPDATE), access.child_id, object_type="emergency_access",
+            actor,
+            _review_decision(who, access, Action.UPDATE),
+            access.child_id,
+            object_type="emergency_access",
             object_id=access.pk,
         )
     return access

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests run on a file too (one per process), not on Django's shared in-memory database: that one locks whole
+    # tables between connections, so tests of concurrent writers (threads, each with its own connection) could not
+    # run on SQLite at all. A file behaves as production's SQLite does (WAL, busy timeout, IMMEDIATE writes).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "RONDOM_TEST_SQLITE", str(Path(tempfile.gettempdir()) / f"rondom-test-{os.getpid()}.sqlite3")
+        )
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

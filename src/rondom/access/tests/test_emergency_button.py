@@ -30,7 +30,9 @@ def clock():  # type: ignore[no-untyped-def]
 
 
 def press(client, child, reason: str = REASON):  # type: ignore[no-untyped-def]
-    return client.post(f"/api/children/{child.pk}/emergency-access/", {"reason": reason}, content_type="application/json")
+    return client.post(
+        f"/api/children/{child.pk}/emergency-access/", {"reason": reason}, content_type="application/json"
+    )
 
 
 @pytest.fixture
@@ -160,7 +162,9 @@ def test_an_organisation_without_a_known_municipality_serves_no_one(login) -> No
 
 
 def test_an_ib_of_a_school_in_another_municipality_gets_no_button_for_the_child(login) -> None:  # type: ignore[no-untyped-def]
-    ib = MembershipFactory(organisation=SchoolFactory(municipality=MunicipalityFactory(name="Kampen")), role="intern_begeleider")
+    ib = MembershipFactory(
+        organisation=SchoolFactory(municipality=MunicipalityFactory(name="Kampen")), role="intern_begeleider"
+    )
     assert press(login(ib.user), ChildFactory()).status_code == 403
 
 
@@ -180,7 +184,9 @@ def test_the_web_page_refuses_an_implausible_child_without_writing_anything(logi
 
 def test_the_reviewer_and_the_schools_ib_are_told_at_once_without_personal_data(worker, login) -> None:  # type: ignore[no-untyped-def]
     child = ChildFactory(given_name="Sanne", family_name="Visser")
-    reviewer = MembershipFactory(organisation=worker.organisation, role="functional_admin", user__email="fb@example.org")
+    reviewer = MembershipFactory(
+        organisation=worker.organisation, role="functional_admin", user__email="fb@example.org"
+    )
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider", user__email="ib@example.org")
     other_reviewer = MembershipFactory(organisation=OrganisationFactory(kind="wijkteam"), role="functional_admin")
     access_id = press(login(worker.user), child).json()["id"]
