@@ -9,14 +9,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access.categories import DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import Organisation, User
 from rondom.thuiszitters.services import REGISTERING_ROLES
 
@@ -203,10 +203,13 @@ class SignalView(LoginRequiredMixin, View):
     record_category = ABSENCE
 
     def _signal(self, request: HttpRequest, child_id: int, signal_id: int) -> tuple[Any, ThresholdSignal]:
-        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence_signal", object_id=signal_id)
-        signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
-        if signal is None:
-            raise Http404
+        child, signal, _decision = guarded_object(
+            request,
+            child_id,
+            ABSENCE,
+            lambda c: ThresholdSignal.objects.filter(child=c, pk=signal_id).select_related("protocol").first(),
+            object_type="absence_signal",
+        )
         return child, signal
 
     def get(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
@@ -331,7 +331,7 @@ class DocumentView(PortalLoginRequired, View):
         user = _user(request)
         found = services.opened(user, child_id)
         document = get_object_or_404(FamilyDocument, child=found.child, pk=document_id)
-        services.log_read(user, found, "family_document")
+        services.log_read(user, found, "family_document", object_id=document.pk)
         return document_response(document)
 
 
@@ -348,10 +348,14 @@ class ProfessionalDocumentView(LoginRequiredMixin, View):
     record_category = DataCategory.SUPPORT
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
-        child, _decision = guarded_child(
-            request, child_id, DataCategory.SUPPORT, object_type="family_document", object_id=document_id
+        _child, document, _decision = guarded_object(
+            request,
+            child_id,
+            DataCategory.SUPPORT,
+            lambda c: FamilyDocument.objects.filter(child=c, pk=document_id).first(),
+            object_type="family_document",
         )
-        return document_response(get_object_or_404(FamilyDocument, child=child, pk=document_id))
+        return document_response(document)
 
 
 class OfferChoiceForm(forms.Form):

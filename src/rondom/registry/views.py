@@ -15,7 +15,7 @@ from django.views import View
 from rondom.access import emergency, policy
 from rondom.access import services as access_services
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
@@ -126,7 +126,8 @@ class NoteCreateView(LoginRequiredMixin, View):
         form = NoteForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("The note was not saved: choose a part of the record and write a text."))
-            child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
+            # No read row: nothing is shown here; the record page this redirects to logs its own read.
+            child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
             return redirect("registry:child-detail", child_id=child.pk)
         category = form.cleaned_data["category"]
         child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
