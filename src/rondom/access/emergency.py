@@ -103,7 +103,7 @@ def plausible(membership: Membership, child: Child) -> bool:
     if child.school_id is not None and membership.organisation_id == child.school_id:
         return True
     served = served_municipalities(membership)
-    school_municipality = child.school.municipality_id if child.school_id else None
+    school_municipality = child.school.municipality_id if child.school is not None else None
     return bool(served & {child.home_municipality_id, school_municipality} - {None})
 
 
