@@ -192,7 +192,7 @@ class DetailView(LoginRequiredMixin, View):
         return self._render(request, child, period)
 
     def post(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
         period = self._period(child, thuiszitter_id)
         action = request.POST.get("action", "")
         if action not in ACTIONS:
@@ -208,6 +208,8 @@ class DetailView(LoginRequiredMixin, View):
             else:
                 messages.success(request, str(done))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)
+        # The file is shown again with the errors: that is a read of it.
+        audit.record(_user(request), decision, child.pk, object_type="thuiszitter", object_id=period.pk)
         return self._render(request, child, period, {action: form}, status=400)
 
 

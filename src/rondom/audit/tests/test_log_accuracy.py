@@ -189,3 +189,44 @@ def test_an_aggregate_row_never_shows_on_a_familys_who_looked_page(login) -> Non
     login(officer.user).get("/monitoring/rapport/?pilot=city")
     page = login(parent).get(f"/portaal/kind/{child.pk}/wie-keek/").content.decode()
     assert "policy" not in page.lower() and "beleid" not in page.lower()
+
+
+# --- Pages that change something: the change is logged, a read only when the page is shown again ------------
+
+
+def test_handling_an_absence_signal_writes_the_update_and_no_read(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    officer = MembershipFactory(role="leerplicht_officer", organisation__kind="leerplicht")
+    officer.organisation.serves_municipalities.add(child.home_municipality)
+    signal = _signal(child)
+    client = login(officer.user)
+    url = f"/kinderen/{child.pk}/verzuimsignaal/{signal.pk}/"
+    shown_again = client.post(url, {"note": ""})
+    assert shown_again.status_code == 400
+    assert [(r.action, r.object_id) for r in AccessLogEntry.objects.all()] == [("read", str(signal.pk))]
+    handled = client.post(url, {"note": "Ouders uitgenodigd voor een gesprek."})
+    assert handled.status_code == 302
+    assert [(r.action, r.object_id) for r in AccessLogEntry.objects.order_by("seq")] == [
+        ("read", str(signal.pk)),
+        ("update", str(signal.pk)),
+    ]
+
+
+def test_a_thuiszitter_form_sent_with_errors_shows_the_file_again_and_logs_that_read(world, login) -> None:  # type: ignore[no-untyped-def]
+    period = _thuiszitter(world["own"])
+    response = login(world["ib"]).post(
+        f"/kinderen/{world['own'].pk}/thuiszitter/{period.pk}/", {"action": "end", "ended_on": ""}
+    )
+    assert response.status_code == 400
+    row = AccessLogEntry.objects.get()
+    assert (row.action, row.object_type, row.object_id) == ("read", "thuiszitter", str(period.pk))
+
+
+def test_another_childs_thuiszitter_file_cannot_be_changed_and_nothing_is_logged(world, login) -> None:  # type: ignore[no-untyped-def]
+    foreign = _thuiszitter(world["other"])
+    response = login(world["ib"]).post(
+        f"/kinderen/{world['own'].pk}/thuiszitter/{foreign.pk}/", {"action": "end", "ended_on": "2026-03-03"}
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.ended_on is None and not AccessLogEntry.objects.exists()
