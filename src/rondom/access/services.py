@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from rondom.registry.models import Child
 from . import emergency, policy, rules
 from .categories import Action, DataCategory
 from .models import AccessGrant, EmergencyAccess, TeamMembership
+
+logger = logging.getLogger("rondom.access")
 
 
 def add_team_member(
@@ -138,8 +141,18 @@ def start_emergency_access(
         )
         decision = policy.Decision(True, True, Action.CREATE, DataCategory.IDENTITY, basis, (basis,))
         audit.record(actor, decision, child.pk, object_type="emergency_access", object_id=access.pk, reason=reason)
-        _tell_about_emergency(actor, access)
+        # Told right after the commit: a mail server that is down must not take the emergency access away.
+        transaction.on_commit(lambda: _tell_about_emergency_safely(actor, access))
     return access
+
+
+def _tell_about_emergency_safely(actor: User, access: EmergencyAccess) -> None:
+    try:
+        with transaction.atomic():
+            _tell_about_emergency(actor, access)
+    except Exception:
+        # Logged without personal data (the id only); the use stays on the review list all the same.
+        logger.exception("emergency access %s: the reviewers could not be notified", access.pk)
 
 
 def _tell_about_emergency(actor: User, access: EmergencyAccess) -> None:

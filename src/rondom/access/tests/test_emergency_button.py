@@ -182,14 +182,17 @@ def test_the_web_page_refuses_an_implausible_child_without_writing_anything(logi
 # --- Told at once ---------------------------------------------------------------------------------------------
 
 
-def test_the_reviewer_and_the_schools_ib_are_told_at_once_without_personal_data(worker, login) -> None:  # type: ignore[no-untyped-def]
+def test_the_reviewer_and_the_schools_ib_are_told_at_once_without_personal_data(  # type: ignore[no-untyped-def]
+    worker, login, django_capture_on_commit_callbacks
+) -> None:
     child = ChildFactory(given_name="Sanne", family_name="Visser")
     reviewer = MembershipFactory(
         organisation=worker.organisation, role="functional_admin", user__email="fb@example.org"
     )
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider", user__email="ib@example.org")
     other_reviewer = MembershipFactory(organisation=OrganisationFactory(kind="wijkteam"), role="functional_admin")
-    access_id = press(login(worker.user), child).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        access_id = press(login(worker.user), child).json()["id"]
     told = {n.recipient_id: n for n in Notification.objects.all()}
     assert set(told) == {reviewer.user_id, ib.user_id}
     assert told[reviewer.user_id].url == f"/api/emergency-reviews/{access_id}/"
@@ -262,3 +265,21 @@ def test_no_one_reviews_their_own_use(worker, login) -> None:  # type: ignore[no
     assert answer.status_code == 403
     access.refresh_from_db()
     assert access.reviewed_at is None
+
+
+def test_a_mail_server_that_is_down_does_not_take_the_emergency_access_away(  # type: ignore[no-untyped-def]
+    worker, login, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from rondom.notifications import services as notifications
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "send_mass_mail", down)
+    MembershipFactory(organisation=worker.organisation, role="functional_admin", user__email="fb@example.org")
+    child = ChildFactory()
+    client = login(worker.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert press(client, child).status_code == 201
+    assert EmergencyAccess.objects.filter(child=child).exists()
+    assert client.get(f"/api/children/{child.pk}/").status_code == 200
