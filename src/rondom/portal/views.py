@@ -307,7 +307,9 @@ class WhoLookedView(PortalLoginRequired, View):
         rows = [
             {
                 "when": e.occurred_at,
-                "who": e.organisation_name or (e.user_name if e.user_id == user.pk else _("Family")),
+                "who": e.organisation_name
+                or (e.user_name if e.user_id == user.pk else None)
+                or (_("Privacy officer") if e.ground == Ground.REVIEW else _("Family")),
                 "own": e.user_id == user.pk,
                 "role": roles.get(e.role) or grounds.get(e.role) or e.role or "—",
                 "what": categories.get(e.category, e.category),

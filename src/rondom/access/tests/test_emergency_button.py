@@ -283,3 +283,13 @@ def test_a_mail_server_that_is_down_does_not_take_the_emergency_access_away(  # 
         assert press(client, child).status_code == 201
     assert EmergencyAccess.objects.filter(child=child).exists()
     assert client.get(f"/api/children/{child.pk}/").status_code == 200
+
+
+def test_the_family_sees_a_review_of_the_emergency_use_and_who_reviewed_it(used, worker, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import GuardianshipFactory, UserFactory
+
+    officer = UserFactory(is_superuser=True, is_staff=True)
+    login(officer).get(f"/api/emergency-reviews/{used.pk}/")
+    parent = GuardianshipFactory(child=used.child).user
+    page = login(parent).get(f"/portaal/kind/{used.child_id}/wie-keek/").content.decode()
+    assert "Privacyfunctionaris" in page and "Beoordeling van een noodtoegang" in page
