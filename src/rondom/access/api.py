@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,13 +11,12 @@ from rest_framework.views import APIView
 from rondom.accounts.permissions import IsFunctionalAdmin
 from rondom.registry import selectors
 
-from . import services
+from . import emergency, services
 from .models import EmergencyAccess
-from .rules import EMERGENCY_ROLES
 
 
 class EmergencyRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class EmergencyAccessSerializer(serializers.ModelSerializer):
@@ -27,37 +26,66 @@ class EmergencyAccessSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    review_note = serializers.CharField()
+    review_note = serializers.CharField(max_length=2000)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class EmergencyAccessView(APIView):
-    """The emergency button: read access with a written reason. Logged, flagged and reviewed."""
+    """The emergency button: read access with a written reason. Logged, flagged and reviewed; limited per hour and
+    per day (429), only for children the user's organisation could plausibly serve (403)."""
 
     serves_child_data = True
     record_category = "identity"
 
-    @extend_schema(request=EmergencyRequestSerializer, responses={201: EmergencyAccessSerializer})
+    @extend_schema(
+        request=EmergencyRequestSerializer,
+        responses={
+            201: EmergencyAccessSerializer,
+            403: DetailSerializer,
+            429: OpenApiResponse(DetailSerializer, description="The hourly limit or the daily cap is reached."),
+        },
+    )
     def post(self, request: Request, child_id: int) -> Response:
-        membership = next((m for m in request.user.roles() if m.role in EMERGENCY_ROLES), None)  # type: ignore[union-attr]
+        user = request.user
+        child = selectors.child_for_emergency(child_id)
+        membership = emergency.membership_for(user, child)  # type: ignore[arg-type]
         if membership is None:
             return Response({"detail": "Uw rol kan de noodknop niet gebruiken."}, status=status.HTTP_403_FORBIDDEN)
         serializer = EmergencyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        child = selectors.child_for_emergency(child_id)
-        access = services.start_emergency_access(request.user, child, membership, serializer.validated_data["reason"])  # type: ignore[arg-type]
+        try:
+            access = services.start_emergency_access(user, child, membership, serializer.validated_data["reason"])  # type: ignore[arg-type]
+        except emergency.EmergencyLimitReached as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return Response(EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)
 
 
 class EmergencyReviewListView(APIView):
-    """Emergency accesses awaiting review (functioneel beheer). Shows the child's number only, no names."""
+    """Emergency accesses awaiting review: those of the reviewer's own organisation (the privacy officer: all).
+    Shows the child's number only, no names; every use shown is logged."""
 
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
     @extend_schema(responses=EmergencyAccessSerializer(many=True))
     def get(self, request: Request) -> Response:
-        pending = EmergencyAccess.objects.filter(reviewed_at__isnull=True)
+        pending = services.emergency_reviews(request.user)  # type: ignore[arg-type]
         return Response(EmergencyAccessSerializer(pending, many=True).data)
+
+
+class EmergencyReviewDetailView(APIView):
+    """One emergency access, for its review (logged as a read)."""
+
+    serves_child_data = False
+    permission_classes = [IsFunctionalAdmin]
+
+    @extend_schema(responses=EmergencyAccessSerializer)
+    def get(self, request: Request, access_id: int) -> Response:
+        access = services.emergency_review(request.user, access_id)  # type: ignore[arg-type]
+        return Response(EmergencyAccessSerializer(access).data)
 
 
 class EmergencyReviewView(APIView):
@@ -68,7 +96,7 @@ class EmergencyReviewView(APIView):
     def post(self, request: Request, access_id: int) -> Response:
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        access = EmergencyAccess.objects.filter(pk=access_id).first()
+        access = emergency.reviewer(request.user).queryset().filter(pk=access_id).first()  # type: ignore[arg-type]
         if access is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         access = services.review_emergency_access(request.user, access, serializer.validated_data["review_note"])  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from rondom.accounts.models import User
 from rondom.audit import services as audit
@@ -23,6 +23,7 @@ from .categories import Action
 from .policy import Decision
 
 V = TypeVar("V", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def serves_no_child_data(view: V) -> V:
@@ -47,6 +48,28 @@ def guarded_child(
         # Changes are logged by the service that makes them, inside its own transaction.
         audit.record(user, decision, child.pk, object_type=object_type, object_id=object_id or child.pk)
     return child, decision
+
+
+def guarded_object(
+    request: HttpRequest,
+    child_id: int | str,
+    category: str,
+    find: Callable[[Child], T | None],
+    *,
+    object_type: str,
+    action: str = Action.READ,
+) -> tuple[Child, T, Decision]:
+    """Fetch a child and one object nested under it (`/children/<id>/<nested>/<id>/`), e.g. a signal, a thuiszitter
+    period or a document: 404 outside scope or when `find(child)` finds nothing (the object is not this child's),
+    403 when not allowed. Only after the whole lookup succeeded is one `action` row written, naming the object's
+    own id, so a refused request never shows up as a read (issue 12, finding 5; docs/access-log.md)."""
+    user: User = request.user  # type: ignore[assignment]
+    child, decision = policy.get_child_or_404(user, child_id, action, category)
+    found = find(child)
+    if found is None:
+        raise Http404
+    audit.record(user, decision, child.pk, object_type=object_type, object_id=getattr(found, "pk", ""))
+    return child, found, decision
 
 
 def log_search(user: User, children: list[Child], category: str = "identity", *, action: str = Action.SEARCH) -> None:

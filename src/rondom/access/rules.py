@@ -26,6 +26,10 @@ class Ground(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency access")
     RETENTION = "retention", _("Retention period ended")
     RESEARCH = "research", _("Research on the family's consent (pseudonymised)")
+    #: Not a ground on the child's record: reading an emergency access to review it (reviewer, privacy officer).
+    REVIEW = "review", _("Review of an emergency access")
+    #: Not a ground on a child: figures about many children, no child named (monitoring report, overviews).
+    AGGREGATE = "aggregate", _("Aggregate figures, no child named")
 
 
 ALL_READ: Permissions = {c: "r" for c in C.values}

@@ -116,6 +116,13 @@ def _build() -> dict[str, TaskRight]:
         )
         rows.append(TaskRight(f"role.end.{role}", _lazy_format(_("End the role %(role)s"), label), _role_holders(role)))
     rows.append(TaskRight("administration_log.read", _("Read the administration log"), (PLATFORM, PRIVACY_OFFICER)))
+    rows.append(
+        TaskRight(
+            "emergency.review.any",
+            _("Review every organisation's emergency uses (privacy officer)"),
+            (PLATFORM, PRIVACY_OFFICER),
+        )
+    )
     return {row.key: row for row in rows}
 
 

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access.categories import DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access import policy
+from rondom.access.categories import Action, DataCategory
+from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import Organisation, User
+from rondom.audit import services as audit
 from rondom.thuiszitters.services import REGISTERING_ROLES
 
 from . import importer, services
@@ -206,10 +208,13 @@ class SignalView(LoginRequiredMixin, View):
     record_category = ABSENCE
 
     def _signal(self, request: HttpRequest, child_id: int, signal_id: int) -> tuple[Any, ThresholdSignal]:
-        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence_signal", object_id=signal_id)
-        signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
-        if signal is None:
-            raise Http404
+        child, signal, _decision = guarded_object(
+            request,
+            child_id,
+            ABSENCE,
+            lambda c: ThresholdSignal.objects.filter(child=c, pk=signal_id).select_related("protocol").first(),
+            object_type="absence_signal",
+        )
         return child, signal
 
     def get(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
@@ -217,7 +222,11 @@ class SignalView(LoginRequiredMixin, View):
         return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": HandleForm()})
 
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
-        child, signal = self._signal(request, child_id, signal_id)
+        # No read row yet: handling the signal is logged by the service; a page shown again with errors is a read.
+        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
+        if signal is None:
+            raise Http404
         form = HandleForm(request.POST)
         if form.is_valid():
             try:
@@ -227,6 +236,7 @@ class SignalView(LoginRequiredMixin, View):
             else:
                 messages.success(request, _("The signal is marked as handled."))
                 return redirect("attendance:signals")
+        audit.record(_user(request), decision, child.pk, object_type="absence_signal", object_id=signal.pk)
         return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": form}, status=400)
 
 

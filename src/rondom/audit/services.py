@@ -11,8 +11,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rondom.access.policy import Decision
-from rondom.accounts.models import User
+from rondom.access.categories import Action
+from rondom.access.policy import Basis, Decision
+from rondom.access.rules import Ground
+from rondom.accounts.models import Membership, User
 
 from .models import (
     ADMINISTRATION_CHAIN_HEAD,
@@ -120,6 +122,29 @@ def record_many(
         cursor.executemany(INSERT_SQL, [_params(row) for row in rows])
         cursor.execute(f"UPDATE {HEAD_TABLE} SET seq = %s, last_hash = %s WHERE id = 1", [seq, prev])  # noqa: S608
     return rows
+
+
+#: The child number on a row about figures over many children (no child named): no child has number 0, so such a
+#: row never appears on a family's "Wie keek in het dossier"; the privacy officer's view per employee shows it.
+AGGREGATE_CHILD_ID = 0
+
+
+def record_aggregate(
+    user: User,
+    membership: Membership | None,
+    *,
+    category: str,
+    object_type: str,
+    object_id: object,
+    ref: str,
+    action: str = Action.EXPORT,
+) -> AccessLogEntry:
+    """One row for an export (or print) of aggregate figures: child 0, ground `aggregate`, `ref` naming the rule
+    that let the user see the figures (e.g. 'rule:monitoring'), `object_id` what was exported (e.g. 'pilot:3:2025'
+    or 'school'). Source: issue 12, finding 5; docs/access-log.md, "Aggregate exports"."""
+    basis = Basis(Ground.AGGREGATE, {category: "r"}, membership, ref=ref)
+    decision = Decision(True, True, action, category, basis, (basis,))
+    return record(user, decision, AGGREGATE_CHILD_ID, object_type=object_type, object_id=object_id)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ on the ground the policy gives for that child."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -62,16 +63,18 @@ def _child(request: Request, child_id: int) -> Child:
 
 
 def _log_shown(user: User, shown: Iterable[tuple[Child, Decision, str, object]]) -> None:
-    """One access-log row per child shown in a list, each on the decision (ground) for that child."""
+    """One `search` access-log row per child shown in a list (the case list, the contact person's inbox), each on
+    the decision (ground) for that child; a list is a search, as for every list (docs/access-log.md)."""
     rows = list(shown)
     if not rows:
         return
+    decisions = [replace(decision, action=Action.SEARCH) for _c, decision, _t, _i in rows]
     with transaction.atomic():
         audit.record_many(
             user,
-            rows[0][1],
+            decisions[0],
             [audit.LogItem(child.pk, object_type, str(object_id)) for child, _d, object_type, object_id in rows],
-            decisions=[decision for _c, decision, _t, _i in rows],
+            decisions=decisions,
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests run on a file too (one per process), not on Django's shared in-memory database: that one locks whole
+    # tables between connections, so tests of concurrent writers (threads, each with its own connection) could not
+    # run on SQLite at all. A file behaves as production's SQLite does (WAL, busy timeout, IMMEDIATE writes).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "RONDOM_TEST_SQLITE", str(Path(tempfile.gettempdir()) / f"rondom-test-{os.getpid()}.sqlite3")
+        )
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -280,6 +289,12 @@ else:
 # Emergency access ("noodknop"): how long it lasts and the minimum length of the written reason.
 EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"))
 EMERGENCY_REASON_MIN_LENGTH = 20
+# The reason must be real words: at least this many words of two or more letters (issue 12, finding 2).
+EMERGENCY_REASON_MIN_WORDS = int(os.environ.get("RONDOM_EMERGENCY_REASON_MIN_WORDS", "4"))
+# How often one person may press the emergency button: within any 60 minutes, and within any 24 hours.
+# Counted from the emergency-access records themselves (not a cache), so every process sees the same count.
+EMERGENCY_PER_HOUR = int(os.environ.get("RONDOM_EMERGENCY_PER_HOUR", "3"))
+EMERGENCY_PER_DAY = int(os.environ.get("RONDOM_EMERGENCY_PER_DAY", "5"))
 # The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
 CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
 # More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.

@@ -103,7 +103,8 @@ class WithdrawView(LoginRequiredMixin, View):
     record_category = DataCategory.SUPPORT
 
     def post(self, request: HttpRequest, child_id: int, consent_id: int) -> HttpResponse:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
+        # No read row: nothing is shown here; the withdrawal itself is logged by the service (or nothing happens).
+        child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.SUPPORT)  # type: ignore[arg-type]
         consent = get_object_or_404(Consent, pk=consent_id, child=child)
         capacity = request.POST.get("on_behalf", "")
         guardianship = child.guardianships.filter(has_authority=True).first()

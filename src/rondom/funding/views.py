@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from rondom.access.categories import DataCategory
 from rondom.accounts.models import User
+from rondom.accounts.roles import Role
+from rondom.audit import services as audit
 from rondom.exports import FORMATS, table_response
 from rondom.registry.models import Wijk
 
@@ -29,6 +32,20 @@ from .models import Pilot, ReportText
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _log_export(request: HttpRequest, object_type: str, what: str) -> None:
+    """An export of aggregate figures is logged as one `export` row without a child (docs/access-log.md)."""
+    user = _user(request)
+    membership = next((m for m in user.roles() if m.role == Role.POLICY_OFFICER), None)
+    audit.record_aggregate(
+        user,
+        membership,
+        category=DataCategory.SUPPORT,
+        object_type=object_type,
+        object_id=what[:50],
+        ref="rule:monitoring",
+    )
 
 
 class Selection:
@@ -81,6 +98,7 @@ class DashboardView(LoginRequiredMixin, View):
         if kind in FORMATS:
             header, rows = monitoring.TABLES.get(table, monitoring.summary_table)(m)
             name = f"monitoring-{table if table in monitoring.TABLES else 'summary'}-{m.year}"
+            _log_export(request, "monitoring_table", f"{m.pilot.pk if m.pilot else 'stad'}:{table}:{m.year}")
             return table_response(name, header, rows, kind)
         context = {
             "m": m,
@@ -106,6 +124,7 @@ class ReportView(LoginRequiredMixin, View):
         texts = list(ReportText.objects.filter(pilot=m.pilot, school_year=str(m.year))) if m.pilot else []
         response = HttpResponse(report.render(m, texts), content_type="application/pdf")
         name = f"verantwoording-{m.pilot.pk if m.pilot else 'stad'}-{m.year}.pdf"
+        _log_export(request, "aggregate_report", f"{m.pilot.pk if m.pilot else 'stad'}:{m.year}")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
@@ -307,7 +307,9 @@ class WhoLookedView(PortalLoginRequired, View):
         rows = [
             {
                 "when": e.occurred_at,
-                "who": e.organisation_name or (e.user_name if e.user_id == user.pk else _("Family")),
+                "who": e.organisation_name
+                or (e.user_name if e.user_id == user.pk else None)
+                or (_("Privacy officer") if e.ground == Ground.REVIEW else _("Family")),
                 "own": e.user_id == user.pk,
                 "role": roles.get(e.role) or grounds.get(e.role) or e.role or "—",
                 "what": categories.get(e.category, e.category),
@@ -331,7 +333,7 @@ class DocumentView(PortalLoginRequired, View):
         user = _user(request)
         found = services.opened(user, child_id)
         document = get_object_or_404(FamilyDocument, child=found.child, pk=document_id)
-        services.log_read(user, found, "family_document")
+        services.log_read(user, found, "family_document", object_id=document.pk)
         return document_response(document)
 
 
@@ -348,10 +350,14 @@ class ProfessionalDocumentView(LoginRequiredMixin, View):
     record_category = DataCategory.SUPPORT
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
-        child, _decision = guarded_child(
-            request, child_id, DataCategory.SUPPORT, object_type="family_document", object_id=document_id
+        _child, document, _decision = guarded_object(
+            request,
+            child_id,
+            DataCategory.SUPPORT,
+            lambda c: FamilyDocument.objects.filter(child=c, pk=document_id).first(),
+            object_type="family_document",
         )
-        return document_response(get_object_or_404(FamilyDocument, child=child, pk=document_id))
+        return document_response(document)
 
 
 class OfferChoiceForm(forms.Form):

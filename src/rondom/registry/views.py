@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy
+from rondom.access import emergency, policy
 from rondom.access import services as access_services
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
@@ -127,7 +127,8 @@ class NoteCreateView(LoginRequiredMixin, View):
         form = NoteForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("The note was not saved: choose a part of the record and write a text."))
-            child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
+            # No read row: nothing is shown here; the record page this redirects to logs its own read.
+            child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
             return redirect("registry:child-detail", child_id=child.pk)
         category = form.cleaned_data["category"]
         child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
@@ -154,20 +155,27 @@ class EmergencyAccessView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
-        membership = next((m for m in user.roles() if m.role in EMERGENCY_ROLES), None)
-        if membership is None:
+        if not user.has_role(*EMERGENCY_ROLES):
             raise PermissionDenied
         form = EmergencyForm(request.POST)
+        status = 400
         if form.is_valid():
             child = selectors.child_by_bsn(form.cleaned_data["bsn"])
-            if child is None:
+            membership = emergency.membership_for(user, child) if child is not None else None
+            if child is None or membership is None:
                 form.add_error("bsn", _("No child with this BSN is registered in Rondom."))
             else:
                 try:
                     access_services.start_emergency_access(user, child, membership, form.cleaned_data["reason"])
                 except ValidationError as exc:
                     form.add_error("reason", " ".join(exc.messages))
+                except emergency.EmergencyLimitReached as exc:
+                    form.add_error(None, exc.message)
+                    status = 429
+                except PermissionDenied as exc:
+                    form.add_error("bsn", str(exc) or _("You cannot use the emergency button for this child."))
+                    status = 403
                 else:
                     messages.warning(request, _("Emergency access is on. It is logged and will be reviewed."))
                     return redirect("registry:child-detail", child_id=child.pk)
-        return render(request, "registry/emergency.html", {"form": form}, status=400)
+        return render(request, "registry/emergency.html", {"form": form}, status=status)

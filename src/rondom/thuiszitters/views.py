@@ -18,8 +18,9 @@ from django.views import View
 
 from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import User
+from rondom.audit import services as audit
 
 from . import overview, services
 from .models import Outcome, Reason, Thuiszitter, ThuiszitterKind
@@ -181,11 +182,17 @@ class DetailView(LoginRequiredMixin, View):
         return render(request, "thuiszitters/detail.html", context, status=status)
 
     def get(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
-        child, _d = guarded_child(request, child_id, ABSENCE, object_type="thuiszitter", object_id=thuiszitter_id)
-        return self._render(request, child, self._period(child, thuiszitter_id))
+        child, period, _d = guarded_object(
+            request,
+            child_id,
+            ABSENCE,
+            lambda c: Thuiszitter.objects.filter(child=c, pk=thuiszitter_id).select_related("level", "school").first(),
+            object_type="thuiszitter",
+        )
+        return self._render(request, child, period)
 
     def post(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
         period = self._period(child, thuiszitter_id)
         action = request.POST.get("action", "")
         if action not in ACTIONS:
@@ -201,6 +208,8 @@ class DetailView(LoginRequiredMixin, View):
             else:
                 messages.success(request, str(done))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)
+        # The file is shown again with the errors: that is a read of it.
+        audit.record(_user(request), decision, child.pk, object_type="thuiszitter", object_id=period.pk)
         return self._render(request, child, period, {action: form}, status=400)
 
 
@@ -220,6 +229,18 @@ class OverviewView(LoginRequiredMixin, View):
         table = overview.build(scope, by)
         export = request.GET.get("format")
         if export in ("csv", "xlsx"):
+            # Counts only, no child named: one `export` row without a child (docs/access-log.md).
+            membership = next(
+                (m for m in user.roles() if m.role in overview.MUNICIPAL_ROLES | overview.SCHOOL_ROLES), None
+            )
+            audit.record_aggregate(
+                user,
+                membership,
+                category=ABSENCE,
+                object_type="thuiszitter_overview",
+                object_id=by,
+                ref="rule:thuiszitter_overview",
+            )
             return overview.export(table, export)
         return render(
             request,

@@ -77,7 +77,7 @@ def test_emergency_button_is_not_for_policy_officers_or_parents(child, login) ->
 def test_emergency_accesses_are_reviewed_by_the_functional_admin(child, login) -> None:  # type: ignore[no-untyped-def]
     doctor = MembershipFactory(organisation=OrganisationFactory(kind="ggd"), role="youth_doctor")
     access = services.start_emergency_access(doctor.user, child, doctor, REASON)
-    admin = MembershipFactory(role="functional_admin").user
+    admin = MembershipFactory(organisation=doctor.organisation, role="functional_admin").user
     client = login(admin)
     pending = client.get("/api/emergency-reviews/").json()
     assert [p["id"] for p in pending] == [access.pk]

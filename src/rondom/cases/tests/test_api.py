@@ -211,13 +211,13 @@ def test_a_provider_contact_joins_from_the_inbox_and_sees_only_that_child(world,
     assert contact.get(f"/api/children/{other.pk}/").status_code == 404
 
 
-def test_the_inbox_read_is_logged_on_the_request_ground(world, login) -> None:  # type: ignore[no-untyped-def]
+def test_the_inbox_is_logged_as_a_search_on_the_request_ground(world, login) -> None:  # type: ignore[no-untyped-def]
     ib = login(world["ib"])
     ask_provider(ib, world, open_case(ib, world["child"]))
     contact = verified_client(Client(), world["contact"])
     contact.get("/api/help-requests/inbox/")
     row = AccessLogEntry.objects.get(user_id=world["contact"].pk)
-    assert (row.child_id, row.action, row.category, row.ground) == (world["child"].pk, "read", "identity", "request")
+    assert (row.child_id, row.action, row.category, row.ground) == (world["child"].pk, "search", "identity", "request")
 
 
 def test_the_inbox_shows_open_requests_first_and_hides_the_child_of_a_declined_one(world, login) -> None:  # type: ignore[no-untyped-def]
@@ -233,7 +233,7 @@ def test_the_inbox_shows_open_requests_first_and_hides_the_child_of_a_declined_o
     inbox = contact.get("/api/help-requests/inbox/").json()
     assert [i["id"] for i in inbox] == [second["id"], first["id"]]
     assert inbox[1]["child_visible"] is False and inbox[1]["given_name"] is None and inbox[1]["child"] is None
-    assert AccessLogEntry.objects.filter(user_id=world["contact"].pk, action="read", child_id=sibling.pk).count() == 1
+    assert AccessLogEntry.objects.filter(user_id=world["contact"].pk, action="search", child_id=sibling.pk).count() == 1
     assert not AccessLogEntry.objects.filter(user_id=world["contact"].pk, action="read", child_id=world["child"].pk)
 
 

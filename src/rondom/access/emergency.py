@@ -1,0 +1,151 @@
+"""The rules around the emergency button (noodknop) besides the access it gives: a reason of real words, a rate
+limit and a daily cap per person, only for children the user's organisation could plausibly serve, who is told,
+and who reviews. Source: issue 12, finding 2 (a security probe opened 154 files in 15 minutes with junk reasons);
+docs/access-policy.md, "Emergency access".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from rondom.accounts import tasks
+from rondom.accounts.models import Membership, User
+from rondom.accounts.roles import Role
+from rondom.registry.models import Child
+
+from .models import EmergencyAccess
+from .rules import EMERGENCY_ROLES
+
+#: Letters only (any script), two or more in a row: what counts as a word in a reason.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+#: Whitespace a textarea sends; every other control or format character is refused.
+_ALLOWED_CONTROL = frozenset("\n\r\t")
+#: The roles at the child's school told at once that the button was used for one of its pupils.
+SCHOOL_CARE_ROLES = (Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR)
+#: The role that reviews the uses of its own organisation.
+REVIEWER_ROLE = Role.FUNCTIONAL_ADMIN
+
+
+class EmergencyLimitReached(Exception):
+    """The person pressed the button as often as allowed in the window; the API answers 429."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def reason_errors(reason: str) -> list[str]:
+    """Why `reason` is not a usable emergency reason, in Dutch (empty when it is).
+
+    A reason is refused when it holds a control or format character other than a line break or tab (Unicode
+    categories C*), is shorter than EMERGENCY_REASON_MIN_LENGTH characters, has fewer than
+    EMERGENCY_REASON_MIN_WORDS words (runs of two or more letters that are not one letter repeated), or repeats:
+    fewer than three different words, or one word making up more than half of them ("test test test test")."""
+    if any(unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROL for ch in reason):
+        return [_("The reason contains invisible control characters; write ordinary text.")]
+    text = reason.strip()
+    minimum = settings.EMERGENCY_REASON_MIN_LENGTH
+    if len(text) < minimum:
+        return [_("Write down why this is an emergency (at least %(n)d characters).") % {"n": minimum}]
+    words = [w.lower() for w in _WORD.findall(text) if len(set(w.lower())) > 1]
+    needed = settings.EMERGENCY_REASON_MIN_WORDS
+    if len(words) < needed:
+        return [_("The reason must be written in words: at least %(n)d real words.") % {"n": needed}]
+    counts = Counter(words)
+    if len(counts) < 3 or counts.most_common(1)[0][1] * 2 > len(words):
+        return [_("The reason repeats itself; write down in your own words why this is an emergency.")]
+    return []
+
+
+def uses_since(user: User, since: datetime) -> QuerySet[EmergencyAccess]:
+    """The user's emergency accesses started at or after `since` (all of the user's memberships together)."""
+    return EmergencyAccess.objects.filter(membership__user=user, started_at__gte=since)
+
+
+def limit_message(user: User, now: datetime) -> str | None:
+    """The Dutch refusal when the user has reached the hourly limit or the daily cap at `now`, else None.
+
+    Windows are rolling: the last 60 minutes (EMERGENCY_PER_HOUR) and the last 24 hours (EMERGENCY_PER_DAY).
+    The caller holds a lock on the user's row, so two presses at once are counted one after the other."""
+    if uses_since(user, now - timedelta(hours=24)).count() >= settings.EMERGENCY_PER_DAY:
+        return _(
+            "You have used the emergency button %(n)d times in the last 24 hours, the most allowed. "
+            "Ask the functioneel beheerder of your organisation if you need more."
+        ) % {"n": settings.EMERGENCY_PER_DAY}
+    if uses_since(user, now - timedelta(hours=1)).count() >= settings.EMERGENCY_PER_HOUR:
+        return _(
+            "You have used the emergency button %(n)d times in the last hour, the most allowed. Try again later."
+        ) % {"n": settings.EMERGENCY_PER_HOUR}
+    return None
+
+
+def served_municipalities(membership: Membership) -> set[int]:
+    """The municipalities the membership's organisation serves: its `serves_municipalities`, or when it lists
+    none the municipality it is based in (the same rule as the access policy's `_served`). Empty: none known."""
+    listed = set(membership.organisation.serves_municipalities.values_list("pk", flat=True))
+    own = membership.organisation.municipality_id
+    return listed or ({own} if own else set())
+
+
+def plausible(membership: Membership, child: Child) -> bool:
+    """Could this role plausibly serve this child? At the child's own school; otherwise when the organisation
+    serves the child's home municipality or the municipality of the child's school. An organisation without a
+    known municipality serves no one outside its own school (deny by default)."""
+    if membership.role not in EMERGENCY_ROLES:
+        return False
+    if child.school_id is not None and membership.organisation_id == child.school_id:
+        return True
+    served = served_municipalities(membership)
+    school_municipality = child.school.municipality_id if child.school is not None else None
+    return bool(served & {child.home_municipality_id, school_municipality} - {None})
+
+
+def membership_for(user: User, child: Child) -> Membership | None:
+    """The user's emergency-role membership to press the button with: one that plausibly serves the child, else
+    any emergency role (the service then refuses with the reason), else None (the role has no button)."""
+    candidates = [m for m in user.roles() if m.role in EMERGENCY_ROLES]
+    return next((m for m in candidates if plausible(m, child)), candidates[0] if candidates else None)
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """Who may review which emergency accesses: the organisations where the user is functioneel beheerder, or
+    every organisation for the privacy officer."""
+
+    memberships: tuple[Membership, ...]
+    privacy_officer: bool
+
+    @property
+    def any(self) -> bool:
+        return self.privacy_officer or bool(self.memberships)
+
+    def membership_for(self, access: EmergencyAccess) -> Membership | None:
+        return next((m for m in self.memberships if m.organisation_id == access.membership.organisation_id), None)
+
+    def may_review(self, access: EmergencyAccess) -> bool:
+        return self.privacy_officer or self.membership_for(access) is not None
+
+    def queryset(self) -> QuerySet[EmergencyAccess]:
+        found = EmergencyAccess.objects.select_related("membership__organisation")
+        if self.privacy_officer:
+            return found
+        return found.filter(membership__organisation_id__in=[m.organisation_id for m in self.memberships])
+
+
+def is_privacy_officer(user: User) -> bool:
+    """The privacy officer (functionaris gegevensbescherming) reviews every organisation's uses: task right
+    `emergency.review.any` (`accounts.tasks`), held by the platform's own administrator and by the staff account
+    that holds the privacy officer's permission to read the administration log."""
+    return tasks.may(user, "emergency.review.any")
+
+
+def reviewer(user: User) -> Reviewer:
+    return Reviewer(tuple(m for m in user.roles() if m.role == REVIEWER_ROLE), is_privacy_officer(user))
