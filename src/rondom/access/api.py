@@ -6,9 +6,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
-from rondom.accounts.permissions import IsFunctionalAdmin
+from rondom.accounts.permissions import IsFunctionalAdmin, is_verified
 from rondom.registry import selectors
 
 from . import emergency, services
@@ -63,12 +64,23 @@ class EmergencyAccessView(APIView):
         return Response(EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)
 
 
+class IsEmergencyReviewer(BasePermission):
+    """A functioneel beheerder (for the own organisation's uses) or the privacy officer (every use), after two
+    factors; which uses each may see is decided by `emergency.reviewer`."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        user = request.user
+        return is_verified(user) and (
+            user.has_role("functional_admin") or emergency.is_privacy_officer(user)  # type: ignore[union-attr,arg-type]
+        )
+
+
 class EmergencyReviewListView(APIView):
     """Emergency accesses awaiting review: those of the reviewer's own organisation (the privacy officer: all).
     Shows the child's number only, no names; every use shown is logged."""
 
     serves_child_data = False
-    permission_classes = [IsFunctionalAdmin]
+    permission_classes = [IsEmergencyReviewer]
 
     @extend_schema(responses=EmergencyAccessSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -80,7 +92,7 @@ class EmergencyReviewDetailView(APIView):
     """One emergency access, for its review (logged as a read)."""
 
     serves_child_data = False
-    permission_classes = [IsFunctionalAdmin]
+    permission_classes = [IsEmergencyReviewer]
 
     @extend_schema(responses=EmergencyAccessSerializer)
     def get(self, request: Request, access_id: int) -> Response:
@@ -90,7 +102,7 @@ class EmergencyReviewDetailView(APIView):
 
 class EmergencyReviewView(APIView):
     serves_child_data = False
-    permission_classes = [IsFunctionalAdmin]
+    permission_classes = [IsEmergencyReviewer]
 
     @extend_schema(request=ReviewSerializer, responses=EmergencyAccessSerializer)
     def post(self, request: Request, access_id: int) -> Response:

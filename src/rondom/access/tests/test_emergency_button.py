@@ -255,6 +255,18 @@ def test_the_privacy_officer_reviews_every_organisations_uses(used, login) -> No
     assert AccessLogEntry.objects.filter(user_id=officer.pk, action="search", ground="review").count() == 1
 
 
+def test_the_staff_account_holding_the_privacy_officers_permission_reviews_too(used, login) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    officer = UserFactory(is_staff=True)
+    officer.user_permissions.add(Permission.objects.get(codename="view_administrationlogentry"))
+    plain_staff = UserFactory(is_staff=True)
+    assert [a["id"] for a in login(officer).get("/api/emergency-reviews/").json()] == [used.pk]
+    assert login(plain_staff).get("/api/emergency-reviews/").status_code == 403
+
+
 def test_no_one_reviews_their_own_use(worker, login) -> None:  # type: ignore[no-untyped-def]
     admin_and_worker = MembershipFactory(organisation=worker.organisation, role="functional_admin", user=worker.user)
     access = services.start_emergency_access(worker.user, ChildFactory(), worker, REASON)
