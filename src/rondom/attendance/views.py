@@ -18,6 +18,7 @@ from django.views import View
 from rondom.access.categories import DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation, User
+from rondom.refusals import add_refusal
 from rondom.thuiszitters.services import REGISTERING_ROLES
 
 from . import importer, services
@@ -102,8 +103,7 @@ class ImportView(LoginRequiredMixin, View):
                 user, form.cleaned_data["school"], form.cleaned_data["mapping"], form.cleaned_data["file"]
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_refusal(form, exc)
             return self._page(request, form, 400)
         return redirect("attendance:import-report", import_id=record.pk)
 
@@ -170,8 +170,7 @@ class MappingEditView(LoginRequiredMixin, View):
                 owner = mapping.owner if mapping else services.admin_organisations(user).first()
                 services.save_mapping(user, owner, values, mapping)  # type: ignore[arg-type]
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The column mapping is saved."))
                 return redirect("attendance:mappings")

@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,8 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.funding.indicators import SchoolYear
+from rondom.refusals import add_refusal
 
 from . import selectors, services, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
@@ -64,8 +67,7 @@ def _submit(
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+    add_refusal(form, exc)
 
 
 # --- Forms --------------------------------------------------------------------------------------------------
@@ -553,7 +555,10 @@ class InboxView(LoginRequiredMixin, View):
             return redirect("cases:inbox")
         requests = list(selectors.inbox(_user(request)))
         log_search(_user(request), list({r.case.child.pk: r.case.child for r in requests}.values()))
-        return render(request, "cases/inbox.html", {"requests": requests})
+        # A link only where the record opens now (the child page's own check); help whose access ended (the
+        # grant expired, consent was withdrawn) is shown as ended, without a link that would answer 404.
+        openable = selectors.openable_children(_user(request), [r.case.child for r in requests if r.joined_at])
+        return render(request, "cases/inbox.html", {"requests": requests, "openable": openable})
 
     def post(self, request: HttpRequest, request_id: int) -> HttpResponse:
         help_request = get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
@@ -603,15 +608,20 @@ class SocialWorkLogView(LoginRequiredMixin, View):
 
     def _render(self, request: HttpRequest, form: ActivityForm, status: int = 200) -> HttpResponse:
         membership = self._membership(request)
-        activities = SocialWorkActivity.objects.filter(social_worker=membership).select_related("school")[:50]
-        totals = {
-            label: sum(a.hours for a in activities if a.role == value)
-            for value, label in SocialWorkActivity.Role.choices
-        }
+        try:
+            year = SchoolYear.parse(request.GET.get("jaar", ""))
+        except ValueError:
+            year = SchoolYear.current()
+        log = selectors.social_work_log(membership, year, request.GET.get("pagina"))
         return render(
             request,
             "cases/social_work_log.html",
-            {"form": form, "activities": activities, "totals": totals},
+            {
+                "form": form,
+                "log": log,
+                "previous_year": SchoolYear(year.start_year - 1),
+                "next_year": SchoolYear(year.start_year + 1) if year != SchoolYear.current() else None,
+            },
             status=status,
         )
 
@@ -623,7 +633,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                services.log_activity(
+                activity = services.log_activity(
                     _user(request),
                     school=form.cleaned_data["school"],
                     role=form.cleaned_data["role"],
@@ -635,5 +645,8 @@ class SocialWorkLogView(LoginRequiredMixin, View):
                 _form_errors(form, exc)
             else:
                 messages.success(request, _("The activity was logged."))
-                return redirect("cases:social-work-log")
+                year, page = selectors.social_work_log_page_of(activity)  # where it is listed, whatever its date
+                return redirect(
+                    f"{reverse('cases:social-work-log')}?jaar={year}&pagina={page}#activiteit-{activity.pk}"
+                )
         return self._render(request, form, status=400)

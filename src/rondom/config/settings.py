@@ -329,7 +329,11 @@ OIDC_USE_NONCE = True
 FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 
 # The research export names children by a keyed hash; the key stays with the municipality (never in the export).
-RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", "demo-research-key-change-me" if DEBUG else "")
+# The demo (not secure, serving localhost only) has a demo key so that the export works out of the box; anywhere
+# else there is no default: without the key the page says, in plain words, that the export is not set up.
+_DEMO_RESEARCH_KEY = "rondom-demo-only-research-key-not-secret"
+_DEMO_ONLY = not SECURE and not set(ALLOWED_HOSTS) - _LOCAL_HOSTS
+RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", _DEMO_RESEARCH_KEY if _DEMO_ONLY else "")
 # Groups smaller than this have their wijk, school type and age band suppressed in a research export.
 RESEARCH_MIN_CELL = int(os.environ.get("RONDOM_RESEARCH_MIN_CELL", "10"))
 # The dashboard and the pilot report withhold a figure that rests on fewer children or answers than this.
