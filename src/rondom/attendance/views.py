@@ -87,13 +87,13 @@ class ImportView(LoginRequiredMixin, View):
         return render(request, "attendance/import.html", {"form": form, "imports": imports}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not services.admin_organisations(_user(request)).exists():
+        if not services.may_import_absence(_user(request)):
             raise PermissionDenied
         return self._page(request, UploadForm(_user(request)))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         form = UploadForm(user, request.POST, request.FILES)
         if not form.is_valid():
@@ -133,7 +133,7 @@ class MappingListView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         return render(request, "attendance/mappings.html", {"mappings": services.usable_mappings(user)})
 
@@ -143,7 +143,7 @@ class MappingEditView(LoginRequiredMixin, View):
 
     def _mapping(self, request: HttpRequest, mapping_id: int | None) -> ColumnMapping | None:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         if mapping_id is None:
             return None

@@ -77,6 +77,11 @@ def inbox(user: User) -> QuerySet[HelpRequest]:
 LOG_PAGE_SIZE = 50
 
 
+def social_work_membership(user: User) -> Membership | None:
+    """The task right behind *Mijn logboek* (page and menu): the user's school social worker membership, or None."""
+    return next((m for m in user.roles() if m.role == "school_social_worker"), None)
+
+
 @dataclass(frozen=True)
 class SocialWorkLog:
     """One school year of a social worker's log: the activities newest first, a page at a time, and the hours per

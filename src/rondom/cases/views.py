@@ -596,7 +596,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
     serves_child_data = False  # activities are logged per school, without children's data
 
     def _membership(self, request: HttpRequest) -> Membership:
-        membership = next((m for m in _user(request).roles() if m.role == "school_social_worker"), None)
+        membership = selectors.social_work_membership(_user(request))
         if membership is None:
             raise PermissionDenied
         return membership

@@ -42,9 +42,9 @@ class WerkplanListView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        schools = services.schools_for(_user(request))
-        if not schools:
+        if not services.may_see_werkplans(_user(request)):
             raise PermissionDenied
+        schools = services.schools_for(_user(request))
         year = str(current_school_year())
         plans = {
             p.school_id: p for p in Werkplan.objects.filter(school__in=[s for s, _side in schools], school_year=year)

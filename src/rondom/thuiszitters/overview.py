@@ -64,6 +64,12 @@ def scope_for(user: User) -> Scope | None:
     return scope if found else None
 
 
+def may_open(user: User) -> bool:
+    """The task right behind the overview page and its link in the menu (one predicate for both): the user has a
+    scope, i.e. holds a role that sees the overview (see ``scope_for``)."""
+    return scope_for(user) is not None
+
+
 @dataclass
 class Row:
     name: str

@@ -98,7 +98,11 @@ class RegisterListView(LoginRequiredMixin, View):
         log_search(user, [t.child for t in periods], ABSENCE)
         today = timezone.localdate()
         rows = [(t, t.days_at_home(today), services.visited_this_year(t, today)) for t in periods]
-        return render(request, "thuiszitters/register.html", {"rows": rows, "today": today})
+        return render(
+            request,
+            "thuiszitters/register.html",
+            {"rows": rows, "today": today, "may_open_overview": overview.may_open(user)},
+        )
 
 
 class RegisterView(LoginRequiredMixin, View):
