@@ -80,6 +80,11 @@ class SignalForm(forms.Form):
     )
     description = forms.CharField(label=gettext_lazy("What worries you?"), widget=forms.Textarea(attrs={"rows": 4}))
 
+    def __init__(self, *args: Any, own_source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if own_source is not None:  # the source is who files it (services.own_source): not a choice
+            del self.fields["source"]
+
 
 class ConversationForm(forms.Form):
     conversation_on = forms.DateField(
@@ -305,22 +310,27 @@ class SignalCreateView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, _d = guarded_child(request, child_id, DataCategory.IDENTITY, object_type="signal_form")
-        return render(request, "cases/signal_form.html", {"child": child, "form": SignalForm()})
+        form = SignalForm(own_source=services.own_source(_user(request), child))
+        return render(request, "cases/signal_form.html", {"child": child, "form": form})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
-        form = SignalForm(request.POST)
+        form = SignalForm(request.POST, own_source=services.own_source(_user(request), child))
+        status = 400
         if form.is_valid():
             try:
                 services.raise_signal(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
+            except services.TooManySignals as exc:
+                form.add_error(None, str(exc))
+                status = 429
             else:
                 messages.success(request, _("The signal was recorded. Talk with the parents and the child first."))
                 if policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT).allowed:
                     return redirect("cases:case-page", child_id=child.pk)
                 return redirect("registry:child-detail", child_id=child.pk)
-        return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=400)
+        return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=status)
 
 
 class ConversationView(LoginRequiredMixin, View):

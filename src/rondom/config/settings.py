@@ -282,6 +282,9 @@ EMERGENCY_ACCESS_HOURS = int(os.environ.get("RONDOM_EMERGENCY_ACCESS_HOURS", "4"
 EMERGENCY_REASON_MIN_LENGTH = 20
 # The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
 CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
+# Signals one person may file in a calendar day: a family member, and a professional (a whole class's worth).
+SIGNAL_DAILY_LIMIT_FAMILY = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT_FAMILY", "5"))
+SIGNAL_DAILY_LIMIT = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT", "40"))
 # More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.
 MAX_ACTIVE_HELPERS = int(os.environ.get("RONDOM_MAX_ACTIVE_HELPERS", "4"))
 # An erbij-halen grant lasts at most this many days (it can be renewed while the help goes on).
