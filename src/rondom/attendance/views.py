@@ -219,7 +219,7 @@ class SignalView(LoginRequiredMixin, View):
             try:
                 services.handle_signal(_user(request), signal, form.cleaned_data["note"])
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The signal is marked as handled."))
                 return redirect("attendance:signals")

@@ -26,7 +26,7 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
 from rondom.funding.indicators import SchoolYear
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_text
 
 from . import selectors, services, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
@@ -62,7 +62,7 @@ def _submit(
             write(form.cleaned_data)
             messages.success(request, done)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
     return redirect("cases:case-page", child_id=child.pk)
 
 
@@ -548,7 +548,7 @@ class TeamAgendaView(LoginRequiredMixin, View):
                 )
                 messages.success(request, _("The case is on the agenda."))
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, refusal_text(exc))
         else:
             messages.error(request, _("Choose a case."))
         return redirect("cases:team-agenda")
@@ -584,7 +584,7 @@ class InboxView(LoginRequiredMixin, View):
             else:
                 raise Http404
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
         return redirect("cases:inbox")
 
 

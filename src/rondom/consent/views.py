@@ -16,7 +16,7 @@ from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Child
 
 from . import services
@@ -111,7 +111,7 @@ class WithdrawView(LoginRequiredMixin, View):
         try:
             services.withdraw_consent(request.user, consent, on_behalf=giver)  # type: ignore[arg-type]
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("The consent was withdrawn. Access that relied on it has ended."))
         return redirect("consent:child-consents", child_id=child.pk)

@@ -518,7 +518,7 @@ class BudgetView(LoginRequiredMixin, View):
             try:
                 trajectory = budget.trajectory(baseline, agreed, pilot.years, budget.pilot_actual(pilot))
             except ValidationError as error:
-                problem = " ".join(error.messages)
+                problem = refusal_text(error)
             else:
                 others = form.paths if form.is_bound and form.is_valid() else {}
                 label = _("Agreed (%(percent)s %% a year)") % {"percent": f"{agreed[0].normalize():f}"}

@@ -19,6 +19,7 @@ from django.views import View
 
 from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
+from rondom.refusals import refusal_text
 
 from . import services
 from .models import Werkplan
@@ -109,7 +110,7 @@ class WerkplanView(LoginRequiredMixin, View):
             try:
                 services.approve(user, plan)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                messages.error(request, refusal_text(error))
             else:
                 messages.success(request, _("Your approval is recorded."))
             return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]))

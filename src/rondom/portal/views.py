@@ -23,7 +23,7 @@ from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, ProviderContact
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_text
 
 from . import oidc, services
 from .models import FamilyDocument, SupporterChoice
@@ -285,7 +285,7 @@ class ConsentView(PortalLoginRequired, View):
             try:
                 services.withdraw(user, found, consent_id)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, refusal_text(exc))
             else:
                 messages.success(request, _("The consent is withdrawn. From now on they cannot see this any more."))
         return redirect("portal:consents", child_id=found.child.pk)
