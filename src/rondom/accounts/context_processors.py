@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -8,7 +9,9 @@ from rondom.access.rules import EMERGENCY_ROLES
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
-    """What the navigation may offer; the views check again."""
+    """What the navigation may offer: for a page whose view checks a task right, the flag is that same predicate
+    (given as a callable, so the template asks only for the links it draws), so that the menu never offers a page
+    that answers 403. Pages without a check of their own (lists that show what the user may see) go by role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {
@@ -23,19 +26,23 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "sees_monitoring": False,
             "sees_werkplans": False,
         }
+    from rondom.attendance.services import may_import_absence
+    from rondom.cases.selectors import social_work_membership
+    from rondom.funding.monitoring import may_see_monitoring
+    from rondom.funding.services import may_see_werkplans
     from rondom.notifications.services import unread_count
 
     return {
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),
         "can_run_cases": user.has_role("intern_begeleider", "zorgcoordinator"),
         "is_provider_contact": user.has_role("provider_contact", "school_social_worker", "wijkteam_worker"),
-        "is_social_worker": user.has_role("school_social_worker"),
-        "can_import_absence": user.has_role("functional_admin"),
+        "is_social_worker": social_work_membership(user) is not None,
+        "can_import_absence": partial(may_import_absence, user),
         "sees_absence_signals": user.has_role("leerplicht_officer", "youth_doctor"),
         "sees_thuiszitters": user.has_role(
             "leerplicht_officer", "intern_begeleider", "zorgcoordinator", "policy_officer", "wijkteam_worker"
         ),
         "unread_notifications": unread_count(user),
-        "sees_monitoring": user.has_role("policy_officer"),
-        "sees_werkplans": user.has_role("intern_begeleider", "zorgcoordinator", "wijkteam_worker"),
+        "sees_monitoring": partial(may_see_monitoring, user),
+        "sees_werkplans": partial(may_see_werkplans, user),
     }

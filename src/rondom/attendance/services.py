@@ -51,6 +51,11 @@ def admin_organisations(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=ids)
 
 
+def may_import_absence(user: User) -> bool:
+    """The task right behind *Verzuim inlezen* (page and menu): functioneel beheerder of some organisation."""
+    return admin_organisations(user).exists()
+
+
 def importable_schools(user: User) -> QuerySet[Organisation]:
     return admin_organisations(user).filter(kind=OrganisationKind.SCHOOL)
 

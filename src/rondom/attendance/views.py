@@ -20,6 +20,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import Organisation, User
 from rondom.audit import services as audit
+from rondom.refusals import add_refusal
 from rondom.thuiszitters.services import REGISTERING_ROLES
 
 from . import importer, services
@@ -91,13 +92,13 @@ class ImportView(LoginRequiredMixin, View):
         return render(request, "attendance/import.html", {"form": form, "imports": imports}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not services.admin_organisations(_user(request)).exists():
+        if not services.may_import_absence(_user(request)):
             raise PermissionDenied
         return self._page(request, UploadForm(_user(request)))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         form = UploadForm(user, request.POST, request.FILES)
         if not form.is_valid():
@@ -107,8 +108,7 @@ class ImportView(LoginRequiredMixin, View):
                 user, form.cleaned_data["school"], form.cleaned_data["mapping"], form.cleaned_data["file"]
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            add_refusal(form, exc)
             return self._page(request, form, 400)
         return redirect("attendance:import-report", import_id=record.pk)
 
@@ -138,7 +138,7 @@ class MappingListView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         return render(request, "attendance/mappings.html", {"mappings": services.usable_mappings(user)})
 
@@ -148,7 +148,7 @@ class MappingEditView(LoginRequiredMixin, View):
 
     def _mapping(self, request: HttpRequest, mapping_id: int | None) -> ColumnMapping | None:
         user = _user(request)
-        if not services.admin_organisations(user).exists():
+        if not services.may_import_absence(user):
             raise PermissionDenied
         if mapping_id is None:
             return None
@@ -175,8 +175,7 @@ class MappingEditView(LoginRequiredMixin, View):
                 owner = mapping.owner if mapping else services.admin_organisations(user).first()
                 services.save_mapping(user, owner, values, mapping)  # type: ignore[arg-type]
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The column mapping is saved."))
                 return redirect("attendance:mappings")
@@ -232,7 +231,7 @@ class SignalView(LoginRequiredMixin, View):
             try:
                 services.handle_signal(_user(request), signal, form.cleaned_data["note"])
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The signal is marked as handled."))
                 return redirect("attendance:signals")

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -105,7 +105,9 @@ class CaseInScopeField(UnknownAwareRelatedField):
 
 class SignalSerializer(serializers.ModelSerializer):
     # Named raised_by_kind: "source" is an attribute of every DRF field and cannot be a field name here.
-    raised_by_kind = serializers.ChoiceField(source="source", choices=SignalSource.choices)
+    # Counts only for the school's support staff and leerplicht, who record signals from others; for everyone else
+    # the source is who files it (services.own_source), whatever is sent.
+    raised_by_kind = serializers.ChoiceField(source="source", choices=SignalSource.choices, required=False)
     concerns = serializers.ListField(child=serializers.ChoiceField(choices=Concern.choices), allow_empty=False)
 
     class Meta:
@@ -368,15 +370,24 @@ class SignalListView(APIView):
         child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="signals")
         return Response(SignalSerializer(Signal.objects.filter(child=child), many=True).data)
 
-    @extend_schema(request=SignalSerializer, responses={201: SignalSerializer})
+    @extend_schema(
+        request=SignalSerializer,
+        responses={
+            201: SignalSerializer,
+            429: OpenApiResponse(description="Today's number of signals for this user is reached."),
+        },
+    )
     def post(self, request: Request, child_id: int) -> Response:
         child = _child(request, child_id)
         serializer = SignalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        signal = services.raise_signal(
-            _user(request), child, source=d["source"], concerns=d["concerns"], description=d["description"]
-        )
+        try:
+            signal = services.raise_signal(
+                _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
+            )
+        except services.TooManySignals as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 

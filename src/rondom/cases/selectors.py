@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
-from rondom.accounts.models import User
+from rondom.accounts.models import Membership, User
+from rondom.funding.indicators import SchoolYear
 from rondom.registry.models import Child
 
 from .models import Case, HelpRequest, Meeting, SocialWorkActivity
@@ -69,6 +72,56 @@ def inbox(user: User) -> QuerySet[HelpRequest]:
         # Open first, then joined, then closed; newest first within each (same order on SQLite and PostgreSQL).
         .order_by(F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at")
     )
+
+
+LOG_PAGE_SIZE = 50
+
+
+def social_work_membership(user: User) -> Membership | None:
+    """The task right behind *Mijn logboek* (page and menu): the user's school social worker membership, or None."""
+    return next((m for m in user.roles() if m.role == "school_social_worker"), None)
+
+
+@dataclass(frozen=True)
+class SocialWorkLog:
+    """One school year of a social worker's log: the activities newest first, a page at a time, and the hours per
+    role over the whole school year (not over the page shown)."""
+
+    year: SchoolYear
+    page: Page[SocialWorkActivity]
+    totals: dict[str, Decimal]
+
+
+def social_work_log(membership: Membership, year: SchoolYear, page: int | str | None = 1) -> SocialWorkLog:
+    """The log of ``membership`` (a school social worker's) in school ``year`` (1 August to 31 July), newest
+    first (date, then the order of saving); ``page`` counts from 1, out-of-range pages give the last page.
+    Totals are hours (Decimal) per role label, 0 for a role without activities."""
+    activities = SocialWorkActivity.objects.filter(
+        social_worker=membership, date__gte=year.first_day, date__lte=year.last_day
+    ).order_by("-date", "-pk")
+    summed = dict(activities.order_by().values_list("role").annotate(hours=Sum("hours")))
+    totals = {str(label): summed.get(value) or Decimal(0) for value, label in SocialWorkActivity.Role.choices}
+    shown = Paginator(activities.select_related("school"), LOG_PAGE_SIZE).get_page(page)
+    return SocialWorkLog(year, shown, totals)
+
+
+def social_work_log_page_of(activity: SocialWorkActivity) -> tuple[SchoolYear, int]:
+    """The school year and page of the log on which ``activity`` is listed (the page to go to after saving)."""
+    year = SchoolYear.of(activity.date)
+    before = SocialWorkActivity.objects.filter(
+        social_worker_id=activity.social_worker_id, date__gte=year.first_day, date__lte=year.last_day
+    ).filter(Q(date__gt=activity.date) | Q(date=activity.date, pk__gt=activity.pk))
+    return year, before.count() // LOG_PAGE_SIZE + 1
+
+
+def openable_children(user: User, children: list[Child]) -> set[int]:
+    """The ids of those ``children`` whose record page (``registry:child-detail``) the user may open now: the same
+    decision that page takes (read basic details). Lists link only to these and show the others as ended."""
+    decided: dict[int, bool] = {}
+    for child in children:
+        if child.pk not in decided:
+            decided[child.pk] = policy.decide(user, child, Action.READ, DataCategory.IDENTITY).allowed
+    return {pk for pk, allowed in decided.items() if allowed}
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,55 @@ def _log(actor: User, decision: Decision, child_id: int, object_type: str, objec
 # --- Signal -------------------------------------------------------------------------------------------------
 
 
-def raise_signal(actor: User, child: Child, *, source: str, concerns: list[str], description: str) -> Signal:
-    """A teacher, parent, wijkteam, youth doctor or GP raises a worry about a child they know."""
+#: Who files a signal is its source when the filer is one of the sources (issue 12 point 8: a parent labelled a
+#: signal as the youth doctor's); the school's support staff and leerplicht record signals that reach them from
+#: others (a GP on the phone, a parent at the door), so they choose the source.
+OWN_SOURCE = {
+    rules.Ground.PARENT: SignalSource.PARENT,
+    rules.Ground.YOUTH: SignalSource.YOUTH,
+    "teacher": SignalSource.TEACHER,
+    "wijkteam_worker": SignalSource.WIJKTEAM,
+    "youth_doctor": SignalSource.YOUTH_DOCTOR,
+}
+
+
+class TooManySignals(Exception):
+    """The filer reached today's number of signals (``SIGNAL_DAILY_LIMIT``/``SIGNAL_DAILY_LIMIT_FAMILY``); the
+    views answer 429 with this message."""
+
+
+def own_source(actor: User, child: Child) -> str | None:
+    """The source a signal by ``actor`` about ``child`` always has (``SignalSource`` value), derived from the ground
+    on which the actor knows the child: the family's ground, or the actor's role there. None when the actor records
+    signals on behalf of others and chooses the source."""
+    return _own_source(policy.decide(actor, child, Action.READ, DataCategory.IDENTITY).basis)
+
+
+def _own_source(basis: Any) -> str | None:
+    if basis is None:
+        return None
+    if basis.ground in OWN_SOURCE:
+        return OWN_SOURCE[basis.ground]
+    return OWN_SOURCE.get(basis.membership.role) if basis.membership is not None else None
+
+
+def raise_signal(
+    actor: User,
+    child: Child,
+    *,
+    source: str | None = None,
+    concerns: list[str],
+    description: str,
+    now: datetime | None = None,
+) -> Signal:
+    """A teacher, parent, wijkteam, youth doctor or GP raises a worry about a child they know.
+
+    ``source`` counts only for filers who record on behalf of others (see ``own_source``); for everyone else the
+    source is who they are, whatever was sent. At most ``SIGNAL_DAILY_LIMIT_FAMILY`` (families) or
+    ``SIGNAL_DAILY_LIMIT`` (professionals) signals per filer per calendar day (``now``, Europe/Amsterdam):
+    beyond that ``TooManySignals``, nothing written. Raises Http404 outside scope, PermissionDenied without a
+    signal role, ValidationError naming the field."""
+    now = now or timezone.now()
     decision = policy.decide(actor, child, Action.READ, DataCategory.IDENTITY)
     if not decision.in_scope:
         raise Http404
@@ -78,6 +125,7 @@ def raise_signal(actor: User, child: Child, *, source: str, concerns: list[str],
     role_ok = basis is not None and basis.membership is not None and basis.membership.role in rules.SIGNAL_ROLES
     if not (family or role_ok) or basis is None or basis.ground == rules.Ground.EMERGENCY:
         raise PermissionDenied
+    source = _own_source(basis) or source or ""
     errors: dict[str, str] = {}
     if source not in SignalSource.values:
         errors["source"] = _("Unknown source of the signal.")
@@ -87,7 +135,15 @@ def raise_signal(actor: User, child: Child, *, source: str, concerns: list[str],
         errors["description"] = _("Describe what worries you.")
     if errors:
         raise ValidationError(errors)
+    limit = settings.SIGNAL_DAILY_LIMIT_FAMILY if family else settings.SIGNAL_DAILY_LIMIT
+    day_start = timezone.make_aware(datetime.combine(timezone.localtime(now).date(), time.min))
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).first()  # one filer's signals are counted in turn
+        if Signal.objects.filter(raised_by=actor, raised_at__gte=day_start).count() >= limit:
+            raise TooManySignals(
+                _("You have filed %(n)d signals today, the most for one day. Call the school if it cannot wait.")
+                % {"n": limit}
+            )
         signal = Signal.objects.create(
             child=child, source=source, concerns=sorted(set(concerns)), description=description.strip(), raised_by=actor
         )

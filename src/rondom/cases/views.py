@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,8 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.funding.indicators import SchoolYear
+from rondom.refusals import add_refusal, refusal_text
 
 from . import selectors, services, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
@@ -59,13 +62,12 @@ def _submit(
             write(form.cleaned_data)
             messages.success(request, done)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
     return redirect("cases:case-page", child_id=child.pk)
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+    add_refusal(form, exc)
 
 
 # --- Forms --------------------------------------------------------------------------------------------------
@@ -77,6 +79,11 @@ class SignalForm(forms.Form):
         label=gettext_lazy("Concerns"), choices=Concern.choices, widget=forms.CheckboxSelectMultiple
     )
     description = forms.CharField(label=gettext_lazy("What worries you?"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, own_source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if own_source is not None:  # the source is who files it (services.own_source): not a choice
+            del self.fields["source"]
 
 
 class ConversationForm(forms.Form):
@@ -303,22 +310,27 @@ class SignalCreateView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, _d = guarded_child(request, child_id, DataCategory.IDENTITY, object_type="signal_form")
-        return render(request, "cases/signal_form.html", {"child": child, "form": SignalForm()})
+        form = SignalForm(own_source=services.own_source(_user(request), child))
+        return render(request, "cases/signal_form.html", {"child": child, "form": form})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
-        form = SignalForm(request.POST)
+        form = SignalForm(request.POST, own_source=services.own_source(_user(request), child))
+        status = 400
         if form.is_valid():
             try:
                 services.raise_signal(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
+            except services.TooManySignals as exc:
+                form.add_error(None, str(exc))
+                status = 429
             else:
                 messages.success(request, _("The signal was recorded. Talk with the parents and the child first."))
                 if policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT).allowed:
                     return redirect("cases:case-page", child_id=child.pk)
                 return redirect("registry:child-detail", child_id=child.pk)
-        return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=400)
+        return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=status)
 
 
 class ConversationView(LoginRequiredMixin, View):
@@ -536,7 +548,7 @@ class TeamAgendaView(LoginRequiredMixin, View):
                 )
                 messages.success(request, _("The case is on the agenda."))
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, refusal_text(exc))
         else:
             messages.error(request, _("Choose a case."))
         return redirect("cases:team-agenda")
@@ -553,7 +565,10 @@ class InboxView(LoginRequiredMixin, View):
             return redirect("cases:inbox")
         requests = list(selectors.inbox(_user(request)))
         log_search(_user(request), list({r.case.child.pk: r.case.child for r in requests}.values()))
-        return render(request, "cases/inbox.html", {"requests": requests})
+        # A link only where the record opens now (the child page's own check); help whose access ended (the
+        # grant expired, consent was withdrawn) is shown as ended, without a link that would answer 404.
+        openable = selectors.openable_children(_user(request), [r.case.child for r in requests if r.joined_at])
+        return render(request, "cases/inbox.html", {"requests": requests, "openable": openable})
 
     def post(self, request: HttpRequest, request_id: int) -> HttpResponse:
         help_request = get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
@@ -569,7 +584,7 @@ class InboxView(LoginRequiredMixin, View):
             else:
                 raise Http404
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
         return redirect("cases:inbox")
 
 
@@ -591,7 +606,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
     serves_child_data = False  # activities are logged per school, without children's data
 
     def _membership(self, request: HttpRequest) -> Membership:
-        membership = next((m for m in _user(request).roles() if m.role == "school_social_worker"), None)
+        membership = selectors.social_work_membership(_user(request))
         if membership is None:
             raise PermissionDenied
         return membership
@@ -603,15 +618,20 @@ class SocialWorkLogView(LoginRequiredMixin, View):
 
     def _render(self, request: HttpRequest, form: ActivityForm, status: int = 200) -> HttpResponse:
         membership = self._membership(request)
-        activities = SocialWorkActivity.objects.filter(social_worker=membership).select_related("school")[:50]
-        totals = {
-            label: sum(a.hours for a in activities if a.role == value)
-            for value, label in SocialWorkActivity.Role.choices
-        }
+        try:
+            year = SchoolYear.parse(request.GET.get("jaar", ""))
+        except ValueError:
+            year = SchoolYear.current()
+        log = selectors.social_work_log(membership, year, request.GET.get("pagina"))
         return render(
             request,
             "cases/social_work_log.html",
-            {"form": form, "activities": activities, "totals": totals},
+            {
+                "form": form,
+                "log": log,
+                "previous_year": SchoolYear(year.start_year - 1),
+                "next_year": SchoolYear(year.start_year + 1) if year != SchoolYear.current() else None,
+            },
             status=status,
         )
 
@@ -623,7 +643,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
         form = self._form(request.POST)
         if form.is_valid():
             try:
-                services.log_activity(
+                activity = services.log_activity(
                     _user(request),
                     school=form.cleaned_data["school"],
                     role=form.cleaned_data["role"],
@@ -635,5 +655,8 @@ class SocialWorkLogView(LoginRequiredMixin, View):
                 _form_errors(form, exc)
             else:
                 messages.success(request, _("The activity was logged."))
-                return redirect("cases:social-work-log")
+                year, page = selectors.social_work_log_page_of(activity)  # where it is listed, whatever its date
+                return redirect(
+                    f"{reverse('cases:social-work-log')}?jaar={year}&pagina={page}#activiteit-{activity.pk}"
+                )
         return self._render(request, form, status=400)

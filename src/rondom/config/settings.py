@@ -297,6 +297,9 @@ EMERGENCY_PER_HOUR = int(os.environ.get("RONDOM_EMERGENCY_PER_HOUR", "3"))
 EMERGENCY_PER_DAY = int(os.environ.get("RONDOM_EMERGENCY_PER_DAY", "5"))
 # The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
 CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
+# Signals one person may file in a calendar day: a family member, and a professional (a whole class's worth).
+SIGNAL_DAILY_LIMIT_FAMILY = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT_FAMILY", "5"))
+SIGNAL_DAILY_LIMIT = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT", "40"))
 # More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.
 MAX_ACTIVE_HELPERS = int(os.environ.get("RONDOM_MAX_ACTIVE_HELPERS", "4"))
 # An erbij-halen grant lasts at most this many days (it can be renewed while the help goes on).
@@ -344,7 +347,11 @@ OIDC_USE_NONCE = True
 FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 
 # The research export names children by a keyed hash; the key stays with the municipality (never in the export).
-RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", "demo-research-key-change-me" if DEBUG else "")
+# The demo (not secure, serving localhost only) has a demo key so that the export works out of the box; anywhere
+# else there is no default: without the key the page says, in plain words, that the export is not set up.
+_DEMO_RESEARCH_KEY = "rondom-demo-only-research-key-not-secret"
+_DEMO_ONLY = not SECURE and not set(ALLOWED_HOSTS) - _LOCAL_HOSTS
+RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", _DEMO_RESEARCH_KEY if _DEMO_ONLY else "")
 # Groups smaller than this have their wijk, school type and age band suppressed in a research export.
 RESEARCH_MIN_CELL = int(os.environ.get("RONDOM_RESEARCH_MIN_CELL", "10"))
 # The dashboard and the pilot report withhold a figure that rests on fewer children or answers than this.

@@ -16,6 +16,7 @@ from rondom.access import policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
+from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Child
 
 from . import services
@@ -80,8 +81,7 @@ class ConsentListView(LoginRequiredMixin, View):
                     valid_until=form.cleaned_data["valid_until"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The consent was recorded."))
                 return redirect("consent:child-consents", child_id=child.pk)
@@ -112,7 +112,7 @@ class WithdrawView(LoginRequiredMixin, View):
         try:
             services.withdraw_consent(request.user, consent, on_behalf=giver)  # type: ignore[arg-type]
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("The consent was withdrawn. Access that relied on it has ended."))
         return redirect("consent:child-consents", child_id=child.pk)

@@ -55,6 +55,7 @@ SURROUNDING = {
     "Raalte": "GM0177",
     "Oldebroek": "GM0269",
 }
+BLOZ = "Bloz (besturen Zwolle)"  # data.ORGANISATIONS
 BOARDS = [
     "Stichting Openbaar Onderwijs Zwolle (demo)",
     "Stichting Catent (demo)",
@@ -230,7 +231,11 @@ def generate(seed: int = 2026, scale: float = 1.0, progress: bool = True) -> Pop
     zwolle, _ = Municipality.objects.get_or_create(name="Zwolle", defaults={"cbs_code": "GM0193"})
     others = [Municipality.objects.get_or_create(name=n, defaults={"cbs_code": c})[0] for n, c in SURROUNDING.items()]
     wijken = [Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in ZWOLLE_WIJKEN]
-    boards = [Organisation.objects.create(name=n, kind=K.SCHOOL_BOARD, municipality=zwolle) for n in BOARDS]
+    # The boards are the members of Bloz (the demo login `bloz`), whose policy officer sees their schools.
+    bloz = Organisation.objects.filter(kind=K.SCHOOL_BOARD, name=BLOZ).first()
+    boards = [
+        Organisation.objects.create(name=n, kind=K.SCHOOL_BOARD, municipality=zwolle, parent=bloz) for n in BOARDS
+    ]
     for name in PROVIDERS:
         Organisation.objects.get_or_create(name=name, defaults={"kind": K.PROVIDER, "municipality": zwolle})
 

@@ -27,6 +27,7 @@ from rondom.exports import FORMATS, table_response
 from rondom.funding.indicators import SchoolYear
 from rondom.portal import services as portal
 from rondom.portal.views import PortalLoginRequired
+from rondom.refusals import add_refusal
 from rondom.registry.models import Child
 
 from . import services
@@ -63,11 +64,7 @@ def _plan_or_404(child: Child) -> Plan:
 
 
 def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    add_refusal(form, exc)
 
 
 class QuestionnaireForm(forms.Form):

@@ -61,6 +61,14 @@ def municipalities_of(user: User) -> set[int]:
     return found  # type: ignore[return-value]
 
 
+def may_see_monitoring(user: User) -> bool:
+    """The task right behind the *Monitoring* dashboard (page and menu): ``municipalities_of`` finds some."""
+    try:
+        return bool(municipalities_of(user))
+    except PermissionDenied:
+        return False
+
+
 def municipality_officer(user: User) -> Any:
     """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None.
 

@@ -24,6 +24,7 @@ from django.views import View
 
 from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
+from rondom.refusals import add_refusal, refusal_messages, refusal_text
 from rondom.registry.models import Municipality
 
 from . import budget, monitoring, rounds, services
@@ -107,17 +108,7 @@ class RulesForm(forms.Form):
 def add_errors(form: forms.Form, error: ValidationError) -> None:
     """A service's ValidationError on the form: on the field it names (the weights on each weight field), else on
     the form as a whole."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, found in error.message_dict.items():
-        if key == "weights" and isinstance(form, RulesForm):
-            for name in form.WEIGHTS:
-                form.add_error(name, found)
-        elif key in form.fields:
-            form.add_error(key, found)
-        else:
-            form.add_error(None, found)
+    add_refusal(form, error, {"weights": list(RulesForm.WEIGHTS)} if isinstance(form, RulesForm) else None)
 
 
 class AdviceForm(forms.Form):
@@ -204,8 +195,8 @@ class AllocationView(LoginRequiredMixin, View):
             else:
                 return self._render(request, scope, round_, refusal=_("Nothing to do."), status=400)
         except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                return self._render(request, scope, round_, refusal=" ".join(error.messages), status=400)
+            if set(refusal_messages(error)) == {None}:  # names no field: said above the forms
+                return self._render(request, scope, round_, refusal=refusal_text(error), status=400)
             add_errors(form, error)
         return self._render(request, scope, round_, status=400, bound=forms_)
 
@@ -527,7 +518,7 @@ class BudgetView(LoginRequiredMixin, View):
             try:
                 trajectory = budget.trajectory(baseline, agreed, pilot.years, budget.pilot_actual(pilot))
             except ValidationError as error:
-                problem = " ".join(error.messages)
+                problem = refusal_text(error)
             else:
                 others = form.paths if form.is_bound and form.is_valid() else {}
                 label = _("Agreed (%(percent)s %% a year)") % {"percent": f"{agreed[0].normalize():f}"}

@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
@@ -39,6 +40,18 @@ from rondom.thuiszitters.models import Thuiszitter
 
 from .indicators import SchoolYear
 from .monitoring import municipality_officer
+
+#: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.
+NOT_CONFIGURED = gettext_lazy(
+    "The research export is not set up yet: the municipality's key for pseudonyms is missing. "
+    "Ask the application administrator to set it up."
+)
+
+
+def is_configured() -> bool:
+    """Whether the municipality's pseudonymisation key is set (settings.RONDOM_RESEARCH_KEY, see production.md)."""
+    return bool(settings.RONDOM_RESEARCH_KEY)
+
 
 SUPPRESSED = "*"
 COLUMNS = [
@@ -89,7 +102,7 @@ def export(
     key = key or settings.RONDOM_RESEARCH_KEY
     min_cell = settings.RESEARCH_MIN_CELL if min_cell is None else min_cell
     if not key:
-        raise ValidationError(_("No research key is configured; the municipality holds it (RONDOM_RESEARCH_KEY)."))
+        raise ValidationError(NOT_CONFIGURED)
     if min_cell < 1:
         raise ValidationError({"min_cell": _("The minimum cell size must be at least 1.")})
     scope = Child.objects.filter(school_id__in=school_ids, anonymised_at__isnull=True).select_related("wijk", "school")

@@ -66,6 +66,12 @@ def approve(user: User, plan: Werkplan) -> Werkplan:
     return plan
 
 
+def may_see_werkplans(user: User) -> bool:
+    """The task right behind *Werkplannen* (page and menu): some school's werkplan is this user's to write or
+    approve."""
+    return bool(schools_for(user))
+
+
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
     """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
     from rondom.accounts.roles import OrganisationKind

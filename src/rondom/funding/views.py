@@ -23,6 +23,7 @@ from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.exports import FORMATS, table_response
+from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
 
 from . import monitoring, report, research
@@ -190,7 +191,7 @@ class ResearchExportView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
         form = ResearchForm(pilots=selection.pilots, years=selection.years)
-        return render(request, "funding/research.html", {"form": form})
+        return render(request, "funding/research.html", {"form": form, "not_configured": _not_configured()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
@@ -207,8 +208,13 @@ class ResearchExportView(LoginRequiredMixin, View):
                     legal_basis=form.cleaned_data["legal_basis"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_refusal(form, error)
             else:
                 rows = [[row[c] for c in research.COLUMNS] for row in result.rows]
                 return table_response(f"onderzoek-{form.cleaned_data['year']}", research.COLUMNS, rows, "csv")
-        return render(request, "funding/research.html", {"form": form}, status=400)
+        return render(request, "funding/research.html", {"form": form, "not_configured": _not_configured()}, status=400)
+
+
+def _not_configured() -> str:
+    """Said before the form, so that nobody fills it in for nothing; empty when the export is set up."""
+    return "" if research.is_configured() else str(research.NOT_CONFIGURED)

@@ -19,6 +19,7 @@ from django.views import View
 
 from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
+from rondom.refusals import refusal_text
 
 from . import services
 from .models import Werkplan
@@ -42,9 +43,9 @@ class WerkplanListView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        schools = services.schools_for(_user(request))
-        if not schools:
+        if not services.may_see_werkplans(_user(request)):
             raise PermissionDenied
+        schools = services.schools_for(_user(request))
         year = str(current_school_year())
         plans = {
             p.school_id: p for p in Werkplan.objects.filter(school__in=[s for s, _side in schools], school_year=year)
@@ -109,7 +110,7 @@ class WerkplanView(LoginRequiredMixin, View):
             try:
                 services.approve(user, plan)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                messages.error(request, refusal_text(error))
             else:
                 messages.success(request, _("Your approval is recorded."))
             return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]))

@@ -23,6 +23,7 @@ from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, ProviderContact
+from rondom.refusals import add_refusal, refusal_text
 
 from . import oidc, services, uploads
 from .models import FamilyDocument, SupporterChoice
@@ -247,8 +248,7 @@ class ChildView(PortalLoginRequired, View):
             try:
                 write(form.cleaned_data)
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, done)
                 return redirect("portal:child", child_id=found.child.pk)
@@ -285,7 +285,7 @@ class ConsentView(PortalLoginRequired, View):
             try:
                 services.withdraw(user, found, consent_id)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, refusal_text(exc))
             else:
                 messages.success(request, _("The consent is withdrawn. From now on they cannot see this any more."))
         return redirect("portal:consents", child_id=found.child.pk)
@@ -404,8 +404,7 @@ class OfferChoiceView(LoginRequiredMixin, View):
                     options=list(form.cleaned_data["options"]),
                 )
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The family can now choose in the portal."))
                 return redirect("registry:child-detail", child_id=child.pk)

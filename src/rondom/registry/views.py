@@ -19,6 +19,7 @@ from rondom.access.guard import log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.refusals import refusal_text
 
 from . import selectors, services
 from .bsn import bsn_error
@@ -135,7 +136,7 @@ class NoteCreateView(LoginRequiredMixin, View):
         try:
             services.add_note(request.user, child, category, form.cleaned_data["text"])  # type: ignore[arg-type]
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, _("The note was saved."))
         return redirect("registry:child-detail", child_id=child.pk)

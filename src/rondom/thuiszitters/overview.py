@@ -1,7 +1,13 @@
 """The overview of thuiszitters and absence per school, wijk or municipality of residence: counts, no names.
 
-Who sees which part: policy staff and leerplicht the children living in the municipalities their organisation
-serves (or belongs to); a school's support staff their own school."""
+Who sees which part (``scope_for``): the municipality's policy staff and leerplicht the children living in the
+municipalities their organisation serves (or belongs to); the policy staff of a school board or samenwerkingsverband
+(e.g. Bloz) the schools below their organisation (``Organisation.parent``, two levels: board → school, or
+association of boards → board → school), never the whole municipality; a school's support staff their own school.
+
+Small cells (``RONDOM_MONITORING_MIN_CELL``, as the monitoring dashboard): a figure that rests on 1 up to that
+minimum minus one children is withheld and shown as "<5", on the page, in CSV and in XLSX alike; a group whose
+thuiszitters are that few gets no bar in the chart."""
 
 from __future__ import annotations
 
@@ -10,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.conf import settings
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import Role
+from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.exports import table_response
 
@@ -29,6 +36,9 @@ GROUPINGS = {
     "municipality": gettext_lazy("Municipality of residence"),
 }
 MUNICIPAL_ROLES = frozenset({Role.POLICY_OFFICER, Role.LEERPLICHT_OFFICER})
+#: Policy staff of these kinds see the municipalities; of the school side (school board, SWV) their schools only.
+MUNICIPAL_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.LEERPLICHT})
+SCHOOL_SIDE_KINDS = frozenset({OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
 SCHOOL_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 ABSENCE_WEEKS = 4
 
@@ -44,11 +54,30 @@ class Scope:
         )
 
 
+def schools_below(organisation_id: int) -> set[int]:
+    """The schools under an organisation in the ``parent`` tree: its own schools and those of its member boards."""
+    level = {organisation_id}
+    found: set[int] = set()
+    for _depth in range(2):
+        below = list(Organisation.objects.filter(parent_id__in=level).values_list("pk", "kind"))
+        found |= {pk for pk, kind in below if kind == OrganisationKind.SCHOOL}
+        level = {pk for pk, kind in below if kind != OrganisationKind.SCHOOL}
+    return found
+
+
 def scope_for(user: User) -> Scope | None:
+    """What part of the overview ``user`` sees (see the module's docstring), or None: no role that sees it, or a
+    school board's officer with no school below the board (the page answers 403 and the menu has no link)."""
     scope = Scope()
     found = False
     for m in user.roles():
-        if m.role in MUNICIPAL_ROLES:
+        if m.role == Role.POLICY_OFFICER and m.organisation.kind in SCHOOL_SIDE_KINDS:
+            schools = schools_below(m.organisation_id)
+            found = found or bool(schools)
+            scope.school_ids |= schools
+        elif m.role in MUNICIPAL_ROLES and (
+            m.role == Role.LEERPLICHT_OFFICER or m.organisation.kind in MUNICIPAL_KINDS
+        ):
             found = True
             served = set(
                 Organisation.serves_municipalities.through.objects.filter(
@@ -64,6 +93,12 @@ def scope_for(user: User) -> Scope | None:
     return scope if found else None
 
 
+def may_open(user: User) -> bool:
+    """The task right behind the overview page and its link in the menu (one predicate for both): the user has a
+    scope, i.e. holds a role that sees the overview (see ``scope_for``)."""
+    return scope_for(user) is not None
+
+
 @dataclass
 class Row:
     name: str
@@ -77,6 +112,9 @@ class Row:
     levels: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     unauthorised_hours: float = 0.0
     sick_hours: float = 0.0
+    #: The children the hours rest on (distinct per group), to withhold hours of too few children.
+    unauthorised_children: int = 0
+    sick_children: int = 0
 
     @property
     def total(self) -> int:
@@ -96,12 +134,27 @@ class Row:
         return max(self.days, default=0)
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """A figure that rests on too few children: shown as "<5" (the minimum) on the page and in downloads."""
+
+    min_cell: int
+
+    def __str__(self) -> str:
+        return f"<{self.min_cell}"
+
+
+def _small(n: int, min_cell: int) -> bool:
+    return 0 < n < min_cell
+
+
 @dataclass
 class Table:
     by: str
     rows: list[Row]
     total: Row
     today: date
+    min_cell: int = field(default_factory=lambda: settings.RONDOM_MONITORING_MIN_CELL)
 
     def columns(self) -> list[str]:
         return [
@@ -120,20 +173,45 @@ class Table:
         ]
 
     def values(self, row: Row) -> list[Any]:
+        """The row as shown and downloaded: counts of 1 up to ``min_cell`` - 1 children, and figures that rest on
+        that few (days at home on the row's thuiszitters, hours on the children with such absence), are
+        ``Withheld``; 0 stays 0 (nobody to recognise)."""
+        withheld = Withheld(self.min_cell)
+
+        def count(n: int) -> Any:
+            return withheld if _small(n, self.min_cell) else n
+
+        def resting_on(n: int, value: Any) -> Any:
+            return withheld if _small(n, self.min_cell) else value
+
+        levels = " · ".join(f"{rank}: {count(n)}" for rank, n in sorted(row.levels.items())) or "—"
         return [
             row.name,
-            row.relative,
-            row.absolute,
-            row.authorised,
-            row.mean_days,
-            row.max_days,
-            row.no_visit,
-            row.open_deadlines,
-            row.overdue,
-            row.levels_text,
-            round(row.unauthorised_hours, 1),
-            round(row.sick_hours, 1),
+            count(row.relative),
+            count(row.absolute),
+            count(row.authorised),
+            resting_on(row.total, row.mean_days),
+            resting_on(row.total, row.max_days),
+            count(row.no_visit),
+            count(row.open_deadlines),
+            count(row.overdue),
+            levels,
+            resting_on(row.unauthorised_children, round(row.unauthorised_hours, 1)),
+            resting_on(row.sick_children, round(row.sick_hours, 1)),
         ]
+
+    @property
+    def lines(self) -> list[list[Any]]:
+        """Every group's row as ``values`` gives it (the page's table body)."""
+        return [self.values(r) for r in self.rows]
+
+    @property
+    def total_line(self) -> list[Any]:
+        return self.values(self.total)
+
+    @property
+    def has_withheld(self) -> bool:
+        return any(isinstance(v, Withheld) for line in [*self.lines, self.total_line] for v in line)
 
 
 def _group_name(by: str, school: Any, wijk: Any, municipality: Any) -> str:
@@ -176,19 +254,22 @@ def build(scope: Scope, by: str, today: date | None = None) -> Table:
         "wijk": "child__wijk__name",
         "municipality": "child__home_municipality__name",
     }
+    recent = AbsenceRecord.objects.filter(
+        scope.q(), date__gt=today - timedelta(weeks=ABSENCE_WEEKS), date__lte=today
+    ).filter(kind__in=[AbsenceKind.UNAUTHORISED, AbsenceKind.SICK])
     absence = (
-        AbsenceRecord.objects.filter(scope.q(), date__gt=today - timedelta(weeks=ABSENCE_WEEKS), date__lte=today)
-        .filter(kind__in=[AbsenceKind.UNAUTHORISED, AbsenceKind.SICK])
-        .values(field_for[by], "kind")
-        .annotate(total=Sum("minutes"))
-        .values_list(field_for[by], "kind", "total")
+        recent.values(field_for[by], "kind")
+        .annotate(total=Sum("minutes"), children=Count("child", distinct=True))
+        .values_list(field_for[by], "kind", "total", "children")
     )
-    for name, kind, minutes in absence:
+    for name, kind, minutes, children in absence:
         r = row(name or (_("Wijk unknown") if by == "wijk" else "—"))
         if kind == AbsenceKind.UNAUTHORISED:
             r.unauthorised_hours += (minutes or 0) / 60
+            r.unauthorised_children += children
         else:
             r.sick_hours += (minutes or 0) / 60
+            r.sick_children += children
     ordered = sorted(rows.values(), key=lambda r: (-r.total, r.name))
     total = Row(_("Total"))
     for r in ordered:
@@ -199,12 +280,19 @@ def build(scope: Scope, by: str, today: date | None = None) -> Table:
         total.sick_hours += r.sick_hours
         for rank, n in r.levels.items():
             total.levels[rank] += n
+    for kind, children in (
+        recent.values("kind").annotate(n=Count("child", distinct=True)).values_list("kind", "n")
+    ):  # each child once in the total, also one who changed school within the four weeks
+        if kind == AbsenceKind.UNAUTHORISED:
+            total.unauthorised_children = children
+        else:
+            total.sick_children = children
     return Table(by, ordered, total, today)
 
 
 def chart(table: Table, width: int = 560, bar: int = 22) -> dict[str, Any]:
     """Horizontal bars of thuiszitters per group, drawn as SVG by the template (the table is the alternative)."""
-    shown = [r for r in table.rows if r.total][:15]
+    shown = [r for r in table.rows if r.total >= table.min_cell][:15]  # no bar for a group of too few
     top = max((r.total for r in shown), default=0) or 1
     label_width = 200
     bars = [
@@ -223,9 +311,10 @@ def chart(table: Table, width: int = 560, bar: int = 22) -> dict[str, Any]:
         "label_width": label_width,
         "bar": bar,
         "width": width,
+        "left_out": any(0 < r.total < table.min_cell for r in table.rows),
     }
 
 
 def export(table: Table, kind: str) -> HttpResponse:
-    rows = [table.values(r) for r in table.rows] + [table.values(table.total)]
+    rows = [[str(v) if isinstance(v, Withheld) else v for v in line] for line in [*table.lines, table.total_line]]
     return table_response(f"thuiszitters-{table.by}-{table.today.isoformat()}", table.columns(), rows, kind)

@@ -218,6 +218,11 @@ def _next_level(thuiszitter: Thuiszitter) -> EscalationLevel | None:
     return next((lv for lv in levels if lv.rank > current), None)
 
 
+def at_top(thuiszitter: Thuiszitter) -> bool:
+    """Whether the case sits at the highest rung of its ladder: there is nowhere to escalate to."""
+    return _next_level(thuiszitter) is None
+
+
 def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | None = None) -> EscalationStep:
     """A decider of the current level hands the case up (e.g. the school finds no youth care)."""
     today = today or timezone.localdate()
@@ -336,10 +341,13 @@ def record_interim(
     payment_pending_between: str,
     today: date | None = None,
 ) -> InterimArrangement:
-    """Help starts now; who pays is settled afterwards between the named parties."""
+    """Help starts now; who pays is settled afterwards between the named parties. Refused once the period ended
+    (the page offers the form only while it is open)."""
     today = today or timezone.localdate()
     if not may_act(actor, thuiszitter):
         raise PermissionDenied
+    if thuiszitter.ended_on is not None:
+        raise ValidationError(_("This child is back at school; the ladder has ended."))
     errors = {}
     if not description.strip():
         errors["description"] = _("Say what help starts.")

@@ -21,6 +21,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.refusals import add_refusal
 
 from . import overview, services
 from .models import Outcome, Reason, Thuiszitter, ThuiszitterKind
@@ -98,7 +99,11 @@ class RegisterListView(LoginRequiredMixin, View):
         log_search(user, [t.child for t in periods], ABSENCE)
         today = timezone.localdate()
         rows = [(t, t.days_at_home(today), services.visited_this_year(t, today)) for t in periods]
-        return render(request, "thuiszitters/register.html", {"rows": rows, "today": today})
+        return render(
+            request,
+            "thuiszitters/register.html",
+            {"rows": rows, "today": today, "may_open_overview": overview.may_open(user)},
+        )
 
 
 class RegisterView(LoginRequiredMixin, View):
@@ -116,8 +121,7 @@ class RegisterView(LoginRequiredMixin, View):
             try:
                 found = services.register(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The child is in the thuiszitter register."))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=found.pk)
@@ -151,7 +155,8 @@ class DetailView(LoginRequiredMixin, View):
         forms_shown: dict[str, forms.Form] = {}
         if is_decider and not period.decided:
             forms_shown["decide"] = _action_form("decide")
-            forms_shown["escalate"] = _action_form("escalate")
+            if not services.at_top(period):  # no button that can only be refused
+                forms_shown["escalate"] = _action_form("escalate")
         if may_act:
             forms_shown["interim"] = _action_form("interim")
             forms_shown["end"] = _action_form("end")
@@ -203,8 +208,7 @@ class DetailView(LoginRequiredMixin, View):
             try:
                 write(_user(request), period, **form.cleaned_data)
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_refusal(form, exc)
             else:
                 messages.success(request, str(done))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)

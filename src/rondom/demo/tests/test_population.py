@@ -64,3 +64,16 @@ def test_the_same_seed_gives_the_same_population_and_a_second_run_writes_nothing
     count = Child.objects.count()
     assert population.generate(scale=SCALE, progress=False).counts == {}
     assert Child.objects.count() == count
+
+
+def test_the_boards_are_members_of_bloz_whose_officer_sees_their_schools_in_the_overview() -> None:
+    from rondom.accounts.models import User
+    from rondom.thuiszitters import overview
+
+    data.load()
+    population.generate(scale=SCALE, progress=False)
+    bloz = Organisation.objects.get(name=population.BLOZ)
+    assert set(Organisation.objects.filter(name__in=population.BOARDS).values_list("parent", flat=True)) == {bloz.pk}
+    scope = overview.scope_for(User.objects.get(username="bloz"))
+    assert scope is not None and not scope.municipality_ids
+    assert scope.school_ids == set(Organisation.objects.filter(parent__parent=bloz).values_list("pk", flat=True))

@@ -124,7 +124,7 @@ def test_the_research_export_page_refuses_without_ground_and_logs_what_it_export
     client = login(city["officer"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     form = {"pilot": str(city["pilot"].pk), "year": YEAR, "legal_basis": ""}
-    assert "No research key" in client.post("/monitoring/onderzoek/", form).content.decode()
+    assert "key for pseudonyms is missing" in client.post("/monitoring/onderzoek/", form).content.decode()
     settings.RONDOM_RESEARCH_KEY = "sleutel-van-de-gemeente"
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     form = {"pilot": str(city["pilot"].pk), "year": YEAR, "legal_basis": ""}

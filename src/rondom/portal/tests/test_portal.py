@@ -280,3 +280,16 @@ def test_the_school_offers_a_choice_of_supporters_and_the_family_chooses(login) 
     family.post(f"/portaal/kind/{child.pk}/", {"action": "choose", "choice": choice.pk, "option": contacts[0].pk})
     choice.refresh_from_db()
     assert choice.chosen == contacts[1]  # made once; a change goes through the school
+
+
+def test_reacting_to_a_plan_that_does_not_exist_yet_is_refused_on_the_page_not_a_server_error(login) -> None:  # type: ignore[no-untyped-def]
+    """The service's refusal names no field (a plain message): the view used to read ``message_dict`` and answer
+    500. Now the page comes back (saying, in Dutch, that there is no plan yet) and nothing is written."""
+    youth = UserFactory()
+    child = ChildFactory(date_of_birth=born_years_ago(13), youth_account=youth)
+    client = login(youth)
+    client.cookies["django_language"] = "nl"
+    response = client.post(f"/portaal/kind/{child.pk}/", {"action": "respond", "agrees": "yes", "own_words": "Goed"})
+    assert response.status_code == 400
+    assert "Er is nog geen plan." in response.content.decode()
+    assert not PlanAgreement.objects.exists()

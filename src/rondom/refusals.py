@@ -1,0 +1,46 @@
+"""A domain refusal on the page: one way for every view to put a service's ``ValidationError`` on its form.
+
+Services refuse with ``django.core.exceptions.ValidationError`` in three shapes: a dict (``{"field": [...]}``,
+``error_dict``), a list, or a single message (``error_list``; ``message_dict`` then raises ``AttributeError``).
+A view that read ``exc.message_dict`` or ``exc.error_dict`` directly answered 500 for the other shapes (issue 11
+point 10: the gemeente escalating a thuiszitter at the top rung). These helpers accept every shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+def refusal_messages(error: ValidationError) -> dict[str | None, list[str]]:
+    """The refusal's messages per field name; ``None`` holds those that name no field.
+
+    Shape: ``{"reason": ["Say why ..."], None: ["This is the highest level ..."]}`` (messages already formatted
+    with their params, as ``ValidationError.messages`` gives them). Never raises for any shape of ``error``."""
+    found: dict[str | None, list[str]] = {}
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            key = None if name == NON_FIELD_ERRORS else name
+            found.setdefault(key, []).extend(ValidationError(errors).messages)
+    else:
+        found[None] = list(error.messages)
+    return found
+
+
+def add_refusal(form: forms.Form, error: ValidationError, fields: Mapping[str, str | list[str]] | None = None) -> None:
+    """Put a service's refusal on ``form``: each message on the field it names when the form has that field,
+    otherwise on the form as a whole (non-field errors). ``fields`` maps a service's field name onto the form's
+    field name(s) where they differ (e.g. ``{"shrink": "shrink_percent"}``, or one name onto several fields).
+
+    The form becomes invalid and shows every message; nothing raises, whatever the shape of ``error``."""
+    for name, messages in refusal_messages(error).items():
+        targets = (fields or {}).get(name, name) if name is not None else None
+        names = [targets] if isinstance(targets, str) or targets is None else list(targets)
+        for target in names:
+            form.add_error(target if target in form.fields else None, messages)
+
+
+def refusal_text(error: ValidationError) -> str:
+    """All messages of a refusal as one sentence string, for a flash message on a page without a form."""
+    return " ".join(message for messages in refusal_messages(error).values() for message in messages)
