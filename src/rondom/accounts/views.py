@@ -63,9 +63,14 @@ class TokenForm(forms.Form):
     )
 
 
+def verify_rate(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's rate for the verification steps, read per request (settings.VERIFY_RATE_LIMIT)."""
+    return str(settings.VERIFY_RATE_LIMIT)
+
+
 @serves_no_child_data
 @login_required
-@ratelimit(key="user", rate=settings.VERIFY_RATE_LIMIT, method="POST", block=True)
+@ratelimit(key="user", rate=verify_rate, method="POST", block=True)
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Second step of the login for professionals."""
     user = request.user
@@ -90,7 +95,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 @serves_no_child_data
 @login_required
-@ratelimit(key="user", rate=settings.VERIFY_RATE_LIMIT, method="POST", block=True)
+@ratelimit(key="user", rate=verify_rate, method="POST", block=True)
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Link an authenticator app: shown once, before the first verified login."""
     user = request.user
