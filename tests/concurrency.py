@@ -6,13 +6,15 @@ PostgreSQL. `committed_rows` commits what the test creates and deletes exactly t
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.db.models import Model
 
 T = TypeVar("T")
@@ -32,14 +34,24 @@ def committed_rows(django_db_setup, django_db_blocker) -> Iterator[list[Model]]:
 def at_once(n: int, task: Callable[[], T]) -> list[T | BaseException]:
     """Run `task` in n threads released together by a barrier; each thread its own database connection.
 
-    Returns each thread's result or the exception it raised.
+    Returns each thread's result or the exception it raised. SQLite's in-memory test database is shared between
+    connections through a shared cache, whose table locks fail at once ("database table is locked") instead of
+    waiting as the file database in production does (busy timeout); such a task is run again after a short pause,
+    as a waiting connection would. PostgreSQL never raises this.
     """
     barrier = threading.Barrier(n)
 
     def run() -> Any:
         try:
             barrier.wait()
-            return task()
+            for _ in range(500):
+                try:
+                    return task()
+                except OperationalError as exc:
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(random.uniform(0.001, 0.01))
+            raise AssertionError("the database stayed locked")
         except BaseException as exc:
             return exc
         finally:

@@ -43,7 +43,8 @@ def verify_totp(device: TOTPDevice, token: str, *, now: datetime | None = None) 
     """Accept a six-digit TOTP code (RFC 6238, the device's step, drift and tolerance) or raise ValidationError.
 
     At most settings.VERIFY_ATTEMPTS comparisons per device per cool-off, whatever arrives at once; a code is
-    accepted once. On success the count is reset. Messages are plain and name no secret.
+    accepted once. On success the count is reset. `device` may be read a moment earlier: a time step used since is
+    caught by the conditional UPDATE. Messages are plain and name no secret.
     """
     now = now or timezone.now()
     if not claim_attempt(device, now):
@@ -51,7 +52,6 @@ def verify_totp(device: TOTPDevice, token: str, *, now: datetime | None = None) 
             _("Too many wrong codes. Wait %(minutes)d minutes and try again.")
             % {"minutes": settings.VERIFY_COOLOFF_MINUTES}
         )
-    device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     try:
@@ -69,4 +69,3 @@ def verify_totp(device: TOTPDevice, token: str, *, now: datetime | None = None) 
     )
     if not used:  # the same code, accepted a moment ago by another request
         raise ValidationError(_("This code is not correct or has expired."))
-    device.refresh_from_db()

@@ -133,6 +133,8 @@ def check_code(user: User, code: str, *, now: datetime | None = None) -> None:
     unused = LoginCode.objects.filter(pk=latest.pk, used_at__isnull=True)
     claimed = unused.filter(attempts__lt=settings.VERIFY_ATTEMPTS).update(attempts=F("attempts") + 1)
     if not claimed:
+        if not unused.exists():  # used a moment ago by another request, or replaced by a new code
+            raise ValidationError(_("This code no longer works. Ask for a new code."))
         raise ValidationError(_("Too many tries. Ask for a new code."))
     if not hmac.compare_digest(latest.code_hash, _hash(code.strip())):
         raise ValidationError(_("This code is not right. Check the e-mail and try again."))
