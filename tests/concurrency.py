@@ -20,8 +20,28 @@ from django.db.models import Model
 T = TypeVar("T")
 
 
+@pytest.fixture(scope="session")
+def _test_database(request, django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The test database, also when no test in this run is marked `django_db` (pytest-django then sets none up,
+    and the connection would point at the development database)."""
+    items = request.session.items
+    if any(
+        item.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(item.fixturenames)
+        for item in items
+    ):
+        yield
+        return
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
 @pytest.fixture
-def committed_rows(django_db_setup, django_db_blocker) -> Iterator[list[Model]]:  # type: ignore[no-untyped-def]
+def committed_rows(_test_database, django_db_blocker) -> Iterator[list[Model]]:  # type: ignore[no-untyped-def]
     """A list to append created objects to; they are deleted (newest first) after the test."""
     with django_db_blocker.unblock():
         created: list[Model] = []

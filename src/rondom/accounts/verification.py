@@ -9,12 +9,18 @@ too, so a code is accepted once even by two requests at the same moment (RFC 623
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, F, Q, Value, When
+from django.dispatch import receiver
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
@@ -69,3 +75,51 @@ def verify_totp(device: TOTPDevice, token: str, *, now: datetime | None = None) 
     )
     if not used:  # the same code, accepted a moment ago by another request
         raise ValidationError(_("This code is not correct or has expired."))
+
+
+def _password_key(username: str) -> str:
+    return "rondom:password-tries:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def claim_password_attempt(username: str) -> bool:
+    """Count one password try for this user name, atomically, before the password is compared.
+
+    django-axes counts a failure only *after* the comparison, so guesses sent at the same moment would all be
+    compared before the lockout applies. This counter lives in the cache (`incr` is atomic in Redis and in the local
+    memory cache), expires after the axes cool-off and is cleared by a successful login. Returns False when
+    settings.AXES_FAILURE_LIMIT tries were already made. The key holds a hash of the user name, not the name.
+    """
+    key = _password_key(username)
+    timeout = int(float(settings.AXES_COOLOFF_TIME) * 3600)
+    cache.add(key, 0, timeout)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        count = 1
+    return bool(count <= settings.AXES_FAILURE_LIMIT)
+
+
+class PasswordAttemptBackend:
+    """Authentication backend placed between django-axes and ModelBackend: claims a try before the password is
+    compared, and refuses (as a lockout, answered by axes' lockout page) when the limit is reached. It never logs
+    anyone in itself."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
+        if username is None or password is None:
+            return None
+        if not claim_password_attempt(username):
+            if request is not None:
+                request.axes_locked_out = True  # type: ignore[attr-defined]
+            raise PermissionDenied("too many password tries")
+        return None
+
+    def get_user(self, user_id: int) -> None:
+        return None
+
+
+@receiver(user_logged_in)
+def _clear_password_tries(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    cache.delete(_password_key(user.get_username()))

@@ -140,3 +140,46 @@ def test_the_session_key_changes_at_the_two_factor_step_and_the_old_key_no_longe
     assert client.get("/api/children/").status_code == 200
     client.cookies[settings.SESSION_COOKIE_NAME] = before  # someone who fixed or stole the old key
     assert client.get("/api/children/").status_code == 403
+
+
+def test_thirty_wrong_passwords_at_once_are_compared_at_most_as_often_as_the_lockout_allows(committed_rows) -> None:  # type: ignore[no-untyped-def]
+    from axes.models import AccessAttempt, AccessFailureLog
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    from rondom.accounts.models import User
+
+    user = UserFactory()
+    committed_rows.append(user)
+    comparisons = _Counter()
+    try:
+        with mock.patch.object(User, "check_password", comparisons.wrap(User.check_password)):
+            outcomes = at_once(
+                30,
+                lambda: authenticate(
+                    RequestFactory().post("/accounts/login/"), username=user.username, password="not-the-password"
+                ),
+            )
+        assert all(o is None for o in outcomes), outcomes
+        assert 1 <= comparisons.count <= settings.AXES_FAILURE_LIMIT == 5
+        # The right password now meets the lockout too, without being compared.
+        before = comparisons.count
+        with mock.patch.object(User, "check_password", comparisons.wrap(User.check_password)):
+            request = RequestFactory().post("/accounts/login/")
+            assert authenticate(request, username=user.username, password=PASSWORD) is None
+        assert comparisons.count == before
+    finally:
+        AccessAttempt.objects.filter(username=user.username).delete()
+        AccessFailureLog.objects.filter(username=user.username).delete()
+
+
+@pytest.mark.django_db
+def test_a_successful_login_clears_the_password_tries(client) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": user.username, "password": "not-the-password"})
+    assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    client.logout()
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": user.username, "password": "not-the-password"})
+    assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
