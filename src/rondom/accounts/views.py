@@ -10,11 +10,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -22,6 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.decorators import ratelimit
 
 from rondom.access.guard import serves_no_child_data
+
+from .verification import verify_totp
 
 
 @serves_no_child_data
@@ -61,9 +63,14 @@ class TokenForm(forms.Form):
     )
 
 
+def verify_rate(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's rate for the verification steps, read per request (settings.VERIFY_RATE_LIMIT)."""
+    return str(settings.VERIFY_RATE_LIMIT)
+
+
 @serves_no_child_data
 @login_required
-@ratelimit(key="user", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True)
+@ratelimit(key="user", rate=verify_rate, method="POST", block=True)
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Second step of the login for professionals."""
     user = request.user
@@ -72,19 +79,23 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:otp-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        try:
+            verify_totp(device, form.cleaned_data["token"])
+        except ValidationError as exc:
+            form.add_error("token", exc.messages)
+        else:
+            request.session.cycle_key()  # a new session key once the second factor is proven (session fixation)
             otp_login(request, device)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
                 target = ""
             return redirect(target or settings.LOGIN_REDIRECT_URL)
-        form.add_error("token", _("This code is not correct or has expired."))
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 
 @serves_no_child_data
 @login_required
-@ratelimit(key="user", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True)
+@ratelimit(key="user", rate=verify_rate, method="POST", block=True)
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Link an authenticator app: shown once, before the first verified login."""
     user = request.user
@@ -93,12 +104,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "authenticator"})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        try:
+            verify_totp(device, form.cleaned_data["token"])
+        except ValidationError as exc:
+            form.add_error("token", exc.messages)
+        else:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.cycle_key()
             otp_login(request, device)
             return redirect(settings.LOGIN_REDIRECT_URL)
-        form.add_error("token", _("This code is not correct or has expired."))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
     return render(request, "accounts/otp_setup.html", {"form": form, "qr_svg": svg})

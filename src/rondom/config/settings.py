@@ -149,6 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Counts a password try atomically *before* ModelBackend compares it (docs/security.md, verification steps).
+    "rondom.accounts.verification.PasswordAttemptBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -183,6 +185,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "rondom.accounts.views.locked_out"
 AXES_VERBOSE = False
 LOGIN_RATE_LIMIT = os.environ.get("RONDOM_LOGIN_RATE", "20/m")
+# Verification steps (the professionals' TOTP code, the families' e-mail code): attempts per code or device,
+# counted atomically before each comparison, and a cool-off after which a device may be tried again.
+VERIFY_ATTEMPTS = int(os.environ.get("RONDOM_VERIFY_ATTEMPTS", "5"))
+VERIFY_COOLOFF_MINUTES = int(os.environ.get("RONDOM_VERIFY_COOLOFF_MINUTES", "15"))
+# Rate limits per account on the verification steps and on "send a new code" (django-ratelimit; answer 429).
+VERIFY_RATE_LIMIT = os.environ.get("RONDOM_VERIFY_RATE", "10/m")
+NEW_CODE_RATE_LIMIT = os.environ.get("RONDOM_NEW_CODE_RATE", "3/10m")
 RATELIMIT_VIEW = "rondom.accounts.views.rate_limited"
 
 OTP_TOTP_ISSUER = "Rondom"
@@ -329,6 +338,16 @@ SCHEDULED_TASKS: dict[str, int] = {
 # for DigiD switches that on with these variables (docs/portal.md). The broker's ID token must carry the BSN.
 RONDOM_OIDC_ENABLED = bool(os.environ.get("RONDOM_OIDC_ISSUER"))
 RONDOM_OIDC_BSN_CLAIM = os.environ.get("RONDOM_OIDC_BSN_CLAIM", "bsn")
+# Where the claims are read: "id_token" (what the DigiD brokers document: BSN and acr in the signed ID token),
+# "userinfo" (the userinfo endpoint) or "both" (the ID token, completed by userinfo; a claim both carry must agree).
+RONDOM_OIDC_CLAIM_SOURCE = os.environ.get("RONDOM_OIDC_CLAIM_SOURCE", "id_token")
+# The claim with DigiD's level of assurance and the lowest level let in: basis, midden, substantieel or hoog.
+RONDOM_OIDC_LOA_CLAIM = os.environ.get("RONDOM_OIDC_LOA_CLAIM", "acr")
+RONDOM_OIDC_MIN_LOA = os.environ.get("RONDOM_OIDC_MIN_LOA", "midden")
+# A broker that sends no level at all enforces it at its DigiD connection; set this to refuse such logins instead.
+RONDOM_OIDC_LOA_REQUIRED = os.environ.get("RONDOM_OIDC_LOA_REQUIRED", "") == "1"
+# The expected `iss` of the ID token (the broker's issuer identifier, exactly as in its discovery document).
+RONDOM_OIDC_ISSUER = os.environ.get("RONDOM_OIDC_ISSUER_ID", os.environ.get("RONDOM_OIDC_ISSUER", "")).rstrip("/")
 if RONDOM_OIDC_ENABLED:
     _issuer = os.environ["RONDOM_OIDC_ISSUER"].rstrip("/")
     OIDC_RP_CLIENT_ID = os.environ["RONDOM_OIDC_CLIENT_ID"]

@@ -8,13 +8,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,6 @@ from .models import FamilyDocument, LoginCode, SupporterChoice
 
 FAMILY_GROUNDS = frozenset({Ground.PARENT, Ground.YOUTH})
 CODE_MINUTES = 10
-CODE_ATTEMPTS = 5
 SESSION_KEY = FAMILY_VERIFIED
 
 
@@ -116,21 +116,31 @@ def send_code(user: User) -> bool:
     return True
 
 
-def check_code(user: User, code: str) -> None:
-    """Accept the latest code once; a wrong, expired or used code changes nothing but the count of tries."""
+def check_code(user: User, code: str, *, now: datetime | None = None) -> None:
+    """Accept the latest code once; a wrong, expired or used code changes nothing but the count of tries.
+
+    Every comparison first claims a try with one UPDATE that carries the limit in its WHERE
+    (`attempts = attempts + 1 WHERE attempts < limit`), so however many requests arrive at once, at most
+    settings.VERIFY_ATTEMPTS (5) comparisons are ever made for a code (security probe, issue 12 finding 4);
+    marking the code used is conditional in the same way, so a right code works once. Raises ValidationError with
+    a plain message.
+    """
+    now = now or timezone.now()
     latest = LoginCode.objects.filter(user=user).first()
-    now = timezone.now()
     if latest is None or latest.used_at is not None:
         raise ValidationError(_("This code no longer works. Ask for a new code."))
     if latest.expires_at < now:
         raise ValidationError(_("This code has expired. Ask for a new code."))
-    if latest.attempts >= CODE_ATTEMPTS:
+    unused = LoginCode.objects.filter(pk=latest.pk, used_at__isnull=True)
+    claimed = unused.filter(attempts__lt=settings.VERIFY_ATTEMPTS).update(attempts=F("attempts") + 1)
+    if not claimed:
+        if not unused.exists():  # used a moment ago by another request, or replaced by a new code
+            raise ValidationError(_("This code no longer works. Ask for a new code."))
         raise ValidationError(_("Too many tries. Ask for a new code."))
     if not hmac.compare_digest(latest.code_hash, _hash(code.strip())):
-        LoginCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
         raise ValidationError(_("This code is not right. Check the e-mail and try again."))
-    latest.used_at = now
-    latest.save(update_fields=["used_at"])
+    if not LoginCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=now):
+        raise ValidationError(_("This code no longer works. Ask for a new code."))
 
 
 # --- The child's file -------------------------------------------------------------------------------------

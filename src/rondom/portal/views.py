@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
@@ -13,9 +14,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
 
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, guarded_object, log_search
@@ -46,6 +50,7 @@ class CodeForm(forms.Form):
     )
 
 
+@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="POST", block=True), name="post")
 class LoginView(View):
     """Step 1: user name and password. Who cannot see anything here is told why, kindly, and not logged in."""
 
@@ -85,19 +90,27 @@ class CodeView(PortalLoginRequired, View):
         if _user(request).is_professional:
             return redirect("home")
         if request.GET.get("nieuw") == "1" or not services.LoginCode.objects.filter(user=_user(request)).exists():
+            if is_ratelimited(
+                request, group="portal-new-code", key="user", rate=settings.NEW_CODE_RATE_LIMIT, increment=True
+            ):
+                messages.error(request, _("You asked for a new code too often. Wait a few minutes and try again."))
+                return render(request, "portal/code.html", {"form": CodeForm()}, status=429)
             services.send_code(_user(request))
             messages.info(request, _("We sent a new code to your e-mail address."))
         return render(request, "portal/code.html", {"form": CodeForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = CodeForm(request.POST)
+        if is_ratelimited(request, group="portal-code", key="user", rate=settings.VERIFY_RATE_LIMIT, increment=True):
+            form.add_error(None, _("You tried too many codes. Wait a few minutes and try again."))
+            return render(request, "portal/code.html", {"form": form}, status=429)
         if form.is_valid():
             try:
                 services.check_code(_user(request), form.cleaned_data["code"])
             except ValidationError as exc:
                 form.add_error("code", exc.messages)
             else:
-                request.session.cycle_key()
+                request.session.cycle_key()  # a new session key once the second step is proven (session fixation)
                 request.session[services.SESSION_KEY] = True
                 return redirect("portal:home")
         return render(request, "portal/code.html", {"form": form}, status=400)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 from django_otp.oath import totp
@@ -36,15 +39,20 @@ def test_a_professional_logs_in_with_password_and_totp_code(client) -> None:  # 
     assert client.get(f"/kinderen/{child.pk}/").status_code == 200
 
 
+@time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False)  # TOTP codes and sessions follow the clock
 def test_a_wrong_code_is_refused_and_further_attempts_are_throttled(client) -> None:  # type: ignore[no-untyped-def]
     user = MembershipFactory(role="intern_begeleider").user
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    wrong = client.post("/accounts/tweestaps/", {"token": "000000"})
-    assert wrong.status_code == 200 and "klopt niet" in wrong.content.decode()
-    # Right after a failure even the right code is refused for a moment (django-otp's throttling).
     code = f"{totp(device.bin_key):06d}"
-    assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 200
+    wrong = "000000" if code != "000000" else "111111"
+    first = client.post("/accounts/tweestaps/", {"token": wrong})
+    assert first.status_code == 200 and "klopt niet" in first.content.decode()
+    for _ in range(4):
+        client.post("/accounts/tweestaps/", {"token": wrong})
+    # After five wrong codes even the right code is refused until the cool-off has passed.
+    refused = client.post("/accounts/tweestaps/", {"token": code})
+    assert refused.status_code == 200 and "Te veel verkeerde codes" in refused.content.decode()
     assert client.get("/api/children/").status_code == 403
 
 
