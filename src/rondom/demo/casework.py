@@ -26,10 +26,10 @@ from rondom.cases.models import (
     SocialWorkActivity,
     SupportTeam,
 )
-from rondom.cases.services import add_working_days
 from rondom.cases.workflow import State
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.registry.models import Child
+from rondom.schoolcalendar.services import add_working_days
 
 #: Share of pupils with a signal this school year, and how the resulting cases are spread over the states.
 SIGNAL_RATE = 0.08
