@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 from django_otp.oath import totp
@@ -37,15 +40,24 @@ def test_a_professional_logs_in_with_password_and_totp_code(client) -> None:  # 
 
 
 def test_a_wrong_code_is_refused_and_further_attempts_are_throttled(client) -> None:  # type: ignore[no-untyped-def]
-    user = MembershipFactory(role="intern_begeleider").user
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    wrong = client.post("/accounts/tweestaps/", {"token": "000000"})
-    assert wrong.status_code == 200 and "klopt niet" in wrong.content.decode()
-    # Right after a failure even the right code is refused for a moment (django-otp's throttling).
-    code = f"{totp(device.bin_key):06d}"
-    assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 200
-    assert client.get("/api/children/").status_code == 403
+    # The clock stands still: django-otp's throttle lasts one second after a first failure, and on a busy machine
+    # (pytest -n 2) more than a second could pass between two requests, letting the right code through.
+    with time_machine.travel(datetime(2026, 11, 29, 9, 0, 10, tzinfo=UTC), tick=False) as clock:
+        user = MembershipFactory(role="intern_begeleider").user
+        # A fixed secret (RFC 6238's test key): the codes are the same on every run.
+        device = TOTPDevice.objects.create(
+            user=user, name="phone", confirmed=True, key="3132333435363738393031323334353637383930"
+        )
+        client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        code = f"{totp(device.bin_key):06d}"
+        wrong = f"{(int(code) + 500000) % 1000000:06d}"  # never the right code, whatever the moment
+        refused = client.post("/accounts/tweestaps/", {"token": wrong})
+        assert refused.status_code == 200 and "klopt niet" in refused.content.decode()
+        # Right after a failure even the right code is refused for a moment (django-otp's throttling).
+        assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 200
+        assert client.get("/api/children/").status_code == 403
+        clock.shift(timedelta(seconds=2))  # the throttle has passed; still inside the code's 30-second step
+        assert client.post("/accounts/tweestaps/", {"token": code}).status_code == 302
 
 
 def test_a_professional_without_a_device_must_set_one_up_first(client) -> None:  # type: ignore[no-untyped-def]
