@@ -222,3 +222,11 @@ def test_the_load_command_refuses_a_file_without_the_columns(tmp_path: Path) -> 
     path.write_text("jaar;regio\n2028;noord\n", encoding="utf-8")
     with pytest.raises(CommandError, match="first_day"):
         call_command("load_school_holidays", str(path))
+
+
+def test_a_wrong_calendar_setting_is_reported_by_the_system_check() -> None:
+    from rondom.schoolcalendar.apps import check_calendar_settings
+
+    assert check_calendar_settings() == []
+    with override_settings(LIBERATION_DAY_SCHOOL="soms", SCHOOL_HOLIDAY_REGION="oost"):
+        assert [e.id for e in check_calendar_settings()] == ["schoolcalendar.E001", "schoolcalendar.E002"]
