@@ -177,7 +177,8 @@ def _hours_crossings(
     days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None, school_days: set[date]
 ) -> list[Crossing]:
     """Sliding window over daily minutes: a crossing when the window reaches the threshold; hours count afresh
-    after each crossing (after `last`, the latest signal already given)."""
+    after each crossing (after `last`, the latest signal already given). The window is in calendar days, as the
+    protocols word it ("16 hours within 4 weeks"), so `school_days` is not used here."""
     needed = int(protocol.threshold * 60)
     window: list[tuple[date, int]] = []
     total = 0
@@ -262,7 +263,7 @@ def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = No
         crossings = _hours_crossings if protocol.metric == Metric.HOURS_IN_WINDOW else _run_crossings
         for child_id, by_day in per_child.items():
             days = [(day, m, bool(auth)) for day, (m, auth) in sorted(by_day.items())]
-            region = regions[school_of[child_id]]
+            region = regions.get(school_of[child_id]) or calendar.region_named("")
             if region not in school_days:
                 school_days[region] = set(calendar.school_days(since, today, region))
             for crossing in crossings(days, protocol, last_signal.get(child_id), school_days[region]):
