@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from rondom.accounts.models import User
@@ -18,9 +19,9 @@ def login(client: Client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    """Every test starts with empty rate-limit counters: all test requests come from 127.0.0.1, and the local
-    memory cache would otherwise carry one test's login attempts into the next (a 429 depending on test order)."""
-    from django.core.cache import cache
-
-    cache.clear()
+def _fresh_cache() -> None:
+    """Each test starts with empty caches: rate-limit counters (django-ratelimit keeps them in the cache, per
+    address and per user) never carry over from one test to the next, so no result depends on which tests ran
+    before in the same pytest-xdist worker."""
+    for cache in caches.all():
+        cache.clear()

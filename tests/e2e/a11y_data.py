@@ -30,12 +30,10 @@ OUTPUT_PREFIX = "A11Y-IDS "
 
 
 def _school_days(count: int, today: date) -> list[date]:
-    days, day = [], today - timedelta(days=1)
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day -= timedelta(days=1)
-    return sorted(days)
+    """The last `count` school days before today at De Esch (holidays skipped, as the protocols count them)."""
+    from rondom.demo.absence import school_days
+
+    return school_days(today - timedelta(days=1), count)
 
 
 def seed() -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import holidays
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from rondom.cases.services import add_working_days
+from rondom.schoolcalendar.services import add_working_days, is_working_day
 
 from .conftest import manage
 from .test_ib_day import log_in
@@ -24,9 +26,13 @@ def _export(path, rows: list[str]) -> str:  # type: ignore[no-untyped-def]
 
 
 def _school_days(count: int) -> list[date]:
+    """The last `count` school days before today in regio noord, as the server's protocols count them: working
+    days outside the school holidays. This process has no database, so the holidays come from the `holidays`
+    library, which the shipped school holidays are tested to agree with (schoolcalendar tests)."""
     days, day = [], date.today() - timedelta(days=1)
+    school_holidays = holidays.NL(subdiv="Noord", years=range(day.year - 1, day.year + 1), categories=("school",))
     while len(days) < count:
-        if day.weekday() < 5:
+        if is_working_day(day, liberation_day=settings.LIBERATION_DAY_SCHOOL) and day not in school_holidays:
             days.append(day)
         day -= timedelta(days=1)
     return sorted(days)

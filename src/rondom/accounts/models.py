@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rondom.schoolcalendar.models import Region
+
 from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 
 brin_validator = RegexValidator(r"^[0-9]{2}[A-Z]{2}$", _("A BRIN number is two digits and two capitals, e.g. 12AB."))
@@ -25,6 +27,14 @@ class Organisation(models.Model):
     )
     municipality = models.ForeignKey(
         "registry.Municipality", verbose_name=_("municipality"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    #: A school's region for the school holidays; empty: the setting SCHOOL_HOLIDAY_REGION (docs/calendar.md).
+    holiday_region = models.CharField(
+        _("school holiday region"),
+        max_length=6,
+        blank=True,
+        choices=Region.choices,
+        help_text=_("Empty: the region of the installation (regio noord for Zwolle)."),
     )
     #: For leerplicht/RMC, wijkteams and GGD: the municipalities whose children they serve.
     serves_municipalities = models.ManyToManyField(

@@ -29,10 +29,11 @@ from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.audit import services as audit
-from rondom.cases.services import add_working_days
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
+from rondom.schoolcalendar import services as calendar
+from rondom.schoolcalendar.services import add_working_days
 
 from .importer import upload_path
 from .models import AbsenceImport, AbsenceKind, AbsenceProtocol, AbsenceRecord, ColumnMapping, Metric, ThresholdSignal
@@ -204,10 +205,11 @@ class Crossing:
 
 
 def _hours_crossings(
-    days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None
+    days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None, school_days: set[date]
 ) -> list[Crossing]:
     """Sliding window over daily minutes: a crossing when the window reaches the threshold; hours count afresh
-    after each crossing (after `last`, the latest signal already given)."""
+    after each crossing (after `last`, the latest signal already given). The window is in calendar days, as the
+    protocols word it ("16 hours within 4 weeks"), so `school_days` is not used here."""
     needed = int(protocol.threshold * 60)
     window: list[tuple[date, int]] = []
     total = 0
@@ -226,8 +228,12 @@ def _hours_crossings(
     return found
 
 
-def _run_crossings(days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None) -> list[Crossing]:
-    """School days (Monday to Friday) absent in a row: one crossing per run, when the run reaches the threshold."""
+def _run_crossings(
+    days: list[tuple[date, int, bool]], protocol: AbsenceProtocol, last: date | None, school_days: set[date]
+) -> list[Crossing]:
+    """School days absent in a row: one crossing per run, when the run reaches the threshold. Only `school_days`
+    count (the school's region: no weekends, public holidays or school holidays); a day that is no school day
+    neither lengthens nor breaks a run, so absence before and after a holiday is one run."""
     if not days:
         return []
     absent = {day: authorised for day, _m, authorised in days}
@@ -237,7 +243,7 @@ def _run_crossings(days: list[tuple[date, int, bool]], protocol: AbsenceProtocol
     length, fired, all_authorised = 0, False, True
     day, end = days[0][0], days[-1][0]
     while day <= end:
-        if day.weekday() < 5:
+        if day in school_days:
             if day in absent:
                 if start is None:
                     start, length, fired, all_authorised = day, 0, False, True
@@ -258,6 +264,9 @@ def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = No
     today = today or timezone.localdate()
     since = today - timedelta(days=LOOKBACK_DAYS)
     created: list[ThresholdSignal] = []
+    # Runs count school days of the school's holiday region (rondom.schoolcalendar): one set per region.
+    regions = {pk: calendar.region_named(own) for pk, own in Organisation.objects.values_list("pk", "holiday_region")}
+    school_days: dict[str, set[date]] = {}
     for protocol in AbsenceProtocol.objects.filter(active=True).prefetch_related("schools"):
         rows = AbsenceRecord.objects.filter(
             _school_scope(protocol),
@@ -269,9 +278,11 @@ def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = No
         if school_ids is not None:
             rows = rows.filter(school_id__in=list(school_ids))
         per_child: dict[int, dict[date, list[int]]] = defaultdict(dict)
-        for child_id, day, minutes, kind in rows.values_list("child_id", "date", "minutes", "kind").order_by(
-            "child_id", "date"
-        ):
+        school_of: dict[int, int] = {}
+        for child_id, school_id, day, minutes, kind in rows.values_list(
+            "child_id", "school_id", "date", "minutes", "kind"
+        ).order_by("child_id", "date"):
+            school_of[child_id] = school_id  # the latest school the absence was reported by
             slot = per_child[child_id].setdefault(day, [0, 1])
             slot[0] += minutes
             slot[1] = slot[1] and kind != AbsenceKind.UNAUTHORISED
@@ -283,7 +294,10 @@ def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = No
         crossings = _hours_crossings if protocol.metric == Metric.HOURS_IN_WINDOW else _run_crossings
         for child_id, by_day in per_child.items():
             days = [(day, m, bool(auth)) for day, (m, auth) in sorted(by_day.items())]
-            for crossing in crossings(days, protocol, last_signal.get(child_id)):
+            region = regions.get(school_of[child_id]) or calendar.region_named("")
+            if region not in school_days:
+                school_days[region] = set(calendar.school_days(since, today, region))
+            for crossing in crossings(days, protocol, last_signal.get(child_id), school_days[region]):
                 signal = _create_signal(protocol, child_id, crossing)
                 if signal is not None:
                     created.append(signal)

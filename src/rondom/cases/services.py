@@ -24,6 +24,7 @@ from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.registry.models import Child
+from rondom.schoolcalendar.services import add_working_days
 
 from . import workflow
 from .models import (
@@ -48,16 +49,6 @@ from .models import (
 from .workflow import State
 
 SUPPORT = DataCategory.SUPPORT
-
-
-def add_working_days(start: date, days: int) -> date:
-    """Monday to Friday count; weekends do not."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def _log(actor: User, decision: Decision, child_id: int, object_type: str, object_id: object, action: str) -> None:
@@ -175,9 +166,11 @@ def support_team_for(school: Organisation) -> SupportTeam:
     return team
 
 
-def register_case(actor: User, signal: Signal, *, question: str) -> Case:
+def register_case(actor: User, signal: Signal, *, question: str, today: date | None = None) -> Case:
     """Put a request for help to the school's support team. The team decides within the configured number of
-    working days (default 5, as samenwerkingsverbanden promise)."""
+    working days (default 5, as samenwerkingsverbanden promise) after `today` (default: the local date);
+    weekends and public holidays do not count (rondom.schoolcalendar)."""
+    today = today or timezone.localdate()
     child = signal.child
     errors: dict[str, str] = {}
     if signal.conversation_on is None:
@@ -198,7 +191,7 @@ def register_case(actor: User, signal: Signal, *, question: str) -> Case:
             signal=signal,
             question=question.strip(),
             registered_by=actor,
-            decision_due=add_working_days(timezone.localdate(), settings.CASE_DECISION_WORKING_DAYS),
+            decision_due=add_working_days(today, settings.CASE_DECISION_WORKING_DAYS),
         )
         case.status = CaseStatus.objects.create(case=case, state=State.REGISTERED, changed_by=actor)
         case.save(update_fields=["status"])

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rondom.portal",
     "rondom.funding",
     "rondom.feedback",
+    "rondom.schoolcalendar",
     "rondom.demo",
 ]
 
@@ -309,6 +310,12 @@ CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DA
 # Signals one person may file in a calendar day: a family member, and a professional (a whole class's worth).
 SIGNAL_DAILY_LIMIT_FAMILY = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT_FAMILY", "5"))
 SIGNAL_DAILY_LIMIT = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT", "40"))
+# The calendar (docs/calendar.md). Bevrijdingsdag (5 May) is a day off "yearly", every fifth year ("lustrum":
+# 2025, 2030, ...; the national rule since 1990) or "never": CAOs differ, so working-day deadlines and school days
+# each have their own setting. A school without its own holiday region uses this one (Zwolle is in regio noord).
+LIBERATION_DAY_WORK = os.environ.get("RONDOM_LIBERATION_DAY_WORK", "lustrum")
+LIBERATION_DAY_SCHOOL = os.environ.get("RONDOM_LIBERATION_DAY_SCHOOL", "lustrum")
+SCHOOL_HOLIDAY_REGION = os.environ.get("RONDOM_SCHOOL_HOLIDAY_REGION", "noord")
 # More active helpers than this around one child is "stapeling van ondersteuners": the child page warns.
 MAX_ACTIVE_HELPERS = int(os.environ.get("RONDOM_MAX_ACTIVE_HELPERS", "4"))
 # An erbij-halen grant lasts at most this many days (it can be renewed while the help goes on).

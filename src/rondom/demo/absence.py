@@ -16,6 +16,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.attendance.models import AbsenceRecord, ColumnMapping
 from rondom.registry.bsn import is_valid_bsn
 from rondom.registry.models import Child
+from rondom.schoolcalendar import services as calendar
 from rondom.thuiszitters import services as ladder
 from rondom.thuiszitters.models import Reason, Thuiszitter
 
@@ -30,13 +31,11 @@ def sample_file() -> Path:
 
 
 def school_days(until: date, count: int) -> list[date]:
-    days: list[date] = []
-    day = until
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day -= timedelta(days=1)
-    return sorted(days)
+    """The last `count` school days up to and including `until`, in order, in the region of the demo's schools
+    (Zwolle: regio noord): weekends, public holidays and school holidays skipped, so a long run of absence stays
+    one run whatever day the demo is built on."""
+    first = until - timedelta(days=count * 2 + 90)  # room for the weekends and a summer holiday
+    return calendar.school_days(first, until, calendar.region_named(""))[-count:]
 
 
 def generate(rng: random.Random, today: date | None = None) -> dict[str, int]:

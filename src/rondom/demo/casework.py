@@ -26,10 +26,10 @@ from rondom.cases.models import (
     SocialWorkActivity,
     SupportTeam,
 )
-from rondom.cases.services import add_working_days
 from rondom.cases.workflow import State
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.registry.models import Child
+from rondom.schoolcalendar.services import add_working_days
 
 #: Share of pupils with a signal this school year, and how the resulting cases are spread over the states.
 SIGNAL_RATE = 0.08
@@ -65,6 +65,16 @@ class CaseworkReport:
 
 def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10, 0)))
+
+
+def help_timeline(rng: random.Random, today: date) -> tuple[date, date, date]:
+    """(asked on, first contact on, joined on) of help brought in: asked 10 to 60 days ago, first contact after a
+    wait of 1 to 13 days, joined two days later; all three lie before `today` (the request is asked early enough
+    for its wait), so a provider never holds access from a moment that has not come yet."""
+    requested = today - timedelta(days=rng.randint(10, 60))
+    wait = rng.choice([1, 2, 3, 5, 8, 13])
+    requested = min(requested, today - timedelta(days=wait + 3))
+    return requested, requested + timedelta(days=wait), requested + timedelta(days=wait + 2)
 
 
 def _goals(rng: random.Random, treatment: bool) -> list[dict[str, str]]:
@@ -200,8 +210,7 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
                 recorded_by=system,
             )
             consents.append((consent, guardians.get(case.child_id)))
-            requested = today - timedelta(days=rng.randint(10, 60))
-            wait = rng.choice([1, 2, 3, 5, 8, 13])
+            requested, first_contact, joined_on = help_timeline(rng, today)
             joined = contact is not None and rng.random() < 0.8 and case_state != State.CLOSED
             requests.append(
                 (
@@ -214,8 +223,8 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
                         categories=["youth_care"],
                         ends_on=today + timedelta(days=90),
                         requested_by=system,
-                        first_contact_at=_aware(requested + timedelta(days=wait)),
-                        joined_at=_aware(requested + timedelta(days=wait + 2)) if joined else None,
+                        first_contact_at=_aware(first_contact),
+                        joined_at=_aware(joined_on) if joined else None,
                     ),
                     consent,
                     requested,

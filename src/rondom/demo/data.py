@@ -76,13 +76,20 @@ def totp_base32(username: str) -> str:
     return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode().rstrip("=")
 
 
-def years_ago(years: int, days: int = 0) -> date:
-    today = timezone.localdate()
+def years_ago(years: int, days: int = 0, today: date | None = None) -> date:
+    """The date `years` years and `days` days before `today` (default: the local date); 29 February of a leap year
+    becomes 28 February in a year without one."""
+    today = today or timezone.localdate()
+    if today.month == 2 and today.day == 29:
+        today = today - timedelta(days=1)
     return today.replace(year=today.year - years) - timedelta(days=days)
 
 
 @transaction.atomic
-def load() -> list[DemoLogin]:
+def load(today: date | None = None) -> list[DemoLogin]:
+    """The demo's organisations, logins and named children; dates are relative to `today` (default: the local
+    date), so that nothing lies in the future unless it is meant to (a next evaluation)."""
+    today = today or timezone.localdate()
     municipalities = {
         name: Municipality.objects.get_or_create(name=name, defaults={"cbs_code": code})[0]
         for name, code in [("Zwolle", "GM0193"), ("Kampen", "GM0166"), ("Dalfsen", "GM0148")]
@@ -139,7 +146,7 @@ def load() -> list[DemoLogin]:
     noor = Child.objects.create(
         given_name="Noor",
         family_name="Hendriks",
-        date_of_birth=years_ago(8, 40),
+        date_of_birth=years_ago(8, 40, today),
         school=orgs["esch"],
         group="5",
         home_municipality=zwolle,
@@ -150,7 +157,7 @@ def load() -> list[DemoLogin]:
     youssef = Child.objects.create(
         given_name="Youssef",
         family_name="Hendriks",
-        date_of_birth=years_ago(13, 100),
+        date_of_birth=years_ago(13, 100, today),
         school=orgs["kempis"],
         group="2B",
         home_municipality=zwolle,
@@ -163,7 +170,7 @@ def load() -> list[DemoLogin]:
     mila = Child.objects.create(
         given_name="Mila",
         family_name="Visser",
-        date_of_birth=years_ago(16, 60),
+        date_of_birth=years_ago(16, 60, today),
         school=orgs["kempis"],
         group="4H",
         home_municipality=zwolle,
@@ -199,7 +206,7 @@ def load() -> list[DemoLogin]:
         },
     ]
     plan = Plan.objects.create(
-        child=mila, content={"goals": mila_goals}, version=1, next_evaluation=timezone.localdate() + timedelta(days=28)
+        child=mila, content={"goals": mila_goals}, version=1, next_evaluation=today + timedelta(days=28)
     )
     PlanVersion.objects.create(
         plan=plan, number=1, content=plan.content, includes_treatment=False, saved_by=users["zorgco"]
@@ -219,7 +226,7 @@ def load() -> list[DemoLogin]:
         child=youssef,
         content={"goals": youssef_goals},
         version=1,
-        next_evaluation=timezone.localdate() + timedelta(days=21),
+        next_evaluation=today + timedelta(days=21),
     )
     PlanVersion.objects.create(
         plan=youssef_plan, number=1, content=youssef_plan.content, includes_treatment=False, saved_by=users["zorgco"]
@@ -235,7 +242,7 @@ def load() -> list[DemoLogin]:
         Child.objects.create(
             given_name=given,
             family_name=family,
-            date_of_birth=years_ago(7 + i * 2, i * 31),
+            date_of_birth=years_ago(7 + i * 2, i * 31, today),
             school=orgs[school],
             group=str(3 + i),
             home_municipality=municipalities["Kampen" if i == 3 else "Zwolle"],

@@ -56,12 +56,12 @@ from rondom.cases.models import (
     Signal,
     SupportTeam,
 )
-from rondom.cases.services import add_working_days
 from rondom.cases.workflow import State
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent
 from rondom.funding.indicators import SchoolYear
 from rondom.funding.models import Pilot
 from rondom.registry.models import Child, Guardianship, SchoolMove
+from rondom.schoolcalendar.services import add_working_days
 from rondom.thuiszitters.models import Reason, Thuiszitter, ThuiszitterKind
 
 from .casework import _goals

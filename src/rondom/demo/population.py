@@ -219,14 +219,16 @@ def _birthday(rng: random.Random, today: date, age: int) -> date:
 
 
 @transaction.atomic
-def generate(seed: int = 2026, scale: float = 1.0, progress: bool = True) -> PopulationReport:
+def generate(
+    seed: int = 2026, scale: float = 1.0, progress: bool = True, today: date | None = None
+) -> PopulationReport:
     started = time.perf_counter()
     report = PopulationReport()
     if Organisation.objects.filter(name=MARKER).exists():
         return report
     rng = random.Random(seed)
     size = Scale.of(scale)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
 
     zwolle, _ = Municipality.objects.get_or_create(name="Zwolle", defaults={"cbs_code": "GM0193"})
     others = [Municipality.objects.get_or_create(name=n, defaults={"cbs_code": c})[0] for n, c in SURROUNDING.items()]

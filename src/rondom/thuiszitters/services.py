@@ -21,9 +21,9 @@ from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import ThresholdSignal
 from rondom.audit import services as audit
-from rondom.cases.services import add_working_days
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child
+from rondom.schoolcalendar.services import add_working_days
 
 from .models import (
     EscalationDecision,

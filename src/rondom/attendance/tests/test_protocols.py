@@ -14,6 +14,7 @@ from rondom.access.categories import Action
 from rondom.attendance.models import AbsenceProtocol, AbsenceRecord, ThresholdSignal
 from rondom.attendance.services import evaluate
 from rondom.notifications.models import Notification
+from rondom.schoolcalendar.services import school_days
 from rondom.thuiszitters.models import Thuiszitter
 from rondom.thuiszitters.services import evaluate_and_register
 from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory, SchoolFactory
@@ -129,11 +130,12 @@ def test_a_youth_doctor_of_another_municipality_gets_no_ground() -> None:
 def test_twenty_school_days_in_a_row_register_a_relative_thuiszitter_with_or_without_authorisation(officer) -> None:  # type: ignore[no-untyped-def]
     _only("Relatief")
     at_home, gap = ChildFactory(), ChildFactory()
-    days = [MONDAY + timedelta(days=d) for d in range(40) if (MONDAY + timedelta(days=d)).weekday() < 5]
+    days = school_days(MONDAY, MONDAY + timedelta(days=60), "noord")  # the autumn holiday (10-18 Oct) lies inside
+    assert MONDAY + timedelta(days=7) not in days
     for day in days[:19]:
         _absence(at_home, day, 5, kind="sick")
     assert evaluate_and_register(days[19]) == []
-    _absence(at_home, days[19], 5, kind="authorised")  # the 20th school day: weekends do not break the run
+    _absence(at_home, days[19], 5, kind="authorised")  # the 20th school day: weekends and holidays do not break it
     for day in days[:10] + days[11:25]:
         _absence(gap, day, 5, kind="unauthorised")  # one day at school breaks the run
     [signal] = evaluate_and_register(days[24])
@@ -186,3 +188,44 @@ def test_the_monthly_rollup_sums_absence_per_school_month_and_kind_and_refreshes
         (one.pk, "unauthorised", 150),
         (two.pk, "unauthorised", 45),
     }
+
+
+def test_a_run_of_absence_across_the_autumn_holiday_is_one_run_counted_in_school_days(officer) -> None:  # type: ignore[no-untyped-def]
+    """Relatief verzuim counts school days: the holiday neither breaks the run nor counts towards it."""
+    _only("Relatief")
+    before_and_after = ChildFactory()  # school in regio noord: herfstvakantie 10-18 October 2026
+    weekdays = [MONDAY + timedelta(days=d) for d in range(40) if (MONDAY + timedelta(days=d)).weekday() < 5]
+    holiday_week = weekdays[5:10]  # 12-16 October
+    assert holiday_week == [date(2026, 10, 12) + timedelta(days=d) for d in range(5)]
+    school = [d for d in weekdays if d not in holiday_week]
+    for day in school[:19]:  # 5 days before the holiday, 14 after it: nineteen school days
+        _absence(before_and_after, day, 5, kind="unauthorised")
+    assert evaluate(school[19]) == []  # 24 weekdays have passed, but only 19 school days
+    _absence(before_and_after, school[19], 5, kind="unauthorised")
+    [signal] = evaluate(school[19])
+    assert (signal.period_start, signal.crossed_on, signal.value) == (MONDAY, school[19], Decimal(20))
+    assert school[19] == date(2026, 11, 6)
+
+
+def test_in_regio_zuid_the_same_weeks_are_one_run_broken_by_a_missed_school_week(officer) -> None:  # type: ignore[no-untyped-def]
+    """The region decides: in zuid 12-16 October 2026 are school days (its holiday is 17-25 October), so missing
+    them breaks the run; the week of 19 October is zuid's holiday and does not count."""
+    _only("Relatief")
+    child = ChildFactory()
+    child.school.holiday_region = "zuid"
+    child.school.save(update_fields=["holiday_region"])
+    weekdays = [MONDAY + timedelta(days=d) for d in range(40) if (MONDAY + timedelta(days=d)).weekday() < 5]
+    holiday_week = weekdays[5:10]
+    for day in [d for d in weekdays if d not in holiday_week][:20]:
+        _absence(child, day, 5, kind="unauthorised")
+    assert evaluate(date(2026, 11, 9)) == []
+
+
+def test_a_signal_due_date_skips_weekends_and_public_holidays(officer) -> None:  # type: ignore[no-untyped-def]
+    """16 hours crossed on Thursday 23 April 2026: five working days skip Koningsdag (Monday 27 April)."""
+    _only("16 uur")
+    child = ChildFactory()
+    for day in range(4):
+        _absence(child, date(2026, 4, 20) + timedelta(days=day), 4)
+    [signal] = evaluate(date(2026, 4, 23))
+    assert (signal.crossed_on, signal.due_on) == (date(2026, 4, 23), date(2026, 5, 1))

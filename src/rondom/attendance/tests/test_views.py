@@ -15,6 +15,7 @@ from rondom.attendance.models import AbsenceImport, AbsenceMonth, AbsenceRecord
 from rondom.attendance.tasks import run_import_task
 from rondom.audit.models import AccessLogEntry
 from rondom.notifications.models import Notification
+from rondom.schoolcalendar.services import school_days
 from rondom.thuiszitters import services as tz_services
 from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, make_bsn, pupil_with_bsn
 
@@ -26,12 +27,10 @@ def _csv(rows: list[str]) -> SimpleUploadedFile:
 
 
 def _school_days(count: int) -> list[date]:
-    days, day = [], timezone.localdate() - timedelta(days=1)
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day -= timedelta(days=1)
-    return sorted(days)
+    """The last `count` school days before today in regio noord (the schools' default), as the protocols count
+    them: on any day of the year, holidays included, these are `count` school days in a row."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    return school_days(yesterday - timedelta(days=count * 2 + 90), yesterday, "noord")[-count:]
 
 
 def test_upload_is_read_by_the_worker_and_a_bad_file_is_reported_then_the_fix_is_imported(

@@ -167,3 +167,13 @@ def test_my_cases_lists_only_cases_whose_support_data_the_user_may_read(login) -
     assert policy.decide(officer, case.child, "read", "identity").allowed  # in scope on the legal task ...
     page = login(officer).get("/casussen/")
     assert page.status_code == 200 and case.child.given_name not in page.content.decode()  # ... but no case data
+
+
+def test_the_support_teams_decision_date_skips_christmas() -> None:
+    """Registered on Friday 19 December 2025: five working days skip the weekends and both Christmas days."""
+    child = ChildFactory()
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    signal = services.raise_signal(ib, child, source="teacher", concerns=["behaviour"], description="Onrustig")
+    services.record_conversation(ib, signal, on=date(2025, 12, 18), notes="Vader herkent het.", with_child=False)
+    case = services.register_case(ib, signal, question="Wat helpt?", today=date(2025, 12, 19))
+    assert case.decision_due == date(2025, 12, 30)

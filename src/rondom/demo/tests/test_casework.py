@@ -4,21 +4,38 @@ gives the provider's contact access to that child only, and a second run adds no
 from __future__ import annotations
 
 import random
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
 
 from rondom.access import policy
 from rondom.cases.models import Case, HelpRequest, Plan
 from rondom.cases.workflow import State
-from rondom.demo import casework, data
+from rondom.demo import absence, casework, data, feedback
 from rondom.registry.models import Child
+from rondom.schoolcalendar.models import SchoolHoliday
 from tests.factories import ChildFactory, GuardianshipFactory
 
 pytestmark = pytest.mark.django_db
 
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
 @pytest.fixture
-def pupils():  # type: ignore[no-untyped-def]
+def clock():  # type: ignore[no-untyped-def]
+    """The evening main went red, standing still: the demo and the checks on it see one and the same moment."""
+    with time_machine.travel(datetime(2026, 11, 29, 23, 50, tzinfo=AMSTERDAM), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def pupils(clock):  # type: ignore[no-untyped-def]
     data.load()
     schools = list(Child.objects.values_list("school", flat=True).distinct())
     from rondom.accounts.models import Organisation
@@ -43,8 +60,59 @@ def test_plans_with_treatment_hold_two_education_goals(pupils) -> None:  # type:
         assert sum(1 for g in plan.content["goals"] if g["domain"] == "school") >= 2
 
 
+# Fields that are meant to lie ahead: deadlines, planned dates, the end of a validity.
+MEANT_FOR_LATER = {"valid_until", "decision_due", "until", "due", "next_evaluation", "ends_on", "due_on", "deadline"}
+MEANT_FOR_LATER |= {"expires_at"}
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 29), date(2028, 2, 29)])
+def test_help_brought_in_was_asked_contacted_and_joined_before_today(today: date) -> None:
+    for seed in range(2000):  # every draw of the generator, not the one that happens to come up
+        requested, first_contact, joined = casework.help_timeline(random.Random(seed), today)
+        assert requested < first_contact < joined < today, seed
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 29, 23, 50, tzinfo=AMSTERDAM),  # the evening main went red
+        datetime(2027, 7, 20, 3, 10, tzinfo=AMSTERDAM),  # a summer-holiday night
+        datetime(2028, 2, 29, 5, 30, tzinfo=AMSTERDAM),  # a leap day early in the morning
+    ],
+)
+def test_no_demo_fact_lies_in_the_future_of_the_day_it_is_built_for(moment: datetime) -> None:
+    """Whatever the day and hour, the demo holds no event after its "today"; only deadlines lie ahead."""
+    with time_machine.travel(moment, tick=False):
+        today = timezone.localdate()
+        data.load(today)
+        schools = list(Child.objects.values_list("school", flat=True).distinct())
+        from rondom.accounts.models import Organisation
+
+        for i in range(600):
+            child = ChildFactory(school=Organisation.objects.get(pk=schools[i % len(schools)]))
+            GuardianshipFactory(child=child)
+        casework.generate(random.Random(2026), today=today)
+        absence.generate(random.Random(2026), today)
+        feedback.generate(random.Random(2026), today)
+        now = timezone.now()
+    late: list[str] = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("rondom") or model is SchoolHoliday:  # the calendar plans ahead
+            continue
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.DateField) or field.name in MEANT_FOR_LATER:
+                continue
+            limit: date | datetime = now if isinstance(field, models.DateTimeField) else today
+            count = model._default_manager.filter(**{f"{field.name}__gt": limit}).count()
+            if count:
+                late.append(f"{model._meta.label}.{field.name}: {count}")
+    assert late == []
+
+
 def test_help_brought_in_opens_that_child_to_the_contact_only(pupils) -> None:  # type: ignore[no-untyped-def]
-    casework.generate(random.Random(7))
+    # The generator and the access check read one pinned clock (the fixture `clock`): the moment of the run
+    # cannot matter.
+    casework.generate(random.Random(7), today=timezone.localdate())
     joined = HelpRequest.objects.filter(kind="bring_in", joined_at__isnull=False, grant__isnull=False).first()
     assert joined is not None
     contact = joined.contact.user  # type: ignore[union-attr]

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rondom.access import policy
 from rondom.access.categories import Action
 from rondom.audit.models import AccessLogEntry
-from rondom.cases.services import add_working_days
 from rondom.notifications.models import Notification
+from rondom.schoolcalendar.services import add_working_days
 from rondom.thuiszitters import services
 from rondom.thuiszitters.models import EscalationStep, Thuiszitter
 from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory
@@ -65,6 +65,12 @@ def test_registering_puts_the_case_on_the_first_rung_with_a_deadline_in_working_
     assert AccessLogEntry.objects.filter(
         child_id=people["child"].pk, object_type="thuiszitter", action="create"
     ).exists()
+
+
+def test_an_escalation_deadline_skips_christmas_and_new_years_day(people) -> None:  # type: ignore[no-untyped-def]
+    """Ten working days from Monday 21 December 2026: 25 and 26 December and 1 January do not count."""
+    period = _register(people, on=date(2026, 12, 21))
+    assert period.deadline == date(2027, 1, 6)
 
 
 def test_the_case_moves_up_by_itself_the_day_after_its_deadline_and_tells_the_next_deciders(people) -> None:  # type: ignore[no-untyped-def]

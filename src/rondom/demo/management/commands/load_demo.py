@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from rondom.demo import absence, casework, data, feedback, funding, history, population
 from rondom.funding.rollup import refresh_monthly_facts
@@ -21,18 +23,28 @@ class Command(BaseCommand):
             help="also five school years of monitoring history (about 0.75 million absence rows; a minute or so)",
         )
 
+        parser.add_argument(
+            "--today",
+            help="the day the demo is built for (YYYY-MM-DD; default: today); every generated date is relative to it",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        logins = data.load()
+        # One "today" for every generator, so that no part of the demo lies in the future of another part.
+        try:
+            today = date.fromisoformat(options["today"]) if options["today"] else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--today: {exc}") from exc
+        logins = data.load(today)
         if not options["small"]:
             self.stdout.write("Building a synthetic Zwolle (once; under a minute) ...")
-            report = population.generate(progress=not options["no_progress"])
+            report = population.generate(progress=not options["no_progress"], today=today)
             if report.counts:
                 self.stdout.write(f"  {report.counts} in {report.seconds:.1f} s")
-        casework.generate(random.Random(2026))
-        absence_counts = absence.generate(random.Random(2026))
+        casework.generate(random.Random(2026), today=today)
+        absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")
-        feedback_counts = feedback.generate(random.Random(2026))
+        feedback_counts = feedback.generate(random.Random(2026), today)
         if feedback_counts:
             self.stdout.write(f"  feedback: {feedback_counts}")
         funding_counts = funding.generate(random.Random(2026))
@@ -40,7 +52,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  funding: {funding_counts}")
         if options["history"]:
             self.stdout.write("Five school years of monitoring history (once) ...")
-            past = history.generate(random.Random(2026), progress=not options["no_progress"])
+            past = history.generate(random.Random(2026), today, progress=not options["no_progress"])
             if past.counts:
                 self.stdout.write(f"  {past.counts} in {past.seconds:.1f} s")
         refresh_monthly_facts()  # the monitoring reads its rollup; the worker refreshes it hourly after this
