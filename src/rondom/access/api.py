@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
-from rondom.accounts.permissions import IsFunctionalAdmin, is_verified
+from rondom.accounts.permissions import is_verified
 from rondom.registry import selectors
 
 from . import emergency, services
