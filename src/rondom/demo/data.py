@@ -91,7 +91,8 @@ def load(today: date | None = None) -> list[DemoLogin]:
     date), so that nothing lies in the future unless it is meant to (a next evaluation)."""
     today = today or timezone.localdate()
     municipalities = {
-        name: Municipality.objects.get_or_create(name=name, defaults={"cbs_code": code})[0]
+        # Identified by the CBS code (a DUO import may already have made the municipality, under its own spelling).
+        name: Municipality.objects.get_or_create(cbs_code=code, defaults={"name": name})[0]
         for name, code in [("Zwolle", "GM0193"), ("Kampen", "GM0166"), ("Dalfsen", "GM0148")]
     }
     zwolle = municipalities["Zwolle"]

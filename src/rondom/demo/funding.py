@@ -81,7 +81,7 @@ def generate(rng: random.Random) -> dict[str, int]:
             )
             services.approve(ib, Werkplan.objects.get())  # type: ignore[arg-type]
             counts["werkplans"] = 1
-        zwolle = Municipality.objects.filter(name="Zwolle").first()
+        zwolle = Municipality.objects.filter(cbs_code="GM0193").first()
         if (
             officer is not None
             and zwolle is not None

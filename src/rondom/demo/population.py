@@ -230,8 +230,9 @@ def generate(
     size = Scale.of(scale)
     today = today or timezone.localdate()
 
-    zwolle, _ = Municipality.objects.get_or_create(name="Zwolle", defaults={"cbs_code": "GM0193"})
-    others = [Municipality.objects.get_or_create(name=n, defaults={"cbs_code": c})[0] for n, c in SURROUNDING.items()]
+    # Identified by the CBS code, never by the name (a DUO import may have made them under DUO's spelling).
+    zwolle, _ = Municipality.objects.get_or_create(cbs_code="GM0193", defaults={"name": "Zwolle"})
+    others = [Municipality.objects.get_or_create(cbs_code=c, defaults={"name": n})[0] for n, c in SURROUNDING.items()]
     wijken = [Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in ZWOLLE_WIJKEN]
     # The boards are the members of Bloz (the demo login `bloz`), whose policy officer sees their schools.
     bloz = Organisation.objects.filter(kind=K.SCHOOL_BOARD, name=BLOZ).first()

@@ -77,3 +77,16 @@ def test_the_boards_are_members_of_bloz_whose_officer_sees_their_schools_in_the_
     scope = overview.scope_for(User.objects.get(username="bloz"))
     assert scope is not None and not scope.municipality_ids
     assert scope.school_ids == set(Organisation.objects.filter(parent__parent=bloz).values_list("pk", flat=True))
+
+
+def test_municipalities_a_duo_import_made_first_are_found_by_their_cbs_code_not_their_name() -> None:
+    from rondom.registry.models import Municipality
+
+    # A DUO import ran before the demo and wrote DUO's spelling (the name is only a label; the code is the identity).
+    Municipality.objects.create(cbs_code="GM0193", name="ZWOLLE")
+    Municipality.objects.create(cbs_code="GM0166", name="KAMPEN")
+    data.load()
+    population.generate(scale=SCALE, progress=False)
+    assert Municipality.objects.filter(cbs_code="GM0193").count() == 1
+    assert Municipality.objects.filter(cbs_code="GM0166").count() == 1
+    assert not Municipality.objects.filter(name__in=["Zwolle", "Kampen"]).exists()
