@@ -6,6 +6,8 @@ from django.test import Client
 from rondom.accounts.models import User
 from tests.conftest_helpers import verified_client
 
+pytest_plugins = ["tests.concurrency"]  # the concurrent_db fixture for tests with real threads
+
 
 @pytest.fixture
 def login(client: Client):  # type: ignore[no-untyped-def]

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rondom.config.logging.RequestLogMiddleware",
+    "rondom.config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "rondom.config.middleware.IntegrityConflictMiddleware",
 ]
 
 ROOT_URLCONF = "rondom.config.urls"
@@ -135,6 +137,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests on a file, as production runs: concurrency tests run writers in real threads, which an in-memory
+    # database (shared cache, table locks instead of the busy timeout) cannot serve.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-rondom.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -237,10 +242,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rondom.accounts.permissions.IsVerifiedUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rondom.config.api.exception_handler",
+    # JSON bodies are bounded in size and depth (rondom.config.parsers); forms and uploads as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "rondom.config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Limits on API bodies (rondom.config.parsers): a larger or deeper JSON body answers 400.
+API_JSON_MAX_BYTES = int(os.environ.get("RONDOM_API_JSON_MAX_BYTES", str(1_000_000)))
+API_JSON_MAX_DEPTH = int(os.environ.get("RONDOM_API_JSON_MAX_DEPTH", "32"))
+# A second identical create by the same person within this many seconds returns the first (double submits).
+DOUBLE_SUBMIT_SECONDS = int(os.environ.get("RONDOM_DOUBLE_SUBMIT_SECONDS", "60"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rondom API",
     "DESCRIPTION": "Eén kind, één gezin, één plan. Every endpoint that serves a child's data goes "

@@ -1,0 +1,95 @@
+"""Lost updates: every record a person edits carries a version; of concurrent writers that read the same
+version exactly one wins and the others get 409 with what changed (issue 12, finding 6)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rondom.registry.models import Child, ChildNote
+from tests.concurrency import concurrent, run_at_once
+from tests.conftest_helpers import verified_client
+from tests.factories import ChildFactory, MembershipFactory, NoteFactory
+
+WRITERS = 20
+
+
+def ib_of(child: Child):  # type: ignore[no-untyped-def]
+    return MembershipFactory(organisation=child.school, role="intern_begeleider").user
+
+
+@pytest.mark.django_db
+def test_reading_a_child_gives_its_version_as_etag(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    response = login(ib_of(child)).get(f"/api/children/{child.pk}/")
+    assert response["ETag"] == '"1"' and response.json()["version"] == 1
+
+
+@pytest.mark.django_db
+def test_a_change_without_a_version_is_refused_and_changes_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(group="3")
+    response = login(ib_of(child)).patch(f"/api/children/{child.pk}/", {"group": "8"}, content_type="application/json")
+    assert response.status_code == 400 and "version" in response.json()
+    child.refresh_from_db()
+    assert (child.group, child.version) == ("3", 1)
+
+
+@pytest.mark.django_db
+def test_a_stale_if_match_answers_409_naming_the_changed_field_and_writes_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(group="3")
+    client = login(ib_of(child))
+    url = f"/api/children/{child.pk}/"
+    first = client.patch(url, {"group": "7"}, content_type="application/json", headers={"If-Match": '"1"'})
+    assert first.status_code == 200 and first["ETag"] == '"2"'
+    stale = client.patch(
+        url,
+        {"group": "8", "given_name": child.given_name},
+        content_type="application/json",
+        headers={"If-Match": '"1"'},
+    )
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["current_version"] == 2 and body["changes"] == [{"field": "group"}]
+    assert "intussen gewijzigd" in body["detail"]
+    child.refresh_from_db()
+    assert (child.group, child.version) == ("7", 2)
+
+
+@pytest.mark.django_db
+def test_a_version_in_the_body_works_like_if_match(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(group="3")
+    client = login(ib_of(child))
+    ok = client.patch(f"/api/children/{child.pk}/", {"group": "4", "version": 1}, content_type="application/json")
+    stale = client.patch(f"/api/children/{child.pk}/", {"group": "5", "version": 1}, content_type="application/json")
+    assert (ok.status_code, stale.status_code) == (200, 409)
+
+
+@concurrent
+def test_twenty_concurrent_writers_of_a_childs_basic_details_one_wins_the_rest_conflict() -> None:
+    child = ChildFactory(group="1")
+    ib = ib_of(child)
+    clients = [verified_client(Client(), ib) for _ in range(WRITERS)]
+    url = f"/api/children/{child.pk}/"
+
+    def writer(client: Client, group: str):  # type: ignore[no-untyped-def]
+        return lambda: client.patch(url, {"group": group, "version": 1}, content_type="application/json").status_code
+
+    statuses = run_at_once([writer(c, f"g{i}") for i, c in enumerate(clients)])
+    assert sorted(statuses) == [200] + [409] * (WRITERS - 1), statuses  # type: ignore[type-var]
+    child.refresh_from_db()
+    assert child.version == 2 and child.group.startswith("g")
+
+
+@concurrent
+def test_concurrent_writers_of_a_note_one_wins_the_rest_conflict() -> None:
+    note = NoteFactory(category="support")
+    ib = ib_of(note.child)
+    clients = [verified_client(Client(), ib) for _ in range(8)]
+    url = f"/api/children/{note.child_id}/notes/{note.pk}/"
+
+    def writer(client: Client, text: str):  # type: ignore[no-untyped-def]
+        return lambda: client.patch(url, {"text": text, "version": 1}, content_type="application/json").status_code
+
+    statuses = run_at_once([writer(c, f"Versie {i}") for i, c in enumerate(clients)])
+    assert sorted(statuses) == [200] + [409] * 7, statuses  # type: ignore[type-var]
+    assert ChildNote.objects.get().version == 2
