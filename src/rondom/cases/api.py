@@ -409,7 +409,8 @@ class CaseListView(APIView):
 
     @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        query = CaseFilterSerializer(data=request.query_params)
+        # A plain dict: an empty ?state= is refused as an unknown state, not read as "no filter" (form semantics).
+        query = CaseFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         user = _user(request)
         cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks_db",
+    "rondom.config.apps.RondomConfig",  # strict JSON types in the API (rondom.config.strict_json)
     "rondom.accounts",
     "rondom.registry",
     "rondom.consent",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rondom.config.logging.RequestLogMiddleware",
     "rondom.config.middleware.NoStoreMiddleware",
+    "rondom.config.middleware.ApiErrorBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -242,12 +244,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rondom.accounts.permissions.IsVerifiedUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rondom.config.api.exception_handler",
-    # JSON bodies are bounded in size and depth (rondom.config.parsers); forms and uploads as DRF's defaults.
-    "DEFAULT_PARSER_CLASSES": [
-        "rondom.config.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API reads JSON only, bounded in size and depth (rondom.config.parsers); another media type answers
+    # 415. (Form encoding would read a missing boolean as false and "0" as a boolean, unlike the schema.)
+    "DEFAULT_PARSER_CLASSES": ["rondom.config.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -267,6 +266,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers it can give (400/403/404/409/415/429, schema Error).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rondom.config.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DataCategoryEnum": "rondom.access.categories.DataCategory",
         "CapacityEnum": "rondom.consent.models.Capacity",
