@@ -3,13 +3,15 @@ version exactly one wins and the others get 409 with what changed (issue 12, fin
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
 from rondom.registry.models import Child, ChildNote
 from tests.concurrency import concurrent, run_at_once
 from tests.conftest_helpers import verified_client
-from tests.factories import ChildFactory, MembershipFactory, NoteFactory
+from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, NoteFactory, OrganisationFactory
 
 WRITERS = 20
 
@@ -93,3 +95,28 @@ def test_concurrent_writers_of_a_note_one_wins_the_rest_conflict() -> None:
     statuses = run_at_once([writer(c, f"Versie {i}") for i, c in enumerate(clients)])
     assert sorted(statuses) == [200] + [409] * 7, statuses  # type: ignore[type-var]
     assert ChildNote.objects.get().version == 2
+
+
+# --- Two registrations of one thuiszitter at the same moment ------------------------------------------------
+
+
+@concurrent
+def test_two_concurrent_thuiszitter_registrations_give_one_period_and_a_409_not_a_500() -> None:
+    import time_machine
+
+    from rondom.thuiszitters.models import Thuiszitter
+
+    with time_machine.travel(datetime(2026, 9, 7, 10, 0, tzinfo=UTC), tick=True):
+        child = ChildFactory(home_municipality=MunicipalityFactory())
+        leerplicht = OrganisationFactory(kind="leerplicht", name="Leerplicht")
+        leerplicht.serves_municipalities.add(child.home_municipality)
+        people = [
+            ib_of(child),
+            MembershipFactory(organisation=child.school, role="zorgcoordinator").user,
+        ]
+        clients = [verified_client(Client(), person) for person in people]
+        form = {"kind": "relative", "reason": "waiting_care", "started_on": "2026-08-10"}
+        url = f"/kinderen/{child.pk}/thuiszitter/nieuw/"
+        statuses = run_at_once([lambda c=c: c.post(url, form).status_code for c in clients])
+    assert sorted(statuses) == [302, 409], statuses  # type: ignore[type-var]
+    assert Thuiszitter.objects.filter(child=child).count() == 1

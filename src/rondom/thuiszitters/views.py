@@ -117,6 +117,11 @@ class RegisterView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
+                # A period registered by someone else (or a double submit) at the same moment: 409 Conflict.
+                codes = {e.code for e in getattr(exc, "error_dict", {}).get("__all__", [])}
+                if services.ALREADY_REGISTERED in codes:
+                    context = {"child": child, "form": form}
+                    return render(request, "thuiszitters/register_form.html", context, status=409)
             else:
                 messages.success(request, _("The child is in the thuiszitter register."))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=found.pk)
