@@ -23,6 +23,8 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.idempotency import recent_duplicate
+from rondom.limits import text_error
 from rondom.registry.models import Child
 
 from . import workflow
@@ -85,9 +87,19 @@ def raise_signal(actor: User, child: Child, *, source: str, concerns: list[str],
         errors["concerns"] = _("Choose one or more concerns from the list.")
     if not description.strip():
         errors["description"] = _("Describe what worries you.")
+    elif text_error(description):
+        errors["description"] = text_error(description)  # type: ignore[assignment]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # A double submit (same person, same child, same worry, within the window) answers with the first signal.
+        same = recent_duplicate(
+            Signal.objects.filter(child=child, raised_by=actor, source=source, description=description.strip()),
+            "raised_at",
+            lock=child,
+        )
+        if same is not None and same.concerns == sorted(set(concerns)):
+            return same
         signal = Signal.objects.create(
             child=child, source=source, concerns=sorted(set(concerns)), description=description.strip(), raised_by=actor
         )
