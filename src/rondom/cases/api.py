@@ -27,6 +27,7 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import UnknownAwareRelatedField
 from rondom.registry.models import Child
 
@@ -122,7 +123,7 @@ class SignalSerializer(serializers.ModelSerializer):
 
 class ConversationSerializer(serializers.Serializer):
     conversation_on = serializers.DateField()
-    conversation_notes = serializers.CharField()
+    conversation_notes = serializers.CharField(max_length=FREE_TEXT_MAX)
     with_child = serializers.BooleanField(default=False)
 
 
@@ -193,7 +194,7 @@ class CaseFilterSerializer(serializers.Serializer):
 
 class CaseCreateSerializer(serializers.Serializer):
     signal = ChildScopedField("signaal", queryset=Signal.objects.all())
-    question = serializers.CharField()
+    question = serializers.CharField(max_length=FREE_TEXT_MAX)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -204,17 +205,17 @@ class TransitionSerializer(serializers.Serializer):
 
 class GoalSerializer(serializers.Serializer):
     # The domain is checked by the service, which names the goal and the rule in its message.
-    id = serializers.CharField(required=False, allow_blank=True)
-    domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).")
-    description = serializers.CharField(allow_blank=True)
-    target = serializers.CharField(allow_blank=True)
-    owner = serializers.CharField(allow_blank=True)
-    support_by = serializers.CharField(required=False, allow_blank=True)
-    support_where = serializers.CharField(required=False, allow_blank=True)
+    id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).", max_length=20)
+    description = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    target = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    owner = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    support_by = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
+    support_where = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
 
 
 class PlanWriteSerializer(serializers.Serializer):
-    goals = GoalSerializer(many=True)
+    goals = GoalSerializer(many=True, max_length=PLAN_GOALS_MAX)
     includes_treatment = serializers.BooleanField()
     base_version = serializers.IntegerField(
         min_value=0, help_text="The version you read; if someone saved in between the answer is 409 Conflict."
@@ -275,7 +276,7 @@ PlanConflictSerializer = inline_serializer(
 class EvaluationSerializer(serializers.ModelSerializer):
     rater = serializers.ChoiceField(choices=GoalEvaluation.Rater.choices)
     score = serializers.IntegerField(help_text="1 (not at all) to 5 (fully reached).")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
     evaluated_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
 
     class Meta:
@@ -286,7 +287,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class HelpRequestCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=HelpRequest.Kind.choices)
     provider = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
-    question = serializers.CharField()
+    question = serializers.CharField(max_length=FREE_TEXT_MAX)
     urgency = serializers.ChoiceField(choices=HelpRequest.Urgency.choices, default=HelpRequest.Urgency.NORMAL)
     consent = ChildScopedField("toestemming", queryset=Consent.objects.all(), required=False, allow_null=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), default=list)
@@ -337,7 +338,7 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class MinutesSerializer(serializers.Serializer):
-    minutes = serializers.CharField(allow_blank=True)
+    minutes = serializers.CharField(allow_blank=True, max_length=FREE_TEXT_MAX)
     present = serializers.ListField(child=serializers.IntegerField(), default=list)
 
 
@@ -346,7 +347,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     case = CaseInScopeField("casus", queryset=Case.objects.all(), required=False, allow_null=True)
     role = serializers.ChoiceField(choices=SocialWorkActivity.Role.choices)
     hours = serializers.DecimalField(max_digits=5, decimal_places=2)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
 
     class Meta:
         model = SocialWorkActivity

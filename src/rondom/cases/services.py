@@ -24,7 +24,7 @@ from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.idempotency import recent_duplicate
-from rondom.limits import text_error
+from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
 
 from . import workflow
@@ -300,9 +300,22 @@ def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: 
     errors: dict[str, str] = {}
     if not isinstance(goals, list):
         return {"goals": _("The goals must be a list.")}
+    if len(goals) > PLAN_GOALS_MAX:
+        return {
+            "goals": _("A plan holds at most %(max)d goals (this one has %(n)d).")
+            % {"max": PLAN_GOALS_MAX, "n": len(goals)}
+        }
     for number, goal in enumerate(goals, start=1):
         if not isinstance(goal, dict):
             errors["goals"] = _("Goal %(n)d is not readable.") % {"n": number}
+            break
+        too_long = [k for k, v in goal.items() if isinstance(v, str) and len(v) > GOAL_FIELD_MAX]
+        if too_long:
+            errors["goals"] = _("Goal %(n)d: %(field)s is longer than %(max)d characters.") % {
+                "n": number,
+                "field": too_long[0],
+                "max": GOAL_FIELD_MAX,
+            }
             break
         if goal.get("domain") not in DOMAINS:
             errors["goals"] = _("Goal %(n)d: choose the domain school, home, leisure or work.") % {"n": number}

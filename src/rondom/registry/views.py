@@ -19,6 +19,7 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.limits import FREE_TEXT_MAX
 
 from . import selectors, services
 from .bsn import is_valid_bsn
@@ -34,7 +35,9 @@ class NoteForm(forms.Form):
         label=gettext_lazy("Part of the record"),
         choices=[(c, label) for c, label in DataCategory.choices if c != DataCategory.IDENTITY],
     )
-    text = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}), max_length=FREE_TEXT_MAX
+    )
 
 
 class EmergencyForm(forms.Form):
@@ -125,7 +128,10 @@ class NoteCreateView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         form = NoteForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("The note was not saved: choose a part of the record and write a text."))
+            reasons = " ".join(str(e) for errors in form.errors.values() for e in errors)
+            messages.error(
+                request, _("The note was not saved: choose a part of the record and write a text.") + " " + reasons
+            )
             child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
             return redirect("registry:child-detail", child_id=child.pk)
         category = form.cleaned_data["category"]
