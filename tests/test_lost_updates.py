@@ -3,7 +3,7 @@ version exactly one wins and the others get 409 with what changed (issue 12, fin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -11,7 +11,14 @@ from django.test import Client
 from rondom.registry.models import Child, ChildNote
 from tests.concurrency import concurrent, run_at_once
 from tests.conftest_helpers import verified_client
-from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, NoteFactory, OrganisationFactory
+from tests.factories import (
+    ChildFactory,
+    GuardianshipFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    NoteFactory,
+    OrganisationFactory,
+)
 
 WRITERS = 20
 
@@ -120,3 +127,56 @@ def test_two_concurrent_thuiszitter_registrations_give_one_period_and_a_409_not_
         statuses = run_at_once([lambda c=c: c.post(url, form).status_code for c in clients])
     assert sorted(statuses) == [302, 409], statuses  # type: ignore[type-var]
     assert Thuiszitter.objects.filter(child=child).count() == 1
+
+
+# --- The plan and the minutes of a meeting ------------------------------------------------------------------
+
+
+@concurrent
+def test_concurrent_writers_of_a_plan_one_wins_the_rest_conflict() -> None:
+    child = ChildFactory()
+    ib = ib_of(child)
+    clients = [verified_client(Client(), ib) for _ in range(6)]
+    url = f"/api/children/{child.pk}/plan/"
+
+    def body(i: int) -> dict[str, object]:
+        goal = {"domain": "home", "description": f"Doel {i}", "target": "Kerst", "owner": "mentor"}
+        return {"goals": [goal], "includes_treatment": False, "base_version": 0}
+
+    statuses = run_at_once(
+        [
+            lambda c=c, i=i: c.put(url, body(i), content_type="application/json").status_code
+            for i, c in enumerate(clients)
+        ]
+    )
+    assert sorted(statuses) == [200] + [409] * 5, statuses  # type: ignore[type-var]
+    from rondom.cases.models import Plan
+
+    assert Plan.objects.get(child=child).version == 1
+
+
+@concurrent
+def test_concurrent_writers_of_meeting_minutes_one_wins_the_rest_conflict() -> None:
+    from rondom.cases.models import AgendaItem, Case, Meeting
+    from rondom.cases.tests.test_api import open_case
+
+    child = ChildFactory()
+    GuardianshipFactory(child=child)
+    ib = ib_of(child)
+    case = Case.objects.get(pk=open_case(verified_client(Client(), ib), child)["id"])
+    item = AgendaItem.objects.create(meeting=Meeting.objects.create(team=case.team, date=date(2026, 9, 7)), case=case)
+    clients = [verified_client(Client(), ib) for _ in range(6)]
+    url = f"/api/children/{child.pk}/agenda-items/{item.pk}/minutes/"
+    statuses = run_at_once(
+        [
+            lambda c=c, i=i: (
+                c.put(
+                    url, {"minutes": f"Verslag {i}", "present": [], "version": 1}, content_type="application/json"
+                ).status_code
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
+    assert sorted(statuses) == [200] + [409] * 5, statuses  # type: ignore[type-var]
+    item.refresh_from_db()
+    assert item.version == 2 and item.minutes.startswith("Verslag")

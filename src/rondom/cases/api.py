@@ -28,8 +28,9 @@ from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
-from rondom.registry.api import UnknownAwareRelatedField
+from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
 from rondom.registry.models import Child
+from rondom.versioning import etag, requested_version
 
 from . import selectors, services, workflow
 from .models import (
@@ -340,6 +341,18 @@ class DeclineSerializer(serializers.Serializer):
 class MinutesSerializer(serializers.Serializer):
     minutes = serializers.CharField(allow_blank=True, max_length=FREE_TEXT_MAX)
     present = serializers.ListField(child=serializers.IntegerField(), default=list)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The version you read (also the ETag); a change must name it, here or in If-Match. "
+        "If someone saved in between the answer is 409 Conflict and nothing is written.",
+    )
+
+
+class MinutesWriteSerializer(MinutesSerializer):
+    """The schema of a change: the version you read is required (or send it in If-Match)."""
+
+    version = serializers.IntegerField(min_value=0, help_text=MinutesSerializer().fields["version"].help_text)
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -497,18 +510,25 @@ class MinutesView(APIView):
         if minutes is None:
             return Response({"detail": "Alleen wie aanwezig was, leest het verslag."}, status=status.HTTP_403_FORBIDDEN)
         guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
-        return Response({"minutes": minutes, "present": list(item.present.values_list("pk", flat=True))})
+        return Response(_minutes_data(item, minutes), headers={"ETag": etag(item.version)})
 
-    @extend_schema(request=MinutesSerializer, responses=MinutesSerializer)
+    @extend_schema(
+        request=MinutesWriteSerializer, parameters=[IF_MATCH], responses={200: MinutesSerializer, 409: CONFLICT}
+    )
     def put(self, request: Request, child_id: int, item_id: int) -> Response:
         item = self._item(request, child_id, item_id)
         serializer = MinutesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        version = requested_version(request.headers.get("If-Match"), serializer.validated_data.get("version"))
         present = list(User.objects.filter(pk__in=serializer.validated_data["present"]))
         item = services.record_minutes(
-            _user(request), item, minutes=serializer.validated_data["minutes"], present=present
+            _user(request), item, minutes=serializer.validated_data["minutes"], present=present, version=version
         )
-        return Response({"minutes": item.minutes, "present": list(item.present.values_list("pk", flat=True))})
+        return Response(_minutes_data(item, item.minutes), headers={"ETag": etag(item.version)})
+
+
+def _minutes_data(item: AgendaItem, minutes: str) -> dict[str, Any]:
+    return {"minutes": minutes, "present": list(item.present.values_list("pk", flat=True)), "version": item.version}
 
 
 # --- One plan -----------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rondom.consent.models import Consent, Purpose
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
+from rondom.versioning import save_versioned
 
 from . import workflow
 from .models import (
@@ -265,12 +266,17 @@ def add_action(actor: User, case: Case, *, description: str, owner: Membership, 
     return item
 
 
-def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User]) -> AgendaItem:
-    """The minutes of a case discussed in the meeting; only those present may read them afterwards."""
+def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User], version: int) -> AgendaItem:
+    """The minutes of a case discussed in the meeting; only those present may read them afterwards.
+
+    `version` is the version of the minutes the actor read: if someone saved in between, Conflict
+    (rondom.versioning) is raised and nothing is written."""
+    problem = text_error(minutes, required=False)
+    if problem:
+        raise ValidationError({"minutes": problem})
     with transaction.atomic():
         decision = policy.require(actor, item.case.child, Action.UPDATE, SUPPORT)
-        item.minutes = minutes.strip()
-        item.save(update_fields=["minutes"])
+        save_versioned(item, version, {"minutes": minutes.strip()})
         item.present.set({*present, actor})
         _log(actor, decision, item.case.child_id, "minutes", item.pk, Action.UPDATE)
     return item
