@@ -180,3 +180,63 @@ def test_concurrent_writers_of_meeting_minutes_one_wins_the_rest_conflict() -> N
     assert sorted(statuses) == [200] + [409] * 5, statuses  # type: ignore[type-var]
     item.refresh_from_db()
     assert item.version == 2 and item.minutes.startswith("Verslag")
+
+
+# --- The werkplan (a form with a hidden version) ------------------------------------------------------------
+
+
+def werkplan_sides():  # type: ignore[no-untyped-def]
+    from tests.factories import SchoolFactory
+
+    school = SchoolFactory(name="De Esch")
+    wijkteam = OrganisationFactory(kind="wijkteam")
+    wijkteam.serves_municipalities.add(school.municipality)
+    ib = MembershipFactory(organisation=school, role="intern_begeleider").user
+    worker = MembershipFactory(organisation=wijkteam, role="wijkteam_worker").user
+    return school, ib, worker
+
+
+@pytest.mark.django_db
+def test_a_werkplan_saved_on_a_stale_version_answers_409_keeps_your_text_and_writes_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.funding.models import Werkplan
+
+    school, ib, _worker = werkplan_sides()
+    url = f"/werkplannen/{school.pk}/"
+    client = login(ib)
+    assert 'name="version" value="0"' in client.get(url).content.decode()
+    assert client.post(url, {"text": "Versie van Ingrid", "version": 0}).status_code == 302
+    colleague = login(MembershipFactory(organisation=school, role="zorgcoordinator").user)
+    stale = colleague.post(url, {"text": "Versie van Karim", "version": 0}, headers={"Accept-Language": "nl"})
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert "intussen opgeslagen" in page and "Versie van Karim" in page and 'name="version" value="1"' in page
+    assert Werkplan.objects.get().text == "Versie van Ingrid"
+
+
+@pytest.mark.django_db
+def test_approving_a_werkplan_that_was_rewritten_in_between_is_refused(login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.funding.models import Werkplan
+
+    school, ib, worker = werkplan_sides()
+    url = f"/werkplannen/{school.pk}/"
+    login(ib).post(url, {"text": "Eerste versie", "version": 0})
+    login(ib).post(url, {"text": "Tweede versie", "version": 1})
+    login(worker).post(url, {"action": "approve", "version": 1})  # the worker read the first version
+    assert Werkplan.objects.get().wijkteam_approved_at is None
+    login(worker).post(url, {"action": "approve", "version": 2})
+    assert Werkplan.objects.get().wijkteam_approved_at is not None
+
+
+@concurrent
+def test_concurrent_rewrites_of_a_werkplan_one_wins_the_rest_conflict() -> None:
+    from rondom.funding.models import Werkplan
+
+    school, ib, _worker = werkplan_sides()
+    url = f"/werkplannen/{school.pk}/"
+    verified_client(Client(), ib).post(url, {"text": "Eerste versie", "version": 0})
+    clients = [verified_client(Client(), ib) for _ in range(6)]
+    statuses = run_at_once(
+        [lambda c=c, i=i: c.post(url, {"text": f"Versie {i}", "version": 1}).status_code for i, c in enumerate(clients)]
+    )
+    assert sorted(statuses) == [302] + [409] * 5, statuses  # type: ignore[type-var]
+    assert Werkplan.objects.get().version == 2
