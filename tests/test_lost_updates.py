@@ -240,3 +240,19 @@ def test_concurrent_rewrites_of_a_werkplan_one_wins_the_rest_conflict() -> None:
     )
     assert sorted(statuses) == [302] + [409] * 5, statuses  # type: ignore[type-var]
     assert Werkplan.objects.get().version == 2
+
+
+@concurrent
+def test_the_access_log_is_append_only_again_after_the_concurrency_tests_above() -> None:
+    """The fixture lifts the access log's triggers only for the flush between these tests (runs last here)."""
+    from django.db import DatabaseError, connection, transaction
+
+    from rondom.access import policy
+    from rondom.audit import services as audit
+
+    child = ChildFactory()
+    ib = ib_of(child)
+    audit.record(ib, policy.decide(ib, child, "read", "identity"), child.pk, object_type="child", object_id=child.pk)
+    for sql in ("UPDATE audit_accesslogentry SET role = 'x'", "DELETE FROM audit_accesslogentry"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
