@@ -216,7 +216,7 @@ class GoalSerializer(serializers.Serializer):
 
 
 class PlanWriteSerializer(serializers.Serializer):
-    goals = GoalSerializer(many=True, max_length=PLAN_GOALS_MAX)
+    goals = GoalSerializer(many=True, max_length=PLAN_GOALS_MAX)  # type: ignore[call-arg]
     includes_treatment = serializers.BooleanField()
     base_version = serializers.IntegerField(
         min_value=0, help_text="The version you read; if someone saved in between the answer is 409 Conflict."
