@@ -133,10 +133,9 @@ def test_the_api_answers_as_its_schema_says_for_an_ib_er_a_functional_admin_and_
             "--header",
             f"X-CSRFToken: {CSRF}",
         ]
-        runs[username] = (
-            subprocess.Popen(command, cwd=ROOT, stdout=report.open("w"), stderr=subprocess.STDOUT),
-            report,
-        )
+        # In the run's own folder: schemathesis keeps its crash store (.schemathesis/) in the working directory.
+        process = subprocess.Popen(command, cwd=var, stdout=report.open("w"), stderr=subprocess.STDOUT)
+        runs[username] = (process, report)
     failures = []
     for username, (process, report) in runs.items():
         code = process.wait(timeout=600)
