@@ -244,7 +244,7 @@ def test_concurrent_rewrites_of_a_werkplan_one_wins_the_rest_conflict() -> None:
 
 @concurrent
 def test_the_access_log_is_append_only_again_after_the_concurrency_tests_above() -> None:
-    """The fixture lifts the access log's triggers only for the flush between these tests (runs last here)."""
+    """The fixture lifts the access log's triggers only for the flush between these tests, then puts them back."""
     from django.db import DatabaseError, connection, transaction
 
     from rondom.access import policy
@@ -256,3 +256,66 @@ def test_the_access_log_is_append_only_again_after_the_concurrency_tests_above()
     for sql in ("UPDATE audit_accesslogentry SET role = 'x'", "DELETE FROM audit_accesslogentry"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+# --- A column mapping of the absence import (a form with a hidden version) -----------------------------------
+
+
+def mapping_world():  # type: ignore[no-untyped-def]
+    from rondom.attendance.models import ColumnMapping
+    from tests.factories import SchoolFactory
+
+    school = SchoolFactory(name="De Esch")
+    admin = MembershipFactory(organisation=school, role="functional_admin").user
+    mapping = ColumnMapping.objects.create(
+        owner=school,
+        name="ParnasSys",
+        school_system="ParnasSys",
+        bsn_column="BSN",
+        date_column="Datum",
+        kind_column="Soort",
+        hours_column="Uren",
+        kind_codes={"O": "unauthorised"},
+    )
+    form = {
+        "name": "ParnasSys",
+        "school_system": "ParnasSys",
+        "bsn_column": "BSN",
+        "date_column": "Datum",
+        "kind_column": "Soort",
+        "hours_column": "Uren",
+        "lesson_hour_column": "",
+        "date_format": "%d-%m-%Y",
+        "lesson_minutes": 60,
+        "kind_codes": "O = ongeoorloofd",
+    }
+    return admin, mapping, form
+
+
+@pytest.mark.django_db
+def test_a_mapping_saved_on_a_stale_version_answers_409_and_writes_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    admin, mapping, form = mapping_world()
+    url = f"/verzuim/koppelingen/{mapping.pk}/"
+    client = login(admin)
+    assert 'name="version" value="1"' in client.get(url).content.decode()
+    assert client.post(url, {**form, "bsn_column": "Burgerservicenummer", "version": 1}).status_code == 302
+    stale = client.post(url, {**form, "date_column": "Dag", "version": 1}, headers={"Accept-Language": "nl"})
+    assert stale.status_code == 409 and "intussen opgeslagen" in stale.content.decode()
+    mapping.refresh_from_db()
+    assert (mapping.bsn_column, mapping.date_column, mapping.version) == ("Burgerservicenummer", "Datum", 2)
+
+
+@concurrent
+def test_concurrent_writers_of_a_column_mapping_one_wins_the_rest_conflict() -> None:
+    admin, mapping, form = mapping_world()
+    url = f"/verzuim/koppelingen/{mapping.pk}/"
+    clients = [verified_client(Client(), admin) for _ in range(6)]
+    statuses = run_at_once(
+        [
+            lambda c=c, i=i: c.post(url, {**form, "school_system": f"Systeem {i}", "version": 1}).status_code
+            for i, c in enumerate(clients)
+        ]
+    )
+    assert sorted(statuses) == [302] + [409] * 5, statuses  # type: ignore[type-var]
+    mapping.refresh_from_db()
+    assert mapping.version == 2
