@@ -319,3 +319,16 @@ def test_concurrent_writers_of_a_column_mapping_one_wins_the_rest_conflict() -> 
     assert sorted(statuses) == [302] + [409] * 5, statuses  # type: ignore[type-var]
     mapping.refresh_from_db()
     assert mapping.version == 2
+
+
+@pytest.mark.django_db
+def test_the_plan_answers_with_its_version_as_etag(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    client = login(ib_of(child))
+    url = f"/api/children/{child.pk}/plan/"
+    assert client.get(url)["ETag"] == '"0"'
+    goal = {"domain": "home", "description": "Slapen", "target": "Kerst", "owner": "mentor"}
+    saved = client.put(
+        url, {"goals": [goal], "includes_treatment": False, "base_version": 0}, content_type="application/json"
+    )
+    assert saved["ETag"] == '"1"' and client.get(url)["ETag"] == '"1"'

@@ -557,7 +557,8 @@ class PlanView(APIView):
     @extend_schema(responses=PlanSerializer)
     def get(self, request: Request, child_id: int) -> Response:
         child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="plan")
-        return Response(_plan_data(child))
+        data = _plan_data(child)
+        return Response(data, headers={"ETag": etag(data["version"])})
 
     @extend_schema(request=PlanWriteSerializer, responses={200: PlanSerializer, 409: PlanConflictSerializer})
     def put(self, request: Request, child_id: int) -> Response:
@@ -584,7 +585,8 @@ class PlanView(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(_plan_data(child))
+        data = _plan_data(child)
+        return Response(data, headers={"ETag": etag(data["version"])})
 
 
 class AgreementView(APIView):
