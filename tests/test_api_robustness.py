@@ -144,3 +144,58 @@ def test_the_childs_own_bsn_again_is_no_refusal(login) -> None:  # type: ignore[
     )
     assert response.status_code == 200
     assert not RefusedBsn.objects.exists()
+
+
+# --- The schema says what the API answers ------------------------------------------------------------------
+
+
+def test_a_child_without_a_school_answers_null_and_the_schema_declares_it_nullable(login, client) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    ib = login(MembershipFactory(organisation=child.school, role="intern_begeleider").user)
+    Child.objects.filter(pk=child.pk).update(school=None)  # left school: an absolute thuiszitter
+    assert ib.get(f"/api/children/{child.pk}/").status_code == 404  # outside the school's scope now, not a 500
+    from rondom.registry.api import ChildSerializer
+
+    assert ChildSerializer(Child.objects.get(pk=child.pk)).data["school"] is None
+    schema = client.get("/api/schema/?format=json").json()
+    school = schema["components"]["schemas"]["Child"]["properties"]["school"]
+    assert school.get("nullable") is True and school["type"] == "integer"
+
+
+def test_every_operation_documents_its_error_answers(client) -> None:  # type: ignore[no-untyped-def]
+    schema = client.get("/api/schema/?format=json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"403", "429"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method in ("post", "put", "patch", "delete"):
+                assert "409" in codes, (method, path)
+            if "requestBody" in operation:
+                assert {"400", "415"} <= codes and list(operation["requestBody"]["content"]) == ["application/json"]
+
+
+def test_a_url_under_api_that_no_route_matches_answers_json(login, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = False
+    child = ChildFactory()
+    response = ib_client(login, child).get("/api/children/abc/")
+    assert response.status_code == 404 and response.json() == {"detail": "Niet gevonden."}
+
+
+@pytest.mark.parametrize(("field", "value"), [("text", 0), ("text", True), ("text", ["a"]), ("category", 1)])
+def test_a_field_of_the_wrong_json_type_is_refused(login, field: str, value: object) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    body = {"category": "support", "text": "Gesprek gevoerd.", field: value}
+    response = ib_client(login, child).post(f"/api/children/{child.pk}/notes/", body, content_type="application/json")
+    assert response.status_code == 400 and field in response.json()
+    assert not ChildNote.objects.exists()
+
+
+def test_a_form_encoded_body_is_refused_with_415(login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory()
+    response = ib_client(login, child).post(
+        f"/api/children/{child.pk}/notes/", {"category": "support", "text": "Gesprek gevoerd."}
+    )
+    assert response.status_code == 415
+    assert not ChildNote.objects.exists()
