@@ -7,7 +7,7 @@ from django.test import Client
 from rondom.accounts.models import User
 from tests.conftest_helpers import verified_client
 
-pytest_plugins = ["tests.concurrency"]  # committed_rows: fixtures for tests that race database connections
+pytest_plugins = ["tests.concurrency"]  # committed_rows and concurrent_db: fixtures for tests that race connections
 
 
 @pytest.fixture

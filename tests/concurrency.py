@@ -1,11 +1,18 @@
 """Helpers for tests that race real database connections (one per thread).
 
-Such tests need rows that every connection sees, so they are committed, not kept in the test's transaction; and
-they cannot use `transaction=True`, whose flush is refused by the access log's append-only TRUNCATE trigger on
-PostgreSQL. `committed_rows` commits what the test creates and deletes exactly those rows afterwards."""
+Such tests need rows that every connection sees, so they are committed, not kept in the test's transaction. Two
+ways are offered:
+
+- ``committed_rows`` commits what the test creates and deletes exactly those rows afterwards (no flush);
+- ``concurrent_db`` (or the ``concurrent`` marker) uses a transactional database: between such tests the
+  database is flushed, which the append-only triggers of the access log and of the administration log refuse; the
+  fixture lifts the triggers for the flush only and puts them back afterwards, and a serialized rollback restores
+  the data that migrations seed (ladders, protocols, the chain heads).
+"""
 
 from __future__ import annotations
 
+import importlib
 import random
 import threading
 import time
@@ -14,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
+from django.apps import apps
 from django.db import OperationalError, connection, connections
 from django.db.models import Model
 
@@ -79,3 +87,59 @@ def at_once(n: int, task: Callable[[], T]) -> list[T | BaseException]:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(lambda _: run(), range(n)))
+
+
+#: Marks a test that runs writers in threads; it asks for the ``concurrent_db`` fixture itself (no django_db
+#: marker: the marker would set the database up before the trigger fixture, and flush it after that fixture's
+#: teardown, where the triggers are back).
+concurrent = pytest.mark.usefixtures("concurrent_db")
+#: The migrations that made the append-only triggers: the access log's and the administration log's.
+_TRIGGER_MIGRATIONS = [
+    importlib.import_module("rondom.audit.migrations.0002_append_only_triggers"),
+    importlib.import_module("rondom.audit.migrations.0003_administration_log_adminrights"),
+]
+
+
+def _set_triggers(on: bool) -> None:
+    with connection.schema_editor() as editor:
+        for migration in _TRIGGER_MIGRATIONS:
+            (migration.forwards if on else migration.backwards)(apps, editor)
+
+
+@pytest.fixture
+def _restore_triggers(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        _set_triggers(True)  # after the flush: the triggers (and the chain head) as the migration made them
+
+
+@pytest.fixture
+def concurrent_db(
+    _restore_triggers: None, django_db_serialized_rollback: None, transactional_db: None
+) -> Iterator[None]:
+    """A committed database for threads; access-log triggers lifted only for the flush at the end."""
+    yield
+    _set_triggers(False)
+
+
+def run_at_once(workers: list[Callable[[], T]]) -> list[T | BaseException]:
+    """Start every worker at the same moment (a barrier) in its own thread; return each one's result or error,
+    in the workers' order. Each thread closes its own database connection when done."""
+    barrier = threading.Barrier(len(workers))
+    results: list[Any] = [None] * len(workers)
+
+    def run(index: int, work: Callable[[], T]) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except BaseException as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

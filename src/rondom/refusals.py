@@ -44,3 +44,11 @@ def add_refusal(form: forms.Form, error: ValidationError, fields: Mapping[str, s
 def refusal_text(error: ValidationError) -> str:
     """All messages of a refusal as one sentence string, for a flash message on a page without a form."""
     return " ".join(message for messages in refusal_messages(error).values() for message in messages)
+
+
+def refusal_codes(error: ValidationError) -> set[str]:
+    """The codes of all messages of a refusal, whatever its shape (e.g. ``{"already_registered"}``), so that a view
+    can choose an answer's status (409 for a conflict) without reading the error's shape itself."""
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors if e.code}
+    return {e.code for e in error.error_list if e.code}

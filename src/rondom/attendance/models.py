@@ -51,6 +51,8 @@ class ColumnMapping(models.Model):
     lesson_minutes = models.PositiveSmallIntegerField(_("minutes per lesson hour"), default=60)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    #: Optimistic concurrency (rondom.versioning): an edit names the version it read.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]

@@ -34,6 +34,7 @@ from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
 from rondom.schoolcalendar import services as calendar
 from rondom.schoolcalendar.services import add_working_days
+from rondom.versioning import save_versioned
 
 from .importer import upload_path
 from .models import AbsenceImport, AbsenceKind, AbsenceProtocol, AbsenceRecord, ColumnMapping, Metric, ThresholdSignal
@@ -115,8 +116,16 @@ def mapping_codes_text(mapping: ColumnMapping) -> str:
 
 
 def save_mapping(
-    actor: User, owner: Organisation, values: dict[str, Any], mapping: ColumnMapping | None = None
+    actor: User,
+    owner: Organisation,
+    values: dict[str, Any],
+    mapping: ColumnMapping | None = None,
+    *,
+    version: int | None = None,
 ) -> ColumnMapping:
+    """Create a column mapping, or change `mapping`. `version` is the version of `mapping` the actor read: if
+    someone saved in between, Conflict (rondom.versioning) is raised and nothing is written (the form always
+    passes it; None skips the check, for set-up code)."""
     if not admin_organisations(actor).filter(pk=owner.pk).exists():
         raise PermissionDenied
     if not values.get("hours_column") and not values.get("lesson_hour_column"):
@@ -125,12 +134,20 @@ def save_mapping(
     columns += [values[n].strip().lower() for n in ("hours_column", "lesson_hour_column") if values.get(n)]
     if len(set(columns)) != len(columns):
         raise ValidationError({"bsn_column": _("Each field needs its own column; a column name appears twice.")})
-    mapping = mapping or ColumnMapping(owner=owner)
-    for name, value in values.items():
-        setattr(mapping, name, value.strip() if isinstance(value, str) else value)
-    mapping.updated_by = actor
-    if ColumnMapping.objects.filter(owner=owner, name=mapping.name).exclude(pk=mapping.pk).exists():
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+    others = ColumnMapping.objects.filter(owner=owner, name=cleaned.get("name", mapping.name if mapping else ""))
+    if mapping is not None:
+        others = others.exclude(pk=mapping.pk)
+    if others.exists():
         raise ValidationError({"name": _("There is already a mapping with this name.")})
+    if mapping is not None and version is not None:
+        with transaction.atomic():
+            save_versioned(mapping, version, {**cleaned, "updated_by": actor}, submitted=cleaned)
+        return mapping
+    mapping = mapping or ColumnMapping(owner=owner)
+    for name, value in cleaned.items():
+        setattr(mapping, name, value)
+    mapping.updated_by = actor
     mapping.save()
     return mapping
 

@@ -22,6 +22,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.audit import services as audit
 from rondom.refusals import add_refusal
 from rondom.thuiszitters.services import REGISTERING_ROLES
+from rondom.versioning import Conflict
 
 from . import importer, services
 from .models import AbsenceImport, AbsenceRecord, ColumnMapping, DateFormat, ImportStatus, ThresholdSignal
@@ -51,6 +52,14 @@ class UploadForm(forms.Form):
         self.fields["mapping"].queryset = services.usable_mappings(user)  # type: ignore[attr-defined]
 
 
+def stale_mapping_message() -> str:
+    """The Dutch answer to a column mapping someone else saved after you opened it."""
+    return _(
+        "Someone else saved this column mapping in the meantime. Nothing of yours was saved: check the fields "
+        "and save again."
+    )
+
+
 class MappingForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     school_system = forms.CharField(
@@ -77,6 +86,8 @@ class MappingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         initial="O = ongeoorloofd\nG = geoorloofd\nZ = ziek\nL = te laat\nV = vrijstelling",
     )
+    #: The version of the mapping the user read (0 for a new one); a stale version answers 409.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
 
 class ImportView(LoginRequiredMixin, View):
@@ -170,10 +181,21 @@ class MappingEditView(LoginRequiredMixin, View):
         form = MappingForm(request.POST)
         if form.is_valid():
             values = dict(form.cleaned_data)
+            version = values.pop("version")
+            if mapping is not None and version is None:
+                form.add_error(None, stale_mapping_message())
+                return render(request, "attendance/mapping_form.html", {"form": form, "mapping": mapping}, status=400)
             try:
                 values["kind_codes"], values["skip_codes"] = services.parse_kind_codes(values["kind_codes"])
                 owner = mapping.owner if mapping else services.admin_organisations(user).first()
-                services.save_mapping(user, owner, values, mapping)  # type: ignore[arg-type]
+                services.save_mapping(user, owner, values, mapping, version=version)  # type: ignore[arg-type]
+            except Conflict:
+                # Someone saved in between: nothing written; the form keeps the user's values with the new version.
+                current = ColumnMapping.objects.get(pk=mapping.pk) if mapping else None
+                form = MappingForm({**request.POST.dict(), "version": current.version if current else 0})
+                form.is_valid()
+                form.add_error(None, stale_mapping_message())
+                return render(request, "attendance/mapping_form.html", {"form": form, "mapping": current}, status=409)
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:

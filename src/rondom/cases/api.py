@@ -28,8 +28,10 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
-from rondom.registry.api import UnknownAwareRelatedField
+from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
+from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
 from rondom.registry.models import Child
+from rondom.versioning import etag, requested_version
 
 from . import selectors, services, workflow
 from .models import (
@@ -127,7 +129,7 @@ class SignalSerializer(serializers.ModelSerializer):
 
 class ConversationSerializer(serializers.Serializer):
     conversation_on = serializers.DateField()
-    conversation_notes = serializers.CharField()
+    conversation_notes = serializers.CharField(max_length=FREE_TEXT_MAX)
     with_child = serializers.BooleanField(default=False)
 
 
@@ -198,7 +200,7 @@ class CaseFilterSerializer(serializers.Serializer):
 
 class CaseCreateSerializer(serializers.Serializer):
     signal = ChildScopedField("signaal", queryset=Signal.objects.all())
-    question = serializers.CharField()
+    question = serializers.CharField(max_length=FREE_TEXT_MAX)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -209,17 +211,17 @@ class TransitionSerializer(serializers.Serializer):
 
 class GoalSerializer(serializers.Serializer):
     # The domain is checked by the service, which names the goal and the rule in its message.
-    id = serializers.CharField(required=False, allow_blank=True)
-    domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).")
-    description = serializers.CharField(allow_blank=True)
-    target = serializers.CharField(allow_blank=True)
-    owner = serializers.CharField(allow_blank=True)
-    support_by = serializers.CharField(required=False, allow_blank=True)
-    support_where = serializers.CharField(required=False, allow_blank=True)
+    id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).", max_length=20)
+    description = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    target = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    owner = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    support_by = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
+    support_where = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
 
 
 class PlanWriteSerializer(serializers.Serializer):
-    goals = GoalSerializer(many=True)
+    goals = GoalSerializer(many=True, max_length=PLAN_GOALS_MAX)  # type: ignore[call-arg]
     includes_treatment = serializers.BooleanField()
     base_version = serializers.IntegerField(
         min_value=0, help_text="The version you read; if someone saved in between the answer is 409 Conflict."
@@ -280,7 +282,7 @@ PlanConflictSerializer = inline_serializer(
 class EvaluationSerializer(serializers.ModelSerializer):
     rater = serializers.ChoiceField(choices=GoalEvaluation.Rater.choices)
     score = serializers.IntegerField(help_text="1 (not at all) to 5 (fully reached).")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
     evaluated_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
 
     class Meta:
@@ -291,7 +293,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class HelpRequestCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=HelpRequest.Kind.choices)
     provider = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
-    question = serializers.CharField()
+    question = serializers.CharField(max_length=FREE_TEXT_MAX)
     urgency = serializers.ChoiceField(choices=HelpRequest.Urgency.choices, default=HelpRequest.Urgency.NORMAL)
     consent = ChildScopedField("toestemming", queryset=Consent.objects.all(), required=False, allow_null=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), default=list)
@@ -342,8 +344,20 @@ class DeclineSerializer(serializers.Serializer):
 
 
 class MinutesSerializer(serializers.Serializer):
-    minutes = serializers.CharField(allow_blank=True)
+    minutes = serializers.CharField(allow_blank=True, max_length=FREE_TEXT_MAX)
     present = serializers.ListField(child=serializers.IntegerField(), default=list)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The version you read (also the ETag); a change must name it, here or in If-Match. "
+        "If someone saved in between the answer is 409 Conflict and nothing is written.",
+    )
+
+
+class MinutesWriteSerializer(MinutesSerializer):
+    """The schema of a change: the version you read is required (or send it in If-Match)."""
+
+    version = serializers.IntegerField(min_value=0, help_text=MinutesSerializer().fields["version"].help_text)
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -351,7 +365,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     case = CaseInScopeField("casus", queryset=Case.objects.all(), required=False, allow_null=True)
     role = serializers.ChoiceField(choices=SocialWorkActivity.Role.choices)
     hours = serializers.DecimalField(max_digits=5, decimal_places=2)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
 
     class Meta:
         model = SocialWorkActivity
@@ -423,7 +437,8 @@ class CaseListView(APIView):
 
     @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        query = CaseFilterSerializer(data=request.query_params)
+        # A plain dict: an empty ?state= is refused as an unknown state, not read as "no filter" (form semantics).
+        query = CaseFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         user = _user(request)
         cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(
@@ -509,18 +524,25 @@ class MinutesView(APIView):
         if minutes is None:
             return Response({"detail": "Alleen wie aanwezig was, leest het verslag."}, status=status.HTTP_403_FORBIDDEN)
         guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
-        return Response({"minutes": minutes, "present": list(item.present.values_list("pk", flat=True))})
+        return Response(_minutes_data(item, minutes), headers={"ETag": etag(item.version)})
 
-    @extend_schema(request=MinutesSerializer, responses=MinutesSerializer)
+    @extend_schema(
+        request=MinutesWriteSerializer, parameters=[IF_MATCH], responses={200: MinutesSerializer, 409: CONFLICT}
+    )
     def put(self, request: Request, child_id: int, item_id: int) -> Response:
         item = self._item(request, child_id, item_id)
         serializer = MinutesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        version = requested_version(request.headers.get("If-Match"), serializer.validated_data.get("version"))
         present = list(User.objects.filter(pk__in=serializer.validated_data["present"]))
         item = services.record_minutes(
-            _user(request), item, minutes=serializer.validated_data["minutes"], present=present
+            _user(request), item, minutes=serializer.validated_data["minutes"], present=present, version=version
         )
-        return Response({"minutes": item.minutes, "present": list(item.present.values_list("pk", flat=True))})
+        return Response(_minutes_data(item, item.minutes), headers={"ETag": etag(item.version)})
+
+
+def _minutes_data(item: AgendaItem, minutes: str) -> dict[str, Any]:
+    return {"minutes": minutes, "present": list(item.present.values_list("pk", flat=True)), "version": item.version}
 
 
 # --- One plan -----------------------------------------------------------------------------------------------
@@ -549,7 +571,8 @@ class PlanView(APIView):
     @extend_schema(responses=PlanSerializer)
     def get(self, request: Request, child_id: int) -> Response:
         child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="plan")
-        return Response(_plan_data(child))
+        data = _plan_data(child)
+        return Response(data, headers={"ETag": etag(data["version"])})
 
     @extend_schema(request=PlanWriteSerializer, responses={200: PlanSerializer, 409: PlanConflictSerializer})
     def put(self, request: Request, child_id: int) -> Response:
@@ -576,7 +599,8 @@ class PlanView(APIView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(_plan_data(child))
+        data = _plan_data(child)
+        return Response(data, headers={"ETag": etag(data["version"])})
 
 
 class AgreementView(APIView):

@@ -110,6 +110,8 @@ class AgendaItem(models.Model):
     youth_invited = models.BooleanField(default=False)
     present = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     minutes = models.TextField(blank=True)
+    #: Optimistic concurrency of the minutes (rondom.versioning): a change names the version it read.
+    version = models.PositiveIntegerField(default=1)
 
 
 class ActionItem(models.Model):

@@ -23,8 +23,11 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.idempotency import recent_duplicate
+from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
 from rondom.schoolcalendar.services import add_working_days
+from rondom.versioning import save_versioned
 
 from . import workflow
 from .models import (
@@ -124,12 +127,23 @@ def raise_signal(
         errors["concerns"] = _("Choose one or more concerns from the list.")
     if not description.strip():
         errors["description"] = _("Describe what worries you.")
+    elif text_error(description):
+        errors["description"] = text_error(description)  # type: ignore[assignment]
     if errors:
         raise ValidationError(errors)
     limit = settings.SIGNAL_DAILY_LIMIT_FAMILY if family else settings.SIGNAL_DAILY_LIMIT
     day_start = timezone.make_aware(datetime.combine(timezone.localtime(now).date(), time.min))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=actor.pk).first()  # one filer's signals are counted in turn
+        # A double submit (same person, same child, same worry, within the window) answers with the first signal,
+        # and does not count against the day's limit.
+        same = recent_duplicate(
+            Signal.objects.filter(child=child, raised_by=actor, source=source, description=description.strip()),
+            "raised_at",
+            lock=child,
+        )
+        if same is not None and same.concerns == sorted(set(concerns)):
+            return same
         if Signal.objects.filter(raised_by=actor, raised_at__gte=day_start).count() >= limit:
             raise TooManySignals(
                 _("You have filed %(n)d signals today, the most for one day. Call the school if it cannot wait.")
@@ -302,12 +316,17 @@ def add_action(actor: User, case: Case, *, description: str, owner: Membership, 
     return item
 
 
-def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User]) -> AgendaItem:
-    """The minutes of a case discussed in the meeting; only those present may read them afterwards."""
+def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User], version: int) -> AgendaItem:
+    """The minutes of a case discussed in the meeting; only those present may read them afterwards.
+
+    `version` is the version of the minutes the actor read: if someone saved in between, Conflict
+    (rondom.versioning) is raised and nothing is written."""
+    problem = text_error(minutes, required=False)
+    if problem:
+        raise ValidationError({"minutes": problem})
     with transaction.atomic():
         decision = policy.require(actor, item.case.child, Action.UPDATE, SUPPORT)
-        item.minutes = minutes.strip()
-        item.save(update_fields=["minutes"])
+        save_versioned(item, version, {"minutes": minutes.strip()})
         item.present.set({*present, actor})
         _log(actor, decision, item.case.child_id, "minutes", item.pk, Action.UPDATE)
     return item
@@ -337,9 +356,22 @@ def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: 
     errors: dict[str, str] = {}
     if not isinstance(goals, list):
         return {"goals": _("The goals must be a list.")}
+    if len(goals) > PLAN_GOALS_MAX:
+        return {
+            "goals": _("A plan holds at most %(max)d goals (this one has %(n)d).")
+            % {"max": PLAN_GOALS_MAX, "n": len(goals)}
+        }
     for number, goal in enumerate(goals, start=1):
         if not isinstance(goal, dict):
             errors["goals"] = _("Goal %(n)d is not readable.") % {"n": number}
+            break
+        too_long = [k for k, v in goal.items() if isinstance(v, str) and len(v) > GOAL_FIELD_MAX]
+        if too_long:
+            errors["goals"] = _("Goal %(n)d: %(field)s is longer than %(max)d characters.") % {
+                "n": number,
+                "field": too_long[0],
+                "max": GOAL_FIELD_MAX,
+            }
             break
         if goal.get("domain") not in DOMAINS:
             errors["goals"] = _("Goal %(n)d: choose the domain school, home, leisure or work.") % {"n": number}

@@ -1,14 +1,25 @@
-"""API error handling: Django validation errors become HTTP 400 naming field and reason; nothing leaks."""
+"""API error handling: Django validation errors become HTTP 400 naming field and reason; a stale version or a
+unique constraint that refuses a write becomes 409 with a Dutch message; nothing leaks."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from rondom.registry.services import Conflict
+from rondom.config.middleware import conflict_message
+from rondom.versioning import Conflict
+
+logger = logging.getLogger(__name__)
+
+STALE_VERSION = (
+    "Iemand anders heeft dit intussen gewijzigd. Er is niets van u opgeslagen: laad opnieuw en probeer het nog eens."
+)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -20,7 +31,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             )
         return Response({"non_field_errors": exc.messages}, status=400)
     if isinstance(exc, Conflict):
-        return Response(
-            {"detail": "Iemand anders heeft dit intussen gewijzigd. Laad opnieuw en probeer het nog eens."}, status=409
-        )
+        set_rollback()
+        body: dict[str, Any] = {"detail": STALE_VERSION, "changes": exc.changes}
+        if exc.current_version is not None:
+            body["current_version"] = exc.current_version
+        return Response(body, status=409)
+    if isinstance(exc, IntegrityError):
+        set_rollback()
+        logger.warning("API write refused by a database constraint")
+        return Response({"detail": conflict_message()}, status=409)
     return drf_exception_handler(exc, context)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks_db",
+    "rondom.config.apps.RondomConfig",  # strict JSON types in the API (rondom.config.strict_json)
     "rondom.accounts",
     "rondom.registry",
     "rondom.consent",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "rondom.config.logging.RequestLogMiddleware",
+    "rondom.config.middleware.NoStoreMiddleware",
+    "rondom.config.middleware.ApiErrorBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +105,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "rondom.config.middleware.IntegrityConflictMiddleware",
 ]
 
 ROOT_URLCONF = "rondom.config.urls"
@@ -256,10 +260,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rondom.accounts.permissions.IsVerifiedUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rondom.config.api.exception_handler",
+    # The API reads JSON only, bounded in size and depth (rondom.config.parsers); another media type answers
+    # 415. (Form encoding would read a missing boolean as false and "0" as a boolean, unlike the schema.)
+    "DEFAULT_PARSER_CLASSES": ["rondom.config.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Limits on API bodies (rondom.config.parsers): a larger or deeper JSON body answers 400.
+API_JSON_MAX_BYTES = int(os.environ.get("RONDOM_API_JSON_MAX_BYTES", str(1_000_000)))
+API_JSON_MAX_DEPTH = int(os.environ.get("RONDOM_API_JSON_MAX_DEPTH", "32"))
+# A second identical create by the same person within this many seconds returns the first (double submits).
+DOUBLE_SUBMIT_SECONDS = int(os.environ.get("RONDOM_DOUBLE_SUBMIT_SECONDS", "60"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rondom API",
     "DESCRIPTION": "Eén kind, één gezin, één plan. Every endpoint that serves a child's data goes "
@@ -270,6 +282,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers it can give (400/403/404/409/415/429, schema Error).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rondom.config.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DataCategoryEnum": "rondom.access.categories.DataCategory",
         "CapacityEnum": "rondom.consent.models.Capacity",

@@ -1,3 +1,6 @@
+import threading
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
@@ -32,6 +35,13 @@ def admin_login(request: HttpRequest):  # type: ignore[no-untyped-def]
 class SchemaView(SpectacularAPIView):
     serves_child_data = False
     permission_classes = [AllowAny]
+    # drf-spectacular loads its extension classes lazily and not thread-safely: two first requests at the same
+    # moment in a threaded server crashed with a 500 (found by schemathesis). One generation at a time.
+    _lock = threading.Lock()
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return super().get(request, *args, **kwargs)
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -68,3 +78,8 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]
+
+# JSON error answers under /api/ (the OpenAPI schema documents JSON), the usual pages elsewhere.
+handler400 = "rondom.config.middleware.bad_request"
+handler404 = "rondom.config.middleware.not_found"
+handler500 = "rondom.config.middleware.server_error"

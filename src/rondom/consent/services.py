@@ -17,6 +17,7 @@ from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
+from rondom.idempotency import recent_duplicate
 from rondom.registry.models import Child, Guardianship
 
 from . import rules
@@ -119,6 +120,23 @@ def give_consent(
     with transaction.atomic():
         decision = policy.require(actor, child, Action.CREATE, DataCategory.SUPPORT)
         _validate(child, purpose, categories, recipient, givers, valid_from, valid_until)
+        # A double submit (same person, same consent, within the window) answers with the consent recorded first.
+        same = recent_duplicate(
+            Consent.objects.filter(
+                child=child,
+                purpose=purpose,
+                recipient=recipient,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                recorded_by=actor,
+                withdrawn_at__isnull=True,
+            ),
+            "recorded_at",
+            lock=child,
+        )
+        wanted = sorted((g.capacity, g.guardianship.pk if g.guardianship else None) for g in givers)
+        if same is not None and sorted(same.categories) == categories and wanted == _givers_of(same):
+            return same
         consent = Consent.objects.create(
             child=child,
             purpose=purpose,
@@ -133,6 +151,10 @@ def give_consent(
         )
         audit.record(actor, decision, child.pk, object_type="consent", object_id=consent.pk)
     return consent
+
+
+def _givers_of(consent: Consent) -> list[tuple[str, int | None]]:
+    return sorted((g.capacity, g.guardianship_id) for g in consent.givers.all())
 
 
 def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None = None) -> Consent:

@@ -53,6 +53,8 @@ class Werkplan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     wijkteam_approved_at = models.DateTimeField(null=True, blank=True)
+    #: Optimistic concurrency (rondom.versioning): a rewrite or an approval names the version it read.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="one_werkplan_per_year")]

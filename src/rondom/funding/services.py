@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import Role
+from rondom.versioning import Conflict, save_versioned
 
 from . import budget
 from .models import Pilot, Werkplan
@@ -35,8 +36,12 @@ def _side(user: User, school: Organisation) -> str:
     raise PermissionDenied
 
 
-def write(user: User, school: Organisation, school_year: str, text: str) -> Werkplan:
-    """The school writes (or rewrites) its werkplan; a rewrite needs both approvals again."""
+def write(user: User, school: Organisation, school_year: str, text: str, *, version: int | None = None) -> Werkplan:
+    """The school writes (or rewrites) its werkplan; a rewrite needs both approvals again.
+
+    `version` is the version the writer read (0: there was no werkplan yet). If someone saved in between,
+    Conflict (rondom.versioning) is raised and nothing is written. The forms always pass it; None (no check) is
+    for the demo generator only."""
     if _side(user, school) != "school":
         raise PermissionDenied
     if not text.strip():
@@ -45,19 +50,31 @@ def write(user: User, school: Organisation, school_year: str, text: str) -> Werk
         plan, _created = Werkplan.objects.select_for_update().get_or_create(
             school=school, school_year=school_year, defaults={"text": text.strip(), "written_by": user}
         )
+        if _created and version not in (None, 0):
+            raise Conflict(plan.version, [{"field": "text"}])
         if not _created:
-            plan.text, plan.written_by = text.strip(), user
-            plan.school_approved_by = plan.school_approved_at = None
-            plan.wijkteam_approved_by = plan.wijkteam_approved_at = None
-            plan.save()
+            if version == 0:  # the writer saw no werkplan, but someone wrote one in between
+                raise Conflict(plan.version, [{"field": "text"}] if plan.text != text.strip() else [])
+            fields = {
+                "text": text.strip(),
+                "written_by": user,
+                "school_approved_by": None,
+                "school_approved_at": None,
+                "wijkteam_approved_by": None,
+                "wijkteam_approved_at": None,
+            }
+            save_versioned(plan, plan.version if version is None else version, fields, submitted={"text": text.strip()})
     return plan
 
 
-def approve(user: User, plan: Werkplan) -> Werkplan:
-    """Approve for one's own side; the same side twice changes nothing."""
+def approve(user: User, plan: Werkplan, *, version: int | None = None) -> Werkplan:
+    """Approve for one's own side; the same side twice changes nothing. `version` is the version the approver
+    read: approving a text that was rewritten in between raises Conflict."""
     side = _side(user, plan.school)
     with transaction.atomic():
         plan = Werkplan.objects.select_for_update().get(pk=plan.pk)
+        if version is not None and plan.version != version:
+            raise Conflict(plan.version, [{"field": "text"}])
         if getattr(plan, f"{side}_approved_at") is not None:
             raise ValidationError(_("Your side has already approved this werkplan."))
         setattr(plan, f"{side}_approved_by", user)

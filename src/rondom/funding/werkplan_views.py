@@ -20,10 +20,19 @@ from django.views import View
 from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
 from rondom.refusals import refusal_text
+from rondom.versioning import Conflict
 
 from . import services
 from .models import Werkplan
 from .monitoring import current_school_year
+
+
+def stale_message() -> str:
+    """The Dutch answer to a werkplan someone else saved after you read it."""
+    return _(
+        "Someone else saved the werkplan in the meantime. Nothing of yours was saved: read the current text above, "
+        "then save again."
+    )
 
 
 class WerkplanForm(forms.Form):
@@ -33,6 +42,8 @@ class WerkplanForm(forms.Form):
         help_text=gettext_lazy("What school social work will do at this school this year, and with whom."),
         max_length=20000,
     )
+    #: The version the writer read (0: no werkplan yet); a stale version is refused with 409 (rondom.versioning).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,7 +104,7 @@ class WerkplanView(LoginRequiredMixin, View):
     ) -> HttpResponse:
         school, side, plan, year = self._find(request, organisation_id)
         if form is None:
-            form = WerkplanForm(initial={"text": plan.text if plan else ""})
+            form = WerkplanForm(initial={"text": plan.text if plan else "", "version": plan.version if plan else 0})
         mine_done = plan is not None and getattr(plan, f"{side}_approved_at") is not None
         context = {"school": school, "side": side, "plan": plan, "year": year, "form": form, "mine_done": mine_done}
         return render(request, "funding/werkplan.html", context, status=status)
@@ -107,8 +118,12 @@ class WerkplanView(LoginRequiredMixin, View):
         if request.POST.get("action") == "approve":
             if plan is None:
                 raise Http404
+            version = request.POST.get("version", "")
             try:
-                services.approve(user, plan)
+                services.approve(user, plan, version=int(version) if version.isdigit() else None)
+            except Conflict:
+                messages.error(request, stale_message())
+                return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]), status=303)
             except ValidationError as error:
                 messages.error(request, refusal_text(error))
             else:
@@ -118,7 +133,16 @@ class WerkplanView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self._render(request, organisation_id, form, status=400)
         try:
-            services.write(user, school, year, form.cleaned_data["text"])
+            services.write(user, school, year, form.cleaned_data["text"], version=form.cleaned_data["version"])
+        except Conflict:
+            # Someone saved in between: nothing is written; the page shows the current text above the form and
+            # keeps the user's own text in the form, with the new version, to compare and save again.
+            current = Werkplan.objects.filter(school=school, school_year=year).first()
+            data = {"text": form.cleaned_data["text"], "version": current.version if current else 0}
+            form = WerkplanForm(data)
+            form.is_valid()
+            form.add_error(None, stale_message())
+            return self._render(request, organisation_id, form, status=409)
         except ValidationError as error:
             form.add_error("text", error.messages)
             return self._render(request, organisation_id, form, status=400)

@@ -31,6 +31,8 @@ from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
 from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
+from rondom.idempotency import recent_duplicate
+from rondom.limits import has_control_characters
 from rondom.registry.models import Child, ChildNote
 
 from . import uploads
@@ -240,7 +242,23 @@ def add_to_logbook(user: User, found: FamilyChild, text: str) -> ChildNote:
         raise ValidationError({"text": _("Write something first.")})
     if len(text) > 4000:
         raise ValidationError({"text": _("Please keep it shorter (at most 4000 characters).")})
+    if has_control_characters(text, allow_line_breaks=True):
+        raise ValidationError({"text": _("The text holds control characters that cannot be saved.")})
     with transaction.atomic():
+        # A double submit (the same entry again within the window) answers with the entry written first.
+        same = recent_duplicate(
+            ChildNote.objects.filter(
+                child=found.child,
+                category=DataCategory.SUPPORT,
+                author=user,
+                author_organisation__isnull=True,
+                text=text.strip(),
+            ),
+            "created_at",
+            lock=found.child,
+        )
+        if same is not None:
+            return same
         note = ChildNote.objects.create(
             child=found.child, category=DataCategory.SUPPORT, text=text.strip(), author=user
         )

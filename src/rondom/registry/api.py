@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,8 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
+from rondom.limits import FREE_TEXT_MAX, NAME_MAX
+from rondom.versioning import etag, requested_version
 
 from . import selectors, services
 from .models import Child, ChildNote, Municipality, Wijk
@@ -37,11 +40,25 @@ class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ChildSerializer(serializers.ModelSerializer):
-    school = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all())
+    # A child can be without a school (an absolute thuiszitter): null in answers; a registration names one.
+    school = UnknownAwareRelatedField("organisatie", queryset=Organisation.objects.all(), allow_null=True)
     home_municipality = UnknownAwareRelatedField("gemeente", queryset=Municipality.objects.all())
     wijk = UnknownAwareRelatedField("wijk", queryset=Wijk.objects.all(), required=False, allow_null=True)
-    bsn = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    given_name = serializers.CharField(max_length=NAME_MAX)
+    family_name = serializers.CharField(max_length=NAME_MAX)
+    bsn = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     masked_bsn = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The version you read (also the ETag). A change must name it, here or in If-Match; "
+        "if someone saved in between the answer is 409 Conflict and nothing is written.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and attrs.get("school") is None:
+            raise serializers.ValidationError({"school": "Kies de school waar het kind staat ingeschreven."})
+        return attrs
 
     class Meta:
         model = Child
@@ -58,11 +75,33 @@ class ChildSerializer(serializers.ModelSerializer):
             "masked_bsn",
             "youth_care_ended_on",
             "left_school_on",
+            "version",
         ]
+        read_only_fields = ["id", "masked_bsn"]
+
+
+class ChildPatchSerializer(ChildSerializer):
+    """The schema of a change: every field optional except the version you read (or send it in If-Match)."""
+
+    version = serializers.IntegerField(min_value=0, help_text=ChildSerializer().fields["version"].help_text)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag you read (e.g. "3"); instead of, and preferred over, the field version.',
+)
+CONFLICT = OpenApiResponse(
+    description="Someone else changed the record since you read it; nothing was written. Names the current "
+    "version and the fields that differ now."
+)
 
 
 class NoteSerializer(serializers.ModelSerializer):
     category = serializers.ChoiceField(choices=DataCategory.choices)
+    text = serializers.CharField(max_length=FREE_TEXT_MAX)
     version = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -72,7 +111,7 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class NoteUpdateSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=FREE_TEXT_MAX)
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409 Conflict.")
 
 
@@ -91,6 +130,7 @@ class ChildListView(APIView):
         serializer = ChildSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        data.pop("version", None)
         child = services.register_child(request.user, data.pop("school"), data)  # type: ignore[arg-type]
         return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED)
 
@@ -102,15 +142,18 @@ class ChildDetailView(APIView):
     @extend_schema(responses=ChildSerializer)
     def get(self, request: Request, child_id: int) -> Response:
         child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
-        return Response(ChildSerializer(child).data)
+        return Response(ChildSerializer(child).data, headers={"ETag": etag(child.version)})
 
-    @extend_schema(request=ChildSerializer, responses=ChildSerializer)
+    @extend_schema(request=ChildPatchSerializer, parameters=[IF_MATCH], responses={200: ChildSerializer, 409: CONFLICT})
     def patch(self, request: Request, child_id: int) -> Response:
         child, _d = policy.get_child_or_404(request.user, child_id, Action.UPDATE, DataCategory.IDENTITY)  # type: ignore[arg-type]
         serializer = ChildSerializer(child, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        child = services.update_child(request.user, child, dict(serializer.validated_data))  # type: ignore[arg-type]
-        return Response(ChildSerializer(child).data)
+        data = dict(serializer.validated_data)
+        body_version = data.pop("version", None)
+        version = requested_version(request.headers.get("If-Match"), body_version)
+        child = services.update_child(request.user, child, data, version=version)  # type: ignore[arg-type]
+        return Response(ChildSerializer(child).data, headers={"ETag": etag(child.version)})
 
 
 class NoteListView(APIView):
@@ -158,17 +201,13 @@ class NoteDetailView(APIView):
         note = self._note(request, child_id, note_id, Action.READ)
         decision = policy.decide(request.user, note.child, Action.READ, note.category)  # type: ignore[arg-type]
         audit.record(request.user, decision, note.child_id, object_type="note", object_id=note.pk)  # type: ignore[arg-type]
-        return Response(NoteSerializer(note).data)
+        return Response(NoteSerializer(note).data, headers={"ETag": etag(note.version)})
 
-    @extend_schema(request=NoteUpdateSerializer, responses=NoteSerializer)
+    @extend_schema(request=NoteUpdateSerializer, parameters=[IF_MATCH], responses={200: NoteSerializer, 409: CONFLICT})
     def patch(self, request: Request, child_id: int, note_id: int) -> Response:
         note = self._note(request, child_id, note_id, Action.UPDATE)
         serializer = NoteUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = services.update_note(
-            request.user,  # type: ignore[arg-type]
-            note,
-            serializer.validated_data["text"],
-            version=serializer.validated_data["version"],
-        )
-        return Response(NoteSerializer(note).data)
+        version = requested_version(request.headers.get("If-Match"), serializer.validated_data["version"])
+        note = services.update_note(request.user, note, serializer.validated_data["text"], version=version)  # type: ignore[arg-type]
+        return Response(NoteSerializer(note).data, headers={"ETag": etag(note.version)})

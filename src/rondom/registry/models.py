@@ -87,6 +87,8 @@ class Child(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Optimistic concurrency (rondom.versioning): an edit names the version it read; a stale version conflicts.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -154,6 +156,27 @@ class ChildNote(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("note")
         verbose_name_plural = _("notes")
+
+
+class RefusedBsn(models.Model):
+    """A refused attempt to record a BSN that belongs to another child, for the privacy officer's review.
+
+    The person who tried gets the same neutral answer as for any other refused BSN (it must not reveal that the
+    number is known elsewhere); this row holds who tried and on which record, never the number itself or the
+    other child."""
+
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    #: The record being edited (null when the attempt was a new registration).
+    child_id_edited = models.BigIntegerField(_("record being edited"), null=True, blank=True)
+    school = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("refused BSN attempt")
+        verbose_name_plural = _("refused BSN attempts")
 
 
 class SchoolMove(models.Model):

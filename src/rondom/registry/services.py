@@ -6,8 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,17 +16,45 @@ from rondom.access.rules import SCHOOL_ROLE_RULES
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
+from rondom.idempotency import recent_duplicate
+from rondom.limits import name_error, text_error
+from rondom.versioning import Conflict, save_versioned
 
-from .bsn import blind_index, bsn_error
-from .models import Child, ChildNote, Municipality, Wijk
+from .bsn import blind_index, bsn_error, normalise_bsn
+from .models import Child, ChildNote, Municipality, RefusedBsn, Wijk
+
+__all__ = ["BSN_REFUSED", "Conflict", "add_note", "register_child", "update_child", "update_note"]
 
 
-class Conflict(Exception):
-    """Someone else changed the record since it was read: nothing was written."""
+def bsn_refused_message() -> str:
+    """The one answer to every refused BSN — not a valid number, or a number already on another child's record.
+
+    Both refusals read the same, so the answer never tells whether a child with this BSN exists elsewhere
+    (AVG art. 5(1)(f); finding 8 of issue 12). The elfproef is public knowledge, so naming it reveals nothing."""
+    return _(
+        "This BSN cannot be saved. Check the 9 digits (they must pass the elfproef); if the number is right, "
+        "ask your functional administrator."
+    )
 
 
-def _validate_child(data: dict[str, Any], child: Child | None = None) -> None:
+BSN_REFUSED = "bsn_refused"
+
+
+def _refuse_bsn_elsewhere(actor: User | None, child: Child | None, school: Organisation | None) -> ValidationError:
+    """Log the attempt for the privacy officer (in its own transaction, so a rollback keeps it) and return the
+    neutral refusal."""
+    RefusedBsn.objects.create(
+        occurred_at=timezone.now(),
+        user=actor,
+        child_id_edited=child.pk if child is not None else None,
+        school=school or (child.school if child is not None else None),
+    )
+    return ValidationError({"bsn": bsn_refused_message()}, code=BSN_REFUSED)
+
+
+def _validate_child(data: dict[str, Any], child: Child | None = None, actor: User | None = None) -> None:
     errors: dict[str, str] = {}
+    bsn_elsewhere = False
     dob = data.get("date_of_birth")
     if dob is not None:
         if not isinstance(dob, date):
@@ -51,17 +78,25 @@ def _validate_child(data: dict[str, Any], child: Child | None = None) -> None:
     if bsn:
         error = bsn_error(bsn)
         if error:
-            errors["bsn"] = error
+            digits = normalise_bsn(bsn)
+            # Other characters than 0-9 get their own reason (it tells nothing about any child); every other refusal
+            # reads the same as "already on another child's record" (below), so the answer reveals nothing.
+            errors["bsn"] = error if not (digits.isascii() and digits.isdigit()) else bsn_refused_message()
         else:
             others = Child.objects.filter(bsn_index=blind_index(bsn))
             if child is not None:
                 others = others.exclude(pk=child.pk)
             if others.exists():
-                errors["bsn"] = _("A child with this BSN is already registered.")
+                errors["bsn"] = bsn_refused_message()
+                bsn_elsewhere = True
     for name in ("given_name", "family_name"):
-        if name in data and not str(data[name]).strip():
-            errors[name] = _("This field is required.")
+        if name in data:
+            problem = name_error(str(data[name]))
+            if problem:
+                errors[name] = problem
     if errors:
+        if bsn_elsewhere:
+            _refuse_bsn_elsewhere(actor, child, data.get("school"))
         raise ValidationError(errors)
 
 
@@ -71,7 +106,20 @@ def register_child(actor: User, school: Organisation, data: dict[str, Any]) -> C
     allowed = [m for m in memberships if "w" in SCHOOL_ROLE_RULES.get(m.role, {}).get(DataCategory.IDENTITY, "")]
     if not allowed:
         raise PermissionDenied
-    _validate_child({**data, "school": school})
+    _validate_child({**data, "school": school}, actor=actor)
+    try:
+        return _create_child(actor, school, data)
+    except IntegrityError:
+        # Another registration took the same BSN between the check and the insert: the same neutral answer.
+        scratch = Child()
+        scratch.set_bsn(data.get("bsn") or "")
+        bsn_index = scratch.bsn_index
+        if bsn_index and Child.objects.filter(bsn_index=bsn_index).exists():
+            raise _refuse_bsn_elsewhere(actor, None, school) from None
+        raise
+
+
+def _create_child(actor: User, school: Organisation, data: dict[str, Any]) -> Child:
     with transaction.atomic():
         child = Child(
             given_name=data["given_name"].strip(),
@@ -89,27 +137,47 @@ def register_child(actor: User, school: Organisation, data: dict[str, Any]) -> C
     return child
 
 
-def update_child(actor: User, child: Child, data: dict[str, Any]) -> Child:
-    with transaction.atomic():
-        decision = policy.require(actor, child, Action.UPDATE, DataCategory.IDENTITY)
-        _validate_child(data, child)
-        for name in (
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "group",
-            "home_municipality",
-            "wijk",
-            "school",
-            "youth_care_ended_on",
-            "left_school_on",
+CHILD_EDITABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "group",
+    "home_municipality",
+    "wijk",
+    "school",
+    "youth_care_ended_on",
+    "left_school_on",
+)
+
+
+def update_child(actor: User, child: Child, data: dict[str, Any], *, version: int) -> Child:
+    """Change a child's basic details. `version` is the version the actor read (registry.Child.version).
+
+    Raises ValidationError (field → Dutch reason; nothing changed), PermissionDenied, or Conflict when someone
+    saved in between (nothing of the actor's written; Conflict.changes names the fields that differ now). The
+    version check and raise are one UPDATE (rondom.versioning.save_versioned), safe under concurrent writers."""
+    decision = policy.require(actor, child, Action.UPDATE, DataCategory.IDENTITY)
+    _validate_child(data, child, actor)
+    fields = {name: data[name] for name in CHILD_EDITABLE_FIELDS if name in data}
+    for name in ("given_name", "family_name"):
+        if name in fields:
+            fields[name] = str(fields[name]).strip()
+    if "bsn" in data:
+        scratch = Child()
+        scratch.set_bsn(data["bsn"] or "")
+        fields["bsn_encrypted"], fields["bsn_index"] = scratch.bsn_encrypted, scratch.bsn_index
+    submitted = {k: v for k, v in data.items() if k in CHILD_EDITABLE_FIELDS}
+    try:
+        with transaction.atomic():
+            save_versioned(child, version, fields, submitted=submitted)
+            audit.record(actor, decision, child.pk, object_type="child", object_id=child.pk)
+    except IntegrityError:
+        if (
+            fields.get("bsn_index")
+            and Child.objects.filter(bsn_index=fields["bsn_index"]).exclude(pk=child.pk).exists()
         ):
-            if name in data:
-                setattr(child, name, data[name])
-        if "bsn" in data:
-            child.set_bsn(data["bsn"] or "")
-        child.save()
-        audit.record(actor, decision, child.pk, object_type="child", object_id=child.pk)
+            raise _refuse_bsn_elsewhere(actor, child, None) from None
+        raise
     return child
 
 
@@ -118,11 +186,19 @@ def add_note(actor: User, child: Child, category: str, text: str) -> ChildNote:
         raise ValidationError({"category": _("Unknown part of the record.")})
     if category == DataCategory.IDENTITY:
         raise ValidationError({"category": _("Basic details are fields of the record, not notes.")})
-    if not text.strip():
-        raise ValidationError({"text": _("This field is required.")})
+    problem = text_error(text)
+    if problem:
+        raise ValidationError({"text": problem})
     with transaction.atomic():
         decision = policy.require(actor, child, Action.CREATE, category)
         membership = decision.basis.membership if decision.basis else None
+        same = recent_duplicate(
+            ChildNote.objects.filter(child=child, category=category, author=actor, text=text.strip()),
+            "created_at",
+            lock=child,
+        )
+        if same is not None:  # a double submit: the note already exists, answer with it
+            return same
         note = ChildNote.objects.create(
             child=child,
             category=category,
@@ -136,15 +212,12 @@ def add_note(actor: User, child: Child, category: str, text: str) -> ChildNote:
 
 def update_note(actor: User, note: ChildNote, text: str, *, version: int) -> ChildNote:
     """Change a note; `version` is the version the actor read. A stale version raises Conflict."""
-    if not text.strip():
-        raise ValidationError({"text": _("This field is required.")})
+    problem = text_error(text)
+    if problem:
+        raise ValidationError({"text": problem})
     with transaction.atomic():
         decision = policy.require(actor, note.child, Action.UPDATE, note.category)
-        changed = ChildNote.objects.filter(pk=note.pk, version=version).update(
-            text=text.strip(), version=F("version") + 1, updated_at=timezone.now()
-        )
-        if not changed:
-            raise Conflict
+        save_versioned(note, version, {"text": text.strip()})
         audit.record(actor, decision, note.child_id, object_type="note", object_id=note.pk)
     note.refresh_from_db()
     return note

@@ -19,6 +19,7 @@ from rondom.access.guard import log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.limits import FREE_TEXT_MAX
 from rondom.refusals import refusal_text
 
 from . import selectors, services
@@ -35,7 +36,9 @@ class NoteForm(forms.Form):
         label=gettext_lazy("Part of the record"),
         choices=[(c, label) for c, label in DataCategory.choices if c != DataCategory.IDENTITY],
     )
-    text = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 4}), max_length=FREE_TEXT_MAX
+    )
 
 
 class EmergencyForm(forms.Form):
@@ -127,7 +130,10 @@ class NoteCreateView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         form = NoteForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("The note was not saved: choose a part of the record and write a text."))
+            reasons = " ".join(str(e) for errors in form.errors.values() for e in errors)
+            messages.error(
+                request, _("The note was not saved: choose a part of the record and write a text.") + " " + reasons
+            )
             # No read row: nothing is shown here; the record page this redirects to logs its own read.
             child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
             return redirect("registry:child-detail", child_id=child.pk)

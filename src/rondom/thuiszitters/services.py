@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import ThresholdSignal
 from rondom.audit import services as audit
+from rondom.idempotency import lock_row
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child
 from rondom.schoolcalendar.services import add_working_days
@@ -131,7 +132,7 @@ def register(
     if kind == ThuiszitterKind.RELATIVE and child.school_id is None:
         errors["kind"] = _("A child without a school is an absolute thuiszitter.")
     if Thuiszitter.objects.filter(child=child, ended_on__isnull=True).exists():
-        errors["__all__"] = _("This child is already in the register.")
+        raise _already_registered()
     if errors:
         raise ValidationError(errors)
     if case is None:  # link the period to the child's case and plan, when there is one
@@ -141,22 +142,59 @@ def register(
     levels = ladder_for(child)
     if not levels:
         raise ValidationError(_("No escalation ladder is configured for this municipality."))
-    with transaction.atomic():
-        thuiszitter = Thuiszitter.objects.create(
-            child=child,
-            kind=kind,
-            reason=reason,
-            started_on=started_on,
-            authorised=authorised,
-            school_id=child.school_id if kind == ThuiszitterKind.RELATIVE else None,
-            case=case,
-            signal=signal,
-            registered_by=actor,
-        )
-        _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk)
-        _enter(
-            thuiszitter, levels[0], today, actor=actor, reason=_("Registered as thuiszitter."), automatic=actor is None
-        )
+    try:
+        with transaction.atomic():
+            # Two registrations at the same moment: the child's row is locked, the second finds the first.
+            lock_row(child)
+            if Thuiszitter.objects.filter(child=child, ended_on__isnull=True).exists():
+                raise _already_registered()
+            thuiszitter = _create_period(actor, child, kind, reason, started_on, authorised, case, signal)
+            _enter(
+                thuiszitter,
+                levels[0],
+                today,
+                actor=actor,
+                reason=_("Registered as thuiszitter."),
+                automatic=actor is None,
+            )
+    except IntegrityError:  # the database's one-open-period constraint, should a writer slip past the lock
+        raise _already_registered() from None
+    return thuiszitter
+
+
+ALREADY_REGISTERED = "already_registered"
+
+
+def _already_registered() -> ValidationError:
+    """The refusal of a second open period for one child (code ``already_registered``: views answer 409)."""
+    return ValidationError(
+        {"__all__": ValidationError(_("This child is already in the register."), code=ALREADY_REGISTERED)}
+    )
+
+
+def _create_period(
+    actor: User | None,
+    child: Child,
+    kind: str,
+    reason: str,
+    started_on: date,
+    authorised: bool,
+    case: Any,
+    signal: ThresholdSignal | None,
+) -> Thuiszitter:
+    """Insert the period and its access-log row (inside register's transaction)."""
+    thuiszitter = Thuiszitter.objects.create(
+        child=child,
+        kind=kind,
+        reason=reason,
+        started_on=started_on,
+        authorised=authorised,
+        school_id=child.school_id if kind == ThuiszitterKind.RELATIVE else None,
+        case=case,
+        signal=signal,
+        registered_by=actor,
+    )
+    _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk)
     return thuiszitter
 
 

@@ -21,7 +21,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import User
 from rondom.audit import services as audit
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_codes
 
 from . import overview, services
 from .models import Outcome, Reason, Thuiszitter, ThuiszitterKind
@@ -122,6 +122,10 @@ class RegisterView(LoginRequiredMixin, View):
                 found = services.register(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
                 add_refusal(form, exc)
+                # A period registered by someone else (or a double submit) at the same moment: 409 Conflict.
+                if services.ALREADY_REGISTERED in refusal_codes(exc):
+                    context = {"child": child, "form": form}
+                    return render(request, "thuiszitters/register_form.html", context, status=409)
             else:
                 messages.success(request, _("The child is in the thuiszitter register."))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=found.pk)

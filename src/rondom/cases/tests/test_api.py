@@ -311,7 +311,9 @@ def test_every_read_writes_an_access_log_row(world, login) -> None:  # type: ign
         case_id=case["id"],
     )
     minutes = f"/api/children/{child.pk}/agenda-items/{item.pk}/minutes/"
-    assert client.put(minutes, {"minutes": "Afspraken", "present": []}, content_type=JSON).status_code == 200
+    assert (
+        client.put(minutes, {"minutes": "Afspraken", "present": [], "version": 1}, content_type=JSON).status_code == 200
+    )
     for url in (
         f"/api/children/{child.pk}/signals/",
         f"/api/children/{child.pk}/cases/{case['id']}/",
@@ -343,7 +345,8 @@ def test_actions_and_minutes_through_the_api(world, login) -> None:  # type: ign
         meeting=Meeting.objects.create(team=team_case.team, date=date.today()), case=team_case
     )
     url = f"/api/children/{child.pk}/agenda-items/{item.pk}/minutes/"
-    assert client.put(url, {"minutes": "Afspraken gemaakt", "present": []}, content_type=JSON).status_code == 200
+    body = {"minutes": "Afspraken gemaakt", "present": [], "version": 1}
+    assert client.put(url, body, content_type=JSON).status_code == 200
     assert client.get(url).json()["minutes"] == "Afspraken gemaakt"
     absent = verified_client(Client(), owner.user)
     assert absent.get(url).status_code == 403

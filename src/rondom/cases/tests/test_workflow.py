@@ -149,7 +149,7 @@ def test_minutes_are_visible_only_to_those_present() -> None:
     item = services.put_on_agenda(ib, case, meeting, [])
     teacher = MembershipFactory(organisation=case.child.school, role="teacher").user
     absent = MembershipFactory(organisation=case.child.school, role="teacher").user
-    services.record_minutes(ib, item, minutes="Afgesproken: observatie in de klas.", present=[teacher])
+    services.record_minutes(ib, item, minutes="Afgesproken: observatie in de klas.", present=[teacher], version=1)
     assert services.minutes_for(teacher, item) == "Afgesproken: observatie in de klas."
     assert services.minutes_for(ib, item) is not None
     assert services.minutes_for(absent, item) is None

@@ -34,9 +34,9 @@ def test_written_by_the_school_and_counting_only_with_both_approvals(login, side
     ib = login(sides["ib"])
     ib.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "De Esch" in ib.get("/werkplannen/").content.decode()
-    empty = ib.post(url, {"text": "  "})
+    empty = ib.post(url, {"text": "  ", "version": 0})
     assert empty.status_code == 400 and not Werkplan.objects.exists()
-    assert ib.post(url, {"text": "Wekelijks spreekuur en twee groepstrainingen."}).status_code == 302
+    assert ib.post(url, {"text": "Wekelijks spreekuur en twee groepstrainingen.", "version": 0}).status_code == 302
     ib.post(url, {"action": "approve"})
     plan = Werkplan.objects.get()
     assert plan.school_approved_by == sides["ib"] and not plan.counts
@@ -47,7 +47,8 @@ def test_written_by_the_school_and_counting_only_with_both_approvals(login, side
     worker.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = worker.get(url).content.decode()
     assert "Wekelijks spreekuur" in page and "Approve for the wijkteam" in page and 'name="text"' not in page
-    assert worker.post(url, {"text": "De wijkteam-versie"}).status_code == 403  # the school writes its own plan
+    # the school writes its own plan
+    assert worker.post(url, {"text": "De wijkteam-versie", "version": 1}).status_code == 403
     worker.post(url, {"action": "approve"})
     plan.refresh_from_db()
     assert plan.counts and plan.text.startswith("Wekelijks")
@@ -56,14 +57,14 @@ def test_written_by_the_school_and_counting_only_with_both_approvals(login, side
     worker.logout()
 
     ib = login(sides["ib"])
-    ib.post(url, {"text": "Aangepast: ook ouderavonden."})
+    ib.post(url, {"text": "Aangepast: ook ouderavonden.", "version": 1})
     plan.refresh_from_db()
     assert not plan.counts and plan.school_approved_at is None  # a rewrite needs both sides again
 
 
 def test_others_cannot_see_or_approve_a_werkplan(login, sides) -> None:  # type: ignore[no-untyped-def]
     url = f"/werkplannen/{sides['school'].pk}/"
-    assert login(sides["ib"]).post(url, {"text": "Plan"}).status_code == 302
+    assert login(sides["ib"]).post(url, {"text": "Plan", "version": 0}).status_code == 302
     for outsider in ("stranger", "teacher"):
         client = login(sides[outsider])
         assert client.get(url).status_code == 404

@@ -185,7 +185,7 @@ def test_refusing_to_register_a_child_twice_is_a_dutch_message_on_the_form(peopl
         reverse("thuiszitters:register", args=[people["child"].pk]),
         {"kind": "relative", "reason": "waiting_care", "started_on": START.isoformat()},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # Conflict: the period exists (registered before, or at the same moment)
     assert escape(_dutch("This child is already in the register.")) in response.content.decode()
     assert Thuiszitter.objects.count() == 1
 

@@ -1,0 +1,108 @@
+"""Cross-cutting response rules: no caching of answers, and a database conflict answered as 409 instead of 500."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+logger = logging.getLogger(__name__)
+
+
+class NoStoreMiddleware:
+    """Every page and API answer the application itself produces carries ``Cache-Control: no-store, private``.
+
+    Pages and API answers carry a child's data; no browser, proxy or back button may keep a copy (AVG art. 32,
+    NEN 7510 12.3). Static files are served before this middleware (WhiteNoise) and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            if "Cache-Control" in response:
+                del response["Cache-Control"]
+            patch_cache_control(response, no_store=True, private=True)
+            response.setdefault("Pragma", "no-cache")
+        return response
+
+
+class ApiErrorBodyMiddleware:
+    """An API error answer always has a JSON body (``{"detail": …}``), as the schema documents (schema Error):
+    a view that answers e.g. ``Response(status=404)`` without a body still gives JSON with the Dutch reason."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not getattr(response, "streaming", False)
+            and not response.content
+        ):
+            messages = {404: _("Not found."), 403: _("You may not do this."), 400: _("The request is not right.")}
+            reason = messages.get(response.status_code, str(response.reason_phrase))
+            replacement = JsonResponse({"detail": reason}, status=response.status_code)
+            for header, value in response.items():
+                if header.lower() not in ("content-type", "content-length"):
+                    replacement[header] = value
+            return replacement
+        return response
+
+
+def conflict_message() -> str:
+    """The one Dutch answer to a write refused by a unique constraint (a double submit or a race)."""
+    return _(
+        "This has just been recorded already (by you or by someone else). Nothing was saved twice: "
+        "reload the page to see the current state."
+    )
+
+
+class IntegrityConflictMiddleware:
+    """A unique constraint that refuses a write (two people registering the same thing at once) answers 409
+    with a Dutch message instead of a server error. The API maps the same error in rondom.config.api."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, IntegrityError):
+            return None
+        logger.warning("write refused by a database constraint: %s", type(exception).__name__)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": conflict_message()}, status=409)
+        return render(request, "409.html", {"message": conflict_message()}, status=409)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for a URL no route matches: JSON under /api/ (the schema documents JSON answers), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 raised outside a view's own handling (e.g. a suspicious request): JSON under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("The request is not right.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/, the page elsewhere; neither shows any detail."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Something went wrong on our side.")}, status=500)
+    return defaults.server_error(request)

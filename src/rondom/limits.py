@@ -1,0 +1,57 @@
+"""Limits on what people type: lengths of names and free text, and no control characters in names.
+
+One place for the numbers, so the API, the forms and the services refuse the same input with the same Dutch
+message naming the field and the reason. A larger body never reaches these checks: the API's JSON parser caps a
+body at ``API_JSON_MAX_BYTES`` (rondom.config.parsers).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+#: Names of people (given name, family name): the column length of registry.Child.
+NAME_MAX = 100
+#: Free text a person writes (a note, a logbook entry, a signal, minutes): about ten pages of text.
+FREE_TEXT_MAX = 20_000
+#: Goals in one plan: a plan is a handful of concrete goals, not a list of hundreds.
+PLAN_GOALS_MAX = 50
+#: One field of one plan goal (description, target, owner, ...).
+GOAL_FIELD_MAX = 2_000
+
+_TEXT_CONTROLS_ALLOWED = {"\n", "\r", "\t"}
+
+
+def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bool:
+    """True when ``value`` holds a control, format, surrogate, private-use or unassigned character (Unicode
+    general category C*); tabs and line breaks are allowed in free text (``allow_line_breaks``)."""
+    for char in value:
+        if allow_line_breaks and char in _TEXT_CONTROLS_ALLOWED:
+            continue
+        if unicodedata.category(char).startswith("C"):
+            return True
+    return False
+
+
+def name_error(value: str, *, max_length: int = NAME_MAX) -> str | None:
+    """The Dutch reason a person's name is refused, or None: empty, too long or with control characters."""
+    if not value.strip():
+        return _("This field is required.")
+    if len(value) > max_length:
+        return _("At most %(n)d characters.") % {"n": max_length}
+    if has_control_characters(value):
+        return _("A name cannot hold control characters (such as tabs, line breaks or invisible characters).")
+    return None
+
+
+def text_error(value: str, *, max_length: int = FREE_TEXT_MAX, required: bool = True) -> str | None:
+    """The Dutch reason a free text is refused, or None: empty (when required), too long, or with control
+    characters other than tabs and line breaks."""
+    if required and not value.strip():
+        return _("This field is required.")
+    if len(value) > max_length:
+        return _("At most %(n)d characters; this text has %(m)d.") % {"n": max_length, "m": len(value)}
+    if has_control_characters(value, allow_line_breaks=True):
+        return _("The text holds control characters that cannot be saved.")
+    return None
