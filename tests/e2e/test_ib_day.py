@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import otp
+from .conftest import fresh_otp
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Rondom-demo-2026"
@@ -20,7 +20,8 @@ def log_in(page: Page, base_url: str, demo_env: dict[str, str], username: str) -
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_label("Code uit uw authenticator-app").fill(otp(demo_env, username))
+    # A code not yet used: one user may log in twice within one 30-second step (two tests in a row).
+    page.get_by_label("Code uit uw authenticator-app").fill(fresh_otp(demo_env, username))
     page.get_by_role("button", name="Bevestigen").click()
     expect(page.get_by_role("heading", name="Mijn leerlingen")).to_be_visible()
 
