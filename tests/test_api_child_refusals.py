@@ -46,6 +46,7 @@ def test_an_ib_cannot_move_a_pupil_to_a_school_where_they_may_not_register_child
     assert response.status_code == 403
     assert state(child) == before
     assert update_rows(child) == 0
+    assert not AccessLogEntry.objects.filter(child_id=child.pk).exists()
 
 
 def test_an_ib_cannot_take_a_pupil_out_of_every_school_by_a_change(login) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +59,7 @@ def test_an_ib_cannot_take_a_pupil_out_of_every_school_by_a_change(login) -> Non
     assert "blijft ingeschreven bij een school" in " ".join(response.json()["school"])
     assert state(child) == before
     assert update_rows(child) == 0
+    assert not AccessLogEntry.objects.filter(child_id=child.pk).exists()
 
 
 def test_an_ib_of_both_schools_may_move_a_pupil_between_them(login) -> None:  # type: ignore[no-untyped-def]
