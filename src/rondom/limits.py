@@ -34,14 +34,22 @@ def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bo
     return False
 
 
+def has_letter(value: str) -> bool:
+    """True when ``value`` holds at least one letter (Unicode general category L*: Latin, Greek, CJK, ...)."""
+    return any(unicodedata.category(char).startswith("L") for char in value)
+
+
 def name_error(value: str, *, max_length: int = NAME_MAX) -> str | None:
-    """The Dutch reason a person's name is refused, or None: empty, too long or with control characters."""
+    """The Dutch reason a person's name is refused, or None: empty, too long, with control characters, or without
+    any letter (only digits, punctuation or a lone combining accent such as U+0301 is no name)."""
     if not value.strip():
         return _("This field is required.")
     if len(value) > max_length:
         return _("At most %(n)d characters.") % {"n": max_length}
     if has_control_characters(value):
         return _("A name cannot hold control characters (such as tabs, line breaks or invisible characters).")
+    if not has_letter(value):
+        return _("A name must contain at least one letter.")
     return None
 
 

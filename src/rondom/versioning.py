@@ -40,18 +40,31 @@ def etag(version: int) -> str:
 
 
 def requested_version(header: str | None, body_value: Any) -> int:
-    """The version the writer read: from ``If-Match`` (``"3"``, ``W/"3"`` or ``3``) or else the body's ``version``.
+    """The version the writer read: from ``If-Match`` (``"3"``, ``W/"3"`` or ``3``) and/or the body's ``version``.
 
-    Raises ValidationError({"version": …}) when neither is given or the value is not a version number: a write
-    without a version could silently overwrite someone else's change.
+    Raises ValidationError({"version": …}) when neither is given, a value is not a version number, or both are
+    given and name different versions (the writer is confused about what it read; guessing which one it meant
+    could overwrite someone else's change). A write without a version could silently overwrite a change too.
     """
+    from_header: int | None = None
     if header:
         match = _ETAG.match(header)
         if match is None:
             raise ValidationError({"version": _('If-Match must hold the ETag (version) you read, e.g. "3".')})
-        return int(match.group(1))
-    if body_value is None or body_value == "":
+        from_header = int(match.group(1))
+    from_body = None if body_value is None or body_value == "" else _body_version(body_value)
+    if from_header is not None and from_body is not None and from_header != from_body:
+        raise ValidationError(
+            {"version": _("If-Match and the field version name different versions: send one, or the same.")}
+        )
+    if from_header is not None:
+        return from_header
+    if from_body is None:
         raise ValidationError({"version": _("Send the version you read (the ETag, in If-Match or the field version).")})
+    return from_body
+
+
+def _body_version(body_value: Any) -> int:
     try:
         value = int(body_value)
     except (TypeError, ValueError):

@@ -1,5 +1,7 @@
 """API error handling: Django validation errors become HTTP 400 naming field and reason; a stale version or a
-unique constraint that refuses a write becomes 409 with a Dutch message; nothing leaks."""
+unique constraint that refuses a write becomes 409 with a Dutch message; every 404 reads the same neutral Dutch
+"Niet gevonden." (Django's get_object_or_404 says "No Consent matches the given query.", naming the model in
+English); nothing leaks."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -40,4 +45,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         logger.warning("API write refused by a database constraint")
         return Response({"detail": conflict_message()}, status=409)
+    if isinstance(exc, Http404 | NotFound):
+        # One answer for "does not exist" and "not yours to see", naming no model (the web page: 404.html).
+        set_rollback()
+        return Response({"detail": _("Not found.")}, status=404)
     return drf_exception_handler(exc, context)

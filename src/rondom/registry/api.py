@@ -91,7 +91,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description='The ETag you read (e.g. "3"); instead of, and preferred over, the field version.',
+    description='The ETag you read (e.g. "3"), instead of the field version; when both are sent they must '
+    "name the same version (else 400).",
 )
 CONFLICT = OpenApiResponse(
     description="Someone else changed the record since you read it; nothing was written. Names the current "

@@ -23,7 +23,15 @@ from rondom.versioning import Conflict, save_versioned
 from .bsn import blind_index, bsn_error, normalise_bsn
 from .models import Child, ChildNote, Municipality, RefusedBsn, Wijk
 
-__all__ = ["BSN_REFUSED", "Conflict", "add_note", "register_child", "update_child", "update_note"]
+__all__ = [
+    "BSN_REFUSED",
+    "Conflict",
+    "add_note",
+    "register_child",
+    "require_may_register_at",
+    "update_child",
+    "update_note",
+]
 
 
 def bsn_refused_message() -> str:
@@ -100,12 +108,20 @@ def _validate_child(data: dict[str, Any], child: Child | None = None, actor: Use
         raise ValidationError(errors)
 
 
-def register_child(actor: User, school: Organisation, data: dict[str, Any]) -> Child:
-    """Register a pupil at a school where the actor may change basic details."""
+def require_may_register_at(actor: User, school: Organisation) -> None:
+    """Raise PermissionDenied unless ``actor`` may register children at ``school``: an active membership there in a
+    school role that may write basic details (rondom.access.rules.SCHOOL_ROLE_RULES, category identity "w").
+
+    The one rule for both putting a child on a school's roll: registering it (register_child) and moving it there
+    (update_child)."""
     memberships = actor.active_memberships().filter(organisation=school)
-    allowed = [m for m in memberships if "w" in SCHOOL_ROLE_RULES.get(m.role, {}).get(DataCategory.IDENTITY, "")]
-    if not allowed:
+    if not any("w" in SCHOOL_ROLE_RULES.get(m.role, {}).get(DataCategory.IDENTITY, "") for m in memberships):
         raise PermissionDenied
+
+
+def register_child(actor: User, school: Organisation, data: dict[str, Any]) -> Child:
+    """Register a pupil at a school where the actor may change basic details (require_may_register_at)."""
+    require_may_register_at(actor, school)
     _validate_child({**data, "school": school}, actor=actor)
     try:
         return _create_child(actor, school, data)
@@ -155,8 +171,25 @@ def update_child(actor: User, child: Child, data: dict[str, Any], *, version: in
 
     Raises ValidationError (field → Dutch reason; nothing changed), PermissionDenied, or Conflict when someone
     saved in between (nothing of the actor's written; Conflict.changes names the fields that differ now). The
-    version check and raise are one UPDATE (rondom.versioning.save_versioned), safe under concurrent writers."""
+    version check and raise are one UPDATE (rondom.versioning.save_versioned), safe under concurrent writers.
+
+    A new ``school`` must be one where the actor may register children (require_may_register_at, as for a
+    registration; else PermissionDenied); ``school: None`` is refused (ValidationError): a child leaving every
+    school is its own act, not a change of basic details."""
     decision = policy.require(actor, child, Action.UPDATE, DataCategory.IDENTITY)
+    if "school" in data:
+        new_school: Organisation | None = data["school"]
+        if new_school is None:
+            raise ValidationError(
+                {
+                    "school": _(
+                        "A child stays registered at a school: choose the school where the child is enrolled. "
+                        "Leaving every school cannot be recorded by changing the school."
+                    )
+                }
+            )
+        if new_school.pk != child.school_id:
+            require_may_register_at(actor, new_school)
     _validate_child(data, child, actor)
     fields = {name: data[name] for name in CHILD_EDITABLE_FIELDS if name in data}
     for name in ("given_name", "family_name"):
