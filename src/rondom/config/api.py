@@ -29,7 +29,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Django refused a body over DATA_UPLOAD_MAX_MEMORY_SIZE before the JSON parser saw it: the same Dutch 400
         # as the parser's, after reading the rest of the body so the client receives it (no reset connection).
         request = context.get("request")
-        drain(getattr(request, "_request", request))
+        if request is not None:
+            drain(getattr(request, "_request", request))
         exc = too_large()
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

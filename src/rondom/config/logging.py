@@ -75,7 +75,7 @@ class RedactPersonalDataFilter(logging.Filter):
                 route = route_name(request)
                 record.msg, record.args = _without_paths(record.getMessage(), request, route), ()
                 record.route = route
-            del record.request
+            delattr(record, "request")
         status = getattr(record, "status_code", None)
         if record.name.startswith("django.security") or (
             record.name.startswith("django.request") and isinstance(status, int) and status < 500
