@@ -85,7 +85,8 @@ def test_a_missing_csrf_cookie_is_a_warning_naming_the_route_not_the_path(web_lo
     assert response.status_code == 403
     found = security_lines(web_log)
     assert [line["logger"] for line in found] == ["django.security.csrf"], web_log.getvalue()
-    assert found[0]["level"] == "WARNING" and "CSRF" in str(found[0]["message"])
+    assert found[0]["level"] == "WARNING" and found[0]["route"] == "registry:note-create"
+    assert found[0]["message"] == "Forbidden (CSRF cookie not set.): registry:note-create"
     assert_no_child_path(web_log)
 
 
@@ -141,3 +142,20 @@ def test_draining_stops_at_its_cap() -> None:
     request = RequestFactory().post("/api/children/", b"x" * 300_000, content_type="application/json")
     assert drain(request, cap=100_000) == 100_000
     assert len(request.read()) == 200_000
+
+
+def test_a_foreign_referer_with_a_childs_path_is_logged_without_that_path(web_log) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(pk=25824)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        f"/kinderen/{child.pk}/aantekeningen/",
+        {"text": "x"},
+        secure=True,
+        HTTP_REFERER=f"https://evil.example/kinderen/{child.pk}/?q=Zeldzaam",
+    )
+    assert response.status_code == 403
+    found = security_lines(web_log)
+    assert [line["logger"] for line in found] == ["django.security.csrf"], web_log.getvalue()
+    assert "https://evil.example/[path]" in str(found[0]["message"]), found
+    assert_no_child_path(web_log)
+    assert "Zeldzaam" not in web_log.getvalue()
