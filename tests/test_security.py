@@ -147,3 +147,31 @@ def test_production_refuses_the_demo_keys() -> None:
         [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0 and "demo keys" in result.stderr
+
+
+# --- /admin/ for who may not use it (security probe 2, finding 3) ------------------------------------------
+
+
+def test_a_logged_in_non_staff_user_gets_a_dutch_403_at_admin_not_a_redirect_loop(login) -> None:  # type: ignore[no-untyped-def]
+    beheer = MembershipFactory(role="functional_admin").user
+    assert not beheer.is_staff and not beheer.is_superuser
+    client = login(beheer)
+    client.cookies["django_language"] = "nl"
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) <= 1, response.redirect_chain
+    assert "U heeft geen toegang tot de beheerpagina" in response.content.decode()
+
+
+def test_a_logged_out_visitor_at_admin_is_sent_to_the_login_once(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 200
+    assert [url for url, _status in response.redirect_chain][-1].startswith("/accounts/login/?next=/admin/")
+    assert len(response.redirect_chain) <= 2, response.redirect_chain
+
+
+def test_staff_still_reach_the_admin(login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    assert login(staff).get("/admin/").status_code == 200

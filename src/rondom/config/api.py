@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -18,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from rondom.config.middleware import conflict_message
+from rondom.config.parsers import drain, too_large
 from rondom.versioning import Conflict
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,13 @@ STALE_VERSION = (
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        # Django refused a body over DATA_UPLOAD_MAX_MEMORY_SIZE before the JSON parser saw it: the same Dutch 400
+        # as the parser's, after reading the rest of the body so the client receives it (no reset connection).
+        request = context.get("request")
+        if request is not None:
+            drain(getattr(request, "_request", request))
+        exc = too_large()
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return Response(

@@ -428,8 +428,11 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("RONDOM_LOG_LEVEL", "INFO")},
     "loggers": {
-        # django.request warns with the full path of every 404; keep only server errors (with traceback).
+        # django.request warns about every 404; keep only server errors (with traceback). Its lines, like those of
+        # django.security.* (refused Host, CSRF, body too large: client faults, one WARNING without traceback),
+        # name the route, never the path: rondom.config.logging.RedactPersonalDataFilter on the handler.
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "axes": {"level": "WARNING"},
     },

@@ -4,8 +4,9 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import include, path, reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
@@ -29,6 +30,13 @@ def home(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @serves_no_child_data
 def admin_login(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The admin's login: our own login for a visitor; a plain 403 for someone logged in who may not use the admin
+    (e.g. a functioneel beheerder who is not staff) — sending them to the login would loop, because our login sends a
+    logged-in user straight back to /admin/ (security probe 2, finding 3)."""
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        return render(
+            request, "403.html", {"message": _("You do not have access to the administration pages.")}, status=403
+        )
     return redirect_to_login(request.GET.get("next", "/admin/"), login_url=reverse("accounts:login"))
 
 

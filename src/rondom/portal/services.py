@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -97,14 +98,49 @@ def _hash(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def send_code(user: User) -> bool:
-    """Send a new six-digit code to the user's e-mail address; older codes stop working."""
+class TooManyCodes(Exception):
+    """More codes were asked for this account within the window than settings.NEW_CODE_RATE_LIMIT allows."""
+
+
+_RATE = re.compile(r"^(?P<count>\d+)/(?P<number>\d*)(?P<unit>[smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def code_limit(rate: str | None = None) -> tuple[int, timedelta]:
+    """The number of codes one account may be sent per window, from a rate in django-ratelimit's notation.
+
+    `rate` defaults to settings.NEW_CODE_RATE_LIMIT (env RONDOM_NEW_CODE_RATE, default "3/10m": three codes per ten
+    minutes). Returns (count, window). Raises ValueError for a rate that is not "<count>/<number><s|m|h|d>".
+    """
+    rate = settings.NEW_CODE_RATE_LIMIT if rate is None else rate
+    match = _RATE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"RONDOM_NEW_CODE_RATE must look like '3/10m', not {rate!r}")
+    seconds = int(match["number"] or 1) * _UNIT_SECONDS[match["unit"]]
+    return int(match["count"]), timedelta(seconds=seconds)
+
+
+def send_code(user: User, *, now: datetime | None = None) -> bool:
+    """Send a new six-digit code to the user's e-mail address; older codes stop working.
+
+    Every code issued counts towards ONE limit per account (code_limit(): 3 per 10 minutes by default), whether the
+    login or "send a new code" asked for it — otherwise logging in again would issue fresh codes with fresh tries
+    and lift the limit of settings.VERIFY_ATTEMPTS tries per code (security probe 2, finding 1). The count and the
+    new code are one transaction that first locks the account's row, so requests at the same moment are counted
+    one after another. Returns False when the user has no e-mail address. Raises TooManyCodes when the limit is
+    reached: then nothing changes — the previous code keeps working, with its count of tries.
+    """
     if not user.email:
         return False
-    now = timezone.now()
-    LoginCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    LoginCode.objects.create(user=user, code_hash=_hash(code), expires_at=now + timedelta(minutes=CODE_MINUTES))
+    now = now or timezone.now()
+    count, window = code_limit()
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))  # the account lock
+        if LoginCode.objects.filter(user=user, created_at__gt=now - window).count() >= count:
+            raise TooManyCodes
+        LoginCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        LoginCode.objects.create(user=user, code_hash=_hash(code), expires_at=now + timedelta(minutes=CODE_MINUTES))
     send_mail(
         _("Your login code for Rondom"),
         _(
@@ -128,7 +164,7 @@ def check_code(user: User, code: str, *, now: datetime | None = None) -> None:
     a plain message.
     """
     now = now or timezone.now()
-    latest = LoginCode.objects.filter(user=user).first()
+    latest = LoginCode.objects.filter(user=user).order_by("-created_at", "-pk").first()  # the newest, also on a tie
     if latest is None or latest.used_at is not None:
         raise ValidationError(_("This code no longer works. Ask for a new code."))
     if latest.expires_at < now:

@@ -74,11 +74,25 @@ class LoginView(View):
             return render(
                 request, "portal/login.html", {"form": AuthenticationForm(request), "refusal": reason}, status=403
             )
-        if not services.send_code(user):
+        try:
+            sent = services.send_code(user)
+        except services.TooManyCodes:
+            # The password is right, so the first step is done; no new code, but the last one still works.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.error(request, too_many_codes_message())
+            return render(request, "portal/code.html", {"form": CodeForm()}, status=429)
+        if not sent:
             form.add_error(None, _("We have no e-mail address for you. Please ask the school to add it."))
             return render(request, "portal/login.html", {"form": form}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal:code")
+
+
+def too_many_codes_message() -> str:
+    return _(
+        "You asked for a code too often. We did not send a new code: use the code from the last e-mail, "
+        "or wait a few minutes and try again."
+    )
 
 
 class CodeView(PortalLoginRequired, View):
@@ -90,12 +104,11 @@ class CodeView(PortalLoginRequired, View):
         if _user(request).is_professional:
             return redirect("home")
         if request.GET.get("nieuw") == "1" or not services.LoginCode.objects.filter(user=_user(request)).exists():
-            if is_ratelimited(
-                request, group="portal-new-code", key="user", rate=settings.NEW_CODE_RATE_LIMIT, increment=True
-            ):
-                messages.error(request, _("You asked for a new code too often. Wait a few minutes and try again."))
+            try:
+                services.send_code(_user(request))  # one limit per account, shared with the login
+            except services.TooManyCodes:
+                messages.error(request, too_many_codes_message())
                 return render(request, "portal/code.html", {"form": CodeForm()}, status=429)
-            services.send_code(_user(request))
             messages.info(request, _("We sent a new code to your e-mail address."))
         return render(request, "portal/code.html", {"form": CodeForm()})
 

@@ -6,10 +6,11 @@ step."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import mail
@@ -86,12 +87,12 @@ def at_the_code_step(client):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_asking_for_a_new_code_too_often_answers_429_in_dutch(at_the_code_step, settings) -> None:  # type: ignore[no-untyped-def]
     settings.NEW_CODE_RATE_LIMIT = "3/10m"
-    sent = len(mail.outbox)
-    statuses = [at_the_code_step.get("/portaal/code/?nieuw=1").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    assert len(mail.outbox) == sent + 3  # the fourth request sent nothing
+    assert len(mail.outbox) == 1  # the login sent the first code; it counts towards the same limit
+    statuses = [at_the_code_step.get("/portaal/code/?nieuw=1").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert len(mail.outbox) == 3  # the third request sent nothing
     page = at_the_code_step.get("/portaal/code/?nieuw=1")
-    assert page.status_code == 429 and "te vaak een nieuwe code gevraagd" in page.content.decode()
+    assert page.status_code == 429 and "te vaak om een code gevraagd" in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -118,3 +119,97 @@ def test_the_session_key_changes_at_the_code_step_and_the_old_key_no_longer_work
     assert not store().exists(before)
     at_the_code_step.cookies[settings.SESSION_COOKIE_NAME] = before  # an attacker who fixed the old key
     assert at_the_code_step.get("/portaal/").status_code == 302
+
+
+# --- One limit on issuing codes, from the login and from "send a new code" (security probe 2, finding 1) -----
+
+MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _log_in(client, user):  # type: ignore[no-untyped-def]
+    return client.post("/portaal/inloggen/", {"username": user.username, "password": PASSWORD})
+
+
+@pytest.fixture
+def parent(client):  # type: ignore[no-untyped-def]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    return GuardianshipFactory(user__email="ouder@example.org").user
+
+
+@pytest.mark.django_db
+def test_six_logins_in_a_row_issue_at_most_three_codes_and_the_fourth_answers_429_in_dutch(
+    client, parent, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.NEW_CODE_RATE_LIMIT = "3/10m"
+    with time_machine.travel(MORNING, tick=False):
+        responses = [_log_in(client, parent) for _ in range(6)]
+    assert [r.status_code for r in responses] == [302, 302, 302, 429, 429, 429]
+    assert len(mail.outbox) == 3 and LoginCode.objects.filter(user=parent).count() == 3
+    assert "te vaak om een code gevraagd" in responses[3].content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_login_keeps_the_previous_code_working_without_resetting_its_tries(client, parent, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NEW_CODE_RATE_LIMIT = "3/10m"
+    with time_machine.travel(MORNING, tick=False):
+        for _ in range(3):
+            _log_in(client, parent)
+        code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(2):
+            assert client.post("/portaal/code/", {"code": wrong}).status_code == 400
+        assert _log_in(client, parent).status_code == 429
+        latest = LoginCode.objects.filter(user=parent).order_by("-created_at", "-pk").first()
+        assert latest is not None and latest.attempts == 2 and latest.used_at is None  # not reset, not replaced
+        assert client.post("/portaal/code/", {"code": code})["Location"] == "/portaal/"
+
+
+@pytest.mark.django_db
+def test_logins_and_new_code_requests_share_one_limit(client, parent, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NEW_CODE_RATE_LIMIT = "3/10m"
+    with time_machine.travel(MORNING, tick=False):
+        assert _log_in(client, parent).status_code == 302
+        assert client.get("/portaal/code/?nieuw=1").status_code == 200
+        assert _log_in(client, parent).status_code == 302
+        assert client.get("/portaal/code/?nieuw=1").status_code == 429
+        assert _log_in(client, parent).status_code == 429
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_after_the_window_a_login_issues_a_code_again(client, parent, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NEW_CODE_RATE_LIMIT = "3/10m"
+    with time_machine.travel(MORNING, tick=False):
+        for _ in range(4):
+            _log_in(client, parent)
+    with time_machine.travel(MORNING + timedelta(minutes=10, seconds=1), tick=False):
+        assert _log_in(client, parent).status_code == 302
+    assert len(mail.outbox) == 4
+
+
+def test_ten_code_requests_at_once_issue_at_most_three_codes(committed_rows, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.NEW_CODE_RATE_LIMIT = "3/10m"
+    user = UserFactory(email="ouder@example.org")
+    committed_rows.append(user)
+
+    def issue() -> str:
+        try:
+            services.send_code(user)
+        except services.TooManyCodes:
+            return "refused"
+        return "sent"
+
+    outcomes = at_once(10, issue)
+    assert outcomes.count("sent") == LoginCode.objects.filter(user=user).count() <= 3, outcomes
+    assert outcomes.count("sent") + outcomes.count("refused") == 10, outcomes
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("3/10m", (3, 600)), ("5/h", (5, 3600)), ("2/30s", (2, 30))])
+def test_the_code_limit_reads_the_django_ratelimit_notation(rate: str, expected: tuple[int, int]) -> None:
+    count, window = services.code_limit(rate)
+    assert (count, window.total_seconds()) == expected
+
+
+def test_a_malformed_code_limit_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="RONDOM_NEW_CODE_RATE"):
+        services.code_limit("three per minute")
