@@ -28,6 +28,21 @@ from .rules import EMERGENCY_ROLES
 _WORD = re.compile(r"[^\W\d_]{2,}")
 #: Whitespace a textarea sends; every other control or format character is refused.
 _ALLOWED_CONTROL = frozenset("\n\r\t")
+#: Vowels, after accents are taken off (é -> e, ï -> i); y counts, as in "party" and the Dutch "y" of names.
+_VOWELS = frozenset("aeiouy")
+#: An abbreviation such as GGD, VT or BSN: up to this many capitals, exempt from the vowel rule.
+_ABBREVIATION_MAX = 5
+#: The letter rows of a QWERTY keyboard; three neighbours of a row in a word, either way, look like mash.
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEYBOARD_TRIGRAMS = frozenset(
+    row[i : i + 3] for base in _KEYBOARD_ROWS for row in (base, base[::-1]) for i in range(len(row) - 2)
+)
+#: Most words of a real sentence have a vowel; at most this share may go without (abbreviations not counted).
+MAX_VOWELLESS_SHARE = 0.2
+#: At least this share of the words has three or more letters (Dutch has many two-letter words: de, en, is, ik).
+MIN_LONG_WORD_SHARE = 0.4
+#: At most this share of the words may hold a keyboard-row trigram ("wer" in "werk" is fine; qwe rty dfg is not).
+MAX_KEYBOARD_SHARE = 0.5
 #: The roles at the child's school told at once that the button was used for one of its pupils.
 SCHOOL_CARE_ROLES = (Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR)
 #: The role that reviews the uses of its own organisation.
@@ -42,26 +57,56 @@ class EmergencyLimitReached(Exception):
         self.message = message
 
 
+def _bare(word: str) -> str:
+    """The word in lower case without accents (NFD, combining marks dropped): "Suïcidale" -> "suicidale"."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(ch))
+
+
+def _looks_like_mash(raw_words: list[str]) -> bool:
+    """Keyboard mash rather than words, without a dictionary: too many words without a vowel (MAX_VOWELLESS_SHARE;
+    abbreviations in capitals such as GGD not counted), too few words of three or more letters
+    (MIN_LONG_WORD_SHARE), or too many words holding three neighbouring keys of a keyboard row
+    (MAX_KEYBOARD_SHARE). Thresholds chosen so that real Dutch reasons pass (see the access tests)."""
+    words = [_bare(w) for w in raw_words]
+    vowelless = sum(
+        1
+        for raw, w in zip(raw_words, words, strict=True)
+        if not (raw.isupper() and len(raw) <= _ABBREVIATION_MAX) and not set(w) & _VOWELS
+    )
+    long_words = sum(1 for w in words if len(w) >= 3)
+    keyboard = sum(1 for w in words if any(w[i : i + 3] in _KEYBOARD_TRIGRAMS for i in range(len(w) - 2)))
+    return (
+        vowelless > MAX_VOWELLESS_SHARE * len(words)
+        or long_words < MIN_LONG_WORD_SHARE * len(words)
+        or keyboard > MAX_KEYBOARD_SHARE * len(words)
+    )
+
+
 def reason_errors(reason: str) -> list[str]:
     """Why `reason` is not a usable emergency reason, in Dutch (empty when it is).
 
     A reason is refused when it holds a control or format character other than a line break or tab (Unicode
     categories C*), is shorter than EMERGENCY_REASON_MIN_LENGTH characters, has fewer than
-    EMERGENCY_REASON_MIN_WORDS words (runs of two or more letters that are not one letter repeated), or repeats:
-    fewer than three different words, or one word making up more than half of them ("test test test test")."""
+    EMERGENCY_REASON_MIN_WORDS words (runs of two or more letters that are not one letter repeated), repeats:
+    fewer than three different words, or one word making up more than half of them ("test test test test"), or
+    looks like keyboard mash (`_looks_like_mash`: "qwe rty uio pas dfg", "ab ab cd ef gh ij"). Source: issue 12,
+    finding 2, and the tester's report after it."""
     if any(unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROL for ch in reason):
         return [_("The reason contains invisible control characters; write ordinary text.")]
     text = reason.strip()
     minimum = settings.EMERGENCY_REASON_MIN_LENGTH
     if len(text) < minimum:
         return [_("Write down why this is an emergency (at least %(n)d characters).") % {"n": minimum}]
-    words = [w.lower() for w in _WORD.findall(text) if len(set(w.lower())) > 1]
+    raw_words = [w for w in _WORD.findall(text) if len(set(w.lower())) > 1]
+    words = [w.lower() for w in raw_words]
     needed = settings.EMERGENCY_REASON_MIN_WORDS
     if len(words) < needed:
         return [_("The reason must be written in words: at least %(n)d real words.") % {"n": needed}]
     counts = Counter(words)
     if len(counts) < 3 or counts.most_common(1)[0][1] * 2 > len(words):
         return [_("The reason repeats itself; write down in your own words why this is an emergency.")]
+    if _looks_like_mash(raw_words):
+        return [_("The reason does not read as words; write down in full sentences why this is an emergency.")]
     return []
 
 

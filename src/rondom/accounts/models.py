@@ -117,7 +117,13 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_membership"),
+            # One open-ended period of a role per person and organisation; ended periods stay as rows, so someone
+            # who left and came back has one row per period (accounts.services.grant_role keeps them apart).
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(valid_until__isnull=True),
+                name="unique_open_membership",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -183,11 +183,23 @@ def grant_role(
     role: str,
     valid_from: date | None = None,
     valid_until: date | None = None,
+    *,
+    today: date | None = None,
 ) -> Membership:
-    """Give `user` the role `role` at `organisation` (task right `role.grant.<role>`). Refused with a Dutch reason:
-    a role that does not fit the organisation's kind (400), a family account or the actor itself (403), and for an
-    organisation's own administrator, an account that holds a role at another organisation (403). Logged as
-    `grant_role` in the same transaction."""
+    """Give `user` the role `role` at `organisation` (task right `role.grant.<role>`) from `valid_from` (default
+    and earliest: `today`, the local date unless passed in) until `valid_until` (inclusive; None: open-ended).
+
+    Someone who left and comes back gets the role back: when the earlier period of this role ended before
+    `valid_from`, a new Membership row starts (the old row stays as it was, so history stays readable); when it
+    has an end date on or after `valid_from` (ended today, or an end planned ahead), that end is lifted and the
+    grant's `valid_until` applies. Either way the grant is logged as `grant_role` (the lifted end in
+    ``detail["reopened"]``) in the same transaction.
+
+    Refused with a Dutch reason: a role that does not fit the organisation's kind, a start before `today`, an end
+    before the start, a role the person already holds without an end (400, ValidationError keyed by field); a
+    family account or the actor itself (403), and for an organisation's own administrator, an account that holds
+    a role at another organisation (403, PermissionDenied)."""
+    today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if role not in PROFESSIONAL_ROLES:
         errors["role"] = _("Parents and youths hold no role in an organisation.")
@@ -196,7 +208,10 @@ def grant_role(
             "role": role,
             "kind": organisation.get_kind_display(),
         }
-    if valid_from and valid_until and valid_until < valid_from:
+    if valid_from is not None and valid_from < today:
+        errors["valid_from"] = _("A role starts today or later, not in the past.")
+    valid_from = max(valid_from or today, today)
+    if valid_until and valid_until < valid_from:
         errors["valid_until"] = _("The end date lies before the start date.")
     if errors:
         raise ValidationError(errors)
@@ -207,7 +222,7 @@ def grant_role(
         raise PermissionDenied(_("This is the account of a parent or youth: it cannot hold a professional role."))
     if not actor.is_superuser:
         current = user.memberships.select_related("organisation").filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
         )
         elsewhere = [m for m in current if not tasks.may(actor, f"role.grant.{m.role}", m.organisation)]
         if elsewhere:
@@ -216,17 +231,31 @@ def grant_role(
             )
     if user.is_superuser and not actor.is_superuser:
         raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    held = _("This person already holds this role in this organisation.")
     with transaction.atomic():
-        if Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
-            raise ValidationError({"role": _("This person already holds this role in this organisation.")})
-        kwargs: dict[str, Any] = {"valid_until": valid_until}
-        if valid_from:
-            kwargs["valid_from"] = valid_from
-        try:
-            with transaction.atomic():  # a concurrent double submit meets the unique constraint, not a 500
-                membership = Membership.objects.create(user=user, organisation=organisation, role=role, **kwargs)
-        except IntegrityError:
-            raise ValidationError({"role": _("This person already holds this role in this organisation.")}) from None
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one person's grants are decided in turn
+        periods = Membership.objects.filter(user=user, organisation=organisation, role=role)
+        if periods.filter(valid_until__isnull=True).exists():
+            raise ValidationError({"role": held})
+        running = periods.filter(valid_until__gte=valid_from).order_by("valid_from").first()
+        lifted: date | None = None
+        if running is not None:  # still held on the start day: lift the end instead of a second, overlapping row
+            lifted = running.valid_until
+            running.valid_from = min(running.valid_from, valid_from)
+            running.valid_until = valid_until
+            running.save(update_fields=["valid_from", "valid_until"])
+            membership = running
+        else:
+            try:
+                with transaction.atomic():  # a concurrent double submit meets the unique constraint, not a 500
+                    membership = Membership.objects.create(
+                        user=user, organisation=organisation, role=role, valid_from=valid_from, valid_until=valid_until
+                    )
+            except IntegrityError:
+                raise ValidationError({"role": held}) from None
+        detail = {"valid_from": str(membership.valid_from), "valid_until": str(valid_until or "")}
+        if lifted is not None:
+            detail["reopened"] = str(lifted)
         record_administration(
             actor,
             AdministrationAction.GRANT_ROLE,
@@ -235,7 +264,7 @@ def grant_role(
             subject=user,
             role=role,
             membership_id=membership.pk,
-            detail={"valid_from": str(membership.valid_from), "valid_until": str(valid_until or "")},
+            detail=detail,
         )
     return membership
 

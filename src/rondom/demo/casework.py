@@ -67,6 +67,32 @@ def _aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(10, 0)))
 
 
+#: The roles at a school that file a worry in the app, themselves or on behalf of a parent or a doctor.
+SIGNAL_FILER_ROLES = ("teacher", "intern_begeleider", "zorgcoordinator")
+
+
+def signal_filers() -> dict[int, list[int]]:
+    """School id -> the ids of the users who file signals there (SIGNAL_FILER_ROLES), in membership order. The
+    synthetic schools have no staff accounts: their signals were filed by people without a demo login (None)."""
+    filers: dict[int, list[int]] = {}
+    for school, user in (
+        Membership.objects.filter(role__in=SIGNAL_FILER_ROLES, organisation__kind="school")
+        .order_by("pk")
+        .values_list("organisation_id", "user_id")
+    ):
+        filers.setdefault(school, []).append(user)
+    return filers
+
+
+def raised_moment(rng: random.Random, conversation_on: date) -> datetime:
+    """When a worry was filed: 1 to 14 days before the conversation with parents and child (the worry comes
+    first), during school hours (08:00-17:00, Europe/Amsterdam). Before `conversation_on`, so never after the
+    demo's today when the conversation lies before it."""
+    day = conversation_on - timedelta(days=rng.randint(1, 14))
+    minutes = rng.randint(8 * 60, 17 * 60)
+    return timezone.make_aware(datetime.combine(day, time(minutes // 60, minutes % 60)))
+
+
 def help_timeline(rng: random.Random, today: date) -> tuple[date, date, date]:
     """(asked on, first contact on, joined on) of help brought in: asked 10 to 60 days ago, first contact after a
     wait of 1 to 13 days, joined two days later; all three lie before `today` (the request is asked early enough
@@ -124,14 +150,26 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
             source=rng.choice(["teacher", "teacher", "teacher", "parent", "wijkteam", "youth_doctor", "gp"]),
             concerns=sorted(rng.sample(CONCERNS, rng.randint(1, 2))),
             description="[demo] Zorg over de ontwikkeling op school.",
-            raised_by=system,
             conversation_on=today - timedelta(days=rng.randint(7, 200)),
             conversation_notes="Ouders herkennen het beeld en willen meedenken.",
             conversation_with_child=rng.random() < 0.5,
         )
         for child_id, _school in chosen
     ]
+    # Who filed each worry and when: drawn from a generator of its own (seeded from `rng`'s state, which it does
+    # not advance), so that the rest of the casework stays what it was for a given seed.
+    timing = random.Random(str(rng.getstate()))
+    filers = signal_filers()
+    moments: list[datetime] = []
+    for signal, (_child, school_id) in zip(signals, chosen, strict=True):
+        staff = filers.get(school_id)
+        signal.raised_by_id = timing.choice(staff) if staff else None
+        moments.append(raised_moment(timing, signal.conversation_on))  # type: ignore[arg-type]
     Signal.objects.bulk_create(signals, batch_size=2000)
+    # raised_at is auto_now_add: bulk_create stamps "now" on every row (and instance); write the drawn moments.
+    for signal, moment in zip(signals, moments, strict=True):
+        signal.raised_at = moment
+    Signal.objects.bulk_update(signals, ["raised_at"], batch_size=2000)
     states = rng.choices([s for s, _w in STATE_MIX], weights=[w for _s, w in STATE_MIX], k=len(signals))
     cases = [
         Case(

@@ -64,6 +64,7 @@ from rondom.registry.models import Child, Guardianship, SchoolMove
 from rondom.schoolcalendar.services import add_working_days
 from rondom.thuiszitters.models import Reason, Thuiszitter, ThuiszitterKind
 
+from . import casework
 from .casework import _goals
 
 MARK = "[demo-history]"
@@ -417,6 +418,7 @@ def _casework(ctx: Context, bar: tqdm) -> dict[str, int]:
     for child, parent in Guardianship.objects.order_by("pk").values_list("child_id", "user_id"):
         guardians.setdefault(child, parent)
     busy_until: dict[int, date] = {}  # a child's latest case runs until then
+    filers = casework.signal_filers()  # the school's own staff filed its worries (None: no demo account)
 
     signals: list[Signal] = []
     cases: list[Case] = []
@@ -459,6 +461,7 @@ def _casework(ctx: Context, bar: tqdm) -> dict[str, int]:
                     concerns=sorted(rng.sample(CONCERNS, rng.randint(1, 2))),
                     description=f"{MARK} Zorg over de ontwikkeling op school.",
                     raised_at=registered_at - timedelta(days=rng.randint(7, 30)),
+                    raised_by_id=filers[school][child % len(filers[school])] if school in filers else None,
                     conversation_on=registered - timedelta(days=rng.randint(1, 6)),
                     conversation_notes="Ouders herkennen het beeld.",
                     conversation_with_child=rng.random() < 0.5,

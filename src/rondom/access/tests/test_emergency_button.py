@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 
 from rondom.access import services
+from rondom.access.emergency import reason_errors
 from rondom.access.models import EmergencyAccess
 from rondom.audit.models import AccessLogEntry
 from rondom.notifications.models import Notification
@@ -121,6 +122,43 @@ def test_a_reason_that_is_not_real_words_is_refused_naming_the_field(worker, log
     assert any(word in message.lower() for word in ("reden", "waarom", "tekens"))
     assert not EmergencyAccess.objects.exists()
     assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "qwe rty uio pas dfg hjk lzx",  # the tester's keyboard rows
+        "ab ab ab cd ef gh ij kl mn",  # the tester's letter pairs
+        "asdf ghjk qwer tyui zxcv bnm",
+        "poiuy trewq lkjhg fdsa mnbvc",  # the rows backwards
+        "sdfg hjkl xcvb nmqw rtzp",  # no vowel in most words
+        "xx ab cd ef gh kind weg nu",  # mostly two-letter pieces
+    ],
+)
+def test_keyboard_mash_is_refused_as_a_reason_naming_the_field(worker, login, reason: str) -> None:  # type: ignore[no-untyped-def]
+    response = press(login(worker.user), ChildFactory(), reason)
+    assert response.status_code == 400, response.content
+    message = " ".join(response.json()["reason"])
+    assert "reden" in message.lower()
+    assert not EmergencyAccess.objects.exists() and not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Kind is niet opgehaald en vader is onbereikbaar, ik moet de noodcontactgegevens inzien",
+        REASON,
+        "Politie belt: jongere is vermist, wij zoeken het adres en telefoonnummer van de ouders.",
+        "Veilig Thuis vraagt met spoed naar de gezinssituatie; ik ga er zo op af.",
+        "Leerling heeft suïcidale uitingen gedaan, de GGD en ouders moeten direct bereikt worden.",
+        "Spoedmelding huisarts: blauwe plekken bij Noor, ik heb het dossier nodig voor overleg met VT.",
+        "Vertrouwenspersoon meldt dat het kind niet naar huis durft; werkwijze vraagt direct overleg.",
+        "Crisisdienst GGZ belt ’s avonds: moeder opgenomen, wie haalt de kinderen op?",
+        "Oma zegt dat het meisje sinds vrijdag niet thuis is geweest, café en sporthal gecontroleerd.",
+    ],
+)
+def test_real_dutch_emergency_reasons_pass_the_words_check(reason: str) -> None:
+    assert reason_errors(reason) == []
 
 
 def test_a_reason_over_several_lines_in_plain_words_is_accepted(worker, login) -> None:  # type: ignore[no-untyped-def]

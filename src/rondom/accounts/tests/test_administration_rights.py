@@ -518,3 +518,63 @@ def test_the_database_refuses_to_change_administration_log_rows(world) -> None: 
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [row.pk])
     assert AdministrationLogEntry.objects.get().role == "teacher"
+
+
+# --- leaving and coming back; a grant starts today or later -----------------------------------------------------------
+
+
+def test_a_role_ended_in_the_past_is_given_back_as_a_new_period_and_logged_as_a_grant(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world["beheer"])
+    body = {"user": world["teacher"].pk, "organisation": world["esch"].pk, "role": "teacher"}
+    first = Membership.objects.get(user=world["teacher"], role="teacher")
+    assert post(client, f"/api/memberships/{first.pk}/end/", {}).status_code == 200
+    with time_machine.travel(TODAY + timedelta(days=60), tick=False):  # she left, and comes back two months later
+        again = post(login(world["beheer"]), "/api/memberships/", body)
+    assert again.status_code == 201, again.content
+    periods = list(Membership.objects.filter(user=world["teacher"], role="teacher").order_by("valid_from"))
+    assert [(m.valid_from, m.valid_until) for m in periods[-2:]] == [
+        (first.valid_from, TODAY),  # the old period stays as it was: history intact
+        (TODAY + timedelta(days=60), None),
+    ]
+    assert again.json()["id"] == periods[-1].pk != first.pk
+    rows = list(AdministrationLogEntry.objects.order_by("id").values_list("action", "membership_id"))
+    assert rows == [("end_role", first.pk), ("grant_role", periods[-1].pk)]
+
+
+def test_a_role_ended_today_is_given_back_the_same_day_by_lifting_the_end(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world["beheer"])
+    body = {"user": world["teacher"].pk, "organisation": world["esch"].pk, "role": "teacher"}
+    role = Membership.objects.get(user=world["teacher"], role="teacher")
+    assert post(client, f"/api/memberships/{role.pk}/end/", {}).status_code == 200
+    again = post(client, "/api/memberships/", body)
+    assert again.status_code == 201, again.content
+    role.refresh_from_db()
+    assert again.json()["id"] == role.pk and role.valid_until is None
+    assert Membership.objects.filter(user=world["teacher"], role="teacher").count() == 1
+    grant = AdministrationLogEntry.objects.order_by("id").last()
+    assert grant is not None and (grant.action, grant.membership_id) == ("grant_role", role.pk)
+    assert grant.detail["reopened"] == TODAY.isoformat()  # the end that was lifted stays readable in the log
+    assert post(client, "/api/memberships/", body).status_code == 400  # and now she holds it: no second one
+
+
+def test_a_grant_does_not_start_in_the_past(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world["beheer"])
+    newcomer = UserFactory()
+    body = {"user": newcomer.pk, "organisation": world["esch"].pk, "role": "teacher"}
+    for past in ("2000-01-01", (TODAY - timedelta(days=1)).isoformat()):
+        response = post(client, "/api/memberships/", {**body, "valid_from": past})
+        assert response.status_code == 400 and "vandaag" in response.json()["valid_from"][0], response.content
+    assert not Membership.objects.filter(user=newcomer).exists() and not AdministrationLogEntry.objects.exists()
+    for start in (TODAY, TODAY + timedelta(days=7)):
+        other = UserFactory()
+        response = post(client, "/api/memberships/", {**body, "user": other.pk, "valid_from": start.isoformat()})
+        assert response.status_code == 201 and response.json()["valid_from"] == start.isoformat()
+
+
+def test_a_grant_starts_on_the_today_it_is_given(world) -> None:  # type: ignore[no-untyped-def]
+    later = date(2027, 3, 1)
+    with pytest.raises(ValidationError) as error:
+        services.grant_role(world["beheer"], UserFactory(), world["esch"], "teacher", TODAY, today=later)
+    assert "valid_from" in error.value.message_dict
+    made = services.grant_role(world["beheer"], UserFactory(), world["esch"], "teacher", today=later)
+    assert made.valid_from == later

@@ -4,7 +4,7 @@ gives the provider's contact access to that child only, and a second run adds no
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -135,3 +135,35 @@ def test_the_same_seed_gives_the_same_casework(pupils) -> None:  # type: ignore[
     first = run(11)
     assert first and run(11) == first
     assert run(12) != first
+
+
+def test_every_demo_login_can_still_file_a_signal_today_and_no_demo_signal_lies_ahead(  # type: ignore[no-untyped-def]
+    pupils, login, settings
+) -> None:
+    """The demo's signals were raised on days before its "today", by the people of the child's school: no demo
+    login starts the day at the daily cap of SIGNAL_DAILY_LIMIT (ib could not file one at all). The cap is lowered
+    to fit the few hundred pupils of this test; the full demo has thousands."""
+    settings.SIGNAL_DAILY_LIMIT = 20
+    from rondom.accounts.models import User
+    from rondom.cases.models import Signal
+
+    today = timezone.localdate()
+    casework.generate(random.Random(2026), today=today)
+    assert Signal.objects.count() > settings.SIGNAL_DAILY_LIMIT  # enough signals to have tripped the cap
+    day_start = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    for demo in data.LOGINS:
+        user = User.objects.get(username=demo.username)
+        filed_today = Signal.objects.filter(raised_by=user, raised_at__gte=day_start).count()
+        assert filed_today < settings.SIGNAL_DAILY_LIMIT_FAMILY, (demo.username, filed_today)
+    assert not Signal.objects.filter(raised_at__gte=day_start).exists()
+    days = {timezone.localtime(moment).date() for moment in Signal.objects.values_list("raised_at", flat=True)}
+    assert len(days) > 10 and min(days) >= today - timedelta(days=366)  # spread over the past school year
+    for signal in Signal.objects.exclude(conversation_on=None):
+        assert timezone.localtime(signal.raised_at).date() <= signal.conversation_on  # worry first, then the talk
+    noor = Child.objects.get(given_name="Noor")
+    response = login(User.objects.get(username="ib")).post(
+        f"/api/children/{noor.pk}/signals/",
+        {"raised_by_kind": "teacher", "concerns": ["behaviour"], "description": "Noor huilt vaak in de pauze."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
