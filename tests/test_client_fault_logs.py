@@ -28,11 +28,15 @@ def web_log() -> Iterator[io.StringIO]:
     """What the configured ``stdout`` handler (web.log in production) writes, with its own filter and formatter."""
     handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stdout")
     buffer = io.StringIO()
-    old = handler.setStream(buffer)  # type: ignore[attr-defined]
+    # Swapped without `setStream`, which flushes the old stream: under pytest that may be a capture file that an
+    # earlier test already closed ("I/O operation on closed file").
+    with handler.lock:  # type: ignore[union-attr]
+        old, handler.stream = handler.stream, buffer  # type: ignore[attr-defined]
     try:
         yield buffer
     finally:
-        handler.setStream(old)  # type: ignore[attr-defined]
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream = old  # type: ignore[attr-defined]
 
 
 def lines(buffer: io.StringIO) -> list[dict[str, object]]:
