@@ -100,9 +100,10 @@ _TRIGGER_MIGRATIONS = [
 ]
 
 
-def _set_triggers(on: bool) -> None:
+def set_append_only_triggers(on: bool) -> None:
     with connection.schema_editor() as editor:
-        for migration in _TRIGGER_MIGRATIONS:
+        # Off in the reverse order: the administration log's triggers use the access log's function, which goes last.
+        for migration in _TRIGGER_MIGRATIONS if on else reversed(_TRIGGER_MIGRATIONS):
             (migration.forwards if on else migration.backwards)(apps, editor)
 
 
@@ -110,7 +111,7 @@ def _set_triggers(on: bool) -> None:
 def _restore_triggers(django_db_blocker: Any) -> Iterator[None]:
     yield
     with django_db_blocker.unblock():
-        _set_triggers(True)  # after the flush: the triggers (and the chain head) as the migration made them
+        set_append_only_triggers(True)  # after the flush: the triggers (and the chain head) as the migration made them
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def concurrent_db(
 ) -> Iterator[None]:
     """A committed database for threads; access-log triggers lifted only for the flush at the end."""
     yield
-    _set_triggers(False)
+    set_append_only_triggers(False)
 
 
 def run_at_once(workers: list[Callable[[], T]]) -> list[T | BaseException]:

@@ -5,7 +5,6 @@ other's commits, so the test cleans up what it made itself."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 
 import pytest
@@ -15,6 +14,7 @@ from rondom.access.emergency import EmergencyLimitReached
 from rondom.access.models import EmergencyAccess
 from rondom.audit.models import AccessLogEntry
 from rondom.registry.models import Municipality
+from tests.concurrency import set_append_only_triggers
 from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, SchoolFactory
 
 REASON = "Melding van mishandeling, kind is niet op school en niet bereikbaar."
@@ -24,18 +24,9 @@ REASON = "Melding van mishandeling, kind is niet op school en niet bereikbaar."
 
 
 def _append_only_triggers(on: bool) -> None:
-    """Switch the access log's append-only triggers (audit migration 0002) off to clean up after a test that had
-    to commit, and on again."""
-    from django.db import connection
-
-    triggers = importlib.import_module("rondom.audit.migrations.0002_append_only_triggers")
-    if connection.vendor == "postgresql":
-        statements = [triggers.POSTGRES_UP if on else triggers.POSTGRES_DOWN]
-    else:
-        statements = triggers.SQLITE_UP if on else triggers.SQLITE_DOWN
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    """Switch the append-only triggers of the access log and the administration log off to clean up after a test
+    that had to commit, and on again (one helper for every concurrency test: tests/concurrency.py)."""
+    set_append_only_triggers(on)
 
 
 @pytest.fixture
