@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from rondom.access.rules import EMERGENCY_ROLES
+from rondom.accounts.permissions import is_verified
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -13,8 +14,10 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     (given as a callable, so the template asks only for the links it draws), so that the menu never offers a page
     that answers 403. Pages without a check of their own (lists that show what the user may see) go by role."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not is_verified(user):
+        # Logged out, or a professional before the second factor: no page opens yet, so the menu offers none.
         return {
+            "nav_open": False,
             "can_use_emergency": False,
             "can_run_cases": False,
             "is_provider_contact": False,
@@ -33,6 +36,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     from rondom.notifications.services import unread_count
 
     return {
+        "nav_open": True,
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),
         "can_run_cases": user.has_role("intern_begeleider", "zorgcoordinator"),
         "is_provider_contact": user.has_role("provider_contact", "school_social_worker", "wijkteam_worker"),

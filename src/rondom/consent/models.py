@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rondom.access.categories import DataCategory
+
 
 class Purpose(models.TextChoices):
     SUPPORT_TEAM = "support_team", _("Share with the support team")
@@ -73,6 +75,12 @@ class Consent(models.Model):
 
     def covers(self, category: str) -> bool:
         return category in self.categories
+
+    def category_labels(self) -> list[str]:
+        """The shared parts of the record as the user reads them ("Ondersteuning op school"), never the codes;
+        an unknown code (from an older version) is shown as it is rather than hidden."""
+        labels = dict(DataCategory.choices)
+        return [str(labels.get(code, code)) for code in self.categories]
 
 
 class ConsentGiver(models.Model):

@@ -58,6 +58,10 @@ GOAL_TEXTS = {
 }
 
 
+#: Share of the families with a case that agreed to pseudonymised research (demo only).
+RESEARCH_CONSENT_RATE = 0.35
+
+
 @dataclass
 class CaseworkReport:
     counts: dict[str, int] = field(default_factory=dict)
@@ -282,6 +286,21 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
                     today - timedelta(days=rng.randint(10, 120)),
                 )
             )
+    # Research: about a third of the families with a case agreed to pseudonymised research, so the municipality's
+    # research export works in the demo without a legal basis (issue 11 point 10: no dead ends). A generator of its
+    # own keeps every other demo fact of a seed as it was.
+    research_rng = random.Random("demo-research-consents")
+    for child_id in sorted({case.child_id for case in cases}):
+        if research_rng.random() < RESEARCH_CONSENT_RATE:
+            research = Consent(
+                child_id=child_id,
+                purpose=Purpose.RESEARCH,
+                categories=["support"],
+                recipient=None,
+                valid_from=today - timedelta(days=research_rng.randint(30, 300)),
+                recorded_by=system,
+            )
+            consents.append((research, guardians.get(child_id)))
     Plan.objects.bulk_create(plans, batch_size=2000)
     versions = [
         PlanVersion(plan=p, number=1, content=p.content, includes_treatment=p.includes_treatment, saved_by=system)

@@ -167,3 +167,21 @@ def test_every_demo_login_can_still_file_a_signal_today_and_no_demo_signal_lies_
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
+
+
+def test_the_research_export_finds_consented_children_in_the_demo_without_a_legal_basis(pupils) -> None:  # type: ignore[no-untyped-def]
+    from rondom.accounts.models import Membership
+    from rondom.consent.models import Consent, Purpose
+    from rondom.funding.indicators import SchoolYear
+    from rondom.funding.research import export
+
+    casework.generate(random.Random(7))
+    consented = Consent.objects.active().filter(purpose=Purpose.RESEARCH)
+    with_a_case = Case.objects.values("child_id").distinct().count()
+    assert 0.2 * with_a_case < consented.count() < 0.5 * with_a_case  # about a third of the families with a case
+    officer = Membership.objects.filter(role="policy_officer", organisation__kind="municipality").first()
+    assert officer is not None
+    schools = list(Child.objects.values_list("school", flat=True).distinct())
+    year = SchoolYear.of(timezone.localdate())
+    result = export(officer.user, schools, year, key="demo-sleutel")  # no legal basis: consent only
+    assert len(result.rows) == consented.values("child_id").distinct().count()
