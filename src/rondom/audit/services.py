@@ -158,10 +158,10 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
-    """Walk the log in order and report the first row whose link or content does not match."""
-    if rows is None:
-        rows = AccessLogEntry.objects.order_by("seq").iterator(chunk_size=2000)
+def _walk_chain(rows: Iterable[Any], head_pk: int) -> ChainReport:
+    """Walk hash-chained rows (with `seq`, `prev_hash`, `row_hash`, `compute_hash()`) in order and report the first
+    whose number, link or content does not match, or rows removed at the end (the chain head `head_pk` is further).
+    Shared by the access log (head 1) and the administration log (its own head)."""
     prev, expected_seq, checked = GENESIS_HASH, 1, 0
     for row in rows:
         if row.seq != expected_seq:
@@ -171,10 +171,17 @@ def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
         if row.compute_hash() != row.row_hash:
             return ChainReport(checked, row.seq, "the row's content was changed after it was written")
         prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
-    head = ChainHead.objects.filter(pk=1).first()
+    head = ChainHead.objects.filter(pk=head_pk).first()
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
     return ChainReport(checked)
+
+
+def verify_chain(rows: Iterable[AccessLogEntry] | None = None) -> ChainReport:
+    """Walk the log in order and report the first row whose link or content does not match."""
+    if rows is None:
+        rows = AccessLogEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    return _walk_chain(rows, 1)
 
 
 def record_administration(
@@ -222,16 +229,5 @@ def record_administration(
 def verify_administration_chain() -> ChainReport:
     """Walk the administration log in order and report the first row whose number, link or content does not
     match, or rows removed at the end (the chain head is further). The same checks as `verify_chain`."""
-    prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    for row in AdministrationLogEntry.objects.order_by("seq").iterator(chunk_size=2000):
-        if row.seq != expected_seq:
-            return ChainReport(checked, expected_seq, f"row {expected_seq} is missing (the next row is {row.seq})")
-        if row.prev_hash != prev:
-            return ChainReport(checked, row.seq, "the link to the previous row does not match")
-        if row.compute_hash() != row.row_hash:
-            return ChainReport(checked, row.seq, "the row's content was changed after it was written")
-        prev, expected_seq, checked = row.row_hash, expected_seq + 1, checked + 1
-    head = ChainHead.objects.filter(pk=ADMINISTRATION_CHAIN_HEAD).first()
-    if head is not None and (head.seq != checked or head.last_hash != prev):
-        return ChainReport(checked, checked + 1, f"rows after {checked} were removed (the chain head is at {head.seq})")
-    return ChainReport(checked)
+    rows = AdministrationLogEntry.objects.order_by("seq").iterator(chunk_size=2000)
+    return _walk_chain(rows, ADMINISTRATION_CHAIN_HEAD)
