@@ -25,6 +25,7 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.formfields import LocalDecimalField
 from rondom.funding.indicators import SchoolYear
 from rondom.refusals import add_refusal, refusal_text
 
@@ -591,7 +592,7 @@ class InboxView(LoginRequiredMixin, View):
 class ActivityForm(forms.Form):
     school = forms.ModelChoiceField(label=gettext_lazy("School"), queryset=Organisation.objects.none())
     role = forms.ChoiceField(label=gettext_lazy("Role of school social work"), choices=SocialWorkActivity.Role.choices)
-    hours = forms.DecimalField(label=gettext_lazy("Hours"), min_value=0.25, max_value=24, decimal_places=2)
+    hours = LocalDecimalField(label=gettext_lazy("Hours"), min_value=0.25, max_value=24, decimal_places=2)
     date = forms.DateField(
         label=gettext_lazy("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )

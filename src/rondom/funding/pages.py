@@ -24,6 +24,7 @@ from django.views import View
 
 from rondom.accounts.models import User
 from rondom.exports import FORMATS, table_response
+from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_messages, refusal_text
 from rondom.registry.models import Municipality
 
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def _percent(label: StrOrPromise) -> forms.DecimalField:
-    return forms.DecimalField(label=label, max_digits=5, decimal_places=2)
+def _percent(label: StrOrPromise) -> LocalDecimalField:
+    return LocalDecimalField(label=label, max_digits=5, decimal_places=2)
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,8 +54,8 @@ def _export_kind(request: HttpRequest) -> str | None:
 
 
 class RulesForm(forms.Form):
-    base_hours = forms.DecimalField(label=gettext_lazy("Base hours per school a week"), max_digits=6, decimal_places=1)
-    maatwerk_hours = forms.DecimalField(
+    base_hours = LocalDecimalField(label=gettext_lazy("Base hours per school a week"), max_digits=6, decimal_places=1)
+    maatwerk_hours = LocalDecimalField(
         label=gettext_lazy("Maatwerk hours to share a week"),
         help_text=gettext_lazy("Shared among the schools by the need index."),
         max_digits=7,
@@ -64,7 +65,7 @@ class RulesForm(forms.Form):
     weight_open_cases = _percent(gettext_lazy("Weight of open cases (%)"))
     weight_thuiszitters = _percent(gettext_lazy("Weight of thuiszitters (%)"))
     weight_absence_hours = _percent(gettext_lazy("Weight of unauthorised absence (%)"))
-    rate = forms.DecimalField(label=gettext_lazy("Rate per hour (euro)"), max_digits=8, decimal_places=2)
+    rate = LocalDecimalField(label=gettext_lazy("Rate per hour (euro)"), max_digits=8, decimal_places=2)
     weeks = forms.IntegerField(label=gettext_lazy("Weeks a year"))
     school_share = _percent(gettext_lazy("The school's share of the cost (%)"))
     regional_split = forms.BooleanField(
@@ -433,7 +434,7 @@ class BaselineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
-    shrink_percent = forms.DecimalField(
+    shrink_percent = LocalDecimalField(
         label=gettext_lazy("Agreed yearly shrink (%)"), min_value=0, max_value=99, decimal_places=2, max_digits=5
     )
 
@@ -449,7 +450,7 @@ class BaselineForm(forms.Form):
 
 class ActualForm(forms.Form):
     year = forms.ChoiceField(label=gettext_lazy("Pilot year"))
-    amount = forms.DecimalField(
+    amount = LocalDecimalField(
         label=gettext_lazy("Actual spending (euro)"), min_value=0, decimal_places=2, max_digits=14
     )
 

@@ -116,3 +116,21 @@ def test_an_older_activity_of_a_busy_year_is_found_on_its_page(social_worker, lo
     assert "pagina=3" in saved["Location"]  # 120 + 1 activities, 50 a page, this one among the oldest
     activity = SocialWorkActivity.objects.get(role="consultation")
     assert f'id="activiteit-{activity.pk}"' in client.get(saved["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("1,5", Decimal("1.50")), ("1.5", Decimal("1.50")), ("0,25", Decimal("0.25"))]
+)
+def test_hours_are_typed_with_a_dutch_decimal_comma_or_a_point(social_worker, login, typed, stored) -> None:  # type: ignore[no-untyped-def]
+    membership, school = social_worker
+    client: Client = login(membership.user)
+    assert _log(client, school, TODAY, typed).status_code == 302
+    assert SocialWorkActivity.objects.get(role="consultation").hours == stored
+
+
+def test_hours_written_as_thousands_are_refused_not_misread(social_worker, login) -> None:  # type: ignore[no-untyped-def]
+    membership, school = social_worker
+    client: Client = login(membership.user)
+    refused = _log(client, school, TODAY, "1.000,5")
+    assert refused.status_code in (200, 400) and not SocialWorkActivity.objects.filter(role="consultation").exists()
+    assert 'inputmode="decimal"' in client.get(reverse("cases:social-work-log")).content.decode()
