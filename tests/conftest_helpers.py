@@ -23,3 +23,17 @@ def verified_client(client: Client, user: User, *, verified: bool = True) -> Cli
         session[FAMILY_VERIFIED] = True
         session.save()
     return client
+
+
+def wait_until_serving(url: str, *, tries: int = 150, pause: float = 0.2) -> None:
+    """Wait until a server started by a test answers `url` + `/health`; RuntimeError when it never does."""
+    import time
+    import urllib.request
+
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(pause)
+    raise RuntimeError("the demo server did not start")

@@ -17,12 +17,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest_helpers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ST = Path(sys.executable).parent / "st"
@@ -96,14 +96,7 @@ def demo_server() -> Iterator[tuple[str, dict[str, str], Path]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the demo server did not start")
+        wait_until_serving(url, tries=150)
         yield url, sessions, var
     finally:
         server.terminate()

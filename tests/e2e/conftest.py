@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 from django_otp.oath import hotp
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest_helpers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -72,14 +73,7 @@ def base_url(demo_env: dict[str, str]) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the demo server did not start")
+        wait_until_serving(url, tries=100)
         yield url
     finally:
         for process in (server, worker):
