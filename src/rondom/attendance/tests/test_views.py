@@ -59,7 +59,7 @@ def test_upload_is_read_by_the_worker_and_a_bad_file_is_reported_then_the_fix_is
     client.post("/verzuim/import/", {"school": school.pk, "mapping": mapping.pk, "file": _csv(rows)})
     fixed = AbsenceImport.objects.latest("pk")
     assert run_import_task.call(fixed.pk)["signals"] == 2  # 20 days in a row (leerplicht); 100 sick hours (JGZ)
-    assert "20 rows of 1 pupils — 20 new" in client.get(f"/verzuim/import/{fixed.pk}/").content.decode()
+    assert "20 rows of 1 pupil — 20 new" in client.get(f"/verzuim/import/{fixed.pk}/").content.decode()
     # The monitoring's monthly rollup follows the import: 20 days of 5 sick hours = 6000 minutes in all.
     assert sum(AbsenceMonth.objects.filter(school=school, kind="sick").values_list("minutes", flat=True)) == 6000
     period = child.thuiszitter_periods.get()
