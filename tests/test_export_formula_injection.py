@@ -269,6 +269,7 @@ def test_research_export(place: Place, as_user, settings) -> None:  # type: igno
     from rondom.funding.indicators import SchoolYear
 
     settings.RONDOM_RESEARCH_KEY, settings.RESEARCH_MIN_CELL = "sleutel", 1
+    settings.RESEARCH_LEGAL_BASES = ["Art. 24 lid 3 Jeugdwet (voorbeeld)"]
     client = as_user(place.world.gemeente)
     answer = client.post(
         "/monitoring/onderzoek/",

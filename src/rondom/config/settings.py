@@ -395,6 +395,14 @@ FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 _DEMO_RESEARCH_KEY = "rondom-demo-only-research-key-not-secret"
 _DEMO_ONLY = not SECURE and not set(ALLOWED_HOSTS) - _LOCAL_HOSTS
 RONDOM_RESEARCH_KEY = os.environ.get("RONDOM_RESEARCH_KEY", _DEMO_RESEARCH_KEY if _DEMO_ONLY else "")
+# The legal bases the municipality has documented for exporting without research consent (a JSON list of texts,
+# e.g. '["Art. 2.10 Jeugdwet: onderzoek naar de jeugdhulp, besluit college 2026-14"]'). The export page offers only
+# these; without any, only children with research consent can be exported. Never free text: anyone could type one.
+RESEARCH_LEGAL_BASES: list[str] = [
+    str(basis).strip()
+    for basis in json.loads(os.environ.get("RONDOM_RESEARCH_LEGAL_BASES", "[]"))
+    if str(basis).strip()
+]
 # Groups smaller than this have their wijk, school type and age band suppressed in a research export.
 RESEARCH_MIN_CELL = int(os.environ.get("RONDOM_RESEARCH_MIN_CELL", "10"))
 # The dashboard and the pilot report withhold a figure that rests on fewer children or answers than this.

@@ -106,6 +106,12 @@ def export(
     if min_cell < 1:
         raise ValidationError({"min_cell": _("The minimum cell size must be at least 1.")})
     scope = Child.objects.filter(school_id__in=school_ids, anonymised_at__isnull=True).select_related("wijk", "school")
+    if legal_basis.strip() and legal_basis.strip() not in settings.RESEARCH_LEGAL_BASES:
+        # Only a basis the municipality documented (settings.RESEARCH_LEGAL_BASES) replaces consent: typed text
+        # would let anyone export every child (AVG art. 6 and 9; the research exception needs a documented basis).
+        raise ValidationError(
+            {"legal_basis": _("Choose a legal basis the municipality has documented, or leave it empty.")}
+        )
     if legal_basis.strip():
         ref = f"legal:{legal_basis.strip()[:40]}"
     else:

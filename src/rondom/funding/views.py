@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -169,10 +170,10 @@ class ReportTextsView(LoginRequiredMixin, View):
 class ResearchForm(forms.Form):
     pilot = forms.ChoiceField(label=gettext_lazy("Schools"))
     year = forms.ChoiceField(label=gettext_lazy("School year"))
-    legal_basis = forms.CharField(
-        label=gettext_lazy("Documented legal basis (leave empty: only children with research consent)"),
+    legal_basis = forms.ChoiceField(
+        label=gettext_lazy("Documented legal basis"),
         required=False,
-        max_length=200,
+        help_text=gettext_lazy("Only the legal bases the municipality has documented are offered."),
     )
 
     def __init__(self, *args: Any, pilots: list[Pilot], years: list[SchoolYear], **kwargs: Any) -> None:
@@ -181,6 +182,12 @@ class ResearchForm(forms.Form):
         assert isinstance(pilot, forms.ChoiceField) and isinstance(year, forms.ChoiceField)
         pilot.choices = [("city", _("The whole city")), *[(str(p.pk), p.name) for p in pilots]]
         year.choices = [(str(y), str(y)) for y in years]
+        basis = self.fields["legal_basis"]
+        assert isinstance(basis, forms.ChoiceField)
+        basis.choices = [
+            ("", _("None: only children with research consent")),
+            *[(text, text) for text in settings.RESEARCH_LEGAL_BASES],
+        ]
 
 
 class ResearchExportView(LoginRequiredMixin, View):

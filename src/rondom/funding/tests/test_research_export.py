@@ -56,7 +56,8 @@ def test_pseudonyms_are_stable_with_the_key_and_unlinkable_without_it(world) -> 
         assert child.given_name not in text and f"'{child.pk}'" not in text
 
 
-def test_only_consented_children_unless_a_legal_basis_is_documented(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_consented_children_unless_a_legal_basis_is_documented(world, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RESEARCH_LEGAL_BASES = ["Wettelijke onderzoekstaak, besluit college 2026-14"]
     consented = export(world["officer"], [world["school"].pk], YEAR, key=KEY)
     assert len(consented.rows) == 14 and consented.ground == "consent"  # 12 + 2 with research consent
     legal = export(
@@ -102,3 +103,24 @@ def test_an_export_without_ground_is_refused_and_changes_nothing(world, settings
     with pytest.raises(ValidationError):
         export(world["officer"], [world["school"].pk], YEAR, key="")
     assert not AccessLogEntry.objects.filter(object_type="research_export").exists()
+
+
+def test_a_legal_basis_the_municipality_did_not_document_is_refused_and_nothing_is_exported(  # type: ignore[no-untyped-def]
+    world, settings
+) -> None:
+    settings.RESEARCH_LEGAL_BASES = ["Wettelijke onderzoekstaak, besluit college 2026-14"]
+    before = AccessLogEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        export(world["officer"], [world["school"].pk], YEAR, key=KEY, legal_basis="Wet op het onderzoek X")
+    assert list(refused.value.message_dict) == ["legal_basis"]
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_the_page_offers_only_the_documented_legal_bases(world, settings, login) -> None:  # type: ignore[no-untyped-def]
+    settings.RONDOM_RESEARCH_KEY = KEY
+    settings.RESEARCH_LEGAL_BASES = ["Wettelijke onderzoekstaak, besluit college 2026-14"]
+    client = login(world["officer"])
+    page = client.get("/monitoring/onderzoek/").content.decode()
+    assert "Wettelijke onderzoekstaak, besluit college 2026-14" in page and '<select name="legal_basis"' in page
+    typed = client.post("/monitoring/onderzoek/", {"pilot": "city", "year": str(YEAR), "legal_basis": "Wet X"})
+    assert typed.status_code == 400 and "text/csv" not in typed["Content-Type"]
