@@ -199,3 +199,23 @@ def test_a_form_encoded_body_is_refused_with_415(login) -> None:  # type: ignore
     )
     assert response.status_code == 415
     assert not ChildNote.objects.exists()
+
+
+def test_only_a_unique_constraint_becomes_a_conflict_other_integrity_errors_stay_server_errors() -> None:
+    from django.db import IntegrityError
+
+    from rondom.config.middleware import is_unique_violation
+
+    class PgError(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    def raised(message: str, cause: Exception | None = None) -> IntegrityError:
+        error = IntegrityError(message)
+        error.__cause__ = cause
+        return error
+
+    assert is_unique_violation(raised("UNIQUE constraint failed: thuiszitters_thuiszitter.child_id"))
+    assert is_unique_violation(raised("duplicate key value", PgError("23505")))
+    assert not is_unique_violation(raised("NOT NULL constraint failed: registry_child.school_id"))
+    assert not is_unique_violation(raised("insert violates foreign key", PgError("23503")))

@@ -134,7 +134,12 @@ def limit_message(user: User, now: datetime) -> str | None:
 
 def served_municipalities(membership: Membership) -> set[int]:
     """The municipalities the membership's organisation serves: its `serves_municipalities`, or when it lists
-    none the municipality it is based in (the same rule as the access policy's `_served`). Empty: none known."""
+    none the municipality it is based in. Empty: none known.
+
+    This is only a plausibility gate for the button (the use is time-limited, notified and reviewed), not a ground:
+    the access policy's grounds read `accounts.authority.served_municipalities`, without this fallback. The
+    fallback is safe because an organisation's `municipality` is set only by the gemeente's functioneel beheerder
+    or the platform administrator (issue 12, finding 1); moving the gate onto `authority` is an open point."""
     listed = set(membership.organisation.serves_municipalities.values_list("pk", flat=True))
     own = membership.organisation.municipality_id
     return listed or ({own} if own else set())

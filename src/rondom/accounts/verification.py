@@ -10,7 +10,6 @@ too, so a code is accepted once even by two requests at the same moment (RFC 623
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,7 +58,7 @@ def verify_totp(device: TOTPDevice, token: str, *, now: datetime | None = None) 
             % {"minutes": settings.VERIFY_COOLOFF_MINUTES}
         )
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
+    totp.time = now.timestamp()
     try:
         value = int(token)
     except (TypeError, ValueError):

@@ -141,6 +141,7 @@ def raise_signal(
             Signal.objects.filter(child=child, raised_by=actor, source=source, description=description.strip()),
             "raised_at",
             lock=child,
+            now=now,
         )
         if same is not None and same.concerns == sorted(set(concerns)):
             return same

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from rondom.config.middleware import conflict_message
+from rondom.config.middleware import conflict_message, is_unique_violation
 from rondom.config.parsers import drain, too_large
 from rondom.versioning import Conflict
 
@@ -50,7 +50,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.current_version is not None:
             body["current_version"] = exc.current_version
         return Response(body, status=409)
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError) and is_unique_violation(exc):
         set_rollback()
         logger.warning("API write refused by a database constraint")
         return Response({"detail": conflict_message()}, status=409)

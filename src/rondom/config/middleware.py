@@ -68,6 +68,16 @@ def conflict_message() -> str:
     )
 
 
+def is_unique_violation(exception: BaseException) -> bool:
+    """Whether an IntegrityError is a unique constraint refusing a second row (a race or a double submit), as
+    opposed to a NOT NULL, foreign-key or check violation, which is a programming error and stays a 500.
+    PostgreSQL: SQLSTATE 23505 (psycopg's ``UniqueViolation``); SQLite: "UNIQUE constraint failed"."""
+    cause = exception.__cause__
+    if getattr(cause, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(exception)
+
+
 class IntegrityConflictMiddleware:
     """A unique constraint that refuses a write (two people registering the same thing at once) answers 409
     with a Dutch message instead of a server error. The API maps the same error in rondom.config.api."""
@@ -79,7 +89,7 @@ class IntegrityConflictMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, IntegrityError):
+        if not isinstance(exception, IntegrityError) or not is_unique_violation(exception):
             return None
         logger.warning("write refused by a database constraint: %s", type(exception).__name__)
         if request.path.startswith("/api/"):

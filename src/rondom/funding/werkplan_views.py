@@ -120,7 +120,7 @@ class WerkplanView(LoginRequiredMixin, View):
                 raise Http404
             version = request.POST.get("version", "")
             try:
-                services.approve(user, plan, version=int(version) if version.isdigit() else None)
+                services.approve(user, plan, version=int(version) if version.isascii() and version.isdigit() else None)
             except Conflict:
                 messages.error(request, stale_message())
                 return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]), status=303)
