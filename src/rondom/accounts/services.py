@@ -1,4 +1,4 @@
-"""Organisations and memberships: validated, transactional writes, each allowed by a task right (accounts.tasks) and
+"""Organisations and memberships: validated, transactional writes, each allowed by a task right (access.tasks) and
 written to the administration log (audit.AdministrationLogEntry) in the same transaction.
 
 Every way in goes through here: the API (accounts.api), the Django admin (accounts.admin) and the demo's seed are
@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rondom.access import tasks
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
 
-from . import tasks
 from .models import Membership, MunicipalityOrganisation, Organisation, User, brin_validator, vestiging_validator
 from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
 
