@@ -38,6 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
+from django.utils import translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -420,9 +421,18 @@ def research_export_ground(user: User, legal_basis: str) -> tuple[ExportGround, 
     return row, found[0]
 
 
+#: The role that administers an organisation (as its own administrator, or as the configured gemeente's).
+ADMINISTRATOR_ROLE = Role.FUNCTIONAL_ADMIN
+
+
+def is_own_admin(user: User, organisation: Organisation) -> bool:
+    """Whether `user` is the functioneel beheerder of `organisation` itself."""
+    return any(m.role == ADMINISTRATOR_ROLE and m.organisation_id == organisation.pk for m in user.roles())
+
+
 def municipalities_administered(user: User) -> set[int]:
     """The municipalities of which `user` is the functioneel beheerder of the configured gemeente."""
-    admin_orgs = [m.organisation_id for m in user.roles() if m.role == Role.FUNCTIONAL_ADMIN]
+    admin_orgs = [m.organisation_id for m in user.roles() if m.role == ADMINISTRATOR_ROLE]
     if not admin_orgs:
         return set()
     return {pk for ids in governed_municipalities(admin_orgs).values() for pk in ids}
@@ -487,11 +497,7 @@ def refusal(user: User, task: str, target: Any = None) -> str | None:
                 return None
         if holder.standing == Standing.OWN_ADMIN and link is not None:
             organisation = link.organisation
-            if (
-                organisation.pk
-                and organisation.kind in holder.kinds
-                and any(m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in user.roles())
-            ):
+            if organisation.pk and organisation.kind in (holder.kinds or ()) and is_own_admin(user, organisation):
                 return None
     return _why_not(user, task, link)
 
@@ -509,9 +515,7 @@ def _why_not(user: User, task: str, link: LinkTarget | None) -> str:
         )
     if task.startswith(("role.grant.", "role.end.")):
         role = task.rsplit(".", 1)[1]
-        if link is not None and any(
-            m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == link.organisation.pk for m in user.roles()
-        ):
+        if link is not None and is_own_admin(user, link.organisation):
             return gettext(
                 "As functioneel beheerder of this organisation you manage only its staff roles; the role %(role)s "
                 "is granted by the functioneel beheerder of the gemeente."
@@ -583,11 +587,11 @@ def reach(membership: Membership, scope: Scope) -> set[int]:
         return schools_below(membership.organisation_id)
     if scope == Scope.GEMEENTE:
         return governed_municipalities([membership.organisation_id]).get(membership.organisation_id, set())
+    own: set[int] = set() if organisation.municipality_id is None else {organisation.municipality_id}
     if scope == Scope.ORGANISATION_MUNICIPALITY:
-        return {organisation.municipality_id} - {None}
+        return own
     if scope == Scope.SERVED_MUNICIPALITIES:
-        served = set(organisation.serves_municipalities.values_list("pk", flat=True))
-        return served | ({organisation.municipality_id} - {None})
+        return set(organisation.serves_municipalities.values_list("pk", flat=True)) | own
     return set()
 
 
@@ -609,3 +613,32 @@ def _reaches(membership: Membership, scope: Scope, kind_of_target: str, target: 
 def role_fits(role: str, organisation: Organisation) -> bool:
     """The declarative table in roles.py: a role is held only at organisations of the kinds it fits."""
     return organisation.kind in ROLE_ORGANISATION_KINDS.get(role, frozenset())
+
+
+_STANDING_DOCS = {
+    Standing.PLATFORM: "platform administrator",
+    Standing.MUNICIPALITY_ADMIN: "`functional_admin` of the configured gemeente",
+    Standing.OWN_ADMIN: "`functional_admin` of the organisation itself",
+    Standing.PRIVACY_OFFICER: "privacy officer",
+}
+
+
+def _holder_docs(holder: Holder) -> str:
+    if holder.standing != Standing.ROLE:
+        text = _STANDING_DOCS[holder.standing]
+        if holder.standing == Standing.OWN_ADMIN and holder.kinds:
+            text += " (" + ", ".join(sorted(holder.kinds)) + ")"
+        return text
+    roles = ", ".join(f"`{role}`" for role in sorted(holder.roles))
+    where = "where held" if holder.kinds is None else "at " + ", ".join(sorted(holder.kinds))
+    return f"{roles} {where}; scope {holder.scope.value}"
+
+
+def docs_table() -> str:
+    """The table of every task right for docs/access-policy.md ("Task rights"), in English (a test compares it)."""
+    lines = ["| task right | held by (role at organisation kinds; scope) | what |", "|---|---|---|"]
+    with translation.override("en"):
+        for key, row in TASKS.items():
+            who = "<br>".join(_holder_docs(h) for h in row.holders)
+            lines.append(f"| `{key}` | {who} | {row.description} |")
+    return "\n".join(lines) + "\n"

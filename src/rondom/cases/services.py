@@ -690,7 +690,7 @@ def log_activity(
     case: Case | None = None,
     description: str = "",
 ) -> SocialWorkActivity:
-    membership = next((m for m in actor.roles() if m.role == "school_social_worker"), None)
+    membership = next(iter(tasks.memberships(actor, "log_social_work")), None)
     if membership is None:
         raise PermissionDenied
     errors: dict[str, str] = {}
