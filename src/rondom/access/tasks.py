@@ -544,6 +544,8 @@ def roles_of(task: str) -> frozenset[str]:
 def holdings(user: User, task: str, target: Any = None) -> list[tuple[Membership, Holder]]:
     """The user's memberships that carry task right `task` for `target` (see `refusal`), each with the row's holder
     it fits (its scope says for what it acts), in the order of `user.roles()`. Empty for anyone else."""
+    if not user.is_authenticated or not user.is_active:
+        return []
     found = []
     for membership in user.roles():
         for holder in TASKS[task].holders:
