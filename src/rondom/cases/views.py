@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
@@ -283,7 +283,7 @@ class CasePageView(LoginRequiredMixin, View):
             "signals": signals,
             "cases": cases,
             "case": case,
-            "next_states": [(s, State(s).label) for s in workflow.next_states(case.state)] if case else [],
+            "next_states": [(s, State(s).label) for s in services.next_states(_user(request), case)] if case else [],
             "plan": plan,
             "involvements": involvements,
             "overload": selectors.helper_overload(involvements + [i for s in siblings for i in selectors.involved(s)]),
@@ -494,7 +494,7 @@ class TeamAgendaView(LoginRequiredMixin, View):
     record_category = DataCategory.SUPPORT
 
     def _teams(self, request: HttpRequest) -> list[SupportTeam]:
-        schools = [m.organisation for m in _user(request).roles() if m.role in ("intern_begeleider", "zorgcoordinator")]
+        schools = [m.organisation for m in tasks.memberships(_user(request), "manage_team")]
         if not schools:
             raise PermissionDenied
         return [services.support_team_for(school) for school in schools]
