@@ -168,6 +168,9 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
         own = _own_capacity(actor, child)
         if own is not None and rules.may_withdraw(age, own.capacity):
             decision = policy.require(actor, child, Action.READ, DataCategory.IDENTITY)
+            if decision.ground not in (Ground.PARENT, Ground.YOUTH):  # e.g. a parent who also teaches there
+                family = [b for b in policy.bases_for(actor, child) if b.ground in (Ground.PARENT, Ground.YOUTH)]
+                decision = policy.decide_with(family, Action.READ, DataCategory.IDENTITY) if family else decision
             rule = "withdraw_own_consent"
         else:
             rule = None
