@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,13 @@ class Basis:
         return self.ground == Ground.EMERGENCY
 
 
+class NotAllowedOnBasis(PermissionDenied, ValueError):
+    """Raised by `Decision.for_action` and `system_decision` when the ground a decision rests on does not allow the
+    action asked for on that category (e.g. an `update` of absence on a ground that only reads it), so that no
+    access-log row can name a ground for an access it does not allow. Deny by default: it is a PermissionDenied, so
+    a request that runs into it is refused (403), never served."""
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -71,6 +78,55 @@ class Decision:
     @property
     def ground_label(self) -> str:
         return str(Ground(self.basis.ground).label) if self.basis else ""
+
+    def for_action(self, action: str, category: str | None = None, *, rule: str | None = None) -> Decision:
+        """The same ground, for another `action` (and optionally another `category`): allowed only when this
+        decision was allowed and its basis's permissions hold the mode the action needs on that category ('r' for
+        read/search/export/print, 'w' for create/update/delete; access.rules tables). `rule` names a row of
+        `rules.CHANGE_RULES` for the few changes that rest on a reading ground (raising a signal, the family's own
+        changes, ...): then the change is allowed when that row lists the action and category and the basis's
+        ground, and the basis reads something of the child. Raises NotAllowedOnBasis otherwise."""
+        category = category or self.category
+        basis = self.basis
+        if self.allowed and basis is not None:
+            if mode_of(action) in basis.permissions.get(category, ""):
+                return replace(self, action=action, category=category)
+            change = rules.CHANGE_RULES[rule] if rule is not None else None
+            if (
+                change is not None
+                and action in change.actions
+                and category == change.category
+                and basis.ground in change.grounds
+                and any("r" in mode for mode in basis.permissions.values())
+            ):
+                return replace(self, action=action, category=category)
+        raise NotAllowedOnBasis(
+            f"{self.ground or 'no ground'} ({self.ground_ref or '-'}) does not allow {action} on {category}"
+            + (f" (rule {rule})" if rule else "")
+        )
+
+
+def system_decision(
+    rule: str,
+    action: str,
+    category: str,
+    *,
+    membership: Membership | None = None,
+    consent_id: int | None = None,
+    detail: object = "",
+) -> Decision:
+    """The decision for an access no user's own ground covers, from its named row in `rules.SYSTEM_RULES`: the
+    worker or scheduler at work (`escalation_ladder`), the retention job (`retention`, detail = record type), the
+    research export (`research_consent`, detail = consent id; `research_legal_basis`, detail = the documented
+    basis) and aggregate figures (`monitoring`, `thuiszitter_overview`). `membership` is the role the user acted in
+    (None for the system). Raises KeyError for an unknown rule, NotAllowedOnBasis when the row does not allow
+    `action` on `category`."""
+    row = rules.SYSTEM_RULES[rule]
+    basis = Basis(row.ground, row.permissions, membership, consent_id, row.ref.format(detail=detail))
+    decision = decide_with((basis,), action, category)
+    if not decision.allowed:
+        raise NotAllowedOnBasis(f"system rule {rule} does not allow {action} on {category}")
+    return decision
 
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:

@@ -24,11 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
@@ -369,26 +368,34 @@ def open_signals_for(user: User) -> list[ThresholdSignal]:
 
 
 def handle_signal(actor: User, signal: ThresholdSignal, note: str) -> ThresholdSignal:
-    """The addressed role marks the signal as acted on (e.g. reported to DUO, parents invited)."""
-    decision = policy.decide(actor, signal.child, Action.READ, ABSENCE)
+    """The addressed role marks the signal as acted on (e.g. reported to DUO, parents invited). Refused
+    (PermissionDenied) without a ground to read the child's absence or without the signal's role; ValidationError
+    when already handled or without a note.
+
+    The access-log row follows what the actor's ground allows (access.rules): an `update` of the signal where a ground
+    lets the actor change absence (the leerplichtambtenaar's legal task, `rw`), else a `read` of it on the ground
+    that showed it (a youth doctor's signal ground and the school's support roles only read absence): a reading
+    ground never yields an update row (`Decision.for_action` refuses it)."""
+    bases = policy.bases_for(actor, signal.child)
+    decision = policy.decide_with(bases, Action.READ, ABSENCE)
     if not decision.allowed or not actor.has_role(signal.role):
         raise PermissionDenied
     if signal.handled_at is not None:
         raise ValidationError(_("This signal has already been handled."))
     if not note.strip():
         raise ValidationError({"note": _("Say what was done.")})
+    change = policy.decide_with(bases, Action.UPDATE, ABSENCE)
     with transaction.atomic():
         signal.handled_at = timezone.now()
         signal.handled_by = actor
         signal.handled_note = note.strip()
         signal.save(update_fields=["handled_at", "handled_by", "handled_note"])
-        audit.record(
-            actor,
-            policy.Decision(True, True, Action.UPDATE, ABSENCE, decision.basis, decision.bases),
-            signal.child_id,
-            object_type="absence_signal",
-            object_id=signal.pk,
-        )
+        if change.allowed:
+            log.log_change(
+                actor, change, signal.child_id, action=Action.UPDATE, object_type="absence_signal", object_id=signal.pk
+            )
+        else:
+            log.log_read(actor, decision, signal.child_id, object_type="absence_signal", object_id=signal.pk)
     return signal
 
 

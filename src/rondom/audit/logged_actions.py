@@ -6,7 +6,8 @@ How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
 - the action is an `Action.X` among the call's own arguments; else the function's default (`guarded_child` and
-  `log_read`: read, `log_search` and `_log_shown`: search, `record_aggregate`: export); else, for a call that passes
+  `log_read`: read, `log_search` and `_log_shown`: search, `record_aggregate` and `log_aggregate`: export; the
+  `action=` of `access.log.log_change`); else, for a call that passes
   a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the enclosing function
   uses. Where that is not one action, the call's line says it with a comment `# logs: <action>[, <action>]`.
 A call site whose object type or action cannot be told this way is reported as a problem.
@@ -48,7 +49,13 @@ LOGGERS: dict[str, Logger] = {
     "record_aggregate": Logger(None, None, "export"),
     "_log": Logger(None),
     "_log_export": Logger(1, None, "export"),
+    # rondom.access.log, the one path from a decision to its row:
+    "log_change": Logger(None),
+    "log_many": Logger(None),
+    "log_aggregate": Logger(None, None, "export"),
 }
+#: The functions that take a list of LogItem(...) (one row per item).
+_MANY = ("record_many", "log_many")
 #: Where the object type of `_log` sits differs per app: cases (actor, d, child_id, TYPE, id, ACTION) and
 #: thuiszitters (actor, thuiszitter, ACTION, TYPE, id).
 _LOG_POSITIONS = {"cases": 3, "thuiszitters": 3}
@@ -134,8 +141,12 @@ def _resolve_one(node: ast.expr, assigned: Assigned, line: int, depth: int) -> s
             return _resolve(action_kw, assigned, line, depth)
         if name in _DECIDERS:
             return _resolve([*node.args, *action_kw], assigned, line, depth)
-        if name in ("record_many", "record"):
+        if name in ("record_many", "record", "log_many"):
             return set()
+        if name == "for_action":
+            return _resolve(node.args[:1] or action_kw, assigned, line, depth)
+        if name == "system_decision":
+            return _resolve(node.args[1:2] or action_kw, assigned, line, depth)
     return _resolve([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)], assigned, line, depth)
 
 
@@ -197,7 +208,7 @@ def collect() -> tuple[set[tuple[str, str]], list[str]]:
                 if name == "_log" and app not in _LOG_POSITIONS:
                     continue
                 where = f"{path.relative_to(SOURCE.parent)}:{call.lineno}"
-                if name == "record_many":
+                if name in _MANY:
                     items = [c for c in ast.walk(call) if isinstance(c, ast.Call) and _name(c.func) == "LogItem"]
                     types = {_literal(c.args[1]) if len(c.args) > 1 else None for c in items}
                     if not items:  # a list built earlier: its LogItem(...) calls are read where they are
@@ -235,7 +246,8 @@ def _record_many_calls(function: ast.AST) -> list[ast.Call]:
     return [
         c
         for c in ast.walk(function)
-        if isinstance(c, ast.Call) and _name(c.func) == "record_many" and _is_audit_call(c)
+        if isinstance(c, ast.Call)
+        and (_name(c.func) == "log_many" or (_name(c.func) == "record_many" and _is_audit_call(c)))
     ]
 
 

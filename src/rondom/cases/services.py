@@ -15,13 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, rules, tasks
+from rondom.access import log, policy, rules, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
@@ -54,9 +53,18 @@ from .workflow import State
 SUPPORT = DataCategory.SUPPORT
 
 
-def _log(actor: User, decision: Decision, child_id: int, object_type: str, object_id: object, action: str) -> None:
-    d = Decision(True, True, action, decision.category, decision.basis, decision.bases)
-    audit.record(actor, d, child_id, object_type=object_type, object_id=object_id)
+def _log(
+    actor: User,
+    decision: Decision,
+    child_id: int,
+    object_type: str,
+    object_id: object,
+    action: str,
+    rule: str | None = None,
+) -> None:
+    """The change's row on the decision's ground (NotAllowedOnBasis when that ground does not allow `action`;
+    `rule` names an exception of access.rules.CHANGE_RULES)."""
+    log.log_change(actor, decision, child_id, action=action, object_type=object_type, object_id=object_id, rule=rule)
 
 
 # --- Signal -------------------------------------------------------------------------------------------------
@@ -153,8 +161,16 @@ def raise_signal(
         signal = Signal.objects.create(
             child=child, source=source, concerns=sorted(set(concerns)), description=description.strip(), raised_by=actor
         )
-        log_decision = Decision(True, True, Action.CREATE, SUPPORT, basis, decision.bases)
-        audit.record(actor, log_decision, child.pk, object_type="signal", object_id=signal.pk)
+        log.log_change(
+            actor,
+            decision,
+            child,
+            action=Action.CREATE,
+            category=SUPPORT,
+            rule="raise_signal",
+            object_type="signal",
+            object_id=signal.pk,
+        )
     return signal
 
 
@@ -631,7 +647,7 @@ def record_first_contact(actor: User, request: HelpRequest) -> HelpRequest:
             request.first_contact_at = timezone.now()
             request.save(update_fields=["first_contact_at"])
             decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
-            _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+            _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 
@@ -661,7 +677,7 @@ def join(actor: User, request: HelpRequest) -> HelpRequest:
         request.first_contact_at = request.first_contact_at or now
         request.joined_at = now
         request.save(update_fields=["grant", "first_contact_at", "joined_at"])
-        _log(actor, decision, child.pk, "help_request", request.pk, Action.UPDATE)
+        _log(actor, decision, child.pk, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 
@@ -673,7 +689,7 @@ def decline(actor: User, request: HelpRequest, reason: str) -> HelpRequest:
         decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
         request.closed_at, request.closed_reason = timezone.now(), reason.strip()
         request.save(update_fields=["closed_at", "closed_reason"])
-        _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+        _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 

@@ -20,13 +20,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import YOUTH_OWN_ACCESS_AGE, Ground
 from rondom.accounts.middleware import FAMILY_VERIFIED
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
@@ -204,22 +203,25 @@ def log_read(
 ) -> None:
     """One `read` row for what the family was shown: `object_id` names the object (e.g. the document downloaded);
     without it, a page about the child as a whole names the child."""
-    d = found.decision
-    audit.record(
+    log.log_read(
         user,
-        Decision(True, True, Action.READ, category, d.basis, d.bases),
-        found.child.pk,
+        found.decision,
+        found.child,
+        category=category,
         object_type=object_type,
         object_id=found.child.pk if object_id is None else object_id,
     )
 
 
 def _log_change(user: User, found: FamilyChild, object_type: str, object_id: object, action: str) -> None:
-    d = found.decision
-    audit.record(
+    """The family's own change through the portal, on its family ground (rules.CHANGE_RULES["family_portal"])."""
+    log.log_change(
         user,
-        Decision(True, True, action, DataCategory.SUPPORT, d.basis, d.bases),
-        found.child.pk,
+        found.decision,
+        found.child,
+        action=action,
+        category=DataCategory.SUPPORT,
+        rule="family_portal",
         object_type=object_type,
         object_id=object_id,
     )
@@ -441,12 +443,8 @@ def offer_choice(actor: User, child: Child, *, question: str, options: list[Any]
     with transaction.atomic():
         choice = SupporterChoice.objects.create(child=child, question=question.strip(), offered_by=actor)
         choice.options.set(options)
-        audit.record(
-            actor,
-            Decision(True, True, Action.CREATE, DataCategory.SUPPORT, decision.basis, decision.bases),
-            child.pk,
-            object_type="supporter_choice",
-            object_id=choice.pk,
+        log.log_change(
+            actor, decision, child, action=Action.CREATE, object_type="supporter_choice", object_id=choice.pk
         )
     return choice
 

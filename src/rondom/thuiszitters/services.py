@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import ThresholdSignal
-from rondom.audit import services as audit
 from rondom.idempotency import lock_row
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child
@@ -69,22 +68,36 @@ def decider_membership(actor: User, level: EscalationLevel | None, thuiszitter: 
     return next((m for m in deciders(level, thuiszitter) if m.pk in mine), None)
 
 
-def _decision(actor: User | None, child: Child, action: str) -> Decision:
-    """The ground for logging a change; the system (the worker) acts on the ladder's own rule."""
+def _decision(actor: User | None, child: Child, action: str, membership: Membership | None = None) -> Decision:
+    """The ground for logging a change of the register (absence): the system (the worker) acts on the ladder's own
+    rule; a user on a ground of their own that lets them change absence (leerplicht's legal task, a decider's
+    escalation ground); otherwise, when the service found the user acting as a registering role or a decider of a
+    level (`membership`), on the ladder's rule in that role (rules.SYSTEM_RULES["escalation_ladder"]): the school's
+    support roles only read absence on their school ground, so that ground never carries a change row."""
     if actor is None:
-        basis = policy.Basis("escalation", {ABSENCE: "rw"}, ref="rule:escalation_ladder")
-        return Decision(True, True, action, ABSENCE, basis, (basis,))
-    found = policy.decide(actor, child, Action.READ, ABSENCE)
-    if not found.allowed:
-        raise PermissionDenied
-    return Decision(True, True, action, ABSENCE, found.basis, found.bases)
+        return policy.system_decision("escalation_ladder", action, ABSENCE)
+    bases = policy.bases_for(actor, child)
+    found = policy.decide_with(bases, action, ABSENCE)
+    if found.allowed:
+        return found
+    if membership is not None and policy.decide_with(bases, Action.READ, ABSENCE).allowed:
+        return policy.system_decision("escalation_ladder", action, ABSENCE, membership=membership)
+    raise PermissionDenied
 
 
-def _log(actor: User | None, thuiszitter: Thuiszitter, action: str, object_type: str, object_id: object) -> None:
-    audit.record(
+def _log(
+    actor: User | None,
+    thuiszitter: Thuiszitter,
+    action: str,
+    object_type: str,
+    object_id: object,
+    membership: Membership | None = None,
+) -> None:
+    log.log_change(
         actor,
-        _decision(actor, thuiszitter.child, action),
+        _decision(actor, thuiszitter.child, action, membership),
         thuiszitter.child_id,
+        action=action,
         object_type=object_type,
         object_id=object_id,
     )
@@ -147,7 +160,9 @@ def register(
             lock_row(child)
             if Thuiszitter.objects.filter(child=child, ended_on__isnull=True).exists():
                 raise _already_registered()
-            thuiszitter = _create_period(actor, child, kind, reason, started_on, authorised, case, signal)
+            thuiszitter = _create_period(
+                actor, child, kind, reason, started_on, authorised, case, signal, _registering_membership(actor, child)
+            )
             _enter(
                 thuiszitter,
                 levels[0],
@@ -180,6 +195,7 @@ def _create_period(
     authorised: bool,
     case: Any,
     signal: ThresholdSignal | None,
+    membership: Membership | None = None,
 ) -> Thuiszitter:
     """Insert the period and its access-log row (inside register's transaction)."""
     thuiszitter = Thuiszitter.objects.create(
@@ -193,8 +209,16 @@ def _create_period(
         signal=signal,
         registered_by=actor,
     )
-    _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk)
+    _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk, membership)
     return thuiszitter
+
+
+def _registering_membership(actor: User | None, child: Child) -> Membership | None:
+    """The registering role the user acts in: the one at the child's school first, else any."""
+    if actor is None:
+        return None
+    mine = [m for m in actor.roles() if tasks.held_by(m, "register_thuiszitter")]
+    return next((m for m in mine if m.organisation_id == child.school_id), mine[0] if mine else None)
 
 
 def register_from_signals(signals: Iterable[ThresholdSignal], today: date | None = None) -> list[Thuiszitter]:
@@ -265,7 +289,8 @@ def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | N
     today = today or timezone.localdate()
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This child is back at school; the ladder has ended."))
-    if decider_membership(actor, thuiszitter.level, thuiszitter) is None:
+    membership = decider_membership(actor, thuiszitter.level, thuiszitter)
+    if membership is None:
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case goes up.")})
@@ -273,7 +298,7 @@ def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | N
     if level is None:
         raise ValidationError(_("This is the highest level of the ladder."))
     with transaction.atomic():
-        _log(actor, thuiszitter, Action.UPDATE, "escalation", thuiszitter.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "escalation", thuiszitter.pk, membership)
         return _enter(thuiszitter, level, today, actor=actor, reason=reason.strip(), automatic=False)
 
 
@@ -347,7 +372,7 @@ def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str
         )
         thuiszitter.decided = True
         thuiszitter.save(update_fields=["decided"])
-        _log(actor, thuiszitter, Action.UPDATE, "escalation_decision", found.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "escalation_decision", found.pk, membership)
     return found
 
 
@@ -361,11 +386,17 @@ def may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
     """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far."""
     if policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed:
         return True
+    return _reached_membership(actor, thuiszitter) is not None
+
+
+def _reached_membership(actor: User, thuiszitter: Thuiszitter) -> Membership | None:
+    """The user's membership that decides at some level the case has reached, if any."""
     mine = {m.pk for m in actor.roles()}
     for step in thuiszitter.steps.select_related("level"):
-        if any(m.pk in mine for m in deciders(step.level, thuiszitter)):
-            return True
-    return False
+        found = next((m for m in deciders(step.level, thuiszitter) if m.pk in mine), None)
+        if found is not None:
+            return found
+    return None
 
 
 def record_interim(
@@ -407,7 +438,9 @@ def record_interim(
             payment_pending_between=payment_pending_between.strip(),
             recorded_by=actor,
         )
-        _log(actor, thuiszitter, Action.CREATE, "interim_arrangement", found.pk)
+        _log(
+            actor, thuiszitter, Action.CREATE, "interim_arrangement", found.pk, _reached_membership(actor, thuiszitter)
+        )
     return found
 
 
@@ -446,7 +479,7 @@ def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, tod
     with transaction.atomic():
         thuiszitter.ended_on, thuiszitter.end_note = ended_on, note.strip()
         thuiszitter.save(update_fields=["ended_on", "end_note"])
-        _log(actor, thuiszitter, Action.UPDATE, "thuiszitter", thuiszitter.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "thuiszitter", thuiszitter.pk, _reached_membership(actor, thuiszitter))
     return thuiszitter
 
 
