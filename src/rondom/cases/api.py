@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -27,6 +28,7 @@ from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.core.errors import Refused
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
 from rondom.registry.models import Child
@@ -395,12 +397,10 @@ class SignalListView(APIView):
         serializer = SignalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            signal = services.raise_signal(
-                _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
-            )
-        except services.TooManySignals as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        # TooManySignals (a LimitReached) answers 429 through the API's exception handler (rondom.config.api).
+        signal = services.raise_signal(
+            _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
+        )
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 
@@ -521,7 +521,7 @@ class MinutesView(APIView):
         item = self._item(request, child_id, item_id)
         minutes = services.minutes_for(_user(request), item)
         if minutes is None:
-            return Response({"detail": "Alleen wie aanwezig was, leest het verslag."}, status=status.HTTP_403_FORBIDDEN)
+            raise Refused(_("Only those who were present read the minutes."))
         guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
         return Response(_minutes_data(item, minutes), headers={"ETag": etag(item.version)})
 
@@ -579,25 +579,15 @@ class PlanView(APIView):
         serializer = PlanWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            services.save_plan(
-                _user(request),
-                child,
-                goals=[dict(g) for g in d["goals"]],
-                includes_treatment=d["includes_treatment"],
-                base_version=d["base_version"],
-                next_evaluation=d["next_evaluation"],
-            )
-        except services.PlanConflict as conflict:
-            return Response(
-                {
-                    "detail": "Iemand anders heeft het plan intussen opgeslagen. Er is niets van u opgeslagen: "
-                    "bekijk de wijzigingen, laad het plan opnieuw en probeer het nog eens.",
-                    "current_version": conflict.current_version,
-                    "changes": conflict.changes,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+        # PlanConflict (a Conflict) answers 409 with the current version and the changes (rondom.config.api).
+        services.save_plan(
+            _user(request),
+            child,
+            goals=[dict(g) for g in d["goals"]],
+            includes_treatment=d["includes_treatment"],
+            base_version=d["base_version"],
+            next_evaluation=d["next_evaluation"],
+        )
         data = _plan_data(child)
         return Response(data, headers={"ETag": etag(data["version"])})
 

@@ -4,7 +4,6 @@ case data; every change is checked by the access policy and logged in the same t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.core.errors import Conflict, LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
@@ -74,9 +74,9 @@ OWN_SOURCE = {
 }
 
 
-class TooManySignals(Exception):
+class TooManySignals(LimitReached):
     """The filer reached today's number of signals (``SIGNAL_DAILY_LIMIT``/``SIGNAL_DAILY_LIMIT_FAMILY``); the
-    views answer 429 with this message."""
+    views answer 429 with this message (a ``LimitReached``, rondom.core.errors)."""
 
 
 def own_source(actor: User, child: Child) -> str | None:
@@ -359,12 +359,20 @@ WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
 
 
-@dataclass
-class PlanConflict(Exception):
-    """Someone saved the plan after you read it. Nothing was written; `changes` shows what they changed."""
+class PlanConflict(Conflict):
+    """Someone saved the plan after you read it. Nothing was written; ``changes`` shows what they changed, per goal
+    (``[{"change": "added"|"removed"|"changed", "description": ..., "fields": [...]}]``). API: 409 with the
+    current version and the changes (rondom.config.api)."""
 
-    current_version: int
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, current_version: int, changes: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(
+            current_version,
+            changes,
+            _(
+                "Someone else saved the plan in the meantime. Nothing of yours was saved: look at the changes, "
+                "reload the plan and try again."
+            ),
+        )
 
 
 def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: bool) -> dict[str, str]:
