@@ -27,6 +27,7 @@ from rondom.access.guard import guarded_child
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.consent.models import Consent
 from rondom.core.errors import Refused
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
@@ -51,9 +52,6 @@ from .models import (
     SocialWorkActivity,
 )
 from .workflow import State
-
-#: At most this many rows in a list answer (each row shown is logged).
-LIST_LIMIT = 200
 
 
 def _user(request: Request) -> User:
@@ -434,7 +432,9 @@ class CaseListView(APIView):
     serves_child_data = True
     record_category = DataCategory.SUPPORT
 
-    @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
+    @extend_schema(
+        operation_id="cases_list", parameters=[CaseFilterSerializer, PAGE], responses=page_of(CaseSerializer)
+    )
     def get(self, request: Request) -> Response:
         # A plain dict: an empty ?state= is refused as an unknown state, not read as "no filter" (form semantics).
         query = CaseFilterSerializer(data=request.query_params.dict())
@@ -443,12 +443,12 @@ class CaseListView(APIView):
         cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(
             "history", "help_requests", "actions"
         )
-        pairs = selectors.readable_cases(user, limit=LIST_LIMIT, queryset=cases)
-        shown = [case for case, _d in pairs]
-        decisions = {case.child_id: d for case, d in pairs}
+        page = Page(request, selectors.readable_cases(user, limit=None, queryset=cases), self)
+        shown = [case for case, _d in page.items]
+        decisions = {case.child_id: d for case, d in page.items}
         children = {case.child_id: case.child for case in shown}
         _log_shown(user, ((child, decisions[pk], "child", pk) for pk, child in children.items()))
-        return Response(CaseSerializer(shown, many=True).data)
+        return page.response(CaseSerializer(shown, many=True).data)
 
 
 class ChildCaseCreateView(APIView):
@@ -664,14 +664,17 @@ class InboxView(APIView):
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    @extend_schema(responses=InboxItemSerializer(many=True))
+    @extend_schema(operation_id="help_requests_inbox_list", parameters=[PAGE], responses=page_of(InboxItemSerializer))
     def get(self, request: Request) -> Response:
         user = _user(request)
-        items = list(
+        page = Page(
+            request,
             selectors.inbox(user).order_by(
-                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at"
-            )[:LIST_LIMIT]
+                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at", "pk"
+            ),
+            self,
         )
+        items = page.items
         visible = _visible_children(user, items)
         first_request: dict[int, int] = {}
         for item in items:
@@ -679,7 +682,7 @@ class InboxView(APIView):
         _log_shown(
             user, ((child, decision, "help_request", first_request[pk]) for pk, (child, decision) in visible.items())
         )
-        return Response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
+        return page.response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
 
 
 class _InboxActionView(APIView):

@@ -6,7 +6,8 @@ Which operations get which answer:
 - 400 — operations with a request body or query parameters (a field named with its Dutch reason; a JSON body too
   large or nested too deeply, rondom.config.parsers);
 - 403 — every operation (not logged in, second factor missing, or the role may not do this);
-- 404 — operations with a path parameter (an object outside the user's scope reads as not found);
+- 404 — operations with a path parameter (an object outside the user's scope reads as not found), and paginated
+  lists (a ``page`` beyond the last, rondom.config.pagination);
 - 409 — writes (POST, PUT, PATCH, DELETE): a stale version or something recorded at the same moment;
 - 415 — operations with a request body, sent in a media type the API does not read;
 - 429 — every operation (rate limits).
@@ -53,7 +54,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             codes = {"403", "429"}
             if has_body or any(p.get("in") == "query" for p in parameters):
                 codes.add("400")
-            if any(p.get("in") == "path" for p in parameters):
+            if any(p.get("in") == "path" or (p.get("in"), p.get("name")) == ("query", "page") for p in parameters):
                 codes.add("404")
             if method in WRITE_METHODS:
                 codes.add("409")

@@ -19,6 +19,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
 from rondom.versioning import etag, requested_version
 
@@ -136,11 +137,11 @@ class ChildListView(APIView):
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    @extend_schema(responses=ChildSerializer(many=True))
+    @extend_schema(operation_id="children_list", parameters=[PAGE], responses=page_of(ChildSerializer))
     def get(self, request: Request) -> Response:
-        children = list(selectors.search_children(request.user)[:200])  # type: ignore[arg-type]
-        log_search(request.user, children)  # type: ignore[arg-type]
-        return Response(ChildSerializer(children, many=True).data)
+        page = Page(request, selectors.search_children(request.user), self)  # type: ignore[arg-type]
+        log_search(request.user, page.items)  # type: ignore[arg-type]
+        return page.response(ChildSerializer(page.items, many=True).data)
 
     @extend_schema(request=ChildSerializer, responses={201: ChildSerializer})
     def post(self, request: Request) -> Response:
