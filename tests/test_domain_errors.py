@@ -183,3 +183,23 @@ def test_the_api_names_a_referenced_record_in_the_request_language() -> None:
         field.fail("does_not_exist", pk_value=99)
     assert "Onbekend: er bestaat geen organisatie met nummer 99." in str(dutch.value.detail)  # type: ignore[attr-defined]
     assert "there is no organisation with number 99" in str(english.value.detail)  # type: ignore[attr-defined]
+
+
+# --- Services say what they raise ---------------------------------------------------------------------------
+
+DOCUMENTED_SERVICES = ["cases/services.py", "consent/services.py", "attendance/services.py", "thuiszitters/services.py"]
+
+
+@pytest.mark.parametrize("module", DOCUMENTED_SERVICES)
+def test_every_public_service_says_what_it_raises(module: str) -> None:
+    """Each public function's docstring says what it raises (and with which field keys), or that it raises
+    nothing: a caller maps the errors without reading the body."""
+    tree = ast.parse((SRC / module).read_text())
+    silent = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and not node.name.startswith("_")
+        and "raise" not in (ast.get_docstring(node) or "").lower()
+    ]
+    assert silent == []
