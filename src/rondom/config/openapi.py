@@ -12,7 +12,9 @@ Which operations get which answer:
 - 415 — operations with a request body, sent in a media type the API does not read;
 - 429 — every operation (rate limits).
 
-Each answer has the schema ``Error``: an object with ``detail`` or with field names mapped to lists of reasons.
+Each answer has the schema ``Error``: an object with ``detail`` or with field names mapped to lists of reasons
+(``non_field_errors`` for reasons about no one field); rondom.config.api is the one mapping of the domain errors
+(rondom.core.errors) onto these answers.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "`detail` (one message) or field names, each with a list of Dutch reasons.",
+    "description": "`detail` (one message) or field names, each with a list of Dutch reasons "
+    "(`non_field_errors`: reasons about no one field); rondom.config.api maps the domain errors onto these.",
     "properties": {
         "detail": {"type": "string"},
         "current_version": {"type": "integer"},
