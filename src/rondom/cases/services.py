@@ -227,7 +227,8 @@ def register_case(actor: User, signal: Signal, *, question: str, today: date | N
 
 def next_states(actor: User, case: Case) -> list[str]:
     """The states `actor` may move `case` to: the workflow's next steps whose task right (workflow.TASK_RIGHTS,
-    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded)."""
+    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded).
+    Raises nothing."""
     return [
         s for s in workflow.next_states(case.state) if tasks.may(actor, workflow.task_right(case.state, s), case.child)
     ]
