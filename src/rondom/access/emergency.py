@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Membership, User
+from rondom.core.errors import LimitReached
 from rondom.registry.models import Child
 
 from .models import EmergencyAccess
@@ -47,12 +48,9 @@ SCHOOL_CARE_ROLES = tasks.roles_of("hear_of_emergency_use")
 REVIEWER_ROLES = tasks.roles_of("review_emergency_use")
 
 
-class EmergencyLimitReached(Exception):
-    """The person pressed the button as often as allowed in the window; the API answers 429."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class EmergencyLimitReached(LimitReached):
+    """The person pressed the button as often as allowed in the window; the API answers 429 with ``message`` (a
+    ``LimitReached``, rondom.core.errors)."""
 
 
 def _bare(word: str) -> str:

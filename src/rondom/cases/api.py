@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -26,7 +27,9 @@ from rondom.access.guard import guarded_child
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.consent.models import Consent
+from rondom.core.errors import Refused
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
 from rondom.registry.models import Child
@@ -49,9 +52,6 @@ from .models import (
     SocialWorkActivity,
 )
 from .workflow import State
-
-#: At most this many rows in a list answer (each row shown is logged).
-LIST_LIMIT = 200
 
 
 def _user(request: Request) -> User:
@@ -395,12 +395,10 @@ class SignalListView(APIView):
         serializer = SignalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            signal = services.raise_signal(
-                _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
-            )
-        except services.TooManySignals as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        # TooManySignals (a LimitReached) answers 429 through the API's exception handler (rondom.config.api).
+        signal = services.raise_signal(
+            _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
+        )
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 
@@ -434,7 +432,9 @@ class CaseListView(APIView):
     serves_child_data = True
     record_category = DataCategory.SUPPORT
 
-    @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
+    @extend_schema(
+        operation_id="cases_list", parameters=[CaseFilterSerializer, PAGE], responses=page_of(CaseSerializer)
+    )
     def get(self, request: Request) -> Response:
         # A plain dict: an empty ?state= is refused as an unknown state, not read as "no filter" (form semantics).
         query = CaseFilterSerializer(data=request.query_params.dict())
@@ -443,12 +443,12 @@ class CaseListView(APIView):
         cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(
             "history", "help_requests", "actions"
         )
-        pairs = selectors.readable_cases(user, limit=LIST_LIMIT, queryset=cases)
-        shown = [case for case, _d in pairs]
-        decisions = {case.child_id: d for case, d in pairs}
+        page = Page(request, selectors.readable_cases(user, limit=None, queryset=cases), self)
+        shown = [case for case, _d in page.items]
+        decisions = {case.child_id: d for case, d in page.items}
         children = {case.child_id: case.child for case in shown}
         _log_shown(user, ((child, decisions[pk], "child", pk) for pk, child in children.items()))
-        return Response(CaseSerializer(shown, many=True).data)
+        return page.response(CaseSerializer(shown, many=True).data)
 
 
 class ChildCaseCreateView(APIView):
@@ -521,7 +521,7 @@ class MinutesView(APIView):
         item = self._item(request, child_id, item_id)
         minutes = services.minutes_for(_user(request), item)
         if minutes is None:
-            return Response({"detail": "Alleen wie aanwezig was, leest het verslag."}, status=status.HTTP_403_FORBIDDEN)
+            raise Refused(_("Only those who were present read the minutes."))
         guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
         return Response(_minutes_data(item, minutes), headers={"ETag": etag(item.version)})
 
@@ -579,25 +579,15 @@ class PlanView(APIView):
         serializer = PlanWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            services.save_plan(
-                _user(request),
-                child,
-                goals=[dict(g) for g in d["goals"]],
-                includes_treatment=d["includes_treatment"],
-                base_version=d["base_version"],
-                next_evaluation=d["next_evaluation"],
-            )
-        except services.PlanConflict as conflict:
-            return Response(
-                {
-                    "detail": "Iemand anders heeft het plan intussen opgeslagen. Er is niets van u opgeslagen: "
-                    "bekijk de wijzigingen, laad het plan opnieuw en probeer het nog eens.",
-                    "current_version": conflict.current_version,
-                    "changes": conflict.changes,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+        # PlanConflict (a Conflict) answers 409 with the current version and the changes (rondom.config.api).
+        services.save_plan(
+            _user(request),
+            child,
+            goals=[dict(g) for g in d["goals"]],
+            includes_treatment=d["includes_treatment"],
+            base_version=d["base_version"],
+            next_evaluation=d["next_evaluation"],
+        )
         data = _plan_data(child)
         return Response(data, headers={"ETag": etag(data["version"])})
 
@@ -674,14 +664,17 @@ class InboxView(APIView):
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    @extend_schema(responses=InboxItemSerializer(many=True))
+    @extend_schema(operation_id="help_requests_inbox_list", parameters=[PAGE], responses=page_of(InboxItemSerializer))
     def get(self, request: Request) -> Response:
         user = _user(request)
-        items = list(
+        page = Page(
+            request,
             selectors.inbox(user).order_by(
-                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at"
-            )[:LIST_LIMIT]
+                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at", "pk"
+            ),
+            self,
         )
+        items = page.items
         visible = _visible_children(user, items)
         first_request: dict[int, int] = {}
         for item in items:
@@ -689,7 +682,7 @@ class InboxView(APIView):
         _log_shown(
             user, ((child, decision, "help_request", first_request[pk]) for pk, (child, decision) in visible.items())
         )
-        return Response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
+        return page.response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
 
 
 class _InboxActionView(APIView):

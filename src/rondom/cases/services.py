@@ -4,7 +4,6 @@ case data; every change is checked by the access policy and logged in the same t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.consent.models import Consent, Purpose
+from rondom.core.errors import Conflict, LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
@@ -82,15 +82,17 @@ OWN_SOURCE = {
 }
 
 
-class TooManySignals(Exception):
+class TooManySignals(LimitReached):
     """The filer reached today's number of signals (``SIGNAL_DAILY_LIMIT``/``SIGNAL_DAILY_LIMIT_FAMILY``); the
-    views answer 429 with this message."""
+    views answer 429 with this message (a ``LimitReached``, rondom.core.errors)."""
 
 
 def own_source(actor: User, child: Child) -> str | None:
     """The source a signal by ``actor`` about ``child`` always has (``SignalSource`` value), derived from the ground
     on which the actor knows the child: the family's ground, or the actor's role there. None when the actor records
-    signals on behalf of others and chooses the source."""
+    signals on behalf of others and chooses the source.
+
+    Raises nothing."""
     return _own_source(policy.decide(actor, child, Action.READ, DataCategory.IDENTITY).basis)
 
 
@@ -175,7 +177,11 @@ def raise_signal(
 
 
 def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, with_child: bool) -> Signal:
-    """The conversation with parents (and child) about the signal: recorded before anything else happens."""
+    """The conversation with parents (and child) about the signal: recorded before anything else happens.
+
+    Raises ValidationError with the keys conversation_on (a future date) and conversation_notes (empty); Http404
+    outside the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     if on > timezone.localdate():
         raise ValidationError({"conversation_on": _("This date lies in the future.")})
     if not notes.strip():
@@ -193,6 +199,7 @@ def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, wi
 
 
 def support_team_for(school: Organisation) -> SupportTeam:
+    """The school's support team, created on first use. Raises nothing."""
     team, _created = SupportTeam.objects.get_or_create(school=school)
     return team
 
@@ -200,7 +207,11 @@ def support_team_for(school: Organisation) -> SupportTeam:
 def register_case(actor: User, signal: Signal, *, question: str, today: date | None = None) -> Case:
     """Put a request for help to the school's support team. The team decides within the configured number of
     working days (default 5, as samenwerkingsverbanden promise) after `today` (default: the local date);
-    weekends and public holidays do not count (rondom.schoolcalendar)."""
+    weekends and public holidays do not count (rondom.schoolcalendar).
+
+    Raises ValidationError with the keys signal (no conversation recorded yet), question (empty), child (no school;
+    an open case already); Http404 outside the actor's scope, PermissionDenied when the policy does not allow
+    creating support data (access.policy.require)."""
     today = today or timezone.localdate()
     child = signal.child
     errors: dict[str, str] = {}
@@ -232,17 +243,21 @@ def register_case(actor: User, signal: Signal, *, question: str, today: date | N
 
 def next_states(actor: User, case: Case) -> list[str]:
     """The states `actor` may move `case` to: the workflow's next steps whose task right (workflow.TASK_RIGHTS,
-    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded)."""
+    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded).
+    Raises nothing."""
     return [
         s for s in workflow.next_states(case.state) if tasks.may(actor, workflow.task_right(case.state, s), case.child)
     ]
 
 
 def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", until: date | None = None) -> Case:
-    """Move a case along the workflow table; anything not in the table is refused with a clear message (ValidationError
-    on `state`). Each step also needs its task right (`workflow.TASK_RIGHTS`: move_case, close_case, reopen_case;
-    access.tasks): PermissionDenied with the Dutch reason otherwise; and the policy's UPDATE on the child's support
-    data (Http404 outside scope, PermissionDenied within)."""
+    """Move a case along the workflow table; anything not in the table is refused with a clear message.
+
+    Raises ValidationError with the keys state (unknown, or not a step of the workflow table), reason (a step that
+    needs one), until (on hold without a date from today on); PermissionDenied with the Dutch reason without the
+    step's task right (`workflow.TASK_RIGHTS`: move_case, close_case, reopen_case; access.tasks); Http404 outside
+    the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("status", "child").get(pk=case.pk)
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
@@ -300,7 +315,11 @@ def put_on_agenda(
     actor: User, case: Case, meeting: Meeting, invited: list[Membership], *, youth_invited: bool = False
 ) -> AgendaItem:
     """Invite only members who know the child; members from outside the school join the child's team on the
-    family's consent for the support team (see access.services.add_team_member)."""
+    family's consent for the support team (see access.services.add_team_member).
+
+    Raises ValidationError with the key meeting (another team's, or past) and the keys of
+    access.services.add_team_member for an invitee; Http404 outside the actor's scope, PermissionDenied when the
+    policy does not allow updating the support data (access.policy.require)."""
     from rondom.access.services import add_team_member
 
     with transaction.atomic():
@@ -330,7 +349,11 @@ def put_on_agenda(
 
 
 def add_action(actor: User, case: Case, *, description: str, owner: Membership, due: date) -> ActionItem:
-    """A decision of the team becomes an action with an owner, a due date and a status."""
+    """A decision of the team becomes an action with an owner, a due date and a status.
+
+    Raises ValidationError with the keys description (empty), due (in the past), owner (not someone who works with
+    the child); Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating the
+    support data (access.policy.require)."""
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("Describe the action.")
@@ -351,7 +374,11 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
     """The minutes of a case discussed in the meeting; only those present may read them afterwards.
 
     `version` is the version of the minutes the actor read: if someone saved in between, Conflict
-    (rondom.versioning) is raised and nothing is written."""
+    (rondom.versioning) is raised and nothing is written.
+
+    Raises ValidationError with the key minutes (too long or control characters, rondom.limits.text_error); Conflict
+    (rondom.core.errors) on a stale version; Http404 outside the actor's scope, PermissionDenied when the policy
+    does not allow updating the support data (access.policy.require)."""
     problem = text_error(minutes, required=False)
     if problem:
         raise ValidationError({"minutes": problem})
@@ -364,7 +391,9 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
 
 
 def minutes_for(user: User, item: AgendaItem) -> str | None:
-    """The minutes, for those who were present; None for everyone else."""
+    """The minutes, for those who were present; None for everyone else.
+
+    Raises nothing; the caller has checked the scope."""
     return item.minutes if item.present.filter(pk=user.pk).exists() else None
 
 
@@ -375,12 +404,20 @@ WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
 
 
-@dataclass
-class PlanConflict(Exception):
-    """Someone saved the plan after you read it. Nothing was written; `changes` shows what they changed."""
+class PlanConflict(Conflict):
+    """Someone saved the plan after you read it. Nothing was written; ``changes`` shows what they changed, per goal
+    (``diff_goals``: ``[{"goal": id, "change": "added"|"removed"|"changed", ...}]``). API: 409 with the
+    current version and the changes (rondom.config.api)."""
 
-    current_version: int
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, current_version: int, changes: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(
+            current_version,
+            changes,
+            _(
+                "Someone else saved the plan in the meantime. Nothing of yours was saved: look at the changes, "
+                "reload the plan and try again."
+            ),
+        )
 
 
 def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: bool) -> dict[str, str]:
@@ -434,7 +471,10 @@ def _normalise_goals(goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def diff_goals(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What changed between two versions of the goals: added, removed and changed goals (with the fields)."""
+    """What changed between two versions of the goals: added, removed and changed goals (with the fields).
+
+    Shape: ``[{"goal": id, "change": "added"|"removed"|"changed", "description": ..., "fields": [...]}]`` (``fields``
+    only for a changed goal). Raises nothing."""
     old, new = {g["id"]: g for g in before}, {g["id"]: g for g in after}
     changes: list[dict[str, Any]] = []
     for gid, goal in new.items():
@@ -459,7 +499,12 @@ def save_plan(
     next_evaluation: date | None = None,
 ) -> Plan:
     """Save the child's one plan. `base_version` is the version the actor read: if someone saved in between,
-    PlanConflict is raised with what they changed, and nothing is written."""
+    PlanConflict is raised with what they changed, and nothing is written.
+
+    Raises ValidationError with the key goals (not a list, too many, a goal breaking a rule, too few education
+    goals with treatment; the message names the goal); PlanConflict (a rondom.core.errors.Conflict, 409) on a
+    stale base_version; Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating
+    the support data (access.policy.require)."""
     errors = _goal_errors(child, goals, includes_treatment)
     if errors:
         raise ValidationError(errors)
@@ -485,7 +530,11 @@ def save_plan(
 
 def link_family_plan(actor: User, plan: Plan, sibling_plan: Plan) -> FamilyPlan:
     """One family, one plan: link the plans of siblings (they share a parent with authority), also across
-    schools. Linking shows no one more than before: each plan stays readable only on its own grounds."""
+    schools. Linking shows no one more than before: each plan stays readable only on its own grounds.
+
+    Raises ValidationError with the key sibling_plan (the same plan, or no shared parent with authority); Http404
+    outside the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     with transaction.atomic():
         decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
         parents = set(plan.child.guardianships.filter(has_authority=True).values_list("user_id", flat=True))
@@ -503,7 +552,11 @@ def link_family_plan(actor: User, plan: Plan, sibling_plan: Plan) -> FamilyPlan:
 def record_agreement(
     actor: User, plan: Plan, *, capacity: str, person_name: str, agrees: bool, own_words: str = ""
 ) -> PlanAgreement:
-    """A parent's agreement (or not) with the current plan version, or the youth's own view in their own words."""
+    """A parent's agreement (or not) with the current plan version, or the youth's own view in their own words.
+
+    Raises ValidationError with the keys capacity (neither a parent nor the youth), person_name (empty), plan (no
+    plan version yet); Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating
+    the support data (access.policy.require)."""
     if capacity not in PlanAgreement.Capacity.values:
         raise ValidationError({"capacity": _("Say whether a parent or the youth speaks.")})
     if not person_name.strip():
@@ -528,6 +581,9 @@ def record_agreement(
 def evaluate_goal(
     actor: User, plan: Plan, *, goal_id: str, rater: str, score: int, comment: str = "", on: date | None = None
 ) -> GoalEvaluation:
+    """One evaluation of a goal of the current plan by a rater (1-5). Raises ValidationError with the keys goal_id
+    (not in the current plan), rater (unknown), score (not 1-5); Http404 outside the actor's scope, PermissionDenied
+    when the policy does not allow updating the support data (access.policy.require)."""
     if goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
         raise ValidationError({"goal_id": _("This goal is not in the current plan.")})
     if rater not in GoalEvaluation.Rater.values:
@@ -553,7 +609,9 @@ def evaluate_goal(
 
 
 def contact_for(provider: Organisation, child: Child) -> Membership | None:
-    """The provider's one named person for the child's school, or else for the child's wijk."""
+    """The provider's one named person for the child's school, or else for the child's wijk.
+
+    Raises nothing."""
     contacts = ProviderContact.objects.filter(provider=provider).select_related("membership")
     by_school = contacts.filter(school_id=child.school_id).first()
     if by_school is None and child.wijk_id:
@@ -574,7 +632,12 @@ def request_help(
     ends_on: date | None = None,
 ) -> HelpRequest:
     """Bring in a provider's named person without referral or indication, on the family's consent; or record a
-    referral outside school (a different kind, so monitoring sees the shift from referring to bringing in)."""
+    referral outside school (a different kind, so monitoring sees the shift from referring to bringing in).
+
+    Raises ValidationError with the keys kind, provider (not a provider or wijkteam; no named contact), question,
+    urgency, case (closed), consent (no active consent naming this provider), categories (beyond the consent),
+    ends_on (missing, past, or beyond ACCESS_GRANT_MAX_DAYS); Http404 outside the actor's scope, PermissionDenied
+    when the policy does not allow updating the support data (access.policy.require)."""
     categories = sorted(set(categories or []))
     errors: dict[str, str] = {}
     if kind not in HelpRequest.Kind.values:
@@ -640,7 +703,11 @@ def _own_request(actor: User, request: HelpRequest) -> HelpRequest:
 
 
 def record_first_contact(actor: User, request: HelpRequest) -> HelpRequest:
-    """The contact person reached the family or the school: the waiting time families feel ends here."""
+    """The contact person reached the family or the school: the waiting time families feel ends here.
+
+    Raises Http404 when the request is not addressed to the actor, ValidationError with the key request when it is
+    closed; Http404 outside the actor's scope, PermissionDenied when the policy does not allow reading the child's
+    basic details (access.policy.require)."""
     with transaction.atomic():
         request = _own_request(actor, request)
         if request.first_contact_at is None:
@@ -653,7 +720,11 @@ def record_first_contact(actor: User, request: HelpRequest) -> HelpRequest:
 
 def join(actor: User, request: HelpRequest) -> HelpRequest:
     """The contact person joins: access to that child only, only the consented categories, until the end date
-    or until the case closes, whichever comes first."""
+    or until the case closes, whichever comes first.
+
+    Raises Http404 when the request is not addressed to the actor, ValidationError with the keys request (closed)
+    and consent (no longer active); Http404 outside the actor's scope, PermissionDenied when the policy does not
+    allow reading the child's basic details (access.policy.require)."""
     with transaction.atomic():
         request = _own_request(actor, request)
         if request.joined_at is not None:
@@ -682,6 +753,10 @@ def join(actor: User, request: HelpRequest) -> HelpRequest:
 
 
 def decline(actor: User, request: HelpRequest, reason: str) -> HelpRequest:
+    """The contact person declines the request with a reason; it closes. Raises ValidationError with the keys reason
+    (empty) and request (closed), Http404 when the request is not addressed to the actor; Http404 outside the
+    actor's scope, PermissionDenied when the policy does not allow reading the child's basic details
+    (access.policy.require)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Write down why.")})
     with transaction.atomic():
@@ -706,6 +781,11 @@ def log_activity(
     case: Case | None = None,
     description: str = "",
 ) -> SocialWorkActivity:
+    """The school social worker logs hours under one of the three roles, optionally for a case. Raises
+    PermissionDenied without the task right log_social_work (access.tasks); ValidationError with the keys role,
+    hours (not above 0 and at most 24), date (in the future), school (not a school); with a case, Http404 outside
+    the actor's scope, PermissionDenied when the policy does not allow updating its support data
+    (access.policy.require)."""
     membership = next(iter(tasks.memberships(actor, "log_social_work")), None)
     if membership is None:
         raise PermissionDenied

@@ -67,10 +67,6 @@ def _submit(
     return redirect("cases:case-page", child_id=child.pk)
 
 
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    add_refusal(form, exc)
-
-
 # --- Forms --------------------------------------------------------------------------------------------------
 
 
@@ -322,10 +318,10 @@ class SignalCreateView(LoginRequiredMixin, View):
             try:
                 services.raise_signal(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             except services.TooManySignals as exc:
-                form.add_error(None, str(exc))
-                status = 429
+                add_refusal(form, exc)
+                status = exc.status
             else:
                 messages.success(request, _("The signal was recorded. Talk with the parents and the child first."))
                 if policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT).allowed:
@@ -433,7 +429,7 @@ class PlanView(LoginRequiredMixin, View):
         except services.PlanConflict as conflict:
             return self._render(request, child, form, status=409, conflict=conflict)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_refusal(form, exc)
             return self._render(request, child, form, status=400)
         messages.success(request, _("The plan was saved. Every version is kept."))
         return redirect("cases:case-page", child_id=child.pk)
@@ -480,7 +476,7 @@ class HelpRequestView(LoginRequiredMixin, View):
             try:
                 services.request_help(_user(request), case, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The request went to the provider's contact person."))
                 return redirect("cases:case-page", child_id=child.pk)
@@ -653,7 +649,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
                     description=form.cleaned_data["description"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The activity was logged."))
                 year, page = selectors.social_work_log_page_of(activity)  # where it is listed, whatever its date

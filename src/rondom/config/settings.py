@@ -263,7 +263,8 @@ REST_FRAMEWORK = {
     # The API reads JSON only, bounded in size and depth (rondom.config.parsers); another media type answers
     # 415. (Form encoding would read a missing boolean as false and "0" as a boolean, unlike the schema.)
     "DEFAULT_PARSER_CLASSES": ["rondom.config.parsers.BoundedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every list across children or organisations answers pages of PAGE_SIZE (rondom.config.pagination).
+    "DEFAULT_PAGINATION_CLASS": "rondom.config.pagination.Pagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

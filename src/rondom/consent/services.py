@@ -113,7 +113,13 @@ def give_consent(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> Consent:
-    """Record a consent the family gave. The actor must be allowed to change the child's support record."""
+    """Record a consent the family gave. The actor must be allowed to change the child's support record.
+
+    Raises ValidationError with the keys purpose (unknown; informing parents is the youth's from 16), categories
+    (none, or unknown), recipient (missing, not expected, or of a kind that cannot receive for this purpose),
+    valid_until (before valid_from), givers (not a parent with authority; none registered; the age rules of
+    consent.rules); Http404 outside the actor's scope, PermissionDenied when the policy does not allow creating
+    support data (access.policy.require)."""
     valid_from = valid_from or timezone.localdate()
     categories = sorted(set(categories))
     with transaction.atomic():
@@ -160,7 +166,11 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
     """Withdraw a consent at once. Every access that relied on it ends with this transaction.
 
     A parent with authority or the youth may withdraw their own consent (as the age rules allow); a
-    professional who may change the support record records a withdrawal on behalf of one of them."""
+    professional who may change the support record records a withdrawal on behalf of one of them.
+
+    Raises ValidationError with the keys on_behalf (a professional without saying for whom) and consent (already
+    withdrawn); Http404 when the actor has no ground for the child, PermissionDenied when the actor is neither a
+    giver of this consent nor allowed to change the support record."""
     with transaction.atomic():
         consent = Consent.objects.select_for_update().select_related("child").get(pk=consent.pk)
         child = consent.child

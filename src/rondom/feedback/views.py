@@ -63,10 +63,6 @@ def _plan_or_404(child: Child) -> Plan:
     return plan
 
 
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    add_refusal(form, exc)
-
-
 class QuestionnaireForm(forms.Form):
     helps = forms.TypedChoiceField(
         label=gettext_lazy("Do you notice that the help contributes to the goals?"),
@@ -119,7 +115,7 @@ def _save_answer(request: HttpRequest, form: QuestionnaireForm, plan: Plan, resp
             form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_refusal(form, exc)
         return None
 
 
@@ -310,7 +306,7 @@ class ProviderRatingsView(LoginRequiredMixin, View):
                     form.cleaned_data["comment"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The rating is saved."))
                 return redirect(f"{reverse('feedback:provider-ratings')}?school={school.pk}")

@@ -31,6 +31,7 @@ from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
 from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
+from rondom.core.errors import LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import has_control_characters
 from rondom.registry.models import Child, ChildNote
@@ -97,8 +98,9 @@ def _hash(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-class TooManyCodes(Exception):
-    """More codes were asked for this account within the window than settings.NEW_CODE_RATE_LIMIT allows."""
+class TooManyCodes(LimitReached):
+    """More codes were asked for this account within the window than settings.NEW_CODE_RATE_LIMIT allows (a
+    ``LimitReached``, rondom.core.errors; the login pages say so with their own text)."""
 
 
 _RATE = re.compile(r"^(?P<count>\d+)/(?P<number>\d*)(?P<unit>[smhd])$")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +19,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
 from rondom.versioning import etag, requested_version
 
@@ -25,9 +28,23 @@ from .models import Child, ChildNote, Municipality, Wijk
 
 
 class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to another record; an unknown number answers 400 naming what kind of record was not found
+    (``name``: one of ``OBJECT_NAMES``' keys, the Dutch word)."""
+
     default_error_messages = {
-        "does_not_exist": "Onbekend: er bestaat geen {name} met nummer {pk_value}.",
-        "incorrect_type": "Verwacht een nummer, kreeg {data_type}.",
+        "does_not_exist": gettext_lazy("Unknown: there is no {name} with number {pk_value}."),
+        "incorrect_type": gettext_lazy("Expected a number, got {data_type}."),
+    }
+    #: What kind of record a field refers to, as shown in its messages (through gettext like every text).
+    OBJECT_NAMES = {
+        "casus": gettext_lazy("case"),
+        "gebruiker": gettext_lazy("user"),
+        "gemeente": gettext_lazy("municipality"),
+        "organisatie": gettext_lazy("organisation"),
+        "rol": gettext_lazy("role"),
+        "signaal": gettext_lazy("signal"),
+        "toestemming": gettext_lazy("consent"),
+        "wijk": gettext_lazy("wijk"),
     }
 
     def __init__(self, name: str, **kwargs: Any) -> None:
@@ -35,7 +52,7 @@ class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     def fail(self, key: str, **kwargs: Any) -> NoReturn:
-        kwargs.setdefault("name", self.object_name)
+        kwargs.setdefault("name", str(self.OBJECT_NAMES.get(self.object_name, self.object_name)))
         super().fail(key, **kwargs)
 
 
@@ -57,7 +74,7 @@ class ChildSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and attrs.get("school") is None:
-            raise serializers.ValidationError({"school": "Kies de school waar het kind staat ingeschreven."})
+            raise serializers.ValidationError({"school": _("Choose the school where the child is enrolled.")})
         return attrs
 
     class Meta:
@@ -120,11 +137,11 @@ class ChildListView(APIView):
     serves_child_data = True
     record_category = DataCategory.IDENTITY
 
-    @extend_schema(responses=ChildSerializer(many=True))
+    @extend_schema(operation_id="children_list", parameters=[PAGE], responses=page_of(ChildSerializer))
     def get(self, request: Request) -> Response:
-        children = list(selectors.search_children(request.user)[:200])  # type: ignore[arg-type]
-        log_search(request.user, children)  # type: ignore[arg-type]
-        return Response(ChildSerializer(children, many=True).data)
+        page = Page(request, selectors.search_children(request.user), self)  # type: ignore[arg-type]
+        log_search(request.user, page.items)  # type: ignore[arg-type]
+        return page.response(ChildSerializer(page.items, many=True).data)
 
     @extend_schema(request=ChildSerializer, responses={201: ChildSerializer})
     def post(self, request: Request) -> Response:

@@ -40,14 +40,18 @@ ABSENCE = DataCategory.ABSENCE
 
 
 def ladder_for(child: Child) -> list[EscalationLevel]:
-    """The ladder of the child's home municipality, or the default ladder when it has none of its own."""
+    """The ladder of the child's home municipality, or the default ladder when it has none of its own.
+
+    Raises nothing."""
     own = list(EscalationLevel.objects.filter(municipality_id=child.home_municipality_id).order_by("rank"))
     return own or list(EscalationLevel.objects.filter(municipality__isnull=True).order_by("rank"))
 
 
 def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membership]:
     """The memberships that decide at `level` for this child: at a school level the child's school, at other
-    levels an organisation serving the child's home municipality."""
+    levels an organisation serving the child's home municipality.
+
+    Raises nothing."""
     child = thuiszitter.child
     found: list[Membership] = []
     for pair in level.deciders:
@@ -62,6 +66,7 @@ def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membershi
 
 
 def decider_membership(actor: User, level: EscalationLevel | None, thuiszitter: Thuiszitter) -> Membership | None:
+    """The actor's membership that decides at ``level`` for this thuiszitter, or None. Raises nothing."""
     if level is None:
         return None
     mine = {m.pk for m in actor.roles()}
@@ -127,7 +132,12 @@ def register(
     signal: ThresholdSignal | None = None,
     today: date | None = None,
 ) -> Thuiszitter:
-    """Put a child in the register and on the first rung of the ladder (deadline in working days)."""
+    """Put a child in the register and on the first rung of the ladder (deadline in working days).
+
+    Raises PermissionDenied when the actor has no registering role or may not read the child's absence;
+    ValidationError with the keys kind (unknown; relative without a school), reason, started_on (in the future),
+    without a key when no ladder is configured, and the non-field refusal of code ``already_registered``
+    (``"__all__"``; views answer 409) for a second open period."""
     today = today or timezone.localdate()
     if actor is not None and (
         not tasks.may(actor, "register_thuiszitter", child)
@@ -222,7 +232,10 @@ def _registering_membership(actor: User | None, child: Child) -> Membership | No
 
 
 def register_from_signals(signals: Iterable[ThresholdSignal], today: date | None = None) -> list[Thuiszitter]:
-    """A protocol that registers thuiszitters (relative absence over four weeks) puts the child in the register."""
+    """A protocol that registers thuiszitters (relative absence over four weeks) puts the child in the register.
+
+    A child already registered is skipped. Raises ValidationError without a key (from register) when no ladder is
+    configured for the child's municipality."""
     created = []
     for signal in signals:
         if not signal.protocol.registers_thuiszitter:
@@ -280,12 +293,17 @@ def _next_level(thuiszitter: Thuiszitter) -> EscalationLevel | None:
 
 
 def at_top(thuiszitter: Thuiszitter) -> bool:
-    """Whether the case sits at the highest rung of its ladder: there is nowhere to escalate to."""
+    """Whether the case sits at the highest rung of its ladder: there is nowhere to escalate to.
+
+    Raises nothing."""
     return _next_level(thuiszitter) is None
 
 
 def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | None = None) -> EscalationStep:
-    """A decider of the current level hands the case up (e.g. the school finds no youth care)."""
+    """A decider of the current level hands the case up (e.g. the school finds no youth care).
+
+    Raises PermissionDenied when the actor decides at no level reached so far; ValidationError with the key reason
+    (empty), or without a key when the period has ended or the case is at the top rung."""
     today = today or timezone.localdate()
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This child is back at school; the ladder has ended."))
@@ -305,7 +323,9 @@ def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | N
 def escalate_due(today: date | None = None) -> list[EscalationStep]:
     """The worker's daily pass: every open case whose level let its deadline pass without a decision moves up,
     one level per passed deadline; the top level's deciders are reminded instead. Deciders are reminded a few
-    working days before a deadline."""
+    working days before a deadline.
+
+    Raises nothing; run by the worker."""
     today = today or timezone.localdate()
     steps: list[EscalationStep] = []
     overdue = Thuiszitter.objects.filter(ended_on__isnull=True, decided=False, deadline__lt=today)
@@ -346,7 +366,10 @@ def escalate_due(today: date | None = None) -> list[EscalationStep]:
 
 
 def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str) -> EscalationDecision:
-    """A decider of the current level records the decision; the deadline clock stops."""
+    """A decider of the current level records the decision; the deadline clock stops.
+
+    Raises PermissionDenied when the actor is no decider of the current level; ValidationError with the keys
+    decision (empty) and outcome (unknown), or without a key when the period has ended."""
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This child is back at school; the ladder has ended."))
     membership = decider_membership(actor, thuiszitter.level, thuiszitter)
@@ -377,13 +400,16 @@ def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str
 
 
 def membership_level(thuiszitter: Thuiszitter) -> EscalationLevel:
+    """The current rung of the thuiszitter's ladder. Raises ValidationError without a key when it is on none."""
     if thuiszitter.level is None:
         raise ValidationError(_("This child is not on the ladder."))
     return thuiszitter.level
 
 
 def may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
-    """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far."""
+    """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far.
+
+    Raises nothing."""
     if policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed:
         return True
     return _reached_membership(actor, thuiszitter) is not None
@@ -410,7 +436,11 @@ def record_interim(
     today: date | None = None,
 ) -> InterimArrangement:
     """Help starts now; who pays is settled afterwards between the named parties. Refused once the period ended
-    (the page offers the form only while it is open)."""
+    (the page offers the form only while it is open).
+
+    Raises PermissionDenied when the actor may not act (may_act); ValidationError with the keys description,
+    provided_by, payment_pending_between (empty), starts_on (before the child was at home, or more than a year
+    away), or without a key when the period has ended."""
     today = today or timezone.localdate()
     if not may_act(actor, thuiszitter):
         raise PermissionDenied
@@ -447,6 +477,9 @@ def record_interim(
 def record_visit(
     actor: User, thuiszitter: Thuiszitter, *, visited_on: date, note: str, today: date | None = None
 ) -> LeerplichtVisit:
+    """Leerplicht records a home visit. Raises PermissionDenied without the leerplicht role or when the policy does
+    not allow updating the child's absence; ValidationError with the key visited_on (in the future, or before the
+    child was at home)."""
     today = today or timezone.localdate()
     if (
         not tasks.may(actor, "record_visit", thuiszitter.child)
@@ -466,7 +499,10 @@ def record_visit(
 
 
 def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, today: date | None = None) -> Thuiszitter:
-    """The child is back at school (or in education elsewhere): the period ends and the ladder stops."""
+    """The child is back at school (or in education elsewhere): the period ends and the ladder stops.
+
+    Raises PermissionDenied when the actor may not act (may_act); ValidationError with the key ended_on (in the
+    future, or before the start), or without a key when the period has already ended."""
     today = today or timezone.localdate()
     if not may_act(actor, thuiszitter):
         raise PermissionDenied
@@ -484,6 +520,7 @@ def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, tod
 
 
 def visited_this_year(thuiszitter: Thuiszitter, today: date | None = None) -> bool:
+    """Whether leerplicht visited the child in the 365 days before ``today``. Raises nothing."""
     today = today or timezone.localdate()
     return thuiszitter.visits.filter(visited_on__gt=today - timedelta(days=365)).exists()
 
@@ -491,7 +528,9 @@ def visited_this_year(thuiszitter: Thuiszitter, today: date | None = None) -> bo
 def evaluate_and_register(
     today: date | None = None, *, school_ids: Iterable[int] | None = None
 ) -> list[ThresholdSignal]:
-    """Apply the absence protocols, then register the thuiszitters that the new signals point to."""
+    """Apply the absence protocols, then register the thuiszitters that the new signals point to.
+
+    Raises nothing; run by the worker."""
     from rondom.attendance.services import evaluate
 
     signals = evaluate(today, school_ids=school_ids)
