@@ -186,9 +186,9 @@ def build(world: World) -> tuple[User, list[Child]]:
         )
         organisation.serves_municipalities.set([municipalities[i] for i in world.serves[n]])
         organisations.append(organisation)
-    for municipality, organisation in world.gemeente_of.items():
+    for municipality_index, organisation_index in world.gemeente_of.items():
         MunicipalityOrganisation.objects.create(
-            municipality=municipalities[municipality], organisation=organisations[organisation]
+            municipality=municipalities[municipality_index], organisation=organisations[organisation_index]
         )
     user = User.objects.create(username="professional")
     windows = {
@@ -220,7 +220,7 @@ def build(world: World) -> tuple[User, list[Child]]:
         )
         for n, spec in enumerate(world.children)
     ]
-    teams = {}
+    teams: dict[int, SupportTeam] = {}
     protocol = AbsenceProtocol.objects.create(name="Verzuim", metric="hours_in_window", threshold=16, signal_role="")
     youth_taken = False
     for n, fact in enumerate(world.facts):
