@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.accounts import authority
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import Role
 from rondom.versioning import Conflict, save_versioned
@@ -24,14 +25,7 @@ def _side(user: User, school: Organisation) -> str:
     for m in user.roles():
         if m.role in SCHOOL_SIDE and m.organisation_id == school.pk:
             return "school"
-        if (
-            m.role in WIJKTEAM_SIDE
-            and school.municipality_id is not None
-            and (
-                m.organisation.serves_municipalities.filter(pk=school.municipality_id).exists()
-                or m.organisation.municipality_id == school.municipality_id
-            )
-        ):
+        if m.role in WIJKTEAM_SIDE and authority.serves(m.organisation_id, school.municipality_id, own_when_none=True):
             return "wijkteam"
     raise PermissionDenied
 
@@ -95,13 +89,13 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
 
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()
+    wijkteams = [m.organisation_id for m in user.roles() if m.role in WIJKTEAM_SIDE]
+    served = authority.served_municipalities(wijkteams, own_when_none=True) if wijkteams else {}
     for m in user.roles():
         if m.role in SCHOOL_SIDE and m.organisation.kind == OrganisationKind.SCHOOL:
             found[m.organisation_id] = (m.organisation, "school")
         elif m.role in WIJKTEAM_SIDE:
-            municipalities |= set(m.organisation.serves_municipalities.values_list("pk", flat=True))
-            if m.organisation.municipality_id:
-                municipalities.add(m.organisation.municipality_id)
+            municipalities |= served.get(m.organisation_id, set())
     for school in Organisation.objects.filter(kind=OrganisationKind.SCHOOL, municipality_id__in=municipalities):
         found.setdefault(school.pk, (school, "wijkteam"))
     return sorted(found.values(), key=lambda pair: pair[0].name)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rondom.accounts import authority
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
@@ -79,14 +80,8 @@ def scope_for(user: User) -> Scope | None:
             m.role == Role.LEERPLICHT_OFFICER or m.organisation.kind in MUNICIPAL_KINDS
         ):
             found = True
-            served = set(
-                Organisation.serves_municipalities.through.objects.filter(
-                    organisation_id=m.organisation_id
-                ).values_list("municipality_id", flat=True)
-            )
-            if not served and m.organisation.municipality_id:
-                served = {m.organisation.municipality_id}
-            scope.municipality_ids |= served
+            served = authority.served_municipalities([m.organisation_id], own_when_none=True)
+            scope.municipality_ids |= served.get(m.organisation_id, set())
         elif m.role in SCHOOL_ROLES:
             found = True
             scope.school_ids.add(m.organisation_id)
