@@ -39,10 +39,11 @@ from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszit
 pytestmark = pytest.mark.django_db
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-#: The moments asked about: an ordinary day, the last day of February in a common year and a leap day.
+#: The moments asked about: an ordinary day; just after midnight on 1 March in a common year (still 28 February in
+#: UTC); a leap day.
 MOMENTS = [
     datetime(2027, 3, 10, 10, 30, tzinfo=AMSTERDAM),
-    datetime(2027, 2, 28, 23, 30, tzinfo=AMSTERDAM),
+    datetime(2027, 3, 1, 0, 30, tzinfo=AMSTERDAM),
     datetime(2028, 2, 29, 9, 0, tzinfo=AMSTERDAM),
 ]
 ROLES = sorted(PROFESSIONAL_ROLES)
