@@ -94,9 +94,10 @@ _MUNICIPAL_TASK_ROLES = (
 
 
 def _served(m: Membership) -> set[int]:
-    """The municipalities an organisation serves: listed in `serves_municipalities` (set by the gemeente's
-    functioneel beheerder or the platform administrator) or configured as its gemeente. There is no fallback to the
-    organisation's own `municipality`: an organisation anyone created gives no ground (issue 12, finding 1)."""
+    """The municipalities the membership's organisation serves, by the one rule `accounts.authority.
+    served_municipalities` (listed in `serves_municipalities` or configured as its gemeente; no fallback to the
+    organisation's own `municipality`: an organisation anyone created gives no ground, issue 12, finding 1), read
+    once per membership object."""
     if not hasattr(m, "served_municipality_ids"):
         served = served_municipalities([m.organisation_id])
         m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
