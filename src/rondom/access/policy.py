@@ -22,7 +22,8 @@ from django.utils import timezone
 from rondom.accounts.authority import served_municipalities
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES
-from rondom.consent.models import Consent, Purpose
+from rondom.consent.backed import ConsentBackedQuerySet
+from rondom.consent.models import Consent, Purpose, active_sql
 from rondom.registry.models import Child, Guardianship
 
 from . import rules
@@ -149,9 +150,10 @@ _MUNICIPAL_TASK_ROLES = (
 
 
 def _served(m: Membership) -> set[int]:
-    """The municipalities an organisation serves: listed in `serves_municipalities` (set by the gemeente's
-    functioneel beheerder or the platform administrator) or configured as its gemeente. There is no fallback to the
-    organisation's own `municipality`: an organisation anyone created gives no ground (issue 12, finding 1)."""
+    """The municipalities the membership's organisation serves, by the one rule `accounts.authority.
+    served_municipalities` (listed in `serves_municipalities` or configured as its gemeente; no fallback to the
+    organisation's own `municipality`: an organisation anyone created gives no ground, issue 12, finding 1), read
+    once per membership object."""
     if not hasattr(m, "served_municipality_ids"):
         served = served_municipalities([m.organisation_id])
         m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
@@ -206,12 +208,6 @@ def organisation_decision(user: User, organisation_id: int, action: str, categor
     return Decision(decision.allowed, bool(bases), action, category, decision.basis, decision.bases)
 
 
-def _active_consent_q(prefix: str, today: date) -> Q:
-    return Q(**{f"{prefix}withdrawn_at__isnull": True, f"{prefix}valid_from__lte": today}) & (
-        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
-    )
-
-
 def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iterator[Basis]:
     """Every ground on which `user` may see something of `child`, lazily and in rules.GROUND_ORDER, so that a
     decision stops reading at the first ground that allows it."""
@@ -264,12 +260,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
         else:
-            consent = (
-                Consent.objects.active(today)
-                .filter(child=child, purpose=Purpose.INFORM_PARENTS)
-                .order_by("-id")
-                .first()
-            )
+            consent = Consent.objects.fitting(child, Purpose.INFORM_PARENTS, on=today).order_by("-id").first()
             if consent is not None:
                 perms = rules.restrict(rules.PARENT_PERMISSIONS, consent.categories)
                 yield Basis(Ground.PARENT, perms, consent_id=consent.pk, ref=f"consent:{consent.pk}")
@@ -305,7 +296,8 @@ _FACTS_SQL = (
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
-_ACTIVE_CONSENT_SQL = "c.withdrawn_at IS NULL AND c.valid_from <= %s AND (c.valid_until IS NULL OR c.valid_until >= %s)"
+#: consent.models.ACTIVE_RULE as SQL on the alias "c", and how many times the day is passed for it.
+_ACTIVE_CONSENT_SQL, _ACTIVE_CONSENT_DAYS = active_sql("c")
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -325,9 +317,10 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
     if membership_ids:
         ids = ", ".join(["%s"] * len(membership_ids))
         sql = " UNION ALL ".join(part.format(ids=ids, active=_ACTIVE_CONSENT_SQL) for part in _FACTS_SQL)
-        params += [child.pk, *membership_ids, day, day]
-        params += [child.pk, *membership_ids, at, at, day, day]
-        params += [child.pk, *membership_ids, day, day]
+        days = [day] * _ACTIVE_CONSENT_DAYS
+        params += [child.pk, *membership_ids, *days]
+        params += [child.pk, *membership_ids, at, at, *days]
+        params += [child.pk, *membership_ids, *days]
         params += [child.pk, *membership_ids, at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -335,7 +328,7 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
     return [(kind, mid, ref, _json_list(cc), _json_list(c)) for kind, mid, ref, cc, c in rows]
 
 
-def _open_requests() -> QuerySet[Any]:
+def _open_requests() -> ConsentBackedQuerySet[Any]:
     from rondom.cases.models import HelpRequest  # cases builds on access: imported late to keep layers clear
 
     return HelpRequest.objects.filter(kind=HelpRequest.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True)
@@ -411,7 +404,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
         seats = TeamMembership.objects.filter(
             membership_id__in=ids, membership__role__in=list(rules.TEAM_ROLE_RULES), ended_at__isnull=True
         )
-        with_consent = seats.filter(consent__isnull=False).filter(_active_consent_q("consent__", today))
+        with_consent = seats.on_active_consent(today)
         child_ids = set(with_consent.values_list("child_id", flat=True))
         staff_seats: dict[int, set[int]] = {}
         for child_id, organisation_id in seats.filter(consent__isnull=True).values_list(
@@ -428,7 +421,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
                 valid_from__lte=now,
                 valid_until__gt=now,
             )
-            .filter(_active_consent_q("consent__", today))
+            .on_active_consent(today)
             .values_list("child_id", flat=True)
         )
         child_ids |= set(
@@ -439,7 +432,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
         child_ids |= set(
             _open_requests()
             .filter(contact_id__in=ids)
-            .filter(_active_consent_q("consent__", today))
+            .on_active_consent(today)
             .values_list("case__child_id", flat=True)
         )
         if child_ids:
@@ -447,7 +440,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
 
     if Guardianship.objects.filter(user=user, has_authority=True).exists():
         sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
-        inform_parents = Consent.objects.active(today).filter(child=OuterRef("pk"), purpose=Purpose.INFORM_PARENTS)
+        inform_parents = Consent.objects.fitting(OuterRef("pk"), Purpose.INFORM_PARENTS, on=today)
         own = Guardianship.objects.filter(user=user, has_authority=True).values("child_id")
         q |= Q(pk__in=own) & (Q(date_of_birth__gt=sixteen_years_ago) | Exists(inform_parents))
     if Child.objects.filter(youth_account=user).exists():

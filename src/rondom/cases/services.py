@@ -335,11 +335,7 @@ def put_on_agenda(
             ).exists():
                 consent = None
                 if membership.organisation_id != case.child.school_id:
-                    consent = (
-                        Consent.objects.active()
-                        .filter(child=case.child, purpose=Purpose.SUPPORT_TEAM, recipient=membership.organisation)
-                        .first()
-                    )
+                    consent = Consent.objects.fitting(case.child, Purpose.SUPPORT_TEAM, membership.organisation).first()
                 add_team_member(actor, case.child, membership, consent)
             item.invited.add(membership)
         _log(actor, decision, case.child_id, "agenda_item", item.pk, Action.CREATE)
@@ -655,13 +651,7 @@ def request_help(
         contact = contact_for(provider, case.child)
         if contact is None:
             errors["provider"] = _("This provider has no named contact person for this school or wijk.")
-        if (
-            consent is None
-            or consent.child_id != case.child_id
-            or consent.purpose not in (Purpose.PROVIDER, Purpose.WIJKTEAM)
-            or consent.recipient_id != provider.pk
-            or not consent.is_active()
-        ):
+        if consent is None or not consent.fits(case.child_id, (Purpose.PROVIDER, Purpose.WIJKTEAM), provider):
             errors["consent"] = _("Bringing in help needs the family's active consent naming this provider.")
         elif not categories or not set(categories) <= set(consent.categories):
             errors["categories"] = _("Only parts of the record the family consented to can be shared.")
@@ -731,11 +721,11 @@ def join(actor: User, request: HelpRequest) -> HelpRequest:
             return request
         child = request.case.child
         consent = request.consent
-        if consent is None or not consent.is_active():
+        if not request.consent_active():
             raise ValidationError({"consent": _("The family's consent is no longer active.")})
         decision = policy.require(actor, child, Action.READ, DataCategory.IDENTITY)
         now = timezone.now()
-        assert request.ends_on is not None and request.contact is not None
+        assert request.ends_on is not None and request.contact is not None and consent is not None
         request.grant = AccessGrant.objects.create(
             child=child,
             grantee=request.contact,

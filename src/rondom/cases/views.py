@@ -208,9 +208,7 @@ class HelpRequestForm(forms.Form):
     def __init__(self, *args: Any, child: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "provider").queryset = Organisation.objects.filter(kind__in=["provider", "wijkteam"])
-        _choices(self, "consent").queryset = Consent.objects.active().filter(
-            child=child, purpose__in=["provider", "wijkteam"]
-        )
+        _choices(self, "consent").queryset = Consent.objects.fitting(child, ["provider", "wijkteam"])
 
 
 class MeetingForm(forms.Form):
