@@ -134,9 +134,9 @@ def one(db: str) -> int:
     from rondom.attendance.models import AbsenceRecord
     from rondom.attendance.services import refresh_absence_months
     from rondom.demo import absence, casework, data, feedback, funding, history, population
-    from rondom.funding import indicators as engine
     from rondom.funding.models import Pilot
-    from rondom.funding.rollup import refresh_monthly_facts
+    from rondom.monitoring import indicators as engine
+    from rondom.monitoring.rollup import refresh_monthly_facts
     from rondom.registry.models import Municipality
 
     call_command("migrate", verbosity=0)
@@ -199,7 +199,7 @@ def one(db: str) -> int:
 
 
 def compare(ours: dict[Any, Any], theirs: dict[Any, Any], scopes: dict[str, Any], years: list[Any]) -> list[str]:
-    from rondom.funding.indicators import INDICATORS
+    from rondom.monitoring.indicators import INDICATORS
 
     wrong = []
     for name in scopes:

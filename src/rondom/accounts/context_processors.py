@@ -31,8 +31,8 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         }
     from rondom.attendance.services import may_import_absence
     from rondom.cases.selectors import social_work_membership
-    from rondom.funding.monitoring import may_see_monitoring
     from rondom.funding.services import may_see_werkplans
+    from rondom.monitoring.monitoring import may_see_monitoring
     from rondom.notifications.services import unread_count
 
     return {

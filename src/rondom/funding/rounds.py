@@ -23,19 +23,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import gemeente_memberships, governed_municipalities
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities, municipalities_of
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
 
 from .allocation import CENTS, FACTS, HOURS, ONE, Rules, SchoolFacts, allocate, need_indexes, split_exactly, validate
-from .indicators import SchoolYear
 from .models import AllocationRound
-from .monitoring import municipalities_of
 
 HUNDRED = Decimal(100)
 INDEX = Decimal("0.0001")

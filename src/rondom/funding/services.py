@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.accounts.authority import municipality_officer
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import Role
+from rondom.accounts.roles import OrganisationKind, Role
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
@@ -91,8 +92,6 @@ def may_see_werkplans(user: User) -> bool:
 
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
     """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
-    from rondom.accounts.roles import OrganisationKind
-
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()
     for m in user.roles():
@@ -112,8 +111,6 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
 
 def may_keep_budget(user: User) -> bool:
     """The municipality's policy staff record a pilot's nulmeting, shrink and actual spending (it pools the budget)."""
-    from .monitoring import municipality_officer
-
     return municipality_officer(user) is not None
 
 

@@ -30,16 +30,15 @@ from django.utils.translation import gettext_lazy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
+from rondom.accounts.authority import municipality_officer
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.audit import services as audit
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
-
-from .indicators import SchoolYear
-from .monitoring import municipality_officer
 
 #: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.
 NOT_CONFIGURED = gettext_lazy(
