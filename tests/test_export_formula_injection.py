@@ -226,8 +226,8 @@ def as_user(login):  # type: ignore[no-untyped-def]
 WALKED = {
     "feedback/views.py": 1,  # provider ratings
     "funding/pages.py": 3,  # allocation + realised, pilots register, pilot budget (baseline, trajectory, what-if)
-    "funding/views.py": 2,  # monitoring tables (summary, trend, breakdown), research export
     "funding/werkplan_views.py": 1,  # werkplan list
+    "monitoring/views.py": 2,  # monitoring tables (summary, trend, breakdown), research export
     "thuiszitters/overview.py": 1,  # thuiszitter overview
 }
 
