@@ -6,6 +6,10 @@ serves is `Organisation.serves_municipalities`, which only the gemeente's functi
 municipalities) or the platform administrator may set (`accounts.tasks`, task `organisation.link`). An
 organisation's own `kind` and `municipality` fields give no authority over anyone's children: a school's
 administrator could once create a "GGD" or a "gemeente" under its school (issue 12, finding 1).
+
+Which municipalities a policy officer acts for (`municipalities_of`: the allocation round, the monitoring) and who
+is the gemeente's policy officer (`municipality_officer`: the pilot budget, the research key) are here too, so that
+funding and monitoring ask the same question without importing each other.
 """
 
 from __future__ import annotations
