@@ -1,7 +1,4 @@
-"""The school year, as monitoring, funding, feedback and the case work count it.
-
-It lived in `funding/indicators.py`; feedback and cases imported it from there, which tied feedback and funding
-into a cycle (the indicators read feedback's answers). Here it depends on nothing of Rondom's."""
+"""The school year, as every part of Rondom counts it (1 August up to and including 31 July)."""
 
 from __future__ import annotations
 
