@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import gemeente_memberships, governed_municipalities, municipalities_of
+from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
@@ -35,6 +35,7 @@ from rondom.thuiszitters.models import Thuiszitter
 
 from .allocation import CENTS, FACTS, HOURS, ONE, Rules, SchoolFacts, allocate, need_indexes, split_exactly, validate
 from .models import AllocationRound
+from .officers import municipalities_of
 
 HUNDRED = Decimal(100)
 INDEX = Decimal("0.0001")

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import municipality_officer
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
 from .models import Pilot, Werkplan
+from .officers import municipality_officer
 
 SCHOOL_SIDE = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 WIJKTEAM_SIDE = frozenset({Role.WIJKTEAM_WORKER})

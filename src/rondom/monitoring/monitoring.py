@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import municipalities_of
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.funding.models import Pilot
+from rondom.funding.officers import municipalities_of
 from rondom.registry.models import Child, Wijk
 
 from .indicators import INDICATORS, Figure, Indicator, Scope, compute_grid

@@ -30,13 +30,13 @@ from django.utils.translation import gettext_lazy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
-from rondom.accounts.authority import municipality_officer
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.audit import services as audit
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
 from rondom.core.schoolyear import SchoolYear
+from rondom.funding.officers import municipality_officer
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 

@@ -18,12 +18,12 @@ from django.utils import translation
 
 from rondom.access import policy
 from rondom.accounts import services, tasks
-from rondom.accounts.authority import municipality_officer
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry
 from rondom.demo import data
 from rondom.funding.models import Pilot
+from rondom.funding.officers import municipality_officer
 from rondom.funding.services import may_keep_budget
 from rondom.monitoring import research
 from rondom.registry.models import Child, Municipality
