@@ -26,7 +26,7 @@ PENDING_VIEWS = {
     "cases/api.py",
     "cases/views.py",
     "feedback/views.py",
-    "funding/views.py",
+    "monitoring/views.py",
     "registry/api.py",
     "registry/views.py",
     "thuiszitters/views.py",

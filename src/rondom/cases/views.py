@@ -25,8 +25,8 @@ from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
-from rondom.funding.indicators import SchoolYear
 from rondom.refusals import add_refusal, refusal_text
 
 from . import selectors, services, workflow

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rondom.portal",
     "rondom.funding",
     "rondom.feedback",
+    "rondom.monitoring",
     "rondom.schoolcalendar",
     "rondom.demo",
 ]
@@ -355,8 +356,8 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.retention.tasks.apply_retention_task": 24 * 3600,
     # Absence thresholds, escalation deadlines and reminders: hourly, so a deadline passes on its day.
     "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
-    # The monitoring's monthly rollup of goal scores, answers, cases, requests and moves (funding/rollup.py).
-    "rondom.funding.tasks.refresh_monitoring_task": 3600,
+    # The monitoring's monthly rollup of goal scores, answers, cases, requests and moves (monitoring/rollup.py).
+    "rondom.monitoring.tasks.refresh_monitoring_task": 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker

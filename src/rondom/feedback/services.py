@@ -33,7 +33,7 @@ from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.cases.models import HelpRequest, Plan
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
 from rondom.portal import services as portal
 from rondom.registry.models import Child
 

@@ -22,10 +22,10 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry
 from rondom.demo import data
-from rondom.funding import research
 from rondom.funding.models import Pilot
-from rondom.funding.monitoring import municipality_officer
+from rondom.funding.officers import municipality_officer
 from rondom.funding.services import may_keep_budget
+from rondom.monitoring import research
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 from tests.factories import UserFactory

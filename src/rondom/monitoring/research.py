@@ -33,10 +33,9 @@ from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
-
-from .indicators import SchoolYear
 
 #: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.
 NOT_CONFIGURED = gettext_lazy(
