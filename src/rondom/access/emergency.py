@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from rondom.accounts import tasks
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import Role
+from rondom.core.roles import Role
 from rondom.registry.models import Child
 
 from .models import EmergencyAccess

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,56 +20,15 @@ from django.utils import timezone
 
 from rondom.accounts.authority import served_municipalities
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import PROFESSIONAL_ROLES
 from rondom.consent.models import Consent, Purpose
+from rondom.core.access_types import Basis, Decision  # the policy's answer types, importable from here as before
+from rondom.core.categories import mode_of
+from rondom.core.grounds import Ground
+from rondom.core.roles import PROFESSIONAL_ROLES
 from rondom.registry.models import Child, Guardianship
 
-from . import rules
-from .categories import mode_of
+from . import grounds, rules
 from .models import AccessGrant, EmergencyAccess, TeamMembership
-from .rules import Ground, Permissions
-
-
-@dataclass(frozen=True)
-class Basis:
-    """One ground on which a user may see (part of) a child's record."""
-
-    ground: str
-    permissions: Permissions
-    membership: Membership | None = None
-    consent_id: int | None = None
-    ref: str = ""
-
-    @property
-    def emergency(self) -> bool:
-        return self.ground == Ground.EMERGENCY
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    in_scope: bool
-    action: str
-    category: str
-    basis: Basis | None = None
-    bases: tuple[Basis, ...] = field(default=(), repr=False)
-
-    @property
-    def ground(self) -> str | None:
-        return self.basis.ground if self.basis else None
-
-    @property
-    def ground_ref(self) -> str:
-        """The rule or consent that allowed the access, e.g. 'rule:school_role' or 'consent:12'."""
-        return self.basis.ref if self.basis else ""
-
-    @property
-    def emergency(self) -> bool:
-        return bool(self.basis and self.basis.emergency)
-
-    @property
-    def ground_label(self) -> str:
-        return str(Ground(self.basis.ground).label) if self.basis else ""
 
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
@@ -90,50 +48,6 @@ def _professional_memberships(user: User, today: date) -> list[Membership]:
 _MUNICIPAL_TASK_ROLES = (
     frozenset(rules.LEGAL_TASK_RULES) | frozenset(rules.SIGNAL_TASK_RULES) | frozenset(rules.ESCALATION_RULES)
 )
-
-
-def _served(m: Membership) -> set[int]:
-    """The municipalities an organisation serves: listed in `serves_municipalities` (set by the gemeente's
-    functioneel beheerder or the platform administrator) or configured as its gemeente. There is no fallback to the
-    organisation's own `municipality`: an organisation anyone created gives no ground (issue 12, finding 1)."""
-    if not hasattr(m, "served_municipality_ids"):
-        served = served_municipalities([m.organisation_id])
-        m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
-    return set(m.served_municipality_ids)  # type: ignore[attr-defined]
-
-
-def _serves(m: Membership, municipality_id: int) -> bool:
-    return municipality_id in _served(m)
-
-
-def _task_bases(memberships: list[Membership], child: Child) -> Iterator[Basis]:
-    """Grounds from absence work: an open absence signal addressed to the user's role, and the escalation ladder of
-    a child at home. Read only for users who hold such a role (one small query each)."""
-    from rondom.attendance.models import ThresholdSignal  # built on access: imported late to keep layers clear
-    from rondom.thuiszitters.models import EscalationStep
-
-    signal_roles = [m for m in memberships if m.role in rules.SIGNAL_TASK_RULES]
-    if signal_roles:
-        open_signals = dict(
-            ThresholdSignal.objects.filter(
-                child=child, handled_at__isnull=True, role__in={m.role for m in signal_roles}
-            ).values_list("role", "pk")
-        )
-        for m in signal_roles:
-            if m.role in open_signals and _serves(m, child.home_municipality_id):
-                yield Basis(Ground.LEGAL_TASK, rules.SIGNAL_TASK_RULES[m.role], m, ref=f"signal:{open_signals[m.role]}")
-    deciders = [m for m in memberships if m.role in rules.ESCALATION_RULES]
-    if deciders:
-        reached: dict[tuple[str, str], int] = {}
-        for tz_id, pairs in EscalationStep.objects.filter(
-            thuiszitter__child=child, thuiszitter__ended_on__isnull=True
-        ).values_list("thuiszitter_id", "level__deciders"):
-            for pair in _json_list(pairs):
-                reached[(pair["role"], pair["kind"])] = tz_id
-        for m in deciders:
-            found = reached.get((m.role, m.organisation.kind))
-            if found is not None and _serves(m, child.home_municipality_id):
-                yield Basis(Ground.ESCALATION, rules.ESCALATION_RULES[m.role], m, ref=f"escalation:{found}")
 
 
 def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
@@ -173,8 +87,9 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
             yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
 
-    if any(m.role in rules.SIGNAL_TASK_RULES or m.role in rules.ESCALATION_RULES for m in memberships):
-        yield from _task_bases(memberships, child)
+    # Grounds other apps add (an open absence signal, the escalation ladder): rondom.access.grounds.
+    yield from grounds.bases(Ground.LEGAL_TASK, memberships, child, now, today)
+    yield from grounds.bases(Ground.ESCALATION, memberships, child, now, today)
 
     facts = _child_facts(child, list(by_id), user.pk, now, today)
 
@@ -198,11 +113,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             perms["identity"] = "r"  # a grant never changes basic details
             yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
 
-    for kind, membership_id, consent_id, _cc, _c in facts:
-        if kind == "request":
-            yield Basis(
-                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[membership_id], consent_id, f"consent:{consent_id}"
-            )
+    yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)  # requests for help (cases)
 
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
@@ -242,10 +153,6 @@ _FACTS_SQL = (
     "FROM access_accessgrant a JOIN consent_consent c ON c.id = a.consent_id "
     "WHERE a.child_id = %s AND a.grantee_id IN ({ids}) AND a.revoked_at IS NULL "
     "AND a.valid_from <= %s AND a.valid_until > %s AND {active}",
-    "SELECT 'request', r.contact_id, r.consent_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
-    "FROM cases_helprequest r JOIN cases_case k ON k.id = r.case_id JOIN consent_consent c ON c.id = r.consent_id "
-    "WHERE k.child_id = %s AND r.contact_id IN ({ids}) AND r.kind = 'bring_in' "
-    "AND r.joined_at IS NULL AND r.closed_at IS NULL AND {active}",
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
@@ -260,8 +167,8 @@ def _json_list(value: Any) -> list[Any]:
 
 def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: datetime, today: date) -> list[Fact]:
     """Everything besides roles that gives this user a ground on this child, in one query: support-team seats,
-    erbij-halen grants, open requests addressed to the user, parental authority and emergency access. This runs on
-    every request that touches a child, so it is one plain SQL statement instead of five ORM queries."""
+    erbij-halen grants, parental authority and emergency access. This runs on every request that touches a child,
+    so it is one plain SQL statement instead of four ORM queries."""
     ops = connection.ops
     at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(today)
     sql = _FACTS_SQL[0]
@@ -271,18 +178,11 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
         sql = " UNION ALL ".join(part.format(ids=ids, active=_ACTIVE_CONSENT_SQL) for part in _FACTS_SQL)
         params += [child.pk, *membership_ids, day, day]
         params += [child.pk, *membership_ids, at, at, day, day]
-        params += [child.pk, *membership_ids, day, day]
         params += [child.pk, *membership_ids, at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [(kind, mid, ref, _json_list(cc), _json_list(c)) for kind, mid, ref, cc, c in rows]
-
-
-def _open_requests() -> QuerySet[Any]:
-    from rondom.cases.models import HelpRequest  # cases builds on access: imported late to keep layers clear
-
-    return HelpRequest.objects.filter(kind=HelpRequest.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True)
 
 
 def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
@@ -346,7 +246,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     ]
     if legal_municipalities:
         q |= Q(home_municipality_id__in=legal_municipalities)
-    task_ids = _task_children(memberships)
+    task_ids = grounds.children(memberships, now, today)  # signals, escalation ladders, requests (other apps)
     if task_ids:
         q |= Q(pk__in=task_ids)
     if ids:
@@ -380,12 +280,6 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
                 membership_id__in=ids, membership__role__in=list(rules.EMERGENCY_ROLES), expires_at__gt=now
             ).values_list("child_id", flat=True)
         )
-        child_ids |= set(
-            _open_requests()
-            .filter(contact_id__in=ids)
-            .filter(_active_consent_q("consent__", today))
-            .values_list("case__child_id", flat=True)
-        )
         if child_ids:
             q |= Q(pk__in=child_ids)
 
@@ -397,33 +291,6 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     if Child.objects.filter(youth_account=user).exists():
         q |= Q(youth_account=user, date_of_birth__lte=_years_before(today, rules.YOUTH_OWN_ACCESS_AGE))
     return Child.objects.filter(q, anonymised_at__isnull=True)
-
-
-def _task_children(memberships: list[Membership]) -> set[int]:
-    """Children reached through an open absence signal or an escalation ladder (the same rules as _task_bases)."""
-    from rondom.attendance.models import ThresholdSignal
-    from rondom.thuiszitters.models import EscalationStep
-
-    found: set[int] = set()
-    for m in memberships:
-        if m.role not in rules.SIGNAL_TASK_RULES and m.role not in rules.ESCALATION_RULES:
-            continue
-        municipalities = _served(m)
-        if m.role in rules.SIGNAL_TASK_RULES:
-            found |= set(
-                ThresholdSignal.objects.filter(
-                    role=m.role, handled_at__isnull=True, child__home_municipality_id__in=municipalities
-                ).values_list("child_id", flat=True)
-            )
-        if m.role in rules.ESCALATION_RULES:
-            steps = EscalationStep.objects.filter(
-                thuiszitter__ended_on__isnull=True, thuiszitter__child__home_municipality_id__in=municipalities
-            ).values_list("thuiszitter__child_id", "level__deciders")
-            pair = (m.role, m.organisation.kind)
-            found |= {
-                child_id for child_id, pairs in steps if pair in {(p["role"], p["kind"]) for p in _json_list(pairs)}
-            }
-    return found
 
 
 def _years_before(day: date, years: int) -> date:

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from rondom.accounts.models import Membership, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
 from rondom.registry.models import Child
 
 from . import emergency, policy, rules
-from .categories import Action, DataCategory
 from .models import AccessGrant, EmergencyAccess, TeamMembership
 
 logger = logging.getLogger("rondom.access")

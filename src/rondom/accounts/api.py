@@ -13,13 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.audit.models import AdministrationLogEntry
+from rondom.core.roles import OrganisationKind, Role, SchoolType
 from rondom.registry.api import UnknownAwareRelatedField
 from rondom.registry.models import Municipality
 
 from . import services, tasks
 from .models import Membership, Organisation, User
 from .permissions import IsFunctionalAdmin
-from .roles import OrganisationKind, Role, SchoolType
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

@@ -8,9 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 from rondom.schoolcalendar.models import Region
-
-from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 
 brin_validator = RegexValidator(r"^[0-9]{2}[A-Z]{2}$", _("A BRIN number is two digits and two capitals, e.g. 12AB."))
 vestiging_validator = RegexValidator(r"^[0-9]{2}$", _("A vestiging number is two digits, e.g. 00."))

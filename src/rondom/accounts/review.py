@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from rondom.core.roles import FAMILY_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind
+
 from .authority import governed_municipalities
 from .models import Membership, Organisation
-from .roles import FAMILY_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind
 
 
 @dataclass(frozen=True)

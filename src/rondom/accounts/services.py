@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
+from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
 
 from . import tasks
 from .models import Membership, MunicipalityOrganisation, Organisation, User, brin_validator, vestiging_validator
-from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
 
 
 def validate_organisation(data: dict[str, Any]) -> None:

@@ -30,9 +30,10 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rondom.core.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
+
 from .authority import governed_municipalities
 from .models import Organisation, User
-from .roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 
 K = OrganisationKind
 

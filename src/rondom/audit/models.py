@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rondom.access.categories import Action
+from rondom.core.categories import Action
 
 GENESIS_HASH = "0" * 64
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

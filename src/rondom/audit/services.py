@@ -11,10 +11,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rondom.access.categories import Action
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import Membership, User
+from rondom.core.categories import Action
 
 from .models import (
     ADMINISTRATION_CHAIN_HEAD,

@@ -13,11 +13,11 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
 from rondom.accounts.models import Membership, User
-from rondom.funding.indicators import SchoolYear
+from rondom.core.categories import Action, DataCategory
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 
 from .models import Case, HelpRequest, Meeting, SocialWorkActivity

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import policy, rules
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child

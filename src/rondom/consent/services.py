@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.registry.models import Child, Guardianship
 

@@ -27,14 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.audit import services as audit
 from rondom.cases.models import HelpRequest, Plan
-from rondom.funding.indicators import SchoolYear
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind, Role
+from rondom.core.schoolyear import SchoolYear
 from rondom.portal import services as portal
 from rondom.registry.models import Child
 

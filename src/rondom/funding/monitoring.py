@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.core.roles import OrganisationKind, Role
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child, Wijk
 
-from .indicators import INDICATORS, Figure, Indicator, SchoolYear, Scope, compute_grid
+from .indicators import INDICATORS, Figure, Indicator, Scope, compute_grid
 from .models import Pilot
 from .rollup import refreshed_at
 

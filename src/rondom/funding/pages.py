@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import User
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_messages, refusal_text
@@ -30,7 +31,6 @@ from rondom.registry.models import Municipality
 
 from . import budget, monitoring, rounds, services
 from .allocation import FACTS
-from .indicators import SchoolYear
 from .models import AllocationRound, Pilot
 
 if TYPE_CHECKING:

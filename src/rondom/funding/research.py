@@ -27,7 +27,6 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
@@ -35,10 +34,11 @@ from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.audit import services as audit
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
-from .indicators import SchoolYear
 from .monitoring import municipality_officer
 
 #: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.

@@ -25,15 +25,15 @@ from django.utils.translation import gettext as _
 
 from rondom.accounts.authority import gemeente_memberships, governed_municipalities
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
+from rondom.core.roles import OrganisationKind, Role
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
 
 from .allocation import CENTS, FACTS, HOURS, ONE, Rules, SchoolFacts, allocate, need_indexes, split_exactly, validate
-from .indicators import SchoolYear
 from .models import AllocationRound
 from .monitoring import municipalities_of
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import Role
+from rondom.core.roles import Role
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
@@ -91,7 +91,7 @@ def may_see_werkplans(user: User) -> bool:
 
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
     """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
-    from rondom.accounts.roles import OrganisationKind
+    from rondom.core.roles import OrganisationKind
 
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()

@@ -19,16 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access.categories import DataCategory
 from rondom.accounts.models import User
-from rondom.accounts.roles import Role
 from rondom.audit import services as audit
+from rondom.core.categories import DataCategory
+from rondom.core.roles import Role
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
 
 from . import monitoring, report, research
-from .indicators import INDICATORS, SchoolYear
+from .indicators import INDICATORS
 from .models import Pilot, ReportText
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.roles import OrganisationKind
 from rondom.registry.models import Child
 
 from .models import Notification
@@ -52,7 +52,7 @@ def serving_q(municipality_id: int, prefix: str = "organisation__") -> Q:
 
 
 def role_is_school_role(role: str) -> bool:
-    from rondom.accounts.roles import ROLE_ORGANISATION_KINDS
+    from rondom.core.roles import ROLE_ORGANISATION_KINDS
 
     return ROLE_ORGANISATION_KINDS.get(role) == frozenset({OrganisationKind.SCHOOL})
 
@@ -101,7 +101,7 @@ def openable(user: User, items: Iterable[Notification]) -> set[int]:
     from django.urls import Resolver404, resolve
 
     from rondom.access import policy
-    from rondom.access.categories import Action
+    from rondom.core.categories import Action
 
     decided: dict[tuple[int, str], bool] = {}
     found: set[int] = set()

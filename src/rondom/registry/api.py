@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
 from rondom.versioning import etag, requested_version
 

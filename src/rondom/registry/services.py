@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import SCHOOL_ROLE_RULES
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import name_error, text_error
 from rondom.versioning import Conflict, save_versioned

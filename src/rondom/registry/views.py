@@ -14,11 +14,11 @@ from django.views import View
 
 from rondom.access import emergency, policy
 from rondom.access import services as access_services
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import log_search
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
 from rondom.refusals import refusal_text
 

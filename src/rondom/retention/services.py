@@ -12,13 +12,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
 from rondom.access.policy import Basis, Decision
 from rondom.access.rules import Ground
 from rondom.audit import services as audit
 from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
+from rondom.core.categories import Action, DataCategory
 from rondom.registry.models import Child, ChildNote, Guardianship
 
 from .policies import POLICIES

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
+from rondom.core.roles import OrganisationKind, Role
 from rondom.exports import table_response
 
 from .models import Thuiszitter, ThuiszitterKind

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import ThresholdSignal
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind, Role
 from rondom.idempotency import lock_row
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child

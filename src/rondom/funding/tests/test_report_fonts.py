@@ -15,7 +15,7 @@ import time_machine
 from django.conf import settings
 from pypdf import PdfReader
 
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
 from rondom.funding.models import Pilot, ReportText
 from tests.factories import MembershipFactory, OrganisationFactory, SchoolFactory
 

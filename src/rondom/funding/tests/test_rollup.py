@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, Plan, SupportTeam
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
 from rondom.funding.models import MonthlyFact
 from rondom.funding.rollup import refresh_monthly_facts, refreshed_at
 from rondom.registry.models import SchoolMove

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.models import AbsenceRecord
 from rondom.cases.models import Case, CaseStatus, SocialWorkActivity, SupportTeam
+from rondom.core.schoolyear import SchoolYear
 from rondom.funding import monitoring, rounds
-from rondom.funding.indicators import SchoolYear
 from rondom.funding.models import AllocationRound
 from rondom.registry.models import Municipality
 from rondom.thuiszitters.models import Thuiszitter
