@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.accounts.permissions import is_verified
-from rondom.registry import selectors
+from rondom.records import selectors
 
 from . import emergency, services
 from .models import EmergencyAccess

@@ -17,6 +17,7 @@ from rondom.accounts.models import Membership, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
 from rondom.core.categories import Action, DataCategory
+from rondom.notifications.services import active_memberships, notify
 from rondom.registry.models import Child
 
 from . import emergency, policy, rules
@@ -158,8 +159,6 @@ def _tell_about_emergency_safely(actor: User, access: EmergencyAccess) -> None:
 def _tell_about_emergency(actor: User, access: EmergencyAccess) -> None:
     """At once, in the app and by an e-mail without personal data: the reviewers of the actor's organisation (there
     is something to review) and the care staff of the child's school (the button was used for a pupil)."""
-    from rondom.notifications.services import active_memberships, notify  # notifications builds on access
-
     key = f"emergency:{access.pk}"
     reviewers = active_memberships().filter(
         role=emergency.REVIEWER_ROLE, organisation_id=access.membership.organisation_id

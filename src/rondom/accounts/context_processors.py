@@ -7,6 +7,11 @@ from django.http import HttpRequest
 
 from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.permissions import is_verified
+from rondom.attendance.services import may_import_absence
+from rondom.cases.selectors import social_work_membership
+from rondom.funding.monitoring import may_see_monitoring
+from rondom.funding.services import may_see_werkplans
+from rondom.notifications.services import unread_count
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -29,12 +34,6 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "sees_monitoring": False,
             "sees_werkplans": False,
         }
-    from rondom.attendance.services import may_import_absence
-    from rondom.cases.selectors import social_work_membership
-    from rondom.funding.monitoring import may_see_monitoring
-    from rondom.funding.services import may_see_werkplans
-    from rondom.notifications.services import unread_count
-
     return {
         "nav_open": True,
         "can_use_emergency": user.has_role(*EMERGENCY_ROLES),

@@ -167,12 +167,11 @@ def is_family_account(user: User) -> bool:
     """A parent's or youth's account: linked to a child as guardian or as the youth's own account, or a parent's
     DigiD link. Such an account never holds a professional role (it logs in without a second factor, and a family
     member would read other families' children)."""
-    from rondom.registry.models import Child, Guardianship  # registry builds on accounts: imported late
-
+    # Guardianship.user and Child.youth_account (registry, built on accounts) as seen from the user.
     return bool(
         user.bsn_index
-        or Guardianship.objects.filter(user=user).exists()
-        or Child.objects.filter(youth_account=user).exists()
+        or User.objects.filter(pk=user.pk, guardianships__isnull=False).exists()
+        or User.objects.filter(pk=user.pk, own_record__isnull=False).exists()
     )
 
 

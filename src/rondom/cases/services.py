@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rondom.access import policy, rules
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
+from rondom.access.services import add_team_member
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
@@ -271,8 +272,6 @@ def put_on_agenda(
 ) -> AgendaItem:
     """Invite only members who know the child; members from outside the school join the child's team on the
     family's consent for the support team (see access.services.add_team_member)."""
-    from rondom.access.services import add_team_member
-
     with transaction.atomic():
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         if meeting.team_id != case.team_id:

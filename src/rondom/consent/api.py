@@ -13,9 +13,9 @@ from rondom.access import policy
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
 from rondom.core.categories import Action, DataCategory
+from rondom.records import consent as services
 from rondom.registry.api import UnknownAwareRelatedField
 
-from . import services
 from .models import Capacity, Consent, ConsentGiver, Purpose
 
 

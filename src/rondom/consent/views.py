@@ -16,10 +16,10 @@ from rondom.access import policy
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
 from rondom.core.categories import Action, DataCategory
+from rondom.records import consent as services
 from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Child
 
-from . import services
 from .models import Capacity, Consent, Purpose
 
 

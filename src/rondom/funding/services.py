@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.accounts.models import Organisation, User
-from rondom.core.roles import Role
+from rondom.core.roles import OrganisationKind, Role
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
@@ -91,8 +91,6 @@ def may_see_werkplans(user: User) -> bool:
 
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
     """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
-    from rondom.core.roles import OrganisationKind
-
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()
     for m in user.roles():

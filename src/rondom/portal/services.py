@@ -29,11 +29,11 @@ from rondom.audit import services as audit
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
-from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
 from rondom.core.categories import Action, DataCategory
 from rondom.idempotency import recent_duplicate
 from rondom.limits import has_control_characters
+from rondom.records import consent as consent_services
 from rondom.registry.models import Child, ChildNote
 
 from . import uploads

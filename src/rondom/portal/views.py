@@ -21,6 +21,7 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from rondom.access import policy
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
@@ -417,8 +418,6 @@ class OfferChoiceView(LoginRequiredMixin, View):
         return render(request, "portal/offer_choice.html", {"child": child, "form": OfferChoiceForm(child)})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        from rondom.access import policy
-
         child, _decision = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         form = OfferChoiceForm(child, request.POST)
         if form.is_valid():

@@ -18,9 +18,9 @@ from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
+from rondom.records import selectors, services
 from rondom.versioning import etag, requested_version
 
-from . import selectors, services
 from .models import Child, ChildNote, Municipality, Wijk
 
 

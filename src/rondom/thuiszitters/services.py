@@ -18,7 +18,9 @@ from rondom.access import policy
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
 from rondom.attendance.models import ThresholdSignal
+from rondom.attendance.services import evaluate
 from rondom.audit import services as audit
+from rondom.cases.models import Case
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind, Role
 from rondom.idempotency import lock_row
@@ -136,8 +138,6 @@ def register(
     if errors:
         raise ValidationError(errors)
     if case is None:  # link the period to the child's case and plan, when there is one
-        from rondom.cases.models import Case
-
         case = Case.objects.filter(child=child).order_by("-registered_at").first()
     levels = ladder_for(child)
     if not levels:
@@ -460,8 +460,6 @@ def evaluate_and_register(
     today: date | None = None, *, school_ids: Iterable[int] | None = None
 ) -> list[ThresholdSignal]:
     """Apply the absence protocols, then register the thuiszitters that the new signals point to."""
-    from rondom.attendance.services import evaluate
-
     signals = evaluate(today, school_ids=school_ids)
     register_from_signals(signals, today)
     return signals

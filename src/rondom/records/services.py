@@ -18,10 +18,9 @@ from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import name_error, text_error
+from rondom.registry.bsn import blind_index, bsn_error, normalise_bsn
+from rondom.registry.models import Child, ChildNote, Municipality, RefusedBsn, Wijk
 from rondom.versioning import Conflict, save_versioned
-
-from .bsn import blind_index, bsn_error, normalise_bsn
-from .models import Child, ChildNote, Municipality, RefusedBsn, Wijk
 
 __all__ = [
     "BSN_REFUSED",

@@ -15,13 +15,12 @@ from rondom.access import policy
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.audit import services as audit
+from rondom.consent import rules
+from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.registry.models import Child, Guardianship
-
-from . import rules
-from .models import Capacity, Consent, ConsentGiver, Purpose
 
 #: Which kind of organisation may receive data for which purpose (None: no recipient organisation).
 PURPOSE_RECIPIENT_KINDS: dict[str, frozenset[str] | None] = {
