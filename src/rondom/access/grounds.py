@@ -3,18 +3,19 @@
 The policy (rondom.access.policy) reads the grounds it owns itself: school roles, legal tasks, support-team seats,
 grants, parental authority, the youth's own record and emergency access. Some grounds rest on data of apps built on
 top of access: an open absence signal (attendance), the escalation ladder of a thuiszitter (thuiszitters) and a
-request for help addressed to someone (cases). Those apps register a `GroundProvider` in their `AppConfig.ready`,
-so that access never imports them (docs/architecture.md: the layers).
+request for help addressed to someone (cases). Those apps register a `GroundProvider` or a `FactSource` in their
+`AppConfig.ready`, so that access never imports them (docs/architecture.md: the layers).
 
-A provider answers the same question twice, as the policy does: per child (`bases`) and as a list scope
-(`children`); both must agree: a child is in `children` exactly when `bases` yields a basis on it.
+Each answers the same question twice, as the policy does: per child (`bases`, or rows of the policy's one query for
+a `FactSource`) and as a list scope (`children`); both must agree: a child is in `children` exactly when a basis on
+it is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rondom.accounts.authority import served_municipalities
 from rondom.core.access_types import Basis
@@ -25,30 +26,65 @@ if TYPE_CHECKING:
 
 
 class GroundProvider(Protocol):
-    """A source of grounds outside access.
+    """A source of grounds outside access that runs its own queries (for grounds only a few roles can hold).
 
     `ground`: the ground it gives (rondom.core.grounds.Ground); the policy asks it at that ground's place in
     rules.GROUND_ORDER. `roles`: the roles it can give a ground to; users without one of them never cost a query.
-    `bases(memberships, child, now, today)`: the bases on one child, in the order of `memberships` (the user's active
-    professional roles, with `served_municipality_ids` read for municipal task roles). `children(memberships, now,
-    today)`: the ids of every child on which `bases` would yield at least one basis. Neither raises."""
+    `bases(memberships, child, now, today)`: the bases on one child, for those of the user's active professional
+    memberships that hold one of `roles`. `children(memberships, now, today)`: the ids of every child on which
+    `bases` would yield a basis. Neither raises."""
 
-    ground: str
-    roles: frozenset[str]
+    @property
+    def ground(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[str]: ...
 
     def bases(self, memberships: Sequence[Membership], child: Child, now: datetime, today: date) -> Iterator[Basis]: ...
 
     def children(self, memberships: Sequence[Membership], now: datetime, today: date) -> set[int]: ...
 
 
+class FactSource(Protocol):
+    """A ground outside access read in the policy's one per-child query (rondom.access.policy._child_facts), for a
+    ground any professional can hold: a query of its own on every decision would cost more than the overhead budget
+    (bench/bench_policy_overhead.py, policy_overhead_ms <= 2).
+
+    `kind`: a short tag of its rows ([a-z_]). `sql`: one SELECT of two columns (the membership id, a reference such
+    as a consent id) for one child, in which `{ids}` stands for the membership ids' placeholders and `{active}` for
+    the condition that the consent aliased `c` is in force today. `params(child_id, membership_ids, at, day)`: the
+    parameters of `sql` in order (`at` and `day`: now and today, adapted for the database; `{active}` takes
+    `day, day`). `basis(membership, ref)`: the basis one row gives. `children`: as GroundProvider.children."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def ground(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+    @property
+    def sql(self) -> str: ...
+
+    def params(self, child_id: int, membership_ids: Sequence[int], at: Any, day: Any) -> list[Any]: ...
+
+    def basis(self, membership: Membership, ref: Any) -> Basis: ...
+
+    def children(self, memberships: Sequence[Membership], now: datetime, today: date) -> set[int]: ...
+
+
 _providers: list[GroundProvider] = []
+_sources: list[FactSource] = []
 
 
-def register(provider: GroundProvider) -> None:
-    """Add a provider (called from an AppConfig.ready). Registering the same provider twice keeps one: ready() may
-    run more than once in tests."""
-    if not any(type(p) is type(provider) for p in _providers):
-        _providers.append(provider)
+def register(provider: GroundProvider | FactSource) -> None:
+    """Add a provider or fact source (called from an AppConfig.ready). Registering one of the same class twice keeps
+    one: ready() may run more than once in tests."""
+    found: list[Any] = _sources if hasattr(provider, "sql") else _providers
+    if not any(type(p) is type(provider) for p in found):
+        found.append(provider)
 
 
 def providers(ground: str | None = None) -> tuple[GroundProvider, ...]:
@@ -56,9 +92,9 @@ def providers(ground: str | None = None) -> tuple[GroundProvider, ...]:
     return tuple(p for p in _providers if ground is None or p.ground == ground)
 
 
-def provider_roles() -> frozenset[str]:
-    """Every role some provider can give a ground to."""
-    return frozenset(role for p in _providers for role in p.roles)
+def fact_sources(ground: str | None = None) -> tuple[FactSource, ...]:
+    """The registered fact sources, all of them or those of one ground, in the order they were registered."""
+    return tuple(s for s in _sources if ground is None or s.ground == ground)
 
 
 def served(m: Membership) -> set[int]:
@@ -87,9 +123,10 @@ def bases(ground: str, memberships: Sequence[Membership], child: Child, now: dat
 
 
 def children(memberships: Sequence[Membership], now: datetime, today: date) -> set[int]:
-    """The children every provider reaches for these memberships (the list scope of `bases`)."""
+    """The children every provider and fact source reaches for these memberships (the list scope of their bases)."""
     found: set[int] = set()
-    for provider in _providers:
+    every: list[GroundProvider | FactSource] = [*_providers, *_sources]
+    for provider in every:
         mine = [m for m in memberships if m.role in provider.roles]
         if mine:
             found |= provider.children(mine, now, today)

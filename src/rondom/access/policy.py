@@ -91,7 +91,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
     yield from grounds.bases(Ground.LEGAL_TASK, memberships, child, now, today)
     yield from grounds.bases(Ground.ESCALATION, memberships, child, now, today)
 
-    facts = _child_facts(child, list(by_id), user.pk, now, today)
+    facts = _child_facts(child, memberships, user.pk, now, today)
 
     for kind, membership_id, consent_id, consent_categories, _categories in facts:
         if kind != "team":
@@ -113,7 +113,11 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             perms["identity"] = "r"  # a grant never changes basic details
             yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
 
-    yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)  # requests for help (cases)
+    for source in grounds.fact_sources(Ground.REQUEST):  # requests for help (cases), read in the one query
+        for kind, membership_id, ref, _cc, _c in facts:
+            if kind == source.kind:
+                yield source.basis(by_id[membership_id], ref)
+    yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)
 
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
@@ -156,6 +160,8 @@ _FACTS_SQL = (
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
+#: A registered fact source's rows (rondom.access.grounds.FactSource), in the shape of the parts above.
+_SOURCE_SQL = "SELECT '{kind}', f.membership_id, f.ref, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM ({part}) f"
 _ACTIVE_CONSENT_SQL = "c.withdrawn_at IS NULL AND c.valid_from <= %s AND (c.valid_until IS NULL OR c.valid_until >= %s)"
 
 
@@ -165,10 +171,12 @@ def _json_list(value: Any) -> list[Any]:
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
-def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: datetime, today: date) -> list[Fact]:
+def _child_facts(child: Child, memberships: list[Membership], user_id: int, now: datetime, today: date) -> list[Fact]:
     """Everything besides roles that gives this user a ground on this child, in one query: support-team seats,
-    erbij-halen grants, parental authority and emergency access. This runs on every request that touches a child,
-    so it is one plain SQL statement instead of four ORM queries."""
+    erbij-halen grants, parental authority and emergency access, and the fact sources other apps register
+    (rondom.access.grounds: open requests for help). This runs on every request that touches a child, so it is one
+    plain SQL statement instead of an ORM query per kind of fact."""
+    membership_ids = [m.pk for m in memberships]
     ops = connection.ops
     at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(today)
     sql = _FACTS_SQL[0]
@@ -179,6 +187,12 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
         params += [child.pk, *membership_ids, day, day]
         params += [child.pk, *membership_ids, at, at, day, day]
         params += [child.pk, *membership_ids, at]
+        for source in grounds.fact_sources():
+            mine = [m.pk for m in memberships if m.role in source.roles]
+            if mine and source.kind.isidentifier():
+                part = source.sql.format(ids=", ".join(["%s"] * len(mine)), active=_ACTIVE_CONSENT_SQL)
+                sql += " UNION ALL " + _SOURCE_SQL.format(kind=source.kind, part=part)
+                params += source.params(child.pk, mine, at, day)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -2,15 +2,14 @@
 
 The named contact person a request for help (erbij halen) is addressed to sees who the child is and the question,
 on the family's consent, until the request is joined (then the grant counts) or closed
-(rondom.access.rules.REQUEST_PERMISSIONS)."""
+(rondom.access.rules.REQUEST_PERMISSIONS). Any professional can be such a contact, so the per-child check is a part of
+the policy's one query (a FactSource), not a query of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-
-from django.db.models import QuerySet
 
 from rondom.access import rules
 from rondom.consent.models import Consent
@@ -22,35 +21,34 @@ from .models import HelpRequest
 
 if TYPE_CHECKING:
     from rondom.accounts.models import Membership
-    from rondom.registry.models import Child
-
-
-def _open_requests(memberships: Sequence[Membership], today: date) -> QuerySet[Any]:
-    """Requests to bring someone in, addressed to one of these memberships, not joined or closed, on consent in
-    force today."""
-    return HelpRequest.objects.filter(
-        kind=HelpRequest.Kind.BRING_IN,
-        joined_at__isnull=True,
-        closed_at__isnull=True,
-        contact_id__in=[m.pk for m in memberships],
-        consent__in=Consent.objects.active(today),
-    )
 
 
 class OpenRequestGround:
-    """Bases from open requests for help addressed to the user: one small query per decision."""
+    """Open requests to bring someone in, addressed to the user, not joined or closed, on consent in force."""
 
+    kind = "request"
     ground = Ground.REQUEST
     roles = PROFESSIONAL_ROLES
+    sql = (
+        "SELECT r.contact_id AS membership_id, r.consent_id AS ref "
+        "FROM cases_helprequest r JOIN cases_case k ON k.id = r.case_id JOIN consent_consent c ON c.id = r.consent_id "
+        "WHERE k.child_id = %s AND r.contact_id IN ({ids}) AND r.kind = 'bring_in' "
+        "AND r.joined_at IS NULL AND r.closed_at IS NULL AND {active}"
+    )
 
-    def bases(self, memberships: Sequence[Membership], child: Child, now: datetime, today: date) -> Iterator[Basis]:
-        by_id = {m.pk: m for m in memberships}
-        for contact_id, consent_id in (
-            _open_requests(memberships, today).filter(case__child=child).values_list("contact_id", "consent_id")
-        ):
-            yield Basis(
-                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[contact_id], consent_id, f"consent:{consent_id}"
-            )
+    def params(self, child_id: int, membership_ids: Sequence[int], at: Any, day: Any) -> list[Any]:
+        return [child_id, *membership_ids, day, day]
+
+    def basis(self, membership: Membership, ref: Any) -> Basis:
+        return Basis(Ground.REQUEST, rules.REQUEST_PERMISSIONS, membership, ref, f"consent:{ref}")
 
     def children(self, memberships: Sequence[Membership], now: datetime, today: date) -> set[int]:
-        return set(_open_requests(memberships, today).values_list("case__child_id", flat=True))
+        return set(
+            HelpRequest.objects.filter(
+                kind=HelpRequest.Kind.BRING_IN,
+                joined_at__isnull=True,
+                closed_at__isnull=True,
+                contact_id__in=[m.pk for m in memberships],
+                consent__in=Consent.objects.active(today),
+            ).values_list("case__child_id", flat=True)
+        )
