@@ -25,14 +25,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rondom.access import policy, rules
-from rondom.access.categories import DataCategory
 from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
 from rondom.access.rules import Ground
 from rondom.accounts.models import Membership, MunicipalityOrganisation, Organisation, User
-from rondom.accounts.roles import PROFESSIONAL_ROLES, OrganisationKind
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.cases.models import Case, HelpRequest, SupportTeam
 from rondom.consent.models import Consent
+from rondom.core.categories import DataCategory
+from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind
 from rondom.registry.models import Child, Guardianship, Municipality
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 

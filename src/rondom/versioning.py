@@ -4,7 +4,7 @@ A writer names the version it read (API: ``If-Match: "<n>"`` or a ``version`` fi
 The write is one ``UPDATE … SET version = version + 1 WHERE pk = … AND version = n``: of two writers that read
 the same version exactly one wins; the other gets :class:`Conflict` (rondom.core.errors; HTTP 409) with the
 current version and the fields whose stored value differs from what it sent, and nothing of theirs is written.
-Pattern of the plan (rondom.cases.services.save_plan) and the note (rondom.registry.services.update_note);
+Pattern of the plan (rondom.cases.services.save_plan) and the note (rondom.records.services.update_note);
 RFC 9110 §13.1.1 for ``If-Match`` and ``ETag``.
 """
 

@@ -38,9 +38,9 @@ def _school_days(count: int, today: date) -> list[date]:
 
 def seed() -> None:
     from rondom.accounts.models import Membership, Organisation, User
-    from rondom.accounts.roles import Role
     from rondom.cases import services as cases
     from rondom.cases.models import Case
+    from rondom.core.roles import Role
     from rondom.demo.absence import DEMO_BSNS, MAPPING
     from rondom.demo.data import DEMO_PASSWORD
     from rondom.registry.models import Child

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from rondom.accounts.permissions import is_verified
 from rondom.core.errors import Refused
-from rondom.registry import selectors
+from rondom.records import selectors
 
 from . import emergency, services, tasks
 from .models import EmergencyAccess

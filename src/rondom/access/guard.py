@@ -16,10 +16,10 @@ from django.http import Http404, HttpRequest
 
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.core.categories import Action
 from rondom.registry.models import Child
 
 from . import log, policy
-from .categories import Action
 from .policy import Decision
 
 V = TypeVar("V", bound=Callable[..., Any])

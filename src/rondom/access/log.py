@@ -14,9 +14,10 @@ from rondom.accounts.models import Membership, User
 from rondom.audit import services as audit
 from rondom.audit.models import AccessLogEntry
 from rondom.audit.services import AGGREGATE_CHILD_ID, LogItem
+from rondom.core.categories import READ_ACTIONS, Action
 from rondom.registry.models import Child
 
-from .categories import READ_ACTIONS, Action
+from . import rules
 from .policy import Decision, system_decision
 
 __all__ = ["LogItem", "log_aggregate", "log_change", "log_many", "log_read"]
@@ -67,7 +68,7 @@ def log_change(
     for `category` (default: the decision's). The ground must allow the change ('w'), or the change must be one of
     the named exceptions of `rules.CHANGE_RULES` passed as `rule`. Raises NotAllowedOnBasis otherwise: a ground
     that only reads can never produce a change row."""
-    d = decision.for_action(action, category, rule=rule)
+    d = decision.for_action(action, category, change=rules.CHANGE_RULES[rule] if rule is not None else None)
     return audit.record(user, d, _child_id(child), object_type=object_type, object_id=object_id, reason=reason)
 
 

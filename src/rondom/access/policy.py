@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,90 +20,19 @@ from django.utils import timezone
 
 from rondom.accounts.authority import served_municipalities
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import PROFESSIONAL_ROLES
-from rondom.consent.backed import ConsentBackedQuerySet
 from rondom.consent.models import Consent, Purpose, active_sql
+from rondom.core.access_types import (  # the policy's answer types, importable from here as before
+    Basis,
+    Decision,
+    NotAllowedOnBasis,
+)
+from rondom.core.categories import mode_of
+from rondom.core.grounds import Ground
+from rondom.core.roles import PROFESSIONAL_ROLES
 from rondom.registry.models import Child, Guardianship
 
-from . import rules
-from .categories import mode_of
+from . import grounds, rules
 from .models import AccessGrant, EmergencyAccess, TeamMembership
-from .rules import Ground, Permissions
-
-
-@dataclass(frozen=True)
-class Basis:
-    """One ground on which a user may see (part of) a child's record."""
-
-    ground: str
-    permissions: Permissions
-    membership: Membership | None = None
-    consent_id: int | None = None
-    ref: str = ""
-
-    @property
-    def emergency(self) -> bool:
-        return self.ground == Ground.EMERGENCY
-
-
-class NotAllowedOnBasis(PermissionDenied, ValueError):
-    """Raised by `Decision.for_action` and `system_decision` when the ground a decision rests on does not allow the
-    action asked for on that category (e.g. an `update` of absence on a ground that only reads it), so that no
-    access-log row can name a ground for an access it does not allow. Deny by default: it is a PermissionDenied, so
-    a request that runs into it is refused (403), never served."""
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    in_scope: bool
-    action: str
-    category: str
-    basis: Basis | None = None
-    bases: tuple[Basis, ...] = field(default=(), repr=False)
-
-    @property
-    def ground(self) -> str | None:
-        return self.basis.ground if self.basis else None
-
-    @property
-    def ground_ref(self) -> str:
-        """The rule or consent that allowed the access, e.g. 'rule:school_role' or 'consent:12'."""
-        return self.basis.ref if self.basis else ""
-
-    @property
-    def emergency(self) -> bool:
-        return bool(self.basis and self.basis.emergency)
-
-    @property
-    def ground_label(self) -> str:
-        return str(Ground(self.basis.ground).label) if self.basis else ""
-
-    def for_action(self, action: str, category: str | None = None, *, rule: str | None = None) -> Decision:
-        """The same ground, for another `action` (and optionally another `category`): allowed only when this
-        decision was allowed and its basis's permissions hold the mode the action needs on that category ('r' for
-        read/search/export/print, 'w' for create/update/delete; access.rules tables). `rule` names a row of
-        `rules.CHANGE_RULES` for the few changes that rest on a reading ground (raising a signal, the family's own
-        changes, ...): then the change is allowed when that row lists the action and category and the basis's
-        ground, and the basis reads something of the child. Raises NotAllowedOnBasis otherwise."""
-        category = category or self.category
-        basis = self.basis
-        if self.allowed and basis is not None:
-            if mode_of(action) in basis.permissions.get(category, ""):
-                return replace(self, action=action, category=category)
-            change = rules.CHANGE_RULES[rule] if rule is not None else None
-            if (
-                change is not None
-                and action in change.actions
-                and category == change.category
-                and basis.ground in change.grounds
-                and any("r" in mode for mode in basis.permissions.values())
-            ):
-                return replace(self, action=action, category=category)
-        raise NotAllowedOnBasis(
-            f"{self.ground or 'no ground'} ({self.ground_ref or '-'}) does not allow {action} on {category}"
-            + (f" (rule {rule})" if rule else "")
-        )
 
 
 def system_decision(
@@ -149,51 +77,6 @@ _MUNICIPAL_TASK_ROLES = (
 )
 
 
-def _served(m: Membership) -> set[int]:
-    """The municipalities the membership's organisation serves, by the one rule `accounts.authority.
-    served_municipalities` (listed in `serves_municipalities` or configured as its gemeente; no fallback to the
-    organisation's own `municipality`: an organisation anyone created gives no ground, issue 12, finding 1), read
-    once per membership object."""
-    if not hasattr(m, "served_municipality_ids"):
-        served = served_municipalities([m.organisation_id])
-        m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
-    return set(m.served_municipality_ids)  # type: ignore[attr-defined]
-
-
-def _serves(m: Membership, municipality_id: int) -> bool:
-    return municipality_id in _served(m)
-
-
-def _task_bases(memberships: list[Membership], child: Child) -> Iterator[Basis]:
-    """Grounds from absence work: an open absence signal addressed to the user's role, and the escalation ladder of
-    a child at home. Read only for users who hold such a role (one small query each)."""
-    from rondom.attendance.models import ThresholdSignal  # built on access: imported late to keep layers clear
-    from rondom.thuiszitters.models import EscalationStep
-
-    signal_roles = [m for m in memberships if m.role in rules.SIGNAL_TASK_RULES]
-    if signal_roles:
-        open_signals = dict(
-            ThresholdSignal.objects.filter(
-                child=child, handled_at__isnull=True, role__in={m.role for m in signal_roles}
-            ).values_list("role", "pk")
-        )
-        for m in signal_roles:
-            if m.role in open_signals and _serves(m, child.home_municipality_id):
-                yield Basis(Ground.LEGAL_TASK, rules.SIGNAL_TASK_RULES[m.role], m, ref=f"signal:{open_signals[m.role]}")
-    deciders = [m for m in memberships if m.role in rules.ESCALATION_RULES]
-    if deciders:
-        reached: dict[tuple[str, str], int] = {}
-        for tz_id, pairs in EscalationStep.objects.filter(
-            thuiszitter__child=child, thuiszitter__ended_on__isnull=True
-        ).values_list("thuiszitter_id", "level__deciders"):
-            for pair in _json_list(pairs):
-                reached[(pair["role"], pair["kind"])] = tz_id
-        for m in deciders:
-            found = reached.get((m.role, m.organisation.kind))
-            if found is not None and _serves(m, child.home_municipality_id):
-                yield Basis(Ground.ESCALATION, rules.ESCALATION_RULES[m.role], m, ref=f"escalation:{found}")
-
-
 def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
     """The decision that holds for every current pupil of one school on the user's role there, for bulk work such
     as an absence import: the school-role ground is the same for all of them."""
@@ -225,10 +108,11 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
             yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
 
-    if any(m.role in rules.SIGNAL_TASK_RULES or m.role in rules.ESCALATION_RULES for m in memberships):
-        yield from _task_bases(memberships, child)
+    # Grounds other apps add (an open absence signal, the escalation ladder): rondom.access.grounds.
+    yield from grounds.bases(Ground.LEGAL_TASK, memberships, child, now, today)
+    yield from grounds.bases(Ground.ESCALATION, memberships, child, now, today)
 
-    facts = _child_facts(child, list(by_id), user.pk, now, today)
+    facts = _child_facts(child, memberships, user.pk, now, today)
 
     for kind, membership_id, consent_id, consent_categories, _categories in facts:
         if kind != "team":
@@ -250,11 +134,11 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             perms["identity"] = "r"  # a grant never changes basic details
             yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
 
-    for kind, membership_id, consent_id, _cc, _c in facts:
-        if kind == "request":
-            yield Basis(
-                Ground.REQUEST, rules.REQUEST_PERMISSIONS, by_id[membership_id], consent_id, f"consent:{consent_id}"
-            )
+    for source in grounds.fact_sources(Ground.REQUEST):  # requests for help (cases), read in the one query
+        for kind, membership_id, ref, _cc, _c in facts:
+            if kind == source.kind:
+                yield source.basis(by_id[membership_id], ref)
+    yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)
 
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
@@ -289,13 +173,11 @@ _FACTS_SQL = (
     "FROM access_accessgrant a JOIN consent_consent c ON c.id = a.consent_id "
     "WHERE a.child_id = %s AND a.grantee_id IN ({ids}) AND a.revoked_at IS NULL "
     "AND a.valid_from <= %s AND a.valid_until > %s AND {active}",
-    "SELECT 'request', r.contact_id, r.consent_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
-    "FROM cases_helprequest r JOIN cases_case k ON k.id = r.case_id JOIN consent_consent c ON c.id = r.consent_id "
-    "WHERE k.child_id = %s AND r.contact_id IN ({ids}) AND r.kind = 'bring_in' "
-    "AND r.joined_at IS NULL AND r.closed_at IS NULL AND {active}",
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
+#: A registered fact source's rows (rondom.access.grounds.FactSource), in the shape of the parts above.
+_SOURCE_SQL = "SELECT '{kind}', f.membership_id, f.ref, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM ({part}) f"
 #: consent.models.ACTIVE_RULE as SQL on the alias "c", and how many times the day is passed for it.
 _ACTIVE_CONSENT_SQL, _ACTIVE_CONSENT_DAYS = active_sql("c")
 
@@ -306,10 +188,12 @@ def _json_list(value: Any) -> list[Any]:
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
-def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: datetime, today: date) -> list[Fact]:
+def _child_facts(child: Child, memberships: list[Membership], user_id: int, now: datetime, today: date) -> list[Fact]:
     """Everything besides roles that gives this user a ground on this child, in one query: support-team seats,
-    erbij-halen grants, open requests addressed to the user, parental authority and emergency access. This runs on
-    every request that touches a child, so it is one plain SQL statement instead of five ORM queries."""
+    erbij-halen grants, parental authority and emergency access, and the fact sources other apps register
+    (rondom.access.grounds: open requests for help). This runs on every request that touches a child, so it is one
+    plain SQL statement instead of an ORM query per kind of fact."""
+    membership_ids = [m.pk for m in memberships]
     ops = connection.ops
     at, day = ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(today)
     sql = _FACTS_SQL[0]
@@ -320,18 +204,17 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
         days = [day] * _ACTIVE_CONSENT_DAYS
         params += [child.pk, *membership_ids, *days]
         params += [child.pk, *membership_ids, at, at, *days]
-        params += [child.pk, *membership_ids, *days]
         params += [child.pk, *membership_ids, at]
+        for source in grounds.fact_sources():
+            mine = [m.pk for m in memberships if m.role in source.roles]
+            if mine and source.kind.isidentifier():
+                part = source.sql.format(ids=", ".join(["%s"] * len(mine)), active=_ACTIVE_CONSENT_SQL)
+                sql += " UNION ALL " + _SOURCE_SQL.format(kind=source.kind, part=part)
+                params += source.params(child.pk, mine, at, day)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [(kind, mid, ref, _json_list(cc), _json_list(c)) for kind, mid, ref, cc, c in rows]
-
-
-def _open_requests() -> ConsentBackedQuerySet[Any]:
-    from rondom.cases.models import HelpRequest  # cases builds on access: imported late to keep layers clear
-
-    return HelpRequest.objects.filter(kind=HelpRequest.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True)
 
 
 def bases_for(user: User, child: Child, *, now: datetime | None = None) -> list[Basis]:
@@ -395,7 +278,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     ]
     if legal_municipalities:
         q |= Q(home_municipality_id__in=legal_municipalities)
-    task_ids = _task_children(memberships)
+    task_ids = grounds.children(memberships, now, today)  # signals, escalation ladders, requests (other apps)
     if task_ids:
         q |= Q(pk__in=task_ids)
     if ids:
@@ -429,12 +312,6 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
                 membership_id__in=ids, membership__role__in=list(rules.EMERGENCY_ROLES), expires_at__gt=now
             ).values_list("child_id", flat=True)
         )
-        child_ids |= set(
-            _open_requests()
-            .filter(contact_id__in=ids)
-            .on_active_consent(today)
-            .values_list("case__child_id", flat=True)
-        )
         if child_ids:
             q |= Q(pk__in=child_ids)
 
@@ -446,33 +323,6 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     if Child.objects.filter(youth_account=user).exists():
         q |= Q(youth_account=user, date_of_birth__lte=_years_before(today, rules.YOUTH_OWN_ACCESS_AGE))
     return Child.objects.filter(q, anonymised_at__isnull=True)
-
-
-def _task_children(memberships: list[Membership]) -> set[int]:
-    """Children reached through an open absence signal or an escalation ladder (the same rules as _task_bases)."""
-    from rondom.attendance.models import ThresholdSignal
-    from rondom.thuiszitters.models import EscalationStep
-
-    found: set[int] = set()
-    for m in memberships:
-        if m.role not in rules.SIGNAL_TASK_RULES and m.role not in rules.ESCALATION_RULES:
-            continue
-        municipalities = _served(m)
-        if m.role in rules.SIGNAL_TASK_RULES:
-            found |= set(
-                ThresholdSignal.objects.filter(
-                    role=m.role, handled_at__isnull=True, child__home_municipality_id__in=municipalities
-                ).values_list("child_id", flat=True)
-            )
-        if m.role in rules.ESCALATION_RULES:
-            steps = EscalationStep.objects.filter(
-                thuiszitter__ended_on__isnull=True, thuiszitter__child__home_municipality_id__in=municipalities
-            ).values_list("thuiszitter__child_id", "level__deciders")
-            pair = (m.role, m.organisation.kind)
-            found |= {
-                child_id for child_id, pairs in steps if pair in {(p["role"], p["kind"]) for p in _json_list(pairs)}
-            }
-    return found
 
 
 def _years_before(day: date, years: int) -> date:

@@ -6,34 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
-from rondom.accounts.roles import Role
-
-from .categories import Action
-from .categories import DataCategory as C
-
-Permissions = dict[str, str]  # category -> "r" or "rw"
-
-
-class Ground(models.TextChoices):
-    SCHOOL_ROLE = "school_role", _("Support role at the child's school")
-    SUPPORT_TEAM = "support_team", _("Member of the child's support team")
-    GRANT = "grant", _("Time-limited grant (erbij halen)")
-    REQUEST = "request", _("Request for help addressed to you, on consent")
-    LEGAL_TASK = "legal_task", _("Legal task")
-    PARENT = "parent", _("Parent with authority")
-    YOUTH = "youth", _("The youth's own record")
-    ESCALATION = "escalation", _("Decider on the escalation ladder")
-    EMERGENCY = "emergency", _("Emergency access")
-    RETENTION = "retention", _("Retention period ended")
-    RESEARCH = "research", _("Research on the family's consent (pseudonymised)")
-    #: Not a ground on the child's record: reading an emergency access to review it (reviewer, privacy officer).
-    REVIEW = "review", _("Review of an emergency access")
-    #: Not a ground on a child: figures about many children, no child named (monitoring report, overviews).
-    AGGREGATE = "aggregate", _("Aggregate figures, no child named")
-
+from rondom.core.access_types import Permissions
+from rondom.core.categories import Action
+from rondom.core.categories import DataCategory as C
+from rondom.core.grounds import Ground
+from rondom.core.roles import Role
 
 ALL_READ: Permissions = {c: "r" for c in C.values}
 
@@ -198,8 +175,8 @@ SYSTEM_RULES: dict[str, SystemRule] = {
 @dataclass(frozen=True)
 class ChangeRule:
     """A change a user may make on a ground that only reads (the one place where the `w` columns do not decide).
-    `Decision.for_action(action, category, rule=name)` allows it when the decision's ground reads something of the
-    child and is one of `grounds`."""
+    `Decision.for_action(action, category, change=CHANGE_RULES[name])` allows it when the decision's ground reads
+    something of the child and is one of `grounds`."""
 
     actions: frozenset[str]
     category: str

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from rondom.accounts.models import Membership, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
+from rondom.notifications.services import active_memberships, notify
 from rondom.registry.models import Child
 
 from . import emergency, policy, rules
-from .categories import Action, DataCategory
 from .models import AccessGrant, EmergencyAccess, TeamMembership
 
 logger = logging.getLogger("rondom.access")
@@ -148,8 +149,6 @@ def _tell_about_emergency_safely(actor: User, access: EmergencyAccess) -> None:
 def _tell_about_emergency(actor: User, access: EmergencyAccess) -> None:
     """At once, in the app and by an e-mail without personal data: the reviewers of the actor's organisation (there
     is something to review) and the care staff of the child's school (the button was used for a pupil)."""
-    from rondom.notifications.services import active_memberships, notify  # notifications builds on access
-
     key = f"emergency:{access.pk}"
     reviewers = active_memberships().filter(
         role__in=emergency.REVIEWER_ROLES, organisation_id=access.membership.organisation_id

@@ -25,7 +25,7 @@ The administration rule (issue 12, finding 1; docs/access-policy.md, "Administra
   "Can view administration log entry") reads the administration log.
 
 Who may *receive* a role (never a family member's account; for an organisation's own administrator, only an account
-without roles elsewhere) is checked by `accounts.services.grant_role`, for every actor.
+without roles elsewhere) is checked by `records.administration.grant_role`, for every actor.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rondom.accounts.authority import governed_municipalities, served_municipalities
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.accounts.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
+from rondom.core.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 
 from . import rules
 

@@ -2,7 +2,7 @@
 records are never in the admin: they are reachable only through the access policy (a test checks this).
 
 Only a superuser changes organisations, roles and the gemeente configuration here, and every such save goes through
-`accounts.services`, so it is checked against the task rights and written to the administration log like a change
+`records.administration`, so it is checked against the task rights and written to the administration log like a change
 through the API (issue 12, finding 1). Roles are ended, never deleted; an organisation's kind is fixed once made."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from . import services
+from rondom.records import administration as services
+
 from .models import Membership, MunicipalityOrganisation, Organisation, User
 
 

@@ -15,13 +15,13 @@ from rest_framework.views import APIView
 from rondom.access import tasks
 from rondom.audit.models import AdministrationLogEntry
 from rondom.config.pagination import PAGE, Page, page_of
+from rondom.core.roles import OrganisationKind, Role, SchoolType
+from rondom.records import administration as services
 from rondom.registry.api import UnknownAwareRelatedField
 from rondom.registry.models import Municipality
 
-from . import services
 from .models import Membership, Organisation, User
 from .permissions import IsFunctionalAdmin
-from .roles import OrganisationKind, Role, SchoolType
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from rondom.access import tasks
 from rondom.accounts.permissions import is_verified
+from rondom.notifications.services import unread_count
 
 #: Menu flag -> the task right behind the page it links to (access.tasks; one flag per task). The menu asks the same
 #: question as the page, so it never offers a page that answers 403.
@@ -32,8 +33,6 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated or not is_verified(user):
         # Logged out, or a professional before the second factor: no page opens yet, so the menu offers none.
         return {"nav_open": False, "unread_notifications": 0, **dict.fromkeys(MENU_TASKS, False)}
-    from rondom.notifications.services import unread_count
-
     return {
         "nav_open": True,
         "unread_notifications": unread_count(user),

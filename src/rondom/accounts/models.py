@@ -8,9 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 from rondom.schoolcalendar.models import Region
-
-from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 
 brin_validator = RegexValidator(r"^[0-9]{2}[A-Z]{2}$", _("A BRIN number is two digits and two capitals, e.g. 12AB."))
 vestiging_validator = RegexValidator(r"^[0-9]{2}$", _("A vestiging number is two digits, e.g. 00."))
@@ -118,7 +117,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             # One open-ended period of a role per person and organisation; ended periods stay as rows, so someone
-            # who left and came back has one row per period (accounts.services.grant_role keeps them apart).
+            # who left and came back has one row per period (records.administration.grant_role keeps them apart).
             models.UniqueConstraint(
                 fields=["user", "organisation", "role"],
                 condition=models.Q(valid_until__isnull=True),
@@ -137,7 +136,7 @@ class MunicipalityOrganisation(models.Model):
     functioneel beheerder creates and links the GGD, wijkteams, providers and the samenwerkingsverband, and its
     organisation decides on the escalation ladder) comes from this record, never from an organisation's own
     `kind`: anyone who could create an organisation could give it the kind "municipality" (issue 12, finding 1).
-    Written only through `accounts.services.configure_municipality` (logged) or the demo's seed."""
+    Written only through `records.administration.configure_municipality` (logged) or the demo's seed."""
 
     municipality = models.OneToOneField(
         "registry.Municipality",

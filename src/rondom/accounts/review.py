@@ -1,5 +1,5 @@
 """A review of roles and organisations already in the database against today's rules (access.tasks,
-accounts.services): what a school's administrator could make before issue 12's fix (finding 1) stays in a database
+records.administration): what a school's administrator could make before issue 12's fix (finding 1) stays in a database
 until someone looks. `manage.py check_administration` prints these findings; the platform administrator ends the
 roles and relinks the organisations through the services, so the changes are logged."""
 
@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from rondom.core.roles import FAMILY_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind
+
 from .authority import governed_municipalities
-from .models import Membership, Organisation
-from .roles import FAMILY_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind
+from .models import Membership, Organisation, User
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,15 @@ class Finding:
 def findings() -> list[Finding]:
     """Every current role or organisation that today's rules would refuse. Reads only; shape: a list of Finding,
     ordered by kind and subject."""
-    from rondom.registry.models import Child, Guardianship  # registry builds on accounts: imported late
-
     today = timezone.localdate()
     current = Membership.objects.select_related("organisation", "user").filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=today)
     )
     found: list[Finding] = []
+    # Guardianship.user and Child.youth_account (registry, built on accounts) as seen from the user.
     family_users = (
-        set(Guardianship.objects.values_list("user_id", flat=True))
-        | set(Child.objects.exclude(youth_account=None).values_list("youth_account_id", flat=True))
+        set(User.objects.filter(guardianships__isnull=False).values_list("pk", flat=True))
+        | set(User.objects.filter(own_record__isnull=False).values_list("pk", flat=True))
         | set(current.exclude(user__bsn_index="").values_list("user_id", flat=True))
     )
     for m in current:

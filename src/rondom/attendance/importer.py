@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from rondom import spreadsheets
 from rondom.access import log, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import User
+from rondom.core.categories import Action, DataCategory
 from rondom.registry.bsn import blind_index, normalise_bsn
 from rondom.registry.models import Child
 

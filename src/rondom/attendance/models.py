@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rondom.accounts.roles import Role
+from rondom.core.roles import Role
 
 
 class AbsenceKind(models.TextChoices):

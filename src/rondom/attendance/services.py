@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child

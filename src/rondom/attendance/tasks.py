@@ -5,8 +5,9 @@ from __future__ import annotations
 from django_tasks import task
 
 from .importer import run_stored_import
-from .models import AbsenceImport, ImportStatus
-from .services import refresh_absence_months
+from .models import AbsenceImport, ImportStatus, ThresholdSignal
+from .services import evaluate, refresh_absence_months
+from .signals import threshold_signals_raised
 
 
 @task()
@@ -19,7 +20,7 @@ def run_import_task(import_id: int) -> dict[str, int]:
     signals = 0
     if record.status == ImportStatus.DONE and record.inserted + record.updated:
         refresh_absence_months([record.school_id])
-        from rondom.thuiszitters.services import evaluate_and_register  # the register builds on attendance
-
-        signals = len(evaluate_and_register(school_ids=[record.school_id]))
+        raised = evaluate(school_ids=[record.school_id])
+        threshold_signals_raised.send(sender=ThresholdSignal, signals=raised, today=None)  # thuiszitters registers
+        signals = len(raised)
     return {"rows": record.rows, "errors": record.error_count, "signals": signals}

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.accounts.models import Organisation, User
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal
 from rondom.versioning import Conflict
 

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rondom.access.categories import Action
+from rondom.core.categories import Action
 
 GENESIS_HASH = "0" * 64
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -139,7 +139,7 @@ class AppendOnlyAdministrationQuerySet(models.QuerySet["AdministrationLogEntry"]
 
 
 class AdministrationAction(models.TextChoices):
-    """What an administrator did. Each is written by `accounts.services` in the transaction of the change."""
+    """What an administrator did. Each is written by `records.administration` in the transaction of the change."""
 
     CREATE_ORGANISATION = "create_organisation", _("Organisation created")
     LINK_ORGANISATION = "link_organisation", _("Organisation linked")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rondom.access.categories import Action
-from rondom.access.policy import Basis, Decision
-from rondom.access.rules import Ground
-from rondom.accounts.models import Membership, User
+from rondom.core.access_types import Basis, Decision
+from rondom.core.categories import Action
+from rondom.core.grounds import Ground
 
 from .models import (
     ADMINISTRATION_CHAIN_HEAD,
@@ -24,6 +23,9 @@ from .models import (
     AdministrationLogEntry,
     ChainHead,
 )
+
+if TYPE_CHECKING:  # types only: accounts records administration in this log, so audit never imports it at run time
+    from rondom.accounts.models import Membership, User
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [*HASHED_FIELDS, "row_hash"]

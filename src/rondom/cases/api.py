@@ -22,13 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.access import policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.consent.models import Consent
+from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Refused
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField

@@ -13,10 +13,10 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from rondom.access import policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
 from rondom.accounts.models import Membership, User
+from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 

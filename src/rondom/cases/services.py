@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy, rules, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
+from rondom.access.services import add_team_member
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, LimitReached
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
@@ -320,8 +321,6 @@ def put_on_agenda(
     Raises ValidationError with the key meeting (another team's, or past) and the keys of
     access.services.add_team_member for an invitee; Http404 outside the actor's scope, PermissionDenied when the
     policy does not allow updating the support data (access.policy.require)."""
-    from rondom.access.services import add_team_member
-
     with transaction.atomic():
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         if meeting.team_id != case.team_id:

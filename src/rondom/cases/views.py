@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit import services as audit
 from rondom.consent.models import Consent
+from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_text

@@ -290,7 +290,7 @@ SPECTACULAR_SETTINGS = {
         "rondom.config.openapi.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "DataCategoryEnum": "rondom.access.categories.DataCategory",
+        "DataCategoryEnum": "rondom.core.categories.DataCategory",
         "CapacityEnum": "rondom.consent.models.Capacity",
         "HelpRequestKindEnum": "rondom.cases.models.HelpRequest.Kind",
     },

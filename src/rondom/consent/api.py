@@ -11,12 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
+from rondom.core.categories import Action, DataCategory
+from rondom.records import consent as services
 from rondom.registry.api import UnknownAwareRelatedField
 
-from . import services
 from .models import Capacity, Consent, ConsentGiver, Purpose
 
 

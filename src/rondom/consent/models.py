@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rondom.access.categories import DataCategory
+from rondom.core.categories import DataCategory
 
 #: `fitting(..., recipient=_ANY)`: any recipient.
 _ANY: Any = object()

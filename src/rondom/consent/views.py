@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child
 from rondom.accounts.models import Organisation
+from rondom.core.categories import Action, DataCategory
+from rondom.records import consent as services
 from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Child
 
-from . import services
 from .models import Capacity, Consent, Purpose
 
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.models import AbsenceRecord, ColumnMapping
+from rondom.funding.models import Pilot
 from rondom.registry.bsn import is_valid_bsn
-from rondom.registry.models import Child
+from rondom.registry.models import Child, Wijk
 from rondom.schoolcalendar import services as calendar
 from rondom.thuiszitters import services as ladder
 from rondom.thuiszitters.models import Reason, Thuiszitter
@@ -71,9 +72,6 @@ def generate(rng: random.Random, today: date | None = None) -> dict[str, int]:
 def _pilots(esch: Organisation) -> None:
     """The pilots' schools: De Esch and the Kempis in Samen in de wijk (Zwolle-Noord); eight schools in the
     specific-care pilot."""
-    from rondom.funding.models import Pilot
-    from rondom.registry.models import Wijk
-
     area = Pilot.objects.filter(kind=Pilot.Kind.AREA).first()
     if area is not None:
         area.area = Wijk.objects.filter(name="Zwolle-Noord").first()

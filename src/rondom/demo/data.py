@@ -17,10 +17,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rondom.access.models import TeamMembership
 from rondom.accounts.models import Membership, MunicipalityOrganisation, Organisation, User
-from rondom.accounts.roles import OrganisationKind as K
-from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, PlanVersion, ProviderContact, SupportTeam
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
+from rondom.core.roles import OrganisationKind as K
+from rondom.core.roles import Role
 from rondom.registry.models import Child, ChildNote, Guardianship, Municipality, Wijk
 
 DEMO_PASSWORD = "Rondom-demo-2026"

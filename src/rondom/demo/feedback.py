@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.cases.models import HelpRequest, Plan
+from rondom.core.roles import OrganisationKind, Role
 from rondom.core.schoolyear import SchoolYear
 from rondom.demo.data import LOGINS
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent

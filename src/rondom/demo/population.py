@@ -19,8 +19,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.accounts.roles import OrganisationKind as K
 from rondom.cases.models import SupportTeam
+from rondom.core.roles import OrganisationKind as K
 from rondom.registry import bsn as bsn_module
 from rondom.registry.models import Child, Guardianship, Municipality, Wijk
 

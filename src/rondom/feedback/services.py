@@ -27,12 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.cases.models import HelpRequest, Plan
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.portal import services as portal
 from rondom.registry.models import Child

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.cases.models import Plan
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.portal import services as portal

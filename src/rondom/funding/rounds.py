@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
+from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter

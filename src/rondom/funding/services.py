@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.roles import OrganisationKind
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget

@@ -30,9 +30,9 @@ from django.db.models import Value as V
 from django.utils import timezone
 
 from rondom.accounts.models import Organisation
-from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceMonth
 from rondom.cases.models import HelpRequest
+from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.feedback.models import ProviderRating
 from rondom.funding.models import Pilot

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.funding.models import Pilot
 from rondom.funding.officers import municipalities_of

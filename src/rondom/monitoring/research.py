@@ -28,11 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rondom.access import log, policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
+from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import tasks
-from rondom.access.categories import DataCategory
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.core.categories import DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.funding.models import Pilot

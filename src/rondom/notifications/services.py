@@ -14,7 +14,7 @@ from django.utils.translation import override
 
 from rondom.accounts import authority
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.roles import ROLE_ORGANISATION_KINDS, OrganisationKind
 from rondom.registry.models import Child
 
 from .models import Notification
@@ -50,8 +50,6 @@ def serving_q(municipality_id: int, prefix: str = "organisation__") -> Q:
 
 
 def role_is_school_role(role: str) -> bool:
-    from rondom.accounts.roles import ROLE_ORGANISATION_KINDS
-
     return ROLE_ORGANISATION_KINDS.get(role) == frozenset({OrganisationKind.SCHOOL})
 
 
@@ -89,36 +87,3 @@ def _email(notifications: list[Notification]) -> None:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
-def openable(user: User, items: Iterable[Notification]) -> set[int]:
-    """The ids of those notifications whose page opens for ``user`` now. A page about one child (its URL names a
-    ``child_id`` and its view declares a ``record_category``) opens when the policy lets the user read that part of
-    the child's record — the page's own check; access can end after the notification (a handled signal, a period
-    that ended). Other pages open. Decisions are not logged: nothing is shown."""
-    from django.urls import Resolver404, resolve
-
-    from rondom.access import policy
-    from rondom.access.categories import Action
-
-    decided: dict[tuple[int, str], bool] = {}
-    found: set[int] = set()
-    for item in items:
-        if not item.url:
-            continue
-        try:
-            match = resolve(item.url)
-        except Resolver404:
-            continue
-        category = getattr(getattr(match.func, "view_class", None), "record_category", None)
-        child_id = match.kwargs.get("child_id")
-        if child_id is None or category is None:
-            found.add(item.pk)
-            continue
-        key = (int(child_id), str(category))
-        if key not in decided:
-            child = Child.objects.filter(pk=child_id).first()
-            decided[key] = child is not None and policy.decide(user, child, Action.READ, category).allowed
-        if decided[key]:
-            found.add(item.pk)
-    return found

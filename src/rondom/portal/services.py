@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import YOUTH_OWN_ACCESS_AGE, Ground
 from rondom.accounts.middleware import FAMILY_VERIFIED
@@ -29,11 +28,12 @@ from rondom.accounts.models import User
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
-from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
+from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import has_control_characters
+from rondom.records import consent as consent_services
 from rondom.registry.models import Child, ChildNote
 
 from . import uploads

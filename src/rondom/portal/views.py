@@ -21,12 +21,13 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from rondom.access.categories import Action, DataCategory
+from rondom.access import policy
 from rondom.access.guard import guarded_child, guarded_object, log_search
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
-from rondom.accounts.roles import Role
 from rondom.cases.models import Plan, ProviderContact
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import Role
 from rondom.refusals import add_refusal, refusal_text
 
 from . import oidc, services, uploads
@@ -417,8 +418,6 @@ class OfferChoiceView(LoginRequiredMixin, View):
         return render(request, "portal/offer_choice.html", {"child": child, "form": OfferChoiceForm(child)})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        from rondom.access import policy
-
         child, _decision = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
         form = OfferChoiceForm(child, request.POST)
         if form.is_valid():

@@ -15,15 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.access import policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import guarded_child, log_search
 from rondom.accounts.models import Organisation
 from rondom.audit import services as audit
 from rondom.config.pagination import PAGE, Page, page_of
+from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
+from rondom.records import selectors, services
 from rondom.versioning import etag, requested_version
 
-from . import selectors, services
 from .models import Child, ChildNote, Municipality, Wijk
 
 

@@ -38,7 +38,7 @@ from django.db import transaction
 
 from rondom import spreadsheets
 from rondom.accounts.models import Organisation
-from rondom.accounts.roles import OrganisationKind, SchoolType
+from rondom.core.roles import OrganisationKind, SchoolType
 
 from .models import Municipality
 

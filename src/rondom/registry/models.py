@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rondom.access.categories import DataCategory
+from rondom.core.categories import DataCategory
 
 from . import bsn as bsn_module
 

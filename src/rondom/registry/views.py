@@ -14,14 +14,14 @@ from django.views import View
 
 from rondom.access import emergency, policy, tasks
 from rondom.access import services as access_services
-from rondom.access.categories import Action, DataCategory
 from rondom.access.guard import log_search
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
+from rondom.records import selectors, services
 from rondom.refusals import refusal_text
 
-from . import selectors, services
 from .bsn import bsn_error
 from .models import ChildNote
 

@@ -13,11 +13,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rondom.access import log, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
 from rondom.access.policy import Decision
 from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
+from rondom.core.categories import Action, DataCategory
 from rondom.registry.models import Child, ChildNote, Guardianship
 
 from .policies import POLICIES

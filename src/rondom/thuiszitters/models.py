@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.core.roles import OrganisationKind, Role
 
 
 class ThuiszitterKind(models.TextChoices):

@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy, tasks
-from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import ThresholdSignal
+from rondom.attendance.services import evaluate
+from rondom.cases.models import Case
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import lock_row
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child
@@ -158,8 +160,6 @@ def register(
     if errors:
         raise ValidationError(errors)
     if case is None:  # link the period to the child's case and plan, when there is one
-        from rondom.cases.models import Case
-
         case = Case.objects.filter(child=child).order_by("-registered_at").first()
     levels = ladder_for(child)
     if not levels:
@@ -531,8 +531,6 @@ def evaluate_and_register(
     """Apply the absence protocols, then register the thuiszitters that the new signals point to.
 
     Raises nothing; run by the worker."""
-    from rondom.attendance.services import evaluate
-
     signals = evaluate(today, school_ids=school_ids)
     register_from_signals(signals, today)
     return signals

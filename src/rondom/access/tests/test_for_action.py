@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from rondom.access import log, policy, rules
-from rondom.access.categories import READ_ACTIONS, WRITE_ACTIONS, Action, DataCategory
 from rondom.access.policy import Basis, Decision, NotAllowedOnBasis
 from rondom.audit.models import AccessLogEntry
 from rondom.audit.services import AGGREGATE_CHILD_ID
+from rondom.core.categories import READ_ACTIONS, WRITE_ACTIONS, Action, DataCategory
 
 #: Every permissions row of the user grounds, with the ground it belongs to.
 USER_ROWS: list[tuple[str, rules.Permissions]] = [
@@ -65,19 +65,25 @@ def test_a_named_change_rule_allows_only_its_own_action_category_and_grounds() -
     teacher = _allowed(rules.Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES["teacher"])
     with pytest.raises(NotAllowedOnBasis):
         teacher.for_action(Action.CREATE, DataCategory.SUPPORT)  # the teacher only reads support
-    signal = teacher.for_action(Action.CREATE, DataCategory.SUPPORT, rule="raise_signal")
+    signal = teacher.for_action(Action.CREATE, DataCategory.SUPPORT, change=rules.CHANGE_RULES["raise_signal"])
     assert (signal.action, signal.category, signal.ground) == (Action.CREATE, DataCategory.SUPPORT, "school_role")
     with pytest.raises(NotAllowedOnBasis):
-        teacher.for_action(Action.UPDATE, DataCategory.SUPPORT, rule="raise_signal")  # not the rule's action
+        teacher.for_action(
+            Action.UPDATE, DataCategory.SUPPORT, change=rules.CHANGE_RULES["raise_signal"]
+        )  # not the rule's action
     with pytest.raises(NotAllowedOnBasis):
-        teacher.for_action(Action.CREATE, DataCategory.HEALTH, rule="raise_signal")  # not the rule's category
+        teacher.for_action(
+            Action.CREATE, DataCategory.HEALTH, change=rules.CHANGE_RULES["raise_signal"]
+        )  # not the rule's category
     with pytest.raises(NotAllowedOnBasis):
-        teacher.for_action(Action.CREATE, DataCategory.SUPPORT, rule="family_portal")  # not a family ground
+        teacher.for_action(
+            Action.CREATE, DataCategory.SUPPORT, change=rules.CHANGE_RULES["family_portal"]
+        )  # not a family ground
     emergency = _allowed(rules.Ground.EMERGENCY, rules.EMERGENCY_PERMISSIONS)
     with pytest.raises(NotAllowedOnBasis):
-        emergency.for_action(Action.CREATE, DataCategory.SUPPORT, rule="raise_signal")
+        emergency.for_action(Action.CREATE, DataCategory.SUPPORT, change=rules.CHANGE_RULES["raise_signal"])
     with pytest.raises(KeyError):
-        teacher.for_action(Action.CREATE, DataCategory.SUPPORT, rule="no such rule")
+        teacher.for_action(Action.CREATE, DataCategory.SUPPORT, change=rules.CHANGE_RULES["no such rule"])
 
 
 def test_every_system_rule_names_its_ground_and_ref_and_allows_nothing_else() -> None:

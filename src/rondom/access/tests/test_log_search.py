@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from rondom.access import guard, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.selectors import readable_cases
+from rondom.core.categories import Action, DataCategory
 from tests.factories import ChildFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

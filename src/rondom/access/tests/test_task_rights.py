@@ -15,8 +15,8 @@ from rondom.access import tasks
 from rondom.access.tasks import TASKS, Holder, Scope, Standing
 from rondom.accounts.context_processors import MENU_TASKS
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 from rondom.cases import workflow
+from rondom.core.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 from tests.factories import MembershipFactory, MunicipalityFactory, OrganisationFactory, SchoolFactory, UserFactory
 
 SRC = Path(__file__).resolve().parents[2]
@@ -193,7 +193,7 @@ def test_the_research_export_ground_is_a_rule_row(settings) -> None:  # type: ig
 # --- no role list outside the table --------------------------------------------------------------------------------
 
 #: Modules that may name roles to decide something: the tables themselves.
-TABLES = {"access/tasks.py", "access/rules.py", "accounts/roles.py"}
+TABLES = {"access/tasks.py", "access/rules.py", "core/roles.py"}
 #: Data only, no decision: the demo world names the roles of the people it creates; migrations are history.
 DATA_ONLY = ("demo/", "migrations/", "tests/")
 ROLE_NAMES = set(Role.names)

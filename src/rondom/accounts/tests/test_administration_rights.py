@@ -17,7 +17,6 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from rondom.access import policy, tasks
-from rondom.accounts import services
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry
@@ -26,6 +25,7 @@ from rondom.funding.models import Pilot
 from rondom.funding.officers import municipality_officer
 from rondom.funding.services import may_keep_budget
 from rondom.monitoring import research
+from rondom.records import administration as services
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 from tests.factories import UserFactory

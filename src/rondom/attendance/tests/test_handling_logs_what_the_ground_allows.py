@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pytest
 
 from rondom.access import policy
-from rondom.access.categories import Action
 from rondom.access.policy import NotAllowedOnBasis
 from rondom.attendance.models import AbsenceProtocol, AbsenceRecord
 from rondom.attendance.services import evaluate, handle_signal
 from rondom.audit.models import AccessLogEntry
+from rondom.core.categories import Action
 from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 
 from rondom.access import policy
-from rondom.access.categories import Action
 from rondom.attendance.models import AbsenceProtocol, AbsenceRecord, ThresholdSignal
 from rondom.attendance.services import evaluate
+from rondom.core.categories import Action
 from rondom.notifications.models import Notification
 from rondom.schoolcalendar.services import school_days
 from rondom.thuiszitters.models import Thuiszitter

@@ -10,8 +10,8 @@ from django.db import DatabaseError, connection, transaction
 from rondom.access import policy
 from rondom.audit import services
 from rondom.audit.models import AccessLogEntry
+from rondom.records.services import add_note
 from rondom.registry.models import ChildNote
-from rondom.registry.services import add_note
 from tests.factories import ChildFactory, MembershipFactory
 
 # Not transaction=True: a flush between tests would itself be refused by the append-only triggers.

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from rondom.cases import services
 from rondom.cases.models import SocialWorkActivity
-from rondom.consent.services import withdraw_consent
+from rondom.records.consent import withdraw_consent
 from tests.factories import MembershipFactory, OrganisationFactory, SchoolFactory
 
 from .test_plan_and_bring_in import bring_in, world  # noqa: F401

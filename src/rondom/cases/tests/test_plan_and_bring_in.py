@@ -12,7 +12,7 @@ from rondom.access import policy
 from rondom.cases import services
 from rondom.cases.models import FamilyPlan, HelpRequest, Plan, ProviderContact, Signal
 from rondom.cases.workflow import State
-from rondom.consent.services import withdraw_consent
+from rondom.records.consent import withdraw_consent
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,

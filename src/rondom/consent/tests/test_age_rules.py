@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from rondom.consent.models import Capacity, Consent
 from rondom.consent.rules import rule_for_age
-from rondom.consent.services import Giver, give_consent
+from rondom.records.consent import Giver, give_consent
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,

@@ -12,7 +12,7 @@ from rondom.access import policy
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.audit.models import AccessLogEntry
 from rondom.consent.models import Capacity
-from rondom.consent.services import Giver, withdraw_consent
+from rondom.records.consent import Giver, withdraw_consent
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,

@@ -11,9 +11,10 @@ from django.utils import timezone
 from rondom.attendance.models import AbsenceRecord
 from rondom.attendance.services import refresh_absence_months
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, HelpRequest, Plan, SupportTeam
+from rondom.core.schoolyear import SchoolYear
 from rondom.feedback.models import FeedbackResponse, ProviderRating
 from rondom.funding.models import Pilot
-from rondom.monitoring.indicators import INDICATORS, Figure, SchoolYear, Scope, compute_all, compute_grid
+from rondom.monitoring.indicators import INDICATORS, Figure, Scope, compute_all, compute_grid
 from rondom.monitoring.rollup import refresh_monthly_facts
 from rondom.registry.models import SchoolMove
 from rondom.thuiszitters.models import Thuiszitter

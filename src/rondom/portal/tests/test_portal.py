@@ -12,9 +12,9 @@ from django.core import mail
 from django.utils import timezone
 
 from rondom.access import policy
-from rondom.access.categories import Action
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
+from rondom.core.categories import Action
 from rondom.portal.models import LoginCode
 from tests.factories import (
     PASSWORD,

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from rondom.access import policy
-from rondom.access.categories import Action
 from rondom.audit.models import AccessLogEntry
+from rondom.core.categories import Action
 from rondom.notifications.models import Notification
 from rondom.schoolcalendar.services import add_working_days
 from rondom.thuiszitters import services

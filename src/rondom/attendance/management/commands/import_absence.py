@@ -10,8 +10,9 @@ from tqdm import tqdm
 
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.importer import import_file, save_outcome
-from rondom.attendance.models import AbsenceImport, ColumnMapping
-from rondom.attendance.services import refresh_absence_months
+from rondom.attendance.models import AbsenceImport, ColumnMapping, ThresholdSignal
+from rondom.attendance.services import evaluate, refresh_absence_months
+from rondom.attendance.signals import threshold_signals_raised
 
 
 class Command(BaseCommand):
@@ -81,7 +82,6 @@ class Command(BaseCommand):
         if report.inserted + report.updated:
             refresh_absence_months([school.pk])
         if not options["no_evaluate"]:
-            from rondom.thuiszitters.services import evaluate_and_register
-
-            signals = evaluate_and_register(school_ids=[school.pk])
+            signals = evaluate(school_ids=[school.pk])
+            threshold_signals_raised.send(sender=ThresholdSignal, signals=signals, today=None)  # thuiszitters registers
             self.stdout.write(f"{len(signals)} new absence signals")

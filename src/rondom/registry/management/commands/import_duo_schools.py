@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rondom.accounts.roles import SchoolType
+from rondom.core.roles import SchoolType
 from rondom.registry import duo
 
 try:

@@ -12,15 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.consent import rules
+from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.registry.models import Child, Guardianship
-
-from . import rules
-from .models import Capacity, Consent, ConsentGiver, Purpose
 
 #: Which kind of organisation may receive data for which purpose (None: no recipient organisation).
 PURPOSE_RECIPIENT_KINDS: dict[str, frozenset[str] | None] = {

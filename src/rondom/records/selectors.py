@@ -7,9 +7,8 @@ from django.http import Http404
 
 from rondom.access.policy import children_in_scope
 from rondom.accounts.models import User
-
-from .bsn import blind_index
-from .models import Child
+from rondom.registry.bsn import blind_index
+from rondom.registry.models import Child
 
 
 def search_children(user: User, term: str = "") -> QuerySet[Child]:

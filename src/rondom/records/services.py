@@ -11,16 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy
-from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import SCHOOL_ROLE_RULES
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import name_error, text_error
+from rondom.registry.bsn import blind_index, bsn_error, normalise_bsn
+from rondom.registry.models import Child, ChildNote, Municipality, RefusedBsn, Wijk
 from rondom.versioning import Conflict, save_versioned
-
-from .bsn import blind_index, bsn_error, normalise_bsn
-from .models import Child, ChildNote, Municipality, RefusedBsn, Wijk
 
 __all__ = [
     "BSN_REFUSED",

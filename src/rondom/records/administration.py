@@ -19,11 +19,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rondom.access import tasks
+from rondom.accounts.models import (
+    Membership,
+    MunicipalityOrganisation,
+    Organisation,
+    User,
+    brin_validator,
+    vestiging_validator,
+)
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
-
-from .models import Membership, MunicipalityOrganisation, Organisation, User, brin_validator, vestiging_validator
-from .roles import PROFESSIONAL_ROLES, OrganisationKind, role_fits_kind
+from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, role_fits_kind
 
 
 def validate_organisation(data: dict[str, Any]) -> None:
@@ -167,12 +173,11 @@ def is_family_account(user: User) -> bool:
     """A parent's or youth's account: linked to a child as guardian or as the youth's own account, or a parent's
     DigiD link. Such an account never holds a professional role (it logs in without a second factor, and a family
     member would read other families' children)."""
-    from rondom.registry.models import Child, Guardianship  # registry builds on accounts: imported late
-
+    # Guardianship.user and Child.youth_account (registry, built on accounts) as seen from the user.
     return bool(
         user.bsn_index
-        or Guardianship.objects.filter(user=user).exists()
-        or Child.objects.filter(youth_account=user).exists()
+        or User.objects.filter(pk=user.pk, guardianships__isnull=False).exists()
+        or User.objects.filter(pk=user.pk, own_record__isnull=False).exists()
     )
 
 
