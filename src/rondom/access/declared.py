@@ -47,15 +47,19 @@ from rondom.audit import services as audit
 from rondom.registry.models import Child
 
 from . import policy
-from .categories import READ_ACTIONS, WRITE_ACTIONS, Action
+from .categories import READ_ACTIONS, WRITE_ACTIONS, Action, DataCategory
 from .guard import log_search
-from .policy import Decision
+from .policy import Basis, Decision
 
 V = TypeVar("V", bound=Callable[..., Any])
 #: Finds the object under the child that the URL names: (request, child, URL kwargs) -> the object, or None (404).
 Finder = Callable[[HttpRequest, Child, Mapping[str, Any]], Any]
 
 METHODS = ("get", "post", "put", "patch", "delete")
+#: The category of an `Access` that is not fixed: the found object's own (`Declaration.category_of`, e.g. a note's
+#: category), or one chosen in the request (then the service decides: ``create(PER_OBJECT, service_decides=True)``).
+#: Outside scope is still 404 before anything else: scope is a read of basic details.
+PER_OBJECT = "per_object"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class Access:
     @property
     def is_change(self) -> bool:
         return self.action in WRITE_ACTIONS
+
+
+#: A method that shows no child data (an empty form on a page whose other method touches a record): nothing is
+#: resolved or logged for it.
+NO_CHILD_DATA = Access("", "")
 
 
 def read(category: str, *, also: str | None = None) -> Access:
@@ -119,6 +128,8 @@ class Declaration:
     #: The read row names the found object's own id (False: the child's, when what the page reads is not the
     #: object the URL names, e.g. the consent list on a form under a case).
     logs_found: bool = True
+    #: For an `Access` on `PER_OBJECT`: the category of the found object (e.g. ``lambda note: note.category``).
+    category_of: Callable[[Any], str] | None = None
 
     def access_for(self, method: str) -> Access | None:
         """The access declared for an HTTP method (``"GET"``, ``"head"`` …), or None."""
@@ -150,23 +161,29 @@ def resolve(
     access = declaration.access_for(request.method or "GET")
     if access is None:
         raise ImproperlyConfigured(f"No access declared for {request.method} (rondom.access.declared)")
-    if declaration.child_kwarg is None:
+    if declaration.child_kwarg is None or access == NO_CHILD_DATA:
         return Resolved(None, None, access)
     user: User = request.user  # type: ignore[assignment]
     child_id = kwargs.get(declaration.child_kwarg)
+    per_object = access.category == PER_OBJECT
+    action, category = (Action.READ, DataCategory.IDENTITY) if per_object else (access.action, access.category)
     if access.service_decides:
         child = _child_or_404(child_id)
-        decision = policy.decide(user, child, access.action, access.category)
+        decision = policy.decide(user, child, action, category)
         if not decision.in_scope:
             raise Http404
     else:
-        child, decision = policy.get_child_or_404(user, child_id, access.action, access.category)  # type: ignore[arg-type]
-        if access.also and not policy.decide(user, child, access.also, access.category).allowed:
+        child, decision = policy.get_child_or_404(user, child_id, action, category)  # type: ignore[arg-type]
+        if access.also and not policy.decide(user, child, access.also, category).allowed:
             raise PermissionDenied
     finder = find or declaration.find
     found = finder(request, child, kwargs) if finder else None
     if finder and found is None:
         raise Http404
+    if per_object and not access.service_decides:
+        if declaration.category_of is None or found is None:
+            raise ImproperlyConfigured("An access on PER_OBJECT needs a finder and Declaration.category_of")
+        decision = policy.require(user, child, access.action, declaration.category_of(found))
     if access.is_read:
         logged = found if declaration.logs_found else None
         audit.record(user, decision, child.pk, object_type=declaration.object_type, object_id=_id_of(logged, child))
@@ -198,6 +215,27 @@ def log_shown_again(
     object_id = object_id if object_id is not None else _id_of(resolved.found, resolved.child)
     audit.record(user, decision, resolved.child.pk, object_type=declaration.object_type, object_id=object_id)
     return decision
+
+
+def log_parts(
+    user: User, child: Child, parts: Iterable[tuple[str, str, object]], *, bases: list[Basis] | None = None
+) -> None:
+    """Further read rows for parts of one child's record shown on the same page, as (category, object type, object
+    id), e.g. each note category on the record page; each on the ground the policy gives for that category (the
+    grounds read once). Parts the user may not read are not logged (and must not be shown)."""
+    wanted = list(parts)
+    if not wanted:
+        return
+    bases = bases if bases is not None else policy.bases_for(user, child)
+    rows = [(policy.decide_with(bases, Action.READ, c), t, i) for c, t, i in wanted]
+    rows = [(d, t, i) for d, t, i in rows if d.allowed]
+    if rows:
+        audit.record_many(
+            user,
+            rows[0][0],
+            [audit.LogItem(child.pk, object_type, str(object_id)) for _d, object_type, object_id in rows],
+            decisions=[d for d, _t, _i in rows],
+        )
 
 
 def log_shown(
@@ -278,6 +316,10 @@ class _Declared:
         """See `log_shown_again`: a page shown again after a refused change."""
         assert self.resolved is not None
         return log_shown_again(self.request, self.resolved, self.declaration, object_id=object_id)  # type: ignore[attr-defined]
+
+    def log_parts(self, parts: Iterable[tuple[str, str, object]], *, bases: list[Basis] | None = None) -> None:
+        """See `log_parts`, for the resolved child."""
+        log_parts(self.request.user, self.child, parts, bases=bases)  # type: ignore[attr-defined]
 
     def log_shown(self, children: Iterable[Child], **kwargs: Any) -> None:
         """See `log_shown`: on a list route the declared category and action; on a page about one child (a list

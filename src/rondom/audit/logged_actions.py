@@ -55,6 +55,7 @@ LOGGERS: dict[str, Logger] = {
     "_log_export": Logger(1, None, "export"),
     # rondom.access.declared (whose own source is not read: it writes what a view's Declaration says, read below).
     "log_shown": Logger(None, "child", "search"),
+    "log_parts": Logger(None, None, "read"),
 }
 #: The access helpers of rondom.access.declared that stand for a logged read in a Declaration.
 _DECLARED_READS = {"read": "read", "export": "export"}
@@ -93,6 +94,10 @@ def _object_type(call: ast.Call, name: str, app: str) -> str | None:
     position = _LOG_POSITIONS.get(app) if name == "_log" else logger.object_type_position
     if position is not None and len(call.args) > position:
         return _literal(call.args[position])
+    if name == "log_parts":  # (category, TYPE, id) tuples
+        tuples = [n for n in ast.walk(call) if isinstance(n, ast.Tuple) and len(n.elts) == 3]
+        found = [t for t in (_literal(n.elts[1]) for n in tuples) if t]
+        return found[0] if found else None
     if name == "_log_shown":  # (child, decision, TYPE, id) tuples in the generator passed in
         tuples = [n for n in ast.walk(call) if isinstance(n, ast.Tuple) and len(n.elts) == 4]
         types = [t for t in (_literal(n.elts[2]) for n in tuples) if t]
