@@ -69,8 +69,9 @@ class Access:
     `also`: a further action the user must be allowed on the same category (403 otherwise), while `action` is what
     is decided, kept and logged — e.g. a form page that only writers open: ``read(SUPPORT, also=Action.UPDATE)``.
     `service_decides` (changes only): the service decides who may do this by its own rule (e.g. raising a signal:
-    a signal role or the family), so the resolver only answers 404 outside scope and keeps the decision it asked
-    for, allowed or not; the service refuses (403) and logs."""
+    a signal role or the family), so the resolver only answers 404 outside scope (and 403 without `also`) and keeps
+    the decision it asked for, allowed or not; the service refuses (403) and logs. E.g. handling an absence signal:
+    ``update(ABSENCE, service_decides=True, also=Action.READ)``."""
 
     action: str
     category: str
@@ -103,12 +104,12 @@ def export(category: str) -> Access:
     return Access(Action.EXPORT, category)
 
 
-def create(category: str, *, service_decides: bool = False) -> Access:
-    return Access(Action.CREATE, category, service_decides=service_decides)
+def create(category: str, *, service_decides: bool = False, also: str | None = None) -> Access:
+    return Access(Action.CREATE, category, also, service_decides)
 
 
-def update(category: str, *, service_decides: bool = False) -> Access:
-    return Access(Action.UPDATE, category, service_decides=service_decides)
+def update(category: str, *, service_decides: bool = False, also: str | None = None) -> Access:
+    return Access(Action.UPDATE, category, also, service_decides)
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,8 @@ def resolve(
             raise Http404
     else:
         child, decision = policy.get_child_or_404(user, child_id, action, category)  # type: ignore[arg-type]
-        if access.also and not policy.decide(user, child, access.also, category).allowed:
-            raise PermissionDenied
+    if access.also and not policy.decide(user, child, access.also, category).allowed:
+        raise PermissionDenied
     finder = find or declaration.find
     found = finder(request, child, kwargs) if finder else None
     if finder and found is None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access.categories import DataCategory
+from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordView, Declaration, read, search, update
 from rondom.accounts.models import Organisation, User
 from rondom.refusals import add_refusal
@@ -227,7 +227,10 @@ def _signal(request: HttpRequest, child: Any, kwargs: Any) -> ThresholdSignal | 
 class SignalView(ChildRecordView):
     # Handling the signal: the service decides and logs it; a page shown again with errors is a read.
     declaration = Declaration(
-        get=read(ABSENCE), post=update(ABSENCE, service_decides=True), object_type="absence_signal", find=_signal
+        get=read(ABSENCE),
+        post=update(ABSENCE, service_decides=True, also=Action.READ),
+        object_type="absence_signal",
+        find=_signal,
     )
 
     def get(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:

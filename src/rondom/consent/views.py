@@ -102,9 +102,9 @@ def _consent(request: HttpRequest, child: Child, kwargs: Any) -> Consent | None:
 
 class WithdrawView(ChildRecordView):
     # No read row: nothing is shown here; the withdrawal itself is logged by the service (or nothing happens).
-    # Who may withdraw is the service's rule (403 there).
+    # Who may withdraw is the service's rule (403 there); reading the support record is needed first.
     declaration = Declaration(
-        post=update(DataCategory.SUPPORT, service_decides=True), object_type="consent", find=_consent
+        post=update(DataCategory.SUPPORT, service_decides=True, also=Action.READ), object_type="consent", find=_consent
     )
 
     def post(self, request: HttpRequest, child_id: int, consent_id: int) -> HttpResponse:
