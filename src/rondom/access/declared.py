@@ -131,6 +131,11 @@ class Declaration:
     logs_found: bool = True
     #: For an `Access` on `PER_OBJECT`: the category of the found object (e.g. ``lambda note: note.category``).
     category_of: Callable[[Any], str] | None = None
+    #: Another way to open the child, on the grounds of one door only: ``opens(user, child_id)`` returns an object
+    #: with ``.child`` and ``.decision`` (the ground it opened on) or raises Http404 — the family portal's
+    #: `portal.services.opened` (family grounds only). The declared action is then taken on that ground, as the
+    #: portal always did; its services decide the changes.
+    opens: Callable[[User, Any], Any] | None = None
 
     def access_for(self, method: str) -> Access | None:
         """The access declared for an HTTP method (``"GET"``, ``"head"`` …), or None."""
@@ -150,6 +155,10 @@ class Resolved:
     decision: Decision | None
     access: Access
     found: Any = None
+    #: What `Declaration.opens` returned (the portal's FamilyChild), else None.
+    opened: Any = None
+    #: The read row written, if any.
+    logged: Any = None
 
 
 def resolve(
@@ -168,14 +177,19 @@ def resolve(
     child_id = kwargs.get(declaration.child_kwarg)
     per_object = access.category == PER_OBJECT
     action, category = (Action.READ, DataCategory.IDENTITY) if per_object else (access.action, access.category)
-    if access.service_decides:
+    opened = None
+    if declaration.opens is not None:
+        opened = declaration.opens(user, child_id)
+        child, ground = opened.child, opened.decision
+        decision = Decision(True, True, access.action, access.category, ground.basis, ground.bases)
+    elif access.service_decides:
         child = _child_or_404(child_id)
         decision = policy.decide(user, child, action, category)
         if not decision.in_scope:
             raise Http404
     else:
         child, decision = policy.get_child_or_404(user, child_id, action, category)  # type: ignore[arg-type]
-    if access.also and not policy.decide(user, child, access.also, category).allowed:
+    if access.also and opened is None and not policy.decide(user, child, access.also, category).allowed:
         raise PermissionDenied
     finder = find or declaration.find
     found = finder(request, child, kwargs) if finder else None
@@ -185,10 +199,13 @@ def resolve(
         if declaration.category_of is None or found is None:
             raise ImproperlyConfigured("An access on PER_OBJECT needs a finder and Declaration.category_of")
         decision = policy.require(user, child, access.action, declaration.category_of(found))
+    row = None
     if access.is_read:
-        logged = found if declaration.logs_found else None
-        audit.record(user, decision, child.pk, object_type=declaration.object_type, object_id=_id_of(logged, child))
-    return Resolved(child, decision, access, found)
+        named = found if declaration.logs_found else None
+        row = audit.record(
+            user, decision, child.pk, object_type=declaration.object_type, object_id=_id_of(named, child)
+        )
+    return Resolved(child, decision, access, found, opened, row)
 
 
 def _child_or_404(child_id: Any) -> Child:
@@ -294,6 +311,8 @@ class _Declared:
     child: Child
     decision: Decision
     found: Any = None
+    #: What `Declaration.opens` returned (the portal's FamilyChild), else None.
+    opened: Any = None
     resolved: Resolved | None = None
 
     def find_object(self, child: Child) -> Any:
@@ -311,7 +330,7 @@ class _Declared:
         finder: Finder | None = (lambda _r, child, _k: self.find_object(child)) if self._has_finder() else None
         self.resolved = resolve(request, declaration, kwargs, find=finder)
         self.child, self.decision = self.resolved.child, self.resolved.decision  # type: ignore[assignment]
-        self.found = self.resolved.found
+        self.found, self.opened = self.resolved.found, self.resolved.opened
 
     def log_shown_again(self, *, object_id: object = None) -> Decision:
         """See `log_shown_again`: a page shown again after a refused change."""

@@ -6,9 +6,10 @@ How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
 - the action is an `Action.X` among the call's own arguments; else the function's default (`guarded_child` and
-  `log_read`: read, `log_search` and `_log_shown`: search, `record_aggregate`: export); else, for a call that passes
-  a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the enclosing function
-  uses. Where that is not one action, the call's line says it with a comment `# logs: <action>[, <action>]`.
+  `log_parts`: read, `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate`: export); else, for a
+  call that passes a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the
+  enclosing function uses. Where that is not one action, the call's line says it with a comment
+  `# logs: <action>[, <action>]`.
 A call site whose object type or action cannot be told this way is reported as a problem.
 
 A view's declaration (`rondom.access.declared`) is a call site too: ``Declaration(get=read(...), object_type="x")``
@@ -47,7 +48,6 @@ LOGGERS: dict[str, Logger] = {
     "guarded_child": Logger(None, "child", "read"),
     "guarded_object": Logger(None, None, "read"),
     "log_search": Logger(None, "child", "search"),
-    "log_read": Logger(2, None, "read"),
     "_log_change": Logger(2),
     "_log_shown": Logger(None, None, "search"),
     "record_aggregate": Logger(None, None, "export"),

@@ -194,26 +194,6 @@ def opened(user: User, child_id: int | str) -> FamilyChild:
     raise Http404
 
 
-def log_read(
-    user: User,
-    found: FamilyChild,
-    object_type: str,
-    category: str = DataCategory.SUPPORT,
-    *,
-    object_id: object = None,
-) -> None:
-    """One `read` row for what the family was shown: `object_id` names the object (e.g. the document downloaded);
-    without it, a page about the child as a whole names the child."""
-    d = found.decision
-    audit.record(
-        user,
-        Decision(True, True, Action.READ, category, d.basis, d.bases),
-        found.child.pk,
-        object_type=object_type,
-        object_id=found.child.pk if object_id is None else object_id,
-    )
-
-
 def _log_change(user: User, found: FamilyChild, object_type: str, object_id: object, action: str) -> None:
     d = found.decision
     audit.record(
