@@ -13,6 +13,8 @@ from rondom.accounts.permissions import is_verified
 from rondom.registry import selectors
 
 from . import emergency, services
+from .categories import DataCategory
+from .declared import ChildRecordAPIView, Declaration, create
 from .models import EmergencyAccess
 
 
@@ -34,12 +36,15 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class EmergencyAccessView(APIView):
+class EmergencyAccessView(ChildRecordAPIView):
     """The emergency button: read access with a written reason. Logged, flagged and reviewed; limited per hour and
     per day (429), only for children the user's organisation could plausibly serve (403)."""
 
-    serves_child_data = True
-    record_category = "identity"
+    # Outside the user's scope by design: no child is resolved by the base (child_kwarg=None); the service checks
+    # the role, starts the access and logs the button pressed.
+    declaration = Declaration(
+        post=create(DataCategory.IDENTITY, service_decides=True), object_type="emergency_access", child_kwarg=None
+    )
 
     @extend_schema(
         request=EmergencyRequestSerializer,

@@ -5,8 +5,8 @@ apart (issue 12, finding 5). Also `python -m rondom.audit.logged_actions` prints
 How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
-- the action is an `Action.X` among the call's own arguments; else the function's default (`guarded_child` and
-  `log_parts`: read, `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate`: export); else, for a
+- the action is an `Action.X` among the call's own arguments; else the function's default (`log_parts`:
+  read, `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate`: export); else, for a
   call that passes a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the
   enclosing function uses. Where that is not one action, the call's line says it with a comment
   `# logs: <action>[, <action>]`.
@@ -45,8 +45,6 @@ LOGGERS: dict[str, Logger] = {
     "record": Logger(None),
     "record_many": Logger(None),
     "LogItem": Logger(1),
-    "guarded_child": Logger(None, "child", "read"),
-    "guarded_object": Logger(None, None, "read"),
     "log_search": Logger(None, "child", "search"),
     "_log_change": Logger(2),
     "_log_shown": Logger(None, None, "search"),
