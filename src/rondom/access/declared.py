@@ -69,7 +69,7 @@ class Access:
     `also`: a further action the user must be allowed on the same category (403 otherwise), while `action` is what
     is decided, kept and logged — e.g. a form page that only writers open: ``read(SUPPORT, also=Action.UPDATE)``.
     `service_decides` (changes only): the service decides who may do this by its own rule (e.g. raising a signal:
-    a signal role or the family), so the resolver only answers 404 outside scope (and 403 without `also`) and keeps
+    a signal role or the family), so the resolver only answers 404 outside scope (and 403 on `also`) and keeps
     the decision it asked for, allowed or not; the service refuses (403) and logs. E.g. handling an absence signal:
     ``update(ABSENCE, service_decides=True, also=Action.READ)``."""
 
@@ -93,30 +93,37 @@ NO_CHILD_DATA = Access("", "")
 
 
 def read(category: str, *, also: str | None = None) -> Access:
+    """Reading one child's `category` (logged by the resolver as one `read` row)."""
     return Access(Action.READ, category, also)
 
 
 def search(category: str) -> Access:
+    """A list of children (`child_kwarg=None`): the view logs one `search` row per child shown (`log_shown`)."""
     return Access(Action.SEARCH, category)
 
 
 def export(category: str) -> Access:
+    """Exporting one child's `category` (logged by the resolver as one `export` row)."""
     return Access(Action.EXPORT, category)
 
 
 def create(category: str, *, service_decides: bool = False, also: str | None = None) -> Access:
+    """Creating something in one child's `category`: checked here (404/403), logged by the service."""
     return Access(Action.CREATE, category, also, service_decides)
 
 
 def update(category: str, *, service_decides: bool = False, also: str | None = None) -> Access:
+    """Changing something in one child's `category`: checked here (404/403), logged by the service."""
     return Access(Action.UPDATE, category, also, service_decides)
 
 
 @dataclass(frozen=True)
 class Declaration:
-    """What a view touches: per HTTP method an `Access` (HEAD follows GET), the object type of its log rows, and
-    the URL kwarg that names the child (None for a list: no child in the URL). `find` finds a nested object under
-    the child (class-based views may override `find_object` instead)."""
+    """What a view touches: per HTTP method an `Access` (HEAD follows GET), the object type of its read rows, and
+    the URL kwarg that names the child. `child_kwarg=None`: the base resolves no child — a list (no child in the
+    URL; the view logs what it shows), an action on an object found otherwise (a request for help addressed to
+    the user), or a child outside the user's scope by design (the emergency button); the service decides and logs.
+    `find` finds a nested object under the child (class-based views may override `find_object` instead)."""
 
     get: Access | None = None
     post: Access | None = None
