@@ -111,7 +111,7 @@ def test_an_unknown_organisation_is_refused(login) -> None:  # type: ignore[no-u
     ],
 )
 def test_invalid_organisations_are_refused(login, data, field) -> None:  # type: ignore[no-untyped-def]
-    # Organisations are created by the gemeente's functioneel beheerder (accounts.tasks), within its municipality.
+    # Organisations are created by the gemeente's functioneel beheerder (access.tasks), within its municipality.
     gemeente = OrganisationFactory(kind="municipality")
     client = login(MembershipFactory(organisation=gemeente, role="functional_admin").user)
     before = Organisation.objects.count()

@@ -16,12 +16,32 @@ from pathlib import Path
 
 import pytest
 from django_otp.oath import hotp
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest_helpers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+#: How long one browser step may wait for the page. CI runs these tests on 2 cores while the other xdist worker
+#: runs the PostgreSQL suite, and a login (Argon2 by design) then takes seconds; a wait is no timing assertion.
+STEP_TIMEOUT_MS = 30_000
+expect.set_options(timeout=15_000)
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """On a failed browser test, add the last lines the demo server and its worker wrote (no personal data: the
+    demo's log level is WARNING, and log lines carry ids, never names)."""
+    report = yield
+    env = getattr(item, "funcargs", {}).get("demo_env")
+    if report.failed and call.when == "call" and env:
+        for name in ("e2e-web.log", "e2e-worker.log"):
+            path = Path(env["RONDOM_VAR_DIR"]) / name
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+                report.sections.append((f"demo server: {name} (last {LOG_TAIL_LINES} lines)", "\n".join(tail)))
+    return report
 
 
 def _free_port() -> int:
@@ -43,6 +63,11 @@ def demo_env() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def base_url(demo_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
+    # The server's and the worker's own output is kept, and shown when a browser test fails (see
+    # pytest_runtest_makereport below): a step that times out then says what the server did meanwhile.
+    var = Path(demo_env["RONDOM_VAR_DIR"])
+    web_log = (var / "e2e-web.log").open("ab")
+    worker_log = (var / "e2e-worker.log").open("ab")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -57,19 +82,24 @@ def base_url(demo_env: dict[str, str]) -> Iterator[str]:
             "1",
             "--threads",
             "4",
+            # Method, path without the query string (search terms stay out), status and seconds taken.
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(t)s "%(m)s %(U)s" %(s)s %(L)ss',
         ],
         cwd=ROOT,
         env={**demo_env, "RONDOM_DEBUG": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
     )
     # The real background worker, as `make run` starts it: uploads and other tasks are run by it.
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--queue-name", "default", "--interval", "0.2"],
         cwd=ROOT,
         env=demo_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -80,6 +110,8 @@ def base_url(demo_env: dict[str, str]) -> Iterator[str]:
             process.terminate()
         for process in (server, worker):
             process.wait(timeout=10)
+        web_log.close()
+        worker_log.close()
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +136,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="nl-NL")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(STEP_TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()

@@ -33,7 +33,7 @@ from rondom.demo.data import DEMO_PASSWORD, LOGINS
 from tests.test_routes_guarded import FRAMEWORK_ROUTES, walk
 
 from .a11y_data import NEW_COLLEAGUE, OUTPUT_PREFIX
-from .conftest import ROOT, fresh_otp, manage, otp
+from .conftest import ROOT, STEP_TIMEOUT_MS, fresh_otp, manage, otp
 
 pytestmark = pytest.mark.browser
 
@@ -249,7 +249,7 @@ def test_every_page_meets_wcag_22_aa_in_dutch_and_english(  # type: ignore[no-un
             break
         context = browser.new_context(locale="nl-NL", bypass_csp=True)
         contexts.append(context)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
         page = context.new_page()
         if state:
             log_in(page, base_url, demo_env, state)

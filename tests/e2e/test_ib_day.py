@@ -20,6 +20,9 @@ def log_in(page: Page, base_url: str, demo_env: dict[str, str], username: str) -
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    expect(
+        page.get_by_label("Code uit uw authenticator-app"), f"{username}: no second step after the password"
+    ).to_be_visible()
     # A code not yet used: one user may log in twice within one 30-second step (two tests in a row).
     page.get_by_label("Code uit uw authenticator-app").fill(fresh_otp(demo_env, username))
     page.get_by_role("button", name="Bevestigen").click()

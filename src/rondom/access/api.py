@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from rondom.accounts.permissions import is_verified
 from rondom.registry import selectors
 
-from . import emergency, services
+from . import emergency, services, tasks
 from .categories import DataCategory
 from .declared import ChildRecordAPIView, Declaration, create
 from .models import EmergencyAccess
@@ -76,7 +76,7 @@ class IsEmergencyReviewer(BasePermission):
     def has_permission(self, request: Request, view: object) -> bool:
         user = request.user
         return is_verified(user) and (
-            user.has_role("functional_admin") or emergency.is_privacy_officer(user)  # type: ignore[union-attr,arg-type]
+            tasks.may(user, "review_emergency_use") or emergency.is_privacy_officer(user)  # type: ignore[arg-type]
         )
 
 

@@ -16,13 +16,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from rondom.accounts import tasks
+from rondom.access import tasks
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import Role
 from rondom.registry.models import Child
 
 from .models import EmergencyAccess
-from .rules import EMERGENCY_ROLES
 
 #: Letters only (any script), two or more in a row: what counts as a word in a reason.
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -44,9 +42,9 @@ MIN_LONG_WORD_SHARE = 0.4
 #: At most this share of the words may hold a keyboard-row trigram ("wer" in "werk" is fine; qwe rty dfg is not).
 MAX_KEYBOARD_SHARE = 0.5
 #: The roles at the child's school told at once that the button was used for one of its pupils.
-SCHOOL_CARE_ROLES = (Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR)
-#: The role that reviews the uses of its own organisation.
-REVIEWER_ROLE = Role.FUNCTIONAL_ADMIN
+SCHOOL_CARE_ROLES = tasks.roles_of("hear_of_emergency_use")
+#: The roles that review the uses of their own organisation.
+REVIEWER_ROLES = tasks.roles_of("review_emergency_use")
 
 
 class EmergencyLimitReached(Exception):
@@ -149,7 +147,7 @@ def plausible(membership: Membership, child: Child) -> bool:
     """Could this role plausibly serve this child? At the child's own school; otherwise when the organisation
     serves the child's home municipality or the municipality of the child's school. An organisation without a
     known municipality serves no one outside its own school (deny by default)."""
-    if membership.role not in EMERGENCY_ROLES:
+    if not tasks.held_by(membership, "use_emergency_access"):
         return False
     if child.school_id is not None and membership.organisation_id == child.school_id:
         return True
@@ -161,7 +159,7 @@ def plausible(membership: Membership, child: Child) -> bool:
 def membership_for(user: User, child: Child) -> Membership | None:
     """The user's emergency-role membership to press the button with: one that plausibly serves the child, else
     any emergency role (the service then refuses with the reason), else None (the role has no button)."""
-    candidates = [m for m in user.roles() if m.role in EMERGENCY_ROLES]
+    candidates = tasks.memberships(user, "use_emergency_access")
     return next((m for m in candidates if plausible(m, child)), candidates[0] if candidates else None)
 
 
@@ -192,10 +190,10 @@ class Reviewer:
 
 def is_privacy_officer(user: User) -> bool:
     """The privacy officer (functionaris gegevensbescherming) reviews every organisation's uses: task right
-    `emergency.review.any` (`accounts.tasks`), held by the platform's own administrator and by the staff account
+    `emergency.review.any` (`access.tasks`), held by the platform's own administrator and by the staff account
     that holds the privacy officer's permission to read the administration log."""
     return tasks.may(user, "emergency.review.any")
 
 
 def reviewer(user: User) -> Reviewer:
-    return Reviewer(tuple(m for m in user.roles() if m.role == REVIEWER_ROLE), is_privacy_officer(user))
+    return Reviewer(tuple(tasks.memberships(user, "review_emergency_use")), is_privacy_officer(user))

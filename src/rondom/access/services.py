@@ -162,7 +162,7 @@ def _tell_about_emergency(actor: User, access: EmergencyAccess) -> None:
 
     key = f"emergency:{access.pk}"
     reviewers = active_memberships().filter(
-        role=emergency.REVIEWER_ROLE, organisation_id=access.membership.organisation_id
+        role__in=emergency.REVIEWER_ROLES, organisation_id=access.membership.organisation_id
     )
     notify(
         [m.user for m in reviewers.select_related("user") if m.user_id != actor.pk],

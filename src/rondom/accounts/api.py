@@ -12,11 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rondom.access import tasks
 from rondom.audit.models import AdministrationLogEntry
 from rondom.registry.api import UnknownAwareRelatedField
 from rondom.registry.models import Municipality
 
-from . import services, tasks
+from . import services
 from .models import Membership, Organisation, User
 from .permissions import IsFunctionalAdmin
 from .roles import OrganisationKind, Role, SchoolType
@@ -132,7 +133,7 @@ class OrganisationLinkView(APIView):
 
 
 class MembershipCreateView(APIView):
-    """Grant a role (task right role.grant.<role>; accounts.tasks). Logged in the administration log."""
+    """Grant a role (task right role.grant.<role>; access.tasks). Logged in the administration log."""
 
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]

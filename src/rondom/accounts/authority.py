@@ -3,7 +3,7 @@
 Which organisation is the gemeente of which municipality is a record the platform administrator keeps
 (`MunicipalityOrganisation`); which municipalities a GGD, wijkteam, leerplicht office or samenwerkingsverband
 serves is `Organisation.serves_municipalities`, which only the gemeente's functioneel beheerder (for its own
-municipalities) or the platform administrator may set (`accounts.tasks`, task `organisation.link`). An
+municipalities) or the platform administrator may set (`access.tasks`, task `organisation.link`). An
 organisation's own `kind` and `municipality` fields give no authority over anyone's children: a school's
 administrator could once create a "GGD" or a "gemeente" under its school (issue 12, finding 1).
 """

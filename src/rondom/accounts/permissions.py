@@ -5,6 +5,8 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from rondom.access import tasks
+
 
 def is_verified(user: Any) -> bool:
     """Logged in, and for professionals: verified with a second factor in this session."""
@@ -25,6 +27,4 @@ class IsVerifiedUser(BasePermission):
 class IsFunctionalAdmin(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return is_verified(user) and (
-            user.is_superuser or user.has_role("functional_admin")  # type: ignore[union-attr]
-        )
+        return is_verified(user) and tasks.may(user, "open_administration")  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""A review of roles and organisations already in the database against today's rules (accounts.tasks,
+"""A review of roles and organisations already in the database against today's rules (access.tasks,
 accounts.services): what a school's administrator could make before issue 12's fix (finding 1) stays in a database
 until someone looks. `manage.py check_administration` prints these findings; the platform administrator ends the
 roles and relinks the organisations through the services, so the changes are logged."""

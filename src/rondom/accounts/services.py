@@ -1,4 +1,4 @@
-"""Organisations and memberships: validated, transactional writes, each allowed by a task right (accounts.tasks) and
+"""Organisations and memberships: validated, transactional writes, each allowed by a task right (access.tasks) and
 written to the administration log (audit.AdministrationLogEntry) in the same transaction.
 
 Every way in goes through here: the API (accounts.api), the Django admin (accounts.admin) and the demo's seed are
@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rondom.access import tasks
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
 
-from . import tasks
 from .models import Membership, MunicipalityOrganisation, Organisation, User, brin_validator, vestiging_validator
-from .roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
+from .roles import PROFESSIONAL_ROLES, OrganisationKind, role_fits_kind
 
 
 def validate_organisation(data: dict[str, Any]) -> None:
@@ -62,7 +62,7 @@ def standing_of(actor: User, organisation: Organisation | None = None) -> str:
         return tasks.Standing.PLATFORM
     if (
         organisation is not None
-        and any(m.role == Role.FUNCTIONAL_ADMIN and m.organisation_id == organisation.pk for m in actor.roles())
+        and tasks.is_own_admin(actor, organisation)
         and not tasks.municipalities_administered(actor)
     ):
         return tasks.Standing.OWN_ADMIN
@@ -275,7 +275,7 @@ def end_role(actor: User, membership: Membership, on: date | None = None) -> Mem
     today = timezone.localdate()
     on = on or today
     _require(actor, f"role.end.{membership.role}", membership.organisation)
-    if membership.user_id == actor.pk and not actor.is_superuser and membership.role == Role.FUNCTIONAL_ADMIN:
+    if membership.user_id == actor.pk and not actor.is_superuser and membership.role == tasks.ADMINISTRATOR_ROLE:
         raise PermissionDenied(_("You cannot end your own administrator role: ask another administrator."))
     if on < today:
         raise ValidationError({"valid_until": _("A role cannot end in the past.")})

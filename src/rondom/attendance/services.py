@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
@@ -48,14 +48,14 @@ ABSENCE = DataCategory.ABSENCE
 
 
 def admin_organisations(user: User) -> QuerySet[Organisation]:
-    """Schools (and boards) whose absence files this user may import: functioneel beheerder there."""
-    ids = [m.organisation_id for m in user.roles() if m.role == Role.FUNCTIONAL_ADMIN]
+    """Schools (and boards) whose absence files this user may import: task right `import_absence` (access.tasks)."""
+    ids = [m.organisation_id for m in tasks.memberships(user, "import_absence")]
     return Organisation.objects.filter(pk__in=ids)
 
 
 def may_import_absence(user: User) -> bool:
-    """The task right behind *Verzuim inlezen* (page and menu): functioneel beheerder of some organisation."""
-    return admin_organisations(user).exists()
+    """The task right behind *Verzuim inlezen* (page and menu): `import_absence` (access.tasks)."""
+    return tasks.may(user, "import_absence")
 
 
 def importable_schools(user: User) -> QuerySet[Organisation]:

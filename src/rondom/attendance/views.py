@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from rondom.access import tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordView, Declaration, read, search, update
 from rondom.accounts.models import Organisation, User
 from rondom.refusals import add_refusal
-from rondom.thuiszitters.services import REGISTERING_ROLES
 from rondom.versioning import Conflict
 
 from . import importer, services
@@ -266,7 +266,7 @@ class ChildAbsenceView(ChildRecordView):
             "records": records,
             "signals": child.absence_signals.select_related("protocol").order_by("-crossed_on"),
             "periods": child.thuiszitter_periods.select_related("level").order_by("-started_on"),
-            "can_register": _user(request).has_role(*REGISTERING_ROLES)
+            "can_register": tasks.may(_user(request), "register_thuiszitter", child)
             and not child.thuiszitter_periods.filter(ended_on__isnull=True).exists(),
         }
         return render(request, "attendance/child_absence.html", context)

@@ -158,7 +158,7 @@ class AdministrationLogEntry(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True)
     actor_name = models.CharField(max_length=200, blank=True)
-    #: From where the actor acted: "platform", "municipality_admin" or "own_admin" (accounts.tasks.Standing).
+    #: From where the actor acted: "platform", "municipality_admin" or "own_admin" (access.tasks.Standing).
     actor_standing = models.CharField(max_length=30, blank=True)
     action = models.CharField(max_length=30, choices=AdministrationAction.choices)
     organisation_id = models.BigIntegerField(null=True)

@@ -16,12 +16,11 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordAPIView, Declaration, create, read, search, update
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.accounts.roles import Role
 from rondom.consent.models import Consent
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
@@ -715,7 +714,7 @@ class ActivityView(ChildRecordAPIView):
     @extend_schema(request=ActivitySerializer, responses={201: ActivitySerializer})
     def post(self, request: Request) -> Response:
         user = _user(request)
-        if not user.has_role(Role.SCHOOL_SOCIAL_WORKER):
+        if not tasks.may(user, "log_social_work"):
             raise PermissionDenied
         serializer = ActivitySerializer(data=request.data, context={"user": user})
         serializer.is_valid(raise_exception=True)

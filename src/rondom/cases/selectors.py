@@ -12,7 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
@@ -56,7 +56,7 @@ def open_case(child: Child) -> Case | None:
 
 
 def upcoming_meetings(user: User) -> QuerySet[Meeting]:
-    schools = [m.organisation_id for m in user.roles() if m.role in ("intern_begeleider", "zorgcoordinator")]
+    schools = [m.organisation_id for m in tasks.memberships(user, "manage_team")]
     return (
         Meeting.objects.filter(team__school_id__in=schools, date__gte=timezone.localdate())
         .select_related("team__school")
@@ -78,8 +78,9 @@ LOG_PAGE_SIZE = 50
 
 
 def social_work_membership(user: User) -> Membership | None:
-    """The task right behind *Mijn logboek* (page and menu): the user's school social worker membership, or None."""
-    return next((m for m in user.roles() if m.role == "school_social_worker"), None)
+    """The task right behind *Mijn logboek* (page and menu): the user's membership holding `log_social_work`
+    (access.tasks), or None."""
+    return next(iter(tasks.memberships(user, "log_social_work")), None)
 
 
 @dataclass(frozen=True)

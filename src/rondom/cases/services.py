@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, rules
+from rondom.access import policy, rules, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
@@ -116,7 +116,7 @@ def raise_signal(
         raise Http404
     basis = decision.basis
     family = basis is not None and basis.ground in (rules.Ground.PARENT, rules.Ground.YOUTH)
-    role_ok = basis is not None and basis.membership is not None and basis.membership.role in rules.SIGNAL_ROLES
+    role_ok = basis is not None and basis.membership is not None and tasks.held_by(basis.membership, "raise_signal")
     if not (family or role_ok) or basis is None or basis.ground == rules.Ground.EMERGENCY:
         raise PermissionDenied
     source = _own_source(basis) or source or ""
@@ -214,8 +214,19 @@ def register_case(actor: User, signal: Signal, *, question: str, today: date | N
     return case
 
 
+def next_states(actor: User, case: Case) -> list[str]:
+    """The states `actor` may move `case` to: the workflow's next steps whose task right (workflow.TASK_RIGHTS,
+    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded)."""
+    return [
+        s for s in workflow.next_states(case.state) if tasks.may(actor, workflow.task_right(case.state, s), case.child)
+    ]
+
+
 def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", until: date | None = None) -> Case:
-    """Move a case along the workflow table; anything not in the table is refused with a clear message."""
+    """Move a case along the workflow table; anything not in the table is refused with a clear message (ValidationError
+    on `state`). Each step also needs its task right (`workflow.TASK_RIGHTS`: move_case, close_case, reopen_case;
+    access.tasks): PermissionDenied with the Dutch reason otherwise; and the policy's UPDATE on the child's support
+    data (Http404 outside scope, PermissionDenied within)."""
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("status", "child").get(pk=case.pk)
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
@@ -233,6 +244,9 @@ def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", un
                     }
                 }
             )
+        refused = tasks.refusal(actor, workflow.task_right(current, to_state), case.child)
+        if refused is not None:
+            raise PermissionDenied(refused)
         if to_state in workflow.NEEDS_REASON and not reason.strip():
             raise ValidationError({"reason": _("Write down why.")})
         if to_state in workflow.NEEDS_UNTIL and (until is None or until < timezone.localdate()):
@@ -676,7 +690,7 @@ def log_activity(
     case: Case | None = None,
     description: str = "",
 ) -> SocialWorkActivity:
-    membership = next((m for m in actor.roles() if m.role == "school_social_worker"), None)
+    membership = next(iter(tasks.memberships(actor, "log_social_work")), None)
     if membership is None:
         raise PermissionDenied
     errors: dict[str, str] = {}

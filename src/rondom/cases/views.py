@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import Membership, Organisation, User
@@ -279,7 +279,7 @@ class CasePageView(ChildRecordView):
             "signals": signals,
             "cases": cases,
             "case": case,
-            "next_states": [(s, State(s).label) for s in workflow.next_states(case.state)] if case else [],
+            "next_states": [(s, State(s).label) for s in services.next_states(_user(request), case)] if case else [],
             "plan": plan,
             "involvements": involvements,
             "overload": selectors.helper_overload(involvements + [i for s in siblings for i in selectors.involved(s)]),
@@ -501,7 +501,7 @@ class TeamAgendaView(ChildRecordView):
     )
 
     def _teams(self, request: HttpRequest) -> list[SupportTeam]:
-        schools = [m.organisation for m in _user(request).roles() if m.role in ("intern_begeleider", "zorgcoordinator")]
+        schools = [m.organisation for m in tasks.memberships(_user(request), "manage_team")]
         if not schools:
             raise PermissionDenied
         return [services.support_team_for(school) for school in schools]

@@ -62,6 +62,21 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     },
 }
 
+#: The task right (access.tasks) each change needs, next to the table above (a test keeps both the same shape):
+#: closing a case ends the help brought in, and reopening a closed case is the school's own decision, not the same
+#: right as moving a case along (taking it up, planning, evaluating, scaling down, putting it on hold).
+MOVE, CLOSE, REOPEN = "move_case", "close_case", "reopen_case"
+TASK_RIGHTS: dict[str, dict[str, str]] = {
+    S.REGISTERED: {S.IN_DISCUSSION: MOVE, S.ON_HOLD: MOVE, S.CLOSED: CLOSE},
+    S.IN_DISCUSSION: {S.PLAN_ACTIVE: MOVE, S.ON_HOLD: MOVE, S.CLOSED: CLOSE},
+    S.PLAN_ACTIVE: {S.EVALUATION: MOVE, S.ON_HOLD: MOVE},
+    S.EVALUATION: {S.PLAN_ACTIVE: MOVE, S.SCALED_DOWN: MOVE, S.CLOSED: CLOSE},
+    S.SCALED_DOWN: {S.EVALUATION: MOVE, S.CLOSED: CLOSE},
+    S.ON_HOLD: {S.IN_DISCUSSION: MOVE, S.PLAN_ACTIVE: MOVE, S.CLOSED: CLOSE},
+    S.CLOSED: {S.REOPENED: REOPEN},
+    S.REOPENED: {S.IN_DISCUSSION: MOVE, S.CLOSED: CLOSE},
+}
+
 #: Changes that need a written reason.
 NEEDS_REASON = frozenset({S.ON_HOLD, S.CLOSED, S.REOPENED})
 #: Going on hold needs a date until when.
@@ -76,3 +91,8 @@ def allowed(from_state: str, to_state: str) -> bool:
 
 def next_states(from_state: str) -> list[str]:
     return list(TRANSITIONS.get(from_state, {}))
+
+
+def task_right(from_state: str, to_state: str) -> str:
+    """The task right (access.tasks) a change needs; KeyError for a change that is not in the table."""
+    return TASK_RIGHTS[from_state][to_state]

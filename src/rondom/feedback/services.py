@@ -26,12 +26,12 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.roles import OrganisationKind
 from rondom.audit import services as audit
 from rondom.cases.models import HelpRequest, Plan
 from rondom.funding.indicators import SchoolYear
@@ -45,12 +45,8 @@ HELPS_RANGE = (1, 5)
 WELLBEING_RANGE = (1, 10)
 SCORE_RANGE = (1, 5)
 MAX_COMMENT = 2000
-#: Roles that may answer the questionnaire as teacher / mentor.
-TEACHER_ROLES = frozenset({Role.TEACHER, Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 #: Grounds on which a teacher knows the child: their role at the child's school, or a seat in its support team.
 TEACHER_GROUNDS = frozenset({Ground.SCHOOL_ROLE, Ground.SUPPORT_TEAM})
-#: Roles that rate providers for their school.
-RATING_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 
 
 # --- The evaluation round -----------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def teacher_decision(user: User, child: Child) -> Decision:
         if (
             basis.ground in TEACHER_GROUNDS
             and basis.membership is not None
-            and basis.membership.role in TEACHER_ROLES
+            and tasks.held_by(basis.membership, "answer_as_teacher")
             and "r" in basis.permissions.get(DataCategory.SUPPORT, "")
         ):
             return Decision(True, True, Action.READ, DataCategory.SUPPORT, basis, bases)
@@ -198,12 +194,8 @@ def answers_for(plan: Plan) -> QuerySet[FeedbackResponse]:
 
 
 def rating_schools(user: User) -> list[Organisation]:
-    """The schools where the user is intern begeleider or zorgcoördinator."""
-    found = {
-        m.organisation_id: m.organisation
-        for m in user.roles()
-        if m.role in RATING_ROLES and m.organisation.kind == OrganisationKind.SCHOOL
-    }
+    """The schools where the user holds `rate_providers` (access.tasks: intern begeleider or zorgcoördinator)."""
+    found = {m.organisation_id: m.organisation for m in tasks.memberships(user, "rate_providers")}
     return sorted(found.values(), key=lambda o: o.name)
 
 

@@ -16,16 +16,15 @@ from django.core.exceptions import PermissionDenied
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import gemeente_memberships, governed_municipalities
+from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.roles import OrganisationKind
 from rondom.registry.models import Child, Wijk
 
 from .indicators import INDICATORS, Figure, Indicator, SchoolYear, Scope, compute_grid
 from .models import Pilot
 from .rollup import refreshed_at
 
-MONITORING_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
 YEARS_SHOWN = 5
 CITY = "city"  # the comparison "rest of the city"
 BREAKDOWNS = ("", "school", "wijk")
@@ -42,41 +41,28 @@ def school_years() -> list[SchoolYear]:
 
 
 def municipalities_of(user: User) -> set[int]:
-    """The municipalities whose figures this user may see: policy staff of a municipality, school board or SWV."""
-    officers = [m for m in user.roles() if m.role == Role.POLICY_OFFICER and m.organisation.kind in MONITORING_KINDS]
-    governed = governed_municipalities(m.organisation_id for m in officers)
-    found = {
-        pk
-        for m in officers
-        for pk in (
-            # a gemeente's figures by configuration only; school boards and SWVs (created only by the gemeente's
-            # administrator or the platform) by the municipality they belong to
-            governed.get(m.organisation_id, set())
-            if m.organisation.kind == OrganisationKind.MUNICIPALITY
-            else {m.organisation.municipality_id} - {None}
-        )
-    }
+    """The municipalities whose figures this user may see: task right `see_monitoring` (access.tasks), policy staff
+    of a municipality (by configuration only: the municipalities it is the gemeente of) or of a school board or SWV
+    (created only by the gemeente's administrator or the platform: the municipality it belongs to)."""
+    found = {pk for m, holder in tasks.holdings(user, "see_monitoring") for pk in tasks.reach(m, holder.scope)}
     if not found:
         raise PermissionDenied
     return found  # type: ignore[return-value]
 
 
 def may_see_monitoring(user: User) -> bool:
-    """The task right behind the *Monitoring* dashboard (page and menu): ``municipalities_of`` finds some."""
-    try:
-        return bool(municipalities_of(user))
-    except PermissionDenied:
-        return False
+    """The task right behind the *Monitoring* dashboard (page and menu): `see_monitoring` (access.tasks)."""
+    return tasks.may(user, "see_monitoring")
 
 
 def municipality_officer(user: User) -> Any:
-    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None.
+    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None:
+    task right `keep_budget` (access.tasks, scope GEMEENTE).
 
     Only an organisation the platform administrator configured as the gemeente counts
     (accounts.MunicipalityOrganisation): an organisation's own kind "municipality" gives no authority (issue 12,
     finding 1)."""
-    found = gemeente_memberships(user.roles(), Role.POLICY_OFFICER)
-    return found[0] if found else None
+    return next(iter(tasks.memberships(user, "keep_budget")), None)
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rondom.access import tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Basis, Decision
-from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.audit import services as audit
@@ -39,7 +39,6 @@ from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
 from .indicators import SchoolYear
-from .monitoring import municipality_officer
 
 #: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.
 NOT_CONFIGURED = gettext_lazy(
@@ -82,13 +81,6 @@ class Export:
     suppressed_rows: int
 
 
-def _requester(user: User) -> Any:
-    membership = municipality_officer(user)
-    if membership is None:
-        raise PermissionDenied
-    return membership
-
-
 def export(
     user: User,
     school_ids: list[int],
@@ -98,7 +90,8 @@ def export(
     min_cell: int | None = None,
     key: str | None = None,
 ) -> Export:
-    membership = _requester(user)
+    # Who may export, and which children on which ground: rule rows (access.tasks.RESEARCH_EXPORT_GROUNDS).
+    row, membership = tasks.research_export_ground(user, legal_basis)
     key = key or settings.RONDOM_RESEARCH_KEY
     min_cell = settings.RESEARCH_MIN_CELL if min_cell is None else min_cell
     if not key:
@@ -106,18 +99,12 @@ def export(
     if min_cell < 1:
         raise ValidationError({"min_cell": _("The minimum cell size must be at least 1.")})
     scope = Child.objects.filter(school_id__in=school_ids, anonymised_at__isnull=True).select_related("wijk", "school")
-    if legal_basis.strip() and legal_basis.strip() not in settings.RESEARCH_LEGAL_BASES:
-        # Only a basis the municipality documented (settings.RESEARCH_LEGAL_BASES) replaces consent: typed text
-        # would let anyone export every child (AVG art. 6 and 9; the research exception needs a documented basis).
-        raise ValidationError(
-            {"legal_basis": _("Choose a legal basis the municipality has documented, or leave it empty.")}
-        )
-    if legal_basis.strip():
-        ref = f"legal:{legal_basis.strip()[:40]}"
-    else:
-        consented = Consent.objects.active().filter(purpose=Purpose.RESEARCH).values("child_id")
+    if row.consent_purpose:
+        consented = Consent.objects.active().filter(purpose=row.consent_purpose).values("child_id")
         scope = scope.filter(pk__in=consented)
         ref = ""
+    else:
+        ref = f"legal:{legal_basis.strip()[:40]}"
     children = list(scope)
     if not children:
         raise ValidationError(
@@ -132,11 +119,11 @@ def export(
     with transaction.atomic():
         decisions = []
         for child in children:
-            if legal_basis.strip():
-                basis = Basis(Ground.LEGAL_TASK, {DataCategory.SUPPORT: "r"}, membership, ref=ref)
+            if not row.consent_purpose:
+                basis = Basis(row.ground, {DataCategory.SUPPORT: "r"}, membership, ref=ref)
             else:
                 basis = Basis(
-                    Ground.RESEARCH,
+                    row.ground,
                     {DataCategory.SUPPORT: "r"},
                     membership,
                     consents.get(child.pk),
@@ -150,7 +137,7 @@ def export(
             decisions=decisions,
             reason=legal_basis.strip(),
         )
-    return Export(rows, "legal_basis" if legal_basis.strip() else "consent", suppressed)
+    return Export(rows, row.key, suppressed)
 
 
 def _measures(children: list[Child], ids: list[int], year: SchoolYear, key: str) -> list[dict[str, Any]]:

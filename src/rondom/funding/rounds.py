@@ -23,9 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.accounts.authority import gemeente_memberships, governed_municipalities
+from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
@@ -52,31 +52,21 @@ def policy_municipalities(user: User) -> list[Municipality]:
     return list(Municipality.objects.filter(pk__in=municipalities_of(user)).order_by("name"))
 
 
-def _policy_officer_of(user: User, kind: str, municipality: Municipality) -> bool:
-    if kind == OrganisationKind.MUNICIPALITY:  # the gemeente by configuration, never by its own kind (issue 12)
-        officers = gemeente_memberships(user.roles(), Role.POLICY_OFFICER)
-        governed = governed_municipalities(m.organisation_id for m in officers)
-        return any(municipality.pk in governed.get(m.organisation_id, ()) for m in officers)
-    return any(
-        m.role == Role.POLICY_OFFICER
-        and m.organisation.kind == kind
-        and m.organisation.municipality_id == municipality.pk
-        for m in user.roles()
-    )
-
-
 def may_compute(user: User, municipality: Municipality) -> bool:
-    """The municipality sets the rules and computes the round."""
-    return _policy_officer_of(user, OrganisationKind.MUNICIPALITY, municipality)
+    """The municipality sets the rules and computes the round: task right `compute_allocation` (access.tasks; the
+    gemeente by configuration, never by its own kind, issue 12)."""
+    return tasks.may(user, "compute_allocation", municipality)
 
 
 def may_decide(user: User, municipality: Municipality) -> bool:
-    return _policy_officer_of(user, OrganisationKind.MUNICIPALITY, municipality)
+    """The municipality decides the round: task right `decide_allocation` (access.tasks)."""
+    return tasks.may(user, "decide_allocation", municipality)
 
 
 def may_advise(user: User, municipality: Municipality) -> bool:
-    """Bloz (the school boards together) advises: a policy officer of a school board of this municipality."""
-    return _policy_officer_of(user, OrganisationKind.SCHOOL_BOARD, municipality)
+    """Bloz (the school boards together) advises: task right `advise_allocation` (access.tasks), a policy officer of
+    a school board of this municipality."""
+    return tasks.may(user, "advise_allocation", municipality)
 
 
 # --- rules -----------------------------------------------------------------------------------------------------------

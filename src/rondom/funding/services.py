@@ -9,30 +9,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import Role
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
 from .models import Pilot, Werkplan
 
-SCHOOL_SIDE = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
-WIJKTEAM_SIDE = frozenset({Role.WIJKTEAM_WORKER})
-
 
 def _side(user: User, school: Organisation) -> str:
-    for m in user.roles():
-        if m.role in SCHOOL_SIDE and m.organisation_id == school.pk:
-            return "school"
-        if (
-            m.role in WIJKTEAM_SIDE
-            and school.municipality_id is not None
-            and (
-                m.organisation.serves_municipalities.filter(pk=school.municipality_id).exists()
-                or m.organisation.municipality_id == school.municipality_id
-            )
-        ):
-            return "wijkteam"
+    """The user's side for this school's werkplan (task right `approve_werkplan`, access.tasks): "school" for the
+    school's own support staff, "wijkteam" for a wijkteam serving the school's municipality; PermissionDenied else."""
+    for _m, holder in tasks.holdings(user, "approve_werkplan", school):
+        return "school" if holder.scope == tasks.Scope.OWN_ORGANISATION else "wijkteam"
     raise PermissionDenied
 
 
@@ -42,7 +31,7 @@ def write(user: User, school: Organisation, school_year: str, text: str, *, vers
     `version` is the version the writer read (0: there was no werkplan yet). If someone saved in between,
     Conflict (rondom.versioning) is raised and nothing is written. The forms always pass it; None (no check) is
     for the demo generator only."""
-    if _side(user, school) != "school":
+    if not tasks.may(user, "write_werkplan", school):
         raise PermissionDenied
     if not text.strip():
         raise ValidationError({"text": _("Write the werkplan first.")})
@@ -84,9 +73,8 @@ def approve(user: User, plan: Werkplan, *, version: int | None = None) -> Werkpl
 
 
 def may_see_werkplans(user: User) -> bool:
-    """The task right behind *Werkplannen* (page and menu): some school's werkplan is this user's to write or
-    approve."""
-    return bool(schools_for(user))
+    """The task right behind *Werkplannen* (page and menu): `approve_werkplan` (access.tasks) for some school."""
+    return tasks.may(user, "approve_werkplan")
 
 
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
@@ -95,13 +83,11 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
 
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()
-    for m in user.roles():
-        if m.role in SCHOOL_SIDE and m.organisation.kind == OrganisationKind.SCHOOL:
+    for m, holder in tasks.holdings(user, "approve_werkplan"):
+        if holder.scope == tasks.Scope.OWN_ORGANISATION:
             found[m.organisation_id] = (m.organisation, "school")
-        elif m.role in WIJKTEAM_SIDE:
-            municipalities |= set(m.organisation.serves_municipalities.values_list("pk", flat=True))
-            if m.organisation.municipality_id:
-                municipalities.add(m.organisation.municipality_id)
+        else:
+            municipalities |= tasks.reach(m, holder.scope)
     for school in Organisation.objects.filter(kind=OrganisationKind.SCHOOL, municipality_id__in=municipalities):
         found.setdefault(school.pk, (school, "wijkteam"))
     return sorted(found.values(), key=lambda pair: pair[0].name)
@@ -111,10 +97,9 @@ def schools_for(user: User) -> list[tuple[Organisation, str]]:
 
 
 def may_keep_budget(user: User) -> bool:
-    """The municipality's policy staff record a pilot's nulmeting, shrink and actual spending (it pools the budget)."""
-    from .monitoring import municipality_officer
-
-    return municipality_officer(user) is not None
+    """The municipality's policy staff record a pilot's nulmeting, shrink and actual spending (it pools the budget):
+    task right `keep_budget` (access.tasks)."""
+    return tasks.may(user, "keep_budget")
 
 
 def parse_parties(text: str) -> dict[str, Decimal]:

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from rondom.access import tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import NO_CHILD_DATA, Access, ChildRecordView, Declaration
 from rondom.accounts.models import User
-from rondom.accounts.roles import Role
 from rondom.audit import services as audit
 from rondom.exports import FORMATS, table_response
 from rondom.refusals import add_refusal
@@ -40,7 +40,7 @@ def _user(request: HttpRequest) -> User:
 def _log_export(request: HttpRequest, object_type: str, what: str) -> None:
     """An export of aggregate figures is logged as one `export` row without a child (docs/access-log.md)."""
     user = _user(request)
-    membership = next((m for m in user.roles() if m.role == Role.POLICY_OFFICER), None)
+    membership = next(iter(tasks.memberships(user, "see_monitoring")), None)
     audit.record_aggregate(
         user,
         membership,

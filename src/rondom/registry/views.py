@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rondom.access import emergency, policy
+from rondom.access import emergency, policy, tasks
 from rondom.access import services as access_services
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import (
@@ -22,7 +22,6 @@ from rondom.access.declared import (
     read,
     search,
 )
-from rondom.access.rules import EMERGENCY_ROLES
 from rondom.accounts.models import User
 from rondom.limits import FREE_TEXT_MAX
 from rondom.refusals import refusal_text
@@ -155,13 +154,13 @@ class EmergencyAccessView(ChildRecordView):
     )
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_role(*EMERGENCY_ROLES):  # type: ignore[union-attr]
+        if not tasks.may(request.user, "use_emergency_access"):  # type: ignore[arg-type]
             raise PermissionDenied
         return render(request, "registry/emergency.html", {"form": EmergencyForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
-        if not user.has_role(*EMERGENCY_ROLES):
+        if not tasks.may(user, "use_emergency_access"):
             raise PermissionDenied
         form = EmergencyForm(request.POST)
         status = 400

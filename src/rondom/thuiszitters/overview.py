@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rondom.access import tasks
+from rondom.access.tasks import schools_below
 from rondom.accounts.models import Organisation, User
-from rondom.accounts.roles import OrganisationKind, Role
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.exports import table_response
 
@@ -35,11 +36,6 @@ GROUPINGS = {
     "wijk": gettext_lazy("Wijk"),
     "municipality": gettext_lazy("Municipality of residence"),
 }
-MUNICIPAL_ROLES = frozenset({Role.POLICY_OFFICER, Role.LEERPLICHT_OFFICER})
-#: Policy staff of these kinds see the municipalities; of the school side (school board, SWV) their schools only.
-MUNICIPAL_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.LEERPLICHT})
-SCHOOL_SIDE_KINDS = frozenset({OrganisationKind.SCHOOL_BOARD, OrganisationKind.SWV})
-SCHOOL_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
 ABSENCE_WEEKS = 4
 
 
@@ -54,30 +50,17 @@ class Scope:
         )
 
 
-def schools_below(organisation_id: int) -> set[int]:
-    """The schools under an organisation in the ``parent`` tree: its own schools and those of its member boards."""
-    level = {organisation_id}
-    found: set[int] = set()
-    for _depth in range(2):
-        below = list(Organisation.objects.filter(parent_id__in=level).values_list("pk", "kind"))
-        found |= {pk for pk, kind in below if kind == OrganisationKind.SCHOOL}
-        level = {pk for pk, kind in below if kind != OrganisationKind.SCHOOL}
-    return found
-
-
 def scope_for(user: User) -> Scope | None:
     """What part of the overview ``user`` sees (see the module's docstring), or None: no role that sees it, or a
-    school board's officer with no school below the board (the page answers 403 and the menu has no link)."""
+    school board's officer with no school below the board (the page answers 403 and the menu has no link). Who sees
+    what is task right `see_thuiszitter_overview` (access.tasks), each holder with its scope."""
     scope = Scope()
     found = False
-    for m in user.roles():
-        if m.role == Role.POLICY_OFFICER and m.organisation.kind in SCHOOL_SIDE_KINDS:
-            schools = schools_below(m.organisation_id)
-            found = found or bool(schools)
-            scope.school_ids |= schools
-        elif m.role in MUNICIPAL_ROLES and (
-            m.role == Role.LEERPLICHT_OFFICER or m.organisation.kind in MUNICIPAL_KINDS
-        ):
+    for m, holder in tasks.holdings(user, "see_thuiszitter_overview"):
+        if holder.scope == tasks.Scope.SCHOOLS_BELOW:
+            found = True  # held only with a school below (tasks.reach)
+            scope.school_ids |= schools_below(m.organisation_id)
+        elif holder.scope == tasks.Scope.SERVED_MUNICIPALITIES:
             found = True
             served = set(
                 Organisation.serves_municipalities.through.objects.filter(
@@ -87,7 +70,7 @@ def scope_for(user: User) -> Scope | None:
             if not served and m.organisation.municipality_id:
                 served = {m.organisation.municipality_id}
             scope.municipality_ids |= served
-        elif m.role in SCHOOL_ROLES:
+        else:
             found = True
             scope.school_ids.add(m.organisation_id)
     return scope if found else None

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
-from rondom.accounts.roles import OrganisationKind, Role
+from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import ThresholdSignal
 from rondom.audit import services as audit
 from rondom.idempotency import lock_row
@@ -38,8 +38,6 @@ from .models import (
 )
 
 ABSENCE = DataCategory.ABSENCE
-#: Who may put a child in the register by hand.
-REGISTERING_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, Role.LEERPLICHT_OFFICER})
 
 
 def ladder_for(child: Child) -> list[EscalationLevel]:
@@ -119,7 +117,8 @@ def register(
     """Put a child in the register and on the first rung of the ladder (deadline in working days)."""
     today = today or timezone.localdate()
     if actor is not None and (
-        not actor.has_role(*REGISTERING_ROLES) or not policy.decide(actor, child, Action.READ, ABSENCE).allowed
+        not tasks.may(actor, "register_thuiszitter", child)
+        or not policy.decide(actor, child, Action.READ, ABSENCE).allowed
     ):
         raise PermissionDenied
     errors: dict[str, str] = {}
@@ -417,7 +416,7 @@ def record_visit(
 ) -> LeerplichtVisit:
     today = today or timezone.localdate()
     if (
-        not actor.has_role(Role.LEERPLICHT_OFFICER)
+        not tasks.may(actor, "record_visit", thuiszitter.child)
         or not policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed
     ):
         raise PermissionDenied

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import User
@@ -173,7 +173,7 @@ class DetailView(ChildRecordView):
             forms_shown["end"] = _action_form("end")
         if (
             period.is_open
-            and user.has_role("leerplicht_officer")
+            and tasks.may(user, "record_visit", child)
             and policy.decide(user, child, Action.UPDATE, ABSENCE).allowed
         ):
             forms_shown["visit"] = _action_form("visit")
@@ -237,9 +237,7 @@ class OverviewView(LoginRequiredMixin, View):
         export = request.GET.get("format")
         if export in ("csv", "xlsx"):
             # Counts only, no child named: one `export` row without a child (docs/access-log.md).
-            membership = next(
-                (m for m in user.roles() if m.role in overview.MUNICIPAL_ROLES | overview.SCHOOL_ROLES), None
-            )
+            membership = next(iter(tasks.memberships(user, "see_thuiszitter_overview")), None)
             audit.record_aggregate(
                 user,
                 membership,

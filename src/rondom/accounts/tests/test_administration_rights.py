@@ -1,4 +1,4 @@
-"""Issue 12, finding 1: who may create which organisation and grant which role is a task right (accounts.tasks);
+"""Issue 12, finding 1: who may create which organisation and grant which role is a task right (access.tasks);
 a gemeente's authority comes from configuration; every grant, end, creation and link is in the administration log.
 
 The reproductions run on the demo world (login `beheer`, functioneel beheerder of De Esch) and must fail safely:
@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.utils import translation
 
-from rondom.access import policy
-from rondom.accounts import services, tasks
+from rondom.access import policy, tasks
+from rondom.accounts import services
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry

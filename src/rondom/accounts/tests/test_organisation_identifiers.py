@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_brin_in_lower_case_with_spaces_is_stored_in_capitals(login) -> None:  # type: ignore[no-untyped-def]
-    # Organisations are created by the gemeente's functioneel beheerder (accounts.tasks), within its municipality.
+    # Organisations are created by the gemeente's functioneel beheerder (access.tasks), within its municipality.
     gemeente = OrganisationFactory(kind="municipality")
     client = login(MembershipFactory(organisation=gemeente, role="functional_admin").user)
 
