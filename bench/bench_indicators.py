@@ -1,4 +1,4 @@
-"""The monitoring indicators (`rondom.funding.indicators.compute_grid`) for every pilot and its comparison area over
+"""The monitoring indicators (`rondom.monitoring.indicators.compute_grid`) for every pilot and its comparison area over
 five school years, on SQLite and on PostgreSQL, against DuckDB computing the same figures from the same rows in
 the same run.
 
@@ -12,7 +12,7 @@ database that is dropped afterwards):
    spending). Not timed.
 2. `BENCH monitoring_rollup_refresh_s_<db>`: both rollups the engine reads, recomputed from the whole history —
    `attendance.services.refresh_absence_months()` (absence per school and month) and
-   `funding.rollup.refresh_monthly_facts()` (goal scores, answers, closed cases, requests, moves per school and
+   `monitoring.rollup.refresh_monthly_facts()` (goal scores, answers, closed cases, requests, moves per school and
    month). The worker does this after imports and hourly, not when the dashboard asks; this line shows its cost.
 3. `BENCH indicators_ms_<db>`: `compute_grid` for six scopes — each of the three pilots (its schools, with the
    pilot for its spending) and its comparison area (the rest of the city's schools) — times the five school
@@ -134,9 +134,9 @@ def one(db: str) -> int:
     from rondom.attendance.models import AbsenceRecord
     from rondom.attendance.services import refresh_absence_months
     from rondom.demo import absence, casework, data, feedback, funding, history, population
-    from rondom.funding import indicators as engine
     from rondom.funding.models import Pilot
-    from rondom.funding.rollup import refresh_monthly_facts
+    from rondom.monitoring import indicators as engine
+    from rondom.monitoring.rollup import refresh_monthly_facts
     from rondom.registry.models import Municipality
 
     call_command("migrate", verbosity=0)
@@ -199,7 +199,7 @@ def one(db: str) -> int:
 
 
 def compare(ours: dict[Any, Any], theirs: dict[Any, Any], scopes: dict[str, Any], years: list[Any]) -> list[str]:
-    from rondom.funding.indicators import INDICATORS
+    from rondom.monitoring.indicators import INDICATORS
 
     wrong = []
     for name in scopes:

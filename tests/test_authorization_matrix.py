@@ -126,7 +126,7 @@ def test_read_in_scope_is_allowed_and_logged_on_web_and_api(row: Row, login) -> 
     assert client.get(web_page(row, child.pk)).status_code == 200
     assert client.get(f"/api/children/{child.pk}/").status_code == 200
     assert AccessLogEntry.objects.filter(child_id=child.pk, user_id=user.pk, action="read").count() > before
-    listed = [c["id"] for c in client.get("/api/children/").json()]
+    listed = [c["id"] for c in client.get("/api/children/").json()["results"]]
     assert child.pk in listed
 
 
@@ -147,7 +147,7 @@ def test_out_of_scope_is_not_found_for_read_and_write(row: Row, login) -> None: 
         client.patch(f"/api/children/{outsider.pk}/", {"group": "8"}, content_type="application/json").status_code
         == 404
     )
-    assert outsider.pk not in [c["id"] for c in client.get("/api/children/").json()]
+    assert outsider.pk not in [c["id"] for c in client.get("/api/children/").json()["results"]]
     assert not ChildNote.objects.filter(child=outsider).exists()
     assert not AccessLogEntry.objects.filter(child_id=outsider.pk).exists()
 
@@ -190,7 +190,7 @@ def test_policy_officer_sees_no_child_at_all(login) -> None:  # type: ignore[no-
     child = ChildFactory()
     officer = MembershipFactory(organisation=OrganisationFactory(kind="municipality"), role="policy_officer").user
     client = login(officer)
-    assert client.get("/api/children/").json() == []
+    assert client.get("/api/children/").json()["results"] == []
     assert client.get(f"/kinderen/{child.pk}/").status_code == 404
     assert client.get(f"/api/children/{child.pk}/").status_code == 404
 

@@ -268,8 +268,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
 NOT_CALLED = {
     "registry:emergency": "GET is an empty form (NO_CHILD_DATA); pressing the button is tested in "
     "src/rondom/access/tests/test_emergency_team_and_grants.py",
-    "funding:research": "GET is an empty form for policy staff (NO_CHILD_DATA); the export's rows are tested in "
-    "src/rondom/funding/tests/test_research_export.py",
+    "monitoring:research": "GET is an empty form for policy staff (NO_CHILD_DATA); the export's rows are tested in "
+    "src/rondom/monitoring/tests/test_research_export.py",
 }
 
 

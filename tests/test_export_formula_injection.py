@@ -171,8 +171,8 @@ class Place:
 def place() -> Place:
     from rondom.cases import services as cases
     from rondom.cases.models import HelpRequest, Signal
+    from rondom.core.schoolyear import SchoolYear
     from rondom.feedback import services as feedback
-    from rondom.funding.indicators import SchoolYear
     from rondom.funding.models import Pilot
     from rondom.funding.tests.test_rounds import build_world
     from rondom.registry.models import Wijk
@@ -226,8 +226,8 @@ def as_user(login):  # type: ignore[no-untyped-def]
 WALKED = {
     "feedback/views.py": 1,  # provider ratings
     "funding/pages.py": 3,  # allocation + realised, pilots register, pilot budget (baseline, trajectory, what-if)
-    "funding/views.py": 2,  # monitoring tables (summary, trend, breakdown), research export
     "funding/werkplan_views.py": 1,  # werkplan list
+    "monitoring/views.py": 2,  # monitoring tables (summary, trend, breakdown), research export
     "thuiszitters/overview.py": 1,  # thuiszitter overview
 }
 
@@ -266,7 +266,7 @@ def test_monitoring_tables(place: Place, as_user) -> None:  # type: ignore[no-un
 
 
 def test_research_export(place: Place, as_user, settings) -> None:  # type: ignore[no-untyped-def]
-    from rondom.funding.indicators import SchoolYear
+    from rondom.core.schoolyear import SchoolYear
 
     settings.RONDOM_RESEARCH_KEY, settings.RESEARCH_MIN_CELL = "sleutel", 1
     settings.RESEARCH_LEGAL_BASES = ["Art. 24 lid 3 Jeugdwet (voorbeeld)"]

@@ -32,8 +32,8 @@ LISTS = {
     "smw": ["cases:inbox", "cases:social-work-log"],
     "wijkteam": ["cases:inbox", "thuiszitters:register-list"],
     "leerplicht": ["thuiszitters:register-list", "attendance:signals"],
-    "beleid": ["thuiszitters:register-list", "funding:dashboard"],
-    "bloz": ["thuiszitters:register-list", "funding:dashboard"],
+    "beleid": ["thuiszitters:register-list", "monitoring:dashboard"],
+    "bloz": ["thuiszitters:register-list", "monitoring:dashboard"],
     "ib": ["thuiszitters:register-list", "cases:my-cases"],
 }
 
@@ -104,7 +104,7 @@ def test_the_thuiszitter_overview_is_linked_only_for_whom_it_opens() -> None:
 def test_the_demo_research_export_has_its_key_and_offers_the_form() -> None:
     data.load()
     assert settings.RONDOM_RESEARCH_KEY  # the demo sets every key it needs
-    page = _client(User.objects.get(username="beleid")).get(reverse("funding:research"))
+    page = _client(User.objects.get(username="beleid")).get(reverse("monitoring:research"))
     assert page.status_code == 200
     assert '<form method="post" class="rondom-form"' in page.content.decode()
 
@@ -112,7 +112,7 @@ def test_the_demo_research_export_has_its_key_and_offers_the_form() -> None:
 def test_without_the_key_the_research_export_says_so_in_plain_dutch(settings) -> None:  # type: ignore[no-untyped-def]
     settings.RONDOM_RESEARCH_KEY = ""
     data.load()
-    page = _client(User.objects.get(username="beleid")).get(reverse("funding:research"))
+    page = _client(User.objects.get(username="beleid")).get(reverse("monitoring:research"))
     html = page.content.decode()
     assert "de sleutel van de gemeente voor pseudoniemen ontbreekt" in html
     assert not ENVIRONMENT_NAME.search(html) and '<form method="post" class="rondom-form"' not in html
@@ -155,7 +155,7 @@ def test_the_menu_asks_the_pages_own_task_right_not_the_role_name() -> None:
 
     researcher = MembershipFactory(organisation=OrganisationFactory(kind="knowledge"), role="policy_officer").user
     team = MembershipFactory(organisation=OrganisationFactory(kind="wijkteam"), role="wijkteam_worker").user
-    for user, page in ((researcher, "funding:dashboard"), (team, "funding:werkplans")):
+    for user, page in ((researcher, "monitoring:dashboard"), (team, "funding:werkplans")):
         client = _client(user)
         menu = _links(
             client.get("/", follow=True).content.decode(), r'<nav aria-label="[^"]*" class="rondom-nav">.*?</nav>'

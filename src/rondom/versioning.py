@@ -2,16 +2,15 @@
 
 A writer names the version it read (API: ``If-Match: "<n>"`` or a ``version`` field; forms: a hidden field).
 The write is one ``UPDATE … SET version = version + 1 WHERE pk = … AND version = n``: of two writers that read
-the same version exactly one wins; the other gets :class:`Conflict` (HTTP 409) with the current version and the
-fields whose stored value differs from what it sent, and nothing of theirs is written. Pattern of the plan
-(rondom.cases.services.save_plan) and the note (rondom.registry.services.update_note); RFC 9110 §13.1.1 for
-``If-Match`` and ``ETag``.
+the same version exactly one wins; the other gets :class:`Conflict` (rondom.core.errors; HTTP 409) with the
+current version and the fields whose stored value differs from what it sent, and nothing of theirs is written.
+Pattern of the plan (rondom.cases.services.save_plan) and the note (rondom.registry.services.update_note);
+RFC 9110 §13.1.1 for ``If-Match`` and ``ETag``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,19 +18,11 @@ from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from rondom.core.errors import Conflict
+
+__all__ = ["Conflict", "differing_fields", "etag", "requested_version", "save_versioned"]
+
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-
-
-@dataclass
-class Conflict(Exception):
-    """Someone else changed the record since it was read: nothing was written.
-
-    ``current_version`` is the stored version now; ``changes`` names the fields (``{"field": name}``) whose stored
-    value differs from what the writer sent, so the writer can see what to look at before trying again.
-    """
-
-    current_version: int | None = None
-    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def etag(version: int) -> str:

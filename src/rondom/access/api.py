@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.accounts.permissions import is_verified
+from rondom.core.errors import Refused
 from rondom.registry import selectors
 
 from . import emergency, services, tasks
@@ -59,13 +61,11 @@ class EmergencyAccessView(ChildRecordAPIView):
         child = selectors.child_for_emergency(child_id)
         membership = emergency.membership_for(user, child)  # type: ignore[arg-type]
         if membership is None:
-            return Response({"detail": "Uw rol kan de noodknop niet gebruiken."}, status=status.HTTP_403_FORBIDDEN)
+            raise Refused(_("Your role cannot use the emergency button."))
         serializer = EmergencyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            access = services.start_emergency_access(user, child, membership, serializer.validated_data["reason"])  # type: ignore[arg-type]
-        except emergency.EmergencyLimitReached as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        # EmergencyLimitReached (a LimitReached) answers 429 with its reason (rondom.config.api).
+        access = services.start_emergency_access(user, child, membership, serializer.validated_data["reason"])  # type: ignore[arg-type]
         return Response(EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)
 
 

@@ -188,7 +188,9 @@ def resolve(
     if declaration.opens is not None:
         opened = declaration.opens(user, child_id)
         child, ground = opened.child, opened.decision
-        decision = Decision(True, True, access.action, access.category, ground.basis, ground.bases)
+        # A read on the ground it opened on (NotAllowedOnBasis if that ground does not read the category); a change
+        # keeps the ground: the portal's services decide it.
+        decision = ground.for_action(access.action, access.category) if access.is_read else ground
     elif access.service_decides:
         child = _child_or_404(child_id)
         decision = policy.decide(user, child, action, category)
@@ -280,8 +282,10 @@ def log_shown(
     shown = list(children)
     if not shown:
         return
-    if decisions is None and object_ids is None and object_type == "child":
-        log_search(user, shown, category, action=action)
+    if object_ids is None and object_type == "child":
+        log_search(
+            user, shown if decisions is None else list(zip(shown, decisions, strict=True)), category, action=action
+        )
         return
     made = (
         list(decisions) if decisions is not None else [policy.decide(user, child, action, category) for child in shown]
@@ -300,10 +304,8 @@ def log_shown(
 
 
 def _as_action(decision: Decision, action: str) -> Decision:
-    """The same decision for a list's action (a read decision shown in a list is a search)."""
-    if decision.action == action:
-        return decision
-    return Decision(decision.allowed, decision.in_scope, action, decision.category, decision.basis, decision.bases)
+    """The same decision for a list's action (a read decision shown in a list is a search), on its own ground."""
+    return decision if decision.action == action or not decision.allowed else decision.for_action(action)
 
 
 # --- The three bases ---------------------------------------------------------------------------------------------

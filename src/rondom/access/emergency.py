@@ -17,7 +17,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from rondom.access import tasks
+from rondom.accounts import authority
 from rondom.accounts.models import Membership, User
+from rondom.core.errors import LimitReached
 from rondom.registry.models import Child
 
 from .models import EmergencyAccess
@@ -47,12 +49,9 @@ SCHOOL_CARE_ROLES = tasks.roles_of("hear_of_emergency_use")
 REVIEWER_ROLES = tasks.roles_of("review_emergency_use")
 
 
-class EmergencyLimitReached(Exception):
-    """The person pressed the button as often as allowed in the window; the API answers 429."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class EmergencyLimitReached(LimitReached):
+    """The person pressed the button as often as allowed in the window; the API answers 429 with ``message`` (a
+    ``LimitReached``, rondom.core.errors)."""
 
 
 def _bare(word: str) -> str:
@@ -131,16 +130,14 @@ def limit_message(user: User, now: datetime) -> str | None:
 
 
 def served_municipalities(membership: Membership) -> set[int]:
-    """The municipalities the membership's organisation serves: its `serves_municipalities`, or when it lists
-    none the municipality it is based in. Empty: none known.
+    """The municipalities the membership's organisation serves for the button's plausibility gate:
+    `accounts.authority.served_municipalities` (served list and configured gemeente), or when that names none the
+    municipality the organisation is based in (`own_when_none`). Empty: none known.
 
     This is only a plausibility gate for the button (the use is time-limited, notified and reviewed), not a ground:
-    the access policy's grounds read `accounts.authority.served_municipalities`, without this fallback. The
-    fallback is safe because an organisation's `municipality` is set only by the gemeente's functioneel beheerder
-    or the platform administrator (issue 12, finding 1); moving the gate onto `authority` is an open point."""
-    listed = set(membership.organisation.serves_municipalities.values_list("pk", flat=True))
-    own = membership.organisation.municipality_id
-    return listed or ({own} if own else set())
+    the access policy's grounds read the same function without the fallback."""
+    served = authority.served_municipalities([membership.organisation_id], own_when_none=True)
+    return served.get(membership.organisation_id, set())
 
 
 def plausible(membership: Membership, child: Child) -> bool:

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rondom.consent.backed import ConsentBacked, ConsentBackedQuerySet
 
-class TeamMembership(models.Model):
+
+class TeamMembership(ConsentBacked, models.Model):
     """A professional in a child's support team (ondersteuningsteam). Members from outside the child's
     school sit in the team on the family's consent (purpose 'support_team'); withdrawing it removes them."""
 
@@ -18,12 +20,14 @@ class TeamMembership(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ConsentBackedQuerySet["TeamMembership"].as_manager()
+
     class Meta:
         verbose_name = _("support team member")
         verbose_name_plural = _("support team members")
 
 
-class AccessGrant(models.Model):
+class AccessGrant(ConsentBacked, models.Model):
     """A time-limited grant from erbij halen: one professional, one child, the consented categories."""
 
     child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="access_grants")
@@ -34,6 +38,8 @@ class AccessGrant(models.Model):
     valid_until = models.DateTimeField()
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentBackedQuerySet["AccessGrant"].as_manager()
 
     class Meta:
         verbose_name = _("access grant")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,8 @@ from django.utils import timezone
 from rondom.accounts.authority import served_municipalities
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES
-from rondom.consent.models import Consent, Purpose
+from rondom.consent.backed import ConsentBackedQuerySet
+from rondom.consent.models import Consent, Purpose, active_sql
 from rondom.registry.models import Child, Guardianship
 
 from . import rules
@@ -44,6 +45,13 @@ class Basis:
     @property
     def emergency(self) -> bool:
         return self.ground == Ground.EMERGENCY
+
+
+class NotAllowedOnBasis(PermissionDenied, ValueError):
+    """Raised by `Decision.for_action` and `system_decision` when the ground a decision rests on does not allow the
+    action asked for on that category (e.g. an `update` of absence on a ground that only reads it), so that no
+    access-log row can name a ground for an access it does not allow. Deny by default: it is a PermissionDenied, so
+    a request that runs into it is refused (403), never served."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,55 @@ class Decision:
     def ground_label(self) -> str:
         return str(Ground(self.basis.ground).label) if self.basis else ""
 
+    def for_action(self, action: str, category: str | None = None, *, rule: str | None = None) -> Decision:
+        """The same ground, for another `action` (and optionally another `category`): allowed only when this
+        decision was allowed and its basis's permissions hold the mode the action needs on that category ('r' for
+        read/search/export/print, 'w' for create/update/delete; access.rules tables). `rule` names a row of
+        `rules.CHANGE_RULES` for the few changes that rest on a reading ground (raising a signal, the family's own
+        changes, ...): then the change is allowed when that row lists the action and category and the basis's
+        ground, and the basis reads something of the child. Raises NotAllowedOnBasis otherwise."""
+        category = category or self.category
+        basis = self.basis
+        if self.allowed and basis is not None:
+            if mode_of(action) in basis.permissions.get(category, ""):
+                return replace(self, action=action, category=category)
+            change = rules.CHANGE_RULES[rule] if rule is not None else None
+            if (
+                change is not None
+                and action in change.actions
+                and category == change.category
+                and basis.ground in change.grounds
+                and any("r" in mode for mode in basis.permissions.values())
+            ):
+                return replace(self, action=action, category=category)
+        raise NotAllowedOnBasis(
+            f"{self.ground or 'no ground'} ({self.ground_ref or '-'}) does not allow {action} on {category}"
+            + (f" (rule {rule})" if rule else "")
+        )
+
+
+def system_decision(
+    rule: str,
+    action: str,
+    category: str,
+    *,
+    membership: Membership | None = None,
+    consent_id: int | None = None,
+    detail: object = "",
+) -> Decision:
+    """The decision for an access no user's own ground covers, from its named row in `rules.SYSTEM_RULES`: the
+    worker or scheduler at work (`escalation_ladder`), the retention job (`retention`, detail = record type), the
+    research export (`research_consent`, detail = consent id; `research_legal_basis`, detail = the documented
+    basis) and aggregate figures (`monitoring`, `thuiszitter_overview`). `membership` is the role the user acted in
+    (None for the system). Raises KeyError for an unknown rule, NotAllowedOnBasis when the row does not allow
+    `action` on `category`."""
+    row = rules.SYSTEM_RULES[rule]
+    basis = Basis(row.ground, row.permissions, membership, consent_id, row.ref.format(detail=detail))
+    decision = decide_with((basis,), action, category)
+    if not decision.allowed:
+        raise NotAllowedOnBasis(f"system rule {rule} does not allow {action} on {category}")
+    return decision
+
 
 def _professional_memberships(user: User, today: date) -> list[Membership]:
     """The user's active professional roles, read once per request (cached on the user object). For roles whose
@@ -93,9 +150,10 @@ _MUNICIPAL_TASK_ROLES = (
 
 
 def _served(m: Membership) -> set[int]:
-    """The municipalities an organisation serves: listed in `serves_municipalities` (set by the gemeente's
-    functioneel beheerder or the platform administrator) or configured as its gemeente. There is no fallback to the
-    organisation's own `municipality`: an organisation anyone created gives no ground (issue 12, finding 1)."""
+    """The municipalities the membership's organisation serves, by the one rule `accounts.authority.
+    served_municipalities` (listed in `serves_municipalities` or configured as its gemeente; no fallback to the
+    organisation's own `municipality`: an organisation anyone created gives no ground, issue 12, finding 1), read
+    once per membership object."""
     if not hasattr(m, "served_municipality_ids"):
         served = served_municipalities([m.organisation_id])
         m.served_municipality_ids = served.get(m.organisation_id, set())  # type: ignore[attr-defined]
@@ -150,12 +208,6 @@ def organisation_decision(user: User, organisation_id: int, action: str, categor
     return Decision(decision.allowed, bool(bases), action, category, decision.basis, decision.bases)
 
 
-def _active_consent_q(prefix: str, today: date) -> Q:
-    return Q(**{f"{prefix}withdrawn_at__isnull": True, f"{prefix}valid_from__lte": today}) & (
-        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
-    )
-
-
 def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iterator[Basis]:
     """Every ground on which `user` may see something of `child`, lazily and in rules.GROUND_ORDER, so that a
     decision stops reading at the first ground that allows it."""
@@ -208,12 +260,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
         else:
-            consent = (
-                Consent.objects.active(today)
-                .filter(child=child, purpose=Purpose.INFORM_PARENTS)
-                .order_by("-id")
-                .first()
-            )
+            consent = Consent.objects.fitting(child, Purpose.INFORM_PARENTS, on=today).order_by("-id").first()
             if consent is not None:
                 perms = rules.restrict(rules.PARENT_PERMISSIONS, consent.categories)
                 yield Basis(Ground.PARENT, perms, consent_id=consent.pk, ref=f"consent:{consent.pk}")
@@ -249,7 +296,8 @@ _FACTS_SQL = (
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
-_ACTIVE_CONSENT_SQL = "c.withdrawn_at IS NULL AND c.valid_from <= %s AND (c.valid_until IS NULL OR c.valid_until >= %s)"
+#: consent.models.ACTIVE_RULE as SQL on the alias "c", and how many times the day is passed for it.
+_ACTIVE_CONSENT_SQL, _ACTIVE_CONSENT_DAYS = active_sql("c")
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -269,9 +317,10 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
     if membership_ids:
         ids = ", ".join(["%s"] * len(membership_ids))
         sql = " UNION ALL ".join(part.format(ids=ids, active=_ACTIVE_CONSENT_SQL) for part in _FACTS_SQL)
-        params += [child.pk, *membership_ids, day, day]
-        params += [child.pk, *membership_ids, at, at, day, day]
-        params += [child.pk, *membership_ids, day, day]
+        days = [day] * _ACTIVE_CONSENT_DAYS
+        params += [child.pk, *membership_ids, *days]
+        params += [child.pk, *membership_ids, at, at, *days]
+        params += [child.pk, *membership_ids, *days]
         params += [child.pk, *membership_ids, at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -279,7 +328,7 @@ def _child_facts(child: Child, membership_ids: list[int], user_id: int, now: dat
     return [(kind, mid, ref, _json_list(cc), _json_list(c)) for kind, mid, ref, cc, c in rows]
 
 
-def _open_requests() -> QuerySet[Any]:
+def _open_requests() -> ConsentBackedQuerySet[Any]:
     from rondom.cases.models import HelpRequest  # cases builds on access: imported late to keep layers clear
 
     return HelpRequest.objects.filter(kind=HelpRequest.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True)
@@ -355,7 +404,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
         seats = TeamMembership.objects.filter(
             membership_id__in=ids, membership__role__in=list(rules.TEAM_ROLE_RULES), ended_at__isnull=True
         )
-        with_consent = seats.filter(consent__isnull=False).filter(_active_consent_q("consent__", today))
+        with_consent = seats.on_active_consent(today)
         child_ids = set(with_consent.values_list("child_id", flat=True))
         staff_seats: dict[int, set[int]] = {}
         for child_id, organisation_id in seats.filter(consent__isnull=True).values_list(
@@ -372,7 +421,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
                 valid_from__lte=now,
                 valid_until__gt=now,
             )
-            .filter(_active_consent_q("consent__", today))
+            .on_active_consent(today)
             .values_list("child_id", flat=True)
         )
         child_ids |= set(
@@ -383,7 +432,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
         child_ids |= set(
             _open_requests()
             .filter(contact_id__in=ids)
-            .filter(_active_consent_q("consent__", today))
+            .on_active_consent(today)
             .values_list("case__child_id", flat=True)
         )
         if child_ids:
@@ -391,7 +440,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
 
     if Guardianship.objects.filter(user=user, has_authority=True).exists():
         sixteen_years_ago = _years_before(today, rules.YOUTH_DECIDES_ALONE_AGE)
-        inform_parents = Consent.objects.active(today).filter(child=OuterRef("pk"), purpose=Purpose.INFORM_PARENTS)
+        inform_parents = Consent.objects.fitting(OuterRef("pk"), Purpose.INFORM_PARENTS, on=today)
         own = Guardianship.objects.filter(user=user, has_authority=True).values("child_id")
         q |= Q(pk__in=own) & (Q(date_of_birth__gt=sixteen_years_ago) | Exists(inform_parents))
     if Child.objects.filter(youth_account=user).exists():

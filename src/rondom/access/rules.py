@@ -4,11 +4,14 @@ child's record. Anything not in these tables is denied. docs/access-policy.md ex
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from rondom.accounts.roles import Role
 
+from .categories import Action
 from .categories import DataCategory as C
 
 Permissions = dict[str, str]  # category -> "r" or "rw"
@@ -130,6 +133,117 @@ GROUND_ORDER = [
     Ground.YOUTH,
     Ground.EMERGENCY,
 ]
+
+
+@dataclass(frozen=True)
+class SystemRule:
+    """An access that no user's own ground on the child covers: the system itself at work (the worker, the
+    scheduler, the retention job) or a task over many children (research export, aggregate figures). Every such
+    access is one named row of `SYSTEM_RULES`; `policy.system_decision` turns a row into a `Decision`.
+
+    `ref` is the log row's `ground_ref`; "{detail}" in it is filled in per use (the record type, the consent, the
+    documented legal basis)."""
+
+    ground: str
+    permissions: Permissions
+    ref: str
+    description: str
+
+
+_WRITE_ALL: Permissions = {c: "w" for c in C.values}
+
+#: Every access that is not a user acting on a ground of their own (docs/access-policy.md, "System and task
+#: accesses"). The retention job only deletes and anonymises, it reads nothing ("w" only).
+SYSTEM_RULES: dict[str, SystemRule] = {
+    "escalation_ladder": SystemRule(
+        Ground.ESCALATION,
+        {C.IDENTITY: "r", C.ABSENCE: "rw"},
+        "rule:escalation_ladder",
+        "The thuiszitter register and its escalation ladder: the nightly job moves a case up a level, and the "
+        "registering roles and the deciders of a level record the register's steps (thuiszitters.services).",
+    ),
+    "retention": SystemRule(
+        Ground.RETENTION,
+        _WRITE_ALL,
+        "rule:retention:{detail}",
+        "The retention job deletes or anonymises what is due; the detail names the record type (retention).",
+    ),
+    "research_consent": SystemRule(
+        Ground.RESEARCH,
+        {C.SUPPORT: "r"},
+        "consent:{detail}",
+        "The research export of a child whose family consented to research (funding.research).",
+    ),
+    "research_legal_basis": SystemRule(
+        Ground.LEGAL_TASK,
+        {C.SUPPORT: "r"},
+        "legal:{detail}",
+        "The research export on a legal basis the municipality documented (settings.RESEARCH_LEGAL_BASES).",
+    ),
+    "monitoring": SystemRule(
+        Ground.AGGREGATE,
+        {C.SUPPORT: "r"},
+        "rule:monitoring",
+        "Aggregate figures of the monitoring dashboard and the accountability report, no child named.",
+    ),
+    "thuiszitter_overview": SystemRule(
+        Ground.AGGREGATE,
+        {C.ABSENCE: "r"},
+        "rule:thuiszitter_overview",
+        "The thuiszitter overview's counts, no child named.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """A change a user may make on a ground that only reads (the one place where the `w` columns do not decide).
+    `Decision.for_action(action, category, rule=name)` allows it when the decision's ground reads something of the
+    child and is one of `grounds`."""
+
+    actions: frozenset[str]
+    category: str
+    grounds: frozenset[str]
+    description: str
+
+
+_ANY_BUT_EMERGENCY = frozenset(g for g in Ground.values if g != Ground.EMERGENCY)
+_FAMILY = frozenset({Ground.PARENT, Ground.YOUTH})
+
+#: Named exceptions to the `w` columns (docs/access-policy.md, "Raising a signal" and "Changes on a reading
+#: ground"). Who may do it is checked by the service named; the table says which change is logged on which ground.
+CHANGE_RULES: dict[str, ChangeRule] = {
+    "raise_signal": ChangeRule(
+        frozenset({Action.CREATE}),
+        C.SUPPORT,
+        _ANY_BUT_EMERGENCY,
+        "Anyone who knows the child on a family ground or in a signal role raises a signal (cases.raise_signal).",
+    ),
+    "answer_request": ChangeRule(
+        frozenset({Action.UPDATE}),
+        C.IDENTITY,
+        _ANY_BUT_EMERGENCY,
+        "The contact person answers a request for help: first contact, join, decline (cases.services).",
+    ),
+    "withdraw_own_consent": ChangeRule(
+        frozenset({Action.UPDATE}),
+        C.SUPPORT,
+        _FAMILY,
+        "A parent or the youth withdraws their own consent, as easily as it was given (consent.services).",
+    ),
+    "family_portal": ChangeRule(
+        frozenset({Action.CREATE, Action.UPDATE}),
+        C.SUPPORT,
+        _FAMILY,
+        "The family's own changes through the portal: agreement, evaluation, logbook, consent, document, choice.",
+    ),
+    "feedback_answer": ChangeRule(
+        frozenset({Action.CREATE, Action.UPDATE}),
+        C.SUPPORT,
+        _ANY_BUT_EMERGENCY,
+        "A parent, youth or teacher answers the questionnaire about the help (feedback.services).",
+    ),
+}
 
 
 def restrict(permissions: Permissions, categories: list[str]) -> Permissions:

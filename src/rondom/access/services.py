@@ -38,12 +38,7 @@ def add_team_member(
         if external:
             if consent is None:
                 raise ValidationError({"consent": _("A member from outside the school needs the family's consent.")})
-            if (
-                consent.child_id != child.pk
-                or consent.purpose != Purpose.SUPPORT_TEAM
-                or consent.recipient_id != membership.organisation_id
-                or not consent.is_active()
-            ):
+            if not consent.fits(child, Purpose.SUPPORT_TEAM, membership.organisation_id):
                 raise ValidationError(
                     {"consent": _("The consent must be active, for the support team, naming this organisation.")}
                 )
@@ -64,12 +59,7 @@ def grant_access(
         errors: dict[str, str] = {}
         if grantee.role not in rules.GRANT_ROLES:
             errors["grantee"] = _("This role cannot be brought in.")
-        if (
-            consent.child_id != child.pk
-            or consent.purpose not in (Purpose.PROVIDER, Purpose.WIJKTEAM)
-            or consent.recipient_id != grantee.organisation_id
-            or not consent.is_active()
-        ):
+        if not consent.fits(child, (Purpose.PROVIDER, Purpose.WIJKTEAM), grantee.organisation_id):
             errors["consent"] = _("The consent must be active and name the organisation of the person brought in.")
         elif not categories or not set(categories) <= set(consent.categories):
             errors["categories"] = _("Only parts of the record the family consented to can be shared.")

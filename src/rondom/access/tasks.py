@@ -43,7 +43,7 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rondom.accounts.authority import governed_municipalities
+from rondom.accounts.authority import governed_municipalities, served_municipalities
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import PROFESSIONAL_ROLES, ROLE_ORGANISATION_KINDS, OrganisationKind, Role
 
@@ -593,7 +593,10 @@ def reach(membership: Membership, scope: Scope) -> set[int]:
     if scope == Scope.ORGANISATION_MUNICIPALITY:
         return own
     if scope == Scope.SERVED_MUNICIPALITIES:
-        return set(organisation.serves_municipalities.values_list("pk", flat=True)) | own
+        # The one rule of 'serves this municipality' (accounts.authority): listed, else its own; and governed.
+        return served_municipalities([membership.organisation_id], own_when_none=True).get(
+            membership.organisation_id, set()
+        )
     return set()
 
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from rondom.access import tasks
 from rondom.audit.models import AdministrationLogEntry
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.registry.api import UnknownAwareRelatedField
 from rondom.registry.models import Municipality
 
@@ -79,9 +80,10 @@ class OrganisationListView(APIView):
     serves_child_data = False
     permission_classes = [IsFunctionalAdmin]
 
-    @extend_schema(responses=OrganisationSerializer(many=True))
+    @extend_schema(operation_id="organisations_list", parameters=[PAGE], responses=page_of(OrganisationSerializer))
     def get(self, request: Request) -> Response:
-        return Response(OrganisationSerializer(Organisation.objects.all(), many=True).data)
+        page = Page(request, Organisation.objects.order_by("name", "pk"), self)
+        return page.response(OrganisationSerializer(page.items, many=True).data)
 
     @extend_schema(request=OrganisationSerializer, responses={201: OrganisationSerializer, 400: ERROR, 403: ERROR})
     def post(self, request: Request) -> Response:
@@ -216,13 +218,17 @@ class AdministrationLogView(APIView):
 
     serves_child_data = False
 
-    @extend_schema(responses={200: AdministrationLogSerializer(many=True), 403: ERROR})
+    @extend_schema(
+        operation_id="administration_log_list",
+        parameters=[PAGE],
+        responses={200: page_of(AdministrationLogSerializer), 403: ERROR},
+    )
     def get(self, request: Request) -> Response:
         reason = tasks.refusal(request.user, "administration_log.read")  # type: ignore[arg-type]
         if reason is not None:
             raise PermissionDenied(reason)
-        rows = AdministrationLogEntry.objects.order_by("-seq")[:1000]
-        return Response(AdministrationLogSerializer(rows, many=True).data)
+        page = Page(request, AdministrationLogEntry.objects.order_by("-seq"), self)
+        return page.response(AdministrationLogSerializer(page.items, many=True).data)
 
 
 class MeView(APIView):

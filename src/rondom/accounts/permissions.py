@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -18,7 +19,7 @@ def is_verified(user: Any) -> bool:
 
 
 class IsVerifiedUser(BasePermission):
-    message = "Log in (with two-factor authentication for professionals)."
+    message = gettext_lazy("Log in (with two-factor authentication for professionals).")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_verified(request.user)

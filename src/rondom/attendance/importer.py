@@ -26,10 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom import spreadsheets
-from rondom.access import policy
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.registry.bsn import blind_index, normalise_bsn
 from rondom.registry.models import Child
 
@@ -415,10 +414,10 @@ def import_file(
             if children:
                 # One access-log row per pupil whose absence this import wrote (the school-role ground is the same
                 # for every pupil of the school), in the same transaction as the rows themselves.
-                audit.record_many(
+                log.log_many(
                     user,
                     decision,
-                    [audit.LogItem(pk, "absence_import", str(source_id or "")) for pk in sorted(children)],
+                    [log.LogItem(pk, "absence_import", str(source_id or "")) for pk in sorted(children)],
                 )
     except _RollBack:
         pass

@@ -24,11 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
@@ -48,17 +47,21 @@ ABSENCE = DataCategory.ABSENCE
 
 
 def admin_organisations(user: User) -> QuerySet[Organisation]:
-    """Schools (and boards) whose absence files this user may import: task right `import_absence` (access.tasks)."""
+    """Schools (and boards) whose absence files this user may import: task right `import_absence` (access.tasks).
+
+    Raises nothing."""
     ids = [m.organisation_id for m in tasks.memberships(user, "import_absence")]
     return Organisation.objects.filter(pk__in=ids)
 
 
 def may_import_absence(user: User) -> bool:
-    """The task right behind *Verzuim inlezen* (page and menu): `import_absence` (access.tasks)."""
+    """The task right behind *Verzuim inlezen* (page and menu): `import_absence` (access.tasks). Raises nothing."""
     return tasks.may(user, "import_absence")
 
 
 def importable_schools(user: User) -> QuerySet[Organisation]:
+    """The schools whose absence files ``user`` may import: the schools among admin_organisations. Raises
+    nothing."""
     return admin_organisations(user).filter(kind=OrganisationKind.SCHOOL)
 
 
@@ -109,7 +112,9 @@ def parse_kind_codes(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 def mapping_codes_text(mapping: ColumnMapping) -> str:
-    """The codes of a saved mapping as the form shows them: absence codes first, then the codes that are not."""
+    """The codes of a saved mapping as the form shows them: absence codes first, then the codes that are not.
+
+    Raises nothing."""
     lines = [f"{code} = {kind}" for code, kind in mapping.kind_codes.items()]
     lines += [f"{code} = {NOT_ABSENCE_LABEL}" for code in mapping.skip_codes]
     return "\n".join(lines)
@@ -125,7 +130,11 @@ def save_mapping(
 ) -> ColumnMapping:
     """Create a column mapping, or change `mapping`. `version` is the version of `mapping` the actor read: if
     someone saved in between, Conflict (rondom.versioning) is raised and nothing is written (the form always
-    passes it; None skips the check, for set-up code)."""
+    passes it; None skips the check, for set-up code).
+
+    Raises PermissionDenied when the actor administers no owner of the mapping; ValidationError with the keys
+    hours_column (neither hours nor a lesson hour), bsn_column (a column named twice), name (taken); Conflict
+    (rondom.core.errors) on a stale version."""
     if not admin_organisations(actor).filter(pk=owner.pk).exists():
         raise PermissionDenied
     if not values.get("hours_column") and not values.get("lesson_hour_column"):
@@ -153,13 +162,18 @@ def save_mapping(
 
 
 def usable_mappings(user: User) -> QuerySet[ColumnMapping]:
+    """The column mappings ``user`` may use: those of the organisations they administer and of those organisations'
+    boards. Raises nothing."""
     owners = list(admin_organisations(user).values_list("pk", flat=True))
     parents = list(admin_organisations(user).exclude(parent=None).values_list("parent_id", flat=True))
     return ColumnMapping.objects.filter(owner_id__in=owners + parents)
 
 
 def start_upload(actor: User, school: Organisation, mapping: ColumnMapping, upload: Any) -> AbsenceImport:
-    """Store an uploaded file for the worker and queue its import; the page then shows its progress."""
+    """Store an uploaded file for the worker and queue its import; the page then shows its progress.
+
+    Raises PermissionDenied when the actor may not import for ``school`` or use ``mapping``; ValidationError with
+    the key file (larger than ABSENCE_UPLOAD_MAX_MB, or not .csv/.txt/.xlsx)."""
     if not importable_schools(actor).filter(pk=school.pk).exists() or not usable_mappings(actor).filter(pk=mapping.pk):
         raise PermissionDenied
     max_bytes = settings.ABSENCE_UPLOAD_MAX_MB * 1024 * 1024
@@ -193,10 +207,13 @@ def start_upload(actor: User, school: Organisation, mapping: ColumnMapping, uplo
 
 
 def protocols_for(school: Organisation) -> list[AbsenceProtocol]:
+    """The active absence protocols that apply to ``school`` (see applies). Raises nothing."""
     return [p for p in AbsenceProtocol.objects.filter(active=True).prefetch_related("schools") if applies(p, school)]
 
 
 def applies(protocol: AbsenceProtocol, school: Organisation) -> bool:
+    """Whether ``protocol`` applies to ``school``: the schools it names, else every school of its municipality
+    (every school when it names none). Raises nothing."""
     named = [s.pk for s in protocol.schools.all()]
     if named:
         return school.pk in named
@@ -277,7 +294,9 @@ def _run_crossings(
 
 
 def evaluate(today: date | None = None, *, school_ids: Iterable[int] | None = None) -> list[ThresholdSignal]:
-    """Apply every active protocol to the absence of the last LOOKBACK_DAYS; create the new signals and notify."""
+    """Apply every active protocol to the absence of the last LOOKBACK_DAYS; create the new signals and notify.
+
+    Raises nothing."""
     today = today or timezone.localdate()
     since = today - timedelta(days=LOOKBACK_DAYS)
     created: list[ThresholdSignal] = []
@@ -353,7 +372,9 @@ def _create_signal(protocol: AbsenceProtocol, child_id: int, crossing: Crossing)
 
 
 def open_signals_for(user: User) -> list[ThresholdSignal]:
-    """Open signals addressed to one of the user's roles, for children the user may see the absence of."""
+    """Open signals addressed to one of the user's roles, for children the user may see the absence of.
+
+    Raises nothing."""
     roles = {m.role for m in user.roles()}
     signals = ThresholdSignal.objects.filter(role__in=roles, handled_at__isnull=True).select_related(
         "protocol", "child", "child__school"
@@ -369,31 +390,42 @@ def open_signals_for(user: User) -> list[ThresholdSignal]:
 
 
 def handle_signal(actor: User, signal: ThresholdSignal, note: str) -> ThresholdSignal:
-    """The addressed role marks the signal as acted on (e.g. reported to DUO, parents invited)."""
-    decision = policy.decide(actor, signal.child, Action.READ, ABSENCE)
+    """The addressed role marks the signal as acted on (e.g. reported to DUO, parents invited).
+
+    Raises PermissionDenied when the signal is not addressed to one of the actor's roles or the actor may not see
+    the child's absence; ValidationError without a key (already handled) or with the key note (empty).
+
+    The access-log row follows what the actor's ground allows (access.rules): an `update` of the signal where a ground
+    lets the actor change absence (the leerplichtambtenaar's legal task, `rw`), else a `read` of it on the ground
+    that showed it (a youth doctor's signal ground and the school's support roles only read absence): a reading
+    ground never yields an update row (`Decision.for_action` refuses it)."""
+    bases = policy.bases_for(actor, signal.child)
+    decision = policy.decide_with(bases, Action.READ, ABSENCE)
     if not decision.allowed or not actor.has_role(signal.role):
         raise PermissionDenied
     if signal.handled_at is not None:
         raise ValidationError(_("This signal has already been handled."))
     if not note.strip():
         raise ValidationError({"note": _("Say what was done.")})
+    change = policy.decide_with(bases, Action.UPDATE, ABSENCE)
     with transaction.atomic():
         signal.handled_at = timezone.now()
         signal.handled_by = actor
         signal.handled_note = note.strip()
         signal.save(update_fields=["handled_at", "handled_by", "handled_note"])
-        audit.record(
-            actor,
-            policy.Decision(True, True, Action.UPDATE, ABSENCE, decision.basis, decision.bases),
-            signal.child_id,
-            object_type="absence_signal",
-            object_id=signal.pk,
-        )
+        if change.allowed:
+            log.log_change(
+                actor, change, signal.child_id, action=Action.UPDATE, object_type="absence_signal", object_id=signal.pk
+            )
+        else:
+            log.log_read(actor, decision, signal.child_id, object_type="absence_signal", object_id=signal.pk)
     return signal
 
 
 def absence_summary(child: Child, today: date | None = None, weeks: int = 12) -> list[tuple[str, Decimal]]:
-    """Hours per kind over the last `weeks` weeks, for the child page."""
+    """Hours per kind over the last `weeks` weeks, for the child page.
+
+    Raises nothing; the caller has checked the policy."""
     today = today or timezone.localdate()
     totals: dict[str, int] = defaultdict(int)
     for kind, minutes in AbsenceRecord.objects.filter(
@@ -406,7 +438,9 @@ def absence_summary(child: Child, today: date | None = None, weeks: int = 12) ->
 def refresh_absence_months(school_ids: Iterable[int] | None = None) -> int:
     """Recompute the monthly absence rollup (`AbsenceMonth`) from the absence records, for the given schools or for
     all: delete and refill in one transaction, so a reader sees the old or the new figures, never half. Returns the
-    number of rollup rows written."""
+    number of rollup rows written.
+
+    Raises nothing."""
     from django.db.models import Count, Sum
     from django.db.models.functions import TruncMonth
 

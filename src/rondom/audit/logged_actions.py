@@ -5,11 +5,11 @@ apart (issue 12, finding 5). Also `python -m rondom.audit.logged_actions` prints
 How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
-- the action is an `Action.X` among the call's own arguments; else the function's default (`log_parts`:
-  read, `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate`: export); else, for a
-  call that passes a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the
-  enclosing function uses. Where that is not one action, the call's line says it with a comment
-  `# logs: <action>[, <action>]`.
+- the action is an `Action.X` among the call's own arguments; else the function's default (`log_parts`: read,
+  `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate` and `log_aggregate`: export; the
+  `action=` of `access.log.log_change`); else, for a call that passes a decision made earlier (`audit.record`,
+  `record_many`, `LogItem`), the one `Action.X` the enclosing function uses. Where that is not one action, the
+  call's line says it with a comment `# logs: <action>[, <action>]`.
 A call site whose object type or action cannot be told this way is reported as a problem.
 
 A view's declaration (`rondom.access.declared`) is a call site too: ``Declaration(get=read(...), object_type="x")``
@@ -51,10 +51,17 @@ LOGGERS: dict[str, Logger] = {
     "record_aggregate": Logger(None, None, "export"),
     "_log": Logger(None),
     "_log_export": Logger(1, None, "export"),
+    # rondom.access.log, the one path from a decision to its row:
+    "log_read": Logger(2, None, "read"),
+    "log_change": Logger(None),
+    "log_many": Logger(None),
+    "log_aggregate": Logger(None, None, "export"),
     # rondom.access.declared (whose own source is not read: it writes what a view's Declaration says, read below).
     "log_shown": Logger(None, "child", "search"),
     "log_parts": Logger(None, None, "read"),
 }
+#: The functions that take a list of LogItem(...) (one row per item).
+_MANY = ("record_many", "log_many")
 #: The access helpers of rondom.access.declared that stand for a logged read in a Declaration.
 _DECLARED_READS = {"read": "read", "export": "export"}
 _READ_ACTIONS = {"read", "export", "print"}
@@ -147,8 +154,12 @@ def _resolve_one(node: ast.expr, assigned: Assigned, line: int, depth: int) -> s
             return _resolve(action_kw, assigned, line, depth)
         if name in _DECIDERS:
             return _resolve([*node.args, *action_kw], assigned, line, depth)
-        if name in ("record_many", "record"):
+        if name in ("record_many", "record", "log_many"):
             return set()
+        if name == "for_action":
+            return _resolve(node.args[:1] or action_kw, assigned, line, depth)
+        if name == "system_decision":
+            return _resolve(node.args[1:2] or action_kw, assigned, line, depth)
     return _resolve([c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)], assigned, line, depth)
 
 
@@ -215,7 +226,7 @@ def collect() -> tuple[set[tuple[str, str]], list[str]]:
                 if name == "_log" and app not in _LOG_POSITIONS:
                     continue
                 where = f"{path.relative_to(SOURCE.parent)}:{call.lineno}"
-                if name == "record_many":
+                if name in _MANY:
                     items = [c for c in ast.walk(call) if isinstance(c, ast.Call) and _name(c.func) == "LogItem"]
                     types = {_literal(c.args[1]) if len(c.args) > 1 else None for c in items}
                     if not items:  # a list built earlier: its LogItem(...) calls are read where they are
@@ -298,7 +309,8 @@ def _record_many_calls(function: ast.AST) -> list[ast.Call]:
     return [
         c
         for c in ast.walk(function)
-        if isinstance(c, ast.Call) and _name(c.func) == "record_many" and _is_audit_call(c)
+        if isinstance(c, ast.Call)
+        and (_name(c.func) == "log_many" or (_name(c.func) == "record_many" and _is_audit_call(c)))
     ]
 
 

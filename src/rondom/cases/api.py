@@ -11,8 +11,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +22,9 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordAPIView, Declaration, create, read, search, update
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.consent.models import Consent
+from rondom.core.errors import Refused
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.registry.api import CONFLICT, IF_MATCH, UnknownAwareRelatedField
 from rondom.registry.models import Child
@@ -44,9 +47,6 @@ from .models import (
     SocialWorkActivity,
 )
 from .workflow import State
-
-#: At most this many rows in a list answer (each row shown is logged).
-LIST_LIMIT = 200
 
 
 def _user(request: Request) -> User:
@@ -371,12 +371,10 @@ class SignalListView(ChildRecordAPIView):
         serializer = SignalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            signal = services.raise_signal(
-                _user(request), self.child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
-            )
-        except services.TooManySignals as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        # TooManySignals (a LimitReached) answers 429 through the API's exception handler (rondom.config.api).
+        signal = services.raise_signal(
+            _user(request), self.child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
+        )
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 
@@ -419,7 +417,9 @@ class CaseListView(ChildRecordAPIView):
 
     declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
 
-    @extend_schema(parameters=[CaseFilterSerializer], responses=CaseSerializer(many=True))
+    @extend_schema(
+        operation_id="cases_list", parameters=[CaseFilterSerializer, PAGE], responses=page_of(CaseSerializer)
+    )
     def get(self, request: Request) -> Response:
         # A plain dict: an empty ?state= is refused as an unknown state, not read as "no filter" (form semantics).
         query = CaseFilterSerializer(data=request.query_params.dict())
@@ -428,12 +428,12 @@ class CaseListView(ChildRecordAPIView):
         cases = selectors.cases_for(user, query.validated_data.get("state")).prefetch_related(
             "history", "help_requests", "actions"
         )
-        pairs = selectors.readable_cases(user, limit=LIST_LIMIT, queryset=cases)
-        shown = [case for case, _d in pairs]
-        decisions = {case.child_id: d for case, d in pairs}
+        page = Page(request, selectors.readable_cases(user, limit=None, queryset=cases), self)
+        shown = [case for case, _d in page.items]
+        decisions = {case.child_id: d for case, d in page.items}
         children = {case.child_id: case.child for case in shown}
         self.log_shown(children.values(), decisions=[decisions[pk] for pk in children])
-        return Response(CaseSerializer(shown, many=True).data)
+        return page.response(CaseSerializer(shown, many=True).data)
 
 
 class ChildCaseCreateView(ChildRecordAPIView):
@@ -493,7 +493,7 @@ class MinutesView(ChildRecordAPIView):
             and services.minutes_for(_user(self.request), found) is None
         ):
             # Refused before the read is logged: those not present read nothing.
-            raise exceptions.PermissionDenied("Alleen wie aanwezig was, leest het verslag.")
+            raise Refused(_("Only those who were present read the minutes."))
         return found
 
     @extend_schema(responses=MinutesSerializer)
@@ -553,25 +553,15 @@ class PlanView(ChildRecordAPIView):
         serializer = PlanWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        try:
-            services.save_plan(
-                _user(request),
-                child,
-                goals=[dict(g) for g in d["goals"]],
-                includes_treatment=d["includes_treatment"],
-                base_version=d["base_version"],
-                next_evaluation=d["next_evaluation"],
-            )
-        except services.PlanConflict as conflict:
-            return Response(
-                {
-                    "detail": "Iemand anders heeft het plan intussen opgeslagen. Er is niets van u opgeslagen: "
-                    "bekijk de wijzigingen, laad het plan opnieuw en probeer het nog eens.",
-                    "current_version": conflict.current_version,
-                    "changes": conflict.changes,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+        # PlanConflict (a Conflict) answers 409 with the current version and the changes (rondom.config.api).
+        services.save_plan(
+            _user(request),
+            child,
+            goals=[dict(g) for g in d["goals"]],
+            includes_treatment=d["includes_treatment"],
+            base_version=d["base_version"],
+            next_evaluation=d["next_evaluation"],
+        )
         data = _plan_data(child)
         return Response(data, headers={"ETag": etag(data["version"])})
 
@@ -638,14 +628,17 @@ class InboxView(ChildRecordAPIView):
 
     declaration = Declaration(get=search(DataCategory.IDENTITY), object_type="help_request", child_kwarg=None)
 
-    @extend_schema(responses=InboxItemSerializer(many=True))
+    @extend_schema(operation_id="help_requests_inbox_list", parameters=[PAGE], responses=page_of(InboxItemSerializer))
     def get(self, request: Request) -> Response:
         user = _user(request)
-        items = list(
+        page = Page(
+            request,
             selectors.inbox(user).order_by(
-                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at"
-            )[:LIST_LIMIT]
+                F("closed_at").desc(nulls_first=True), F("joined_at").desc(nulls_first=True), "-requested_at", "pk"
+            ),
+            self,
         )
+        items = page.items
         visible = _visible_children(user, items)
         first_request: dict[int, int] = {}
         for item in items:
@@ -656,7 +649,7 @@ class InboxView(ChildRecordAPIView):
             object_type="help_request",
             object_ids=[first_request[pk] for pk in visible],
         )
-        return Response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
+        return page.response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
 
 
 class _InboxActionView(ChildRecordAPIView):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rondom.consent.backed import ConsentBacked, ConsentBackedQuerySet
+
 from .workflow import State
 
 
@@ -209,7 +211,7 @@ class ProviderContact(models.Model):
         ]
 
 
-class HelpRequest(models.Model):
+class HelpRequest(ConsentBacked, models.Model):
     """Bringing in expertise (erbij halen) or, recorded as a different kind, a referral outside school."""
 
     class Kind(models.TextChoices):
@@ -240,6 +242,8 @@ class HelpRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.TextField(blank=True)
     grant = models.OneToOneField("access.AccessGrant", null=True, blank=True, on_delete=models.SET_NULL)
+
+    objects = ConsentBackedQuerySet["HelpRequest"].as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -17,7 +17,7 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
 from rondom.accounts.models import Membership, User
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 
 from .models import Case, HelpRequest, Meeting, SocialWorkActivity
@@ -32,14 +32,15 @@ def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
 
 
 def readable_cases(
-    user: User, state: str | None = None, limit: int = 200, queryset: QuerySet[Case] | None = None
+    user: User, state: str | None = None, limit: int | None = 200, queryset: QuerySet[Case] | None = None
 ) -> list[tuple[Case, Decision]]:
     """Cases whose support data the user may read, with the decision per child. Being in scope is not enough:
-    some grounds cover only basic details (an open request for help, leerplicht's legal task)."""
+    some grounds cover only basic details (an open request for help, leerplicht's legal task). ``limit=None``:
+    all of them (the API pages through the whole list, rondom.config.pagination; one decision per child)."""
     cases = queryset if queryset is not None else cases_for(user, state)
     decisions: dict[int, Decision] = {}
     shown: list[tuple[Case, Decision]] = []
-    for case in cases.iterator(chunk_size=limit):
+    for case in cases.iterator(chunk_size=limit or 200):
         if case.child_id not in decisions:
             decisions[case.child_id] = policy.decide(user, case.child, Action.SEARCH, DataCategory.SUPPORT)
         if decisions[case.child_id].allowed:

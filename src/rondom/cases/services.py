@@ -4,7 +4,6 @@ case data; every change is checked by the access policy and logged in the same t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,14 +14,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, rules, tasks
+from rondom.access import log, policy, rules, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.consent.models import Consent, Purpose
+from rondom.core.errors import Conflict, LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
 from rondom.registry.models import Child
@@ -54,9 +53,18 @@ from .workflow import State
 SUPPORT = DataCategory.SUPPORT
 
 
-def _log(actor: User, decision: Decision, child_id: int, object_type: str, object_id: object, action: str) -> None:
-    d = Decision(True, True, action, decision.category, decision.basis, decision.bases)
-    audit.record(actor, d, child_id, object_type=object_type, object_id=object_id)
+def _log(
+    actor: User,
+    decision: Decision,
+    child_id: int,
+    object_type: str,
+    object_id: object,
+    action: str,
+    rule: str | None = None,
+) -> None:
+    """The change's row on the decision's ground (NotAllowedOnBasis when that ground does not allow `action`;
+    `rule` names an exception of access.rules.CHANGE_RULES)."""
+    log.log_change(actor, decision, child_id, action=action, object_type=object_type, object_id=object_id, rule=rule)
 
 
 # --- Signal -------------------------------------------------------------------------------------------------
@@ -74,15 +82,17 @@ OWN_SOURCE = {
 }
 
 
-class TooManySignals(Exception):
+class TooManySignals(LimitReached):
     """The filer reached today's number of signals (``SIGNAL_DAILY_LIMIT``/``SIGNAL_DAILY_LIMIT_FAMILY``); the
-    views answer 429 with this message."""
+    views answer 429 with this message (a ``LimitReached``, rondom.core.errors)."""
 
 
 def own_source(actor: User, child: Child) -> str | None:
     """The source a signal by ``actor`` about ``child`` always has (``SignalSource`` value), derived from the ground
     on which the actor knows the child: the family's ground, or the actor's role there. None when the actor records
-    signals on behalf of others and chooses the source."""
+    signals on behalf of others and chooses the source.
+
+    Raises nothing."""
     return _own_source(policy.decide(actor, child, Action.READ, DataCategory.IDENTITY).basis)
 
 
@@ -153,13 +163,25 @@ def raise_signal(
         signal = Signal.objects.create(
             child=child, source=source, concerns=sorted(set(concerns)), description=description.strip(), raised_by=actor
         )
-        log_decision = Decision(True, True, Action.CREATE, SUPPORT, basis, decision.bases)
-        audit.record(actor, log_decision, child.pk, object_type="signal", object_id=signal.pk)
+        log.log_change(
+            actor,
+            decision,
+            child,
+            action=Action.CREATE,
+            category=SUPPORT,
+            rule="raise_signal",
+            object_type="signal",
+            object_id=signal.pk,
+        )
     return signal
 
 
 def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, with_child: bool) -> Signal:
-    """The conversation with parents (and child) about the signal: recorded before anything else happens."""
+    """The conversation with parents (and child) about the signal: recorded before anything else happens.
+
+    Raises ValidationError with the keys conversation_on (a future date) and conversation_notes (empty); Http404
+    outside the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     if on > timezone.localdate():
         raise ValidationError({"conversation_on": _("This date lies in the future.")})
     if not notes.strip():
@@ -177,6 +199,7 @@ def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, wi
 
 
 def support_team_for(school: Organisation) -> SupportTeam:
+    """The school's support team, created on first use. Raises nothing."""
     team, _created = SupportTeam.objects.get_or_create(school=school)
     return team
 
@@ -184,7 +207,11 @@ def support_team_for(school: Organisation) -> SupportTeam:
 def register_case(actor: User, signal: Signal, *, question: str, today: date | None = None) -> Case:
     """Put a request for help to the school's support team. The team decides within the configured number of
     working days (default 5, as samenwerkingsverbanden promise) after `today` (default: the local date);
-    weekends and public holidays do not count (rondom.schoolcalendar)."""
+    weekends and public holidays do not count (rondom.schoolcalendar).
+
+    Raises ValidationError with the keys signal (no conversation recorded yet), question (empty), child (no school;
+    an open case already); Http404 outside the actor's scope, PermissionDenied when the policy does not allow
+    creating support data (access.policy.require)."""
     today = today or timezone.localdate()
     child = signal.child
     errors: dict[str, str] = {}
@@ -216,17 +243,21 @@ def register_case(actor: User, signal: Signal, *, question: str, today: date | N
 
 def next_states(actor: User, case: Case) -> list[str]:
     """The states `actor` may move `case` to: the workflow's next steps whose task right (workflow.TASK_RIGHTS,
-    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded)."""
+    access.tasks) the actor holds. The access policy on the child is asked by the caller (the page is guarded).
+    Raises nothing."""
     return [
         s for s in workflow.next_states(case.state) if tasks.may(actor, workflow.task_right(case.state, s), case.child)
     ]
 
 
 def change_state(actor: User, case: Case, to_state: str, *, reason: str = "", until: date | None = None) -> Case:
-    """Move a case along the workflow table; anything not in the table is refused with a clear message (ValidationError
-    on `state`). Each step also needs its task right (`workflow.TASK_RIGHTS`: move_case, close_case, reopen_case;
-    access.tasks): PermissionDenied with the Dutch reason otherwise; and the policy's UPDATE on the child's support
-    data (Http404 outside scope, PermissionDenied within)."""
+    """Move a case along the workflow table; anything not in the table is refused with a clear message.
+
+    Raises ValidationError with the keys state (unknown, or not a step of the workflow table), reason (a step that
+    needs one), until (on hold without a date from today on); PermissionDenied with the Dutch reason without the
+    step's task right (`workflow.TASK_RIGHTS`: move_case, close_case, reopen_case; access.tasks); Http404 outside
+    the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",)).select_related("status", "child").get(pk=case.pk)
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
@@ -284,7 +315,11 @@ def put_on_agenda(
     actor: User, case: Case, meeting: Meeting, invited: list[Membership], *, youth_invited: bool = False
 ) -> AgendaItem:
     """Invite only members who know the child; members from outside the school join the child's team on the
-    family's consent for the support team (see access.services.add_team_member)."""
+    family's consent for the support team (see access.services.add_team_member).
+
+    Raises ValidationError with the key meeting (another team's, or past) and the keys of
+    access.services.add_team_member for an invitee; Http404 outside the actor's scope, PermissionDenied when the
+    policy does not allow updating the support data (access.policy.require)."""
     from rondom.access.services import add_team_member
 
     with transaction.atomic():
@@ -300,11 +335,7 @@ def put_on_agenda(
             ).exists():
                 consent = None
                 if membership.organisation_id != case.child.school_id:
-                    consent = (
-                        Consent.objects.active()
-                        .filter(child=case.child, purpose=Purpose.SUPPORT_TEAM, recipient=membership.organisation)
-                        .first()
-                    )
+                    consent = Consent.objects.fitting(case.child, Purpose.SUPPORT_TEAM, membership.organisation).first()
                 add_team_member(actor, case.child, membership, consent)
             item.invited.add(membership)
         _log(actor, decision, case.child_id, "agenda_item", item.pk, Action.CREATE)
@@ -314,7 +345,11 @@ def put_on_agenda(
 
 
 def add_action(actor: User, case: Case, *, description: str, owner: Membership, due: date) -> ActionItem:
-    """A decision of the team becomes an action with an owner, a due date and a status."""
+    """A decision of the team becomes an action with an owner, a due date and a status.
+
+    Raises ValidationError with the keys description (empty), due (in the past), owner (not someone who works with
+    the child); Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating the
+    support data (access.policy.require)."""
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("Describe the action.")
@@ -335,7 +370,11 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
     """The minutes of a case discussed in the meeting; only those present may read them afterwards.
 
     `version` is the version of the minutes the actor read: if someone saved in between, Conflict
-    (rondom.versioning) is raised and nothing is written."""
+    (rondom.versioning) is raised and nothing is written.
+
+    Raises ValidationError with the key minutes (too long or control characters, rondom.limits.text_error); Conflict
+    (rondom.core.errors) on a stale version; Http404 outside the actor's scope, PermissionDenied when the policy
+    does not allow updating the support data (access.policy.require)."""
     problem = text_error(minutes, required=False)
     if problem:
         raise ValidationError({"minutes": problem})
@@ -348,7 +387,9 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
 
 
 def minutes_for(user: User, item: AgendaItem) -> str | None:
-    """The minutes, for those who were present; None for everyone else."""
+    """The minutes, for those who were present; None for everyone else.
+
+    Raises nothing; the caller has checked the scope."""
     return item.minutes if item.present.filter(pk=user.pk).exists() else None
 
 
@@ -359,12 +400,20 @@ WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
 
 
-@dataclass
-class PlanConflict(Exception):
-    """Someone saved the plan after you read it. Nothing was written; `changes` shows what they changed."""
+class PlanConflict(Conflict):
+    """Someone saved the plan after you read it. Nothing was written; ``changes`` shows what they changed, per goal
+    (``diff_goals``: ``[{"goal": id, "change": "added"|"removed"|"changed", ...}]``). API: 409 with the
+    current version and the changes (rondom.config.api)."""
 
-    current_version: int
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, current_version: int, changes: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(
+            current_version,
+            changes,
+            _(
+                "Someone else saved the plan in the meantime. Nothing of yours was saved: look at the changes, "
+                "reload the plan and try again."
+            ),
+        )
 
 
 def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: bool) -> dict[str, str]:
@@ -418,7 +467,10 @@ def _normalise_goals(goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def diff_goals(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What changed between two versions of the goals: added, removed and changed goals (with the fields)."""
+    """What changed between two versions of the goals: added, removed and changed goals (with the fields).
+
+    Shape: ``[{"goal": id, "change": "added"|"removed"|"changed", "description": ..., "fields": [...]}]`` (``fields``
+    only for a changed goal). Raises nothing."""
     old, new = {g["id"]: g for g in before}, {g["id"]: g for g in after}
     changes: list[dict[str, Any]] = []
     for gid, goal in new.items():
@@ -443,7 +495,12 @@ def save_plan(
     next_evaluation: date | None = None,
 ) -> Plan:
     """Save the child's one plan. `base_version` is the version the actor read: if someone saved in between,
-    PlanConflict is raised with what they changed, and nothing is written."""
+    PlanConflict is raised with what they changed, and nothing is written.
+
+    Raises ValidationError with the key goals (not a list, too many, a goal breaking a rule, too few education
+    goals with treatment; the message names the goal); PlanConflict (a rondom.core.errors.Conflict, 409) on a
+    stale base_version; Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating
+    the support data (access.policy.require)."""
     errors = _goal_errors(child, goals, includes_treatment)
     if errors:
         raise ValidationError(errors)
@@ -469,7 +526,11 @@ def save_plan(
 
 def link_family_plan(actor: User, plan: Plan, sibling_plan: Plan) -> FamilyPlan:
     """One family, one plan: link the plans of siblings (they share a parent with authority), also across
-    schools. Linking shows no one more than before: each plan stays readable only on its own grounds."""
+    schools. Linking shows no one more than before: each plan stays readable only on its own grounds.
+
+    Raises ValidationError with the key sibling_plan (the same plan, or no shared parent with authority); Http404
+    outside the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
     with transaction.atomic():
         decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
         parents = set(plan.child.guardianships.filter(has_authority=True).values_list("user_id", flat=True))
@@ -487,7 +548,11 @@ def link_family_plan(actor: User, plan: Plan, sibling_plan: Plan) -> FamilyPlan:
 def record_agreement(
     actor: User, plan: Plan, *, capacity: str, person_name: str, agrees: bool, own_words: str = ""
 ) -> PlanAgreement:
-    """A parent's agreement (or not) with the current plan version, or the youth's own view in their own words."""
+    """A parent's agreement (or not) with the current plan version, or the youth's own view in their own words.
+
+    Raises ValidationError with the keys capacity (neither a parent nor the youth), person_name (empty), plan (no
+    plan version yet); Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating
+    the support data (access.policy.require)."""
     if capacity not in PlanAgreement.Capacity.values:
         raise ValidationError({"capacity": _("Say whether a parent or the youth speaks.")})
     if not person_name.strip():
@@ -512,6 +577,9 @@ def record_agreement(
 def evaluate_goal(
     actor: User, plan: Plan, *, goal_id: str, rater: str, score: int, comment: str = "", on: date | None = None
 ) -> GoalEvaluation:
+    """One evaluation of a goal of the current plan by a rater (1-5). Raises ValidationError with the keys goal_id
+    (not in the current plan), rater (unknown), score (not 1-5); Http404 outside the actor's scope, PermissionDenied
+    when the policy does not allow updating the support data (access.policy.require)."""
     if goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
         raise ValidationError({"goal_id": _("This goal is not in the current plan.")})
     if rater not in GoalEvaluation.Rater.values:
@@ -537,7 +605,9 @@ def evaluate_goal(
 
 
 def contact_for(provider: Organisation, child: Child) -> Membership | None:
-    """The provider's one named person for the child's school, or else for the child's wijk."""
+    """The provider's one named person for the child's school, or else for the child's wijk.
+
+    Raises nothing."""
     contacts = ProviderContact.objects.filter(provider=provider).select_related("membership")
     by_school = contacts.filter(school_id=child.school_id).first()
     if by_school is None and child.wijk_id:
@@ -558,7 +628,12 @@ def request_help(
     ends_on: date | None = None,
 ) -> HelpRequest:
     """Bring in a provider's named person without referral or indication, on the family's consent; or record a
-    referral outside school (a different kind, so monitoring sees the shift from referring to bringing in)."""
+    referral outside school (a different kind, so monitoring sees the shift from referring to bringing in).
+
+    Raises ValidationError with the keys kind, provider (not a provider or wijkteam; no named contact), question,
+    urgency, case (closed), consent (no active consent naming this provider), categories (beyond the consent),
+    ends_on (missing, past, or beyond ACCESS_GRANT_MAX_DAYS); Http404 outside the actor's scope, PermissionDenied
+    when the policy does not allow updating the support data (access.policy.require)."""
     categories = sorted(set(categories or []))
     errors: dict[str, str] = {}
     if kind not in HelpRequest.Kind.values:
@@ -576,13 +651,7 @@ def request_help(
         contact = contact_for(provider, case.child)
         if contact is None:
             errors["provider"] = _("This provider has no named contact person for this school or wijk.")
-        if (
-            consent is None
-            or consent.child_id != case.child_id
-            or consent.purpose not in (Purpose.PROVIDER, Purpose.WIJKTEAM)
-            or consent.recipient_id != provider.pk
-            or not consent.is_active()
-        ):
+        if consent is None or not consent.fits(case.child_id, (Purpose.PROVIDER, Purpose.WIJKTEAM), provider):
             errors["consent"] = _("Bringing in help needs the family's active consent naming this provider.")
         elif not categories or not set(categories) <= set(consent.categories):
             errors["categories"] = _("Only parts of the record the family consented to can be shared.")
@@ -624,31 +693,39 @@ def _own_request(actor: User, request: HelpRequest) -> HelpRequest:
 
 
 def record_first_contact(actor: User, request: HelpRequest) -> HelpRequest:
-    """The contact person reached the family or the school: the waiting time families feel ends here."""
+    """The contact person reached the family or the school: the waiting time families feel ends here.
+
+    Raises Http404 when the request is not addressed to the actor, ValidationError with the key request when it is
+    closed; Http404 outside the actor's scope, PermissionDenied when the policy does not allow reading the child's
+    basic details (access.policy.require)."""
     with transaction.atomic():
         request = _own_request(actor, request)
         if request.first_contact_at is None:
             request.first_contact_at = timezone.now()
             request.save(update_fields=["first_contact_at"])
             decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
-            _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+            _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 
 def join(actor: User, request: HelpRequest) -> HelpRequest:
     """The contact person joins: access to that child only, only the consented categories, until the end date
-    or until the case closes, whichever comes first."""
+    or until the case closes, whichever comes first.
+
+    Raises Http404 when the request is not addressed to the actor, ValidationError with the keys request (closed)
+    and consent (no longer active); Http404 outside the actor's scope, PermissionDenied when the policy does not
+    allow reading the child's basic details (access.policy.require)."""
     with transaction.atomic():
         request = _own_request(actor, request)
         if request.joined_at is not None:
             return request
         child = request.case.child
         consent = request.consent
-        if consent is None or not consent.is_active():
+        if not request.consent_active():
             raise ValidationError({"consent": _("The family's consent is no longer active.")})
         decision = policy.require(actor, child, Action.READ, DataCategory.IDENTITY)
         now = timezone.now()
-        assert request.ends_on is not None and request.contact is not None
+        assert request.ends_on is not None and request.contact is not None and consent is not None
         request.grant = AccessGrant.objects.create(
             child=child,
             grantee=request.contact,
@@ -661,11 +738,15 @@ def join(actor: User, request: HelpRequest) -> HelpRequest:
         request.first_contact_at = request.first_contact_at or now
         request.joined_at = now
         request.save(update_fields=["grant", "first_contact_at", "joined_at"])
-        _log(actor, decision, child.pk, "help_request", request.pk, Action.UPDATE)
+        _log(actor, decision, child.pk, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 
 def decline(actor: User, request: HelpRequest, reason: str) -> HelpRequest:
+    """The contact person declines the request with a reason; it closes. Raises ValidationError with the keys reason
+    (empty) and request (closed), Http404 when the request is not addressed to the actor; Http404 outside the
+    actor's scope, PermissionDenied when the policy does not allow reading the child's basic details
+    (access.policy.require)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Write down why.")})
     with transaction.atomic():
@@ -673,7 +754,7 @@ def decline(actor: User, request: HelpRequest, reason: str) -> HelpRequest:
         decision = policy.require(actor, request.case.child, Action.READ, DataCategory.IDENTITY)
         request.closed_at, request.closed_reason = timezone.now(), reason.strip()
         request.save(update_fields=["closed_at", "closed_reason"])
-        _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE)
+        _log(actor, decision, request.case.child_id, "help_request", request.pk, Action.UPDATE, "answer_request")
     return request
 
 
@@ -690,6 +771,11 @@ def log_activity(
     case: Case | None = None,
     description: str = "",
 ) -> SocialWorkActivity:
+    """The school social worker logs hours under one of the three roles, optionally for a case. Raises
+    PermissionDenied without the task right log_social_work (access.tasks); ValidationError with the keys role,
+    hours (not above 0 and at most 24), date (in the future), school (not a school); with a case, Http404 outside
+    the actor's scope, PermissionDenied when the policy does not allow updating its support data
+    (access.policy.require)."""
     membership = next(iter(tasks.memberships(actor, "log_social_work")), None)
     if membership is None:
         raise PermissionDenied

@@ -24,8 +24,8 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.consent.models import Consent
+from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
-from rondom.funding.indicators import SchoolYear
 from rondom.refusals import add_refusal, refusal_text
 
 from . import selectors, services, workflow
@@ -64,10 +64,6 @@ def _submit(
         except ValidationError as exc:
             messages.error(request, refusal_text(exc))
     return redirect("cases:case-page", child_id=child.pk)
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    add_refusal(form, exc)
 
 
 # --- Forms --------------------------------------------------------------------------------------------------
@@ -211,9 +207,7 @@ class HelpRequestForm(forms.Form):
     def __init__(self, *args: Any, child: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "provider").queryset = Organisation.objects.filter(kind__in=["provider", "wijkteam"])
-        _choices(self, "consent").queryset = Consent.objects.active().filter(
-            child=child, purpose__in=["provider", "wijkteam"]
-        )
+        _choices(self, "consent").queryset = Consent.objects.fitting(child, ["provider", "wijkteam"])
 
 
 class MeetingForm(forms.Form):
@@ -321,10 +315,10 @@ class SignalCreateView(ChildRecordView):
             try:
                 services.raise_signal(_user(request), child, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             except services.TooManySignals as exc:
-                form.add_error(None, str(exc))
-                status = 429
+                add_refusal(form, exc)
+                status = exc.status
             else:
                 messages.success(request, _("The signal was recorded. Talk with the parents and the child first."))
                 if policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT).allowed:
@@ -438,7 +432,7 @@ class PlanView(ChildRecordView):
         except services.PlanConflict as conflict:
             return self._render(request, child, form, status=409, conflict=conflict)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_refusal(form, exc)
             return self._render(request, child, form, status=400)
         messages.success(request, _("The plan was saved. Every version is kept."))
         return redirect("cases:case-page", child_id=child.pk)
@@ -485,7 +479,7 @@ class HelpRequestView(ChildRecordView):
             try:
                 services.request_help(_user(request), case, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The request went to the provider's contact person."))
                 return redirect("cases:case-page", child_id=child.pk)
@@ -664,7 +658,7 @@ class SocialWorkLogView(LoginRequiredMixin, View):
                     description=form.cleaned_data["description"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The activity was logged."))
                 year, page = selectors.social_work_log_page_of(activity)  # where it is listed, whatever its date

@@ -6,12 +6,15 @@ Which operations get which answer:
 - 400 — operations with a request body or query parameters (a field named with its Dutch reason; a JSON body too
   large or nested too deeply, rondom.config.parsers);
 - 403 — every operation (not logged in, second factor missing, or the role may not do this);
-- 404 — operations with a path parameter (an object outside the user's scope reads as not found);
+- 404 — operations with a path parameter (an object outside the user's scope reads as not found), and paginated
+  lists (a ``page`` beyond the last, rondom.config.pagination);
 - 409 — writes (POST, PUT, PATCH, DELETE): a stale version or something recorded at the same moment;
 - 415 — operations with a request body, sent in a media type the API does not read;
 - 429 — every operation (rate limits).
 
-Each answer has the schema ``Error``: an object with ``detail`` or with field names mapped to lists of reasons.
+Each answer has the schema ``Error``: an object with ``detail`` or with field names mapped to lists of reasons
+(``non_field_errors`` for reasons about no one field); rondom.config.api is the one mapping of the domain errors
+(rondom.core.errors) onto these answers.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from typing import Any
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "`detail` (one message) or field names, each with a list of Dutch reasons.",
+    "description": "`detail` (one message) or field names, each with a list of Dutch reasons "
+    "(`non_field_errors`: reasons about no one field); rondom.config.api maps the domain errors onto these.",
     "properties": {
         "detail": {"type": "string"},
         "current_version": {"type": "integer"},
@@ -53,7 +57,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             codes = {"403", "429"}
             if has_body or any(p.get("in") == "query" for p in parameters):
                 codes.add("400")
-            if any(p.get("in") == "path" for p in parameters):
+            if any(p.get("in") == "path" or (p.get("in"), p.get("name")) == ("query", "page") for p in parameters):
                 codes.add("404")
             if method in WRITE_METHODS:
                 codes.add("409")

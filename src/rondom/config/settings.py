@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rondom.portal",
     "rondom.funding",
     "rondom.feedback",
+    "rondom.monitoring",
     "rondom.schoolcalendar",
     "rondom.demo",
 ]
@@ -263,7 +264,8 @@ REST_FRAMEWORK = {
     # The API reads JSON only, bounded in size and depth (rondom.config.parsers); another media type answers
     # 415. (Form encoding would read a missing boolean as false and "0" as a boolean, unlike the schema.)
     "DEFAULT_PARSER_CLASSES": ["rondom.config.parsers.BoundedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every list across children or organisations answers pages of PAGE_SIZE (rondom.config.pagination).
+    "DEFAULT_PAGINATION_CLASS": "rondom.config.pagination.Pagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -354,8 +356,8 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.retention.tasks.apply_retention_task": 24 * 3600,
     # Absence thresholds, escalation deadlines and reminders: hourly, so a deadline passes on its day.
     "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
-    # The monitoring's monthly rollup of goal scores, answers, cases, requests and moves (funding/rollup.py).
-    "rondom.funding.tasks.refresh_monitoring_task": 3600,
+    # The monitoring's monthly rollup of goal scores, answers, cases, requests and moves (monitoring/rollup.py).
+    "rondom.monitoring.tasks.refresh_monitoring_task": 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -78,7 +79,7 @@ class ConsentListView(ChildRecordAPIView):
         for giver in data["givers"]:
             g = giver.get("guardianship")
             if g is not None and g.pk not in guardianships:
-                raise serializers.ValidationError({"givers": ["Deze ouder hoort niet bij dit kind."]})
+                raise serializers.ValidationError({"givers": [_("This parent does not belong to this child.")]})
             givers.append(services.Giver(giver["capacity"], g))
         consent = services.give_consent(
             request.user,  # type: ignore[arg-type]

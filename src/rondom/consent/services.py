@@ -11,12 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.idempotency import recent_duplicate
 from rondom.registry.models import Child, Guardianship
 
@@ -114,7 +113,13 @@ def give_consent(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> Consent:
-    """Record a consent the family gave. The actor must be allowed to change the child's support record."""
+    """Record a consent the family gave. The actor must be allowed to change the child's support record.
+
+    Raises ValidationError with the keys purpose (unknown; informing parents is the youth's from 16), categories
+    (none, or unknown), recipient (missing, not expected, or of a kind that cannot receive for this purpose),
+    valid_until (before valid_from), givers (not a parent with authority; none registered; the age rules of
+    consent.rules); Http404 outside the actor's scope, PermissionDenied when the policy does not allow creating
+    support data (access.policy.require)."""
     valid_from = valid_from or timezone.localdate()
     categories = sorted(set(categories))
     with transaction.atomic():
@@ -149,7 +154,7 @@ def give_consent(
         ConsentGiver.objects.bulk_create(
             [ConsentGiver(consent=consent, capacity=g.capacity, guardianship=g.guardianship) for g in givers]
         )
-        audit.record(actor, decision, child.pk, object_type="consent", object_id=consent.pk)
+        log.log_change(actor, decision, child, action=Action.CREATE, object_type="consent", object_id=consent.pk)
     return consent
 
 
@@ -161,7 +166,11 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
     """Withdraw a consent at once. Every access that relied on it ends with this transaction.
 
     A parent with authority or the youth may withdraw their own consent (as the age rules allow); a
-    professional who may change the support record records a withdrawal on behalf of one of them."""
+    professional who may change the support record records a withdrawal on behalf of one of them.
+
+    Raises ValidationError with the keys on_behalf (a professional without saying for whom) and consent (already
+    withdrawn); Http404 when the actor has no ground for the child, PermissionDenied when the actor is neither a
+    giver of this consent nor allowed to change the support record."""
     with transaction.atomic():
         consent = Consent.objects.select_for_update().select_related("child").get(pk=consent.pk)
         child = consent.child
@@ -169,8 +178,12 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
         own = _own_capacity(actor, child)
         if own is not None and rules.may_withdraw(age, own.capacity):
             decision = policy.require(actor, child, Action.READ, DataCategory.IDENTITY)
-            decision = policy.Decision(True, True, Action.UPDATE, DataCategory.SUPPORT, decision.basis, decision.bases)
+            if decision.ground not in (Ground.PARENT, Ground.YOUTH):  # e.g. a parent who also teaches there
+                family = [b for b in policy.bases_for(actor, child) if b.ground in (Ground.PARENT, Ground.YOUTH)]
+                decision = policy.decide_with(family, Action.READ, DataCategory.IDENTITY) if family else decision
+            rule = "withdraw_own_consent"
         else:
+            rule = None
             decision = policy.decide(actor, child, Action.UPDATE, DataCategory.SUPPORT)
             if not decision.in_scope:
                 raise Http404
@@ -184,7 +197,16 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
         consent.withdrawn_by = actor
         consent.withdrawn_on_behalf = own.capacity if on_behalf is None and own is not None else on_behalf.capacity  # type: ignore[union-attr]
         consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_on_behalf"])
-        audit.record(actor, decision, child.pk, object_type="consent", object_id=consent.pk)
+        log.log_change(
+            actor,
+            decision,
+            child,
+            action=Action.UPDATE,
+            category=DataCategory.SUPPORT,
+            rule=rule,
+            object_type="consent",
+            object_id=consent.pk,
+        )
     return consent
 
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind, Role
 from rondom.cases.models import HelpRequest, Plan
+from rondom.core.schoolyear import SchoolYear
 from rondom.demo.data import LOGINS
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent
-from rondom.feedback.services import SchoolYear
 from rondom.registry.models import Guardianship
 
 #: Share of plans with answers from an earlier evaluation round, and per respondent the chance they answered.

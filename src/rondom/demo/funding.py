@@ -10,9 +10,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from rondom.accounts.models import User
+from rondom.core.schoolyear import SchoolYear
 from rondom.funding import budget, rounds, services
-from rondom.funding.models import AllocationRound, Pilot, ReportText, Werkplan
-from rondom.funding.monitoring import current_school_year
+from rondom.funding.models import AllocationRound, Pilot, Werkplan
+from rondom.monitoring.models import ReportText
 from rondom.registry.models import Municipality
 
 #: Current spending per party (euro a year) by kind of pilot: the nulmeting.
@@ -40,7 +41,7 @@ TEXTS = [
 def generate(rng: random.Random) -> dict[str, int]:
     counts = {"pilot_budgets": 0, "report_texts": 0, "allocation_rounds": 0, "werkplans": 0}
     officer = User.objects.filter(username="beleid").first()
-    year = current_school_year()
+    year = SchoolYear.current()
     with transaction.atomic():
         for pilot in Pilot.objects.order_by("pk"):
             if pilot.baseline:

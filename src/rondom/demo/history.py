@@ -57,8 +57,8 @@ from rondom.cases.models import (
     SupportTeam,
 )
 from rondom.cases.workflow import State
+from rondom.core.schoolyear import SchoolYear
 from rondom.feedback.models import FeedbackResponse, ProviderRating, Respondent
-from rondom.funding.indicators import SchoolYear
 from rondom.funding.models import Pilot
 from rondom.registry.models import Child, Guardianship, SchoolMove
 from rondom.schoolcalendar.services import add_working_days

@@ -26,15 +26,14 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.cases.models import HelpRequest, Plan
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
 from rondom.portal import services as portal
 from rondom.registry.models import Child
 
@@ -81,7 +80,7 @@ def teacher_decision(user: User, child: Child) -> Decision:
             and tasks.held_by(basis.membership, "answer_as_teacher")
             and "r" in basis.permissions.get(DataCategory.SUPPORT, "")
         ):
-            return Decision(True, True, Action.READ, DataCategory.SUPPORT, basis, bases)
+            return policy.decide_with((basis,), Action.READ, DataCategory.SUPPORT)
     raise PermissionDenied(
         _(
             "Only a teacher, mentor, intern begeleider or zorgcoördinator who may read this child's support at "
@@ -175,10 +174,13 @@ def answer(
         response.comment = comment
         response.save()
         action = Action.UPDATE if existing else Action.CREATE
-        audit.record(
+        log.log_change(
             user,
-            Decision(True, True, action, DataCategory.SUPPORT, decision.basis, decision.bases),
-            child.pk,
+            decision,
+            child,
+            action=action,
+            category=DataCategory.SUPPORT,
+            rule="feedback_answer",
             object_type="feedback_response",
             object_id=response.pk,
         )

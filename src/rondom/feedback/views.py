@@ -23,8 +23,8 @@ from rondom.access.declared import ChildRecordView, Declaration, create, read
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.cases.models import Plan
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
-from rondom.funding.indicators import SchoolYear
 from rondom.portal import services as portal
 from rondom.portal.views import PortalLoginRequired
 from rondom.refusals import add_refusal
@@ -58,10 +58,6 @@ def _user(request: HttpRequest) -> User:
 def _saved_plan(request: HttpRequest, child: Child, kwargs: Any) -> Plan | None:
     """A questionnaire belongs to a plan: without a saved plan there is nothing to answer about (404)."""
     return Plan.objects.filter(child=child, version__gt=0).select_related("child").first()
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    add_refusal(form, exc)
 
 
 class QuestionnaireForm(forms.Form):
@@ -116,7 +112,7 @@ def _save_answer(request: HttpRequest, form: QuestionnaireForm, plan: Plan, resp
             form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_refusal(form, exc)
         return None
 
 
@@ -316,7 +312,7 @@ class ProviderRatingsView(LoginRequiredMixin, View):
                     form.cleaned_data["comment"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("The rating is saved."))
                 return redirect(f"{reverse('feedback:provider-ratings')}?school={school.pk}")

@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from rondom.core.schoolyear import SchoolYear
+
 from .allocation import CENTS, split_exactly
 
 HUNDRED = Decimal(100)
@@ -92,6 +94,4 @@ def pilot_trajectory(pilot: Any) -> list[Year]:
 
 def pilot_school_year(pilot: Any, number: int) -> str:
     """The school year of pilot year `number`; year 0 is the baseline year, the school year before the pilot."""
-    from .indicators import SchoolYear
-
     return str(SchoolYear(pilot.start_year + number - 1))

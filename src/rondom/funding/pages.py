@@ -23,14 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import User
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_messages, refusal_text
 from rondom.registry.models import Municipality
 
-from . import budget, monitoring, rounds, services
+from . import budget, rounds, services
 from .allocation import FACTS
-from .indicators import SchoolYear
 from .models import AllocationRound, Pilot
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def _scope(request: HttpRequest) -> Scope:
     municipalities = rounds.policy_municipalities(user)
     chosen = request.GET.get("municipality")
     municipality = next((m for m in municipalities if str(m.pk) == chosen), municipalities[0])
-    now = monitoring.current_school_year().start_year
+    now = SchoolYear.current().start_year
     years = [SchoolYear(now + 1 - n) for n in range(5)]
     year = next((y for y in years if str(y) == request.GET.get("year")), SchoolYear(now))
     return Scope(user, municipalities, municipality, years, year)

@@ -29,13 +29,13 @@ from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
 
 from .allocation import CENTS, FACTS, HOURS, ONE, Rules, SchoolFacts, allocate, need_indexes, split_exactly, validate
-from .indicators import SchoolYear
 from .models import AllocationRound
-from .monitoring import municipalities_of
+from .officers import municipalities_of
 
 HUNDRED = Decimal(100)
 INDEX = Decimal("0.0001")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
+from rondom.accounts.roles import OrganisationKind
 from rondom.versioning import Conflict, save_versioned
 
 from . import budget
@@ -79,8 +80,6 @@ def may_see_werkplans(user: User) -> bool:
 
 def schools_for(user: User) -> list[tuple[Organisation, str]]:
     """The schools whose werkplan this user writes or approves, with the user's side ("school" or "wijkteam")."""
-    from rondom.accounts.roles import OrganisationKind
-
     found: dict[int, tuple[Organisation, str]] = {}
     municipalities: set[int] = set()
     for m, holder in tasks.holdings(user, "approve_werkplan"):

@@ -1,13 +1,9 @@
 from django.urls import path
 
-from . import pages, views, werkplan_views
+from . import pages, werkplan_views
 
 app_name = "funding"
 urlpatterns = [
-    path("monitoring/", views.DashboardView.as_view(), name="dashboard"),
-    path("monitoring/rapport/", views.ReportView.as_view(), name="report"),
-    path("monitoring/teksten/", views.ReportTextsView.as_view(), name="report-texts"),
-    path("monitoring/onderzoek/", views.ResearchExportView.as_view(), name="research"),
     path("monitoring/verdeling/", pages.AllocationView.as_view(), name="allocation"),
     path("monitoring/pilots/", pages.PilotListView.as_view(), name="pilots"),
     path("monitoring/pilots/<int:pilot_id>/budget/", pages.BudgetView.as_view(), name="pilot-budget"),

@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import User
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.refusals import refusal_text
 from rondom.versioning import Conflict
 
 from . import services
 from .models import Werkplan
-from .monitoring import current_school_year
 
 
 def stale_message() -> str:
@@ -57,7 +57,7 @@ class WerkplanListView(LoginRequiredMixin, View):
         if not services.may_see_werkplans(_user(request)):
             raise PermissionDenied
         schools = services.schools_for(_user(request))
-        year = str(current_school_year())
+        year = str(SchoolYear.current())
         plans = {
             p.school_id: p for p in Werkplan.objects.filter(school__in=[s for s, _side in schools], school_year=year)
         }
@@ -95,7 +95,7 @@ class WerkplanView(LoginRequiredMixin, View):
     def _find(self, request: HttpRequest, organisation_id: int) -> tuple[Any, str, Werkplan | None, str]:
         for school, side in services.schools_for(_user(request)):
             if school.pk == organisation_id:
-                year = str(current_school_year())
+                year = str(SchoolYear.current())
                 return school, side, Werkplan.objects.filter(school=school, school_year=year).first(), year
         raise Http404
 

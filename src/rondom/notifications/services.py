@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from rondom.accounts import authority
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.registry.models import Child
@@ -43,12 +44,9 @@ def memberships_for(role: str, child: Child, organisation_kind: str | None = Non
 
 
 def serving_q(municipality_id: int, prefix: str = "organisation__") -> Q:
-    """Organisations that serve a municipality: listed in serves_municipalities, or configured as its gemeente
-    (accounts.authority). The same rule as the access policy's; an organisation's own municipality field is not
-    enough (issue 12, finding 1)."""
-    return Q(**{f"{prefix}serves_municipalities": municipality_id}) | Q(
-        **{f"{prefix}governed_municipalities__municipality_id": municipality_id}
-    )
+    """Memberships (by default) at organisations that serve a municipality: accounts.authority.serving_q, the one
+    rule of the access policy; an organisation's own municipality field is not enough (issue 12, finding 1)."""
+    return authority.serving_q(municipality_id, prefix)
 
 
 def role_is_school_role(role: str) -> bool:

@@ -20,18 +20,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.access.rules import YOUTH_OWN_ACCESS_AGE, Ground
 from rondom.accounts.middleware import FAMILY_VERIFIED
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
 from rondom.consent import services as consent_services
 from rondom.consent.models import Capacity, Consent, ConsentGiver
+from rondom.core.errors import LimitReached
 from rondom.idempotency import recent_duplicate
 from rondom.limits import has_control_characters
 from rondom.registry.models import Child, ChildNote
@@ -98,8 +98,9 @@ def _hash(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-class TooManyCodes(Exception):
-    """More codes were asked for this account within the window than settings.NEW_CODE_RATE_LIMIT allows."""
+class TooManyCodes(LimitReached):
+    """More codes were asked for this account within the window than settings.NEW_CODE_RATE_LIMIT allows (a
+    ``LimitReached``, rondom.core.errors; the login pages say so with their own text)."""
 
 
 _RATE = re.compile(r"^(?P<count>\d+)/(?P<number>\d*)(?P<unit>[smhd])$")
@@ -195,11 +196,14 @@ def opened(user: User, child_id: int | str) -> FamilyChild:
 
 
 def _log_change(user: User, found: FamilyChild, object_type: str, object_id: object, action: str) -> None:
-    d = found.decision
-    audit.record(
+    """The family's own change through the portal, on its family ground (rules.CHANGE_RULES["family_portal"])."""
+    log.log_change(
         user,
-        Decision(True, True, action, DataCategory.SUPPORT, d.basis, d.bases),
-        found.child.pk,
+        found.decision,
+        found.child,
+        action=action,
+        category=DataCategory.SUPPORT,
+        rule="family_portal",
         object_type=object_type,
         object_id=object_id,
     )
@@ -421,12 +425,8 @@ def offer_choice(actor: User, child: Child, *, question: str, options: list[Any]
     with transaction.atomic():
         choice = SupporterChoice.objects.create(child=child, question=question.strip(), offered_by=actor)
         choice.options.set(options)
-        audit.record(
-            actor,
-            Decision(True, True, Action.CREATE, DataCategory.SUPPORT, decision.basis, decision.bases),
-            child.pk,
-            object_type="supporter_choice",
-            object_id=choice.pk,
+        log.log_change(
+            actor, decision, child, action=Action.CREATE, object_type="supporter_choice", object_id=choice.pk
         )
     return choice
 

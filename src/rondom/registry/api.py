@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -14,6 +16,7 @@ from rondom.access import policy
 from rondom.access.categories import DataCategory
 from rondom.access.declared import PER_OBJECT, ChildRecordAPIView, Declaration, create, read, search, update
 from rondom.accounts.models import Organisation
+from rondom.config.pagination import PAGE, Page, page_of
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
 from rondom.versioning import etag, requested_version
 
@@ -22,9 +25,23 @@ from .models import Child, ChildNote, Municipality, Wijk
 
 
 class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to another record; an unknown number answers 400 naming what kind of record was not found
+    (``name``: one of ``OBJECT_NAMES``' keys, the Dutch word)."""
+
     default_error_messages = {
-        "does_not_exist": "Onbekend: er bestaat geen {name} met nummer {pk_value}.",
-        "incorrect_type": "Verwacht een nummer, kreeg {data_type}.",
+        "does_not_exist": gettext_lazy("Unknown: there is no {name} with number {pk_value}."),
+        "incorrect_type": gettext_lazy("Expected a number, got {data_type}."),
+    }
+    #: What kind of record a field refers to, as shown in its messages (through gettext like every text).
+    OBJECT_NAMES = {
+        "casus": gettext_lazy("case"),
+        "gebruiker": gettext_lazy("user"),
+        "gemeente": gettext_lazy("municipality"),
+        "organisatie": gettext_lazy("organisation"),
+        "rol": gettext_lazy("role"),
+        "signaal": gettext_lazy("signal"),
+        "toestemming": gettext_lazy("consent"),
+        "wijk": gettext_lazy("wijk"),
     }
 
     def __init__(self, name: str, **kwargs: Any) -> None:
@@ -32,7 +49,7 @@ class UnknownAwareRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     def fail(self, key: str, **kwargs: Any) -> NoReturn:
-        kwargs.setdefault("name", self.object_name)
+        kwargs.setdefault("name", str(self.OBJECT_NAMES.get(self.object_name, self.object_name)))
         super().fail(key, **kwargs)
 
 
@@ -54,7 +71,7 @@ class ChildSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and attrs.get("school") is None:
-            raise serializers.ValidationError({"school": "Kies de school waar het kind staat ingeschreven."})
+            raise serializers.ValidationError({"school": _("Choose the school where the child is enrolled.")})
         return attrs
 
     class Meta:
@@ -119,11 +136,11 @@ class ChildListView(ChildRecordAPIView):
         get=search(DataCategory.IDENTITY), post=create(DataCategory.IDENTITY, service_decides=True), child_kwarg=None
     )
 
-    @extend_schema(responses=ChildSerializer(many=True))
+    @extend_schema(operation_id="children_list", parameters=[PAGE], responses=page_of(ChildSerializer))
     def get(self, request: Request) -> Response:
-        children = list(selectors.search_children(request.user)[:200])  # type: ignore[arg-type]
-        self.log_shown(children)
-        return Response(ChildSerializer(children, many=True).data)
+        page = Page(request, selectors.search_children(request.user), self)  # type: ignore[arg-type]
+        self.log_shown(page.items)
+        return page.response(ChildSerializer(page.items, many=True).data)
 
     @extend_schema(request=ChildSerializer, responses={201: ChildSerializer})
     def post(self, request: Request) -> Response:

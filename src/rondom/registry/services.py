@@ -10,12 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.rules import SCHOOL_ROLE_RULES
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
-from rondom.audit import services as audit
 from rondom.idempotency import recent_duplicate
 from rondom.limits import name_error, text_error
 from rondom.versioning import Conflict, save_versioned
@@ -149,7 +148,7 @@ def _create_child(actor: User, school: Organisation, data: dict[str, Any]) -> Ch
         child.set_bsn(data.get("bsn") or "")
         child.save()
         decision = policy.require(actor, child, Action.CREATE, DataCategory.IDENTITY)
-        audit.record(actor, decision, child.pk, object_type="child", object_id=child.pk)
+        log.log_change(actor, decision, child, action=Action.CREATE, object_type="child", object_id=child.pk)
     return child
 
 
@@ -203,7 +202,7 @@ def update_child(actor: User, child: Child, data: dict[str, Any], *, version: in
     try:
         with transaction.atomic():
             save_versioned(child, version, fields, submitted=submitted)
-            audit.record(actor, decision, child.pk, object_type="child", object_id=child.pk)
+            log.log_change(actor, decision, child, action=Action.UPDATE, object_type="child", object_id=child.pk)
     except IntegrityError:
         if (
             fields.get("bsn_index")
@@ -239,7 +238,7 @@ def add_note(actor: User, child: Child, category: str, text: str) -> ChildNote:
             author=actor,
             author_organisation=membership.organisation if membership else None,
         )
-        audit.record(actor, decision, child.pk, object_type="note", object_id=note.pk)
+        log.log_change(actor, decision, child, action=Action.CREATE, object_type="note", object_id=note.pk)
     return note
 
 
@@ -251,6 +250,6 @@ def update_note(actor: User, note: ChildNote, text: str, *, version: int) -> Chi
     with transaction.atomic():
         decision = policy.require(actor, note.child, Action.UPDATE, note.category)
         save_versioned(note, version, {"text": text.strip()})
-        audit.record(actor, decision, note.child_id, object_type="note", object_id=note.pk)
+        log.log_change(actor, decision, note.child_id, action=Action.UPDATE, object_type="note", object_id=note.pk)
     note.refresh_from_db()
     return note

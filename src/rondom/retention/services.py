@@ -12,11 +12,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from rondom.access import log, policy
 from rondom.access.categories import Action, DataCategory
 from rondom.access.models import AccessGrant, EmergencyAccess, TeamMembership
-from rondom.access.policy import Basis, Decision
-from rondom.access.rules import Ground
-from rondom.audit import services as audit
+from rondom.access.policy import Decision
 from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
 from rondom.registry.models import Child, ChildNote, Guardianship
@@ -87,8 +86,8 @@ class RetentionReport:
 
 
 def _decision(record_type: str, action: str, category: str) -> Decision:
-    basis = Basis(Ground.RETENTION, {}, ref=f"rule:retention:{record_type}")
-    return Decision(True, True, action, category, basis, (basis,))
+    """The retention job's ground: the named system rule, ref `rule:retention:<record type>`."""
+    return policy.system_decision("retention", action, category, detail=record_type)
 
 
 def apply_retention(*, dry_run: bool, today: date | None = None) -> RetentionReport:
@@ -116,18 +115,18 @@ def _delete(record_type: str, rows: list[tuple[int, int]]) -> None:
     ids = [pk for pk, _child in rows]
     if record_type.startswith("note."):
         category = record_type.split(".", 1)[1]
-        audit.record_many(
+        log.log_many(
             None,
             _decision(record_type, Action.DELETE, category),
-            [audit.LogItem(child_id, "note", str(pk)) for pk, child_id in rows],
+            [log.LogItem(child_id, "note", str(pk)) for pk, child_id in rows],
         )
         for chunk in _chunks(ids):
             ChildNote.objects.filter(pk__in=chunk).delete()
         return
-    audit.record_many(
+    log.log_many(
         None,
         _decision(record_type, Action.DELETE, DataCategory.SUPPORT),
-        [audit.LogItem(child_id, "consent", str(pk)) for pk, child_id in rows],
+        [log.LogItem(child_id, "consent", str(pk)) for pk, child_id in rows],
     )
     for chunk in _chunks(ids):
         _delete_consents(chunk)
@@ -143,10 +142,10 @@ def _delete_consents(ids: Sequence[int]) -> None:
 
 
 def _anonymise(children: list[Child]) -> None:
-    audit.record_many(
+    log.log_many(
         None,
         _decision("child", Action.UPDATE, DataCategory.IDENTITY),
-        [audit.LogItem(c.pk, "child", str(c.pk)) for c in children],
+        [log.LogItem(c.pk, "child", str(c.pk)) for c in children],
     )
     now = timezone.now()
     for chunk in _chunks(children):
@@ -157,11 +156,11 @@ def _anonymise_chunk(children: Sequence[Child], now: datetime) -> None:
     ids = [c.pk for c in children]
     consents = list(Consent.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
     cases = list(Case.objects.filter(child_id__in=ids).values_list("pk", "child_id"))
-    audit.record_many(
+    log.log_many(
         None,
         _decision("child", Action.DELETE, DataCategory.SUPPORT),
-        [audit.LogItem(child_id, "consent", str(pk)) for pk, child_id in consents]
-        + [audit.LogItem(child_id, "case", str(pk)) for pk, child_id in cases],
+        [log.LogItem(child_id, "consent", str(pk)) for pk, child_id in consents]
+        + [log.LogItem(child_id, "case", str(pk)) for pk, child_id in cases],
     )
     # The casework goes with the name: signals, cases (with history, agenda items, requests), the plan.
     HelpRequest.objects.filter(case__child_id__in=ids).delete()

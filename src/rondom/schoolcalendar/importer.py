@@ -1,23 +1,29 @@
-"""Loading school holidays from a CSV file (the functioneel beheerder, once a year).
+"""Loading school holidays from a spreadsheet (the functioneel beheerder, once a year).
 
-Format (the file data/school_holidays.csv is an example; `;` or `,` as separator, UTF-8 with or without BOM):
+Format (the file data/school_holidays.csv is an example):
 
     school_year;region;name;first_day;last_day
     2026-2027;noord;Herfstvakantie;2026-10-10;2026-10-18
 
-Dates as 2026-10-10 or 10-10-2026. All rows or none: a file with one bad row changes nothing.
+Read with the one reader of every import, rondom.spreadsheets: CSV in UTF-8 (with or without BOM), UTF-16
+(Excel's "Unicode text"), Windows-1252 or latin-1, with `;`, `,` or tab as separator and Excel's `sep=;` line, or an
+XLSX workbook (first sheet; date cells as dates). Dates as 2026-10-10 or 10-10-2026 (and the other Dutch forms
+rondom.spreadsheets.parse_date reads). All rows or none: a file with one bad row changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from rondom import spreadsheets
 
 from .models import Region, SchoolHoliday
 
@@ -39,30 +45,45 @@ class LoadReport:
     school_years: set[int] = field(default_factory=set)
 
 
-def _date(value: str) -> date | None:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+#: What `parse` and `load` read: the text of a CSV file, its bytes, a path, or an open (binary or text) file.
+HolidaySource = str | bytes | os.PathLike[str] | IO[bytes] | IO[str]
 
 
-def parse(text: str) -> list[SchoolHoliday]:
-    """The rows of a holiday file as unsaved SchoolHoliday objects. Raises HolidayFileError with every problem
-    found (line, field, reason) when any row is wrong."""
-    text = text.lstrip("\ufeff")
-    first_line = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = [c for c in COLUMNS if c not in [(h or "").strip().lower() for h in reader.fieldnames or []]]
+def _date(value: Any) -> date | None:
+    return spreadsheets.parse_date(value, ("%Y-%m-%d", "%d-%m-%Y"))
+
+
+def _rows(source: HolidaySource) -> list[list[Any]]:
+    """Every row of the file (header first), read by rondom.spreadsheets. Raises HolidayFileError when the file
+    cannot be read as a table (binary, damaged, unclosed quotes)."""
+    opened: Any = source
+    if isinstance(source, str):
+        opened = io.StringIO(source.lstrip("\ufeff"))
+    elif isinstance(source, bytes):
+        opened = io.BytesIO(source)
+    try:
+        with spreadsheets.open_table(opened) as table:
+            return list(table.rows)
+    except spreadsheets.UnreadableFile as exc:
+        raise HolidayFileError([exc.reason]) from None
+
+
+def parse(source: HolidaySource) -> list[SchoolHoliday]:
+    """The rows of a holiday file as unsaved SchoolHoliday objects. `source`: the text of a CSV file, its bytes, a
+    path or an open file (see the module's docstring for the formats). Raises HolidayFileError with every problem
+    found (line, field, reason) when any row is wrong or the file cannot be read."""
+    rows = _rows(source)
+    header = [spreadsheets.cell_text(h).lower() for h in (rows[0] if rows else [])]
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise HolidayFileError([_("The file lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}])
+    position = {c: header.index(c) for c in COLUMNS}
     errors: list[str] = []
     found: list[SchoolHoliday] = []
     seen: set[tuple[int, str, str]] = set()
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for number, cells in enumerate(rows[1:], start=2):
+        raw = {c: cells[i] if i < len(cells) else "" for c, i in position.items()}
+        row = {c: spreadsheets.cell_text(v) for c, v in raw.items()}
         if not any(row.values()):
             continue
 
@@ -81,7 +102,7 @@ def parse(text: str) -> list[SchoolHoliday]:
         name = row["name"]
         if not name or len(name) > 60:
             fail("name", _("give the holiday a name of at most 60 characters."))
-        first, last = _date(row["first_day"]), _date(row["last_day"])
+        first, last = _date(raw["first_day"]), _date(raw["last_day"])
         if first is None:
             fail("first_day", _("not a date (write 2026-10-10 or 10-10-2026)."))
         if last is None:
@@ -105,12 +126,12 @@ def parse(text: str) -> list[SchoolHoliday]:
     return found
 
 
-def load(text: str) -> LoadReport:
-    """Load a holiday file: each (school year, region, name) is created or its dates updated; nothing else
-    changes. All or nothing; loading the same file twice changes nothing the second time. Raises
-    HolidayFileError (see `parse`)."""
+def load(source: HolidaySource) -> LoadReport:
+    """Load a holiday file (`source` as in `parse`): each (school year, region, name) is created or its dates
+    updated; nothing else changes. All or nothing; loading the same file twice changes nothing the second time.
+    Raises HolidayFileError (see `parse`)."""
     report = LoadReport()
-    rows = parse(text)
+    rows = parse(source)
     with transaction.atomic():
         for row in rows:
             _obj, created = SchoolHoliday.objects.update_or_create(

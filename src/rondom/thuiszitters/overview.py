@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from rondom.access import tasks
 from rondom.access.tasks import schools_below
-from rondom.accounts.models import Organisation, User
+from rondom.accounts import authority
+from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
 from rondom.exports import table_response
 
@@ -62,14 +63,8 @@ def scope_for(user: User) -> Scope | None:
             scope.school_ids |= schools_below(m.organisation_id)
         elif holder.scope == tasks.Scope.SERVED_MUNICIPALITIES:
             found = True
-            served = set(
-                Organisation.serves_municipalities.through.objects.filter(
-                    organisation_id=m.organisation_id
-                ).values_list("municipality_id", flat=True)
-            )
-            if not served and m.organisation.municipality_id:
-                served = {m.organisation.municipality_id}
-            scope.municipality_ids |= served
+            served = authority.served_municipalities([m.organisation_id], own_when_none=True)
+            scope.municipality_ids |= served.get(m.organisation_id, set())
         else:
             found = True
             scope.school_ids.add(m.organisation_id)

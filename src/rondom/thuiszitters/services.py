@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, User
 from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import ThresholdSignal
-from rondom.audit import services as audit
 from rondom.idempotency import lock_row
 from rondom.notifications.services import active_memberships, notify, serving_q
 from rondom.registry.models import Child
@@ -41,14 +40,18 @@ ABSENCE = DataCategory.ABSENCE
 
 
 def ladder_for(child: Child) -> list[EscalationLevel]:
-    """The ladder of the child's home municipality, or the default ladder when it has none of its own."""
+    """The ladder of the child's home municipality, or the default ladder when it has none of its own.
+
+    Raises nothing."""
     own = list(EscalationLevel.objects.filter(municipality_id=child.home_municipality_id).order_by("rank"))
     return own or list(EscalationLevel.objects.filter(municipality__isnull=True).order_by("rank"))
 
 
 def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membership]:
     """The memberships that decide at `level` for this child: at a school level the child's school, at other
-    levels an organisation serving the child's home municipality."""
+    levels an organisation serving the child's home municipality.
+
+    Raises nothing."""
     child = thuiszitter.child
     found: list[Membership] = []
     for pair in level.deciders:
@@ -63,28 +66,43 @@ def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membershi
 
 
 def decider_membership(actor: User, level: EscalationLevel | None, thuiszitter: Thuiszitter) -> Membership | None:
+    """The actor's membership that decides at ``level`` for this thuiszitter, or None. Raises nothing."""
     if level is None:
         return None
     mine = {m.pk for m in actor.roles()}
     return next((m for m in deciders(level, thuiszitter) if m.pk in mine), None)
 
 
-def _decision(actor: User | None, child: Child, action: str) -> Decision:
-    """The ground for logging a change; the system (the worker) acts on the ladder's own rule."""
+def _decision(actor: User | None, child: Child, action: str, membership: Membership | None = None) -> Decision:
+    """The ground for logging a change of the register (absence): the system (the worker) acts on the ladder's own
+    rule; a user on a ground of their own that lets them change absence (leerplicht's legal task, a decider's
+    escalation ground); otherwise, when the service found the user acting as a registering role or a decider of a
+    level (`membership`), on the ladder's rule in that role (rules.SYSTEM_RULES["escalation_ladder"]): the school's
+    support roles only read absence on their school ground, so that ground never carries a change row."""
     if actor is None:
-        basis = policy.Basis("escalation", {ABSENCE: "rw"}, ref="rule:escalation_ladder")
-        return Decision(True, True, action, ABSENCE, basis, (basis,))
-    found = policy.decide(actor, child, Action.READ, ABSENCE)
-    if not found.allowed:
-        raise PermissionDenied
-    return Decision(True, True, action, ABSENCE, found.basis, found.bases)
+        return policy.system_decision("escalation_ladder", action, ABSENCE)
+    bases = policy.bases_for(actor, child)
+    found = policy.decide_with(bases, action, ABSENCE)
+    if found.allowed:
+        return found
+    if membership is not None and policy.decide_with(bases, Action.READ, ABSENCE).allowed:
+        return policy.system_decision("escalation_ladder", action, ABSENCE, membership=membership)
+    raise PermissionDenied
 
 
-def _log(actor: User | None, thuiszitter: Thuiszitter, action: str, object_type: str, object_id: object) -> None:
-    audit.record(
+def _log(
+    actor: User | None,
+    thuiszitter: Thuiszitter,
+    action: str,
+    object_type: str,
+    object_id: object,
+    membership: Membership | None = None,
+) -> None:
+    log.log_change(
         actor,
-        _decision(actor, thuiszitter.child, action),
+        _decision(actor, thuiszitter.child, action, membership),
         thuiszitter.child_id,
+        action=action,
         object_type=object_type,
         object_id=object_id,
     )
@@ -114,7 +132,12 @@ def register(
     signal: ThresholdSignal | None = None,
     today: date | None = None,
 ) -> Thuiszitter:
-    """Put a child in the register and on the first rung of the ladder (deadline in working days)."""
+    """Put a child in the register and on the first rung of the ladder (deadline in working days).
+
+    Raises PermissionDenied when the actor has no registering role or may not read the child's absence;
+    ValidationError with the keys kind (unknown; relative without a school), reason, started_on (in the future),
+    without a key when no ladder is configured, and the non-field refusal of code ``already_registered``
+    (``"__all__"``; views answer 409) for a second open period."""
     today = today or timezone.localdate()
     if actor is not None and (
         not tasks.may(actor, "register_thuiszitter", child)
@@ -147,7 +170,9 @@ def register(
             lock_row(child)
             if Thuiszitter.objects.filter(child=child, ended_on__isnull=True).exists():
                 raise _already_registered()
-            thuiszitter = _create_period(actor, child, kind, reason, started_on, authorised, case, signal)
+            thuiszitter = _create_period(
+                actor, child, kind, reason, started_on, authorised, case, signal, _registering_membership(actor, child)
+            )
             _enter(
                 thuiszitter,
                 levels[0],
@@ -180,6 +205,7 @@ def _create_period(
     authorised: bool,
     case: Any,
     signal: ThresholdSignal | None,
+    membership: Membership | None = None,
 ) -> Thuiszitter:
     """Insert the period and its access-log row (inside register's transaction)."""
     thuiszitter = Thuiszitter.objects.create(
@@ -193,12 +219,23 @@ def _create_period(
         signal=signal,
         registered_by=actor,
     )
-    _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk)
+    _log(actor, thuiszitter, Action.CREATE, "thuiszitter", thuiszitter.pk, membership)
     return thuiszitter
 
 
+def _registering_membership(actor: User | None, child: Child) -> Membership | None:
+    """The registering role the user acts in: the one at the child's school first, else any."""
+    if actor is None:
+        return None
+    mine = [m for m in actor.roles() if tasks.held_by(m, "register_thuiszitter")]
+    return next((m for m in mine if m.organisation_id == child.school_id), mine[0] if mine else None)
+
+
 def register_from_signals(signals: Iterable[ThresholdSignal], today: date | None = None) -> list[Thuiszitter]:
-    """A protocol that registers thuiszitters (relative absence over four weeks) puts the child in the register."""
+    """A protocol that registers thuiszitters (relative absence over four weeks) puts the child in the register.
+
+    A child already registered is skipped. Raises ValidationError without a key (from register) when no ladder is
+    configured for the child's municipality."""
     created = []
     for signal in signals:
         if not signal.protocol.registers_thuiszitter:
@@ -256,16 +293,22 @@ def _next_level(thuiszitter: Thuiszitter) -> EscalationLevel | None:
 
 
 def at_top(thuiszitter: Thuiszitter) -> bool:
-    """Whether the case sits at the highest rung of its ladder: there is nowhere to escalate to."""
+    """Whether the case sits at the highest rung of its ladder: there is nowhere to escalate to.
+
+    Raises nothing."""
     return _next_level(thuiszitter) is None
 
 
 def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | None = None) -> EscalationStep:
-    """A decider of the current level hands the case up (e.g. the school finds no youth care)."""
+    """A decider of the current level hands the case up (e.g. the school finds no youth care).
+
+    Raises PermissionDenied when the actor decides at no level reached so far; ValidationError with the key reason
+    (empty), or without a key when the period has ended or the case is at the top rung."""
     today = today or timezone.localdate()
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This child is back at school; the ladder has ended."))
-    if decider_membership(actor, thuiszitter.level, thuiszitter) is None:
+    membership = decider_membership(actor, thuiszitter.level, thuiszitter)
+    if membership is None:
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case goes up.")})
@@ -273,14 +316,16 @@ def escalate(actor: User, thuiszitter: Thuiszitter, reason: str, today: date | N
     if level is None:
         raise ValidationError(_("This is the highest level of the ladder."))
     with transaction.atomic():
-        _log(actor, thuiszitter, Action.UPDATE, "escalation", thuiszitter.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "escalation", thuiszitter.pk, membership)
         return _enter(thuiszitter, level, today, actor=actor, reason=reason.strip(), automatic=False)
 
 
 def escalate_due(today: date | None = None) -> list[EscalationStep]:
     """The worker's daily pass: every open case whose level let its deadline pass without a decision moves up,
     one level per passed deadline; the top level's deciders are reminded instead. Deciders are reminded a few
-    working days before a deadline."""
+    working days before a deadline.
+
+    Raises nothing; run by the worker."""
     today = today or timezone.localdate()
     steps: list[EscalationStep] = []
     overdue = Thuiszitter.objects.filter(ended_on__isnull=True, decided=False, deadline__lt=today)
@@ -321,7 +366,10 @@ def escalate_due(today: date | None = None) -> list[EscalationStep]:
 
 
 def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str) -> EscalationDecision:
-    """A decider of the current level records the decision; the deadline clock stops."""
+    """A decider of the current level records the decision; the deadline clock stops.
+
+    Raises PermissionDenied when the actor is no decider of the current level; ValidationError with the keys
+    decision (empty) and outcome (unknown), or without a key when the period has ended."""
     if thuiszitter.ended_on is not None:
         raise ValidationError(_("This child is back at school; the ladder has ended."))
     membership = decider_membership(actor, thuiszitter.level, thuiszitter)
@@ -347,25 +395,34 @@ def decide(actor: User, thuiszitter: Thuiszitter, *, outcome: str, decision: str
         )
         thuiszitter.decided = True
         thuiszitter.save(update_fields=["decided"])
-        _log(actor, thuiszitter, Action.UPDATE, "escalation_decision", found.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "escalation_decision", found.pk, membership)
     return found
 
 
 def membership_level(thuiszitter: Thuiszitter) -> EscalationLevel:
+    """The current rung of the thuiszitter's ladder. Raises ValidationError without a key when it is on none."""
     if thuiszitter.level is None:
         raise ValidationError(_("This child is not on the ladder."))
     return thuiszitter.level
 
 
 def may_act(actor: User, thuiszitter: Thuiszitter) -> bool:
-    """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far."""
+    """Leerplicht (legal task), the school's support staff and the deciders of every level reached so far.
+
+    Raises nothing."""
     if policy.decide(actor, thuiszitter.child, Action.UPDATE, ABSENCE).allowed:
         return True
+    return _reached_membership(actor, thuiszitter) is not None
+
+
+def _reached_membership(actor: User, thuiszitter: Thuiszitter) -> Membership | None:
+    """The user's membership that decides at some level the case has reached, if any."""
     mine = {m.pk for m in actor.roles()}
     for step in thuiszitter.steps.select_related("level"):
-        if any(m.pk in mine for m in deciders(step.level, thuiszitter)):
-            return True
-    return False
+        found = next((m for m in deciders(step.level, thuiszitter) if m.pk in mine), None)
+        if found is not None:
+            return found
+    return None
 
 
 def record_interim(
@@ -379,7 +436,11 @@ def record_interim(
     today: date | None = None,
 ) -> InterimArrangement:
     """Help starts now; who pays is settled afterwards between the named parties. Refused once the period ended
-    (the page offers the form only while it is open)."""
+    (the page offers the form only while it is open).
+
+    Raises PermissionDenied when the actor may not act (may_act); ValidationError with the keys description,
+    provided_by, payment_pending_between (empty), starts_on (before the child was at home, or more than a year
+    away), or without a key when the period has ended."""
     today = today or timezone.localdate()
     if not may_act(actor, thuiszitter):
         raise PermissionDenied
@@ -407,13 +468,18 @@ def record_interim(
             payment_pending_between=payment_pending_between.strip(),
             recorded_by=actor,
         )
-        _log(actor, thuiszitter, Action.CREATE, "interim_arrangement", found.pk)
+        _log(
+            actor, thuiszitter, Action.CREATE, "interim_arrangement", found.pk, _reached_membership(actor, thuiszitter)
+        )
     return found
 
 
 def record_visit(
     actor: User, thuiszitter: Thuiszitter, *, visited_on: date, note: str, today: date | None = None
 ) -> LeerplichtVisit:
+    """Leerplicht records a home visit. Raises PermissionDenied without the leerplicht role or when the policy does
+    not allow updating the child's absence; ValidationError with the key visited_on (in the future, or before the
+    child was at home)."""
     today = today or timezone.localdate()
     if (
         not tasks.may(actor, "record_visit", thuiszitter.child)
@@ -433,7 +499,10 @@ def record_visit(
 
 
 def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, today: date | None = None) -> Thuiszitter:
-    """The child is back at school (or in education elsewhere): the period ends and the ladder stops."""
+    """The child is back at school (or in education elsewhere): the period ends and the ladder stops.
+
+    Raises PermissionDenied when the actor may not act (may_act); ValidationError with the key ended_on (in the
+    future, or before the start), or without a key when the period has already ended."""
     today = today or timezone.localdate()
     if not may_act(actor, thuiszitter):
         raise PermissionDenied
@@ -446,11 +515,12 @@ def end(actor: User, thuiszitter: Thuiszitter, *, ended_on: date, note: str, tod
     with transaction.atomic():
         thuiszitter.ended_on, thuiszitter.end_note = ended_on, note.strip()
         thuiszitter.save(update_fields=["ended_on", "end_note"])
-        _log(actor, thuiszitter, Action.UPDATE, "thuiszitter", thuiszitter.pk)
+        _log(actor, thuiszitter, Action.UPDATE, "thuiszitter", thuiszitter.pk, _reached_membership(actor, thuiszitter))
     return thuiszitter
 
 
 def visited_this_year(thuiszitter: Thuiszitter, today: date | None = None) -> bool:
+    """Whether leerplicht visited the child in the 365 days before ``today``. Raises nothing."""
     today = today or timezone.localdate()
     return thuiszitter.visits.filter(visited_on__gt=today - timedelta(days=365)).exists()
 
@@ -458,7 +528,9 @@ def visited_this_year(thuiszitter: Thuiszitter, today: date | None = None) -> bo
 def evaluate_and_register(
     today: date | None = None, *, school_ids: Iterable[int] | None = None
 ) -> list[ThresholdSignal]:
-    """Apply the absence protocols, then register the thuiszitters that the new signals point to."""
+    """Apply the absence protocols, then register the thuiszitters that the new signals point to.
+
+    Raises nothing; run by the worker."""
     from rondom.attendance.services import evaluate
 
     signals = evaluate(today, school_ids=school_ids)

@@ -22,10 +22,10 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AdministrationLogEntry
 from rondom.demo import data
-from rondom.funding import research
 from rondom.funding.models import Pilot
-from rondom.funding.monitoring import municipality_officer
+from rondom.funding.officers import municipality_officer
 from rondom.funding.services import may_keep_budget
+from rondom.monitoring import research
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 from tests.factories import UserFactory
@@ -326,7 +326,7 @@ def test_the_privacy_officer_reads_the_administration_log_and_a_beheerder_does_n
     privacy_officer.user_permissions.add(Permission.objects.get(codename="view_administrationlogentry"))
     response = login(User.objects.get(pk=privacy_officer.pk)).get("/api/administration-log/")
     assert response.status_code == 200
-    assert [row["action"] for row in response.json()] == ["grant_role"]
+    assert [row["action"] for row in response.json()["results"]] == ["grant_role"]
 
 
 def test_administration_log_rows_cannot_be_changed_or_deleted(world) -> None:  # type: ignore[no-untyped-def]

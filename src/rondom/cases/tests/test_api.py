@@ -112,11 +112,11 @@ def test_the_ib_runs_a_case_through_the_api(world, login) -> None:  # type: igno
 def test_the_case_list_shows_state_and_decision_date_and_filters_by_state(world, login) -> None:  # type: ignore[no-untyped-def]
     client = login(world["ib"])
     case = open_case(client, world["child"])
-    listed = client.get("/api/cases/").json()
+    listed = client.get("/api/cases/").json()["results"]
     assert [(c["id"], c["child"], c["state"]) for c in listed] == [(case["id"], world["child"].pk, "registered")]
     assert listed[0]["decision_due"] == case["decision_due"]
-    assert client.get("/api/cases/?state=closed").json() == []
-    assert len(client.get("/api/cases/?state=registered").json()) == 1
+    assert client.get("/api/cases/?state=closed").json()["results"] == []
+    assert len(client.get("/api/cases/?state=registered").json()["results"]) == 1
     bogus = client.get("/api/cases/?state=weg")
     assert bogus.status_code == 400 and "state" in bogus.json()
 
@@ -196,13 +196,13 @@ def test_a_provider_contact_joins_from_the_inbox_and_sees_only_that_child(world,
     other = ChildFactory(school=child.school)
     NoteFactory(child=other, category="youth_care")
     contact = verified_client(Client(), world["contact"])
-    inbox = contact.get("/api/help-requests/inbox/").json()
+    inbox = contact.get("/api/help-requests/inbox/").json()["results"]
     assert [(i["child"], i["given_name"], i["school"]) for i in inbox] == [
         (child.pk, child.given_name, child.school.name)
     ]
     assert inbox[0]["question"] == "Meekijken?" and inbox[0]["joined_at"] is None
     assert contact.get(f"/api/children/{child.pk}/notes/").json() == []  # the request shows who, not the record
-    assert contact.get("/api/cases/").json() == []  # nor the school's case
+    assert contact.get("/api/cases/").json()["results"] == []  # nor the school's case
     joined = contact.post(f"/api/help-requests/{inbox[0]['id']}/join/")
     assert joined.status_code == 200 and joined.json()["joined_at"] is not None
     notes = contact.get(f"/api/children/{child.pk}/notes/").json()
@@ -230,7 +230,7 @@ def test_the_inbox_shows_open_requests_first_and_hides_the_child_of_a_declined_o
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     declined = contact.post(f"/api/help-requests/{first['id']}/decline/", {"reason": "Vol"}, content_type=JSON)
     assert declined.status_code == 200 and declined.json()["closed_at"] is not None
-    inbox = contact.get("/api/help-requests/inbox/").json()
+    inbox = contact.get("/api/help-requests/inbox/").json()["results"]
     assert [i["id"] for i in inbox] == [second["id"], first["id"]]
     assert inbox[1]["child_visible"] is False and inbox[1]["given_name"] is None and inbox[1]["child"] is None
     assert AccessLogEntry.objects.filter(user_id=world["contact"].pk, action="search", child_id=sibling.pk).count() == 1
@@ -244,7 +244,7 @@ def test_only_the_addressed_contact_acts_on_a_request(world, login) -> None:  # 
     other = verified_client(Client(), colleague)
     for action in ("first-contact", "join", "decline"):
         assert other.post(f"/api/help-requests/{request['id']}/{action}/", {}, content_type=JSON).status_code == 404
-    assert other.get("/api/help-requests/inbox/").json() == []
+    assert other.get("/api/help-requests/inbox/").json()["results"] == []
     contact = verified_client(Client(), world["contact"])
     reached = contact.post(f"/api/help-requests/{request['id']}/first-contact/")
     assert reached.status_code == 200 and reached.json()["first_contact_at"] is not None
@@ -296,7 +296,7 @@ def test_a_professional_of_another_school_gets_404_on_every_child_route(world, l
         }
         assert set(answers.values()) <= {404, 405}, f"{url}: {answers}"
         assert 404 in answers.values(), f"{url}: {answers}"
-    assert stranger.get("/api/cases/").json() == []
+    assert stranger.get("/api/cases/").json()["results"] == []
     assert not AccessLogEntry.objects.filter(user_id=stranger_user.pk).exists()
     assert Case.objects.get(pk=case["id"]).state == "registered"
 

@@ -61,7 +61,7 @@ def test_provider_loses_access_when_consent_is_withdrawn(world, login) -> None: 
     assert client.get(url).status_code == 200
     withdraw_consent(world["mother"].user, world["grant_consent"])
     assert client.get(url).status_code == 404
-    assert world["child"].pk not in [c["id"] for c in client.get("/api/children/").json()]
+    assert world["child"].pk not in [c["id"] for c in client.get("/api/children/").json()["results"]]
 
 
 def test_external_team_member_leaves_the_team_when_consent_is_withdrawn(world) -> None:  # type: ignore[no-untyped-def]

@@ -172,8 +172,8 @@ def test_every_demo_login_can_still_file_a_signal_today_and_no_demo_signal_lies_
 def test_the_research_export_finds_consented_children_in_the_demo_without_a_legal_basis(pupils) -> None:  # type: ignore[no-untyped-def]
     from rondom.accounts.models import Membership
     from rondom.consent.models import Consent, Purpose
-    from rondom.funding.indicators import SchoolYear
-    from rondom.funding.research import export
+    from rondom.core.schoolyear import SchoolYear
+    from rondom.monitoring.research import export
 
     casework.generate(random.Random(7))
     consented = Consent.objects.active().filter(purpose=Purpose.RESEARCH)

@@ -9,7 +9,8 @@ import pytest
 
 from rondom.demo import data, funding
 from rondom.funding import budget
-from rondom.funding.models import AllocationRound, Pilot, ReportText
+from rondom.funding.models import AllocationRound, Pilot
+from rondom.monitoring.models import ReportText
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from rondom.access.models import TeamMembership
 from rondom.audit.models import AccessLogEntry
 from rondom.cases import services as cases
 from rondom.cases.models import HelpRequest, Plan, Signal
+from rondom.core.schoolyear import SchoolYear
 from rondom.feedback import services
 from rondom.feedback.models import FeedbackResponse, ProviderRating
-from rondom.funding.indicators import SchoolYear
 from rondom.portal.readability import flesch_douma, main_text
 from tests.factories import (
     ChildFactory,

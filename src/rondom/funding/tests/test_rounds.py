@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.models import AbsenceRecord
 from rondom.cases.models import Case, CaseStatus, SocialWorkActivity, SupportTeam
-from rondom.funding import monitoring, rounds
-from rondom.funding.indicators import SchoolYear
+from rondom.core.schoolyear import SchoolYear
+from rondom.funding import rounds
 from rondom.funding.models import AllocationRound
 from rondom.registry.models import Municipality
 from rondom.thuiszitters.models import Thuiszitter
@@ -41,7 +41,7 @@ def build_world() -> World:
 
     A: 3 pupils (2 from Zwolle, 1 from Kampen), a closed case, 2 hours of unauthorised absence last year.
     B: 1 pupil, an open case, a thuiszitter last year."""
-    year = monitoring.current_school_year()
+    year = SchoolYear.current()
     last = SchoolYear(year.start_year - 1)
     zwolle, kampen = MunicipalityFactory(name="Zwolle"), MunicipalityFactory(name="Kampen")
     a = SchoolFactory(name="De Esch", municipality=zwolle)

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from rondom.demo import absence, casework, data, feedback, funding, history, population
-from rondom.funding.rollup import refresh_monthly_facts
+from rondom.monitoring.rollup import refresh_monthly_facts
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from rondom.schoolcalendar.importer import HolidayFileError, load
 
 class Command(BaseCommand):
     help = (
-        "Load school holidays per region from a CSV file (school_year;region;name;first_day;last_day), "
+        "Load school holidays per region from a CSV or XLSX file (school_year;region;name;first_day;last_day), "
         "e.g. the next school year as published by the Rijksoverheid. All rows or none."
     )
 
@@ -24,9 +24,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from exc
         try:
-            report = load(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{path}: not UTF-8 text") from exc
+            report = load(raw)
         except HolidayFileError as exc:
             raise CommandError("\n".join(exc.errors)) from exc
         years = ", ".join(f"{y}-{y + 1}" for y in sorted(report.school_years))

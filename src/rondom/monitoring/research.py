@@ -27,18 +27,15 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rondom.access import tasks
+from rondom.access import log, policy, tasks
 from rondom.access.categories import Action, DataCategory
-from rondom.access.policy import Basis, Decision
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceKind, AbsenceRecord
-from rondom.audit import services as audit
 from rondom.cases.models import Case, GoalEvaluation
 from rondom.consent.models import Consent, Purpose
+from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
-
-from .indicators import SchoolYear
 
 #: A configuration gap told in plain words: a policy officer never sees the name of an environment variable.
 NOT_CONFIGURED = gettext_lazy(
@@ -102,9 +99,6 @@ def export(
     if row.consent_purpose:
         consented = Consent.objects.active().filter(purpose=row.consent_purpose).values("child_id")
         scope = scope.filter(pk__in=consented)
-        ref = ""
-    else:
-        ref = f"legal:{legal_basis.strip()[:40]}"
     children = list(scope)
     if not children:
         raise ValidationError(
@@ -117,24 +111,33 @@ def export(
         Consent.objects.active().filter(purpose=Purpose.RESEARCH, child_id__in=ids).values_list("child_id", "pk")
     )
     with transaction.atomic():
-        decisions = []
-        for child in children:
-            if not row.consent_purpose:
-                basis = Basis(row.ground, {DataCategory.SUPPORT: "r"}, membership, ref=ref)
-            else:
-                basis = Basis(
-                    row.ground,
-                    {DataCategory.SUPPORT: "r"},
-                    membership,
-                    consents.get(child.pk),
-                    f"consent:{consents.get(child.pk)}",
+        # Each export row is written on the system rule of the task row's ground (access.rules.SYSTEM_RULES).
+        if not row.consent_purpose:
+            decisions = [
+                policy.system_decision(
+                    "research_legal_basis",
+                    Action.EXPORT,
+                    DataCategory.SUPPORT,
+                    membership=membership,
+                    detail=legal_basis.strip()[:40],
                 )
-            decisions.append(Decision(True, True, Action.EXPORT, DataCategory.SUPPORT, basis, (basis,)))
-        audit.record_many(
+            ] * len(children)
+        else:
+            decisions = [
+                policy.system_decision(
+                    "research_consent",
+                    Action.EXPORT,
+                    DataCategory.SUPPORT,
+                    membership=membership,
+                    consent_id=consents.get(child.pk),
+                    detail=consents.get(child.pk),
+                )
+                for child in children
+            ]
+        log.log_many(
             user,
-            decisions[0],
-            [audit.LogItem(c.pk, "research_export", str(year)) for c in children],
-            decisions=decisions,
+            decisions,
+            [log.LogItem(c.pk, "research_export", str(year)) for c in children],
             reason=legal_basis.strip(),
         )
     return Export(rows, row.key, suppressed)

@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from rondom.audit.models import AccessLogEntry
-from rondom.funding.models import Pilot, ReportText
-from rondom.funding.rollup import refresh_monthly_facts
+from rondom.funding.models import Pilot
+from rondom.monitoring.models import ReportText
+from rondom.monitoring.rollup import refresh_monthly_facts
 from rondom.registry.models import Wijk
 from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, SchoolFactory, consent_for

@@ -19,8 +19,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from rondom import pdf
+from rondom.funding.budget import pilot_school_year, pilot_trajectory
 
-from .budget import pilot_school_year, pilot_trajectory
 from .models import ReportText
 from .monitoring import Monitoring, bar_chart
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from rondom.audit.models import AccessLogEntry
-from rondom.funding.indicators import SchoolYear
-from rondom.funding.research import SUPPRESSED, export, pseudonym
+from rondom.core.schoolyear import SchoolYear
+from rondom.monitoring.research import SUPPRESSED, export, pseudonym
 from rondom.registry.models import Wijk
 from tests.factories import (
     ChildFactory,

@@ -12,17 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
 from rondom.accounts.roles import OrganisationKind
+from rondom.core.schoolyear import SchoolYear
+from rondom.funding.models import Pilot
+from rondom.funding.officers import municipalities_of
 from rondom.registry.models import Child, Wijk
 
-from .indicators import INDICATORS, Figure, Indicator, SchoolYear, Scope, compute_grid
-from .models import Pilot
+from .indicators import INDICATORS, Figure, Indicator, Scope, compute_grid
 from .rollup import refreshed_at
 
 YEARS_SHOWN = 5
@@ -40,29 +41,9 @@ def school_years() -> list[SchoolYear]:
     return [SchoolYear(now - n) for n in range(YEARS_SHOWN)]
 
 
-def municipalities_of(user: User) -> set[int]:
-    """The municipalities whose figures this user may see: task right `see_monitoring` (access.tasks), policy staff
-    of a municipality (by configuration only: the municipalities it is the gemeente of) or of a school board or SWV
-    (created only by the gemeente's administrator or the platform: the municipality it belongs to)."""
-    found = {pk for m, holder in tasks.holdings(user, "see_monitoring") for pk in tasks.reach(m, holder.scope)}
-    if not found:
-        raise PermissionDenied
-    return found  # type: ignore[return-value]
-
-
 def may_see_monitoring(user: User) -> bool:
     """The task right behind the *Monitoring* dashboard (page and menu): `see_monitoring` (access.tasks)."""
     return tasks.may(user, "see_monitoring")
-
-
-def municipality_officer(user: User) -> Any:
-    """The user's membership as policy officer of a municipality (the key holder, the budget keeper), or None:
-    task right `keep_budget` (access.tasks, scope GEMEENTE).
-
-    Only an organisation the platform administrator configured as the gemeente counts
-    (accounts.MunicipalityOrganisation): an organisation's own kind "municipality" gives no authority (issue 12,
-    finding 1)."""
-    return next(iter(tasks.memberships(user, "keep_budget")), None)
 
 
 @dataclass(frozen=True)

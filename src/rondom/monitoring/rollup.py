@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from rondom.cases.models import Case, GoalEvaluation, HelpRequest
 from rondom.cases.workflow import State
+from rondom.core.schoolyear import SchoolYear
 from rondom.db import analyse
 from rondom.feedback.models import FeedbackResponse
 from rondom.registry.models import SchoolMove
 
-from .indicators import SchoolYear
 from .models import MonthlyFact, RollupRefresh
 
 

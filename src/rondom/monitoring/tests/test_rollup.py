@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, Plan, SupportTeam
-from rondom.funding.indicators import SchoolYear
-from rondom.funding.models import MonthlyFact
-from rondom.funding.rollup import refresh_monthly_facts, refreshed_at
+from rondom.core.schoolyear import SchoolYear
+from rondom.monitoring.models import MonthlyFact
+from rondom.monitoring.rollup import refresh_monthly_facts, refreshed_at
 from rondom.registry.models import SchoolMove
 from tests.factories import ChildFactory, SchoolFactory
 

@@ -15,8 +15,9 @@ import time_machine
 from django.conf import settings
 from pypdf import PdfReader
 
-from rondom.funding.indicators import SchoolYear
-from rondom.funding.models import Pilot, ReportText
+from rondom.core.schoolyear import SchoolYear
+from rondom.funding.models import Pilot
+from rondom.monitoring.models import ReportText
 from tests.factories import MembershipFactory, OrganisationFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db

@@ -24,13 +24,15 @@ from rondom.access.categories import Action, DataCategory
 from rondom.access.declared import NO_CHILD_DATA, Access, ChildRecordView, Declaration
 from rondom.accounts.models import User
 from rondom.audit import services as audit
+from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
+from rondom.funding.models import Pilot
 from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
 
 from . import monitoring, report, research
-from .indicators import INDICATORS, SchoolYear
-from .models import Pilot, ReportText
+from .indicators import INDICATORS
+from .models import ReportText
 
 
 def _user(request: HttpRequest) -> User:
@@ -113,7 +115,7 @@ class DashboardView(LoginRequiredMixin, View):
             "downloads": {t: {k: selection.query(table=t, format=k) for k in FORMATS} for t in monitoring.TABLES},
             "report_query": selection.query(),
         }
-        return render(request, "funding/dashboard.html", context)
+        return render(request, "monitoring/dashboard.html", context)
 
 
 class ReportView(LoginRequiredMixin, View):
@@ -153,7 +155,7 @@ class ReportTextsView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
-        return render(request, "funding/report_texts.html", self._context(selection, ReportTextForm()))
+        return render(request, "monitoring/report_texts.html", self._context(selection, ReportTextForm()))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
@@ -161,11 +163,11 @@ class ReportTextsView(LoginRequiredMixin, View):
             raise PermissionDenied
         form = ReportTextForm(request.POST)
         if not form.is_valid():
-            return render(request, "funding/report_texts.html", self._context(selection, form), status=400)
+            return render(request, "monitoring/report_texts.html", self._context(selection, form), status=400)
         text = form.save(commit=False)
         text.pilot, text.school_year, text.written_by = selection.pilot, str(selection.year), _user(request)
         text.save()
-        return HttpResponseRedirect(f"{reverse('funding:report-texts')}?{selection.query()}")
+        return HttpResponseRedirect(f"{reverse('monitoring:report-texts')}?{selection.query()}")
 
 
 class ResearchForm(forms.Form):
@@ -205,7 +207,7 @@ class ResearchExportView(ChildRecordView):
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
         form = ResearchForm(pilots=selection.pilots, years=selection.years)
-        return render(request, "funding/research.html", {"form": form, "not_configured": _not_configured()})
+        return render(request, "monitoring/research.html", {"form": form, "not_configured": _not_configured()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
@@ -226,7 +228,9 @@ class ResearchExportView(ChildRecordView):
             else:
                 rows = [[row[c] for c in research.COLUMNS] for row in result.rows]
                 return table_response(f"onderzoek-{form.cleaned_data['year']}", research.COLUMNS, rows, "csv")
-        return render(request, "funding/research.html", {"form": form, "not_configured": _not_configured()}, status=400)
+        return render(
+            request, "monitoring/research.html", {"form": form, "not_configured": _not_configured()}, status=400
+        )
 
 
 def _not_configured() -> str:

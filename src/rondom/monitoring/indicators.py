@@ -33,48 +33,13 @@ from rondom.accounts.models import Organisation
 from rondom.accounts.roles import OrganisationKind
 from rondom.attendance.models import AbsenceKind, AbsenceMonth
 from rondom.cases.models import HelpRequest
+from rondom.core.schoolyear import SchoolYear
 from rondom.feedback.models import ProviderRating
+from rondom.funding.models import Pilot
 from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
-from .models import MonthlyFact, Pilot
-
-
-@dataclass(frozen=True)
-class SchoolYear:
-    """'2026-2027': 1 August 2026 up to and including 31 July 2027."""
-
-    start_year: int
-
-    @classmethod
-    def of(cls, day: date) -> SchoolYear:
-        """The school year a day falls in."""
-        return cls(day.year if day.month >= 8 else day.year - 1)
-
-    @classmethod
-    def current(cls) -> SchoolYear:
-        return cls.of(timezone.localdate())
-
-    @classmethod
-    def parse(cls, text: str) -> SchoolYear:
-        first, _, second = (text or "").strip().partition("-")
-        if not (text or "").isascii():  # only the digits 0-9: int() reads other scripts' digits, or fails on "³"
-            raise ValueError(f"not a school year: {text!r}")
-        if not (len(first) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
-            raise ValueError(f"not a school year: {text!r}")
-        return cls(int(first))
-
-    @property
-    def first_day(self) -> date:
-        return date(self.start_year, 8, 1)
-
-    @property
-    def last_day(self) -> date:
-        return date(self.start_year + 1, 7, 31)
-
-    def __str__(self) -> str:
-        return f"{self.start_year}-{self.start_year + 1}"
-
+from .models import MonthlyFact
 
 Value = Decimal | None
 

@@ -12,9 +12,9 @@ from rondom.attendance.models import AbsenceRecord
 from rondom.attendance.services import refresh_absence_months
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, HelpRequest, Plan, SupportTeam
 from rondom.feedback.models import FeedbackResponse, ProviderRating
-from rondom.funding.indicators import INDICATORS, Figure, SchoolYear, Scope, compute_all, compute_grid
 from rondom.funding.models import Pilot
-from rondom.funding.rollup import refresh_monthly_facts
+from rondom.monitoring.indicators import INDICATORS, Figure, SchoolYear, Scope, compute_all, compute_grid
+from rondom.monitoring.rollup import refresh_monthly_facts
 from rondom.registry.models import SchoolMove
 from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import ChildFactory, OrganisationFactory, SchoolFactory, UserFactory

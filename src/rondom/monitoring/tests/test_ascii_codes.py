@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rondom.funding.indicators import SchoolYear
-from rondom.funding.tests.test_dashboard import YEAR, city  # noqa: F401 - the fixture
+from rondom.core.schoolyear import SchoolYear
+from rondom.monitoring.tests.test_dashboard import YEAR, city  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,82 @@
+"""A list logs one row per child shown, from the decisions the selector already made (issue 13 point 1): given
+(child, decision) pairs, `guard.log_search` asks the policy nothing; given children only, it asks once per child."""
+
+from __future__ import annotations
+
+import pytest
+
+from rondom.access import guard, policy
+from rondom.access.categories import Action, DataCategory
+from rondom.audit.models import AccessLogEntry
+from rondom.cases.selectors import readable_cases
+from tests.factories import ChildFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows():  # type: ignore[no-untyped-def]
+    return sorted(
+        AccessLogEntry.objects.filter(object_type="child").values_list("child_id", "action", "category", "ground")
+    )
+
+
+def test_pairs_from_the_selector_are_logged_without_asking_the_policy_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    child, other, refused_child = ChildFactory(), ChildFactory(), ChildFactory()
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    MembershipFactory(user=ib, organisation=other.school, role="teacher")
+    pairs = [(c, policy.decide(ib, c, Action.SEARCH, DataCategory.SUPPORT)) for c in (child, other, refused_child)]
+    assert [d.allowed for _c, d in pairs] == [True, True, False]
+
+    def no_question(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the policy was asked again")
+
+    monkeypatch.setattr(policy, "decide", no_question)
+    monkeypatch.setattr(policy, "iter_bases", no_question)
+    guard.log_search(ib, [*pairs, pairs[0]], DataCategory.SUPPORT)
+    assert _rows() == sorted(
+        [(child.pk, "search", "support", "school_role"), (other.pk, "search", "support", "school_role")]
+    )
+
+
+def test_a_selectors_decision_for_another_category_is_turned_on_its_own_ground_or_refused() -> None:
+    child = ChildFactory()
+    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    decision = policy.decide(teacher, child, Action.READ, DataCategory.SUPPORT)
+    guard.log_search(teacher, [(child, decision)], DataCategory.IDENTITY)
+    assert _rows() == [(child.pk, "search", "identity", "school_role")]
+    with pytest.raises(policy.NotAllowedOnBasis):
+        guard.log_search(teacher, [(child, decision)], DataCategory.ABSENCE)  # the teacher's ground reads no absence
+    assert len(_rows()) == 1
+
+
+def test_children_only_ask_the_policy_once_per_child(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    child, outside = ChildFactory(), ChildFactory()
+    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    asked: list[int] = []
+    real = policy.iter_bases
+
+    def counting(user, found, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(found.pk)
+        return real(user, found, **kwargs)
+
+    monkeypatch.setattr(policy, "iter_bases", counting)
+    guard.log_search(teacher, [child, outside, child])
+    assert sorted(asked) == sorted([child.pk, outside.pk])
+    assert _rows() == [(child.pk, "search", "identity", "school_role")]
+
+
+def test_the_cases_selector_pairs_feed_the_list_log() -> None:
+    from datetime import date
+
+    from rondom.cases.models import Case
+    from rondom.cases.services import support_team_for
+
+    child, other = ChildFactory(), ChildFactory()
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
+    for found in (child, child, other):
+        team = support_team_for(found.school)
+        Case.objects.create(child=found, team=team, question="Lezen", decision_due=date(2026, 10, 1))
+    shown = readable_cases(ib, queryset=Case.objects.select_related("child").order_by("pk"))
+    assert len(shown) == 2  # two cases of one child; the other child is not the IB's
+    guard.log_search(ib, [(case.child, d) for case, d in shown], DataCategory.SUPPORT)
+    assert _rows() == [(child.pk, "search", "support", "school_role")]
