@@ -1,8 +1,10 @@
 """Every route is guarded: a test walks all URL patterns.
 
-Each route must declare whether it serves a child's data (`serves_child_data`). Routes that do are probed
-with a professional who has no ground for the child: every method they accept must answer 404 (the
-record does not exist for them), and anonymous users never get past the login.
+Each route must declare whether it serves a child's data (`serves_child_data`); routes that do declare what they
+touch with a `rondom.access.declared.Declaration` (checked, and every declared route called, in
+tests/test_declared_access.py). Routes that serve child data are probed with a professional who has no ground
+for the child: every method they accept must answer 404 (the record does not exist for them), and anonymous
+users never get past the login.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterat
 
 
 def view_declaration(callback: Any) -> bool | None:
+    """Whether the route serves child data (True for every view on rondom.access.declared), or None: undeclared."""
     for holder in (callback, getattr(callback, "view_class", None), getattr(callback, "cls", None)):
         if holder is not None and hasattr(holder, "serves_child_data"):
             return holder.serves_child_data

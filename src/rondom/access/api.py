@@ -11,10 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.accounts.permissions import is_verified
+from rondom.core.categories import DataCategory
 from rondom.core.errors import Refused
 from rondom.records import selectors
 
 from . import emergency, services, tasks
+from .declared import ChildRecordAPIView, Declaration, create
 from .models import EmergencyAccess
 
 
@@ -36,12 +38,15 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class EmergencyAccessView(APIView):
+class EmergencyAccessView(ChildRecordAPIView):
     """The emergency button: read access with a written reason. Logged, flagged and reviewed; limited per hour and
     per day (429), only for children the user's organisation could plausibly serve (403)."""
 
-    serves_child_data = True
-    record_category = "identity"
+    # Outside the user's scope by design: no child is resolved by the base (child_kwarg=None); the service checks
+    # the role, starts the access and logs the button pressed.
+    declaration = Declaration(
+        post=create(DataCategory.IDENTITY, service_decides=True), object_type="emergency_access", child_kwarg=None
+    )
 
     @extend_schema(
         request=EmergencyRequestSerializer,

@@ -1,9 +1,9 @@
-"""Declarative guarding of web views and API endpoints.
+"""Guarding of web views and API endpoints: the small pieces besides rondom.access.declared.
 
-A view that serves a child's data declares `serves_child_data = True` and a `record_category`, and gets
-the child only through `guarded_child` (policy check + access-log row in one step). A view that serves
-no child data declares `serves_child_data = False`. tests/test_routes_guarded.py walks every URL pattern
-and fails on any route that declares neither.
+A view that serves a child's data declares its access with `rondom.access.declared.Declaration` (the base
+resolves the child, asks the policy and writes the read row). A view that serves no child data declares
+`serves_child_data = False` (or `@serves_no_child_data`). tests/test_routes_guarded.py and
+tests/test_declared_access.py walk every URL pattern and fail on any route that declares neither.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.http import Http404, HttpRequest
 
 from rondom.accounts.models import User
 from rondom.audit import services as audit
@@ -23,53 +22,12 @@ from . import log, policy
 from .policy import Decision
 
 V = TypeVar("V", bound=Callable[..., Any])
-T = TypeVar("T")
 
 
 def serves_no_child_data(view: V) -> V:
     """Mark a function view as serving no child data (login, health, language switch, ...)."""
     view.serves_child_data = False  # type: ignore[attr-defined]
     return view
-
-
-def guarded_child(
-    request: HttpRequest,
-    child_id: int | str,
-    category: str,
-    action: str = Action.READ,
-    *,
-    object_type: str = "child",
-    object_id: object = "",
-) -> tuple[Child, Decision]:
-    """Fetch a child for `action` on `category`: 404 outside scope, 403 when not allowed; a read is logged."""
-    user: User = request.user  # type: ignore[assignment]
-    child, decision = policy.get_child_or_404(user, child_id, action, category)
-    if action not in (Action.CREATE, Action.UPDATE, Action.DELETE):
-        # Changes are logged by the service that makes them, inside its own transaction.
-        audit.record(user, decision, child.pk, object_type=object_type, object_id=object_id or child.pk)
-    return child, decision
-
-
-def guarded_object(
-    request: HttpRequest,
-    child_id: int | str,
-    category: str,
-    find: Callable[[Child], T | None],
-    *,
-    object_type: str,
-    action: str = Action.READ,
-) -> tuple[Child, T, Decision]:
-    """Fetch a child and one object nested under it (`/children/<id>/<nested>/<id>/`), e.g. a signal, a thuiszitter
-    period or a document: 404 outside scope or when `find(child)` finds nothing (the object is not this child's),
-    403 when not allowed. Only after the whole lookup succeeded is one `action` row written, naming the object's
-    own id, so a refused request never shows up as a read (issue 12, finding 5; docs/access-log.md)."""
-    user: User = request.user  # type: ignore[assignment]
-    child, decision = policy.get_child_or_404(user, child_id, action, category)
-    found = find(child)
-    if found is None:
-        raise Http404
-    audit.record(user, decision, child.pk, object_type=object_type, object_id=getattr(found, "pk", ""))
-    return child, found, decision
 
 
 def log_search(

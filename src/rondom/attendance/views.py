@@ -9,16 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy, tasks
-from rondom.access.guard import guarded_child, guarded_object, log_search
+from rondom.access import tasks
+from rondom.access.declared import ChildRecordView, Declaration, read, search, update
 from rondom.accounts.models import Organisation, User
-from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal
 from rondom.versioning import Conflict
@@ -203,16 +202,14 @@ class MappingEditView(LoginRequiredMixin, View):
         return render(request, "attendance/mapping_form.html", {"form": form, "mapping": mapping}, status=400)
 
 
-class SignalListView(LoginRequiredMixin, View):
+class SignalListView(ChildRecordView):
     """Open absence signals for the user's role, most urgent first."""
 
-    serves_child_data = True
-    record_category = ABSENCE
+    declaration = Declaration(get=search(ABSENCE), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = _user(request)
-        signals = services.open_signals_for(user)
-        log_search(user, list({s.child_id: s.child for s in signals}.values()), ABSENCE)
+        signals = services.open_signals_for(_user(request))
+        self.log_shown({s.child_id: s.child for s in signals}.values())
         return render(request, "attendance/signals.html", {"signals": signals})
 
 
@@ -223,30 +220,25 @@ class HandleForm(forms.Form):
     )
 
 
-class SignalView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = ABSENCE
+def _signal(request: HttpRequest, child: Any, kwargs: Any) -> ThresholdSignal | None:
+    return ThresholdSignal.objects.filter(child=child, pk=kwargs["signal_id"]).select_related("protocol").first()
 
-    def _signal(self, request: HttpRequest, child_id: int, signal_id: int) -> tuple[Any, ThresholdSignal]:
-        child, signal, _decision = guarded_object(
-            request,
-            child_id,
-            ABSENCE,
-            lambda c: ThresholdSignal.objects.filter(child=c, pk=signal_id).select_related("protocol").first(),
-            object_type="absence_signal",
-        )
-        return child, signal
+
+class SignalView(ChildRecordView):
+    # Handling the signal: the service decides and logs it; a page shown again with errors is a read.
+    declaration = Declaration(
+        get=read(ABSENCE),
+        post=update(ABSENCE, service_decides=True, also=Action.READ),
+        object_type="absence_signal",
+        find=_signal,
+    )
 
     def get(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
-        child, signal = self._signal(request, child_id, signal_id)
-        return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": HandleForm()})
+        context = {"child": self.child, "signal": self.found, "form": HandleForm()}
+        return render(request, "attendance/signal.html", context)
 
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
-        # No read row yet: handling the signal is logged by the service; a page shown again with errors is a read.
-        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
-        signal = ThresholdSignal.objects.filter(child=child, pk=signal_id).select_related("protocol").first()
-        if signal is None:
-            raise Http404
+        child, signal = self.child, self.found
         form = HandleForm(request.POST)
         if form.is_valid():
             try:
@@ -256,18 +248,17 @@ class SignalView(LoginRequiredMixin, View):
             else:
                 messages.success(request, _("The signal is marked as handled."))
                 return redirect("attendance:signals")
-        audit.record(_user(request), decision, child.pk, object_type="absence_signal", object_id=signal.pk)
+        self.log_shown_again()
         return render(request, "attendance/signal.html", {"child": child, "signal": signal, "form": form}, status=400)
 
 
-class ChildAbsenceView(LoginRequiredMixin, View):
+class ChildAbsenceView(ChildRecordView):
     """A child's absence: hours per kind, the last records, signals and thuiszitter periods."""
 
-    serves_child_data = True
-    record_category = ABSENCE
+    declaration = Declaration(get=read(ABSENCE), object_type="absence")
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _decision = guarded_child(request, child_id, ABSENCE, object_type="absence")
+        child = self.child
         records = AbsenceRecord.objects.filter(child=child).order_by("-date", "lesson_hour")[:60]
         context = {
             "child": child,

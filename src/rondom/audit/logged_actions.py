@@ -5,12 +5,17 @@ apart (issue 12, finding 5). Also `python -m rondom.audit.logged_actions` prints
 How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
-- the action is an `Action.X` among the call's own arguments; else the function's default (`guarded_child` and
-  `log_read`: read, `log_search` and `_log_shown`: search, `record_aggregate` and `log_aggregate`: export; the
-  `action=` of `access.log.log_change`); else, for a call that passes
-  a decision made earlier (`audit.record`, `record_many`, `LogItem`), the one `Action.X` the enclosing function
-  uses. Where that is not one action, the call's line says it with a comment `# logs: <action>[, <action>]`.
+- the action is an `Action.X` among the call's own arguments; else the function's default (`log_parts`: read,
+  `log_search`, `log_shown` and `_log_shown`: search, `record_aggregate` and `log_aggregate`: export; the
+  `action=` of `access.log.log_change`); else, for a call that passes a decision made earlier (`audit.record`,
+  `record_many`, `LogItem`), the one `Action.X` the enclosing function uses. Where that is not one action, the
+  call's line says it with a comment `# logs: <action>[, <action>]`.
 A call site whose object type or action cannot be told this way is reported as a problem.
+
+A view's declaration (`rondom.access.declared`) is a call site too: ``Declaration(get=read(...), object_type="x")``
+writes ("x", read) for each read it declares (`read`, `export`, or `Access(Action.X, …)` with a read action; a
+search is logged by the view's `log_shown` call, a change by its service), and ("x", read) again where the class
+calls `log_shown_again`. Its object type must be a literal (default "child").
 """
 
 from __future__ import annotations
@@ -40,22 +45,26 @@ LOGGERS: dict[str, Logger] = {
     "record": Logger(None),
     "record_many": Logger(None),
     "LogItem": Logger(1),
-    "guarded_child": Logger(None, "child", "read"),
-    "guarded_object": Logger(None, None, "read"),
     "log_search": Logger(None, "child", "search"),
-    "log_read": Logger(2, None, "read"),
     "_log_change": Logger(2),
     "_log_shown": Logger(None, None, "search"),
     "record_aggregate": Logger(None, None, "export"),
     "_log": Logger(None),
     "_log_export": Logger(1, None, "export"),
     # rondom.access.log, the one path from a decision to its row:
+    "log_read": Logger(2, None, "read"),
     "log_change": Logger(None),
     "log_many": Logger(None),
     "log_aggregate": Logger(None, None, "export"),
+    # rondom.access.declared (whose own source is not read: it writes what a view's Declaration says, read below).
+    "log_shown": Logger(None, "child", "search"),
+    "log_parts": Logger(None, None, "read"),
 }
 #: The functions that take a list of LogItem(...) (one row per item).
 _MANY = ("record_many", "log_many")
+#: The access helpers of rondom.access.declared that stand for a logged read in a Declaration.
+_DECLARED_READS = {"read": "read", "export": "export"}
+_READ_ACTIONS = {"read", "export", "print"}
 #: Where the object type of `_log` sits differs per app: cases (actor, d, child_id, TYPE, id, ACTION) and
 #: thuiszitters (actor, thuiszitter, ACTION, TYPE, id).
 _LOG_POSITIONS = {"cases": 3, "thuiszitters": 3}
@@ -90,6 +99,10 @@ def _object_type(call: ast.Call, name: str, app: str) -> str | None:
     position = _LOG_POSITIONS.get(app) if name == "_log" else logger.object_type_position
     if position is not None and len(call.args) > position:
         return _literal(call.args[position])
+    if name == "log_parts":  # (category, TYPE, id) tuples
+        tuples = [n for n in ast.walk(call) if isinstance(n, ast.Tuple) and len(n.elts) == 3]
+        found = [t for t in (_literal(n.elts[1]) for n in tuples) if t]
+        return found[0] if found else None
     if name == "_log_shown":  # (child, decision, TYPE, id) tuples in the generator passed in
         tuples = [n for n in ast.walk(call) if isinstance(n, ast.Tuple) and len(n.elts) == 4]
         types = [t for t in (_literal(n.elts[2]) for n in tuples) if t]
@@ -187,8 +200,13 @@ def collect() -> tuple[set[tuple[str, str]], list[str]]:
         parts = path.relative_to(SOURCE).parts
         if "tests" in parts or "migrations" in parts or path.name == "logged_actions.py":
             continue
+        if parts == ("access", "declared.py"):
+            continue  # the resolver: its rows are read from each view's Declaration
         source = path.read_text(encoding="utf-8")
         lines, tree, app = source.splitlines(), ast.parse(source), parts[0]
+        found, trouble = _declared_pairs(tree, f"{path.relative_to(SOURCE.parent)}")
+        pairs |= found
+        problems += trouble
         for function in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]:
             nested = {
                 id(n)
@@ -239,6 +257,51 @@ def collect() -> tuple[set[tuple[str, str]], list[str]]:
                     problems.append(f"{where}: cannot tell the action (add '# logs: <action>' on the line)")
                     continue
                 pairs |= {(t, a) for t in object_types for a in actions}
+    return pairs, problems
+
+
+def _declared_pairs(tree: ast.Module, where: str) -> tuple[set[tuple[str, str]], list[str]]:
+    """The pairs the views of one module declare: each Declaration(...) call's object type with its reads."""
+    pairs: set[tuple[str, str]] = set()
+    problems: list[str] = []
+    for owner in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef | ast.Module | ast.FunctionDef)]:
+        body_calls = [
+            c
+            for stmt in getattr(owner, "body", [])
+            if not isinstance(stmt, ast.ClassDef | ast.FunctionDef)
+            for c in ast.walk(stmt)
+            if isinstance(c, ast.Call) and _name(c.func) == "Declaration"
+        ]
+        if isinstance(owner, ast.FunctionDef):  # a function view's decorator: @declares(Declaration(...))
+            body_calls = [
+                c
+                for d in owner.decorator_list
+                for c in ast.walk(d)
+                if isinstance(c, ast.Call) and _name(c.func) == "Declaration"
+            ]
+        shown_again = isinstance(owner, ast.ClassDef) and any(
+            isinstance(c, ast.Call) and _name(c.func) == "log_shown_again" for c in ast.walk(owner)
+        )
+        for call in body_calls:
+            object_type: str | None = "child"
+            for kw in call.keywords:
+                if kw.arg == "object_type":
+                    object_type = _literal(kw.value)
+            if object_type is None:
+                problems.append(f"{where}:{call.lineno}: cannot tell the object type of the declaration")
+                continue
+            actions: set[str] = set()
+            for kw in call.keywords:
+                value = kw.value
+                if kw.arg in ("get", "post", "put", "patch", "delete") and isinstance(value, ast.Call):
+                    name = _name(value.func)
+                    if name in _DECLARED_READS:
+                        actions.add(_DECLARED_READS[name])
+                    elif name == "Access":
+                        actions |= _actions_in(value) & _READ_ACTIONS
+            if shown_again:
+                actions.add("read")
+            pairs |= {(object_type, a) for a in actions}
     return pairs, problems
 
 

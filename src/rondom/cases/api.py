@@ -1,17 +1,14 @@
 """REST API for the case workflow: the same capabilities as the web pages. Thin: scope first (404 outside it),
 then shape validation, then the services, which check the policy again and log in the same transaction.
 
-Reads log one access-log row per child shown: a detail read through `guarded_child`, a list one row per child
-on the ground the policy gives for that child."""
+Each endpoint declares its access (rondom.access.declared): the base resolves the child, answers 404 outside scope
+and 403 when not allowed, and logs a read; a list logs one row per child shown, on that child's ground."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -19,13 +16,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from rondom.access import policy, tasks
-from rondom.access.guard import guarded_child
+from rondom.access.declared import ChildRecordAPIView, Declaration, create, read, search, update
 from rondom.access.policy import Decision
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.audit import services as audit
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
@@ -56,27 +51,6 @@ from .workflow import State
 
 def _user(request: Request) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _child(request: Request, child_id: int) -> Child:
-    """Scope first: a child outside the user's scope answers 404 before any input is looked at."""
-    return policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)[0]
-
-
-def _log_shown(user: User, shown: Iterable[tuple[Child, Decision, str, object]]) -> None:
-    """One `search` access-log row per child shown in a list (the case list, the contact person's inbox), each on
-    the decision (ground) for that child; a list is a search, as for every list (docs/access-log.md)."""
-    rows = list(shown)
-    if not rows:
-        return
-    decisions = [replace(decision, action=Action.SEARCH) for _c, decision, _t, _i in rows]
-    with transaction.atomic():
-        audit.record_many(
-            user,
-            decisions[0],
-            [audit.LogItem(child.pk, object_type, str(object_id)) for child, _d, object_type, object_id in rows],
-            decisions=decisions,
-        )
 
 
 # --- Fields -------------------------------------------------------------------------------------------------
@@ -374,14 +348,17 @@ class ActivitySerializer(serializers.ModelSerializer):
 # --- Signals ------------------------------------------------------------------------------------------------
 
 
-class SignalListView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class SignalListView(ChildRecordAPIView):
+    # Who may raise a signal is the service's rule (a signal role, or the family), not a category right.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT),
+        post=create(DataCategory.SUPPORT, service_decides=True),
+        object_type="signals",
+    )
 
     @extend_schema(responses=SignalSerializer(many=True))
     def get(self, request: Request, child_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="signals")
-        return Response(SignalSerializer(Signal.objects.filter(child=child), many=True).data)
+        return Response(SignalSerializer(Signal.objects.filter(child=self.child), many=True).data)
 
     @extend_schema(
         request=SignalSerializer,
@@ -391,25 +368,34 @@ class SignalListView(APIView):
         },
     )
     def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
         serializer = SignalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         # TooManySignals (a LimitReached) answers 429 through the API's exception handler (rondom.config.api).
         signal = services.raise_signal(
-            _user(request), child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
+            _user(request), self.child, source=d.get("source"), concerns=d["concerns"], description=d["description"]
         )
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 
-class ConversationView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+def _signal(request: Any, child: Child, kwargs: Any) -> Signal | None:
+    return Signal.objects.filter(pk=kwargs["signal_id"], child=child).first()
+
+
+def _case(request: Any, child: Child, kwargs: Any) -> Case | None:
+    return _case_queryset().filter(pk=kwargs["case_id"], child=child).first()
+
+
+def _plan(request: Any, child: Child, kwargs: Any) -> Plan | None:
+    return Plan.objects.filter(child=child).first()
+
+
+class ConversationView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="signal", find=_signal)
 
     @extend_schema(request=ConversationSerializer, responses=SignalSerializer)
     def post(self, request: Request, child_id: int, signal_id: int) -> Response:
-        child = _child(request, child_id)
-        signal = get_object_or_404(Signal, pk=signal_id, child=child)
+        signal = self.found
         serializer = ConversationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
@@ -426,11 +412,10 @@ def _case_queryset() -> QuerySet[Case]:
     return Case.objects.select_related("status").prefetch_related("history", "help_requests", "actions")
 
 
-class CaseListView(APIView):
+class CaseListView(ChildRecordAPIView):
     """Cases of the children in the user's scope whose support data the user may read, soonest decision first."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
 
     @extend_schema(
         operation_id="cases_list", parameters=[CaseFilterSerializer, PAGE], responses=page_of(CaseSerializer)
@@ -447,89 +432,80 @@ class CaseListView(APIView):
         shown = [case for case, _d in page.items]
         decisions = {case.child_id: d for case, d in page.items}
         children = {case.child_id: case.child for case in shown}
-        _log_shown(user, ((child, decisions[pk], "child", pk) for pk, child in children.items()))
+        self.log_shown(children.values(), decisions=[decisions[pk] for pk in children])
         return page.response(CaseSerializer(shown, many=True).data)
 
 
-class ChildCaseCreateView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class ChildCaseCreateView(ChildRecordAPIView):
+    declaration = Declaration(post=create(DataCategory.SUPPORT), object_type="case")
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        serializer = CaseCreateSerializer(data=request.data, context={"child": child})
+        serializer = CaseCreateSerializer(data=request.data, context={"child": self.child})
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         case = services.register_case(_user(request), d["signal"], question=d["question"])
         return Response(CaseSerializer(_case_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
 
 
-class CaseDetailView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class CaseDetailView(ChildRecordAPIView):
+    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="case", find=_case)
 
     @extend_schema(responses=CaseSerializer)
     def get(self, request: Request, child_id: int, case_id: int) -> Response:
-        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.SUPPORT)
-        case = get_object_or_404(_case_queryset(), pk=case_id, child=child)
-        audit.record(_user(request), decision, child.pk, object_type="case", object_id=case.pk)
-        return Response(CaseSerializer(case).data)
+        return Response(CaseSerializer(self.found).data)
 
 
-class TransitionView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class TransitionView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="case", find=_case)
 
     @extend_schema(request=TransitionSerializer, responses=CaseSerializer)
     def post(self, request: Request, child_id: int, case_id: int) -> Response:
-        child = _child(request, child_id)
-        case = get_object_or_404(Case, pk=case_id, child=child)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        case = services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"])
+        case = services.change_state(_user(request), self.found, d["state"], reason=d["reason"], until=d["until"])
         return Response(CaseSerializer(_case_queryset().get(pk=case.pk)).data)
 
 
-class ActionCreateView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class ActionCreateView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="action", find=_case)
 
     @extend_schema(request=ActionSerializer, responses={201: ActionSerializer})
     def post(self, request: Request, child_id: int, case_id: int) -> Response:
-        child = _child(request, child_id)
-        case = get_object_or_404(Case, pk=case_id, child=child)
         serializer = ActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        item = services.add_action(_user(request), case, **serializer.validated_data)
+        item = services.add_action(_user(request), self.found, **serializer.validated_data)
         return Response(ActionSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-class MinutesView(APIView):
+class MinutesView(ChildRecordAPIView):
     """Minutes of a case discussed in a support team meeting: written by the team, read only by those present."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(get=read(DataCategory.SUPPORT), put=update(DataCategory.SUPPORT), object_type="minutes")
 
-    def _item(self, request: Request, child_id: int, item_id: int) -> AgendaItem:
-        child = _child(request, child_id)
-        return get_object_or_404(AgendaItem.objects.select_related("case__child"), pk=item_id, case__child=child)
+    def find_object(self, child: Child) -> AgendaItem | None:
+        item = AgendaItem.objects.select_related("case__child").filter(pk=self.kwargs["item_id"], case__child=child)
+        found = item.first()
+        if (
+            found is not None
+            and self.request.method == "GET"
+            and services.minutes_for(_user(self.request), found) is None
+        ):
+            # Refused before the read is logged: those not present read nothing.
+            raise Refused(_("Only those who were present read the minutes."))
+        return found
 
     @extend_schema(responses=MinutesSerializer)
     def get(self, request: Request, child_id: int, item_id: int) -> Response:
-        item = self._item(request, child_id, item_id)
-        minutes = services.minutes_for(_user(request), item)
-        if minutes is None:
-            raise Refused(_("Only those who were present read the minutes."))
-        guarded_child(request, child_id, DataCategory.SUPPORT, object_type="minutes", object_id=item.pk)
-        return Response(_minutes_data(item, minutes), headers={"ETag": etag(item.version)})
+        item = self.found
+        return Response(_minutes_data(item, item.minutes), headers={"ETag": etag(item.version)})
 
     @extend_schema(
         request=MinutesWriteSerializer, parameters=[IF_MATCH], responses={200: MinutesSerializer, 409: CONFLICT}
     )
     def put(self, request: Request, child_id: int, item_id: int) -> Response:
-        item = self._item(request, child_id, item_id)
+        item = self.found
         serializer = MinutesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = requested_version(request.headers.get("If-Match"), serializer.validated_data.get("version"))
@@ -563,19 +539,17 @@ def _plan_data(child: Child) -> dict[str, Any]:
     return data
 
 
-class PlanView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class PlanView(ChildRecordAPIView):
+    declaration = Declaration(get=read(DataCategory.SUPPORT), put=update(DataCategory.SUPPORT), object_type="plan")
 
     @extend_schema(responses=PlanSerializer)
     def get(self, request: Request, child_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="plan")
-        data = _plan_data(child)
+        data = _plan_data(self.child)
         return Response(data, headers={"ETag": etag(data["version"])})
 
     @extend_schema(request=PlanWriteSerializer, responses={200: PlanSerializer, 409: PlanConflictSerializer})
     def put(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
+        child = self.child
         serializer = PlanWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
@@ -592,34 +566,28 @@ class PlanView(APIView):
         return Response(data, headers={"ETag": etag(data["version"])})
 
 
-class AgreementView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class AgreementView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="plan_agreement", find=_plan)
 
     @extend_schema(request=AgreementSerializer, responses={201: AgreementSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        plan = get_object_or_404(Plan, child=child)
         serializer = AgreementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        agreement = services.record_agreement(_user(request), plan, **serializer.validated_data)
+        agreement = services.record_agreement(_user(request), self.found, **serializer.validated_data)
         return Response(AgreementSerializer(agreement).data, status=status.HTTP_201_CREATED)
 
 
-class EvaluationView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class EvaluationView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="goal_evaluation", find=_plan)
 
     @extend_schema(request=EvaluationSerializer, responses={201: EvaluationSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        child = _child(request, child_id)
-        plan = get_object_or_404(Plan, child=child)
         serializer = EvaluationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         evaluation = services.evaluate_goal(
             _user(request),
-            plan,
+            self.found,
             goal_id=d["goal_id"],
             rater=d["rater"],
             score=d["score"],
@@ -632,17 +600,14 @@ class EvaluationView(APIView):
 # --- Erbij halen --------------------------------------------------------------------------------------------
 
 
-class HelpRequestCreateView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class HelpRequestCreateView(ChildRecordAPIView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="help_request", find=_case)
 
     @extend_schema(request=HelpRequestCreateSerializer, responses={201: HelpRequestSerializer})
     def post(self, request: Request, child_id: int, case_id: int) -> Response:
-        child = _child(request, child_id)
-        case = get_object_or_404(Case, pk=case_id, child=child)
-        serializer = HelpRequestCreateSerializer(data=request.data, context={"child": child})
+        serializer = HelpRequestCreateSerializer(data=request.data, context={"child": self.child})
         serializer.is_valid(raise_exception=True)
-        help_request = services.request_help(_user(request), case, **serializer.validated_data)
+        help_request = services.request_help(_user(request), self.found, **serializer.validated_data)
         return Response(HelpRequestSerializer(help_request).data, status=status.HTTP_201_CREATED)
 
 
@@ -657,12 +622,11 @@ def _visible_children(user: User, requests: list[HelpRequest]) -> dict[int, tupl
     return visible
 
 
-class InboxView(APIView):
+class InboxView(ChildRecordAPIView):
     """Requests addressed to the current user (the provider's named contact person): open ones first, then the
     joined ones, then the closed ones; newest first within each."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    declaration = Declaration(get=search(DataCategory.IDENTITY), object_type="help_request", child_kwarg=None)
 
     @extend_schema(operation_id="help_requests_inbox_list", parameters=[PAGE], responses=page_of(InboxItemSerializer))
     def get(self, request: Request) -> Response:
@@ -679,17 +643,22 @@ class InboxView(APIView):
         first_request: dict[int, int] = {}
         for item in items:
             first_request.setdefault(item.case.child_id, item.pk)
-        _log_shown(
-            user, ((child, decision, "help_request", first_request[pk]) for pk, (child, decision) in visible.items())
+        self.log_shown(
+            [child for child, _d in visible.values()],
+            decisions=[decision for _c, decision in visible.values()],
+            object_type="help_request",
+            object_ids=[first_request[pk] for pk in visible],
         )
         return page.response(InboxItemSerializer(items, many=True, context={"visible": set(visible)}).data)
 
 
-class _InboxActionView(APIView):
-    """The contact person acts on a request addressed to them; any other request does not exist for them."""
+class _InboxActionView(ChildRecordAPIView):
+    """The contact person acts on a request addressed to them; any other request does not exist for them. No child
+    in the URL: the service finds it through the request, decides and logs."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    declaration = Declaration(
+        post=update(DataCategory.IDENTITY, service_decides=True), object_type="help_request", child_kwarg=None
+    )
 
     def _request(self, request: Request, request_id: int) -> HelpRequest:
         return get_object_or_404(HelpRequest, pk=request_id, contact__user=_user(request))
@@ -727,12 +696,13 @@ class DeclineView(_InboxActionView):
 # --- School social work -------------------------------------------------------------------------------------
 
 
-class ActivityView(APIView):
+class ActivityView(ChildRecordAPIView):
     """The school social worker logs an activity under one of the three roles; with a case it touches that
     child's record (the service checks the policy and logs it)."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(
+        post=create(DataCategory.SUPPORT, service_decides=True), object_type="social_work_activity", child_kwarg=None
+    )
 
     @extend_schema(request=ActivitySerializer, responses={201: ActivitySerializer})
     def post(self, request: Request) -> Response:

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy, tasks
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.audit import services as audit
 from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
@@ -231,28 +230,25 @@ class AgendaForm(forms.Form):
 # --- Pages --------------------------------------------------------------------------------------------------
 
 
-class MyCasesView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class MyCasesView(ChildRecordView):
+    declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("status", "")
         if state and state not in State.values:
             state = ""
         cases = [case for case, _d in selectors.readable_cases(_user(request), state or None)]
-        log_search(_user(request), [c.child for c in cases], DataCategory.SUPPORT)
+        self.log_shown([c.child for c in cases])
         return render(request, "cases/my_cases.html", {"cases": cases, "states": State.choices, "state": state})
 
 
-class CasePageView(LoginRequiredMixin, View):
+class CasePageView(ChildRecordView):
     """The child's case page: signals, the open case and its history, the plan, the network."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="case_page")
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        child, decision = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="case_page")
+        user, child, decision = _user(request), self.child, self.decision
         can_write = policy.decide(user, child, Action.UPDATE, DataCategory.SUPPORT).allowed
         signals = list(Signal.objects.filter(child=child))
         cases = list(
@@ -268,7 +264,7 @@ class CasePageView(LoginRequiredMixin, View):
         siblings = list(
             policy.children_in_scope(user).filter(guardianships__user__in=parents).exclude(pk=child.pk).distinct()
         )
-        log_search(user, siblings, DataCategory.SUPPORT)
+        self.log_shown(siblings)
         centre, nodes = selectors.network_layout(str(child.given_name), involvements)
         context = {
             "child": child,
@@ -299,17 +295,20 @@ class CasePageView(LoginRequiredMixin, View):
         return render(request, "cases/case_page.html", context)
 
 
-class SignalCreateView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class SignalCreateView(ChildRecordView):
+    # Who may raise a signal is the service's rule (a signal role, or the family), not a category right.
+    declaration = Declaration(
+        get=read(DataCategory.IDENTITY),
+        post=create(DataCategory.SUPPORT, service_decides=True),
+        object_type="signal_form",
+    )
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = guarded_child(request, child_id, DataCategory.IDENTITY, object_type="signal_form")
-        form = SignalForm(own_source=services.own_source(_user(request), child))
-        return render(request, "cases/signal_form.html", {"child": child, "form": form})
+        form = SignalForm(own_source=services.own_source(_user(request), self.child))
+        return render(request, "cases/signal_form.html", {"child": self.child, "form": form})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, DataCategory.IDENTITY)
+        child = self.child
         form = SignalForm(request.POST, own_source=services.own_source(_user(request), child))
         status = 400
         if form.is_valid():
@@ -328,16 +327,26 @@ class SignalCreateView(LoginRequiredMixin, View):
         return render(request, "cases/signal_form.html", {"child": child, "form": form}, status=status)
 
 
-class ConversationView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+def _signal(request: HttpRequest, child: Any, kwargs: Any) -> Signal | None:
+    return Signal.objects.filter(pk=kwargs["signal_id"], child=child).first()
+
+
+def _case(request: HttpRequest, child: Any, kwargs: Any) -> Case | None:
+    return Case.objects.filter(pk=kwargs["case_id"], child=child).first()
+
+
+def _plan(request: HttpRequest, child: Any, kwargs: Any) -> Plan | None:
+    return Plan.objects.filter(child=child).first()
+
+
+class ConversationView(ChildRecordView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="signal", find=_signal)
 
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
-        signal = get_object_or_404(Signal, pk=signal_id, child=child)
+        signal = self.found
         return _submit(
             request,
-            child,
+            self.child,
             ConversationForm(request.POST),
             lambda d: services.record_conversation(
                 _user(request),
@@ -351,16 +360,14 @@ class ConversationView(LoginRequiredMixin, View):
         )
 
 
-class CaseCreateView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class CaseCreateView(ChildRecordView):
+    declaration = Declaration(post=create(DataCategory.SUPPORT), object_type="case", find=_signal)
 
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.CREATE, DataCategory.SUPPORT)
-        signal = get_object_or_404(Signal, pk=signal_id, child=child)
+        signal = self.found
         return _submit(
             request,
-            child,
+            self.child,
             CaseForm(request.POST),
             lambda d: services.register_case(_user(request), signal, question=d["question"]),
             _("The request for help was put to the support team."),
@@ -368,16 +375,14 @@ class CaseCreateView(LoginRequiredMixin, View):
         )
 
 
-class TransitionView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class TransitionView(ChildRecordView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="case", find=_case)
 
     def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
-        case = get_object_or_404(Case, pk=case_id, child=child)
+        case = self.found
         return _submit(
             request,
-            child,
+            self.child,
             TransitionForm(request.POST),
             lambda d: services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"]),
             _("The case was updated."),
@@ -385,11 +390,13 @@ class TransitionView(LoginRequiredMixin, View):
         )
 
 
-class PlanView(LoginRequiredMixin, View):
+class PlanView(ChildRecordView):
     """Edit the one plan. Saving on an old version is refused and shows what the other person changed."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    # The edit form opens only for those who may change the plan; showing it is a read.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT, also=Action.UPDATE), post=update(DataCategory.SUPPORT), object_type="plan"
+    )
 
     def _render(
         self, request: HttpRequest, child: Any, form: PlanForm, status: int = 200, **extra: Any
@@ -397,10 +404,8 @@ class PlanView(LoginRequiredMixin, View):
         return render(request, "cases/plan_form.html", {"child": child, "form": form, **extra}, status=status)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        child = self.child
         plan = Plan.objects.filter(child=child).first()
-        decision = policy.decide(_user(request), child, Action.READ, DataCategory.SUPPORT)
-        audit.record(_user(request), decision, child.pk, object_type="plan", object_id=plan.pk if plan else "")
         goals = plan.content.get("goals", []) if plan else []
         initial = {
             "base_version": plan.version if plan else 0,
@@ -410,7 +415,7 @@ class PlanView(LoginRequiredMixin, View):
         return self._render(request, child, PlanForm(initial=initial, goals=goals))
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        child = self.child
         rows = sum(1 for key in request.POST if key.startswith("goal_") and key.endswith("_domain"))
         form = PlanForm(request.POST, goals=[{}] * max(rows - 2, 0))
         if not form.is_valid():
@@ -433,16 +438,14 @@ class PlanView(LoginRequiredMixin, View):
         return redirect("cases:case-page", child_id=child.pk)
 
 
-class AgreementView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class AgreementView(ChildRecordView):
+    declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="plan_agreement", find=_plan)
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
-        plan = get_object_or_404(Plan, child=child)
+        plan = self.found
         return _submit(
             request,
-            child,
+            self.child,
             AgreementForm(request.POST),
             lambda d: services.record_agreement(_user(request), plan, **d),
             _("Recorded."),
@@ -450,15 +453,18 @@ class AgreementView(LoginRequiredMixin, View):
         )
 
 
-class HelpRequestView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class HelpRequestView(ChildRecordView):
+    # The form (for those who may change the case) lists the family's consents: a read of the support record.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT, also=Action.UPDATE),
+        post=update(DataCategory.SUPPORT),
+        object_type="consents",
+        find=_case,
+        logs_found=False,
+    )
 
     def get(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
-        get_object_or_404(Case, pk=case_id, child=child)
-        # The form lists the family's consents: a read of the support record.
-        guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
+        child = self.child
         initial = {"ends_on": timezone.localdate() + timedelta(days=90), "kind": HelpRequest.Kind.BRING_IN}
         return render(
             request,
@@ -467,8 +473,7 @@ class HelpRequestView(LoginRequiredMixin, View):
         )
 
     def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
-        case = get_object_or_404(Case, pk=case_id, child=child)
+        child, case = self.child, self.found
         form = HelpRequestForm(request.POST, child=child)
         if form.is_valid():
             try:
@@ -481,11 +486,13 @@ class HelpRequestView(LoginRequiredMixin, View):
         return render(request, "cases/help_request_form.html", {"child": child, "form": form}, status=400)
 
 
-class TeamAgendaView(LoginRequiredMixin, View):
+class TeamAgendaView(ChildRecordView):
     """The support team's meetings: plan a meeting, put a case on the agenda, invite only who knows the child."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    # Putting a case on the agenda: the service decides on the case's child and logs it.
+    declaration = Declaration(
+        get=search(DataCategory.SUPPORT), post=update(DataCategory.SUPPORT, service_decides=True), child_kwarg=None
+    )
 
     def _teams(self, request: HttpRequest) -> list[SupportTeam]:
         schools = [m.organisation for m in tasks.memberships(_user(request), "manage_team")]
@@ -509,7 +516,7 @@ class TeamAgendaView(LoginRequiredMixin, View):
         teams = self._teams(request)
         meetings = list(selectors.upcoming_meetings(_user(request)))
         shown = [item.case.child for m in meetings for item in m.items.all()]
-        log_search(_user(request), shown, DataCategory.SUPPORT)
+        self.log_shown(shown)
         return render(
             request,
             "cases/team_agenda.html",
@@ -549,17 +556,21 @@ class TeamAgendaView(LoginRequiredMixin, View):
         return redirect("cases:team-agenda")
 
 
-class InboxView(LoginRequiredMixin, View):
-    """The provider contact's requests: first contact, join or decline."""
+class InboxView(ChildRecordView):
+    """The provider contact's requests: first contact, join or decline (the service decides and logs)."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    declaration = Declaration(
+        get=search(DataCategory.IDENTITY),
+        post=update(DataCategory.IDENTITY, service_decides=True),
+        object_type="help_request",
+        child_kwarg=None,
+    )
 
     def get(self, request: HttpRequest, request_id: int | None = None) -> HttpResponse:
         if request_id is not None:  # the action URL is for POST; a GET there shows the inbox
             return redirect("cases:inbox")
         requests = list(selectors.inbox(_user(request)))
-        log_search(_user(request), list({r.case.child.pk: r.case.child for r in requests}.values()))
+        self.log_shown({r.case.child.pk: r.case.child for r in requests}.values())
         # A link only where the record opens now (the child page's own check); help whose access ended (the
         # grant expired, consent was withdrawn) is shown as ended, without a link that would answer 404.
         openable = selectors.openable_children(_user(request), [r.case.child for r in requests if r.joined_at])

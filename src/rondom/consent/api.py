@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from rondom.access import policy
-from rondom.access.guard import guarded_child
+from rondom.access.declared import ChildRecordAPIView, Declaration, create, read, update
 from rondom.accounts.models import Organisation
-from rondom.core.categories import Action, DataCategory
+from rondom.core.categories import DataCategory
 from rondom.records import consent as services
 from rondom.registry.api import UnknownAwareRelatedField
+from rondom.registry.models import Child
 
 from .models import Capacity, Consent, ConsentGiver, Purpose
 
@@ -60,19 +60,17 @@ class WithdrawSerializer(serializers.Serializer):
     guardianship = serializers.IntegerField(required=False)
 
 
-class ConsentListView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class ConsentListView(ChildRecordAPIView):
+    declaration = Declaration(get=read(DataCategory.SUPPORT), post=create(DataCategory.SUPPORT), object_type="consents")
 
     @extend_schema(responses=ConsentSerializer(many=True))
     def get(self, request: Request, child_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
-        consents = Consent.objects.filter(child=child).prefetch_related("givers")
+        consents = Consent.objects.filter(child=self.child).prefetch_related("givers")
         return Response(ConsentSerializer(consents, many=True).data)
 
     @extend_schema(request=ConsentSerializer, responses={201: ConsentSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, DataCategory.SUPPORT)  # type: ignore[arg-type]
+        child = self.child
         serializer = ConsentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -96,14 +94,19 @@ class ConsentListView(APIView):
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+def _consent(request: Any, child: Child, kwargs: Any) -> Consent | None:
+    return Consent.objects.filter(pk=kwargs["consent_id"], child=child).first()
+
+
+class WithdrawView(ChildRecordAPIView):
+    # Who may withdraw (a professional who may change support data, or on behalf of a giver) is the service's rule.
+    declaration = Declaration(
+        post=update(DataCategory.SUPPORT, service_decides=True), object_type="consent", find=_consent
+    )
 
     @extend_schema(request=WithdrawSerializer, responses=ConsentSerializer)
     def post(self, request: Request, child_id: int, consent_id: int) -> Response:
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
-        consent = get_object_or_404(Consent, pk=consent_id, child=child)
+        child, consent = self.child, self.found
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         giver = None

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 
 from rondom.access import policy
-from rondom.access.guard import guarded_child
+from rondom.access.declared import ChildRecordView, Declaration, create, read, update
 from rondom.accounts.models import Organisation
 from rondom.core.categories import Action, DataCategory
 from rondom.records import consent as services
@@ -58,16 +58,14 @@ def _givers(form: ConsentForm) -> list[services.Giver]:
     return givers
 
 
-class ConsentListView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+class ConsentListView(ChildRecordView):
+    declaration = Declaration(get=read(DataCategory.SUPPORT), post=create(DataCategory.SUPPORT), object_type="consents")
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="consents")
-        return self._render(request, child, ConsentForm(child))
+        return self._render(request, self.child, ConsentForm(self.child))
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, DataCategory.SUPPORT)  # type: ignore[arg-type]
+        child = self.child
         form = ConsentForm(child, request.POST)
         if form.is_valid():
             try:
@@ -98,14 +96,19 @@ class ConsentListView(LoginRequiredMixin, View):
         )
 
 
-class WithdrawView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+def _consent(request: HttpRequest, child: Child, kwargs: Any) -> Consent | None:
+    return Consent.objects.filter(pk=kwargs["consent_id"], child=child).first()
+
+
+class WithdrawView(ChildRecordView):
+    # No read row: nothing is shown here; the withdrawal itself is logged by the service (or nothing happens).
+    # Who may withdraw is the service's rule (403 there); reading the support record is needed first.
+    declaration = Declaration(
+        post=update(DataCategory.SUPPORT, service_decides=True, also=Action.READ), object_type="consent", find=_consent
+    )
 
     def post(self, request: HttpRequest, child_id: int, consent_id: int) -> HttpResponse:
-        # No read row: nothing is shown here; the withdrawal itself is logged by the service (or nothing happens).
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.SUPPORT)  # type: ignore[arg-type]
-        consent = get_object_or_404(Consent, pk=consent_id, child=child)
+        child, consent = self.child, self.found
         capacity = request.POST.get("on_behalf", "")
         guardianship = child.guardianships.filter(has_authority=True).first()
         giver = services.Giver(capacity, guardianship if capacity == Capacity.PARENT else None) if capacity else None

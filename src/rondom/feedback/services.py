@@ -89,13 +89,6 @@ def teacher_decision(user: User, child: Child) -> Decision:
     )
 
 
-def teacher_child_or_404(user: User, child_id: int | str) -> tuple[Child, Decision]:
-    """The child for the teacher's questionnaire: 404 when the user has no ground to read its support data at all
-    (the record does not exist for them), 403 when they may read it but not answer as teacher."""
-    child, _read = policy.get_child_or_404(user, child_id, Action.READ, DataCategory.SUPPORT)
-    return child, teacher_decision(user, child)
-
-
 def family_decision(user: User, child: Child, respondent: str) -> Decision:
     """A parent with authority who may open the child in the portal, or the youth (12+) for the own plan."""
     for found in portal.family_children(user):

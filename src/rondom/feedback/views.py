@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy
+from rondom.access.declared import ChildRecordView, Declaration, create, read
 from rondom.accounts.models import Organisation, User
-from rondom.audit import services as audit
 from rondom.cases.models import Plan
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
@@ -55,12 +55,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _plan_or_404(child: Child) -> Plan:
-    """A questionnaire belongs to a plan: without a saved plan there is nothing to answer about."""
-    plan = Plan.objects.filter(child=child, version__gt=0).select_related("child").first()
-    if plan is None:
-        raise Http404
-    return plan
+def _saved_plan(request: HttpRequest, child: Child, kwargs: Any) -> Plan | None:
+    """A questionnaire belongs to a plan: without a saved plan there is nothing to answer about (404)."""
+    return Plan.objects.filter(child=child, version__gt=0).select_related("child").first()
 
 
 class QuestionnaireForm(forms.Form):
@@ -119,11 +116,18 @@ def _save_answer(request: HttpRequest, form: QuestionnaireForm, plan: Plan, resp
         return None
 
 
-class PortalQuestionnaireView(PortalLoginRequired, View):
+class PortalQuestionnaireView(PortalLoginRequired, ChildRecordView):
     """Parents and youths: three short questions at the evaluation of the child's plan."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    # Family grounds only; the answer is decided and logged by the service.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT),
+        post=create(DataCategory.SUPPORT, service_decides=True),
+        object_type="feedback_questionnaire",
+        find=_saved_plan,
+        logs_found=False,
+        opens=portal.opened,
+    )
 
     def _render(
         self, request: HttpRequest, found: portal.FamilyChild, plan: Plan, form: QuestionnaireForm, status: int = 200
@@ -140,15 +144,13 @@ class PortalQuestionnaireView(PortalLoginRequired, View):
         return render(request, "feedback/portal_questionnaire.html", context, status=status)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        found = portal.opened(user, child_id)
-        plan = _plan_or_404(found.child)
-        portal.log_read(user, found, "feedback_questionnaire")
-        return self._render(request, found, plan, QuestionnaireForm.for_answer(services.own_answer(user, plan)))
+        found, plan = self.opened, self.found
+        return self._render(
+            request, found, plan, QuestionnaireForm.for_answer(services.own_answer(_user(request), plan))
+        )
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        found = portal.opened(_user(request), child_id)
-        plan = _plan_or_404(found.child)
+        found, plan = self.opened, self.found
         form = QuestionnaireForm(request.POST)
         if _save_answer(request, form, plan, found.capacity) is not None:
             messages.success(request, _("Thank you for telling us."))
@@ -156,12 +158,21 @@ class PortalQuestionnaireView(PortalLoginRequired, View):
         return self._render(request, found, plan, form, status=400)
 
 
-class TeacherQuestionnaireView(LoginRequiredMixin, View):
+class TeacherQuestionnaireView(ChildRecordView):
     """Teachers and mentors: the same short questions about a pupil's plan. Those who hold the evaluation (who may
     change the plan) also see every answer given on it."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    # Answering: only as teacher / mentor (services.teacher_decision, 403 with its message); the service logs.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT),
+        post=create(DataCategory.SUPPORT, service_decides=True, also=Action.READ),
+        object_type="feedback_questionnaire",
+    )
+
+    def find_object(self, child: Child) -> Plan | None:
+        if self.request.method == "POST":
+            services.teacher_decision(_user(self.request), child)  # 403 before anything else is looked at
+        return _saved_plan(self.request, child, self.kwargs)
 
     def _render(
         self,
@@ -192,10 +203,7 @@ class TeacherQuestionnaireView(LoginRequiredMixin, View):
         return True
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        child, decision = policy.get_child_or_404(user, child_id, Action.READ, DataCategory.SUPPORT)
-        plan = _plan_or_404(child)
-        audit.record(user, decision, child.pk, object_type="feedback_questionnaire", object_id=plan.pk)
+        user, child, plan = _user(request), self.child, self.found
         form = (
             TeacherQuestionnaireForm.for_answer(services.own_answer(user, plan))
             if self._may_answer(user, child)
@@ -204,9 +212,7 @@ class TeacherQuestionnaireView(LoginRequiredMixin, View):
         return self._render(request, child, plan, form)
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        child, _decision = services.teacher_child_or_404(user, child_id)
-        plan = _plan_or_404(child)
+        child, plan = self.child, self.found
         form = TeacherQuestionnaireForm(request.POST)
         if _save_answer(request, form, plan, Respondent.TEACHER) is not None:
             messages.success(request, _("Thank you. Your answer is saved for the evaluation."))

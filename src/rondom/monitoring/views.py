@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import tasks
+from rondom.access.declared import NO_CHILD_DATA, Access, ChildRecordView, Declaration
 from rondom.accounts.models import User
 from rondom.audit import services as audit
-from rondom.core.categories import DataCategory
+from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
 from rondom.funding.models import Pilot
@@ -192,10 +193,16 @@ class ResearchForm(forms.Form):
         ]
 
 
-class ResearchExportView(LoginRequiredMixin, View):
+class ResearchExportView(ChildRecordView):
     """A pseudonymised export per child for researchers (see research.py): the municipality's policy staff only."""
 
-    serves_child_data = True  # it reads per-child data, though it names no child
+    # It reads per-child data, though it names no child: the export service logs one row per child exported.
+    declaration = Declaration(
+        get=NO_CHILD_DATA,
+        post=Access(Action.EXPORT, DataCategory.SUPPORT, service_decides=True),
+        object_type="research_export",
+        child_kwarg=None,
+    )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)

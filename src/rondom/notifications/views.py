@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from rondom.access import policy
+from rondom.access.declared import NO_CHILD_DATA, PER_OBJECT, declaration_of
 from rondom.accounts.models import User
-from rondom.core.categories import Action
+from rondom.core.categories import Action, DataCategory
 from rondom.registry.models import Child
 
 from .models import Notification
@@ -53,11 +54,11 @@ class OpenView(LoginRequiredMixin, View):
 
 
 def openable(user: User, items: Iterable[Notification]) -> set[int]:
-    """The ids of those notifications whose page opens for ``user`` now. A page about one child (its URL names a
-    ``child_id`` and its view declares a ``record_category``) opens when the policy lets the user read that part of
-    the child's record — the page's own check; access can end after the notification (a handled signal, a period
+    """The ids of those notifications whose page opens for ``user`` now. A page about one child (its view declares
+    its access, rondom.access.declared, and its URL names the child) opens when the policy allows what the page
+    declares for GET — the page's own check; access can end after the notification (a handled signal, a period
     that ended). Other pages open. Decisions are not logged: nothing is shown."""
-    decided: dict[tuple[int, str], bool] = {}
+    decided: dict[tuple[int, str, str, str], bool] = {}
     found: set[int] = set()
     for item in items:
         if not item.url:
@@ -66,15 +67,23 @@ def openable(user: User, items: Iterable[Notification]) -> set[int]:
             match = resolve(item.url)
         except Resolver404:
             continue
-        category = getattr(getattr(match.func, "view_class", None), "record_category", None)
-        child_id = match.kwargs.get("child_id")
-        if child_id is None or category is None:
+        declaration = declaration_of(match.func)
+        access = declaration.access_for("GET") if declaration else None
+        child_id = match.kwargs.get(declaration.child_kwarg) if declaration and declaration.child_kwarg else None
+        if child_id is None or access is None or access == NO_CHILD_DATA:
             found.add(item.pk)
             continue
-        key = (int(child_id), str(category))
+        action, category = access.action, access.category
+        if category == PER_OBJECT:
+            action, category = Action.READ, DataCategory.IDENTITY
+        key = (int(child_id), action, category, access.also or "")
         if key not in decided:
             child = Child.objects.filter(pk=child_id).first()
-            decided[key] = child is not None and policy.decide(user, child, Action.READ, category).allowed
+            decided[key] = (
+                child is not None
+                and policy.decide(user, child, action, category).allowed
+                and (not access.also or policy.decide(user, child, access.also, category).allowed)
+            )
         if decided[key]:
             found.add(item.pk)
     return found

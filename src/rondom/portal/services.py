@@ -195,26 +195,6 @@ def opened(user: User, child_id: int | str) -> FamilyChild:
     raise Http404
 
 
-def log_read(
-    user: User,
-    found: FamilyChild,
-    object_type: str,
-    category: str = DataCategory.SUPPORT,
-    *,
-    object_id: object = None,
-) -> None:
-    """One `read` row for what the family was shown: `object_id` names the object (e.g. the document downloaded);
-    without it, a page about the child as a whole names the child."""
-    log.log_read(
-        user,
-        found.decision,
-        found.child,
-        category=category,
-        object_type=object_type,
-        object_id=found.child.pk if object_id is None else object_id,
-    )
-
-
 def _log_change(user: User, found: FamilyChild, object_type: str, object_id: object, action: str) -> None:
     """The family's own change through the portal, on its family ground (rules.CHANGE_RULES["family_portal"])."""
     log.log_change(

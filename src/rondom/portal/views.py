@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +21,7 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from rondom.access import policy
-from rondom.access.guard import guarded_child, guarded_object, log_search
+from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.cases.models import Plan, ProviderContact
@@ -139,16 +138,16 @@ class LogoutView(View):
         return redirect("portal:login")
 
 
-class HomeView(PortalLoginRequired, View):
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+class HomeView(PortalLoginRequired, ChildRecordView):
+    # The family's own children, each a read of basic details.
+    declaration = Declaration(get=read(DataCategory.IDENTITY), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
         if user.is_professional:  # the portal is the families' door; professionals have their own pages
             return redirect("home")
         children = services.family_children(user)
-        log_search(user, [f.child for f in children], DataCategory.IDENTITY, action=Action.READ)
+        self.log_shown([f.child for f in children], action=Action.READ)
         return render(request, "portal/home.html", {"children": children, "refusal": services.refusal(user)})
 
 
@@ -192,11 +191,16 @@ class DocumentForm(forms.Form):
     )
 
 
-class ChildView(PortalLoginRequired, View):
+class ChildView(PortalLoginRequired, ChildRecordView):
     """The plan in plain words, with the forms to react, to say "helpt het?" and to write in the logbook."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    # Family grounds only (services.opened); each reaction is decided and logged by its service.
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT),
+        post=update(DataCategory.SUPPORT, service_decides=True),
+        object_type="portal_plan",
+        opens=services.opened,
+    )
 
     def _render(
         self,
@@ -232,13 +236,10 @@ class ChildView(PortalLoginRequired, View):
         return render(request, "portal/child.html", context, status=status)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        found = services.opened(_user(request), child_id)
-        services.log_read(_user(request), found, "portal_plan")
-        return self._render(request, found)
+        return self._render(request, self.opened)
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        found = services.opened(user, child_id)
+        user, found = _user(request), self.opened
         action = request.POST.get("action", "")
         plan = Plan.objects.filter(child=found.child).first()
         goals = plan.content.get("goals", []) if plan else []
@@ -282,16 +283,18 @@ class ChildView(PortalLoginRequired, View):
         return self._render(request, found, {action: form}, status=400)
 
 
-class ConsentView(PortalLoginRequired, View):
+class ConsentView(PortalLoginRequired, ChildRecordView):
     """Every consent on one page: what, to whom, for what, until when; withdraw or give again with one action."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT),
+        post=update(DataCategory.SUPPORT, service_decides=True),
+        object_type="portal_consents",
+        opens=services.opened,
+    )
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        found = services.opened(user, child_id)
-        services.log_read(user, found, "portal_consents")
+        user, found = _user(request), self.opened
         return render(
             request,
             "portal/consents.html",
@@ -299,8 +302,7 @@ class ConsentView(PortalLoginRequired, View):
         )
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        found = services.opened(user, child_id)
+        user, found = _user(request), self.opened
         try:
             consent_id = int(request.POST.get("consent", ""))
         except ValueError:
@@ -318,17 +320,16 @@ class ConsentView(PortalLoginRequired, View):
         return redirect("portal:consents", child_id=found.child.pk)
 
 
-class WhoLookedView(PortalLoginRequired, View):
+class WhoLookedView(PortalLoginRequired, ChildRecordView):
     """The access log of this child, readable: who (organisation and role), what, when, and on what ground."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    declaration = Declaration(get=read(DataCategory.IDENTITY), object_type="access_log", opens=services.opened)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user = _user(request)
-        found = services.opened(user, child_id)
-        entries = services.who_looked(found.child)  # read before logging this look, so the page shows the others
-        services.log_read(user, found, "access_log", DataCategory.IDENTITY)
+        user, found = _user(request), self.opened
+        # The page shows the others' rows: not the row of this look itself.
+        own = self.resolved.logged.seq if self.resolved and self.resolved.logged else None
+        entries = [e for e in services.who_looked(found.child, limit=501) if e.seq != own][:500]
         roles, grounds = dict(Role.choices), dict(Ground.choices)
         categories, actions = dict(DataCategory.choices), dict(Action.choices)
         rows = [
@@ -350,18 +351,19 @@ class WhoLookedView(PortalLoginRequired, View):
         return render(request, "portal/who_looked.html", {"found": found, "child": found.child, "rows": rows})
 
 
-class DocumentView(PortalLoginRequired, View):
+def _document(request: HttpRequest, child: Any, kwargs: Any) -> FamilyDocument | None:
+    return FamilyDocument.objects.filter(child=child, pk=kwargs["document_id"]).first()
+
+
+class DocumentView(PortalLoginRequired, ChildRecordView):
     """Download a document of the family's own (as an attachment, never shown inline)."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT), object_type="family_document", find=_document, opens=services.opened
+    )
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
-        user = _user(request)
-        found = services.opened(user, child_id)
-        document = get_object_or_404(FamilyDocument, child=found.child, pk=document_id)
-        services.log_read(user, found, "family_document", object_id=document.pk)
-        return document_response(document)
+        return document_response(self.found)
 
 
 def document_response(document: Any) -> FileResponse:
@@ -370,21 +372,13 @@ def document_response(document: Any) -> FileResponse:
     )
 
 
-class ProfessionalDocumentView(LoginRequiredMixin, View):
+class ProfessionalDocumentView(ChildRecordView):
     """A professional who may read the child's support record downloads a document the family added."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="family_document", find=_document)
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
-        _child, document, _decision = guarded_object(
-            request,
-            child_id,
-            DataCategory.SUPPORT,
-            lambda c: FamilyDocument.objects.filter(child=c, pk=document_id).first(),
-            object_type="family_document",
-        )
-        return document_response(document)
+        return document_response(self.found)
 
 
 class OfferChoiceForm(forms.Form):
@@ -407,18 +401,18 @@ class OfferChoiceForm(forms.Form):
         self.fields["options"].label_from_instance = lambda c: f"{c.membership.user.display_name} ({c.provider})"  # type: ignore[attr-defined]
 
 
-class OfferChoiceView(LoginRequiredMixin, View):
+class OfferChoiceView(ChildRecordView):
     """The school offers the family a choice of supporters; the family chooses in the portal."""
 
-    serves_child_data = True
-    record_category = DataCategory.SUPPORT
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT), post=update(DataCategory.SUPPORT), object_type="supporter_choice"
+    )
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _decision = guarded_child(request, child_id, DataCategory.SUPPORT, object_type="supporter_choice")
-        return render(request, "portal/offer_choice.html", {"child": child, "form": OfferChoiceForm(child)})
+        return render(request, "portal/offer_choice.html", {"child": self.child, "form": OfferChoiceForm(self.child)})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _decision = policy.get_child_or_404(_user(request), child_id, Action.UPDATE, DataCategory.SUPPORT)
+        child = self.child
         form = OfferChoiceForm(child, request.POST)
         if form.is_valid():
             try:

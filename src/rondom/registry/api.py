@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -12,14 +11,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from rondom.access import policy
-from rondom.access.guard import guarded_child, log_search
+from rondom.access.declared import PER_OBJECT, ChildRecordAPIView, Declaration, create, read, search, update
 from rondom.accounts.models import Organisation
-from rondom.audit import services as audit
 from rondom.config.pagination import PAGE, Page, page_of
-from rondom.core.categories import Action, DataCategory
+from rondom.core.categories import DataCategory
 from rondom.limits import FREE_TEXT_MAX, NAME_MAX
 from rondom.records import selectors, services
 from rondom.versioning import etag, requested_version
@@ -133,14 +130,16 @@ class NoteUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409 Conflict.")
 
 
-class ChildListView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+class ChildListView(ChildRecordAPIView):
+    # Registering a child: the service decides on the school chosen, and logs it.
+    declaration = Declaration(
+        get=search(DataCategory.IDENTITY), post=create(DataCategory.IDENTITY, service_decides=True), child_kwarg=None
+    )
 
     @extend_schema(operation_id="children_list", parameters=[PAGE], responses=page_of(ChildSerializer))
     def get(self, request: Request) -> Response:
         page = Page(request, selectors.search_children(request.user), self)  # type: ignore[arg-type]
-        log_search(request.user, page.items)  # type: ignore[arg-type]
+        self.log_shown(page.items)
         return page.response(ChildSerializer(page.items, many=True).data)
 
     @extend_schema(request=ChildSerializer, responses={201: ChildSerializer})
@@ -153,18 +152,16 @@ class ChildListView(APIView):
         return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED)
 
 
-class ChildDetailView(APIView):
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+class ChildDetailView(ChildRecordAPIView):
+    declaration = Declaration(get=read(DataCategory.IDENTITY), patch=update(DataCategory.IDENTITY))
 
     @extend_schema(responses=ChildSerializer)
     def get(self, request: Request, child_id: int) -> Response:
-        child, _d = guarded_child(request, child_id, DataCategory.IDENTITY)
-        return Response(ChildSerializer(child).data, headers={"ETag": etag(child.version)})
+        return Response(ChildSerializer(self.child).data, headers={"ETag": etag(self.child.version)})
 
     @extend_schema(request=ChildPatchSerializer, parameters=[IF_MATCH], responses={200: ChildSerializer, 409: CONFLICT})
     def patch(self, request: Request, child_id: int) -> Response:
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.UPDATE, DataCategory.IDENTITY)  # type: ignore[arg-type]
+        child = self.child
         serializer = ChildSerializer(child, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -174,56 +171,50 @@ class ChildDetailView(APIView):
         return Response(ChildSerializer(child).data, headers={"ETag": etag(child.version)})
 
 
-class NoteListView(APIView):
-    serves_child_data = True
-    record_category = None  # each note's own category
+class NoteListView(ChildRecordAPIView):
+    # Reading: basic details, and one row per note category shown. Writing: the category is chosen in the body;
+    # the service decides on it (403) and logs.
+    declaration = Declaration(get=read(DataCategory.IDENTITY), post=create(PER_OBJECT, service_decides=True))
 
     @extend_schema(responses=NoteSerializer(many=True))
     def get(self, request: Request, child_id: int) -> Response:
-        child, _decision = guarded_child(request, child_id, DataCategory.IDENTITY)
+        child = self.child
         readable = [c for c in policy.readable_categories(request.user, child) if c != DataCategory.IDENTITY]  # type: ignore[arg-type]
         notes = list(child.notes.filter(category__in=readable))
-        for category in sorted({n.category for n in notes}):
-            audit.record(
-                request.user,  # type: ignore[arg-type]
-                policy.decide(request.user, child, Action.READ, category),  # type: ignore[arg-type]
-                child.pk,
-                object_type="notes",
-                object_id=category,
-            )
+        self.log_parts((category, "notes", category) for category in sorted({n.category for n in notes}))
         return Response(NoteSerializer(notes, many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     def post(self, request: Request, child_id: int) -> Response:
-        policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         category = serializer.validated_data["category"]
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
-        note = services.add_note(request.user, child, category, serializer.validated_data["text"])  # type: ignore[arg-type]
+        note = services.add_note(request.user, self.child, category, serializer.validated_data["text"])  # type: ignore[arg-type]
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
-class NoteDetailView(APIView):
-    serves_child_data = True
-    record_category = None
+def _note(request: Any, child: Child, kwargs: Any) -> ChildNote | None:
+    return ChildNote.objects.select_related("child").filter(pk=kwargs["note_id"], child=child).first()
 
-    def _note(self, request: Request, child_id: int, note_id: int, action: str) -> ChildNote:
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
-        note = get_object_or_404(ChildNote.objects.select_related("child"), pk=note_id, child=child)
-        policy.require(request.user, child, action, note.category)  # type: ignore[arg-type]
-        return note
+
+class NoteDetailView(ChildRecordAPIView):
+    # Each note is decided on its own category.
+    declaration = Declaration(
+        get=read(PER_OBJECT),
+        patch=update(PER_OBJECT),
+        object_type="note",
+        find=_note,
+        category_of=lambda note: note.category,
+    )
 
     @extend_schema(responses=NoteSerializer)
     def get(self, request: Request, child_id: int, note_id: int) -> Response:
-        note = self._note(request, child_id, note_id, Action.READ)
-        decision = policy.decide(request.user, note.child, Action.READ, note.category)  # type: ignore[arg-type]
-        audit.record(request.user, decision, note.child_id, object_type="note", object_id=note.pk)  # type: ignore[arg-type]
+        note = self.found
         return Response(NoteSerializer(note).data, headers={"ETag": etag(note.version)})
 
     @extend_schema(request=NoteUpdateSerializer, parameters=[IF_MATCH], responses={200: NoteSerializer, 409: CONFLICT})
     def patch(self, request: Request, child_id: int, note_id: int) -> Response:
-        note = self._note(request, child_id, note_id, Action.UPDATE)
+        note = self.found
         serializer = NoteUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = requested_version(request.headers.get("If-Match"), serializer.validated_data["version"])

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 
 from rondom.access import emergency, policy, tasks
 from rondom.access import services as access_services
-from rondom.access.guard import log_search
+from rondom.access.declared import (
+    NO_CHILD_DATA,
+    PER_OBJECT,
+    ChildRecordView,
+    Declaration,
+    create,
+    read,
+    search,
+)
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
 from rondom.records import selectors, services
@@ -56,11 +61,10 @@ class EmergencyForm(forms.Form):
         return str(value)
 
 
-class ChildListView(LoginRequiredMixin, View):
+class ChildListView(ChildRecordView):
     """'Mijn leerlingen': children in the user's scope. The search term travels in a POST body, never in the URL."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    declaration = Declaration(get=search(DataCategory.IDENTITY), post=search(DataCategory.IDENTITY), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request, SearchForm())
@@ -71,29 +75,21 @@ class ChildListView(LoginRequiredMixin, View):
     def _render(self, request: HttpRequest, form: SearchForm) -> HttpResponse:
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
         children = list(selectors.search_children(request.user, term)[:50])  # type: ignore[arg-type]
-        log_search(request.user, children)  # type: ignore[arg-type]
+        self.log_shown(children)
         return render(request, "registry/child_list.html", {"form": form, "children": children, "term": term})
 
 
-class ChildDetailView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+class ChildDetailView(ChildRecordView):
+    # The record: basic details (the declared read), and one row per note category shown.
+    declaration = Declaration(get=read(DataCategory.IDENTITY))
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        child, _first = policy.get_child_or_404(user, child_id, Action.READ, DataCategory.IDENTITY)
-        # Read every ground once; decide per part of the record from that, and log all reads in one go.
-        bases = policy.bases_for(user, child)
-        decision = policy.decide_with(bases, Action.READ, DataCategory.IDENTITY)
+        child, decision = self.child, self.decision
+        # Read every ground once; decide per part of the record from that.
+        bases = policy.bases_for(request.user, child)  # type: ignore[arg-type]
         readable = sorted({c for b in bases for c, m in b.permissions.items() if "r" in m})
         shown = [c for c in readable if c != DataCategory.IDENTITY]
-        reads = [decision] + [policy.decide_with(bases, Action.READ, c) for c in shown]
-        audit.record_many(
-            user,
-            decision,
-            [audit.LogItem(child.pk, "child", str(child.pk))] + [audit.LogItem(child.pk, "notes", c) for c in shown],
-            decisions=reads,
-        )
+        self.log_parts(((c, "notes", c) for c in shown), bases=bases)
         notes: dict[str, list[ChildNote]] = {c: [] for c in shown}
         for note in child.notes.filter(category__in=shown).select_related("author_organisation"):
             notes[note.category].append(note)
@@ -122,9 +118,9 @@ class ChildDetailView(LoginRequiredMixin, View):
         )
 
 
-class NoteCreateView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = None  # per note: the category chosen
+class NoteCreateView(ChildRecordView):
+    # The category is chosen in the form; the service decides on it (403) and logs.
+    declaration = Declaration(post=create(PER_OBJECT, service_decides=True))
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         form = NoteForm(request.POST)
@@ -134,10 +130,8 @@ class NoteCreateView(LoginRequiredMixin, View):
                 request, _("The note was not saved: choose a part of the record and write a text.") + " " + reasons
             )
             # No read row: nothing is shown here; the record page this redirects to logs its own read.
-            child, _d = policy.get_child_or_404(request.user, child_id, Action.READ, DataCategory.IDENTITY)  # type: ignore[arg-type]
-            return redirect("registry:child-detail", child_id=child.pk)
-        category = form.cleaned_data["category"]
-        child, _d = policy.get_child_or_404(request.user, child_id, Action.CREATE, category)  # type: ignore[arg-type]
+            return redirect("registry:child-detail", child_id=self.child.pk)
+        category, child = form.cleaned_data["category"], self.child
         try:
             services.add_note(request.user, child, category, form.cleaned_data["text"])  # type: ignore[arg-type]
         except ValidationError as exc:
@@ -147,12 +141,17 @@ class NoteCreateView(LoginRequiredMixin, View):
         return redirect("registry:child-detail", child_id=child.pk)
 
 
-class EmergencyAccessView(LoginRequiredMixin, View):
+class EmergencyAccessView(ChildRecordView):
     """The emergency button ('noodknop'): find a child by BSN (in the POST body, never the URL), write down why,
     and read the record for a few hours. Every look is logged as emergency access and reviewed afterwards."""
 
-    serves_child_data = True
-    record_category = DataCategory.IDENTITY
+    # Outside the user's scope by design: the service finds the child, decides and logs the button pressed.
+    declaration = Declaration(
+        get=NO_CHILD_DATA,
+        post=create(DataCategory.IDENTITY, service_decides=True),
+        object_type="emergency_access",
+        child_kwarg=None,
+    )
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not tasks.may(request.user, "use_emergency_access"):  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy, tasks
-from rondom.access.guard import guarded_child, guarded_object, log_search
+from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import User
 from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
@@ -81,11 +81,10 @@ def _action_form(action: str, data: Any = None) -> forms.Form:
     return ACTIONS[action][0](data, auto_id=f"id_{action}_%s")
 
 
-class RegisterListView(LoginRequiredMixin, View):
+class RegisterListView(ChildRecordView):
     """Open thuiszitter periods of children whose absence the user may see."""
 
-    serves_child_data = True
-    record_category = ABSENCE
+    declaration = Declaration(get=search(ABSENCE), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
@@ -96,7 +95,7 @@ class RegisterListView(LoginRequiredMixin, View):
             ).select_related("child", "school", "level")
             if policy.decide(user, t.child, Action.READ, ABSENCE).allowed
         ]
-        log_search(user, [t.child for t in periods], ABSENCE)
+        self.log_shown([t.child for t in periods])
         today = timezone.localdate()
         rows = [(t, t.days_at_home(today), services.visited_this_year(t, today)) for t in periods]
         return render(
@@ -106,16 +105,19 @@ class RegisterListView(LoginRequiredMixin, View):
         )
 
 
-class RegisterView(LoginRequiredMixin, View):
-    serves_child_data = True
-    record_category = ABSENCE
+class RegisterView(ChildRecordView):
+    # Registering: the service decides (a registering role) and logs; reading the absence is needed first.
+    declaration = Declaration(
+        get=read(ABSENCE),
+        post=create(ABSENCE, service_decides=True, also=Action.READ),
+        object_type="thuiszitter",
+    )
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = guarded_child(request, child_id, ABSENCE, object_type="thuiszitter")
-        return render(request, "thuiszitters/register_form.html", {"child": child, "form": RegisterForm()})
+        return render(request, "thuiszitters/register_form.html", {"child": self.child, "form": RegisterForm()})
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child, _d = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
+        child = self.child
         form = RegisterForm(request.POST)
         if form.is_valid():
             try:
@@ -132,18 +134,23 @@ class RegisterView(LoginRequiredMixin, View):
         return render(request, "thuiszitters/register_form.html", {"child": child, "form": form}, status=400)
 
 
-class DetailView(LoginRequiredMixin, View):
+def _period(request: HttpRequest, child: Any, kwargs: Any) -> Thuiszitter | None:
+    periods = Thuiszitter.objects.filter(child=child, pk=kwargs["thuiszitter_id"])
+    return periods.select_related("level", "school").first()
+
+
+class DetailView(ChildRecordView):
     """One thuiszitter period: days at home, the ladder, decisions, interim arrangements, visits, and the forms the
     user may use."""
 
-    serves_child_data = True
-    record_category = ABSENCE
-
-    def _period(self, child: Any, thuiszitter_id: int) -> Thuiszitter:
-        found = Thuiszitter.objects.filter(child=child, pk=thuiszitter_id).select_related("level", "school").first()
-        if found is None:
-            raise Http404
-        return found
+    # The actions on the period: each service decides (decider, leerplicht, ...) and logs; a page shown again with
+    # errors is a read.
+    declaration = Declaration(
+        get=read(ABSENCE),
+        post=update(ABSENCE, service_decides=True, also=Action.READ),
+        object_type="thuiszitter",
+        find=_period,
+    )
 
     def _render(
         self,
@@ -191,18 +198,10 @@ class DetailView(LoginRequiredMixin, View):
         return render(request, "thuiszitters/detail.html", context, status=status)
 
     def get(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
-        child, period, _d = guarded_object(
-            request,
-            child_id,
-            ABSENCE,
-            lambda c: Thuiszitter.objects.filter(child=c, pk=thuiszitter_id).select_related("level", "school").first(),
-            object_type="thuiszitter",
-        )
-        return self._render(request, child, period)
+        return self._render(request, self.child, self.found)
 
     def post(self, request: HttpRequest, child_id: int, thuiszitter_id: int) -> HttpResponse:
-        child, decision = policy.get_child_or_404(_user(request), child_id, Action.READ, ABSENCE)
-        period = self._period(child, thuiszitter_id)
+        child, period = self.child, self.found
         action = request.POST.get("action", "")
         if action not in ACTIONS:
             raise Http404
@@ -217,7 +216,7 @@ class DetailView(LoginRequiredMixin, View):
                 messages.success(request, str(done))
                 return redirect("thuiszitters:detail", child_id=child.pk, thuiszitter_id=period.pk)
         # The file is shown again with the errors: that is a read of it.
-        audit.record(_user(request), decision, child.pk, object_type="thuiszitter", object_id=period.pk)
+        self.log_shown_again()
         return self._render(request, child, period, {action: form}, status=400)
 
 
