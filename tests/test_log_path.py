@@ -18,14 +18,6 @@ BUILDERS = {"Decision", "Basis"}
 WRITERS = {"record", "record_many", "record_aggregate"}
 AUDIT_MODULE = "rondom.audit.services"
 
-#: Web views still writing rows by hand: every child-data view is on rondom.access.declared (issue 13 point 1);
-#: what is left are the aggregate exports (`audit.services.record_aggregate`, no child). A file listed here that no
-#: longer offends fails the test too, so the list cannot go stale.
-PENDING_VIEWS = {
-    "monitoring/views.py",
-    "thuiszitters/views.py",
-}
-
 
 def offences(source: str) -> list[tuple[int, str]]:
     """(line, what) for every hand-built Decision/Basis and every call of an audit.services writer in `source`."""
@@ -100,19 +92,10 @@ def offenders() -> dict[str, list[tuple[int, str]]]:
     return result
 
 
-def _is_view(name: str) -> bool:
-    return name.endswith(("/views.py", "/api.py"))
-
-
-def test_no_service_or_other_module_builds_a_decision_or_writes_the_log_by_hand() -> None:
-    found = {name: lines for name, lines in offenders().items() if not _is_view(name)}
-    assert found == {}, "log through rondom.access.log and take decisions from rondom.access.policy"
-
-
-def test_views_writing_by_hand_are_exactly_the_pending_ones() -> None:
-    views = {name for name in offenders() if _is_view(name)}
-    assert sorted(views - PENDING_VIEWS) == [], "a view writes the log by hand: use rondom.access (log / guard)"
-    assert sorted(PENDING_VIEWS - views) == [], "converted: remove it from PENDING_VIEWS"
+def test_no_module_outside_access_and_audit_builds_a_decision_or_writes_the_log_by_hand() -> None:
+    """Services, views and endpoints alike (issue 13): views declare their access (rondom.access.declared), services
+    and aggregate exports log through rondom.access.log, decisions come from rondom.access.policy."""
+    assert offenders() == {}, "log through rondom.access.log and take decisions from rondom.access.policy"
 
 
 def test_the_scan_finds_every_way_of_reaching_the_writers_and_builders() -> None:

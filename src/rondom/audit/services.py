@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from rondom.core.access_types import Basis, Decision
-from rondom.core.categories import Action
-from rondom.core.grounds import Ground
+from rondom.core.access_types import Decision
 
 from .models import (
     ADMINISTRATION_CHAIN_HEAD,
@@ -25,7 +23,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:  # types only: accounts records administration in this log, so audit never imports it at run time
-    from rondom.accounts.models import Membership, User
+    from rondom.accounts.models import User
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [*HASHED_FIELDS, "row_hash"]
@@ -129,24 +127,6 @@ def record_many(
 #: The child number on a row about figures over many children (no child named): no child has number 0, so such a
 #: row never appears on a family's "Wie keek in het dossier"; the privacy officer's view per employee shows it.
 AGGREGATE_CHILD_ID = 0
-
-
-def record_aggregate(
-    user: User,
-    membership: Membership | None,
-    *,
-    category: str,
-    object_type: str,
-    object_id: object,
-    ref: str,
-    action: str = Action.EXPORT,
-) -> AccessLogEntry:
-    """One row for an export (or print) of aggregate figures: child 0, ground `aggregate`, `ref` naming the rule
-    that let the user see the figures (e.g. 'rule:monitoring'), `object_id` what was exported (e.g. 'pilot:3:2025'
-    or 'school'). Source: issue 12, finding 5; docs/access-log.md, "Aggregate exports"."""
-    basis = Basis(Ground.AGGREGATE, {category: "r"}, membership, ref=ref)
-    decision = Decision(True, True, action, category, basis, (basis,))
-    return record(user, decision, AGGREGATE_CHILD_ID, object_type=object_type, object_id=object_id)
 
 
 @dataclass(frozen=True)

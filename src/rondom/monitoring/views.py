@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import tasks
+from rondom.access import log, tasks
 from rondom.access.declared import NO_CHILD_DATA, Access, ChildRecordView, Declaration
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
@@ -43,13 +42,13 @@ def _log_export(request: HttpRequest, object_type: str, what: str) -> None:
     """An export of aggregate figures is logged as one `export` row without a child (docs/access-log.md)."""
     user = _user(request)
     membership = next(iter(tasks.memberships(user, "see_monitoring")), None)
-    audit.record_aggregate(
+    log.log_aggregate(
         user,
-        membership,
+        "monitoring",
         category=DataCategory.SUPPORT,
         object_type=object_type,
         object_id=what[:50],
-        ref="rule:monitoring",
+        membership=membership,
     )
 
 

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from rondom.access import policy, tasks
+from rondom.access import log, policy, tasks
 from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import User
-from rondom.audit import services as audit
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal, refusal_codes
 
@@ -238,13 +237,13 @@ class OverviewView(LoginRequiredMixin, View):
         if export in ("csv", "xlsx"):
             # Counts only, no child named: one `export` row without a child (docs/access-log.md).
             membership = next(iter(tasks.memberships(user, "see_thuiszitter_overview")), None)
-            audit.record_aggregate(
+            log.log_aggregate(
                 user,
-                membership,
+                "thuiszitter_overview",
                 category=ABSENCE,
                 object_type="thuiszitter_overview",
                 object_id=by,
-                ref="rule:thuiszitter_overview",
+                membership=membership,
             )
             return overview.export(table, export)
         return render(
