@@ -344,6 +344,7 @@ class _Declared:
     def log_shown_again(self, *, object_id: object = None) -> Decision:
         """See `log_shown_again`: a page shown again after a refused change."""
         assert self.resolved is not None
+        self._shown_again = True
         return log_shown_again(self.request, self.resolved, self.declaration, object_id=object_id)  # type: ignore[attr-defined]
 
     def log_parts(self, parts: Iterable[tuple[str, str, object]], *, bases: list[Basis] | None = None) -> None:
@@ -369,7 +370,31 @@ class _ResolveOnDispatch(_Declared, View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if _answers(self, request.method or "GET"):
             self.resolve_declared(request, kwargs)
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        self._log_page_shown_again(request, response)
+        return response
+
+    def _log_page_shown_again(self, request: HttpRequest, response: HttpResponseBase) -> None:
+        """A refused change answered with the page itself (a form with its errors, 4xx, HTML) shows the child's
+        record again: that is a read, logged once on the read ground of the page's category, unless the handler
+        logged it already (`log_shown_again`). Without a read right nothing of the record is on such a page (the
+        handler shows only what the user typed), so nothing is logged then. docs/access-log.md."""
+        resolved = self.resolved
+        if (
+            resolved is None
+            or resolved.child is None
+            or resolved.decision is None
+            or resolved.access.action in READ_ACTIONS
+            or getattr(self, "_shown_again", False)
+            or not 400 <= response.status_code < 500
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return
+        decision = resolved.decision
+        if decision.action != Action.READ or not decision.allowed:
+            decision = policy.decide(request.user, resolved.child, Action.READ, decision.category)  # type: ignore[arg-type]
+        if decision.allowed:
+            self.log_shown_again()
 
 
 class ChildRecordView(LoginRequiredMixin, _ResolveOnDispatch):

@@ -489,7 +489,7 @@ class MinutesView(ChildRecordAPIView):
         found = item.first()
         if (
             found is not None
-            and self.request.method == "GET"
+            and self.request.method in ("GET", "HEAD")
             and services.minutes_for(_user(self.request), found) is None
         ):
             # Refused before the read is logged: those not present read nothing.

@@ -261,10 +261,14 @@ class CasePageView(ChildRecordView):
         involvements = selectors.involved(child)
         # The family picture: brothers and sisters (a shared parent) that this user may see, nobody else.
         parents = child.guardianships.values("user_id")
-        siblings = list(
+        # Only those whose support this user may read are shown (their helpers are support data), each logged on the
+        # ground that allows it; a brother or sister in scope on another ground only is left out.
+        candidates = list(
             policy.children_in_scope(user).filter(guardianships__user__in=parents).exclude(pk=child.pk).distinct()
         )
-        self.log_shown(siblings)
+        read = [(s, policy.decide(user, s, Action.SEARCH, DataCategory.SUPPORT)) for s in candidates]
+        siblings = [s for s, d in read if d.allowed]
+        self.log_shown(siblings, decisions=[d for _s, d in read if d.allowed])
         centre, nodes = selectors.network_layout(str(child.given_name), involvements)
         context = {
             "child": child,
@@ -515,14 +519,19 @@ class TeamAgendaView(ChildRecordView):
     def get(self, request: HttpRequest) -> HttpResponse:
         teams = self._teams(request)
         meetings = list(selectors.upcoming_meetings(_user(request)))
-        shown = [item.case.child for m in meetings for item in m.items.all()]
-        self.log_shown(shown)
+        forms = [(m, self._agenda_form(request, teams, auto_id=f"id_m{m.pk}_%s")) for m in meetings]
+        # Every child named on the page is logged: those on an agenda and those offered in a meeting's case list.
+        shown = {item.case.child.pk: item.case.child for m in meetings for item in m.items.all()}
+        offered = _choices(forms[0][1], "case").queryset if forms else None
+        if offered is not None:
+            shown.update({case.child.pk: case.child for case in offered.select_related("child")})
+        self.log_shown(list(shown.values()))
         return render(
             request,
             "cases/team_agenda.html",
             {
                 # One agenda form per meeting, each with its own ids, so every label points to its own field.
-                "meetings": [(m, self._agenda_form(request, teams, auto_id=f"id_m{m.pk}_%s")) for m in meetings],
+                "meetings": forms,
                 "meeting_form": MeetingForm(),
             },
         )

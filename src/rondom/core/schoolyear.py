@@ -7,6 +7,9 @@ from datetime import date
 
 from django.utils import timezone
 
+#: The school years Rondom accepts from outside (a URL, a form, a file): any with real dates on both ends.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
 
 @dataclass(frozen=True)
 class SchoolYear:
@@ -29,6 +32,8 @@ class SchoolYear:
         if not (text or "").isascii():  # only the digits 0-9: int() reads other scripts' digits, or fails on "³"
             raise ValueError(f"not a school year: {text!r}")
         if not (len(first) == 4 and first.isdigit() and second.isdigit() and int(second) == int(first) + 1):
+            raise ValueError(f"not a school year: {text!r}")
+        if not FIRST_YEAR <= int(first) <= LAST_YEAR:  # 0000-0001 and 9999-10000 have no dates (a 500 before)
             raise ValueError(f"not a school year: {text!r}")
         return cls(int(first))
 
