@@ -48,7 +48,7 @@ from rondom.core.categories import READ_ACTIONS, WRITE_ACTIONS, Action, DataCate
 from rondom.registry.models import Child
 
 from . import policy
-from .guard import log_search
+from .log import LogItem, log_many
 from .policy import Basis, Decision
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -275,37 +275,33 @@ def log_shown(
     object_ids: Iterable[object] | None = None,
     action: str = Action.SEARCH,
 ) -> None:
-    """One access-log row per child shown in a list (docs/access-log.md: every list is a search). With only the
-    children this is `guard.log_search` (each child's ground asked again); `decisions` (one per child, made by the
-    selector that built the list) and `object_ids` (e.g. the first request per child in an inbox) are used as they
-    are, each decision turned into the list's `action`."""
+    """One access-log row per child shown in a list (docs/access-log.md: every list is a search), in one
+    transaction, on the ground that put each child there. `decisions` (one per child, made by the selector that built
+    the list, e.g. `cases.selectors.readable_cases`) are used as they are: a refused one is not shown and not
+    logged, one for another action or category is turned into this one on its own ground (`Decision.for_action`,
+    NotAllowedOnBasis when that ground does not allow it). Without them the policy is asked once per child.
+    `object_ids` (e.g. the first request per child in an inbox) name the logged object; default the child. A child
+    listed twice is logged once."""
     shown = list(children)
-    if not shown:
-        return
-    if object_ids is None and object_type == "child":
-        log_search(
-            user, shown if decisions is None else list(zip(shown, decisions, strict=True)), category, action=action
-        )
-        return
-    made = (
-        list(decisions) if decisions is not None else [policy.decide(user, child, action, category) for child in shown]
-    )
-    ids = list(object_ids) if object_ids is not None else [c.pk for c in shown]
-    rows = [(c, _as_action(d, action), i) for c, d, i in zip(shown, made, ids, strict=True) if d.allowed]
-    if not rows:
-        return
-    with transaction.atomic():
-        audit.record_many(
-            user,
-            rows[0][1],
-            [audit.LogItem(child.pk, object_type, str(object_id)) for child, _d, object_id in rows],
-            decisions=[d for _c, d, _i in rows],
-        )
-
-
-def _as_action(decision: Decision, action: str) -> Decision:
-    """The same decision for a list's action (a read decision shown in a list is a search), on its own ground."""
-    return decision if decision.action == action or not decision.allowed else decision.for_action(action)
+    made: list[Decision | None] = list(decisions) if decisions is not None else [None] * len(shown)
+    ids = list(object_ids) if object_ids is not None else [child.pk for child in shown]
+    rows: dict[int, tuple[Decision, object]] = {}
+    for child, decision, object_id in zip(shown, made, ids, strict=True):
+        if child.pk in rows:
+            continue
+        if decision is None:
+            decision = policy.decide(user, child, action, category)
+        elif decision.allowed and (decision.action, decision.category) != (action, category):
+            decision = decision.for_action(action, category)
+        if decision.allowed:
+            rows[child.pk] = (decision, object_id)
+    if rows:
+        with transaction.atomic():
+            log_many(
+                user,
+                [decision for decision, _id in rows.values()],
+                [LogItem(pk, object_type, str(object_id)) for pk, (_d, object_id) in rows.items()],
+            )
 
 
 # --- The three bases ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ How a call site's pair is found:
 - the object type is the string literal given to the logging function (`object_type=`, or the position the
   function takes it in, e.g. `audit.LogItem(child_id, "note", ...)`, `_log(actor, d, child_id, "case", ...)`);
 - the action is an `Action.X` among the call's own arguments; else the function's default (`log_parts`: read,
-  `log_search`, `log_shown` and `_log_shown`: search, `log_aggregate`: export; the
+  `log_shown` and `_log_shown`: search, `log_aggregate`: export; the
   `action=` of `access.log.log_change`); else, for a call that passes a decision made earlier (`audit.record`,
   `record_many`, `LogItem`), the one `Action.X` the enclosing function uses. Where that is not one action, the
   call's line says it with a comment `# logs: <action>[, <action>]`.
@@ -45,7 +45,6 @@ LOGGERS: dict[str, Logger] = {
     "record": Logger(None),
     "record_many": Logger(None),
     "LogItem": Logger(1),
-    "log_search": Logger(None, "child", "search"),
     "_log_change": Logger(2),
     "_log_shown": Logger(None, None, "search"),
     "_log": Logger(None),

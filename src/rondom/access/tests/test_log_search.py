@@ -1,11 +1,12 @@
 """A list logs one row per child shown, from the decisions the selector already made (issue 13 point 1): given
-(child, decision) pairs, `guard.log_search` asks the policy nothing; given children only, it asks once per child."""
+decisions, `declared.log_shown` asks the policy nothing; given children only, it asks once per child."""
 
 from __future__ import annotations
 
 import pytest
 
-from rondom.access import guard, policy
+from rondom.access import policy
+from rondom.access.declared import log_shown
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.selectors import readable_cases
 from rondom.core.categories import Action, DataCategory
@@ -32,7 +33,8 @@ def test_pairs_from_the_selector_are_logged_without_asking_the_policy_again(monk
 
     monkeypatch.setattr(policy, "decide", no_question)
     monkeypatch.setattr(policy, "iter_bases", no_question)
-    guard.log_search(ib, [*pairs, pairs[0]], DataCategory.SUPPORT)
+    entries = [*pairs, pairs[0]]
+    log_shown(ib, [c for c, _d in entries], DataCategory.SUPPORT, decisions=[d for _c, d in entries])
     assert _rows() == sorted(
         [(child.pk, "search", "support", "school_role"), (other.pk, "search", "support", "school_role")]
     )
@@ -42,10 +44,10 @@ def test_a_selectors_decision_for_another_category_is_turned_on_its_own_ground_o
     child = ChildFactory()
     teacher = MembershipFactory(organisation=child.school, role="teacher").user
     decision = policy.decide(teacher, child, Action.READ, DataCategory.SUPPORT)
-    guard.log_search(teacher, [(child, decision)], DataCategory.IDENTITY)
+    log_shown(teacher, [child], DataCategory.IDENTITY, decisions=[decision])
     assert _rows() == [(child.pk, "search", "identity", "school_role")]
     with pytest.raises(policy.NotAllowedOnBasis):
-        guard.log_search(teacher, [(child, decision)], DataCategory.ABSENCE)  # the teacher's ground reads no absence
+        log_shown(teacher, [child], DataCategory.ABSENCE, decisions=[decision])  # the teacher's ground reads no absence
     assert len(_rows()) == 1
 
 
@@ -60,7 +62,7 @@ def test_children_only_ask_the_policy_once_per_child(monkeypatch) -> None:  # ty
         return real(user, found, **kwargs)
 
     monkeypatch.setattr(policy, "iter_bases", counting)
-    guard.log_search(teacher, [child, outside, child])
+    log_shown(teacher, [child, outside, child], DataCategory.IDENTITY)
     assert sorted(asked) == sorted([child.pk, outside.pk])
     assert _rows() == [(child.pk, "search", "identity", "school_role")]
 
@@ -78,5 +80,5 @@ def test_the_cases_selector_pairs_feed_the_list_log() -> None:
         Case.objects.create(child=found, team=team, question="Lezen", decision_due=date(2026, 10, 1))
     shown = readable_cases(ib, queryset=Case.objects.select_related("child").order_by("pk"))
     assert len(shown) == 2  # two cases of one child; the other child is not the IB's
-    guard.log_search(ib, [(case.child, d) for case, d in shown], DataCategory.SUPPORT)
+    log_shown(ib, [case.child for case, _d in shown], DataCategory.SUPPORT, decisions=[d for _c, d in shown])
     assert _rows() == [(child.pk, "search", "support", "school_role")]
