@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -155,7 +156,9 @@ def timeline(child: Child, *, decision: Decision, readable: Collection[str]) -> 
         )
         for d in drafts
     ]
-    return sorted(events, key=lambda e: e.at, reverse=True)
+    # At the same moment the entry given later comes first (a conversation known by its day only, after its signal).
+    order = sorted(range(len(events)), key=lambda i: (events[i].at, i), reverse=True)
+    return [events[i] for i in order]
 
 
 _ALL = object()
@@ -239,7 +242,7 @@ def case_events(child: Child) -> Iterable[Draft]:
         )
 
 
-_STATE_TITLES = {
+_STATE_TITLES: dict[str, Promise] = {
     State.CLOSED: gettext_lazy("Case closed"),
     State.REOPENED: gettext_lazy("Case reopened"),
 }

@@ -167,7 +167,9 @@ def _givers_of(consent: Consent) -> list[tuple[str, int | None]]:
 
 
 def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None = None) -> Consent:
-    """Withdraw a consent at once. Every access that relied on it ends with this transaction.
+    """Withdraw a consent at once. Every access that relied on it ends with this transaction, and the
+    professionals who lose access by it are notified in the same transaction (without the child's name; once per
+    person and consent).
 
     A parent with authority or the youth may withdraw their own consent (as the age rules allow); a
     professional who may change the support record records a withdrawal on behalf of one of them.
@@ -199,6 +201,7 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
             raise ValidationError({"consent": _("This consent was already withdrawn.")})
         now = timezone.now()
         holders = _holding_access(consent, now)
+        readable_before = {user: set(policy.readable_categories(user, child)) for user in holders}
         consent.withdrawn_at = now
         consent.withdrawn_by = actor
         consent.withdrawn_on_behalf = own.capacity if on_behalf is None and own is not None else on_behalf.capacity  # type: ignore[union-attr]
@@ -213,34 +216,34 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
             object_type="consent",
             object_id=consent.pk,
         )
-        _tell_who_lost_access(consent, holders - {actor.pk})
+        _tell_who_lost_access(consent, readable_before)
     return consent
 
 
-def _holding_access(consent: Consent, now: datetime) -> set[int]:
-    """The users who hold access to the child on `consent` at `now`: through every consent-backed model
+def _holding_access(consent: Consent, now: datetime) -> list[User]:
+    """The active users who hold access to the child on `consent` at `now`: through every consent-backed model
     (consent.backed.ConsentBacked: a support-team seat, an erbij-halen grant, an open request for help)."""
     users: set[int] = set()
     for model in apps.get_models():
         if issubclass(model, ConsentBacked) and model.holder:
             rows = model._default_manager.filter(consent=consent).filter(model.holding_q(now))
             users |= set(rows.values_list(f"{model.holder}__user_id", flat=True))
-    return users
+    return list(User.objects.filter(pk__in=users, is_active=True)) if users else []
 
 
-def _tell_who_lost_access(consent: Consent, holders: set[int]) -> None:
-    """Notify those of `holders` who, now the consent is withdrawn, may no longer read one of the parts it covered
-    (someone who still reads them on another ground, e.g. the child's school, lost nothing). The notification names
-    no child and links to no page about the child: that page would no longer open for them. One per person and
-    consent (notifications.services.notify deduplicates on the key), in the withdrawal's transaction."""
-    if not holders:
-        return
-    child, parts = consent.child, set(consent.categories)
+def _tell_who_lost_access(consent: Consent, readable_before: dict[User, set[str]]) -> None:
+    """Notify those who held access on the consent and, now it is withdrawn, may read less of the child's record
+    than before (someone who still reads everything on another ground, e.g. the child's school, lost nothing). The
+    notification names no child and links to no page about the child: that page may no longer open for them. One
+    per person and consent (notifications.services.notify deduplicates on the key), in the withdrawal's
+    transaction."""
     lost = [
         user
-        for user in User.objects.filter(pk__in=holders, is_active=True)
-        if not parts <= set(policy.readable_categories(user, child))
+        for user, before in readable_before.items()
+        if not before <= set(policy.readable_categories(user, consent.child))
     ]
+    if not lost:
+        return
     with override(settings.LANGUAGE_CODE):
         title = _("Access to a pupil ended: the family withdrew its consent")
     notify(lost, title=title, url="", key=f"consent-withdrawn:{consent.pk}")
