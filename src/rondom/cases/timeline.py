@@ -19,7 +19,7 @@ Adding a source is one function and one `register` call::
 
 Apps above `cases` in the import graph (thuiszitters) register theirs from their own `AppConfig.ready`
 (thuiszitters/timeline.py). Names of people are resolved once for all entries (two queries), so the page costs
-one query per source plus three (docs/case-timeline.md).
+one query per source plus three (docs/cases.md, "The timeline").
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -258,7 +259,7 @@ def status_events(child: Child) -> Iterable[Draft]:
             "status",
             str(title) if title else _("Status: %(state)s") % {"state": status.get_state_display()},
             actor_id=status.changed_by_id,
-            detail=status.reason + (f" ({_('until')} {status.until:%d-%m-%Y})" if status.until else ""),
+            detail=status.reason + (f" ({_('until')} {date_format(status.until, 'j F Y')})" if status.until else ""),
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rondom.cases.timeline import Draft, day_start
@@ -24,7 +25,7 @@ def period_events(child: Child) -> Iterable[Draft]:
             "thuiszitter",
             _("Registered as thuiszitter"),
             period.registered_by_id,
-            detail=_("at home since %(day)s") % {"day": f"{period.started_on:%d-%m-%Y}"},
+            detail=_("at home since %(day)s") % {"day": date_format(period.started_on, "j F Y")},
             category=DataCategory.ABSENCE,
         )
         if period.ended_on is not None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from rondom.access import policy
 from rondom.access.models import TeamMembership
 from rondom.cases import selectors, services
-from rondom.cases.models import GoalEvaluation, Meeting, ProviderContact, Signal
+from rondom.cases.models import GoalEvaluation, HelpRequest, Meeting, ProviderContact, Signal
 from rondom.cases.timeline import Event, readable_categories, timeline
 from rondom.cases.workflow import State
 from rondom.consent.models import Capacity
@@ -298,3 +298,16 @@ def test_who_keeps_access_on_another_ground_is_not_told(story: dict[str, Any]) -
     TeamMembership.objects.create(child=child, membership=story["ib"].memberships.get(), consent=school_consent)
     withdraw_consent(story["mother"].user, school_consent)
     assert not Notification.objects.exists()
+
+
+def test_the_contact_of_an_open_request_is_told_too(story: dict[str, Any]) -> None:
+    child = story["child"]
+    wijkteam = OrganisationFactory(kind="wijkteam", name="Wijkteam Noord")
+    worker = MembershipFactory(organisation=wijkteam, role="wijkteam_worker")
+    consent = consent_for(child, "wijkteam", wijkteam, ["support"])
+    HelpRequest.objects.create(
+        case=child.cases.get(), kind="bring_in", provider=wijkteam, contact=worker, question="?", consent=consent
+    )
+    assert policy.decide(worker.user, child, Action.READ, DataCategory.IDENTITY).allowed
+    withdraw_consent(story["mother"].user, consent)
+    assert [n.recipient for n in Notification.objects.all()] == [worker.user]
