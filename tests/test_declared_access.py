@@ -233,7 +233,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "cases:team-agenda": ("ib", [(S, SUP, SCHOOL_ROLE, "child")]),
     "cases:inbox": ("ib", []),  # no request for help is addressed to the ib'er: nothing shown
     "cases:inbox-action": ("ib", []),  # a GET there sends back to the inbox
-    "cases:case-page": ("ib", [(R, SUP, SCHOOL_ROLE, "case_page")]),
+    # The timeline shows the thuiszitter period (absence): a read of that part too (cases.timeline).
+    "cases:case-page": ("ib", [(R, SUP, SCHOOL_ROLE, "case_page"), (R, ABS, SCHOOL_ROLE, "timeline")]),
     "cases:signal-create": ("ib", [(R, ID, SCHOOL_ROLE, "signal_form")]),
     "cases:help-request": ("ib", [(R, SUP, SCHOOL_ROLE, "consents")]),
     "cases:plan": ("ib", [(R, SUP, SCHOOL_ROLE, "plan")]),

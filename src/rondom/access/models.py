@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,12 @@ class TeamMembership(ConsentBacked, models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConsentBackedQuerySet["TeamMembership"].as_manager()
+    holder = "membership"
+
+    @classmethod
+    def holding_q(cls, now: datetime) -> models.Q:
+        """A seat gives access until it ends."""
+        return models.Q(ended_at__isnull=True)
 
     class Meta:
         verbose_name = _("support team member")
@@ -40,6 +48,12 @@ class AccessGrant(ConsentBacked, models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConsentBackedQuerySet["AccessGrant"].as_manager()
+    holder = "grantee"
+
+    @classmethod
+    def holding_q(cls, now: datetime) -> models.Q:
+        """A grant gives access within its period until it is revoked."""
+        return models.Q(revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now)
 
     class Meta:
         verbose_name = _("access grant")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,10 @@ class Signal(models.Model):
     conversation_on = models.DateField(_("conversation with parents and child on"), null=True, blank=True)
     conversation_notes = models.TextField(_("what was said"), blank=True)
     conversation_with_child = models.BooleanField(_("the child took part"), default=False)
+    #: Who recorded the conversation (the case page's timeline says who); empty for conversations recorded before.
+    conversation_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-raised_at"]
@@ -244,6 +250,13 @@ class HelpRequest(ConsentBacked, models.Model):
     grant = models.OneToOneField("access.AccessGrant", null=True, blank=True, on_delete=models.SET_NULL)
 
     objects = ConsentBackedQuerySet["HelpRequest"].as_manager()
+    holder = "contact"
+
+    @classmethod
+    def holding_q(cls, now: datetime) -> models.Q:
+        """An open request to bring someone in gives its contact access until it is joined or closed
+        (cases.grounds.OpenRequestGround)."""
+        return models.Q(kind=cls.Kind.BRING_IN, joined_at__isnull=True, closed_at__isnull=True, contact__isnull=False)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rondom.access import policy, tasks
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.access.policy import Decision, children_in_scope
 from rondom.accounts.models import Membership, User
+from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
@@ -128,35 +130,75 @@ def openable_children(user: User, children: list[Child]) -> set[int]:
 
 @dataclass(frozen=True)
 class Involvement:
+    """One professional around the child. `active`: their access or seat holds now; when it ended, `ended_at`
+    (a datetime, or a date for an end by date) says when and `end_reason` why, in the active language (a consent
+    withdrawn or ended, a grant revoked or expired, a seat ended)."""
+
     name: str
     organisation: str
     role: str
     since: datetime | None
     active: bool
     via: str
+    ended_at: datetime | date | None = None
+    end_reason: str = ""
 
 
-def involved(child: Child) -> list[Involvement]:
-    """Every professional and organisation around the child, with role, since when and whether active."""
-    now = timezone.now()
+def _consent_end(consent: Consent | None, today: date) -> tuple[datetime | date | None, str]:
+    """When and why a consent a seat or grant rests on is not in force on `today` (None, "" while it is)."""
+    if consent is None or consent.is_active(today):
+        return None, ""
+    if consent.withdrawn_at is not None:
+        return consent.withdrawn_at, _("consent withdrawn")
+    if consent.valid_from > today:
+        return None, _("consent not yet in force")
+    return consent.valid_until, _("consent ended")
+
+
+def involved(child: Child, *, now: datetime | None = None) -> list[Involvement]:
+    """Every professional and organisation around the child, with role, since when and whether active now
+    (`now`, default the current time). A seat or grant that rests on a consent is active only while that consent
+    is in force (consent.models.ACTIVE_RULE): a withdrawal shows at once as an ended access, with its date."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     people: dict[tuple[int, str], Involvement] = {}
-    for tm in TeamMembership.objects.filter(child=child).select_related("membership__user", "membership__organisation"):
+    seats = TeamMembership.objects.filter(child=child).select_related(
+        "membership__user", "membership__organisation", "consent"
+    )
+    for tm in seats:
         m = tm.membership
+        ended, reason = (tm.ended_at, _("left the support team")) if tm.ended_at else _consent_end(tm.consent, today)
         people[(m.user_id, m.role)] = Involvement(
             m.user.display_name,
             m.organisation.name,
             m.get_role_display(),
             tm.started_at,
-            tm.ended_at is None,
+            tm.ended_at is None and (tm.consent is None or tm.consent.is_active(today)),
             "support_team",
+            ended,
+            reason,
         )
-    for grant in AccessGrant.objects.filter(child=child).select_related("grantee__user", "grantee__organisation"):
+    grants = AccessGrant.objects.filter(child=child).select_related("grantee__user", "grantee__organisation", "consent")
+    for grant in grants:
         m = grant.grantee
-        active = grant.revoked_at is None and grant.valid_until > now
+        ended, reason = _consent_end(grant.consent, today)
+        if ended is None and reason == "":
+            if grant.revoked_at is not None:
+                ended, reason = grant.revoked_at, _("access revoked")
+            elif grant.valid_until <= now:
+                ended, reason = grant.valid_until, _("access period ended")
+        active = grant.revoked_at is None and grant.valid_until > now and grant.consent.is_active(today)
         key = (m.user_id, m.role)
         if key not in people or active:
             people[key] = Involvement(
-                m.user.display_name, m.organisation.name, m.get_role_display(), grant.valid_from, active, "bring_in"
+                m.user.display_name,
+                m.organisation.name,
+                m.get_role_display(),
+                grant.valid_from,
+                active,
+                "bring_in",
+                None if active else ended,
+                "" if active else reason,
             )
     activities = SocialWorkActivity.objects.filter(case__child=child).select_related(
         "social_worker__user", "social_worker__organisation"

@@ -190,8 +190,10 @@ def record_conversation(actor: User, signal: Signal, *, on: date, notes: str, wi
     with transaction.atomic():
         decision = policy.require(actor, signal.child, Action.UPDATE, SUPPORT)
         signal.conversation_on, signal.conversation_notes = on, notes.strip()
-        signal.conversation_with_child = with_child
-        signal.save(update_fields=["conversation_on", "conversation_notes", "conversation_with_child"])
+        signal.conversation_with_child, signal.conversation_by = with_child, actor
+        signal.save(
+            update_fields=["conversation_on", "conversation_notes", "conversation_with_child", "conversation_by"]
+        )
         _log(actor, decision, signal.child_id, "signal", signal.pk, Action.UPDATE)
     return signal
 

@@ -28,7 +28,7 @@ from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_text
 
-from . import selectors, services, workflow
+from . import selectors, services, timeline, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
 from .workflow import State
 
@@ -270,6 +270,12 @@ class CasePageView(ChildRecordView):
         siblings = [s for s, d in read if d.allowed]
         self.log_shown(siblings, decisions=[d for _s, d in read if d.allowed])
         centre, nodes = selectors.network_layout(str(child.given_name), involvements)
+        # The timeline shows only what this viewer may read (cases.timeline); entries from another part of the
+        # record than the page's own (a thuiszitter's absence) are logged as reads of that part.
+        bases = policy.bases_for(user, child)
+        events = timeline.timeline(child, decision=decision, readable=timeline.readable_categories(bases))
+        other_parts = sorted({e.category for e in events} - {DataCategory.SUPPORT})
+        self.log_parts([(category, "timeline", child.pk) for category in other_parts], bases=bases)
         context = {
             "child": child,
             "decision": decision,
@@ -293,6 +299,7 @@ class CasePageView(ChildRecordView):
                 )
                 for signal in signals
             ],
+            "events": events,
             "transition_form": TransitionForm(),
             "agreement_form": AgreementForm(),
         }

@@ -13,7 +13,7 @@ consent is in force (consent.models.ACTIVE_RULE). No fields: mixing it in change
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
@@ -36,10 +36,20 @@ class ConsentBackedQuerySet(models.QuerySet[_M]):
 
 
 class ConsentBacked:
-    """Mixin for a model with a `consent` foreign key whose access ends when the consent ends."""
+    """Mixin for a model with a `consent` foreign key whose access ends when the consent ends.
+
+    `holder`: the path from a row to the `accounts.Membership` that holds the access (e.g. "grantee");
+    `holding_q(now)`: the rows that give access at `now` apart from their consent (not ended, revoked or joined).
+    Together they say who loses access when a consent is withdrawn (records.consent.withdraw_consent)."""
 
     consent: Consent | None
     consent_id: Any
+    holder: str = ""
+
+    @classmethod
+    def holding_q(cls, now: datetime) -> models.Q:
+        """The rows that, apart from their consent, give access at `now`. Every consent-backed model says its own."""
+        raise NotImplementedError(f"{cls.__name__} does not say which of its rows give access")
 
     def consent_active(self, on: date | None = None) -> bool:
         """Whether the consent this row rests on is in force on `on` (default: today); False without one."""

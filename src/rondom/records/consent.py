@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from rondom.access import log, policy
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.consent import rules
+from rondom.consent.backed import ConsentBacked
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
+from rondom.notifications.services import notify
 from rondom.registry.models import Child, Guardianship
 
 #: Which kind of organisation may receive data for which purpose (None: no recipient organisation).
@@ -162,7 +167,9 @@ def _givers_of(consent: Consent) -> list[tuple[str, int | None]]:
 
 
 def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None = None) -> Consent:
-    """Withdraw a consent at once. Every access that relied on it ends with this transaction.
+    """Withdraw a consent at once. Every access that relied on it ends with this transaction, and the
+    professionals who lose access by it are notified in the same transaction (without the child's name; once per
+    person and consent).
 
     A parent with authority or the youth may withdraw their own consent (as the age rules allow); a
     professional who may change the support record records a withdrawal on behalf of one of them.
@@ -192,7 +199,10 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
                 raise ValidationError({"on_behalf": _("Say on whose behalf the consent is withdrawn.")})
         if consent.withdrawn_at is not None:
             raise ValidationError({"consent": _("This consent was already withdrawn.")})
-        consent.withdrawn_at = timezone.now()
+        now = timezone.now()
+        holders = _holding_access(consent, now)
+        readable_before = {user: set(policy.readable_categories(user, child)) for user in holders}
+        consent.withdrawn_at = now
         consent.withdrawn_by = actor
         consent.withdrawn_on_behalf = own.capacity if on_behalf is None and own is not None else on_behalf.capacity  # type: ignore[union-attr]
         consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_on_behalf"])
@@ -206,7 +216,37 @@ def withdraw_consent(actor: User, consent: Consent, *, on_behalf: Giver | None =
             object_type="consent",
             object_id=consent.pk,
         )
+        _tell_who_lost_access(consent, readable_before)
     return consent
+
+
+def _holding_access(consent: Consent, now: datetime) -> list[User]:
+    """The active users who hold access to the child on `consent` at `now`: through every consent-backed model
+    (consent.backed.ConsentBacked: a support-team seat, an erbij-halen grant, an open request for help)."""
+    users: set[int] = set()
+    for model in apps.get_models():
+        if issubclass(model, ConsentBacked) and model.holder:
+            rows = model._default_manager.filter(consent=consent).filter(model.holding_q(now))
+            users |= set(rows.values_list(f"{model.holder}__user_id", flat=True))
+    return list(User.objects.filter(pk__in=users, is_active=True)) if users else []
+
+
+def _tell_who_lost_access(consent: Consent, readable_before: dict[User, set[str]]) -> None:
+    """Notify those who held access on the consent and, now it is withdrawn, may read less of the child's record
+    than before (someone who still reads everything on another ground, e.g. the child's school, lost nothing). The
+    notification names no child and links to no page about the child: that page may no longer open for them. One
+    per person and consent (notifications.services.notify deduplicates on the key), in the withdrawal's
+    transaction."""
+    lost = [
+        user
+        for user, before in readable_before.items()
+        if not before <= set(policy.readable_categories(user, consent.child))
+    ]
+    if not lost:
+        return
+    with override(settings.LANGUAGE_CODE):
+        title = _("Access to a pupil ended: the family withdrew its consent")
+    notify(lost, title=title, url="", key=f"consent-withdrawn:{consent.pk}")
 
 
 def _own_capacity(user: User, child: Child) -> Giver | None:

@@ -16,9 +16,11 @@ class ThuiszittersConfig(AppConfig):
         # Django app loading: access.grounds and the provider read models, so they are imported once apps are loaded.
         from rondom.access import grounds
 
+        from . import timeline
         from .grounds import EscalationGround
 
         grounds.register(EscalationGround())
+        timeline.register()  # the thuiszitter's entries on the case page's timeline
         threshold_signals_raised.connect(_register_thuiszitters, dispatch_uid="thuiszitters.register_from_signals")
 
 
