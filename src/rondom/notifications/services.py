@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,8 @@ from .models import Notification
 #: Roles reached at the child's school; every other role is reached in organisations serving the child's home
 #: municipality (leerplicht, JGZ, wijkteam, gemeente).
 SCHOOL_KINDS = frozenset({OrganisationKind.SCHOOL})
+
+logger = logging.getLogger("rondom.notifications")
 
 
 def active_memberships(today: date | None = None) -> QuerySet[Membership]:
@@ -54,7 +58,13 @@ def role_is_school_role(role: str) -> bool:
 
 
 def notify(users: Iterable[User], *, title: str, url: str, key: str) -> list[Notification]:
-    """One notification per user and key (sending the same event twice does nothing), and an e-mail."""
+    """One notification per user and key (sending the same event twice does nothing), and an e-mail.
+
+    The notifications are written in the caller's transaction; the e-mails leave only after it commits
+    (`transaction.on_commit`), so a mail server that is down never undoes what the user did (a parent's consent
+    withdrawal, a signal), and no e-mail announces something that was rolled back.
+
+    Returns the notifications created now (not the ones that existed already)."""
     created = []
     for user in {u.pk: u for u in users}.values():
         notification, new = Notification.objects.get_or_create(
@@ -62,27 +72,39 @@ def notify(users: Iterable[User], *, title: str, url: str, key: str) -> list[Not
         )
         if new:
             created.append(notification)
-    _email(created)
+    ids = [n.pk for n in created if n.recipient.email]
+    if ids:
+        transaction.on_commit(lambda: send_emails(ids))
     return created
 
 
-def _email(notifications: list[Notification]) -> None:
+def send_emails(notification_ids: list[int]) -> int:
+    """Send the e-mail ("there is something new", no personal data) for these notifications, once each.
+
+    Returns the number sent. A mail failure is logged without addresses or content and leaves `emailed_at`
+    empty; the notification itself stays in the app. Never raises for a mail failure."""
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True).select_related("recipient")
+    )
     messages = []
     base = settings.RONDOM_BASE_URL.rstrip("/")
-    for n in notifications:
-        if not n.recipient.email:
-            continue
+    sent = [n for n in notifications if n.recipient.email]
+    for n in sent:
         with override(settings.LANGUAGE_CODE):
             subject = _("Rondom: something new for you")
             body = _("There is something new for you in Rondom. Log in to read it: %(url)s") % {
                 "url": f"{base}/meldingen/"
             }
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [n.recipient.email]))
-    if messages:
+    if not messages:
+        return 0
+    try:
         send_mass_mail(messages, fail_silently=False)
-        Notification.objects.filter(pk__in=[n.pk for n in notifications if n.recipient.email]).update(
-            emailed_at=timezone.now()
-        )
+    except Exception:  # the mail server's failure is not the user's: the notification stays in the app
+        logger.exception("notification e-mail failed for %d notification(s)", len(messages))
+        return 0
+    Notification.objects.filter(pk__in=[n.pk for n in sent]).update(emailed_at=timezone.now())
+    return len(messages)
 
 
 def unread_count(user: User) -> int:

@@ -311,3 +311,49 @@ def test_the_contact_of_an_open_request_is_told_too(story: dict[str, Any]) -> No
     assert policy.decide(worker.user, child, Action.READ, DataCategory.IDENTITY).allowed
     withdraw_consent(story["mother"].user, consent)
     assert [n.recipient for n in Notification.objects.all()] == [worker.user]
+
+
+class _MailServerDown:
+    """An e-mail backend whose server refuses every message, as smtplib does when the relay is down."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        import smtplib
+
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_withdrawal(  # type: ignore[no-untyped-def]
+    story: dict[str, Any], settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}._MailServerDown"
+    story["contact"].email = "contact@example.org"
+    story["contact"].save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True) as sent_after_commit:
+        withdraw_consent(story["mother"].user, story["provider_consent"])
+    story["provider_consent"].refresh_from_db()
+    assert story["provider_consent"].withdrawn_at is not None  # the family's decision stands
+    notice = Notification.objects.get(recipient=story["contact"])
+    assert notice.emailed_at is None  # not marked as mailed: it was not
+    assert len(sent_after_commit) == 1  # the e-mail waited for the commit
+
+
+def test_the_e_mail_leaves_only_after_the_commit(story: dict[str, Any], django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from django.core import mail
+
+    story["contact"].email = "contact@example.org"
+    story["contact"].save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        withdraw_consent(story["mother"].user, story["provider_consent"])
+    assert mail.outbox == [] and len(waiting) == 1
+    waiting[0]()
+    assert [m.to for m in mail.outbox] == [["contact@example.org"]]
+    assert "Toegang" not in mail.outbox[0].body  # "something new", nothing about what
