@@ -82,9 +82,14 @@ def _choice_enums(cls: type) -> Iterator[type]:
 def dutch_words() -> frozenset[str]:
     """Every word of a Dutch translation in django.po, as written (case kept)."""
     words: set[str] = set()
-    text = PO_FILE.read_text(encoding="utf-8")
-    for string in re.findall(r'^msgstr(?:\[\d\])? "(.*)"$|^"(.*)"$', text, re.MULTILINE):
-        words.update(re.findall(r"[A-Za-zÀ-ÿ]+", " ".join(string)))
+    in_msgstr = False
+    for line in PO_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgstr"):
+            in_msgstr = True
+        elif not line.startswith('"'):
+            in_msgstr = False
+        if in_msgstr:
+            words.update(re.findall(r"[A-Za-zÀ-ÿ]+", line.partition('"')[2]))
     return frozenset(words)
 
 
