@@ -115,3 +115,33 @@ def test_code_words_are_the_choice_values_of_the_code_that_are_not_dutch_words()
     assert "school" not in words  # a Dutch word as well ("school")
     found = text_problems("Gedeeld: support, youth_care · Rol: teacher", words)
     assert any("'support'" in f for f in found) and any("'teacher'" in f for f in found)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("980000", Decimal("980000.00")),
+        ("980.000", Decimal("980000.00")),  # a Dutch thousands dot: not 980 euros
+        ("980.000,50", Decimal("980000.50")),
+        ("980000,5", Decimal("980000.50")),
+        ("€ 1.250.000", Decimal("1250000.00")),
+        ("980000.50", Decimal("980000.50")),  # a single decimal point keeps working
+    ],
+)
+def test_a_baseline_amount_is_read_as_people_write_it(typed: str, amount: Decimal) -> None:
+    from rondom.funding.services import parse_parties
+
+    assert parse_parties(f"Gemeente Zwolle; {typed}") == {"Gemeente Zwolle": amount}
+
+
+def test_the_baseline_field_shows_the_amounts_as_the_user_would_type_them_in_dutch() -> None:
+    from types import SimpleNamespace
+
+    from rondom.funding.pages import BaselineForm
+    from rondom.funding.services import parse_parties
+
+    pilot = SimpleNamespace(baseline={"Gemeente Zwolle": "720000.00", "Bloz": "260000.50"}, shrink_percent=2)
+    with translation.override("nl"):
+        text = BaselineForm.initial_for(pilot)["baseline"]  # type: ignore[arg-type]
+    assert text == "Gemeente Zwolle; 720000\nBloz; 260000,5"
+    assert parse_parties(text) == {"Gemeente Zwolle": Decimal("720000.00"), "Bloz": Decimal("260000.50")}

@@ -1,12 +1,13 @@
 """Every page as every demo login, in Dutch, on a phone 320 CSS px wide: what a new user would meet.
 
 Each login (anonymous, the professionals and families of rondom.demo.data.LOGINS, a new colleague without an
-authenticator app) starts from where the login leads and from every route of Rondom (tests/e2e/pages.py: found by
-walking the URL patterns, parameters filled with demo records), and follows the links on the pages it sees. Per
+authenticator app) starts where the login leads, follows the links on the pages it sees, and then opens every
+route no link led to (tests/e2e/pages.py: found by walking the URL patterns, parameters filled with demo records). Per
 page, in Dutch (tests/dutch_text.py has the text rules):
 - no server error (5xx);
-- no code word in the visible text (choice values such as `youth_care`, `absence_primary`, any `snake_case`), no
-  unlocalised number (`12.5`, `4E+1`, `€ 980000`, `€ 980,000.00`) and no "1 leerlingen";
+- no code word in the visible text or a form field's value (choice values such as `youth_care`,
+  `absence_primary`, any `snake_case`), no unlocalised number (`12.5`, `4E+1`, `€ 980000`, `€ 980,000.00`) and
+  no "1 leerlingen";
 - every same-origin link answers 200 for this login, after redirects (logout, language switch and downloads are
   not followed);
 - SVG geometry (x, y, cx, cy, r, points, d, viewBox, width, height, transform ...) and data-* numbers are machine
@@ -78,7 +79,10 @@ PAGE_FACTS = """([numbers, lists]) => {
     .filter(a => !a.hasAttribute('download'))
     .map(a => a.href);
   return {
-    text: document.body ? document.body.innerText : '',
+    // what a user reads: the visible text, and the values in the form fields (hidden fields are machine values)
+    text: (document.body ? document.body.innerText : '') + '\n' + [...document.querySelectorAll(
+      'input:not([type=hidden]):not([type=password]):not([type=checkbox]):not([type=radio]), textarea')]
+      .map(field => field.value).join('\n'),
     links, problems,
     scrollWidth: document.documentElement.scrollWidth,
   };

@@ -451,7 +451,10 @@ class BaselineForm(forms.Form):
 
     @staticmethod
     def initial_for(pilot: Pilot) -> dict[str, Any]:
-        lines = "\n".join(f"{party}; {amount}" for party, amount in (pilot.baseline or {}).items())
+        # In the user's own number format, as they would type it (no thousands dots: "720000", "961081,27").
+        lines = "\n".join(
+            f"{party}; {formats.number(amount, 2, grouping=False)}" for party, amount in (pilot.baseline or {}).items()
+        )
         return {"baseline": lines, "shrink_percent": pilot.shrink_percent}
 
 
