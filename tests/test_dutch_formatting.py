@@ -145,3 +145,19 @@ def test_the_baseline_field_shows_the_amounts_as_the_user_would_type_them_in_dut
         text = BaselineForm.initial_for(pilot)["baseline"]  # type: ignore[arg-type]
     assert text == "Gemeente Zwolle; 720000\nBloz; 260000,5"
     assert parse_parties(text) == {"Gemeente Zwolle": Decimal("720000.00"), "Bloz": Decimal("260000.50")}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_saved_absence_mapping_shows_its_kinds_by_label_not_by_code_and_reads_them_back(language: str) -> None:
+    from types import SimpleNamespace
+
+    from rondom.attendance.services import mapping_codes_text, parse_kind_codes
+
+    kinds = {"O": "unauthorised", "G": "authorised", "Z": "sick", "L": "late", "V": "exemption"}
+    mapping = SimpleNamespace(kind_codes=kinds, skip_codes=["HV"])
+    with translation.override(language):
+        text = mapping_codes_text(mapping)  # type: ignore[arg-type]
+        assert parse_kind_codes(text) == (kinds, ["HV"])
+    if language == "nl":
+        assert text.startswith("O = ongeoorloofd\nG = geoorloofd\nZ = ziek\nL = te laat\nV = vrijstelling")
+        assert text_problems(text, frozenset(kinds.values())) == []

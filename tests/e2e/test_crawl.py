@@ -80,9 +80,9 @@ PAGE_FACTS = """([numbers, lists]) => {
     .map(a => a.href);
   return {
     // what a user reads: the visible text, and the values in the form fields (hidden fields are machine values)
-    text: (document.body ? document.body.innerText : '') + '\n' + [...document.querySelectorAll(
+    text: (document.body ? document.body.innerText : '') + '\\n' + [...document.querySelectorAll(
       'input:not([type=hidden]):not([type=password]):not([type=checkbox]):not([type=radio]), textarea')]
-      .map(field => field.value).join('\n'),
+      .map(field => field.value).join('\\n'),
     links, problems,
     scrollWidth: document.documentElement.scrollWidth,
   };
