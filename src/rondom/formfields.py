@@ -7,9 +7,12 @@ A number is typed as people write it: in the Dutch interface with a decimal comm
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+
+from rondom import formats
 
 
 class LocalDecimalField(forms.DecimalField):
@@ -23,3 +26,11 @@ class LocalDecimalField(forms.DecimalField):
         kwargs.setdefault("localize", True)
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def prepare_value(self, value: Any) -> Any:
+        """A Decimal is shown in positional notation with at most the field's decimal places: a weight stored as
+        Decimal("4E+1") (a normalized Decimal) shows as "40", never "4E+1"; 12.50 as "12,5" (nl)."""
+        if isinstance(value, Decimal) and value.is_finite():
+            places = self.decimal_places if self.decimal_places is not None else 4
+            return formats.number(value, places, grouping=False)
+        return super().prepare_value(value)

@@ -3,6 +3,7 @@ gunicorn from a fresh SQLite database with the demo data. The set-up installs Ch
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -13,12 +14,15 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django_otp.oath import hotp
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest_helpers import wait_until_serving
+
+from .a11y_data import OUTPUT_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -187,3 +191,10 @@ def fresh_otp(demo_env: dict[str, str], username: str) -> str:
             if t > last_t and t in accepted:
                 return f"{hotp(bytes.fromhex(key), t, digits):0{digits}d}"
         time.sleep(step - (now - t0) % step + 0.1)
+
+
+@pytest.fixture(scope="session")
+def demo_records(demo_env: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    out = manage(demo_env, "shell", "-c", "from tests.e2e.a11y_data import main; main()")
+    line = next(line for line in out.splitlines() if line.startswith(OUTPUT_PREFIX))
+    return json.loads(line.removeprefix(OUTPUT_PREFIX))

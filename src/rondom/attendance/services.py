@@ -112,10 +112,19 @@ def parse_kind_codes(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 def mapping_codes_text(mapping: ColumnMapping) -> str:
-    """The codes of a saved mapping as the form shows them: absence codes first, then the codes that are not.
+    """The codes of a saved mapping as the form shows them: absence codes first, then the codes that are not; each
+    kind by its label in the active language ("O = ongeoorloofd", "L = te laat" in Dutch), never by its code
+    ("unauthorised"), so that `parse_kind_codes` reads it back.
 
     Raises nothing."""
-    lines = [f"{code} = {kind}" for code, kind in mapping.kind_codes.items()]
+
+    def label(kind: str) -> str:
+        try:
+            return str(AbsenceKind(kind).label).split(" (")[0].lower()
+        except ValueError:  # a kind no longer known: shown as stored, the form then says which line is wrong
+            return kind
+
+    lines = [f"{code} = {label(kind)}" for code, kind in mapping.kind_codes.items()]
     lines += [f"{code} = {NOT_ABSENCE_LABEL}" for code in mapping.skip_codes]
     return "\n".join(lines)
 

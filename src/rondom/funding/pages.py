@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from rondom import formats
 from rondom.accounts.models import User
 from rondom.core.schoolyear import SchoolYear
 from rondom.exports import FORMATS, table_response
+from rondom.formats import Money, Percent
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_messages, refusal_text
 from rondom.registry.models import Municipality
@@ -249,7 +251,7 @@ def _rules_display(round_: AllocationRound | None) -> list[tuple[str, str]]:
         return []
     r = round_.rules
     hundred = Decimal(100)
-    weights = {k: (Decimal(v) * hundred).normalize() for k, v in r.get("weights", {}).items()}
+    weights = {k: Decimal(str(v)) * hundred for k, v in r.get("weights", {}).items()}
     labels = {
         "pupils": _("pupils"),
         "open_cases": _("open cases"),
@@ -257,12 +259,12 @@ def _rules_display(round_: AllocationRound | None) -> list[tuple[str, str]]:
         "absence_hours": _("unauthorised absence"),
     }
     return [
-        (_("Base hours per school a week"), r["base_hours"]),
-        (_("Maatwerk hours to share a week"), r["maatwerk_hours"]),
-        (_("Weights"), ", ".join(f"{labels[k]} {w:f} %" for k, w in weights.items())),
-        (_("Rate per hour (euro)"), r["rate"]),
-        (_("Weeks a year"), str(r["weeks"])),
-        (_("The school's share of the cost (%)"), f"{(Decimal(r['school_share']) * hundred).normalize():f}"),
+        (_("Base hours per school a week"), formats.number(r["base_hours"], 1)),
+        (_("Maatwerk hours to share a week"), formats.number(r["maatwerk_hours"], 1)),
+        (_("Weights"), ", ".join(f"{labels[k]} {formats.percent(w, 2)}" for k, w in weights.items())),
+        (_("Rate per hour (euro)"), formats.money(r["rate"])),
+        (_("Weeks a year"), formats.number(r["weeks"])),
+        (_("The school's share of the cost (%)"), formats.percent(Decimal(str(r["school_share"])) * hundred, 2)),
         (
             _("Split the municipal share by the pupils' home municipality"),
             _("yes") if r["regional_split"] else _("no"),
@@ -351,6 +353,11 @@ class PilotListView(LoginRequiredMixin, View):
             ]
             return table_response("pilots", header, lines, kind)
         return render(request, "funding/pilots.html", {"rows": rows})
+
+
+def _money(amount: Decimal | None) -> Money | None:
+    """An amount of a budget table as Money (formatted as euros on the page, a plain number in an export)."""
+    return None if amount is None else Money(amount)
 
 
 # --- population budget -----------------------------------------------------------------------------------------------
@@ -444,7 +451,10 @@ class BaselineForm(forms.Form):
 
     @staticmethod
     def initial_for(pilot: Pilot) -> dict[str, Any]:
-        lines = "\n".join(f"{party}; {amount}" for party, amount in (pilot.baseline or {}).items())
+        # In the user's own number format, as they would type it (no thousands dots: "720000", "961081,27").
+        lines = "\n".join(
+            f"{party}; {formats.number(amount, 2, grouping=False)}" for party, amount in (pilot.baseline or {}).items()
+        )
         return {"baseline": lines, "shrink_percent": pilot.shrink_percent}
 
 
@@ -557,11 +567,11 @@ class BudgetView(LoginRequiredMixin, View):
     def _baseline_table(baseline: dict[str, Decimal]) -> tuple[list[str], list[list[Any]]]:
         total = sum(baseline.values(), Decimal(0))
         rows: list[list[Any]] = [
-            [party, amount, (Decimal(100) * amount / total).quantize(Decimal("0.1")) if total else None]
+            [party, Money(amount), Percent((Decimal(100) * amount / total).quantize(Decimal("0.1"))) if total else None]
             for party, amount in sorted(baseline.items())
         ]
         if baseline:
-            rows.append([_("Total"), total, Decimal(100) if total else None])
+            rows.append([_("Total"), Money(total), Percent(100) if total else None])
         return [_("Party"), _("Current spending (nulmeting)"), _("Share (%)")], rows
 
     @staticmethod
@@ -580,10 +590,10 @@ class BudgetView(LoginRequiredMixin, View):
             [
                 _("Baseline") if y.number == 0 else y.number,
                 budget.pilot_school_year(pilot, y.number),
-                y.budget,
-                *[y.by_party.get(p, Decimal(0)) for p in parties],
-                y.actual,
-                y.difference,
+                _money(y.budget),
+                *[Money(y.by_party.get(p, Decimal(0))) for p in parties],
+                _money(y.actual),
+                _money(y.difference),
             ]
             for y in years
         ]
@@ -599,7 +609,7 @@ class BudgetView(LoginRequiredMixin, View):
             [
                 _("Baseline") if n == 0 else n,
                 budget.pilot_school_year(pilot, n),
-                *[years[n].budget for years in paths.values()],
+                *[_money(years[n].budget) for years in paths.values()],
             ]
             for n in range(count)
         ]
@@ -607,7 +617,7 @@ class BudgetView(LoginRequiredMixin, View):
             [
                 _("Total over the term"),
                 "",
-                *[sum((y.budget for y in years[1:]), Decimal(0)) for years in paths.values()],
+                *[Money(sum((y.budget for y in years[1:]), Decimal(0))) for years in paths.values()],
             ]
         )
         return header, rows

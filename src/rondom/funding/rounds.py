@@ -30,6 +30,7 @@ from rondom.cases.models import Case, SocialWorkActivity
 from rondom.cases.workflow import State
 from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
+from rondom.formats import Money, Percent
 from rondom.registry.models import Child, Municipality
 from rondom.thuiszitters.models import Thuiszitter
 
@@ -369,7 +370,7 @@ def allocation_table(round_: AllocationRound) -> AllocationTable:
     municipalities = [own, *others] if any(own in r["municipalities_pay"] for r in round_.result) else others
     rows = []
     for r in round_.result:
-        pays = [Decimal(r["municipalities_pay"].get(m, "0")) for m in municipalities]
+        pays = [Money(r["municipalities_pay"].get(m, "0")) for m in municipalities]
         rows.append(
             {
                 "school": r["school"],
@@ -382,17 +383,19 @@ def allocation_table(round_: AllocationRound) -> AllocationTable:
                 "base_hours": Decimal(r["base_hours"]),
                 "maatwerk_hours": Decimal(r["maatwerk_hours"]),
                 "hours": Decimal(r["hours"]),
-                "cost": Decimal(r["cost"]),
-                "school_pays": Decimal(r["school_pays"]),
+                "cost": Money(r["cost"]),
+                "school_pays": Money(r["school_pays"]),
                 "pays": pays,
             }
         )
     totals: dict[str, Any] = {"name": _("Total")}
     for key in ("pupils", "open_cases", "thuiszitters"):
         totals[key] = sum(r[key] for r in rows)
-    for key in ("absence_hours", "need_index", "base_hours", "maatwerk_hours", "hours", "cost", "school_pays"):
+    for key in ("absence_hours", "need_index", "base_hours", "maatwerk_hours", "hours"):
         totals[key] = sum((r[key] for r in rows), Decimal(0))
-    totals["pays"] = [sum((r["pays"][i] for r in rows), Decimal(0)) for i in range(len(municipalities))]
+    for key in ("cost", "school_pays"):
+        totals[key] = Money(sum((r[key] for r in rows), Decimal(0)))
+    totals["pays"] = [Money(sum((r["pays"][i] for r in rows), Decimal(0))) for i in range(len(municipalities))]
     return AllocationTable(municipalities, rows, totals)
 
 
@@ -412,9 +415,9 @@ class RealisedRow:
         return self.realised - self.allocated
 
     @property
-    def percent(self) -> Decimal | None:
+    def percent(self) -> Percent | None:
         return (
-            (HUNDRED * self.realised / self.allocated).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            Percent((HUNDRED * self.realised / self.allocated).quantize(Decimal("0.1"), ROUND_HALF_UP))
             if self.allocated
             else None
         )

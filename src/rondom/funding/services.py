@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -102,12 +103,16 @@ def may_keep_budget(user: User) -> bool:
 
 
 def parse_parties(text: str) -> dict[str, Decimal]:
-    """'Gemeente Zwolle; 980000' per line (a comma may be the decimal sign) as {party: amount}."""
+    """'Gemeente Zwolle; 980000' per line as {party: amount}. Written as people write it: a comma is the decimal
+    sign ("980000,50", "980.000,50"), and dots between groups of three digits are thousands ("980.000" is 980000,
+    not 980); a single decimal point ("980000.50") keeps working."""
     found: dict[str, Decimal] = {}
     for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
         party, _sep, amount = line.rpartition(";")
+        amount = amount.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
         try:
-            value = Decimal(amount.strip().replace(".", "").replace(",", ".") if "," in amount else amount.strip())
+            grouped = "," in amount or re.fullmatch(r"-?\d{1,3}(\.\d{3})+", amount)
+            value = Decimal(amount.replace(".", "").replace(",", ".") if grouped else amount)
         except InvalidOperation:
             value = Decimal("NaN")
         if not party.strip() or not value.is_finite():

@@ -5,8 +5,9 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from rondom.core.roles import Role
 from rondom.demo import absence, casework, data, feedback, funding, history, population
 from rondom.monitoring.rollup import refresh_monthly_facts
 
@@ -64,5 +65,7 @@ class Command(BaseCommand):
                 if login.organisation
                 else "portal /portaal/inloggen/, e-mail code: make otp USER=" + login.username
             )
-            self.stdout.write(f"  {login.username:<11} {login.role:<22} {second}")
+            with translation.override("nl"):  # the role as the Dutch interface names it, never its code
+                role = str(Role(login.role).label)
+            self.stdout.write(f"  {login.username:<11} {role:<28} {second}")
         self.stdout.write("  Authenticator apps: make otp USER=<login> also prints the secret to scan or type in.")
