@@ -121,8 +121,18 @@ class AdviceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The municipality's decision on the allocation: final, so it asks for an explicit confirmation (a required
+    checkbox next to a summary of what will be decided; no script needed). Unticked: nothing is decided and the
+    field says why."""
+
     decision_note = forms.CharField(
         label=gettext_lazy("Decision of the municipality"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I know this cannot be undone"),
+        error_messages={
+            "required": gettext_lazy("Tick that you know this decision cannot be undone. Nothing has been decided yet.")
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -188,6 +198,15 @@ class AllocationView(LoginRequiredMixin, View):
                     messages.success(request, _("The advice of Bloz has been recorded."))
                     return redirect(f"{request.path}?{scope.query()}")
             elif action == "decide" and round_ is not None:
+                if not rounds.may_decide(scope.user, scope.municipality):
+                    raise PermissionDenied  # before the form: a missing tick is no answer to the wrong role
+                if (
+                    round_.decided_at is not None
+                    and round_.decision_note == request.POST.get("decision_note", "").strip()
+                ):
+                    # The same decision sent twice (a double click, a reload): it stands, nothing changes.
+                    messages.info(request, _("This allocation has already been decided."))
+                    return redirect(f"{request.path}?{scope.query()}")
                 form = forms_["decision"] = DecisionForm(request.POST)
                 if form.is_valid():
                     rounds.decide(scope.user, round_, form.cleaned_data["decision_note"])
@@ -240,6 +259,7 @@ class AllocationView(LoginRequiredMixin, View):
             ),
             "advice_form": bound.get("advice") or (AdviceForm() if can_advise else None),
             "decision_form": bound.get("decision") or (DecisionForm() if can_decide else None),
+            "decision_summary": _decision_summary(round_) if can_decide and round_ is not None else None,
         }
         return render(request, "funding/allocation.html", context, status=status)
 
@@ -269,6 +289,17 @@ def _rules_display(round_: AllocationRound | None) -> list[tuple[str, str]]:
         ),
         (_("Facts measured over school year"), r.get("facts_from", "")),
     ]
+
+
+def _decision_summary(round_: AllocationRound) -> dict[str, Any]:
+    """What the decision fixes, shown next to its confirmation: the number of schools, the hours a week and the
+    cost a year of the computed allocation (machine Decimals; the template formats them in Dutch)."""
+    rows = round_.result or []
+    return {
+        "schools": len(rows),
+        "hours": sum((Decimal(str(r["hours"])) for r in rows), Decimal(0)),
+        "cost": sum((Decimal(str(r["cost"])) for r in rows), Decimal(0)),
+    }
 
 
 def _allocation_grid(round_: AllocationRound) -> dict[str, Any]:

@@ -155,7 +155,8 @@ def test_advice_and_decision_by_the_right_roles_on_the_page(as_user, client) -> 
     gemeente = as_user(world.gemeente)
     page = gemeente.get(query).content.decode()
     assert "Akkoord, Bloz." in page and 'id="decision-form"' in page
-    assert gemeente.post(query, {"action": "decide", "decision_note": "Vastgesteld in het college."}).status_code == 302
+    decided = {"action": "decide", "decision_note": "Vastgesteld in het college.", "confirm": "on"}
+    assert gemeente.post(query, decided).status_code == 302
     page = gemeente.get(query).content.decode()
     assert "Decided" in page and "Vastgesteld in het college." in page and 'id="rules-form"' not in page
 
