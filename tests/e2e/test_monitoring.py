@@ -24,8 +24,20 @@ def test_policy_officer_filters_a_pilot_and_downloads_its_report(page: Page, bas
     expect(table.locator("caption")).to_contain_text("Samen in de wijk")
     expect(page.locator("#breakdown-table")).to_contain_text("De Esch")
     row = table.locator("tr", has_text="Aantal thuiszitters")
-    thuiszitters = row.locator("td").first.inner_text().strip()
-    assert thuiszitters  # a number, a dash or "minder dan 5": whatever the page shows, the PDF shows too
+    # the count on its first line, its rate per 100 pupils under it
+    shown = row.locator("td").first.inner_text().strip().splitlines()
+    thuiszitters = shown[0].strip()
+    assert thuiszitters  # a number, a dash or "afgeschermd (<5)": whatever the page shows, the PDF shows too
+    assert thuiszitters.startswith("afgeschermd") or "per 100 leerlingen" in shown[-1]
+    expect(page.locator("#monitoring-sizes")).to_contain_text("leerlingen")
+
+    # Both charts are drawn by Chart.js from the page's JSON (the strict CSP allows it: no eval, no inline script).
+    for chart in ("#bars-chart", "#trend-chart"):
+        expect(page.locator(chart)).to_be_visible()
+        assert page.eval_on_selector(chart, "c => Boolean(c.rondomChart) && c.width > 0")
+    page.screenshot(path=str(tmp_path / "monitoring.png"), full_page=True)
+    page.locator("#bars-chart").screenshot(path=str(tmp_path / "bars.png"))
+    page.locator("#trend-chart").screenshot(path=str(tmp_path / "trend.png"))
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Verantwoordingsrapportage").click()
@@ -36,3 +48,15 @@ def test_policy_officer_filters_a_pilot_and_downloads_its_report(page: Page, bas
     assert reader.metadata is not None and "Samen in de wijk" in (reader.metadata.title or "")
     assert "Samen in de wijk" in text and "Aantal thuiszitters" in text
     assert f"in het schooljaar {thuiszitters} " in text
+
+
+def test_the_budget_chart_writes_each_amount_and_marks_a_year_without_figures(
+    page: Page, base_url: str, demo_env, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, base_url, demo_env, "beleid")
+    page.goto(f"{base_url}/monitoring/pilots/")
+    page.get_by_role("link", name="Budget van Samen in de wijk").click()
+    chart = page.locator("#budget-chart")
+    expect(chart).to_be_visible()
+    assert page.eval_on_selector("#budget-chart", "c => Boolean(c.rondomChart) && c.width > 0")
+    chart.screenshot(path=str(tmp_path / "budget.png"))

@@ -73,8 +73,9 @@ def withheld_text() -> str:
     return _("withheld (<%(n)d)") % {"n": settings.RONDOM_MONITORING_MIN_CELL}
 
 
-def grouped(number: int) -> str:
-    """A whole number with the active language's thousands separator ('1.234' in Dutch), by Django's l10n."""
+def grouped(number: int | Decimal) -> str:
+    """A number as shown, by Django's l10n in the active language, with the thousands grouped: '1.234' and
+    '171.000,76' in Dutch (never '171000,76'); a Decimal keeps its places."""
     return formats.number_format(number, use_l10n=True, force_grouping=True)
 
 
@@ -101,14 +102,14 @@ class Cell:
     def __str__(self) -> str:
         if self.withheld:
             return withheld_text()
-        return "—" if self.value is None else formats.localize(self.value)
+        return "—" if self.value is None else grouped(self.value)
 
     @property
     def rate_text(self) -> str:
         """'0,75 per 100 leerlingen', or empty when there is no rate."""
         if self.rate is None:
             return ""
-        return _("%(rate)s per 100 pupils") % {"rate": formats.localize(self.rate)}
+        return _("%(rate)s per 100 pupils") % {"rate": grouped(self.rate)}
 
     @property
     def full_text(self) -> str:
@@ -124,7 +125,7 @@ class Cell:
     def chart_text(self) -> str:
         """The figure written next to its bar or point, in the active language."""
         if self.rate is not None:
-            return formats.localize(self.rate)
+            return grouped(self.rate)
         return str(self)
 
     def export(self) -> Any:

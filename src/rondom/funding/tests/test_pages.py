@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -228,7 +229,11 @@ def test_the_budget_page_shows_the_trajectory_actual_spending_and_what_if(as_use
     url = f"/monitoring/pilots/{pilot.pk}/budget/"
     page = client.get(url, {"path_a": "5; 5; 0; 0; 0", "path_b": "0"})
     html = page.content.decode()
-    assert page.status_code == 200 and "<svg" in html and 'aria-labelledby="budget-chart-title"' in html
+    assert page.status_code == 200 and 'id="budget-chart"' in html and 'id="budget-data"' in html
+    chart = json.loads(html.split('<script id="budget-data" type="application/json">')[1].split("</script>")[0])
+    budget_bars, actual_bars = chart["series"]
+    assert budget_bars["values"][1] == 980000.0 and budget_bars["texts"][1] == "€ 980,000.00"  # English page
+    assert actual_bars["values"][2] is None and actual_bars["scaled"][2] is None  # no figures: marked, not zero
     year1 = table_html(page, "trajectory-table").split('scope="row">1</th>')[1].split("</tr>")[0]
     for figure in ("980000.00", "588000.00", "392000.00", "990000.00", "10000.00"):
         assert f'<td class="utrecht-table__cell">{figure}</td>' in year1

@@ -103,6 +103,12 @@ def test_a_count_of_children_gets_its_rate_per_100_pupils_and_a_withheld_count_n
     assert mean.rate is None and mean.chart_value == Decimal("7.5")  # not a count: compared as it is
 
 
+def test_a_large_figure_is_written_with_dutch_thousands_grouping() -> None:
+    with translation.override("nl"):
+        assert str(monitoring.Cell(Decimal("171000.76"), 40)) == "171.000,76"
+        assert str(monitoring.Cell(Decimal("6"), 6)) == "6"
+
+
 def test_the_size_of_each_side_is_written_with_dutch_grouping_and_plural() -> None:
     with translation.override("nl"):
         assert monitoring.size_text(8, 1234) == "8 scholen, 1.234 leerlingen"

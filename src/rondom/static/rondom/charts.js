@@ -57,14 +57,17 @@
           } else {
             x = chart.scales.x.getPixelForValue(i);
             if (value === null) {
-              y = area.bottom - 10 - d * 18;
-              drawMarker(ctx, x - 6, y, withheld);
+              /* marker and text centred on the year, one row per series above the axis, kept inside the canvas */
+              var width = ctx.measureText(text).width + 14;
+              var start = Math.max(2, Math.min(x - width / 2, chart.width - width - 2));
+              y = area.bottom - 12 - d * 20;
+              drawMarker(ctx, start, y, withheld);
               ctx.fillStyle = MARK;
               ctx.textAlign = "left";
               ctx.textBaseline = "middle";
-              ctx.fillText(text, x + 6, y);
+              ctx.fillText(text, start + 14, y);
             } else {
-              y = element.y + (d === 0 ? -12 : 16);
+              y = d === 0 ? element.y - 12 : Math.min(element.y + 16, area.bottom - 6);
               ctx.fillStyle = TEXT;
               ctx.textAlign = "center";
               ctx.textBaseline = "middle";
