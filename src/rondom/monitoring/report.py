@@ -78,6 +78,9 @@ def _table(rows: list[list[Any]], widths: list[float], s: dict[str, ParagraphSty
     table.setStyle(
         TableStyle(
             [
+                # every cell is a Paragraph, but the table still sets its cells' font: never reportlab's default
+                ("FONT", (0, 0), (-1, 0), pdf.bold(), 8),
+                ("FONT", (0, 1), (-1, -1), pdf.font(), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5eef7")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
