@@ -380,11 +380,12 @@ def bar_chart(m: Monitoring) -> dict[str, Any]:
     """Per indicator two bars (scope, comparison) in the selected school year. The indicators have different units,
     so each pair is drawn on its own scale, 0 to 100 for the larger of the two (`scaled`); the real figure is
     written next to every bar (`texts`). Shape: {"labels": [str], "series": [{name, values, texts, withheld,
-    scaled}] (scope first), "withheld": "afgeschermd (<5)", "missing": "geen gegevens"}."""
-    labels: list[str] = []
+    scaled}] (scope first), "withheld": "afgeschermd (<5)", "missing": "geen gegevens"}; a label is its
+    lines (name, unit)."""
+    labels: list[list[str]] = []
     pairs: list[tuple[Cell, Cell]] = []
     for i, now, _base, other, _other_base in m.summary:
-        labels.append(f"{i.label} ({chart_unit(i)})")
+        labels.append([i.label, f"({chart_unit(i)})"])  # two lines: narrow enough for a phone
         pairs.append((now, other))
     series = [_series(m.title, [a for a, _b in pairs]), _series(m.compare_label, [b for _a, b in pairs])]
     for s in series:

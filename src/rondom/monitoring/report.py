@@ -92,7 +92,7 @@ def _table(rows: list[list[Any]], widths: list[float], s: dict[str, ParagraphSty
     return table
 
 
-BAR_LABEL = 150.0  # points for an indicator's name left of its bars
+BAR_LABEL = 175.0  # points for an indicator's name left of its bars
 BAR_TEXT = 80.0  # points kept free right of the longest bar for its figure
 ROW = 30.0  # points per indicator
 
@@ -105,9 +105,10 @@ def _chart(m: Monitoring) -> Drawing:
     height = len(chart["labels"]) * ROW + 6
     drawing = pdf.drawing(WIDTH, height)
     room = WIDTH - BAR_LABEL - BAR_TEXT
-    for n, label in enumerate(chart["labels"]):
+    for n, lines in enumerate(chart["labels"]):
+        label = " ".join(lines)
         top = height - n * ROW
-        words = label if len(label) <= 34 else label[:33] + "…"
+        words = label if len(label) <= 46 else label[:45] + "…"
         drawing.add(String(0, top - 16, words, fontName=pdf.font(), fontSize=6.5))
         for series, y, colour in ((scope, top - 13, DARK), (other, top - 24, LIGHT)):
             scaled = series["scaled"][n]
@@ -217,9 +218,9 @@ def _render(m: Monitoring, texts: list[ReportText]) -> bytes:
             [
                 Paragraph(escape(i.description), s["cell"]),
                 now.full_text,
-                str(base),
+                base.full_text,
                 other.full_text,
-                str(other_base),
+                other_base.full_text,
                 i.unit,
             ]
         )

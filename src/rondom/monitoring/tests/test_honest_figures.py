@@ -139,7 +139,7 @@ def test_counts_are_shown_per_100_pupils_and_a_withheld_cell_is_withheld_in_tabl
     assert "6<br>" in row and "75,00 per 100 leerlingen" in row  # 6 of 8 pupils
     assert "afgeschermd (&lt;5)" in row  # the comparison's 3 thuiszitters
     bars = _json(html, "bars-data")
-    i = next(n for n, label in enumerate(bars["labels"]) if label.startswith("Thuiszitters"))
+    i = next(n for n, label in enumerate(bars["labels"]) if label == ["Thuiszitters", "(kinderen per 100 leerlingen)"])
     scope, other = bars["series"]
     assert scope["values"][i] == 75.0 and scope["texts"][i] == "75,00"  # machine number, Dutch text
     assert other["withheld"][i] is True and other["values"][i] is None and other["scaled"][i] is None  # never 0
