@@ -29,6 +29,9 @@
       var area = chart.chartArea;
       ctx.save();
       ctx.font = "13px " + fontFamily();
+      if (horizontal) {
+        drawCategoryLabels(chart, ctx);
+      }
       chart.data.datasets.forEach(function (dataset, d) {
         var series = data.series[d];
         var meta = chart.getDatasetMeta(d);
@@ -80,6 +83,28 @@
     },
   };
 
+  /* Each category's label (its lines: name, unit) above its bars, starting at the left edge: it never competes with
+   * the bars for width, so nothing is cut off on a phone (a y-axis would clip long labels at 320 px). */
+  function drawCategoryLabels(chart, ctx) {
+    var first = chart.getDatasetMeta(0);
+    chart.data.labels.forEach(function (label, i) {
+      var bar = first.data[i];
+      if (!bar) {
+        return;
+      }
+      var lines = Array.isArray(label) ? label : [label];
+      var top = bar.y - bar.height / 2 - 3;
+      ctx.fillStyle = TEXT;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "bottom";
+      lines.forEach(function (line, k) {
+        ctx.font = (k === 0 ? "bold " : "") + "13px " + fontFamily();
+        ctx.fillText(line, chart.chartArea.left, top - (lines.length - 1 - k) * 15);
+      });
+    });
+    ctx.font = "13px " + fontFamily();
+  }
+
   /* A hatched square: visibly not a bar and not a zero (withheld), or an open square (no data). */
   function drawMarker(ctx, x, y, withheld) {
     ctx.save();
@@ -119,7 +144,7 @@
             data: series.scaled,
             backgroundColor: d === 0 ? DARK : LIGHT,
             barPercentage: 0.9,
-            categoryPercentage: 0.8,
+            categoryPercentage: 0.5 /* the upper part of each band holds its label */,
           };
         }),
       },
@@ -127,11 +152,11 @@
         indexAxis: "y",
         maintainAspectRatio: false,
         animation: false,
-        layout: { padding: { right: 8 } },
+        layout: { padding: { right: 8, top: 20 } },
         scales: {
           /* each pair has its own scale (their units differ): no shared value axis; room for the texts */
           x: { display: false, min: 0, max: 150 },
-          y: { ticks: { color: TEXT, autoSkip: false, font: { size: 13 } }, grid: { display: false } },
+          y: { display: false } /* labels are drawn above the bars (drawCategoryLabels) */,
         },
         plugins: {
           legend: { labels: { color: TEXT } },
