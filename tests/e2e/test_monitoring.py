@@ -66,3 +66,25 @@ def test_the_budget_chart_writes_each_amount_and_marks_a_year_without_figures(
     expect(chart).to_be_visible()
     assert page.eval_on_selector("#budget-chart", "c => Boolean(c.rondomChart) && c.width > 0")
     chart.screenshot(path=str(tmp_path / "budget.png"))
+
+
+def test_the_chart_pages_have_no_axe_violations_with_their_charts_drawn(browser, base_url: str, demo_env) -> None:  # type: ignore[no-untyped-def]
+    from .test_accessibility import AXE, AXE_RUN, WCAG_TAGS
+
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)  # only so that axe itself can be injected
+    try:
+        page = context.new_page()
+        log_in(page, base_url, demo_env, "beleid")
+        for path, chart in (("/monitoring/", "#bars-chart"), ("/monitoring/pilots/", None)):
+            page.goto(base_url + path)
+            if chart:
+                page.wait_for_function(f"Boolean(document.querySelector('{chart}').rondomChart)")
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+            assert violations == [], violations
+        page.get_by_role("link", name="Budget van Samen in de wijk").click()
+        page.wait_for_function("Boolean(document.querySelector('#budget-chart').rondomChart)")
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(AXE_RUN, WCAG_TAGS) == []
+    finally:
+        context.close()
