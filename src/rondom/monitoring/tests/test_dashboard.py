@@ -4,9 +4,11 @@ staff only, aggregates only, small figures withheld."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -21,6 +23,13 @@ from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 YEAR = "2025-2026"
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_day():  # type: ignore[no-untyped-def]
+    """Nothing here depends on the wall clock: a day in school year 2026-2027, so 2025-2026 is a whole year."""
+    with time_machine.travel(datetime(2026, 9, 15, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=False):
+        yield
 
 
 @pytest.fixture
