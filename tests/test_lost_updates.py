@@ -221,9 +221,9 @@ def test_approving_a_werkplan_that_was_rewritten_in_between_is_refused(login) ->
     url = f"/werkplannen/{school.pk}/"
     login(ib).post(url, {"text": "Eerste versie", "version": 0})
     login(ib).post(url, {"text": "Tweede versie", "version": 1})
-    login(worker).post(url, {"action": "approve", "version": 1})  # the worker read the first version
+    login(worker).post(url, {"action": "approve", "version": 1, "confirm": "on"})  # the worker read the first version
     assert Werkplan.objects.get().wijkteam_approved_at is None
-    login(worker).post(url, {"action": "approve", "version": 2})
+    login(worker).post(url, {"action": "approve", "version": 2, "confirm": "on"})
     assert Werkplan.objects.get().wijkteam_approved_at is not None
 
 

@@ -24,8 +24,30 @@ def test_policy_officer_filters_a_pilot_and_downloads_its_report(page: Page, bas
     expect(table.locator("caption")).to_contain_text("Samen in de wijk")
     expect(page.locator("#breakdown-table")).to_contain_text("De Esch")
     row = table.locator("tr", has_text="Aantal thuiszitters")
-    thuiszitters = row.locator("td").first.inner_text().strip()
-    assert thuiszitters  # a number, a dash or "minder dan 5": whatever the page shows, the PDF shows too
+    # the count on its first line, its rate per 100 pupils under it
+    shown = row.locator("td").first.inner_text().strip().splitlines()
+    thuiszitters = shown[0].strip()
+    assert thuiszitters  # a number, a dash or "afgeschermd (<5)": whatever the page shows, the PDF shows too
+    assert thuiszitters.startswith("afgeschermd") or "per 100 leerlingen" in shown[-1]
+    expect(page.locator("#monitoring-sizes")).to_contain_text("leerlingen")
+
+    # Both charts are drawn by Chart.js from the page's JSON (the strict CSP allows it: no eval, no inline script).
+    for chart in ("#bars-chart", "#trend-chart"):
+        expect(page.locator(chart)).to_be_visible()
+        assert page.eval_on_selector(chart, "c => Boolean(c.rondomChart) && c.width > 0")
+    page.screenshot(path=str(tmp_path / "monitoring.png"), full_page=True)
+    page.locator("#bars-chart").screenshot(path=str(tmp_path / "bars.png"))
+    page.locator("#trend-chart").screenshot(path=str(tmp_path / "trend.png"))
+    # On a phone (320 CSS px) the charts shrink with the page: no horizontal scrolling.
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = "document.documentElement.scrollWidth"
+    for _frame in range(50):  # Chart.js resizes on its next frames (a polled check: the CSP forbids eval)
+        if page.evaluate(width) <= 320:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(width) <= 320
+    page.locator("#bars-chart").screenshot(path=str(tmp_path / "bars-320.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Verantwoordingsrapportage").click()
@@ -36,3 +58,41 @@ def test_policy_officer_filters_a_pilot_and_downloads_its_report(page: Page, bas
     assert reader.metadata is not None and "Samen in de wijk" in (reader.metadata.title or "")
     assert "Samen in de wijk" in text and "Aantal thuiszitters" in text
     assert f"in het schooljaar {thuiszitters} " in text
+
+
+def test_the_budget_chart_writes_each_amount_and_marks_a_year_without_figures(
+    page: Page, base_url: str, demo_env, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(page, base_url, demo_env, "beleid")
+    page.goto(f"{base_url}/monitoring/pilots/")
+    page.get_by_role("link", name="Budget van Samen in de wijk").click()
+    chart = page.locator("#budget-chart")
+    expect(chart).to_be_visible()
+    assert page.eval_on_selector("#budget-chart", "c => Boolean(c.rondomChart) && c.width > 0")
+    data = page.eval_on_selector("#budget-data", "e => JSON.parse(e.textContent)")
+    budgets, actual = data["series"]
+    assert all(text.startswith("€ ") and "," in text for text in budgets["texts"])  # "€ 1.250.000,00"
+    assert None in actual["values"] and data["missing"] == "nog geen cijfers"  # a year without figures: marked
+    chart.screenshot(path=str(tmp_path / "budget.png"))
+
+
+def test_the_chart_pages_have_no_axe_violations_with_their_charts_drawn(browser, base_url: str, demo_env) -> None:  # type: ignore[no-untyped-def]
+    from .test_accessibility import AXE, AXE_RUN, WCAG_TAGS
+
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)  # only so that axe itself can be injected
+    try:
+        page = context.new_page()
+        log_in(page, base_url, demo_env, "beleid")
+        for path, chart in (("/monitoring/", "#bars-chart"), ("/monitoring/pilots/", None)):
+            page.goto(base_url + path)
+            if chart:
+                page.wait_for_function(f"Boolean(document.querySelector('{chart}').rondomChart)")
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+            assert violations == [], violations
+        page.get_by_role("link", name="Budget van Samen in de wijk").click()
+        page.wait_for_function("Boolean(document.querySelector('#budget-chart').rondomChart)")
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(AXE_RUN, WCAG_TAGS) == []
+    finally:
+        context.close()

@@ -219,11 +219,22 @@ def helper_overload(involvements: list[Involvement]) -> bool:
 
 @dataclass(frozen=True)
 class Node:
+    """A circle in the network picture: its centre in SVG user units (machine numbers: a template writes them with
+    `{% localize off %}`, never with a decimal comma), the name under it and the organisation under that."""
+
     x: float
     y: float
     label: str
     sublabel: str
     active: bool
+
+    @property
+    def label_y(self) -> float:
+        return round(self.y + 38, 1)
+
+    @property
+    def sublabel_y(self) -> float:
+        return round(self.y + 52, 1)
 
 
 def network_layout(child_label: str, involvements: list[Involvement], size: int = 480) -> tuple[Node, list[Node]]:

@@ -249,6 +249,7 @@ STATICFILES_DIRS = [
     ("vendor/utrecht", _NODE / "@utrecht" / "component-library-css" / "dist"),
     ("vendor/utrecht-tokens", _NODE / "@utrecht" / "design-tokens" / "dist"),
     ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/chartjs", _NODE / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

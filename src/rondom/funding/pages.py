@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -123,8 +124,18 @@ class AdviceForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The municipality's decision on the allocation: final, so it asks for an explicit confirmation (a required
+    checkbox next to a summary of what will be decided; no script needed). Unticked: nothing is decided and the
+    field says why."""
+
     decision_note = forms.CharField(
         label=gettext_lazy("Decision of the municipality"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I know this cannot be undone"),
+        error_messages={
+            "required": gettext_lazy("Tick that you know this decision cannot be undone. Nothing has been decided yet.")
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -190,6 +201,15 @@ class AllocationView(LoginRequiredMixin, View):
                     messages.success(request, _("The advice of Bloz has been recorded."))
                     return redirect(f"{request.path}?{scope.query()}")
             elif action == "decide" and round_ is not None:
+                if not rounds.may_decide(scope.user, scope.municipality):
+                    raise PermissionDenied  # before the form: a missing tick is no answer to the wrong role
+                if (
+                    round_.decided_at is not None
+                    and round_.decision_note == request.POST.get("decision_note", "").strip()
+                ):
+                    # The same decision sent twice (a double click, a reload): it stands, nothing changes.
+                    messages.info(request, _("This allocation has already been decided."))
+                    return redirect(f"{request.path}?{scope.query()}")
                 form = forms_["decision"] = DecisionForm(request.POST)
                 if form.is_valid():
                     rounds.decide(scope.user, round_, form.cleaned_data["decision_note"])
@@ -242,6 +262,7 @@ class AllocationView(LoginRequiredMixin, View):
             ),
             "advice_form": bound.get("advice") or (AdviceForm() if can_advise else None),
             "decision_form": bound.get("decision") or (DecisionForm() if can_decide else None),
+            "decision_summary": _decision_summary(round_) if can_decide and round_ is not None else None,
         }
         return render(request, "funding/allocation.html", context, status=status)
 
@@ -271,6 +292,17 @@ def _rules_display(round_: AllocationRound | None) -> list[tuple[str, str]]:
         ),
         (_("Facts measured over school year"), r.get("facts_from", "")),
     ]
+
+
+def _decision_summary(round_: AllocationRound) -> dict[str, Any]:
+    """What the decision fixes, shown next to its confirmation: the number of schools, the hours a week and the
+    cost a year of the computed allocation (machine Decimals; the template formats them in Dutch)."""
+    rows = round_.result or []
+    return {
+        "schools": len(rows),
+        "hours": sum((Decimal(str(r["hours"])) for r in rows), Decimal(0)),
+        "cost": sum((Decimal(str(r["cost"])) for r in rows), Decimal(0)),
+    }
 
 
 def _allocation_grid(round_: AllocationRound) -> dict[str, Any]:
@@ -411,27 +443,40 @@ class WhatIfForm(forms.Form):
         return data
 
 
-def _budget_chart(years: list[budget.Year], width: int = 480, bar: int = 14, step: int = 44) -> dict[str, Any]:
-    """Per pilot year two bars: the budget (dark) and the actual spending (light), scaled to the largest figure.
-    Coordinates are computed here so the template only draws; the trajectory table is the alternative."""
+def _euro(amount: Decimal) -> str:
+    """'€ 980.000,00' in Dutch: Django's l10n with grouping, in the active language."""
+    return "€ " + number_format(amount, 2, use_l10n=True, force_grouping=True)
+
+
+def _budget_chart(years: list[budget.Year]) -> dict[str, Any]:
+    """The data of the budget chart (Chart.js, drawn by static/rondom/charts.js from `json_script`): per pilot year
+    two bars, the budget (dark) and the actual spending (light), on one scale (`scaled`, 0-100 of the largest
+    amount), each with its amount written next to it; a year without actual spending is marked "geen cijfers", not
+    drawn as zero. Machine numbers only in `values`/`scaled`; every text is made here by Django's l10n. The
+    trajectory table below the chart is its alternative."""
     top = max([y.budget for y in years] + [y.actual for y in years if y.actual is not None] or [Decimal(0)])
-    label_width = 90
 
-    def scale(value: Decimal | None) -> int:
-        return 0 if value is None or not top else max(round((width - label_width) * float(value) / float(top)), 1)
+    def scaled(value: Decimal | None) -> float | None:
+        return None if value is None else (round(float(value) * 100 / float(top), 2) if top else 0.0)
 
-    items = [
-        {
-            "label": _("Baseline") if y.number == 0 else _("Year %(n)d") % {"n": y.number},
-            "label_y": n * step + bar + 4,
-            "budget_y": n * step,
-            "actual_y": n * step + bar + 2,
-            "budget": scale(y.budget),
-            "actual": scale(y.actual),
+    def series(name: str, amounts: list[Decimal | None]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "values": [None if a is None else float(a) for a in amounts],
+            "texts": ["" if a is None else _euro(a) for a in amounts],
+            "withheld": [False for _a in amounts],
+            "scaled": [scaled(a) for a in amounts],
         }
-        for n, y in enumerate(years)
-    ]
-    return {"items": items, "height": len(years) * step, "width": width, "label_width": label_width, "bar": bar}
+
+    return {
+        "labels": [_("Baseline") if y.number == 0 else _("Year %(n)d") % {"n": y.number} for y in years],
+        "series": [
+            series(_("Budget"), [y.budget for y in years]),
+            series(_("Actual spending"), [y.actual for y in years]),
+        ],
+        "withheld": "",
+        "missing": _("no figures yet"),
+    }
 
 
 class BaselineForm(forms.Form):

@@ -46,6 +46,11 @@ class WerkplanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+def not_confirmed_message() -> str:
+    """Said when an approval is sent without its confirmation: nothing was approved."""
+    return _("Tick that you know your approval cannot be withdrawn. Nothing has been approved yet.")
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -118,6 +123,10 @@ class WerkplanView(LoginRequiredMixin, View):
         if request.POST.get("action") == "approve":
             if plan is None:
                 raise Http404
+            if request.POST.get("confirm") != "on":
+                # An approval cannot be withdrawn: it is given only with the tick next to what is approved.
+                messages.error(request, not_confirmed_message())
+                return HttpResponseRedirect(reverse("funding:werkplan", args=[school.pk]), status=303)
             version = request.POST.get("version", "")
             try:
                 services.approve(user, plan, version=int(version) if version.isascii() and version.isdigit() else None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from statistics import median
@@ -61,6 +61,9 @@ PILOT_SPEND_PER_PUPIL = "pilot_spend_per_pupil"  # the pilot's actual spending t
 class Figure:
     value: Decimal | None
     n: int  # the children, answers or requests the figure rests on
+    pupils: int = field(
+        default=0, compare=False
+    )  # the pupils of the schools counted (today's enrolment): the denominator of a rate per 100
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,17 @@ class Indicator:
     facts: Callable[[Grid], Facts]
     places: str = "0.1"
     school_types: frozenset[str] | None = None  # only schools of these types count
+    short: str = ""  # a short Dutch label for a chart axis or a narrow table column (the description if empty)
+
+    @property
+    def label(self) -> str:
+        """The short Dutch label (never the key: no code word reaches a page)."""
+        return self.short or self.description
+
+    @property
+    def is_count(self) -> bool:
+        """A count of children: it depends on the size of the schools, so it is compared per 100 pupils."""
+        return self.kind == DISTINCT
 
 
 INDICATORS: list[Indicator] = [
@@ -247,6 +261,7 @@ INDICATORS: list[Indicator] = [
         DISTINCT,
         thuiszitter_facts,
         "1",
+        short="Thuiszitters",
     ),
     Indicator(
         "absence_primary",
@@ -256,6 +271,7 @@ INDICATORS: list[Indicator] = [
         unauthorised_hours,
         "0.01",
         PRIMARY,
+        short="Ongeoorloofd verzuim po",
     ),
     Indicator(
         "absence_secondary",
@@ -265,6 +281,7 @@ INDICATORS: list[Indicator] = [
         unauthorised_hours,
         "0.01",
         SECONDARY,
+        short="Ongeoorloofd verzuim vo",
     ),
     Indicator(
         "drop_out",
@@ -274,6 +291,7 @@ INDICATORS: list[Indicator] = [
         _rolled_up("drop_out", count_only=True),
         "0.1",
         SECONDARY,
+        short="Voortijdig schoolverlaten",
     ),
     Indicator(
         "afstroom",
@@ -281,6 +299,7 @@ INDICATORS: list[Indicator] = [
         "%",
         PERCENT_OF_PUPILS,
         _rolled_up("down", count_only=True),
+        short="Afstroom",
     ),
     Indicator(
         "wellbeing",
@@ -288,6 +307,7 @@ INDICATORS: list[Indicator] = [
         "score",
         MEAN,
         _rolled_up("wellbeing"),
+        short="Welbevinden",
     ),
     Indicator(
         "feedback_helps",
@@ -296,6 +316,7 @@ INDICATORS: list[Indicator] = [
         MEAN,
         _rolled_up("helps"),
         "0.01",
+        short="Hulp draagt bij",
     ),
     Indicator(
         "goal_attainment",
@@ -304,6 +325,7 @@ INDICATORS: list[Indicator] = [
         MEAN,
         _rolled_up("goals"),
         "0.01",
+        short="Doelen bereikt",
     ),
     Indicator(
         "solved_in_school",
@@ -311,6 +333,7 @@ INDICATORS: list[Indicator] = [
         "%",
         PERCENT,
         _rolled_up("solved"),
+        short="Opgelost binnen school",
     ),
     Indicator(
         "waiting_days",
@@ -318,6 +341,7 @@ INDICATORS: list[Indicator] = [
         "dagen",
         MEDIAN,
         waiting_facts,
+        short="Wachttijd tot eerste contact",
     ),
     Indicator(
         "brought_in",
@@ -325,6 +349,7 @@ INDICATORS: list[Indicator] = [
         "%",
         PERCENT,
         _rolled_up("brought_in"),
+        short="Hulp de school in gehaald",
     ),
     Indicator(
         "provider_value",
@@ -333,6 +358,7 @@ INDICATORS: list[Indicator] = [
         MEAN,
         provider_facts,
         "0.01",
+        short="Waarde van aanbieders",
     ),
     Indicator(
         "cost_per_pupil",
@@ -341,6 +367,7 @@ INDICATORS: list[Indicator] = [
         PILOT_SPEND_PER_PUPIL,
         no_facts,
         "0.01",
+        short="Uitgaven per leerling",
     ),
 ]
 BY_KEY = {i.key: i for i in INDICATORS}
@@ -414,7 +441,10 @@ def compute_grid(
             scope_pupils = sum(pupils.get(s, 0) for s in counted)
             for y in years:
                 result[(name, y)][indicator.key] = (
-                    _combine(indicator, by_year.get(y.start_year, {}), counted, scope_pupils, scope, y)
+                    replace(
+                        _combine(indicator, by_year.get(y.start_year, {}), counted, scope_pupils, scope, y),
+                        pupils=scope_pupils,
+                    )
                     if counted
                     else Figure(None, 0)
                 )

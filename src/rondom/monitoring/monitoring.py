@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
@@ -23,22 +25,42 @@ from rondom.funding.models import Pilot
 from rondom.funding.officers import municipalities_of
 from rondom.registry.models import Child, Wijk
 
-from .indicators import INDICATORS, Figure, Indicator, Scope, compute_grid
+from .indicators import BY_KEY, INDICATORS, Figure, Indicator, Scope, compute_grid
 from .rollup import refreshed_at
 
 YEARS_SHOWN = 5
 CITY = "city"  # the comparison "rest of the city"
 BREAKDOWNS = ("", "school", "wijk")
+RATE_PLACES = Decimal("0.01")
 
 
-def current_school_year() -> SchoolYear:
-    return SchoolYear.current()
+def current_school_year(today: date) -> SchoolYear:
+    """The school year `today` falls in (1 August to 31 July)."""
+    return SchoolYear.of(today)
 
 
-def school_years() -> list[SchoolYear]:
-    """The five school years shown, newest first."""
-    now = current_school_year().start_year
+def school_years(today: date) -> list[SchoolYear]:
+    """The five school years shown, newest first: the one `today` falls in and the four before it."""
+    now = current_school_year(today).start_year
     return [SchoolYear(now - n) for n in range(YEARS_SHOWN)]
+
+
+def running_until(year: SchoolYear, today: date) -> date | None:
+    """`today` when `year` is still running on that day (its figures cover part of a year only), else None.
+    A school year runs from 1 August up to and including 31 July (rondom.core.schoolyear)."""
+    return today if year.first_day <= today <= year.last_day else None
+
+
+def year_label(year: SchoolYear, today: date) -> str:
+    """'2025-2026', or for the school year still running on `today`: '2026-2027 (lopend schooljaar, t/m
+    november)' in the active language, so that part of a year is never read as a whole one."""
+    until = running_until(year, today)
+    if until is None:
+        return str(year)
+    return _("%(year)s (current school year, up to and including %(month)s)") % {
+        "year": year,
+        "month": formats.date_format(until, "F"),
+    }
 
 
 def may_see_monitoring(user: User) -> bool:
@@ -46,24 +68,65 @@ def may_see_monitoring(user: User) -> bool:
     return tasks.may(user, "see_monitoring")
 
 
+def withheld_text() -> str:
+    """What a withheld figure shows, on the page, in a chart and in the report: 'afgeschermd (<5)'."""
+    return _("withheld (<%(n)d)") % {"n": settings.RONDOM_MONITORING_MIN_CELL}
+
+
+def grouped(number: int | Decimal) -> str:
+    """A number as shown, by Django's l10n in the active language, with the thousands grouped: '1.234' and
+    '171.000,76' in Dutch (never '171000,76'); a Decimal keeps its places."""
+    return formats.number_format(number, use_l10n=True, force_grouping=True)
+
+
 @dataclass(frozen=True)
 class Cell:
-    """A figure as shown: its value, or withheld because it rests on too few."""
+    """A figure as shown: its value, or withheld because it rests on too few. For a count of children
+    (`Indicator.is_count`) also `rate`: the count per 100 pupils of the schools counted, so that a pilot of 8
+    schools and a comparison of 75 can be compared."""
 
     value: Decimal | None
     n: int
     withheld: bool = False
+    rate: Decimal | None = None
 
     @classmethod
-    def of(cls, figure: Figure, min_cell: int) -> Cell:
+    def of(cls, figure: Figure, min_cell: int, indicator: Indicator | None = None) -> Cell:
         if 0 < figure.n < min_cell and figure.value is not None:
             return cls(None, figure.n, True)
-        return cls(figure.value, figure.n)
+        rate = None
+        if indicator is not None and indicator.is_count and figure.value is not None and figure.pupils:
+            rate = (figure.value * 100 / figure.pupils).quantize(RATE_PLACES)
+        return cls(figure.value, figure.n, rate=rate)
 
     def __str__(self) -> str:
         if self.withheld:
-            return _("fewer than %(n)d") % {"n": settings.RONDOM_MONITORING_MIN_CELL}
-        return "—" if self.value is None else formats.localize(self.value)
+            return withheld_text()
+        return "—" if self.value is None else grouped(self.value)
+
+    @property
+    def rate_text(self) -> str:
+        """'0,75 per 100 leerlingen', or empty when there is no rate."""
+        if self.rate is None:
+            return ""
+        return _("%(rate)s per 100 pupils") % {"rate": grouped(self.rate)}
+
+    @property
+    def full_text(self) -> str:
+        """The value with its rate: '6 (0,75 per 100 leerlingen)'."""
+        return f"{self} ({self.rate_text})" if self.rate_text else str(self)
+
+    @property
+    def chart_value(self) -> Decimal | None:
+        """What a chart draws: the rate for a count of children (like with like), else the value."""
+        return self.rate if self.rate is not None else self.value
+
+    @property
+    def chart_text(self) -> str:
+        """The figure written next to its bar or point, in the active language."""
+        if self.rate is not None:
+            return grouped(self.rate)
+        return str(self)
 
     def export(self) -> Any:
         """For CSV/XLSX: the number, or empty, or the withheld marker."""
@@ -83,6 +146,11 @@ class Monitoring:
     breakdown: str
     schools: int
     comparison_schools: int
+    #: the day the figures are shown for: decides which school year is still running
+    today: date
+    #: pupils of the scope's and of the comparison's schools (today's enrolment)
+    pupils: int = 0
+    comparison_pupils: int = 0
     #: per indicator: (indicator, now, baseline, comparison now, comparison baseline)
     summary: list[tuple[Indicator, Cell, Cell, Cell, Cell]] = field(default_factory=list)
     #: per indicator: (indicator, [pilot cell per year oldest first], [comparison cell per year])
@@ -95,6 +163,46 @@ class Monitoring:
     @property
     def title(self) -> str:
         return self.pilot.name if self.pilot else _("The whole city")
+
+    def label(self, year: SchoolYear) -> str:
+        """The school year as shown: marked when it is still running (`year_label`)."""
+        return year_label(year, self.today)
+
+    @property
+    def year_label(self) -> str:
+        return self.label(self.year)
+
+    @property
+    def running_until(self) -> date | None:
+        """The selected school year is still running up to this day (None: it is over)."""
+        return running_until(self.year, self.today)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [self.label(y) for y in self.years]
+
+    @property
+    def size_text(self) -> str:
+        """'8 scholen, 1.234 leerlingen': the size of the scope (in the active language)."""
+        return size_text(self.schools, self.pupils)
+
+    @property
+    def comparison_size_text(self) -> str:
+        """The size of the comparison, e.g. '75 scholen, 20.512 leerlingen'."""
+        return size_text(self.comparison_schools, self.comparison_pupils)
+
+
+def size_text(schools: int, pupils: int) -> str:
+    """'1 school, 1 leerling' / '8 scholen, 1.234 leerlingen': singular and plural by ngettext, thousands grouped."""
+    return "{}, {}".format(
+        ngettext("%(n)s school", "%(n)s schools", schools) % {"n": grouped(schools)},
+        ngettext("%(n)s pupil", "%(n)s pupils", pupils) % {"n": grouped(pupils)},
+    )
+
+
+def pupils_of(schools: frozenset[int]) -> int:
+    """The pupils enrolled today at these schools (the denominator the indicators use as well)."""
+    return Child.objects.filter(school_id__in=list(schools), anonymised_at__isnull=True).count()
 
 
 def city_schools(municipalities: set[int]) -> dict[int, str]:
@@ -123,10 +231,13 @@ def build(
     *,
     pilot: Pilot | None,
     year: SchoolYear,
+    today: date,
     compare: str = CITY,
     breakdown: str = "",
 ) -> Monitoring:
-    """Everything the dashboard and the report show for one selection. `compare` is CITY or "wijk:<id>"."""
+    """Everything the dashboard and the report show for one selection. `compare` is CITY or "wijk:<id>";
+    `today` (the caller's local date, never read from the clock here) decides the five school years shown and
+    which of them is still running."""
     municipalities = municipalities_of(user)
     city = city_schools(municipalities)
     in_scope = frozenset(s for s in (pilot.schools.values_list("pk", flat=True) if pilot else city) if s in city)
@@ -143,8 +254,9 @@ def build(
     else:
         compare = CITY
         comparison = frozenset(city) - in_scope
-    baseline = SchoolYear(pilot.start_year - 1) if pilot else school_years()[-1]
-    years = sorted({*school_years(), year, baseline}, key=lambda y: y.start_year)
+    shown = school_years(today)
+    baseline = SchoolYear(pilot.start_year - 1) if pilot else shown[-1]
+    years = sorted({*shown, year, baseline}, key=lambda y: y.start_year)
     scopes: dict[str, Scope] = {"scope": Scope(in_scope, pilot), "comparison": Scope(comparison)}
     groups: dict[str, str] = {}
     if breakdown == "school":
@@ -164,11 +276,22 @@ def build(
     min_cell = settings.RONDOM_MONITORING_MIN_CELL
 
     def cell(name: str, y: SchoolYear, key: str) -> Cell:
-        return Cell.of(grid[(name, y)][key], min_cell)
+        return Cell.of(grid[(name, y)][key], min_cell, BY_KEY[key])
 
-    trend_years = [y for y in years if y in school_years()]
+    trend_years = [y for y in years if y in shown]
     result = Monitoring(
-        pilot, year, baseline, trend_years, compare, compare_label, breakdown, len(in_scope), len(comparison)
+        pilot,
+        year,
+        baseline,
+        trend_years,
+        compare,
+        compare_label,
+        breakdown,
+        len(in_scope),
+        len(comparison),
+        today=today,
+        pupils=pupils_of(in_scope),
+        comparison_pupils=pupils_of(comparison),
     )
     for i in INDICATORS:
         result.summary.append(
@@ -196,18 +319,23 @@ def summary_table(m: Monitoring) -> tuple[list[str], list[list[Any]]]:
         _("Indicator"),
         _("Description"),
         _("Unit"),
-        f"{m.title} {m.year}",
+        f"{m.title} {m.year_label}",
         f"{m.title} {m.baseline} ({_('baseline')})",
-        f"{_('Comparison')} {m.year}",
+        f"{_('Comparison')} {m.year_label}",
         f"{_('Comparison')} {m.baseline} ({_('baseline')})",
+        f"{m.title} {m.year_label} {_('per 100 pupils')}",
+        f"{_('Comparison')} {m.year_label} {_('per 100 pupils')}",
     ]
-    rows = [[i.key, i.description, i.unit, *(c.export() for c in cells)] for i, *cells in m.summary]
+    rows = [
+        [i.key, i.description, i.unit, *(c.export() for c in cells), cells[0].rate, cells[2].rate]
+        for i, *cells in m.summary
+    ]
     return header, rows
 
 
 def trend_table(m: Monitoring) -> tuple[list[str], list[list[Any]]]:
     header = [_("Indicator"), _("Unit")]
-    header += [f"{m.title} {y}" for y in m.years] + [f"{_('Comparison')} {y}" for y in m.years]
+    header += [f"{m.title} {m.label(y)}" for y in m.years] + [f"{_('Comparison')} {m.label(y)}" for y in m.years]
     rows = [[i.key, i.unit, *(c.export() for c in mine), *(c.export() for c in theirs)] for i, mine, theirs in m.trend]
     return header, rows
 
@@ -221,61 +349,73 @@ def breakdown_table(m: Monitoring) -> tuple[list[str], list[list[Any]]]:
 TABLES = {"summary": summary_table, "trend": trend_table, "breakdown": breakdown_table}
 
 
-# --- charts: coordinates computed here so templates and the PDF only draw -----------------------------------------
+# --- charts: the data a chart draws, as plain JSON values ----------------------------------------------------------
+#
+# The dashboard hands these to Chart.js with `json_script` (machine numbers with a decimal point, never localised);
+# every text a chart writes (the figure next to a bar or point, the withheld marker, the labels) is made here by
+# Django's l10n in the active language, so the browser formats nothing itself. The PDF report draws the same data.
 
 
-def bar_chart(m: Monitoring, width: int = 400, step: int = 56) -> dict[str, Any]:
-    """Per indicator two bars (scope, comparison) in this school year, scaled to the larger of the two."""
-    items = []
-    for n, (i, now, _base, other, _other_base) in enumerate(m.summary):
-        a, b = now.value, other.value
-        top = max([v for v in (a, b) if v is not None] or [Decimal(0)])
-
-        def scale(v: Decimal | None, top: Decimal = top) -> int:
-            return 0 if v is None or not top else max(round(width * float(v) / float(top)), 1)
-
-        y = n * step
-        items.append(
-            {
-                "label": i.description,
-                "label_y": y + 14,
-                "pilot_y": y + 20,
-                "comparison_y": y + 36,
-                "pilot": scale(a),
-                "comparison": scale(b),
-            }
-        )
-    return {"items": items, "height": len(m.summary) * step, "width": width + 20}
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def line_chart(m: Monitoring, key: str, width: int = 480, height: int = 200) -> dict[str, Any]:
-    """One indicator over the school years: two lines (scope, comparison) with points."""
-    row = next((r for r in m.trend if r[0].key == key), m.trend[0])
-    values = [c.value for c in row[1] + row[2] if c.value is not None]
-    top = max(values) if values else Decimal(0)
-    left, bottom, span = 40, height - 30, max(len(m.years) - 1, 1)
-
-    def points(cells: list[Cell]) -> list[dict[str, Any]]:
-        found = []
-        for n, c in enumerate(cells):
-            if c.value is None:
-                continue
-            x = left + round((width - left - 20) * n / span)
-            y = bottom - (round((bottom - 20) * float(c.value) / float(top)) if top else 0)
-            found.append({"x": x, "y": y, "label": str(c)})
-        return found
-
-    mine, theirs = points(row[1]), points(row[2])
+def _series(name: str, cells: list[Cell]) -> dict[str, Any]:
+    """One line or one colour of bars: the machine values (a rate for a count of children), the texts written next
+    to them, and which are withheld (drawn as a marker, never as zero)."""
     return {
-        "indicator": row[0],
-        "width": width,
-        "height": height,
-        "bottom": bottom,
-        "left": left,
-        "mine": mine,
-        "theirs": theirs,
-        "mine_path": " ".join(f"{p['x']},{p['y']}" for p in mine),
-        "theirs_path": " ".join(f"{p['x']},{p['y']}" for p in theirs),
-        "ticks": [{"x": left + round((width - left - 20) * n / span), "label": str(y)} for n, y in enumerate(m.years)],
-        "top": str(Cell(top, 0)) if values else "",
+        "name": name,
+        "values": [_number(c.chart_value) for c in cells],
+        "texts": [c.chart_text for c in cells],
+        "withheld": [c.withheld for c in cells],
+    }
+
+
+def chart_unit(indicator: Indicator) -> str:
+    """The unit a chart shows for an indicator: a count of children is drawn per 100 pupils."""
+    return _("children per 100 pupils") if indicator.is_count else indicator.unit
+
+
+def bar_chart(m: Monitoring) -> dict[str, Any]:
+    """Per indicator two bars (scope, comparison) in the selected school year. The indicators have different units,
+    so each pair is drawn on its own scale, 0 to 100 for the larger of the two (`scaled`); the real figure is
+    written next to every bar (`texts`). Shape: {"labels": [str], "series": [{name, values, texts, withheld,
+    scaled}] (scope first), "withheld": "afgeschermd (<5)", "missing": "geen gegevens"}; a label is its
+    lines (name, unit)."""
+    labels: list[list[str]] = []
+    pairs: list[tuple[Cell, Cell]] = []
+    for i, now, _base, other, _other_base in m.summary:
+        labels.append([i.label, f"({chart_unit(i)})"])  # two lines: narrow enough for a phone
+        pairs.append((now, other))
+    series = [_series(m.title, [a for a, _b in pairs]), _series(m.compare_label, [b for _a, b in pairs])]
+    for s in series:
+        s["scaled"] = []
+    for a, b in pairs:
+        values = [c.chart_value for c in (a, b)]
+        top = max((v for v in values if v is not None), default=Decimal(0))
+        for s, v in zip(series, values, strict=True):
+            s["scaled"].append(None if v is None else (round(float(v) * 100 / float(top), 2) if top else 0.0))
+    return {"labels": labels, "series": series, "withheld": withheld_text(), "missing": _("no data")}
+
+
+def line_chart(m: Monitoring, key: str) -> dict[str, Any]:
+    """One indicator over the school years: the scope and the comparison, each point with its figure written next
+    to it; a school year still running is labelled so. Shape: {"title", "unit", "labels": [[line, ...] per
+    year], "series": [{name, values, texts, withheld}], "withheld", "missing"}."""
+    indicator, mine, theirs = next((r for r in m.trend if r[0].key == key), m.trend[0])
+    labels = []
+    for y in m.years:
+        until = running_until(y, m.today)
+        labels.append(
+            [str(y)]
+            if until is None
+            else [str(y), _("running, up to %(month)s") % {"month": formats.date_format(until, "F")}]
+        )
+    return {
+        "title": indicator.description,
+        "unit": chart_unit(indicator),
+        "labels": labels,
+        "series": [_series(m.title, mine), _series(m.compare_label, theirs)],
+        "withheld": withheld_text(),
+        "missing": _("no data"),
     }

@@ -6,13 +6,15 @@ figures. The same figures as the dashboard (`monitoring.build`), withheld cells 
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -26,6 +28,7 @@ from .monitoring import Monitoring, bar_chart
 
 DARK = colors.HexColor("#154273")  # Rijkshuisstijl-like blue: enough contrast on white
 LIGHT = colors.HexColor("#8fcae7")
+MARK = colors.HexColor("#8a4b00")
 WIDTH = A4[0] - 36 * mm
 
 
@@ -41,43 +44,102 @@ def _styles() -> dict[str, ParagraphStyle]:
             "small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10, textColor=colors.grey
         ),
         "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5),
+        "head": ParagraphStyle("head", parent=base["BodyText"], fontName=heavy, fontSize=7.5, leading=9),
+        "figure": ParagraphStyle(
+            "figure", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5, alignment=TA_RIGHT
+        ),
         "quote": ParagraphStyle(
             "quote", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5, leftIndent=10
         ),
     }
 
 
-def _table(rows: list[list[Any]], widths: list[float]) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+def money(amount: Decimal | int | float | None) -> str:
+    """An amount in euro as the report writes it, by Django's l10n in the active language: '€ 980.000,00' in
+    Dutch (never Python's '980,000.00'); a dash for none."""
+    if amount is None:
+        return "—"
+    return "€ " + formats.number_format(Decimal(str(amount)), 2, use_l10n=True, force_grouping=True)
+
+
+def _table(rows: list[list[Any]], widths: list[float], s: dict[str, ParagraphStyle]) -> Table:
+    """A table whose every cell wraps inside its column (a Paragraph), the header in bold and repeated on every
+    page, figures right-aligned: no text runs into the next column however long a header or a name is."""
+    wrapped = [
+        [
+            cell
+            if isinstance(cell, Paragraph)
+            else Paragraph(escape(str(cell)), s["head" if r == 0 else ("cell" if c == 0 else "figure")])
+            for c, cell in enumerate(row)
+        ]
+        for r, row in enumerate(rows)
+    ]
+    table = Table(wrapped, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
+                # every cell is a Paragraph, but the table still sets its cells' font: never reportlab's default
                 ("FONT", (0, 0), (-1, 0), pdf.bold(), 8),
                 ("FONT", (0, 1), (-1, -1), pdf.font(), 8),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5eef7")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
     return table
 
 
+BAR_LABEL = 175.0  # points for an indicator's name left of its bars
+BAR_TEXT = 80.0  # points kept free right of the longest bar for its figure
+ROW = 30.0  # points per indicator
+
+
 def _chart(m: Monitoring) -> Drawing:
-    chart = bar_chart(m, width=300, step=30)
-    drawing = pdf.drawing(WIDTH, chart["height"] + 10)
-    label_width = WIDTH - 310
-    for n, item in enumerate(chart["items"]):
-        top = chart["height"] - n * 30
-        label = item["label"] if len(item["label"]) <= 60 else item["label"][:57] + "..."
-        drawing.add(String(0, top - 14, label, fontName=pdf.font(), fontSize=6.5))
-        drawing.add(Rect(label_width, top - 13, item["pilot"], 8, fillColor=DARK, strokeColor=None))
-        drawing.add(Rect(label_width, top - 23, item["comparison"], 8, fillColor=LIGHT, strokeColor=None))
+    """Per indicator two bars (pilot dark, comparison light), each pair scaled to its larger bar, the figure written
+    next to every bar; a withheld figure is a hatched marker with 'afgeschermd (<5)', never a bar of zero."""
+    chart = bar_chart(m)
+    scope, other = chart["series"]
+    height = len(chart["labels"]) * ROW + 6
+    drawing = pdf.drawing(WIDTH, height)
+    room = WIDTH - BAR_LABEL - BAR_TEXT
+    for n, lines in enumerate(chart["labels"]):
+        label = " ".join(lines)
+        top = height - n * ROW
+        words = label if len(label) <= 46 else label[:45] + "…"
+        drawing.add(String(0, top - 16, words, fontName=pdf.font(), fontSize=6.5))
+        for series, y, colour in ((scope, top - 13, DARK), (other, top - 24, LIGHT)):
+            scaled = series["scaled"][n]
+            if scaled is None:
+                _marker(drawing, BAR_LABEL, y, series["withheld"][n])
+                text = chart["withheld"] if series["withheld"][n] else chart["missing"]
+                drawing.add(String(BAR_LABEL + 12, y + 1, text, fontName=pdf.font(), fontSize=6.5))
+                continue
+            width = room * scaled / 100
+            drawing.add(Rect(BAR_LABEL, y, width, 9, fillColor=colour, strokeColor=None))
+            drawing.add(String(BAR_LABEL + width + 3, y + 1.5, series["texts"][n], fontName=pdf.font(), fontSize=6.5))
     return drawing
 
 
+def _marker(drawing: Drawing, x: float, y: float, withheld: bool) -> None:
+    """A square outline, hatched when withheld: visibly not a bar."""
+    drawing.add(Rect(x, y, 9, 9, fillColor=None, strokeColor=MARK, strokeWidth=0.8))
+    if withheld:
+        drawing.add(Line(x, y, x + 9, y + 9, strokeColor=MARK, strokeWidth=0.8))
+        drawing.add(Line(x, y + 4.5, x + 4.5, y + 9, strokeColor=MARK, strokeWidth=0.8))
+        drawing.add(Line(x + 4.5, y, x + 9, y + 4.5, strokeColor=MARK, strokeWidth=0.8))
+
+
 def render(m: Monitoring, texts: list[ReportText]) -> bytes:
+    """The report as PDF bytes, always in Dutch (texts, numbers and money by Django's l10n): it is the pilot's
+    account to the municipality's council and the stuurgroep, whatever language the requester's pages are in."""
+    with translation.override("nl"):
+        return _render(m, texts)
+
+
+def _render(m: Monitoring, texts: list[ReportText]) -> bytes:
     s = _styles()
     out = io.BytesIO()
     title = _("Accountability report %(pilot)s, school year %(year)s") % {"pilot": m.title, "year": m.year}
@@ -94,7 +156,7 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
         lang="nl",
     )
     story: list[Any] = [Paragraph(escape(title), s["title"])]
-    made = timezone.localtime().strftime("%d-%m-%Y %H:%M")
+    made = timezone.localtime().strftime("%d-%m-%Y %H:%M")  # the moment the PDF is made: its stamp, not a rule
     if m.refreshed_at is not None:
         made += " " + _("(figures as of %(when)s)") % {
             "when": timezone.localtime(m.refreshed_at).strftime("%d-%m-%Y %H:%M")
@@ -103,12 +165,12 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
         Paragraph(
             escape(
                 _(
-                    "%(schools)d schools in the pilot, compared with %(other)d schools in %(compare)s. "
+                    "%(size)s in the pilot, compared with %(compare)s: %(other)s. "
                     "Baseline: school year %(baseline)s. Made on %(made)s."
                 )
                 % {
-                    "schools": m.schools,
-                    "other": m.comparison_schools,
+                    "size": m.size_text,
+                    "other": m.comparison_size_text,
                     "compare": m.compare_label,
                     "baseline": m.baseline,
                     "made": made,
@@ -129,20 +191,40 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
             )
 
     story.append(Paragraph(escape(_("Indicators")), s["h2"]))
+    if m.running_until is not None:
+        story.append(
+            Paragraph(
+                escape(
+                    _(
+                        "School year %(year)s is still running: its figures cover 1 August up to and including "
+                        "%(until)s, not a whole year."
+                    )
+                    % {"year": m.year, "until": formats.date_format(m.running_until, "j F Y")}
+                ),
+                s["body"],
+            )
+        )
     header = [
         _("Indicator"),
-        f"{_('Pilot')} {m.year}",
+        f"{_('Pilot')} {m.year_label}",
         f"{_('Baseline')} {m.baseline}",
-        f"{_('Comparison')} {m.year}",
+        f"{_('Comparison')} {m.year_label}",
         f"{_('Comparison')} {m.baseline}",
         _("Unit"),
     ]
     rows: list[list[Any]] = [header]
     for i, now, base, other, other_base in m.summary:
         rows.append(
-            [Paragraph(escape(i.description), s["cell"]), str(now), str(base), str(other), str(other_base), i.unit]
+            [
+                Paragraph(escape(i.description), s["cell"]),
+                now.full_text,
+                base.full_text,
+                other.full_text,
+                other_base.full_text,
+                i.unit,
+            ]
         )
-    story.append(_table(rows, [WIDTH - 5 * 62, 62, 62, 62, 62, 62 - 0]))
+    story.append(_table(rows, [WIDTH - 4 * 70 - 44, 70, 70, 70, 70, 44], s))
     story.append(Spacer(1, 6))
     story.append(
         KeepTogether(
@@ -161,10 +243,10 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
 
     story.append(Paragraph(escape(_("Trend over the school years")), s["h2"]))
     years = m.years
-    rows = [[_("Indicator"), *[str(y) for y in years]]]
+    rows = [[_("Indicator"), *m.year_labels]]
     for i, mine, _theirs in m.trend:
         rows.append([Paragraph(escape(i.description), s["cell"]), *[str(c) for c in mine]])
-    story.append(_table(rows, [WIDTH - 55 * len(years), *[55] * len(years)]))
+    story.append(_table(rows, [WIDTH - 62 * len(years), *[62] * len(years)], s))
 
     if m.pilot is not None:
         trajectory = pilot_trajectory(m.pilot)
@@ -176,12 +258,12 @@ def render(m: Monitoring, texts: list[ReportText]) -> bytes:
                     [
                         _("baseline") if y.number == 0 else str(y.number),
                         pilot_school_year(m.pilot, y.number),
-                        f"€ {y.budget:,.2f}",
-                        "—" if y.actual is None else f"€ {y.actual:,.2f}",
-                        "—" if y.difference is None else f"€ {y.difference:,.2f}",
+                        money(y.budget),
+                        money(y.actual),
+                        money(y.difference),
                     ]
                 )
-            story.append(_table(rows, [WIDTH / 5] * 5))
+            story.append(_table(rows, [WIDTH / 5] * 5, s))
             story.append(Paragraph(escape(_("Parties pool the budget and do not invoice each other.")), s["small"]))
 
     story.append(Paragraph(escape(_("What the figures mean")), s["h2"]))

@@ -5,6 +5,7 @@ named, except by keyed pseudonym in the research export. Thin: the figures come 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -30,6 +32,7 @@ from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
 
 from . import monitoring, report, research
+from .indicators import BY_KEY as INDICATORS_BY_KEY
 from .indicators import INDICATORS
 from .models import ReportText
 
@@ -55,10 +58,12 @@ def _log_export(request: HttpRequest, object_type: str, what: str) -> None:
 class Selection:
     """The dashboard's filters, read from the query string; anything unknown falls back to a sensible default."""
 
-    def __init__(self, request: HttpRequest) -> None:
+    def __init__(self, request: HttpRequest, today: date | None = None) -> None:
+        #: the local date the figures are shown for (the request's day; tests pass their own)
+        self.today = today or timezone.localdate()
         self.municipalities = monitoring.municipalities_of(_user(request))
         self.pilots = list(Pilot.objects.all())
-        self.years = monitoring.school_years()
+        self.years = monitoring.school_years(self.today)
         wanted = request.GET.get("pilot", "")
         self.pilot = next((p for p in self.pilots if str(p.pk) == wanted), None)
         if self.pilot is None and wanted != "city":
@@ -77,7 +82,12 @@ class Selection:
 
     def build(self, request: HttpRequest) -> monitoring.Monitoring:
         return monitoring.build(
-            _user(request), pilot=self.pilot, year=self.year, compare=self.compare, breakdown=self.breakdown
+            _user(request),
+            pilot=self.pilot,
+            year=self.year,
+            today=self.today,
+            compare=self.compare,
+            breakdown=self.breakdown,
         )
 
     def query(self, **extra: str) -> str:
@@ -109,6 +119,7 @@ class DashboardView(LoginRequiredMixin, View):
             "s": selection,
             "chart": monitoring.bar_chart(m),
             "line": monitoring.line_chart(m, selection.trend),
+            "trend_indicator": INDICATORS_BY_KEY[selection.trend],
             "indicators": INDICATORS,
             "q": selection.query(),
             "downloads": {t: {k: selection.query(table=t, format=k) for k in FORMATS} for t in monitoring.TABLES},
@@ -124,7 +135,8 @@ class ReportView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
-        m = selection.build(request)
+        with translation.override("nl"):  # the report is Dutch whatever the page language: its labels too
+            m = selection.build(request)
         texts = list(ReportText.objects.filter(pilot=m.pilot, school_year=str(m.year))) if m.pilot else []
         response = HttpResponse(report.render(m, texts), content_type="application/pdf")
         name = f"verantwoording-{m.pilot.pk if m.pilot else 'stad'}-{m.year}.pdf"

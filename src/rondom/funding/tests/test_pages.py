@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -156,7 +157,8 @@ def test_advice_and_decision_by_the_right_roles_on_the_page(as_user, client) -> 
     gemeente = as_user(world.gemeente)
     page = gemeente.get(query).content.decode()
     assert "Akkoord, Bloz." in page and 'id="decision-form"' in page
-    assert gemeente.post(query, {"action": "decide", "decision_note": "Vastgesteld in het college."}).status_code == 302
+    decided = {"action": "decide", "decision_note": "Vastgesteld in het college.", "confirm": "on"}
+    assert gemeente.post(query, decided).status_code == 302
     page = gemeente.get(query).content.decode()
     assert "Decided" in page and "Vastgesteld in het college." in page and 'id="rules-form"' not in page
 
@@ -228,7 +230,11 @@ def test_the_budget_page_shows_the_trajectory_actual_spending_and_what_if(as_use
     url = f"/monitoring/pilots/{pilot.pk}/budget/"
     page = client.get(url, {"path_a": "5; 5; 0; 0; 0", "path_b": "0"})
     html = page.content.decode()
-    assert page.status_code == 200 and "<svg" in html and 'aria-labelledby="budget-chart-title"' in html
+    assert page.status_code == 200 and 'id="budget-chart"' in html and 'id="budget-data"' in html
+    chart = json.loads(html.split('<script id="budget-data" type="application/json">')[1].split("</script>")[0])
+    budget_bars, actual_bars = chart["series"]
+    assert budget_bars["values"][1] == 980000.0 and budget_bars["texts"][1] == "€ 980,000.00"  # English page
+    assert actual_bars["values"][2] is None and actual_bars["scaled"][2] is None  # no figures: marked, not zero
     year1 = table_html(page, "trajectory-table").split('scope="row">1</th>')[1].split("</tr>")[0]
     for figure in ("€\xa0980,000", "€\xa0588,000", "€\xa0392,000", "€\xa0990,000", "€\xa010,000"):
         assert f">{figure}</td>" in year1
