@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -443,11 +442,6 @@ class WhatIfForm(forms.Form):
         return data
 
 
-def _euro(amount: Decimal) -> str:
-    """'€ 980.000,00' in Dutch: Django's l10n with grouping, in the active language."""
-    return "€ " + number_format(amount, 2, use_l10n=True, force_grouping=True)
-
-
 def _budget_chart(years: list[budget.Year]) -> dict[str, Any]:
     """The data of the budget chart (Chart.js, drawn by static/rondom/charts.js from `json_script`): per pilot year
     two bars, the budget (dark) and the actual spending (light), on one scale (`scaled`, 0-100 of the largest
@@ -463,7 +457,7 @@ def _budget_chart(years: list[budget.Year]) -> dict[str, Any]:
         return {
             "name": name,
             "values": [None if a is None else float(a) for a in amounts],
-            "texts": ["" if a is None else _euro(a) for a in amounts],
+            "texts": ["" if a is None else formats.money(a) for a in amounts],
             "withheld": [False for _a in amounts],
             "scaled": [scaled(a) for a in amounts],
         }

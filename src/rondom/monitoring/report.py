@@ -20,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from rondom import formats as rondom_formats
 from rondom import pdf
 from rondom.funding.budget import pilot_school_year, pilot_trajectory
 
@@ -55,11 +56,11 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def money(amount: Decimal | int | float | None) -> str:
-    """An amount in euro as the report writes it, by Django's l10n in the active language: '€ 980.000,00' in
-    Dutch (never Python's '980,000.00'); a dash for none."""
+    """An amount in euro as the report writes it: rondom.formats.money, the app's one money format ('€ 980.000',
+    '€ -1.234,50' in Dutch, never Python's '980,000.00'); a dash for none."""
     if amount is None:
         return "—"
-    return "€ " + formats.number_format(Decimal(str(amount)), 2, use_l10n=True, force_grouping=True)
+    return rondom_formats.money(amount)
 
 
 def _table(rows: list[list[Any]], widths: list[float], s: dict[str, ParagraphStyle]) -> Table:
