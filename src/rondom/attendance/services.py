@@ -375,6 +375,16 @@ def _create_signal(protocol: AbsenceProtocol, child_id: int, crossing: Crossing)
 SIGNAL_STATUSES = ("open", "overdue", "handled", "all")
 
 
+@dataclass
+class SignalList:
+    """The signals list of one user (see `signals_for`): the signals as a query (to count and page), the read
+    decision per child, and the schools of the children with signals in this status (the school filter)."""
+
+    signals: QuerySet[ThresholdSignal]
+    decisions: dict[int, policy.Decision]
+    school_ids: set[int]
+
+
 def signals_for(
     user: User,
     *,
@@ -382,22 +392,18 @@ def signals_for(
     status: str = "open",
     school: int | None = None,
     protocol: int | None = None,
-) -> tuple[QuerySet[ThresholdSignal], dict[int, policy.Decision]]:
+) -> SignalList:
     """The signals list of leerplicht, the youth doctor and the school's support roles (issue 14: a work list):
-    signals addressed to one of the user's roles, for children whose absence the user may read, as a query
-    (to count and page) with the read decision per child.
+    signals addressed to one of the user's roles, for children whose absence the user may read (which implies they
+    are in the user's scope), with the read decision per child.
 
     `status` (one of `SIGNAL_STATUSES`): open signals by due date, so those past their "handelen vóór" date on
     `today` come first; overdue only those; handled ones last handled first; all of them open first. `school`,
     `protocol`: narrow to one school (the child's current school) or one protocol (the kind of signal).
-    Bounded queries: the decisions come from `policy.decide_many` (no query per child on a role ground).
-    Raises nothing."""
+    Bounded queries: the children with signals are read once and decided by `policy.decide_many` (no query per
+    child on a role ground); the list itself is then one query on the signals. Raises nothing."""
     roles = {m.role for m in user.roles()}
-    signals = ThresholdSignal.objects.filter(role__in=roles, child__in=policy.children_in_scope(user))
-    if school:
-        signals = signals.filter(child__school_id=school)
-    if protocol:
-        signals = signals.filter(protocol_id=protocol)
+    signals = ThresholdSignal.objects.filter(role__in=roles)
     if status == "handled":
         signals = signals.filter(handled_at__isnull=False).order_by("-handled_at", "-id")
     elif status == "all":
@@ -406,25 +412,24 @@ def signals_for(
         signals = signals.filter(handled_at__isnull=True).order_by("due_on", "id")
         if status == "overdue":
             signals = signals.filter(due_on__lt=today)
-    children = Child.objects.filter(pk__in=signals.values("child_id"))
+    children = list(Child.objects.filter(pk__in=signals.values("child_id")))
     decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
-    refused = [pk for pk, d in decisions.items() if not d.allowed]
+    allowed = {pk for pk, d in decisions.items() if d.allowed}
+    school_ids = {c.school_id for c in children if c.pk in allowed and c.school_id}
+    refused = sorted(set(decisions) - allowed)  # every child here has a signal: the rest are the allowed ones
     if refused:
         signals = signals.exclude(child_id__in=refused)
-    return signals.select_related("protocol", "child", "child__school"), decisions
+    if school:
+        signals = signals.filter(child__school_id=school)
+    if protocol:
+        signals = signals.filter(protocol_id=protocol)
+    return SignalList(signals.select_related("protocol", "child", "child__school"), decisions, school_ids)
 
 
 def open_signals_for(user: User) -> list[ThresholdSignal]:
     """Open signals addressed to one of the user's roles, for children the user may see the absence of, by due
     date. Raises nothing."""
-    return list(signals_for(user, today=timezone.localdate())[0])
-
-
-def signal_schools(user: User) -> QuerySet[Organisation]:
-    """The schools of the children with signals for the user (the signals list's school filter)."""
-    roles = {m.role for m in user.roles()}
-    scoped = ThresholdSignal.objects.filter(role__in=roles, child__in=policy.children_in_scope(user))
-    return Organisation.objects.filter(pk__in=scoped.values("child__school_id")).order_by("name")
+    return list(signals_for(user, today=timezone.localdate()).signals)
 
 
 def signal_protocols(user: User) -> QuerySet[AbsenceProtocol]:

@@ -222,14 +222,17 @@ class SignalListView(ChildRecordView):
     def get(self, request: HttpRequest) -> HttpResponse:
         user, params = _user(request), request.GET
         today = timezone.localdate()
-        schools = list(services.signal_schools(user))
         protocols = list(services.signal_protocols(user))
         school = int_or_none(params.get("school"))
-        school = school if school in {o.pk for o in schools} else None
         protocol = int_or_none(params.get("kind"))
         protocol = protocol if protocol in {p.pk for p in protocols} else None
         status = choice(params.get("status"), services.SIGNAL_STATUSES, "open")
-        signals, decisions = services.signals_for(user, today=today, status=status, school=school, protocol=protocol)
+        found = services.signals_for(user, today=today, status=status, protocol=protocol)
+        school = school if school in found.school_ids else None
+        schools = list(Organisation.objects.filter(pk__in=found.school_ids).order_by("name"))
+        signals, decisions = found.signals, found.decisions
+        if school:
+            signals = signals.filter(child__school_id=school)
         filters = {"school": school or "", "kind": protocol or "", "status": status}
         wp = paginate(signals, params.get("page"), params=filters)
         rows = wp.items
