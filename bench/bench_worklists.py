@@ -48,7 +48,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rondom.accounts.models import User
-from rondom.attendance.services import signal_schools, signals_for
+from rondom.attendance.services import signals_for
 from rondom.registry.models import Child
 from rondom.access.policy import children_in_scope
 
@@ -67,11 +67,12 @@ def session_for(username):
 officer, officer_session = session_for("leerplicht")
 ib, ib_session = session_for("ib")
 scope = children_in_scope(ib)
+found = signals_for(officer, today=today)
 print(json.dumps({
     "officer": officer_session,
     "ib": ib_session,
-    "signals": signals_for(officer, today=today)[0].count(),
-    "signal_schools": list(signal_schools(officer).values_list("pk", flat=True)),
+    "signals": found.signals.count(),
+    "signal_schools": sorted(found.school_ids),
     "children": scope.count(),
     "ib_schools": sorted(set(scope.values_list("school_id", flat=True))),
     "groups": sorted(set(scope.exclude(group="").values_list("group", flat=True))),

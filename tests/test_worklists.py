@@ -400,3 +400,26 @@ def test_the_thuiszitter_register_pages_with_a_true_count(en, signals) -> None: 
     few = _count_queries(client, reverse("thuiszitters:register-list") + "?page=2")
     many = _count_queries(client, reverse("thuiszitters:register-list"))
     assert many == few
+
+
+def test_a_real_absence_signal_notification_holds_no_name_in_its_title_or_email(mailoutbox, signals) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from rondom.attendance.services import Crossing, _create_signal
+
+    officer = signals["officer"]
+    officer.email = "lpa@example.org"
+    officer.save()
+    child = ChildFactory(
+        school=signals["schools"][0],
+        home_municipality=signals["signals"][0].child.home_municipality,
+        given_name="Zoë",
+        family_name="Vermeulen",
+    )
+    protocol = AbsenceProtocol.objects.get(pk=signals["protocols"][0].pk)
+    crossing = Crossing(child.pk, TODAY - timedelta(days=28), TODAY, Decimal("16.0"), False)
+    assert _create_signal(protocol, child.pk, crossing) is not None
+    stored = Notification.objects.get(recipient=officer)
+    assert "Zoë" not in stored.title and "Vermeulen" not in stored.title
+    sent = [m for m in mailoutbox if "lpa@example.org" in m.to]
+    assert sent and all("Zoë" not in m.body + m.subject and "Vermeulen" not in m.body + m.subject for m in sent)

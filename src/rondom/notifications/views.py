@@ -52,7 +52,7 @@ class NotificationListView(ChildRecordView):
         context = {
             "items": rows,
             "wp": wp,
-            "opens": {pk for pk, a in about.items() if a.opens} | {n.pk for n in rows if n.pk not in about},
+            "opens": {n.pk for n in rows if _opens(n, about)},
             "unread": unread,
             "unread_total": Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count(),
         }
@@ -170,4 +170,12 @@ def openable(user: User, items: Iterable[Notification]) -> set[int]:
     that ended). Other pages open. Decisions are not logged: nothing is shown."""
     listed = [item for item in items if item.url]
     about = about_children(user, listed)
-    return {item.pk for item in listed if item.pk not in about or about[item.pk].opens}
+    return {item.pk for item in listed if _opens(item, about)}
+
+
+def _opens(item: Notification, about: dict[int, About]) -> bool:
+    """Whether a notification's page opens: a page about no child always; a page about a child when the user may
+    do there what it declares (a child that no longer exists: never)."""
+    if item.pk in about:
+        return about[item.pk].opens
+    return not item.url or _page_access(item.url) is None
