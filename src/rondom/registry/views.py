@@ -105,11 +105,13 @@ class ChildListView(ChildRecordView):
         user: User = request.user  # type: ignore[assignment]
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
         scope = policy.children_in_scope(user)
-        schools = list(Organisation.objects.filter(pk__in=scope.values("school_id")).order_by("name"))
+        # The filters' choices in one query: every (school, group) pair in the user's scope.
+        pairs = set(scope.values_list("school_id", "group").distinct())
+        schools = list(Organisation.objects.filter(pk__in={s for s, _g in pairs if s}).order_by("name"))
         school = int_or_none(params.get("school"))
         school = school if school in {o.pk for o in schools} else None
         in_school = scope.filter(school_id=school) if school else scope
-        groups = list(in_school.exclude(group="").values_list("group", flat=True).distinct().order_by("group"))
+        groups = sorted({g for s, g in pairs if g and (not school or s == school)})
         group = choice(params.get("group"), groups)
         open_case = choice(params.get("open_case"), ("yes", "no"))
         sort = choice(params.get("sort"), list(CHILD_SORTS), "name")
