@@ -242,6 +242,11 @@ def decide_with(bases: Iterable[Basis], action: str, category: str) -> Decision:
     return Decision(False, in_scope, action, category, None, tuple(seen))
 
 
+#: The fields of a child that the policy reads (`iter_bases`, the registered grounds): a list that only decides
+#: loads its children with ``Child.objects.only(*POLICY_FIELDS)``.
+POLICY_FIELDS = ("pk", "school_id", "home_municipality_id", "anonymised_at", "youth_account_id", "date_of_birth")
+
+
 def decide_many(
     user: User, children: Iterable[Child], action: str, category: str, *, now: datetime | None = None
 ) -> dict[int, Decision]:

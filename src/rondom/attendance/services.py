@@ -412,7 +412,7 @@ def signals_for(
         signals = signals.filter(handled_at__isnull=True).order_by("due_on", "id")
         if status == "overdue":
             signals = signals.filter(due_on__lt=today)
-    children = list(Child.objects.filter(pk__in=signals.values("child_id")))
+    children = list(Child.objects.filter(pk__in=signals.values("child_id")).only(*policy.POLICY_FIELDS))
     decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
     allowed = {pk for pk, d in decisions.items() if d.allowed}
     school_ids = {c.school_id for c in children if c.pk in allowed and c.school_id}

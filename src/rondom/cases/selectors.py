@@ -63,7 +63,7 @@ def case_worklist(user: User, status: str = "open") -> tuple[QuerySet[Case], dic
         cases = cases.filter(status__state__in=OPEN_STATES)
     elif status != "all":
         cases = cases.filter(status__state=status)
-    children = Child.objects.filter(pk__in=cases.values("child_id"))
+    children = Child.objects.filter(pk__in=cases.values("child_id")).only(*policy.POLICY_FIELDS)
     decisions = policy.decide_many(user, children, Action.SEARCH, DataCategory.SUPPORT)
     refused = [pk for pk, d in decisions.items() if not d.allowed]
     if refused:

@@ -94,7 +94,7 @@ class RegisterListView(ChildRecordView):
         user = _user(request)
         today = timezone.localdate()
         periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=policy.children_in_scope(user))
-        children = Child.objects.filter(pk__in=periods.values("child_id"))
+        children = Child.objects.filter(pk__in=periods.values("child_id")).only(*policy.POLICY_FIELDS)
         decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
         refused = [pk for pk, d in decisions.items() if not d.allowed]
         if refused:
