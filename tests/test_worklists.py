@@ -426,3 +426,18 @@ def test_a_real_absence_signal_notification_holds_no_name_in_its_title_or_email(
     assert "Zoë" not in stored.title and "Vermeulen" not in stored.title
     sent = [m for m in mailoutbox if "lpa@example.org" in m.to]
     assert sent and all("Zoë" not in m.body + m.subject and "Vermeulen" not in m.body + m.subject for m in sent)
+
+
+def test_every_work_list_table_stacks_on_a_phone(en, signals) -> None:  # type: ignore[no-untyped-def]
+    """At 320 px the tables become stacked rows (the CSS keys on `rondom-stack`); each cell names its column."""
+    officer = signals["officer"]
+    for s in signals["signals"][:3]:
+        Thuiszitter.objects.create(child=s.child, kind="absolute", reason="refusal", started_on=TODAY)
+    client = en(officer)
+    for name, table in (("attendance:signals", "signals"), ("thuiszitters:register-list", "thuiszitters")):
+        page = client.get(reverse(name)).content.decode()
+        tag = re.search(rf'<table class="([^"]*)" id="{table}"', page)
+        assert tag and "rondom-stack" in tag.group(1), name
+        body = page.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+        cells = re.findall(r"<td [^>]*>", body)
+        assert cells and all('data-label="' in c for c in cells), name
