@@ -97,7 +97,8 @@ def test_the_ib_brings_in_a_provider_who_then_sees_that_child_only(page: Page, b
     expect(page.get_by_role("heading", name=re.compile("Noor"))).to_be_visible()
     page.get_by_role("button", name="Aansluiten").click()
     expect(page.get_by_text("U bent aangesloten")).to_be_visible()
-    page.get_by_role("link", name="Mijn leerlingen").click()
+    # A provider works for the pupils of many schools: the menu says "Leerlingen", not "Mijn leerlingen".
+    page.get_by_role("navigation").get_by_role("link", name="Leerlingen", exact=True).click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Noor Hendriks")
