@@ -242,6 +242,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "attendance:child-absence": ("ib", [(R, ABS, SCHOOL_ROLE, "absence")]),
     "attendance:signal": ("ib", [(R, ABS, SCHOOL_ROLE, "absence_signal")]),
     "thuiszitters:register-list": ("ib", [(S, ABS, SCHOOL_ROLE, "child")]),
+    # Notifications name the child only when the user may read it now; the ib'er has none here: nothing named.
+    "notifications:list": ("ib", []),
     "thuiszitters:register": ("ib", [(R, ABS, SCHOOL_ROLE, "thuiszitter")]),
     "thuiszitters:detail": ("ib", [(R, ABS, SCHOOL_ROLE, "thuiszitter")]),
     "portal:home": ("parent", [(R, ID, PARENT, "child")]),

@@ -242,6 +242,49 @@ def decide_with(bases: Iterable[Basis], action: str, category: str) -> Decision:
     return Decision(False, in_scope, action, category, None, tuple(seen))
 
 
+#: The fields of a child that the policy reads (`iter_bases`, the registered grounds): a list that only decides
+#: loads its children with ``Child.objects.only(*POLICY_FIELDS)``.
+POLICY_FIELDS = ("pk", "school_id", "home_municipality_id", "anonymised_at", "youth_account_id", "date_of_birth")
+
+
+def decide_many(
+    user: User, children: Iterable[Child], action: str, category: str, *, now: datetime | None = None
+) -> dict[int, Decision]:
+    """`decide` for many children at once, by child id: the same decision as `decide` per child, in a bounded
+    number of queries for the usual work lists (issue 14: a page of a work list asks no query per row).
+
+    The grounds that depend only on the user's roles and the child's school and home municipality (school role,
+    legal task) come first in `iter_bases` and need no query per child; when one of them allows the action, that
+    is the decision `decide` would give (it stops at the first ground that allows). Only the other children are
+    decided one by one (`decide`). Raises nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return {child.pk: Decision(False, False, action, category) for child in children}
+    now = now or timezone.now()
+    memberships = _professional_memberships(user, timezone.localdate(now))
+    school_roles = [m for m in memberships if m.role in rules.SCHOOL_ROLE_RULES]
+    legal = [m for m in memberships if m.role in rules.LEGAL_TASK_RULES]
+    found: dict[int, Decision] = {}
+    for child in children:
+        if child.pk in found:
+            continue
+        if child.anonymised_at is None:
+            cheap = [
+                Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
+                for m in school_roles
+                if m.organisation_id == child.school_id
+            ] + [
+                Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
+                for m in legal
+                if child.home_municipality_id in getattr(m, "served_municipality_ids", ())
+            ]
+            decision = decide_with(cheap, action, category)
+            if decision.allowed:
+                found[child.pk] = decision
+                continue
+        found[child.pk] = decide(user, child, action, category, now=now)
+    return found
+
+
 def require(user: User, child: Child, action: str, category: str) -> Decision:
     """`decide`, raising 404 when the child is outside the user's scope and 403 when the action is not allowed."""
     decision = decide(user, child, action, category)

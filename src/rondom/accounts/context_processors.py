@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from rondom.access import tasks
 from rondom.accounts.permissions import is_verified
 from rondom.notifications.services import unread_count
+from rondom.registry.views import child_list_title
 
 #: Menu flag -> the task right behind the page it links to (access.tasks; one flag per task). The menu asks the same
 #: question as the page, so it never offers a page that answers 403.
@@ -28,13 +29,22 @@ MENU_TASKS: dict[str, str] = {
 
 def roles(request: HttpRequest) -> dict[str, Any]:
     """What the navigation may offer: one flag per task right (`MENU_TASKS`), each `tasks.may` for the page's task
-    (given as a callable, so the template asks only for the links it draws)."""
+    (given as a callable, so the template asks only for the links it draws), and the children list's label for the
+    user's role (`children_menu_label`)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not is_verified(user):
         # Logged out, or a professional before the second factor: no page opens yet, so the menu offers none.
-        return {"nav_open": False, "unread_notifications": 0, **dict.fromkeys(MENU_TASKS, False)}
+        return {
+            "nav_open": False,
+            "unread_notifications": 0,
+            "children_menu_label": "",
+            **dict.fromkeys(MENU_TASKS, False),
+        }
     return {
         "nav_open": True,
+        # The children list's name fits the role: "Mijn leerlingen" for school staff, "Leerlingen" for a provider,
+        # the gemeente, leerplicht or the youth doctor (issue 14, point 9).
+        "children_menu_label": partial(child_list_title, user),
         "unread_notifications": unread_count(user),
         **{flag: partial(tasks.may, user, task) for flag, task in MENU_TASKS.items()},
     }

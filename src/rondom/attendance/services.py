@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -380,22 +380,71 @@ def _create_signal(protocol: AbsenceProtocol, child_id: int, crossing: Crossing)
 # --- Signals for the people who act on them -------------------------------------------------------------------
 
 
-def open_signals_for(user: User) -> list[ThresholdSignal]:
-    """Open signals addressed to one of the user's roles, for children the user may see the absence of.
+#: The status filter of the signals list: open (default), overdue (open and past its due date), handled, all.
+SIGNAL_STATUSES = ("open", "overdue", "handled", "all")
 
-    Raises nothing."""
+
+@dataclass
+class SignalList:
+    """The signals list of one user (see `signals_for`): the signals as a query (to count and page), the read
+    decision per child, and the schools of the children with signals in this status (the school filter)."""
+
+    signals: QuerySet[ThresholdSignal]
+    decisions: dict[int, policy.Decision]
+    school_ids: set[int]
+
+
+def signals_for(
+    user: User,
+    *,
+    today: date,
+    status: str = "open",
+    school: int | None = None,
+    protocol: int | None = None,
+) -> SignalList:
+    """The signals list of leerplicht, the youth doctor and the school's support roles (issue 14: a work list):
+    signals addressed to one of the user's roles, for children whose absence the user may read (which implies they
+    are in the user's scope), with the read decision per child.
+
+    `status` (one of `SIGNAL_STATUSES`): open signals by due date, so those past their "handelen vóór" date on
+    `today` come first; overdue only those; handled ones last handled first; all of them open first. `school`,
+    `protocol`: narrow to one school (the child's current school) or one protocol (the kind of signal).
+    Bounded queries: the children with signals are read once and decided by `policy.decide_many` (no query per
+    child on a role ground); the list itself is then one query on the signals. Raises nothing."""
     roles = {m.role for m in user.roles()}
-    signals = ThresholdSignal.objects.filter(role__in=roles, handled_at__isnull=True).select_related(
-        "protocol", "child", "child__school"
-    )
-    in_scope = set(
-        policy.children_in_scope(user).filter(pk__in=signals.values("child_id")).values_list("pk", flat=True)
-    )
-    shown = []
-    for signal in signals.filter(child_id__in=in_scope):
-        if policy.decide(user, signal.child, Action.READ, ABSENCE).allowed:
-            shown.append(signal)
-    return shown
+    signals = ThresholdSignal.objects.filter(role__in=roles)
+    if status == "handled":
+        signals = signals.filter(handled_at__isnull=False).order_by("-handled_at", "-id")
+    elif status == "all":
+        signals = signals.order_by(F("handled_at").desc(nulls_first=True), "due_on", "id")
+    else:
+        signals = signals.filter(handled_at__isnull=True).order_by("due_on", "id")
+        if status == "overdue":
+            signals = signals.filter(due_on__lt=today)
+    children = list(Child.objects.filter(pk__in=signals.values("child_id")).only(*policy.POLICY_FIELDS))
+    decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
+    allowed = {pk for pk, d in decisions.items() if d.allowed}
+    school_ids = {c.school_id for c in children if c.pk in allowed and c.school_id}
+    refused = sorted(set(decisions) - allowed)  # every child here has a signal: the rest are the allowed ones
+    if refused:
+        signals = signals.exclude(child_id__in=refused)
+    if school:
+        signals = signals.filter(child__school_id=school)
+    if protocol:
+        signals = signals.filter(protocol_id=protocol)
+    return SignalList(signals.select_related("protocol", "child", "child__school"), decisions, school_ids)
+
+
+def open_signals_for(user: User) -> list[ThresholdSignal]:
+    """Open signals addressed to one of the user's roles, for children the user may see the absence of, by due
+    date. Raises nothing."""
+    return list(signals_for(user, today=timezone.localdate()).signals)
+
+
+def signal_protocols(user: User) -> QuerySet[AbsenceProtocol]:
+    """The protocols (kinds of signal) addressed to one of the user's roles (the signals list's kind filter)."""
+    roles = {m.role for m in user.roles()}
+    return AbsenceProtocol.objects.filter(pk__in=ThresholdSignal.objects.filter(role__in=roles).values("protocol_id"))
 
 
 def handle_signal(actor: User, signal: ThresholdSignal, note: str) -> ThresholdSignal:

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -21,6 +22,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal
 from rondom.versioning import Conflict
+from rondom.worklist import choice, int_or_none, paginate
 
 from . import importer, services
 from .models import AbsenceImport, AbsenceRecord, ColumnMapping, DateFormat, ImportStatus, ThresholdSignal
@@ -202,15 +204,53 @@ class MappingEditView(LoginRequiredMixin, View):
         return render(request, "attendance/mapping_form.html", {"form": form, "mapping": mapping}, status=400)
 
 
+SIGNAL_STATUS_LABELS = (
+    ("open", gettext_lazy("Open")),
+    ("overdue", gettext_lazy("Overdue")),
+    ("handled", gettext_lazy("Handled")),
+    ("all", gettext_lazy("All")),
+)
+
+
 class SignalListView(ChildRecordView):
-    """Open absence signals for the user's role, most urgent first."""
+    """The absence signals as a work list (issue 14): open signals by their "handelen vóór" date, those past it
+    first and marked "Te laat" in words; filters school, kind (protocol) and status (GET); paged with a true count.
+    One access-log row per child shown on the page."""
 
     declaration = Declaration(get=search(ABSENCE), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        signals = services.open_signals_for(_user(request))
-        self.log_shown({s.child_id: s.child for s in signals}.values())
-        return render(request, "attendance/signals.html", {"signals": signals})
+        user, params = _user(request), request.GET
+        today = timezone.localdate()
+        protocols = list(services.signal_protocols(user))
+        school = int_or_none(params.get("school"))
+        protocol = int_or_none(params.get("kind"))
+        protocol = protocol if protocol in {p.pk for p in protocols} else None
+        status = choice(params.get("status"), services.SIGNAL_STATUSES, "open")
+        found = services.signals_for(user, today=today, status=status, protocol=protocol)
+        school = school if school in found.school_ids else None
+        schools = list(Organisation.objects.filter(pk__in=found.school_ids).order_by("name"))
+        signals, decisions = found.signals, found.decisions
+        if school:
+            signals = signals.filter(child__school_id=school)
+        filters = {"school": school or "", "kind": protocol or "", "status": status}
+        wp = paginate(signals, params.get("page"), params=filters)
+        rows = wp.items
+        for s in rows:
+            s.overdue = s.handled_at is None and s.due_on < today
+        shown = list({s.child_id: s.child for s in rows}.values())
+        self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
+        context = {
+            "signals": rows,
+            "wp": wp,
+            "filters": filters,
+            "filtered": bool(school or protocol or status != "open"),
+            "schools": schools,
+            "protocols": protocols,
+            "statuses": SIGNAL_STATUS_LABELS,
+            "today": today,
+        }
+        return render(request, "attendance/signals.html", context)
 
 
 class HandleForm(forms.Form):

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Case as DbCase
+from django.db.models import F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from rondom.core.schoolyear import SchoolYear
 from rondom.registry.models import Child
 
 from .models import Case, HelpRequest, Meeting, SocialWorkActivity
-from .workflow import OPEN_STATES
+from .workflow import OPEN_STATES, State
 
 
 def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
@@ -50,6 +51,25 @@ def readable_cases(
             if len(shown) == limit:
                 break
     return shown
+
+
+def case_worklist(user: User, status: str = "open") -> tuple[QuerySet[Case], dict[int, Decision]]:
+    """'Mijn casussen' as a work list (issue 14): the cases whose support data the user may read, as a query to
+    count and page, with the decision per child. `status`: "open" (default: every state but closed), "closed",
+    "all", or one `State` value. Open cases first, then newest first. Bounded queries: the decisions come from
+    `policy.decide_many` (no query per case on a school-role ground). Raises nothing."""
+    cases = cases_for(user)
+    if status == "open":
+        cases = cases.filter(status__state__in=OPEN_STATES)
+    elif status != "all":
+        cases = cases.filter(status__state=status)
+    children = Child.objects.filter(pk__in=cases.values("child_id")).only(*policy.POLICY_FIELDS)
+    decisions = policy.decide_many(user, children, Action.SEARCH, DataCategory.SUPPORT)
+    refused = [pk for pk, d in decisions.items() if not d.allowed]
+    if refused:
+        cases = cases.exclude(child_id__in=refused)
+    closed_last = DbCase(When(status__state=State.CLOSED, then=Value(1)), default=Value(0))
+    return cases.order_by(closed_last, "-registered_at", "-pk"), decisions
 
 
 def open_case(child: Child) -> Case | None:

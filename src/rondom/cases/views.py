@@ -27,6 +27,7 @@ from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
 from rondom.refusals import add_refusal, refusal_text
+from rondom.worklist import choice, paginate
 
 from . import selectors, services, timeline, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
@@ -233,13 +234,20 @@ class AgendaForm(forms.Form):
 class MyCasesView(ChildRecordView):
     declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
 
+    """'Mijn casussen' as a work list (issue 14): open cases by default, newest first; closed ones only when asked
+    (status filter, GET); paged with a true count. One access-log row per child shown on the page."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        state = request.GET.get("status", "")
-        if state and state not in State.values:
-            state = ""
-        cases = [case for case, _d in selectors.readable_cases(_user(request), state or None)]
-        self.log_shown([c.child for c in cases])
-        return render(request, "cases/my_cases.html", {"cases": cases, "states": State.choices, "state": state})
+        user = _user(request)
+        statuses = [("open", _("Open cases")), *State.choices, ("all", _("All cases"))]
+        status = choice(request.GET.get("status"), [v for v, _l in statuses], "open")
+        cases, decisions = selectors.case_worklist(user, status)
+        wp = paginate(cases, request.GET.get("page"), params={"status": status})
+        rows = wp.items
+        shown = list({c.child_id: c.child for c in rows}.values())
+        self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
+        context = {"cases": rows, "wp": wp, "states": statuses, "state": status, "filtered": status != "open"}
+        return render(request, "cases/my_cases.html", context)
 
 
 class CasePageView(ChildRecordView):

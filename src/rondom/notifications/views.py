@@ -3,36 +3,146 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from rondom.access import policy
-from rondom.access.declared import NO_CHILD_DATA, PER_OBJECT, declaration_of
+from rondom.access.declared import NO_CHILD_DATA, PER_OBJECT, ChildRecordView, Declaration, declaration_of, search
 from rondom.accounts.models import User
+from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
 from rondom.registry.models import Child
+from rondom.worklist import paginate
 
 from .models import Notification
 
 
-class NotificationListView(LoginRequiredMixin, View):
-    serves_child_data = False
+class NotificationListView(ChildRecordView):
+    """The user's notifications as a work list (issue 14): each says what happened (the stored title, which holds
+    no personal data) and about which child — by name ("Daan B.") only when the user may read that child now
+    (the page behind it opens and the policy allows reading basic details; logged: one access-log row per child
+    named), else "een leerling van <school>". Grouped per day, newest first; filter unread (GET); paged; mark one
+    or all read (POST, idempotent)."""
+
+    declaration = Declaration(get=search(DataCategory.IDENTITY), post=NO_CHILD_DATA, child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        items = list(Notification.objects.filter(recipient_id=request.user.pk)[:100])
-        opens = openable(request.user, items)  # type: ignore[arg-type]
-        return render(request, "notifications/list.html", {"items": items, "opens": opens})
+        user: User = request.user  # type: ignore[assignment]
+        unread = request.GET.get("unread") == "1"
+        items = Notification.objects.filter(recipient_id=user.pk)
+        if unread:
+            items = items.filter(read_at__isnull=True)
+        wp = paginate(items, request.GET.get("page"), params={"unread": "1" if unread else ""})
+        rows = wp.items
+        about = about_children(user, rows)
+        named = [a.child for a in about.values() if a.named]
+        self.log_shown(named, decisions=[a.decision for a in about.values() if a.named], object_type="notification")
+        for n in rows:
+            n.about = about.get(n.pk)
+            n.day = timezone.localtime(n.created_at).date()
+        context = {
+            "items": rows,
+            "wp": wp,
+            "opens": {n.pk for n in rows if _opens(n, about)},
+            "unread": unread,
+            "unread_total": Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count(),
+        }
+        return render(request, "notifications/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        """Mark all read (idempotent: what was read keeps its first read time)."""
         Notification.objects.filter(recipient_id=request.user.pk, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications:list")
+
+
+class MarkReadView(LoginRequiredMixin, View):
+    """Mark one notification read without opening it (POST, idempotent; another user's id does nothing)."""
+
+    serves_child_data = False
+
+    def post(self, request: HttpRequest, notification_id: int) -> HttpResponse:
+        Notification.objects.filter(recipient_id=request.user.pk, pk=notification_id, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return redirect(reverse("notifications:list") + ("?unread=1" if request.POST.get("unread") == "1" else ""))
+
+
+@dataclass
+class About:
+    """Which child a notification is about, as far as the recipient may know it now: `opens` (the page behind it
+    opens for the user), `named` (the child's name may be shown: the user may read basic details now), the read
+    decision (for the access log) and the child's school (said instead of the name otherwise)."""
+
+    child: Child
+    decision: Decision
+    opens: bool
+    named: bool
+
+    @property
+    def label(self) -> str:
+        if self.named:
+            return f"{self.child.given_name} {self.child.family_name[:1]}."
+        school = self.child.school.name if self.child.school else _("no school")
+        return _("a pupil of %(school)s") % {"school": school}
+
+
+def _page_access(url: str) -> tuple[int, Any] | None:
+    """(child id, the GET access its page declares) for a notification's URL about one child, else None."""
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return None
+    declaration = declaration_of(match.func)
+    access = declaration.access_for("GET") if declaration else None
+    child_id = match.kwargs.get(declaration.child_kwarg) if declaration and declaration.child_kwarg else None
+    if child_id is None or access is None or access == NO_CHILD_DATA:
+        return None
+    try:
+        return int(child_id), access
+    except (TypeError, ValueError):
+        return None
+
+
+def about_children(user: User, items: Iterable[Notification]) -> dict[int, About]:
+    """By notification id: which child it is about (from the page its URL names) and what the user may know of
+    it now. Bounded queries: the children in one query, the decisions by `policy.decide_many` per kind of page."""
+    pages = {n.pk: page for n in items if n.url and (page := _page_access(n.url))}
+    children = Child.objects.select_related("school").in_bulk({child_id for child_id, _a in pages.values()})
+    accesses: dict[tuple[str, str], set[int]] = {(Action.SEARCH, DataCategory.IDENTITY): set(children)}
+    for child_id, access in pages.values():
+        action, category = access.action, access.category
+        if category == PER_OBJECT:
+            action, category = Action.READ, DataCategory.IDENTITY
+        accesses.setdefault((action, category), set()).add(child_id)
+        if access.also:
+            accesses.setdefault((access.also, category), set()).add(child_id)
+    decided = {
+        key: policy.decide_many(user, [children[pk] for pk in ids if pk in children], *key)
+        for key, ids in accesses.items()
+    }
+    found: dict[int, About] = {}
+    for pk, (child_id, access) in pages.items():
+        child = children.get(child_id)
+        if child is None:
+            continue
+        action, category = access.action, access.category
+        if category == PER_OBJECT:
+            action, category = Action.READ, DataCategory.IDENTITY
+        opens = decided[(action, category)][child_id].allowed and (
+            not access.also or decided[(access.also, category)][child_id].allowed
+        )
+        identity = decided[(Action.SEARCH, DataCategory.IDENTITY)][child_id]
+        found[pk] = About(child, identity, opens, identity.allowed)
+    return found
 
 
 class OpenView(LoginRequiredMixin, View):
@@ -58,32 +168,14 @@ def openable(user: User, items: Iterable[Notification]) -> set[int]:
     its access, rondom.access.declared, and its URL names the child) opens when the policy allows what the page
     declares for GET — the page's own check; access can end after the notification (a handled signal, a period
     that ended). Other pages open. Decisions are not logged: nothing is shown."""
-    decided: dict[tuple[int, str, str, str], bool] = {}
-    found: set[int] = set()
-    for item in items:
-        if not item.url:
-            continue
-        try:
-            match = resolve(item.url)
-        except Resolver404:
-            continue
-        declaration = declaration_of(match.func)
-        access = declaration.access_for("GET") if declaration else None
-        child_id = match.kwargs.get(declaration.child_kwarg) if declaration and declaration.child_kwarg else None
-        if child_id is None or access is None or access == NO_CHILD_DATA:
-            found.add(item.pk)
-            continue
-        action, category = access.action, access.category
-        if category == PER_OBJECT:
-            action, category = Action.READ, DataCategory.IDENTITY
-        key = (int(child_id), action, category, access.also or "")
-        if key not in decided:
-            child = Child.objects.filter(pk=child_id).first()
-            decided[key] = (
-                child is not None
-                and policy.decide(user, child, action, category).allowed
-                and (not access.also or policy.decide(user, child, access.also, category).allowed)
-            )
-        if decided[key]:
-            found.add(item.pk)
-    return found
+    listed = [item for item in items if item.url]
+    about = about_children(user, listed)
+    return {item.pk for item in listed if _opens(item, about)}
+
+
+def _opens(item: Notification, about: dict[int, About]) -> bool:
+    """Whether a notification's page opens: a page about no child always; a page about a child when the user may
+    do there what it declares (a child that no longer exists: never)."""
+    if item.pk in about:
+        return about[item.pk].opens
+    return not item.url or _page_access(item.url) is None

@@ -11,8 +11,10 @@ from rondom.registry.bsn import blind_index
 from rondom.registry.models import Child
 
 
-def search_children(user: User, term: str = "") -> QuerySet[Child]:
-    children = children_in_scope(user).select_related("school", "home_municipality")
+def search_children(user: User, term: str = "", *, scope: QuerySet[Child] | None = None) -> QuerySet[Child]:
+    """Children in the user's scope whose given or family name holds every word of `term`, by family name.
+    `scope`: an already built (or narrowed) `children_in_scope(user)`, so a page builds the scope once."""
+    children = (scope if scope is not None else children_in_scope(user)).select_related("school", "home_municipality")
     for word in term.split():
         children = children.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
     return children.order_by("family_name", "given_name", "pk")

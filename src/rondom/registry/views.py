@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rondom.access import emergency, policy, tasks
+from rondom.access import emergency, policy, rules, tasks
 from rondom.access import services as access_services
 from rondom.access.declared import (
     NO_CHILD_DATA,
@@ -21,11 +24,14 @@ from rondom.access.declared import (
     read,
     search,
 )
-from rondom.accounts.models import User
+from rondom.accounts.models import Organisation, OrganisationKind, User
+from rondom.cases.models import Case
+from rondom.cases.workflow import OPEN_STATES
 from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
 from rondom.records import selectors, services
 from rondom.refusals import refusal_text
+from rondom.worklist import choice, int_or_none, paginate
 
 from .bsn import bsn_error
 from .models import ChildNote
@@ -61,22 +67,94 @@ class EmergencyForm(forms.Form):
         return str(value)
 
 
+#: Sort orders of the children list: value -> ORM ordering.
+CHILD_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("family_name", "given_name", "pk"),
+    "-name": ("-family_name", "-given_name", "-pk"),
+    "group": ("group", "family_name", "given_name", "pk"),
+    "school": ("school__name", "family_name", "given_name", "pk"),
+}
+CHILD_SORT_LABELS = (
+    ("name", gettext_lazy("Name A–Z")),
+    ("-name", gettext_lazy("Name Z–A")),
+    ("group", gettext_lazy("Group / class")),
+    ("school", gettext_lazy("School")),
+)
+OPEN_CASE_CHOICES = (
+    ("", gettext_lazy("All")),
+    ("yes", gettext_lazy("With an open case")),
+    ("no", gettext_lazy("Without an open case")),
+)
+
+
 class ChildListView(ChildRecordView):
-    """'Mijn leerlingen': children in the user's scope. The search term travels in a POST body, never in the URL."""
+    """The children list ('Mijn leerlingen' for school staff, 'Leerlingen' for other roles): every child in the
+    user's scope, paged with a true count (issue 14: never a silent cap), filtered by school, group / class and open
+    case (GET), sorted by name, group or school. The name search travels in a POST body, never in the URL
+    (docs/security.md): a paged search pages with POST buttons. One access-log row per child shown on the page."""
 
     declaration = Declaration(get=search(DataCategory.IDENTITY), post=search(DataCategory.IDENTITY), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, SearchForm())
+        return self._render(request, SearchForm(), request.GET)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, SearchForm(request.POST))
+        return self._render(request, SearchForm(request.POST), request.POST)
 
-    def _render(self, request: HttpRequest, form: SearchForm) -> HttpResponse:
+    def _render(self, request: HttpRequest, form: SearchForm, params: Any) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
-        children = list(selectors.search_children(request.user, term)[:50])  # type: ignore[arg-type]
-        self.log_shown(children)
-        return render(request, "registry/child_list.html", {"form": form, "children": children, "term": term})
+        scope = policy.children_in_scope(user)
+        # The filters' choices in one query: every (school, group) pair in the user's scope.
+        pairs = set(scope.values_list("school_id", "group").distinct())
+        schools = list(Organisation.objects.filter(pk__in={s for s, _g in pairs if s}).order_by("name"))
+        school = int_or_none(params.get("school"))
+        school = school if school in {o.pk for o in schools} else None
+        in_school = scope.filter(school_id=school) if school else scope
+        groups = sorted({g for s, g in pairs if g and (not school or s == school)})
+        group = choice(params.get("group"), groups)
+        open_case = choice(params.get("open_case"), ("yes", "no"))
+        sort = choice(params.get("sort"), list(CHILD_SORTS), "name")
+        children = selectors.search_children(user, term, scope=in_school).annotate(
+            has_open_case=Exists(Case.objects.filter(child=OuterRef("pk"), status__state__in=OPEN_STATES))
+        )
+        if group:
+            children = children.filter(group=group)
+        if open_case:
+            children = children.filter(has_open_case=open_case == "yes")
+        children = children.order_by(*CHILD_SORTS[sort])
+        filters = {"school": school or "", "group": group, "open_case": open_case, "sort": sort}
+        wp = paginate(children, params.get("page"), params={**filters, "q": term} if term else filters, post=bool(term))
+        shown = wp.items
+        self.log_shown(shown, decisions=policy.decide_many(user, shown, Action.SEARCH, DataCategory.IDENTITY).values())
+        context = {
+            "form": form,
+            "children": shown,
+            "wp": wp,
+            "term": term,
+            "filters": filters,
+            "filtered": bool(school or group or open_case),
+            "schools": schools,
+            "groups": groups,
+            "sorts": CHILD_SORT_LABELS,
+            "open_case_choices": OPEN_CASE_CHOICES,
+            "title": child_list_title(user),
+        }
+        return render(request, "registry/child_list.html", context)
+
+
+def child_list_title(user: User) -> str:
+    """The children list's name for this user: 'Mijn leerlingen' for school staff (their own pupils), else
+    'Leerlingen' (a provider, the gemeente, leerplicht, the youth doctor: the pupils they work for)."""
+    return _("My pupils") if works_at_a_school(user) else _("Pupils")
+
+
+def works_at_a_school(user: User) -> bool:
+    """Whether the user holds a school role (access.rules.SCHOOL_ROLE_RULES) at a school: the children list is then
+    the user's own pupils. Reads the cached roles (no query)."""
+    return any(
+        m.role in rules.SCHOOL_ROLE_RULES and m.organisation.kind == OrganisationKind.SCHOOL for m in user.roles()
+    )
 
 
 class ChildDetailView(ChildRecordView):

@@ -3,12 +3,14 @@ child, and the overview per school, wijk and municipality (chart, table, CSV/XLS
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,12 +20,14 @@ from django.views import View
 
 from rondom.access import log, policy, tasks
 from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
-from rondom.accounts.models import User
+from rondom.accounts.models import Organisation, User
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal, refusal_codes
+from rondom.registry.models import Child
+from rondom.worklist import int_or_none, paginate
 
 from . import overview, services
-from .models import Outcome, Reason, Thuiszitter, ThuiszitterKind
+from .models import LeerplichtVisit, Outcome, Reason, Thuiszitter, ThuiszitterKind
 
 ABSENCE = DataCategory.ABSENCE
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -81,26 +85,46 @@ def _action_form(action: str, data: Any = None) -> forms.Form:
 
 
 class RegisterListView(ChildRecordView):
-    """Open thuiszitter periods of children whose absence the user may see."""
+    """Open thuiszitter periods of children whose absence the user may see, longest at home first, paged with a true
+    count (issue 14: a work list); filter by school (GET). One access-log row per child shown on the page."""
 
     declaration = Declaration(get=search(ABSENCE), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
-        periods = [
-            t
-            for t in Thuiszitter.objects.filter(
-                ended_on__isnull=True, child__in=policy.children_in_scope(user)
-            ).select_related("child", "school", "level")
-            if policy.decide(user, t.child, Action.READ, ABSENCE).allowed
-        ]
-        self.log_shown([t.child for t in periods])
         today = timezone.localdate()
-        rows = [(t, t.days_at_home(today), services.visited_this_year(t, today)) for t in periods]
+        periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=policy.children_in_scope(user))
+        children = Child.objects.filter(pk__in=periods.values("child_id")).only(*policy.POLICY_FIELDS)
+        decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
+        refused = [pk for pk, d in decisions.items() if not d.allowed]
+        if refused:
+            periods = periods.exclude(child_id__in=refused)
+        schools = list(Organisation.objects.filter(pk__in=periods.values("school_id")).order_by("name"))
+        school = int_or_none(request.GET.get("school"))
+        school = school if school in {o.pk for o in schools} else None
+        if school:
+            periods = periods.filter(school_id=school)
+        recent = LeerplichtVisit.objects.filter(thuiszitter=OuterRef("pk"), visited_on__gt=today - timedelta(days=365))
+        periods = (
+            periods.select_related("child", "school", "level")
+            .annotate(visited=Exists(recent))
+            .order_by("started_on", "id")
+        )
+        wp = paginate(periods, request.GET.get("page"), params={"school": school or ""})
+        shown = wp.items
+        self.log_shown([t.child for t in shown], decisions=[decisions[t.child_id] for t in shown])
+        rows = [(t, t.days_at_home(today), t.visited) for t in shown]
         return render(
             request,
             "thuiszitters/register.html",
-            {"rows": rows, "today": today, "may_open_overview": overview.may_open(user)},
+            {
+                "rows": rows,
+                "wp": wp,
+                "today": today,
+                "schools": schools,
+                "school": school,
+                "may_open_overview": overview.may_open(user),
+            },
         )
 
 
