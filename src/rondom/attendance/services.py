@@ -442,7 +442,9 @@ def open_signals_for(user: User) -> list[ThresholdSignal]:
 
 
 def signal_protocols(user: User) -> QuerySet[AbsenceProtocol]:
-    """The protocols (kinds of signal) addressed to one of the user's roles (the signals list's kind filter)."""
+    """The protocols (kinds of signal) addressed to one of the user's roles (the signals list's kind filter).
+
+    Raises nothing; no child data (the protocols are the municipality's rules)."""
     roles = {m.role for m in user.roles()}
     return AbsenceProtocol.objects.filter(pk__in=ThresholdSignal.objects.filter(role__in=roles).values("protocol_id"))
 
