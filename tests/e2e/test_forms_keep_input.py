@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from .test_accessibility import AXE, AXE_RUN, DUPLICATE_IDS, WCAG_TAGS
 from .test_ib_day import log_in
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,13 @@ def child_id(demo_env: dict[str, str], given: str, family: str) -> int:
         ).fetchone()
     assert row is not None, f"{given} {family} is not in the demo data"
     return int(row[0])
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations and duplicate ids on the page as it is now (the error state)."""
+    problems = [f"duplicate id {d!r}" for d in page.evaluate(DUPLICATE_IDS)]
+    page.add_script_tag(path=str(AXE))
+    return problems + [f"{v['id']}: {v['help']} — {v['targets']}" for v in page.evaluate(AXE_RUN, WCAG_TAGS)]
 
 
 GOALS = [
@@ -79,6 +87,7 @@ def test_the_plan_form_keeps_every_typed_value_after_an_error(page: Page, base_u
     expect(page.get_by_label("Het plan bevat behandeling door een jeugdhulpaanbieder")).to_be_checked()
     expect(page.get_by_label("Volgende evaluatie van het plan")).to_have_value("2019-05-01")
     expect(page.get_by_label("Volgende evaluatie van het plan")).to_have_attribute("aria-invalid", "true")
+    assert accessibility_problems(page) == []
 
     # Fixed, it saves; the case page's plan summary lists the three goals.
     page.get_by_label("Volgende evaluatie van het plan").fill((date.today() + timedelta(days=30)).isoformat())
@@ -116,6 +125,7 @@ def test_the_step_selector_keeps_the_chosen_step_after_an_error(page: Page, base
     expect(summary.get_by_role("link", name="Schrijf op waarom.")).to_be_visible()
     expect(page.get_by_label("Volgende stap")).to_have_value("on_hold")
     expect(page.get_by_label("Tot (bij aanhouden)")).to_have_value(until)
+    assert accessibility_problems(page) == []
 
     # The second click takes the chosen step, not the first one of the list.
     page.get_by_label("Waarom (nodig bij aanhouden, afsluiten en heropenen)").fill("Wachten op onderzoek.")

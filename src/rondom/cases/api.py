@@ -256,7 +256,9 @@ class PlanSerializer(serializers.ModelSerializer):
         ]
 
     def get_goals(self, plan: Plan) -> list[dict[str, Any]]:
-        return list(plan.content.get("goals", [])) if isinstance(plan.content, dict) else []
+        # Every goal in one shape (services.GOAL_KEYS), also one written before a key existed.
+        goals = plan.content.get("goals", []) if isinstance(plan.content, dict) else []
+        return [{**dict.fromkeys(services.GOAL_KEYS, ""), **g} for g in goals if isinstance(g, dict)]
 
 
 PlanConflictSerializer = inline_serializer(

@@ -31,8 +31,8 @@ from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.refusals import add_refusal, refusal_text
 
 from . import selectors, services, timeline, workflow
-from .forms import PlanForm, posted_rows
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
+from .plan_forms import PlanForm, posted_rows
 from .plans import goals_due
 from .workflow import State
 

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.test import Client
 
 from rondom.cases import services
-from rondom.cases.forms import PlanForm, posted_rows
 from rondom.cases.models import GoalEvaluation, Plan, PlanVersion, ProviderContact, Signal
+from rondom.cases.plan_forms import PlanForm, posted_rows
 from rondom.cases.plans import goals_due
 from rondom.cases.workflow import NEEDS_REASON
 from rondom.limits import PLANNED_DATE_MAX_DAYS_AHEAD, planned_date_error
@@ -438,3 +438,23 @@ def test_erbij_halen_refuses_an_end_date_beyond_the_limit_keeping_the_question(w
     page = _text(response)
     assert "Kan de contactpersoon meekijken?" in page and 'href="#id_ends_on"' in page
     assert "Tot en met: kies een datum na vandaag en ten hoogste 180 dagen vooruit." in page
+
+
+def test_the_api_answers_every_goal_in_one_shape(world, login) -> None:  # type: ignore[no-untyped-def]
+    old = {"id": "a", "domain": "school", "description": "Lezen", "target": "AVI", "owner": "juf"}
+    Plan.objects.create(child=world["child"], version=1, content={"goals": [old]})
+    answer = login(world["ib"]).get(f"/api/children/{world['child'].pk}/plan/").json()
+    assert answer["goals"] == [{**dict.fromkeys(services.GOAL_KEYS, ""), **old}]
+
+
+def test_the_case_page_shown_again_after_a_refused_step_is_logged_as_a_read(world, login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.audit.models import AccessLogEntry
+
+    ib, case, child = world["ib"], world["case"], world["child"]
+    before = AccessLogEntry.objects.filter(child_id=child.pk).count()
+    response = login(ib).post(f"/kinderen/{child.pk}/casus/{case.pk}/stap/", {"state": "closed", "reason": ""})
+    assert response.status_code == 400
+    rows = list(
+        AccessLogEntry.objects.filter(child_id=child.pk).order_by("seq").values_list("action", "category")[before:]
+    )
+    assert rows == [("read", "support")]

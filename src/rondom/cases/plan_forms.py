@@ -93,7 +93,7 @@ class PlanForm(forms.Form):
             "target": _("Goal %(n)d: concrete target"),
             "owner": _("Goal %(n)d: owner"),
             "support": _("Goal %(n)d: what support or help"),
-            "support_by": _("Goal %(n)d: support by whom"),
+            "support_by": _("Goal %(n)d: support by"),
             "support_where": _("Goal %(n)d: where (school, home, elsewhere)"),
         }
         self.fields[f"goal_{i}_id"] = forms.CharField(required=False, widget=forms.HiddenInput, initial=goal.get("id"))
