@@ -133,6 +133,8 @@ def test_a_plan_error_keeps_every_typed_value(world, login) -> None:  # type: ig
     page = _text(response)
     assert "Er ging iets mis" in page and 'href="#id_next_evaluation"' in page
     assert "Volgende evaluatie van het plan ligt in het verleden (1 mei 2019)" in page
+    # A message that names its field is not prefixed with the label again in the summary.
+    assert "Volgende evaluatie van het plan: Volgende evaluatie" not in page
     for goal in GOALS:
         for value in goal.values():
             assert value in page, value
