@@ -400,7 +400,7 @@ def minutes_for(user: User, item: AgendaItem) -> str | None:
 DOMAINS = ("school", "home", "leisure", "work")
 #: The keys of one goal in ``Plan.content["goals"]`` (and in each PlanVersion): all strings; ``evaluate_on`` is an
 #: ISO date (``"2026-05-01"``) or ``""`` (evaluated at the plan's ``next_evaluation``). ``support`` (what help) and
-#: ``evaluate_on`` came with issue 14 (migration cases 0003 added them to the goals saved before).
+#: ``evaluate_on`` came with issue 14 (migration cases 0004 added them to the goals saved before).
 GOAL_KEYS = ("id", "domain", "description", "target", "owner", "support", "support_by", "support_where", "evaluate_on")
 WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2

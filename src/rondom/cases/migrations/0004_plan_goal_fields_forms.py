@@ -47,6 +47,6 @@ def remove_keys(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0002_agendaitem_version_apirobust")]
+    dependencies = [("cases", "0003_signal_conversation_by_timeline")]
 
     operations = [migrations.RunPython(add_keys, remove_keys, elidable=False)]
