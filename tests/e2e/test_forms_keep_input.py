@@ -132,4 +132,5 @@ def test_the_step_selector_keeps_the_chosen_step_after_an_error(page: Page, base
     page.get_by_label("Waarom (nodig bij aanhouden, afsluiten en heropenen)").fill("Wachten op onderzoek.")
     page.get_by_role("button", name="Zet deze stap").click()
     expect(page.get_by_text("De casus is bijgewerkt.")).to_be_visible()
-    expect(page.get_by_text("Status: Aangehouden")).to_be_visible()
+    case = page.locator("section", has=page.get_by_role("heading", name="Casus", exact=True))
+    expect(case.get_by_text("Status: Aangehouden")).to_be_visible()
