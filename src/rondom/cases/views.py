@@ -112,11 +112,19 @@ class TransitionForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
-    def __init__(self, *args: Any, states: list[tuple[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, states: list[tuple[str, Any]] | None = None, today: date | None = None, **kwargs: Any
+    ) -> None:
+        """`states`: the steps offered; `today` (the view's `timezone.localdate()`): the first day "until" may be,
+        shown before it is hit (the service refuses an earlier one)."""
         kwargs.setdefault("auto_id", "id_step_%s")
         super().__init__(*args, **kwargs)
         if states is not None:
             cast(forms.ChoiceField, self.fields["state"]).choices = states
+        if today is not None:
+            until = self.fields["until"]
+            until.widget.attrs["min"] = today.isoformat()
+            until.help_text = _("A date from today on (%(today)s).") % {"today": formats.date_format(today, "j F Y")}
 
 
 class AgreementForm(forms.Form):
@@ -301,7 +309,10 @@ class CasePageView(ChildRecordView):
             ],
             "events": events,
             "transition_form": bound.get("transition_form")
-            or TransitionForm(states=[(s, State(s).label) for s in services.next_states(user, case)] if case else []),
+            or TransitionForm(
+                states=[(s, State(s).label) for s in services.next_states(user, case)] if case else [],
+                today=timezone.localdate(),
+            ),
             "agreement_form": bound.get("agreement_form") or AgreementForm(),
             "goals_due": goals_due(plan, timezone.localdate()),
         }
@@ -397,7 +408,7 @@ class TransitionView(ChildRecordView):
         return _submit(
             self,
             request,
-            TransitionForm(request.POST, states=states),
+            TransitionForm(request.POST, states=states, today=timezone.localdate()),
             lambda d: services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"]),
             _("The case was updated."),
             "transition_form",

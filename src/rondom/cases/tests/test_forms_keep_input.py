@@ -460,3 +460,10 @@ def test_the_case_page_shown_again_after_a_refused_step_is_logged_as_a_read(worl
         AccessLogEntry.objects.filter(child_id=child.pk).order_by("seq").values_list("action", "category")[before:]
     )
     assert rows == [("read", "support")]
+
+
+def test_the_step_selector_says_the_first_possible_end_date_before_it_is_hit(world, login) -> None:  # type: ignore[no-untyped-def]
+    page = _text(login(world["ib"]).get(f"/kinderen/{world['child'].pk}/casus/"))
+    assert "Een datum vanaf vandaag (10 maart 2026)." in page
+    until = re.search(r'<input type="date" name="until"[^>]*>', page)
+    assert until is not None and 'min="2026-03-10"' in until.group(0)
