@@ -8,7 +8,9 @@ body at ``API_JSON_MAX_BYTES`` (rondom.config.parsers).
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, timedelta
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 #: Names of people (given name, family name): the column length of registry.Child.
@@ -19,6 +21,9 @@ FREE_TEXT_MAX = 20_000
 PLAN_GOALS_MAX = 50
 #: One field of one plan goal (description, target, owner, ...).
 GOAL_FIELD_MAX = 2_000
+#: How far ahead a planned date (a plan's or a goal's evaluation) may lie: an evaluation more than a year away is a
+#: typing error (2062 for 2026), not a plan.
+PLANNED_DATE_MAX_DAYS_AHEAD = 366
 
 _TEXT_CONTROLS_ALLOWED = {"\n", "\r", "\t"}
 
@@ -62,4 +67,33 @@ def text_error(value: str, *, max_length: int = FREE_TEXT_MAX, required: bool = 
         return _("At most %(n)d characters; this text has %(m)d.") % {"n": max_length, "m": len(value)}
     if has_control_characters(value, allow_line_breaks=True):
         return _("The text holds control characters that cannot be saved.")
+    return None
+
+
+def latest_planned_date(today: date, *, max_days_ahead: int = PLANNED_DATE_MAX_DAYS_AHEAD) -> date:
+    """The last day a planned date may fall on: ``today`` plus ``max_days_ahead`` days."""
+    return today + timedelta(days=max_days_ahead)
+
+
+def planned_date_error(
+    value: date | None, today: date, *, label: str, max_days_ahead: int = PLANNED_DATE_MAX_DAYS_AHEAD
+) -> str | None:
+    """The Dutch reason a planned date (an evaluation to come) is refused, or None: before ``today`` (the caller
+    passes its ``timezone.localdate()``: no wall clock here) or more than ``max_days_ahead`` days after it. The
+    message names the field by its ``label``. ``None`` (no date) is no error: whether a date is required is the
+    form's rule."""
+    if value is None:
+        return None
+    if value < today:
+        return _("%(field)s lies in the past (%(value)s): choose today or a later date.") % {
+            "field": label,
+            "value": formats.date_format(value, "j F Y"),
+        }
+    last = latest_planned_date(today, max_days_ahead=max_days_ahead)
+    if value > last:
+        return _("%(field)s lies too far ahead (%(value)s): choose a date until %(last)s at the latest.") % {
+            "field": label,
+            "value": formats.date_format(value, "j F Y"),
+            "last": formats.date_format(last, "j F Y"),
+        }
     return None

@@ -67,6 +67,8 @@ def test_the_ib_brings_in_a_provider_who_then_sees_that_child_only(page: Page, b
         ("home", "Slaapt op tijd", "Vijf avonden per week voor half negen", "moeder"),
     ]
     for i, (domain, description, target, owner) in enumerate(goals, start=1):
+        if i == 3:  # a new plan starts with two goals; one more by "Doel toevoegen" (issue 14)
+            page.get_by_role("button", name="Doel toevoegen").click()
         page.get_by_label(f"Doel {i}: domein").select_option(domain)
         page.get_by_label(f"Doel {i}: wat willen we bereiken?").fill(description)
         page.get_by_label(f"Doel {i}: concreet streven").fill(target)

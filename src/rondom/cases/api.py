@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -182,6 +183,13 @@ class TransitionSerializer(serializers.Serializer):
     until = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class _OptionalDateField(serializers.DateField):
+    """An ISO date, or empty (null or "", as a goal read from the API holds it) for none."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        return None if value in ("", None) else super().to_internal_value(value)
+
+
 class GoalSerializer(serializers.Serializer):
     # The domain is checked by the service, which names the goal and the rule in its message.
     id = serializers.CharField(required=False, allow_blank=True, max_length=64)
@@ -189,8 +197,17 @@ class GoalSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
     target = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
     owner = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
+    support = serializers.CharField(
+        required=False, allow_blank=True, max_length=GOAL_FIELD_MAX, help_text="What support or help (free text)."
+    )
     support_by = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
     support_where = serializers.CharField(required=False, allow_blank=True, max_length=GOAL_FIELD_MAX)
+    evaluate_on = _OptionalDateField(
+        required=False,
+        allow_null=True,
+        help_text="The goal's own evaluation date, from today up to a year ahead; empty: at the plan's "
+        "next_evaluation. Stored and returned as an ISO date or an empty string.",
+    )
 
 
 class PlanWriteSerializer(serializers.Serializer):
@@ -239,7 +256,9 @@ class PlanSerializer(serializers.ModelSerializer):
         ]
 
     def get_goals(self, plan: Plan) -> list[dict[str, Any]]:
-        return list(plan.content.get("goals", [])) if isinstance(plan.content, dict) else []
+        # Every goal in one shape (services.GOAL_KEYS), also one written before a key existed.
+        goals = plan.content.get("goals", []) if isinstance(plan.content, dict) else []
+        return [{**dict.fromkeys(services.GOAL_KEYS, ""), **g} for g in goals if isinstance(g, dict)]
 
 
 PlanConflictSerializer = inline_serializer(
@@ -561,6 +580,7 @@ class PlanView(ChildRecordAPIView):
             includes_treatment=d["includes_treatment"],
             base_version=d["base_version"],
             next_evaluation=d["next_evaluation"],
+            today=timezone.localdate(),
         )
         data = _plan_data(child)
         return Response(data, headers={"ETag": etag(data["version"])})

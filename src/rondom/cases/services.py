@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, LimitReached
 from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
-from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, text_error
+from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, planned_date_error, text_error
 from rondom.registry.models import Child
 from rondom.schoolcalendar.services import add_working_days
 from rondom.versioning import save_versioned
@@ -397,6 +398,10 @@ def minutes_for(user: User, item: AgendaItem) -> str | None:
 # --- One plan -----------------------------------------------------------------------------------------------
 
 DOMAINS = ("school", "home", "leisure", "work")
+#: The keys of one goal in ``Plan.content["goals"]`` (and in each PlanVersion): all strings; ``evaluate_on`` is an
+#: ISO date (``"2026-05-01"``) or ``""`` (evaluated at the plan's ``next_evaluation``). ``support`` (what help) and
+#: ``evaluate_on`` came with issue 14 (migration cases 0004 added them to the goals saved before).
+GOAL_KEYS = ("id", "domain", "description", "target", "owner", "support", "support_by", "support_where", "evaluate_on")
 WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
 
@@ -417,7 +422,17 @@ class PlanConflict(Conflict):
         )
 
 
-def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: bool) -> dict[str, str]:
+def goal_evaluation_date(goal: dict[str, Any]) -> date | None:
+    """The goal's own evaluation date (``evaluate_on``), or None when it has none or it is not an ISO date."""
+    try:
+        return date.fromisoformat(str(goal.get("evaluate_on") or ""))
+    except ValueError:
+        return None
+
+
+def _goal_errors(
+    child: Child, goals: list[dict[str, Any]], includes_treatment: bool, today: date | None = None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not isinstance(goals, list):
         return {"goals": _("The goals must be a list.")}
@@ -446,6 +461,14 @@ def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: 
             errors["goals"] = _("Goal %(n)d needs a description and a concrete target.") % {"n": number}
         elif not str(goal.get("owner", "")).strip():
             errors["goals"] = _("Goal %(n)d needs an owner: who sees to it?") % {"n": number}
+        elif goal.get("evaluate_on") and goal_evaluation_date(goal) is None:
+            errors["goals"] = _("Goal %(n)d: the evaluation date is not a date.") % {"n": number}
+        elif today is not None and (
+            message := planned_date_error(
+                goal_evaluation_date(goal), today, label=_("Goal %(n)d: evaluate on") % {"n": number}
+            )
+        ):
+            errors["goals"] = message
         if errors:
             break
     education = sum(1 for g in goals if isinstance(g, dict) and g.get("domain") == "school")
@@ -458,10 +481,11 @@ def _goal_errors(child: Child, goals: list[dict[str, Any]], includes_treatment: 
 
 
 def _normalise_goals(goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("id", "domain", "description", "target", "owner", "support_by", "support_where")
     normalised = []
     for goal in goals:
-        item = {k: str(goal.get(k, "") or "").strip() for k in keys}
+        item = {k: str(goal.get(k, "") or "").strip() for k in GOAL_KEYS}
+        on = goal_evaluation_date(item)
+        item["evaluate_on"] = on.isoformat() if on else ""
         item["id"] = item["id"] or uuid.uuid4().hex
         normalised.append(item)
     return normalised
@@ -494,15 +518,25 @@ def save_plan(
     includes_treatment: bool,
     base_version: int,
     next_evaluation: date | None = None,
+    today: date | None = None,
 ) -> Plan:
     """Save the child's one plan. `base_version` is the version the actor read: if someone saved in between,
-    PlanConflict is raised with what they changed, and nothing is written.
+    PlanConflict is raised with what they changed, and nothing is written. `goals`: dicts with the keys of
+    GOAL_KEYS (missing ones are saved as ""; `evaluate_on` an ISO date or ""). `today` (the caller's
+    `timezone.localdate()`): when given, the plan's and the goals' evaluation dates must lie from today up to
+    rondom.limits.PLANNED_DATE_MAX_DAYS_AHEAD days ahead (the web form and the API pass it; imports of history
+    and the demo do not).
 
-    Raises ValidationError with the key goals (not a list, too many, a goal breaking a rule, too few education
-    goals with treatment; the message names the goal); PlanConflict (a rondom.core.errors.Conflict, 409) on a
+    Raises ValidationError with the key goals (not a list, too many, a goal breaking a rule, an evaluation date
+    that is no date or out of range, too few education goals with treatment; the message names the goal) and
+    next_evaluation (out of range); PlanConflict (a rondom.core.errors.Conflict, 409) on a
     stale base_version; Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating
     the support data (access.policy.require)."""
-    errors = _goal_errors(child, goals, includes_treatment)
+    errors = _goal_errors(child, goals, includes_treatment, today)
+    if today is not None and (
+        message := planned_date_error(next_evaluation, today, label=_("Next evaluation of the plan"))
+    ):
+        errors["next_evaluation"] = message
     if errors:
         raise ValidationError(errors)
     normalised = _normalise_goals(goals)
@@ -614,6 +648,20 @@ def contact_for(provider: Organisation, child: Child) -> Membership | None:
     if by_school is None and child.wijk_id:
         by_school = contacts.filter(wijk_id=child.wijk_id).first()
     return by_school.membership if by_school else None
+
+
+def providers_with_contact(child: Child) -> QuerySet[Organisation]:
+    """The providers and wijkteams that have a named contact person for the child's school, or for the child's wijk
+    (the same rule as `contact_for`), by name: the only ones help can be brought in from for this child.
+
+    Raises nothing."""
+    area = Q(school_id=child.school_id) if child.school_id else Q(pk__in=[])
+    if child.wijk_id:
+        area |= Q(wijk_id=child.wijk_id)
+    contacts = ProviderContact.objects.filter(area)
+    return Organisation.objects.filter(
+        kind__in=(OrganisationKind.PROVIDER, OrganisationKind.WIJKTEAM), pk__in=contacts.values("provider_id")
+    ).order_by("name")
 
 
 def request_help(

@@ -4,17 +4,18 @@ timeline and network, and the provider contact's request inbox. Thin: services d
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -26,21 +27,15 @@ from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
+from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.refusals import add_refusal, refusal_text
 from rondom.worklist import choice, paginate
 
 from . import selectors, services, timeline, workflow
 from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
+from .plan_forms import PlanForm, posted_rows
+from .plans import goals_due
 from .workflow import State
-
-GOAL_ROWS = 6
-DOMAIN_CHOICES = [
-    ("", "—"),
-    ("school", gettext_lazy("School (education goal)")),
-    ("home", gettext_lazy("Home")),
-    ("leisure", gettext_lazy("Leisure / wijk")),
-    ("work", gettext_lazy("Work (16+)")),
-]
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,23 +43,26 @@ def _user(request: HttpRequest) -> User:
 
 
 def _submit(
+    view: ChildRecordView,
     request: HttpRequest,
-    child: Any,
     form: forms.Form,
     write: Callable[[dict[str, Any]], object],
     done: str,
-    invalid: str,
+    slot: str,
 ) -> HttpResponse:
-    """The small forms of the case page: check the form, let the service write, say how it went, go back."""
-    if not form.is_valid():
-        messages.error(request, invalid)
-    else:
+    """The small forms of the case page: check the form, let the service write, say how it went, go back. On an
+    error (the form's or the service's) the case page is shown again (400) with this form in its `slot` of the
+    page's context (`CasePageView.get`), bound: what the user typed and chose stays, with the error summary on top.
+    """
+    if form.is_valid():
         try:
             write(form.cleaned_data)
-            messages.success(request, done)
         except ValidationError as exc:
-            messages.error(request, refusal_text(exc))
-    return redirect("cases:case-page", child_id=child.pk)
+            add_refusal(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("cases:case-page", child_id=view.child.pk)
+    return CasePageView.get(cast(CasePageView, view), request, view.child.pk, bound={slot: form}, status=400)
 
 
 # --- Forms --------------------------------------------------------------------------------------------------
@@ -99,62 +97,35 @@ class CaseForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
+    """The case page's step selector: only the steps the user may take now (`services.next_states`) are offered;
+    the service decides whether a step is allowed and what it needs (a reason, an end date)."""
+
     state = forms.ChoiceField(label=gettext_lazy("Next step"), choices=State.choices)
-    reason = forms.CharField(label=gettext_lazy("Why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("Why (needed for on hold, close and reopen)"),
+        required=False,
+        max_length=FREE_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     until = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
-
-
-class PlanForm(forms.Form):
-    includes_treatment = forms.BooleanField(
-        label=gettext_lazy("The plan includes treatment by a youth-care provider"), required=False
-    )
-    next_evaluation = forms.DateField(
-        label=gettext_lazy("Next evaluation"),
+        label=gettext_lazy("Until (for on hold)"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    base_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, goals: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, states: list[tuple[str, Any]] | None = None, today: date | None = None, **kwargs: Any
+    ) -> None:
+        """`states`: the steps offered; `today` (the view's `timezone.localdate()`): the first day "until" may be,
+        shown before it is hit (the service refuses an earlier one)."""
+        kwargs.setdefault("auto_id", "id_step_%s")
         super().__init__(*args, **kwargs)
-        goals = goals or []
-        for i in range(max(GOAL_ROWS, len(goals) + 2)):
-            goal = goals[i] if i < len(goals) else {}
-            n = i + 1
-            self.fields[f"goal_{i}_id"] = forms.CharField(
-                required=False, widget=forms.HiddenInput, initial=goal.get("id")
-            )
-            self.fields[f"goal_{i}_domain"] = forms.ChoiceField(
-                label=_("Goal %(n)d: domain") % {"n": n},
-                choices=DOMAIN_CHOICES,
-                required=False,
-                initial=goal.get("domain"),
-            )
-            for key, label in (
-                ("description", _("Goal %(n)d: what do we want to reach?")),
-                ("target", _("Goal %(n)d: concrete target")),
-                ("owner", _("Goal %(n)d: owner")),
-                ("support_by", _("Goal %(n)d: support by")),
-                ("support_where", _("Goal %(n)d: where (school, home, elsewhere)")),
-            ):
-                self.fields[f"goal_{i}_{key}"] = forms.CharField(
-                    label=label % {"n": n}, required=False, initial=goal.get(key), max_length=500
-                )
-
-    def goals(self) -> list[dict[str, Any]]:
-        rows = []
-        i = 0
-        while f"goal_{i}_domain" in self.fields:
-            row = {
-                k: self.cleaned_data.get(f"goal_{i}_{k}", "")
-                for k in ("id", "domain", "description", "target", "owner", "support_by", "support_where")
-            }
-            if row["domain"] or row["description"]:
-                rows.append(row)
-            i += 1
-        return rows
+        if states is not None:
+            cast(forms.ChoiceField, self.fields["state"]).choices = states
+        if today is not None:
+            until = self.fields["until"]
+            until.widget.attrs["min"] = today.isoformat()
+            until.help_text = _("A date from today on (%(today)s).") % {"today": formats.date_format(today, "j F Y")}
 
 
 class AgreementForm(forms.Form):
@@ -201,14 +172,42 @@ class HelpRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    ends_on = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    ends_on = forms.DateField(label=gettext_lazy("Until"), required=False)
 
-    def __init__(self, *args: Any, child: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, child: Any, today: date, **kwargs: Any) -> None:
+        """`today`: the view's `timezone.localdate()`, for the date limits shown and checked (no wall clock here).
+        Only providers and wijkteams with a named contact person for the child's school or wijk are offered
+        (`services.providers_with_contact`): bringing in goes to that person, a provider without one cannot be
+        chosen."""
         super().__init__(*args, **kwargs)
-        _choices(self, "provider").queryset = Organisation.objects.filter(kind__in=["provider", "wijkteam"])
+        self.today = today
+        providers = _choices(self, "provider")
+        providers.queryset = services.providers_with_contact(child)
+        providers.help_text = _(
+            "Only providers with a named contact person for this school or wijk: the request goes to that person."
+        )
         _choices(self, "consent").queryset = Consent.objects.fitting(child, ["provider", "wijkteam"])
+        first, last = today + timedelta(days=1), today + timedelta(days=settings.ACCESS_GRANT_MAX_DAYS)
+        ends_on = self.fields["ends_on"]
+        ends_on.widget = forms.DateInput(
+            format="%Y-%m-%d", attrs={"type": "date", "min": first.isoformat(), "max": last.isoformat()}
+        )
+        ends_on.help_text = _(
+            "Help is brought in for at most %(days)d days at a time: choose a date from %(first)s until %(last)s."
+        ) % {
+            "days": settings.ACCESS_GRANT_MAX_DAYS,
+            "first": formats.date_format(first, "j F Y"),
+            "last": formats.date_format(last, "j F Y"),
+        }
+
+    def clean_ends_on(self) -> date | None:
+        value: date | None = self.cleaned_data.get("ends_on")
+        if value is not None and not self.today < value <= self.today + timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
+            raise forms.ValidationError(
+                _("%(field)s: choose a date after today and at most %(days)d days ahead.")
+                % {"field": self.fields["ends_on"].label, "days": settings.ACCESS_GRANT_MAX_DAYS}
+            )
+        return value
 
 
 class MeetingForm(forms.Form):
@@ -255,8 +254,14 @@ class CasePageView(ChildRecordView):
 
     declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="case_page")
 
-    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+    def get(
+        self, request: HttpRequest, child_id: int, bound: dict[str, forms.Form] | None = None, status: int = 200
+    ) -> HttpResponse:
+        """The page; `bound` (from `_submit`, after an error) puts a posted form in its slot of the context so that
+        what the user typed stays ("transition_form", "agreement_form", "conversation_form:<signal id>",
+        "case_form:<signal id>"), answered with `status`."""
         user, child, decision = _user(request), self.child, self.decision
+        bound = bound or {}
         can_write = policy.decide(user, child, Action.UPDATE, DataCategory.SUPPORT).allowed
         signals = list(Signal.objects.filter(child=child))
         cases = list(
@@ -302,16 +307,24 @@ class CasePageView(ChildRecordView):
             "signal_rows": [
                 (
                     signal,
-                    ConversationForm(initial={"conversation_on": timezone.localdate()}, auto_id=f"id_s{signal.pk}_%s"),
-                    CaseForm(auto_id=f"id_s{signal.pk}_%s"),
+                    bound.get(f"conversation_form:{signal.pk}")
+                    or ConversationForm(
+                        initial={"conversation_on": timezone.localdate()}, auto_id=f"id_s{signal.pk}_%s"
+                    ),
+                    bound.get(f"case_form:{signal.pk}") or CaseForm(auto_id=f"id_s{signal.pk}_%s"),
                 )
                 for signal in signals
             ],
             "events": events,
-            "transition_form": TransitionForm(),
-            "agreement_form": AgreementForm(),
+            "transition_form": bound.get("transition_form")
+            or TransitionForm(
+                states=[(s, State(s).label) for s in services.next_states(user, case)] if case else [],
+                today=timezone.localdate(),
+            ),
+            "agreement_form": bound.get("agreement_form") or AgreementForm(),
+            "goals_due": goals_due(plan, timezone.localdate()),
         }
-        return render(request, "cases/case_page.html", context)
+        return render(request, "cases/case_page.html", context, status=status)
 
 
 class SignalCreateView(ChildRecordView):
@@ -364,9 +377,9 @@ class ConversationView(ChildRecordView):
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
         signal = self.found
         return _submit(
+            self,
             request,
-            self.child,
-            ConversationForm(request.POST),
+            ConversationForm(request.POST, auto_id=f"id_s{signal.pk}_%s"),
             lambda d: services.record_conversation(
                 _user(request),
                 signal,
@@ -375,7 +388,7 @@ class ConversationView(ChildRecordView):
                 with_child=d["with_child"],
             ),
             _("The conversation was recorded."),
-            _("Fill in the date and what was said."),
+            f"conversation_form:{signal.pk}",
         )
 
 
@@ -385,12 +398,12 @@ class CaseCreateView(ChildRecordView):
     def post(self, request: HttpRequest, child_id: int, signal_id: int) -> HttpResponse:
         signal = self.found
         return _submit(
+            self,
             request,
-            self.child,
-            CaseForm(request.POST),
+            CaseForm(request.POST, auto_id=f"id_s{signal.pk}_%s"),
             lambda d: services.register_case(_user(request), signal, question=d["question"]),
             _("The request for help was put to the support team."),
-            _("Write down the question for the support team."),
+            f"case_form:{signal.pk}",
         )
 
 
@@ -399,18 +412,22 @@ class TransitionView(ChildRecordView):
 
     def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
         case = self.found
+        states = [(s, State(s).label) for s in services.next_states(_user(request), case)]
         return _submit(
+            self,
             request,
-            self.child,
-            TransitionForm(request.POST),
+            TransitionForm(request.POST, states=states, today=timezone.localdate()),
             lambda d: services.change_state(_user(request), case, d["state"], reason=d["reason"], until=d["until"]),
             _("The case was updated."),
-            _("Choose the next step."),
+            "transition_form",
         )
 
 
 class PlanView(ChildRecordView):
-    """Edit the one plan. Saving on an old version is refused and shows what the other person changed."""
+    """Edit the one plan. Saving on an old version is refused and shows what the other person changed.
+
+    "Add a goal" (`add_goal`) shows the form again with one more empty goal, nothing checked or saved (200); an
+    error shows the form again with everything typed and the error summary (400); a stale version 409."""
 
     # The edit form opens only for those who may change the plan; showing it is a read.
     declaration = Declaration(
@@ -420,23 +437,35 @@ class PlanView(ChildRecordView):
     def _render(
         self, request: HttpRequest, child: Any, form: PlanForm, status: int = 200, **extra: Any
     ) -> HttpResponse:
-        return render(request, "cases/plan_form.html", {"child": child, "form": form, **extra}, status=status)
+        plan = Plan.objects.filter(child=child).first()
+        context = {
+            "child": child,
+            "form": form,
+            "goals_due": goals_due(plan, form.today),
+            "form_limits": {"goals": PLAN_GOALS_MAX, "field": GOAL_FIELD_MAX},
+            **extra,
+        }
+        return render(request, "cases/plan_form.html", context, status=status)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
         child = self.child
         plan = Plan.objects.filter(child=child).first()
-        goals = plan.content.get("goals", []) if plan else []
+        goals = list(plan.content.get("goals", [])) if plan else []
+        # A new plan starts with two empty goals (a plan with treatment needs two education goals); an existing one
+        # shows its goals and one empty goal to add one more without a click.
+        goals += [{}] * (2 if not goals else 1)
         initial = {
             "base_version": plan.version if plan else 0,
             "includes_treatment": plan.includes_treatment if plan else False,
             "next_evaluation": plan.next_evaluation if plan else None,
         }
-        return self._render(request, child, PlanForm(initial=initial, goals=goals))
+        return self._render(request, child, PlanForm(initial=initial, goals=goals, today=timezone.localdate()))
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        child = self.child
-        rows = sum(1 for key in request.POST if key.startswith("goal_") and key.endswith("_domain"))
-        form = PlanForm(request.POST, goals=[{}] * max(rows - 2, 0))
+        child, today = self.child, timezone.localdate()
+        if "add_goal" in request.POST:
+            return self._render(request, child, PlanForm.from_post(request.POST, today=today, add=True))
+        form = PlanForm(request.POST, today=today, rows=posted_rows(request.POST))
         if not form.is_valid():
             return self._render(request, child, form, status=400)
         try:
@@ -447,6 +476,7 @@ class PlanView(ChildRecordView):
                 includes_treatment=form.cleaned_data["includes_treatment"],
                 base_version=form.cleaned_data["base_version"],
                 next_evaluation=form.cleaned_data["next_evaluation"],
+                today=today,
             )
         except services.PlanConflict as conflict:
             return self._render(request, child, form, status=409, conflict=conflict)
@@ -463,12 +493,12 @@ class AgreementView(ChildRecordView):
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         plan = self.found
         return _submit(
+            self,
             request,
-            self.child,
             AgreementForm(request.POST),
             lambda d: services.record_agreement(_user(request), plan, **d),
             _("Recorded."),
-            _("Fill in who and the name."),
+            "agreement_form",
         )
 
 
@@ -484,16 +514,14 @@ class HelpRequestView(ChildRecordView):
 
     def get(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
         child = self.child
-        initial = {"ends_on": timezone.localdate() + timedelta(days=90), "kind": HelpRequest.Kind.BRING_IN}
-        return render(
-            request,
-            "cases/help_request_form.html",
-            {"child": child, "form": HelpRequestForm(initial=initial, child=child)},
-        )
+        today = timezone.localdate()
+        initial = {"ends_on": today + timedelta(days=90), "kind": HelpRequest.Kind.BRING_IN}
+        form = HelpRequestForm(initial=initial, child=child, today=today)
+        return render(request, "cases/help_request_form.html", {"child": child, "form": form})
 
     def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
         child, case = self.child, self.found
-        form = HelpRequestForm(request.POST, child=child)
+        form = HelpRequestForm(request.POST, child=child, today=timezone.localdate())
         if form.is_valid():
             try:
                 services.request_help(_user(request), case, **form.cleaned_data)

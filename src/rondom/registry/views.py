@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -30,7 +30,7 @@ from rondom.cases.workflow import OPEN_STATES
 from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
 from rondom.records import selectors, services
-from rondom.refusals import refusal_text
+from rondom.refusals import add_refusal
 from rondom.worklist import choice, int_or_none, paginate
 
 from .bsn import bsn_error
@@ -161,7 +161,11 @@ class ChildDetailView(ChildRecordView):
     # The record: basic details (the declared read), and one row per note category shown.
     declaration = Declaration(get=read(DataCategory.IDENTITY))
 
-    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+    def get(
+        self, request: HttpRequest, child_id: int, note_form: NoteForm | None = None, status: int = 200
+    ) -> HttpResponse:
+        """The record; `note_form` (from NoteCreateView, after an error) is the posted note form, shown again bound
+        with what was typed, answered with `status`."""
         child, decision = self.child, self.decision
         # Read every ground once; decide per part of the record from that.
         bases = policy.bases_for(request.user, child)  # type: ignore[arg-type]
@@ -180,7 +184,7 @@ class ChildDetailView(ChildRecordView):
             {"category": c, "label": DataCategory(c).label, "notes": notes[c], "can_write": c in writable}
             for c in shown
         ]
-        form = NoteForm()
+        form = note_form or NoteForm()
         form.fields["category"].choices = [(c, DataCategory(c).label) for c in writable]  # type: ignore[attr-defined]
         return render(
             request,
@@ -193,6 +197,7 @@ class ChildDetailView(ChildRecordView):
                 "can_read_support": DataCategory.SUPPORT in readable,
                 "can_read_absence": DataCategory.ABSENCE in readable,
             },
+            status=status,
         )
 
 
@@ -202,21 +207,18 @@ class NoteCreateView(ChildRecordView):
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         form = NoteForm(request.POST)
-        if not form.is_valid():
-            reasons = " ".join(str(e) for errors in form.errors.values() for e in errors)
-            messages.error(
-                request, _("The note was not saved: choose a part of the record and write a text.") + " " + reasons
-            )
-            # No read row: nothing is shown here; the record page this redirects to logs its own read.
-            return redirect("registry:child-detail", child_id=self.child.pk)
-        category, child = form.cleaned_data["category"], self.child
-        try:
-            services.add_note(request.user, child, category, form.cleaned_data["text"])  # type: ignore[arg-type]
-        except ValidationError as exc:
-            messages.error(request, refusal_text(exc))
-        else:
-            messages.success(request, _("The note was saved."))
-        return redirect("registry:child-detail", child_id=child.pk)
+        if form.is_valid():
+            category, child = form.cleaned_data["category"], self.child
+            try:
+                services.add_note(request.user, child, category, form.cleaned_data["text"])  # type: ignore[arg-type]
+            except ValidationError as exc:
+                add_refusal(form, exc)
+            else:
+                messages.success(request, _("The note was saved."))
+                return redirect("registry:child-detail", child_id=child.pk)
+        # The record page again (400) with the note as typed and the error summary; the page logs what it shows
+        # (the record's parts), and the declared path logs the page shown again as a read.
+        return ChildDetailView.get(cast(ChildDetailView, self), request, self.child.pk, note_form=form, status=400)
 
 
 class EmergencyAccessView(ChildRecordView):
