@@ -105,7 +105,7 @@ class Meeting(models.Model):
 
     team = models.ForeignKey(SupportTeam, on_delete=models.CASCADE, related_name="meetings")
     date = models.DateField(_("date"))
-    #: Empty only on meetings planned before times were asked (migration 0003); every new meeting has one.
+    #: Empty only on meetings planned before times were asked (migration 0004); every new meeting has one.
     starts_at = models.TimeField(_("start time"), null=True, blank=True)
     ends_at = models.TimeField(_("end time"), null=True, blank=True)
     #: A room, an address, or the text of an online link.

@@ -11,8 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import SchoolFactory
 
-BEFORE = [("cases", "0002_agendaitem_version_apirobust")]
-AFTER = [("cases", "0003_meeting_details_meetings")]
+BEFORE = [("cases", "0003_signal_conversation_by_timeline")]
+AFTER = [("cases", "0004_meeting_details_meetings")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -351,3 +351,16 @@ def test_the_team_agenda_plans_a_meeting_with_time_and_place(world, login) -> No
     assert (meeting.starts_at, meeting.place, meeting.chair) == (time(13, 15), "Aula", world["zc"])
     answer = client.post("/ondersteuningsteam/", {"date": (TODAY + timedelta(days=4)).isoformat(), "place": "Zaal 2"})
     assert answer.status_code == 400 and b"Zaal 2" in answer.content
+
+
+def test_the_timeline_shows_the_agenda_the_decision_and_the_action_agreed_and_done(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    meetings.record_decision(world["ib"].user, item, "Onderzoek naar dyscalculie.")
+    action = _action(world, TODAY + timedelta(days=3), "Verslag sturen")
+    meetings.complete_action(world["teacher"].user, action)
+    services.record_minutes(world["ib"].user, item, minutes="Geheim verslag.", present=[], version=1)
+    page = login(world["ib"].user).get(f"/kinderen/{world['child'].pk}/casus/").content.decode()
+    for text in ("Op de agenda van het ondersteuningsteam", "Besluit van het ondersteuningsteam", "Actie afgerond"):
+        assert text in page
+    assert "Onderzoek naar dyscalculie." in page and "Lokaal 12" in page
+    assert "Geheim verslag." not in page  # the minutes stay on the agenda item's page

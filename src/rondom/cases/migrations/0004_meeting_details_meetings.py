@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_membership_regrant_role'),
-        ('cases', '0002_agendaitem_version_apirobust'),
+        ('cases', '0003_signal_conversation_by_timeline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
