@@ -63,6 +63,8 @@ def test_plans_with_treatment_hold_two_education_goals(pupils) -> None:  # type:
 # Fields that are meant to lie ahead: deadlines, planned dates, the end of a validity.
 MEANT_FOR_LATER = {"valid_until", "decision_due", "until", "due", "next_evaluation", "ends_on", "due_on", "deadline"}
 MEANT_FOR_LATER |= {"expires_at"}
+#: Fields of one model that are planned ahead: a support-team meeting's day (issue 14, point 6: next week's meeting).
+PLANNED_AHEAD = {"cases.Meeting.date"}
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 29), date(2028, 2, 29)])
@@ -101,6 +103,8 @@ def test_no_demo_fact_lies_in_the_future_of_the_day_it_is_built_for(moment: date
             continue
         for field in model._meta.concrete_fields:
             if not isinstance(field, models.DateField) or field.name in MEANT_FOR_LATER:
+                continue
+            if f"{model._meta.label}.{field.name}" in PLANNED_AHEAD:
                 continue
             limit: date | datetime = now if isinstance(field, models.DateTimeField) else today
             count = model._default_manager.filter(**{f"{field.name}__gt": limit}).count()
