@@ -186,6 +186,8 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             "thuiszitter_id": thuiszitter.pk,
             "document_id": document.pk,
             "request_id": 1,
+            "meeting_id": meeting.pk,
+            "action_id": 1,
         }
         yield {
             "child": child,
@@ -265,6 +267,11 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "api-child-signals": ("ib", [(R, SUP, SCHOOL_ROLE, "signals")]),
     "api-child-case": ("ib", [(R, SUP, SCHOOL_ROLE, "case")]),
     "api-minutes": ("ib", [(R, SUP, SCHOOL_ROLE, "minutes")]),
+    "cases:meeting": ("ib", [(S, SUP, SCHOOL_ROLE, "child")]),
+    "cases:meeting-print": ("ib", [("print", SUP, SCHOOL_ROLE, "child")]),
+    "cases:agenda-from-case": ("ib", [(R, SUP, SCHOOL_ROLE, "case")]),
+    "cases:agenda-item": ("ib", [(R, SUP, SCHOOL_ROLE, "agenda_item")]),
+    "cases:my-actions": ("ib", []),  # no action is assigned to the ib'er: nothing shown
     "api-child-plan": ("ib", [(R, SUP, SCHOOL_ROLE, "plan")]),
 }
 #: Declared routes with a GET that this test does not call, and why.

@@ -123,7 +123,8 @@ def test_a_sibling_whose_support_the_user_may_not_read_is_not_on_the_case_page(l
 def test_head_of_the_minutes_is_refused_like_get_for_who_was_not_present(login) -> None:  # type: ignore[no-untyped-def]
     child = ChildFactory()
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
-    absent = MembershipFactory(organisation=child.school, role="zorgcoordinator").user
+    # A professional in scope who was not present (the school's ib and zc read the minutes too: issue 14, point 6).
+    absent = MembershipFactory(organisation=child.school, role="teacher").user
     case = _case(child, ib)
     meeting = Meeting.objects.create(team=case.team, date=TODAY + timedelta(days=7))
     item = AgendaItem.objects.create(meeting=meeting, case=case, minutes="Afspraken")

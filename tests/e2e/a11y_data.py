@@ -13,7 +13,7 @@ that belong together. Idempotent."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ def _school_days(count: int, today: date) -> list[date]:
 
 def seed() -> None:
     from rondom.accounts.models import Membership, Organisation, User
+    from rondom.cases import meetings
     from rondom.cases import services as cases
     from rondom.cases.models import Case
     from rondom.core.roles import Role
@@ -69,6 +70,22 @@ def seed() -> None:
         kind="referral",
         provider=Organisation.objects.get(name="Trias Jeugdhulp"),
         question=f"{MARK} Verwijzing via de huisarts.",
+    )
+    # On the agenda of the team's next meeting, with a decision and an action for the teacher (issue 14, point 6):
+    # the agenda item's page and "Mijn acties" have something to show.
+    meeting = meetings.plan_meeting(
+        ib, case.team, on=today + timedelta(days=7), starts_at=time(15, 0), place="Lokaal 12", today=today
+    )
+    item = cases.put_on_agenda(ib, case, meeting, [], today=today)
+    meetings.record_decision(ib, item, f"{MARK} Gesprek met leerplicht en ouders.")
+    teacher = Membership.objects.get(user__username="leerkracht")
+    cases.add_action(
+        ib,
+        case,
+        description=f"{MARK} Aanwezigheid bijhouden.",
+        owner=teacher,
+        due=today + timedelta(days=5),
+        agenda_item=item,
     )
 
     with transaction.atomic():

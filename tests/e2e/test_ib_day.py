@@ -50,11 +50,14 @@ def test_the_ib_brings_in_a_provider_who_then_sees_that_child_only(page: Page, b
     # 2. Put the case on the agenda of the next support team meeting.
     page.get_by_role("link", name="Ondersteuningsteam").first.click()
     page.get_by_label("Datum van het overleg").fill((date.today() + timedelta(days=7)).isoformat())
+    page.get_by_label("Begintijd").fill("15:00")
     page.get_by_role("button", name="Plan", exact=True).click()
-    noor_case = page.get_by_label("Casus").locator("option", has_text="Noor Hendriks").get_attribute("value")
-    page.get_by_label("Casus").select_option(noor_case)
-    page.get_by_label(re.compile("Sanne Mulder")).check()
-    page.get_by_role("button", name="Op de agenda zetten").click()
+    # The demo has meetings of its own: put Noor on the first one listed (every meeting of De Esch's team will do).
+    first = page.locator("section.rondom-card").filter(has=page.get_by_label("Casus")).first
+    noor_case = first.get_by_label("Casus").locator("option", has_text="Noor Hendriks").get_attribute("value")
+    first.get_by_label("Casus").select_option(noor_case)
+    first.get_by_label(re.compile("Sanne Mulder")).check()
+    first.get_by_role("button", name="Op de agenda zetten").click()
     expect(page.get_by_text("De casus staat op de agenda.")).to_be_visible()
 
     # 3. A plan with treatment and two education goals.

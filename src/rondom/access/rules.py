@@ -220,6 +220,13 @@ CHANGE_RULES: dict[str, ChangeRule] = {
         _ANY_BUT_EMERGENCY,
         "A parent, youth or teacher answers the questionnaire about the help (feedback.services).",
     ),
+    "complete_own_action": ChangeRule(
+        frozenset({Action.UPDATE}),
+        C.SUPPORT,
+        _ANY_BUT_EMERGENCY - _FAMILY,
+        "The owner of an action of the support team marks it done, also when the owner only reads "
+        "(cases.meetings.complete_action).",
+    ),
 }
 
 

@@ -185,6 +185,20 @@ CASE_WORKERS = tuple(
     )
 )
 
+#: Roles that may own an action of the support team: whoever reads a child's support data at school, in the
+#: support team or through an erbij-halen grant (cases.services.add_action checks the child itself).
+ACTION_OWNERS = tuple(
+    sorted(
+        {
+            role
+            for table in (rules.SCHOOL_ROLE_RULES, rules.TEAM_ROLE_RULES)
+            for role, permissions in table.items()
+            if "r" in permissions.get("support", "")
+        }
+        | rules.GRANT_ROLES
+    )
+)
+
 
 def _casework() -> list[TaskRight]:
     """The tasks of the daily work. Where a row adds nothing to the category rules (scope CHILD_RECORD), the policy
@@ -206,6 +220,11 @@ def _casework() -> list[TaskRight]:
             _("Run the school's support team: meetings, agenda, invitations"),
             (by_role(*SCHOOL_CARE, scope=own),),
             "organisation",
+        ),
+        t(
+            "own_actions",
+            _("Own actions agreed in the support team (My actions)"),
+            (by_role(*ACTION_OWNERS),),
         ),
         t(
             "move_case",

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from rondom.access import tasks
 from rondom.accounts.permissions import is_verified
+from rondom.cases.meetings import open_action_count
 from rondom.notifications.services import unread_count
 from rondom.registry.views import child_list_title
 
@@ -15,6 +16,7 @@ from rondom.registry.views import child_list_title
 MENU_TASKS: dict[str, str] = {
     "can_run_cases": "run_cases",
     "can_manage_team": "manage_team",
+    "can_own_actions": "own_actions",
     "can_rate_providers": "rate_providers",
     "is_social_worker": "log_social_work",
     "is_provider_contact": "answer_help_requests",
@@ -38,6 +40,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
             "nav_open": False,
             "unread_notifications": 0,
             "children_menu_label": "",
+            "open_action_count": 0,
             **dict.fromkeys(MENU_TASKS, False),
         }
     return {
@@ -46,5 +49,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         # the gemeente, leerplicht or the youth doctor (issue 14, point 9).
         "children_menu_label": partial(child_list_title, user),
         "unread_notifications": unread_count(user),
+        # Asked only where the menu draws the "My actions" link (a callable: the template calls it).
+        "open_action_count": partial(open_action_count, user),
         **{flag: partial(tasks.may, user, task) for flag, task in MENU_TASKS.items()},
     }

@@ -100,11 +100,30 @@ class CaseStatus(models.Model):
 
 
 class Meeting(models.Model):
+    """A meeting of the support team: when, where, who chairs it and who is invited to the whole meeting (each
+    case on its agenda invites its own people as well, `AgendaItem.invited`)."""
+
     team = models.ForeignKey(SupportTeam, on_delete=models.CASCADE, related_name="meetings")
     date = models.DateField(_("date"))
+    #: Empty only on meetings planned before times were asked (migration 0004); every new meeting has one.
+    starts_at = models.TimeField(_("start time"), null=True, blank=True)
+    ends_at = models.TimeField(_("end time"), null=True, blank=True)
+    #: A room, an address, or the text of an online link.
+    place = models.CharField(_("place or online link"), max_length=300, blank=True)
+    chair = models.ForeignKey(
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("chair"),
+    )
+    invited = models.ManyToManyField("accounts.Membership", blank=True, related_name="+", verbose_name=_("invited"))
+    planned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    planned_at = models.DateTimeField(null=True, auto_now_add=True)
 
     class Meta:
-        ordering = ["date"]
+        ordering = ["date", "starts_at", "pk"]
 
 
 class AgendaItem(models.Model):
@@ -122,6 +141,18 @@ class AgendaItem(models.Model):
     version = models.PositiveIntegerField(default=1)
 
 
+class AgendaDecision(models.Model):
+    """One decision the team took on a case in a meeting, in its own words. Rows are only ever added."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("decision"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+
 class ActionItem(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -133,6 +164,17 @@ class ActionItem(models.Model):
     owner = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     due = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    #: The meeting's agenda item the action was agreed in (None: agreed outside a meeting).
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(null=True, auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["due", "pk"]
 
 
 class FamilyPlan(models.Model):

@@ -82,9 +82,9 @@ def upcoming_meetings(user: User) -> QuerySet[Meeting]:
     schools = [m.organisation_id for m in tasks.memberships(user, "manage_team")]
     return (
         Meeting.objects.filter(team__school_id__in=schools, date__gte=timezone.localdate())
-        .select_related("team__school")
+        .select_related("team__school", "chair__user")
         .prefetch_related("items__case__child", "items__invited__user")
-        .order_by("date")
+        .order_by("date", "starts_at", "pk")
     )
 
 

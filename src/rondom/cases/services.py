@@ -30,7 +30,7 @@ from rondom.registry.models import Child
 from rondom.schoolcalendar.services import add_working_days
 from rondom.versioning import save_versioned
 
-from . import workflow
+from . import meetings, workflow
 from .models import (
     ActionItem,
     AgendaItem,
@@ -316,21 +316,35 @@ def _end_help(case: Case, reason: str) -> None:
 
 
 def put_on_agenda(
-    actor: User, case: Case, meeting: Meeting, invited: list[Membership], *, youth_invited: bool = False
+    actor: User,
+    case: Case,
+    meeting: Meeting,
+    invited: list[Membership],
+    *,
+    youth_invited: bool = False,
+    parents_invited: bool = True,
+    today: date | None = None,
 ) -> AgendaItem:
     """Invite only members who know the child; members from outside the school join the child's team on the
-    family's consent for the support team (see access.services.add_team_member).
+    family's consent for the support team (see access.services.add_team_member). The parents are invited unless
+    `parents_invited` is False; the youth when `youth_invited`.
 
-    Raises ValidationError with the key meeting (another team's, or past) and the keys of
-    access.services.add_team_member for an invitee; Http404 outside the actor's scope, PermissionDenied when the
-    policy does not allow updating the support data (access.policy.require)."""
+    Raises ValidationError with the key meeting (another team's, before `today` — default the local date — or the
+    case is on this meeting's agenda already) and the keys of access.services.add_team_member for an invitee;
+    Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating the support data
+    (access.policy.require)."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         if meeting.team_id != case.team_id:
             raise ValidationError({"meeting": _("This meeting belongs to another support team.")})
-        if meeting.date < timezone.localdate():
+        if meeting.date < today:
             raise ValidationError({"meeting": _("This meeting has already taken place.")})
-        item = AgendaItem.objects.create(meeting=meeting, case=case, youth_invited=youth_invited)
+        if AgendaItem.objects.filter(meeting=meeting, case=case).exists():
+            raise ValidationError({"meeting": _("The case is on this meeting's agenda already.")})
+        item = AgendaItem.objects.create(
+            meeting=meeting, case=case, youth_invited=youth_invited, parents_invited=parents_invited
+        )
         for membership in invited:
             if not TeamMembership.objects.filter(
                 child=case.child, membership=membership, ended_at__isnull=True
@@ -346,25 +360,47 @@ def put_on_agenda(
     return item
 
 
-def add_action(actor: User, case: Case, *, description: str, owner: Membership, due: date) -> ActionItem:
-    """A decision of the team becomes an action with an owner, a due date and a status.
+def add_action(
+    actor: User,
+    case: Case,
+    *,
+    description: str,
+    owner: Membership,
+    due: date,
+    agenda_item: AgendaItem | None = None,
+    today: date | None = None,
+) -> ActionItem:
+    """A decision of the team becomes an action with an owner, a due date (from `today` on, default the local date)
+    and a status; `agenda_item` names the meeting's item it was agreed in. The owner is notified (without the
+    child's name: cases.meetings.notify_owner) and finds it under "Mijn acties".
 
     Raises ValidationError with the keys description (empty), due (in the past), owner (not someone who works with
-    the child); Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating the
-    support data (access.policy.require)."""
+    the child), agenda_item (another case's); Http404 outside the actor's scope, PermissionDenied when the policy
+    does not allow updating the support data (access.policy.require)."""
+    today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("Describe the action.")
-    if due < timezone.localdate():
+    if due < today:
         errors["due"] = _("The due date lies in the past.")
+    if agenda_item is not None and agenda_item.case_id != case.pk:
+        errors["agenda_item"] = _("This agenda item is about another case.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         if not policy.decide(owner.user, case.child, Action.READ, SUPPORT).allowed:
             raise ValidationError({"owner": _("The owner must be someone who works with this child.")})
-        item = ActionItem.objects.create(case=case, description=description.strip(), owner=owner, due=due)
+        item = ActionItem.objects.create(
+            case=case,
+            description=description.strip(),
+            owner=owner,
+            due=due,
+            agenda_item=agenda_item,
+            created_by=actor,
+        )
         _log(actor, decision, case.child_id, "action", item.pk, Action.CREATE)
+        meetings.notify_owner(item)
     return item
 
 
@@ -389,10 +425,11 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
 
 
 def minutes_for(user: User, item: AgendaItem) -> str | None:
-    """The minutes, for those who were present; None for everyone else.
+    """The minutes, for those who were present and the intern begeleider and zorgcoördinator of the case's school
+    (cases.meetings.may_read_minutes); None for everyone else.
 
     Raises nothing; the caller has checked the scope."""
-    return item.minutes if item.present.filter(pk=user.pk).exists() else None
+    return item.minutes if meetings.may_read_minutes(user, item) else None
 
 
 # --- One plan -----------------------------------------------------------------------------------------------

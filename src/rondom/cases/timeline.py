@@ -46,12 +46,15 @@ from rondom.core.grounds import Ground
 from rondom.registry.models import Child
 
 from .models import (
+    ActionItem,
+    AgendaDecision,
     AgendaItem,
     Case,
     CaseStatus,
     Concern,
     GoalEvaluation,
     HelpRequest,
+    Meeting,
     PlanAgreement,
     PlanVersion,
     Signal,
@@ -263,18 +266,57 @@ def status_events(child: Child) -> Iterable[Draft]:
         )
 
 
+def _meeting_moment(meeting: Meeting) -> tuple[datetime, bool]:
+    """When a meeting takes place: its day and start time, or its day only (meetings planned before times)."""
+    if meeting.starts_at is None:
+        return day_start(meeting.date), True
+    return timezone.make_aware(datetime.combine(meeting.date, meeting.starts_at)), False
+
+
 def agenda_events(child: Child) -> Iterable[Draft]:
-    """A case on the agenda of a support-team meeting (on the meeting's day). The minutes are not shown here:
-    they are for those present."""
+    """A case on the agenda of a support-team meeting (at the meeting's day and time, with its place), linked to
+    that case's page of the meeting. The minutes are not shown here: they are for those present."""
     items = AgendaItem.objects.filter(case__child=child).select_related("meeting__team__school")
     for item in items:
+        at, date_only = _meeting_moment(item.meeting)
         yield Draft(
-            day_start(item.meeting.date),
+            at,
             "agenda",
             _("On the agenda of the support team"),
             actor=_("Support team %(school)s") % {"school": item.meeting.team.school.name},
-            date_only=True,
+            detail=item.meeting.place,
+            url=reverse("cases:agenda-item", args=[child.pk, item.pk]),
+            date_only=date_only,
         )
+
+
+def decision_events(child: Child) -> Iterable[Draft]:
+    """A decision of the support team on the case, with its text (support data, like the case itself)."""
+    for row in AgendaDecision.objects.filter(item__case__child=child).select_related("item"):
+        yield Draft(
+            row.recorded_at,
+            "team_decision",
+            _("Decision of the support team"),
+            actor_id=row.recorded_by_id,
+            detail=row.text,
+            url=reverse("cases:agenda-item", args=[child.pk, row.item_id]),
+        )
+
+
+def action_events(child: Child) -> Iterable[Draft]:
+    """An action agreed for the case (who owns it, by when) and, once done, that it was done and by whom."""
+    actions = ActionItem.objects.filter(case__child=child).select_related("owner__user")
+    for action in actions:
+        owner = action.owner.user.display_name
+        detail = _("%(description)s — %(owner)s, due %(due)s") % {
+            "description": action.description,
+            "owner": owner,
+            "due": date_format(action.due, "j F Y"),
+        }
+        if action.created_at is not None:
+            yield Draft(action.created_at, "action", _("Action agreed"), actor_id=action.created_by_id, detail=detail)
+        if action.done_at is not None:
+            yield Draft(action.done_at, "action_done", _("Action done"), actor_id=action.done_by_id, detail=detail)
 
 
 def plan_events(child: Child) -> Iterable[Draft]:
@@ -398,6 +440,8 @@ register("signals", signal_events, categories=SUPPORT)
 register("cases", case_events, categories=SUPPORT)
 register("statuses", status_events, categories=SUPPORT)
 register("agenda", agenda_events, categories=SUPPORT)
+register("team_decisions", decision_events, categories=SUPPORT)
+register("actions", action_events, categories=SUPPORT)
 register("plan_versions", plan_events, categories=SUPPORT)
 register("agreements", agreement_events, categories=SUPPORT)
 register("evaluations", evaluation_events, categories=SUPPORT)

@@ -26,3 +26,17 @@ urlpatterns = [
     path("kinderen/<int:child_id>/plan/", views.PlanView.as_view(), name="plan"),
     path("kinderen/<int:child_id>/plan/instemming/", views.AgreementView.as_view(), name="agreement"),
 ]
+urlpatterns += [
+    path("ondersteuningsteam/overleg/nieuw/", views.MeetingEditView.as_view(), name="meeting-create"),
+    path("ondersteuningsteam/overleg/<int:meeting_id>/", views.MeetingView.as_view(), name="meeting"),
+    path("ondersteuningsteam/overleg/<int:meeting_id>/wijzigen/", views.MeetingEditView.as_view(), name="meeting-edit"),
+    path("ondersteuningsteam/overleg/<int:meeting_id>/agenda/", views.MeetingPrintView.as_view(), name="meeting-print"),
+    path(
+        "kinderen/<int:child_id>/casus/<int:case_id>/agenda/",
+        views.AgendaFromCaseView.as_view(),
+        name="agenda-from-case",
+    ),
+    path("kinderen/<int:child_id>/overleg/<int:item_id>/", views.AgendaItemView.as_view(), name="agenda-item"),
+    path("acties/", views.MyActionsView.as_view(), name="my-actions"),
+    path("acties/<int:action_id>/klaar/", views.ActionDoneView.as_view(), name="action-done"),
+]

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,18 +23,32 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.access import policy, tasks
-from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
+from rondom.access.declared import Access, ChildRecordView, Declaration, create, read, search, update
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
+from rondom.core.errors import Conflict
 from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
 from rondom.refusals import add_refusal, refusal_text
 from rondom.worklist import choice, paginate
 
-from . import selectors, services, timeline, workflow
-from .models import Case, Concern, HelpRequest, Meeting, Plan, Signal, SignalSource, SocialWorkActivity, SupportTeam
+from . import meetings, selectors, services, timeline, workflow
+from .forms import ActionForm, AgendaFromCaseForm, DecisionForm, MeetingForm, MinutesForm, meeting_label
+from .models import (
+    ActionItem,
+    AgendaItem,
+    Case,
+    Concern,
+    HelpRequest,
+    Meeting,
+    Plan,
+    Signal,
+    SignalSource,
+    SocialWorkActivity,
+    SupportTeam,
+)
 from .plan_forms import PlanForm, posted_rows
 from .plans import goals_due
 from .workflow import State
@@ -210,12 +226,6 @@ class HelpRequestForm(forms.Form):
         return value
 
 
-class MeetingForm(forms.Form):
-    date = forms.DateField(
-        label=gettext_lazy("Date of the meeting"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
-
-
 class AgendaForm(forms.Form):
     case = CaseChoiceField(label=gettext_lazy("Case"), queryset=Case.objects.none())
     invited = MembershipChoiceField(
@@ -323,6 +333,7 @@ class CasePageView(ChildRecordView):
             ),
             "agreement_form": bound.get("agreement_form") or AgreementForm(),
             "goals_due": goals_due(plan, timezone.localdate()),
+            **meeting_context(user, child, case, can_write),
         }
         return render(request, "cases/case_page.html", context, status=status)
 
@@ -561,10 +572,15 @@ class TeamAgendaView(ChildRecordView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         teams = self._teams(request)
-        meetings = list(selectors.upcoming_meetings(_user(request)))
-        forms = [(m, self._agenda_form(request, teams, auto_id=f"id_m{m.pk}_%s")) for m in meetings]
+        return self._render(request, teams, MeetingForm(members=teams[0].members.all()))
+
+    def _render(
+        self, request: HttpRequest, teams: list[SupportTeam], meeting_form: MeetingForm, status: int = 200
+    ) -> HttpResponse:
+        upcoming = list(selectors.upcoming_meetings(_user(request)))
+        forms = [(m, self._agenda_form(request, teams, auto_id=f"id_m{m.pk}_%s")) for m in upcoming]
         # Every child named on the page is logged: those on an agenda and those offered in a meeting's case list.
-        shown = {item.case.child.pk: item.case.child for m in meetings for item in m.items.all()}
+        shown = {item.case.child.pk: item.case.child for m in upcoming for item in m.items.all()}
         offered = _choices(forms[0][1], "case").queryset if forms else None
         if offered is not None:
             shown.update({case.child.pk: case.child for case in offered.select_related("child")})
@@ -574,21 +590,35 @@ class TeamAgendaView(ChildRecordView):
             "cases/team_agenda.html",
             {
                 # One agenda form per meeting, each with its own ids, so every label points to its own field.
-                "meetings": forms,
-                "meeting_form": MeetingForm(),
+                "meetings": [(m, meeting_label(m), form) for m, form in forms],
+                "meeting_form": meeting_form,
             },
+            status=status,
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         teams = self._teams(request)
         if "date" in request.POST:
-            meeting_form = MeetingForm(request.POST)
-            if meeting_form.is_valid() and meeting_form.cleaned_data["date"] >= timezone.localdate():
-                Meeting.objects.create(team=teams[0], date=meeting_form.cleaned_data["date"])
-                messages.success(request, _("The meeting was planned."))
-            else:
-                messages.error(request, _("Choose a date from today on."))
-            return redirect("cases:team-agenda")
+            meeting_form = MeetingForm(request.POST, members=teams[0].members.all())
+            if meeting_form.is_valid():
+                data = meeting_form.cleaned_data
+                try:
+                    meetings.plan_meeting(
+                        _user(request),
+                        teams[0],
+                        on=data["date"],
+                        starts_at=data["starts_at"],
+                        ends_at=data["ends_at"],
+                        place=data["place"],
+                        chair=data["chair"],
+                        invited=list(data["invited"]),
+                    )
+                except ValidationError as exc:
+                    add_refusal(meeting_form, exc)
+                else:
+                    messages.success(request, _("The meeting was planned."))
+                    return redirect("cases:team-agenda")
+            return self._render(request, teams, meeting_form, status=400)
         meeting = get_object_or_404(Meeting, pk=request.POST.get("meeting"), team__in=teams)
         form = self._agenda_form(request, teams, request.POST)
         if form.is_valid():
@@ -718,3 +748,348 @@ class SocialWorkLogView(LoginRequiredMixin, View):
                     f"{reverse('cases:social-work-log')}?jaar={year}&pagina={page}#activiteit-{activity.pk}"
                 )
         return self._render(request, form, status=400)
+
+
+# --- Support-team meetings as people run them (issue 14, point 6) ------------------------------------------------
+
+
+def _meeting_for_user(request: HttpRequest, meeting_id: int) -> Meeting:
+    """The meeting, for those who run its team or are invited to it; 404 for everyone else (nothing said)."""
+    meeting = get_object_or_404(Meeting.objects.select_related("team__school", "chair__user"), pk=meeting_id)
+    if not meetings.may_open_meeting(_user(request), meeting):
+        raise Http404
+    return meeting
+
+
+def _agenda_rows(user: User, meeting: Meeting) -> tuple[list[dict[str, Any]], list[Any], list[Any]]:
+    """The meeting's agenda per case: the child named (and linked) only where the user may read the child's support
+    data; the rows, the children shown and their decisions (for log_shown)."""
+    items = list(
+        meeting.items.select_related("case__child", "case__status").prefetch_related("invited__user").order_by("pk")
+    )
+    decided = {}
+    for item in items:
+        if item.case.child_id not in decided:
+            decided[item.case.child_id] = policy.decide(user, item.case.child, Action.SEARCH, DataCategory.SUPPORT)
+    rows = [{"item": item, "readable": decided[item.case.child_id].allowed} for item in items]
+    shown = {item.case.child_id: item.case.child for item in items if decided[item.case.child_id].allowed}
+    return rows, list(shown.values()), [decided[pk] for pk in shown]
+
+
+class MeetingView(ChildRecordView):
+    """One meeting: when, where, who chairs, who is invited, and its agenda per case (each case's child named only
+    where the viewer may read it, each logged as shown)."""
+
+    declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
+
+    def get(self, request: HttpRequest, meeting_id: int) -> HttpResponse:
+        meeting = _meeting_for_user(request, meeting_id)
+        rows, shown, decisions = _agenda_rows(_user(request), meeting)
+        self.log_shown(shown, decisions=decisions)
+        context = {
+            "meeting": meeting,
+            "label": meeting_label(meeting),
+            "rows": rows,
+            "may_run": meetings.may_run(_user(request), meeting.team),
+        }
+        return render(request, "cases/meeting.html", context)
+
+
+class MeetingPrintView(ChildRecordView):
+    """The printable agenda (print CSS): date, time, place, chair, per case the child's name where the viewer may
+    read it, the question and who is invited. Every child shown is logged as printed."""
+
+    declaration = Declaration(get=Access(Action.PRINT, DataCategory.SUPPORT), child_kwarg=None)
+
+    def get(self, request: HttpRequest, meeting_id: int) -> HttpResponse:
+        meeting = _meeting_for_user(request, meeting_id)
+        rows, shown, decisions = _agenda_rows(_user(request), meeting)
+        self.log_shown(shown, decisions=decisions)
+        return render(
+            request, "cases/meeting_print.html", {"meeting": meeting, "label": meeting_label(meeting), "rows": rows}
+        )
+
+
+class MeetingEditView(LoginRequiredMixin, View):
+    """Plan a new meeting or change one (the team's intern begeleider or zorgcoördinator: `manage_team`)."""
+
+    serves_child_data = False  # a meeting's date, time, place and people: no child's data
+
+    def _team_and_meeting(self, request: HttpRequest, meeting_id: int | None) -> tuple[SupportTeam, Meeting | None]:
+        if meeting_id is None:
+            teams = meetings.teams_run_by(_user(request))
+            if not teams:
+                raise PermissionDenied
+            wanted = request.POST.get("team") or request.GET.get("team")
+            team = next((t for t in teams if str(t.pk) == wanted), teams[0])
+            return team, None
+        meeting = _meeting_for_user(request, meeting_id)
+        if not meetings.may_run(_user(request), meeting.team):
+            raise PermissionDenied
+        return meeting.team, meeting
+
+    def _render(
+        self, request: HttpRequest, form: MeetingForm, team: SupportTeam, meeting: Meeting | None, status: int = 200
+    ) -> HttpResponse:
+        context = {"form": form, "team": team, "meeting": meeting, "teams": meetings.teams_run_by(_user(request))}
+        return render(request, "cases/meeting_form.html", context, status=status)
+
+    def get(self, request: HttpRequest, meeting_id: int | None = None) -> HttpResponse:
+        team, meeting = self._team_and_meeting(request, meeting_id)
+        initial: dict[str, Any] = {}
+        if meeting is not None:
+            initial = {
+                "date": meeting.date,
+                "starts_at": meeting.starts_at,
+                "ends_at": meeting.ends_at,
+                "place": meeting.place,
+                "chair": meeting.chair,
+                "invited": list(meeting.invited.all()),
+            }
+        return self._render(request, MeetingForm(initial=initial, members=team.members.all()), team, meeting)
+
+    def post(self, request: HttpRequest, meeting_id: int | None = None) -> HttpResponse:
+        team, meeting = self._team_and_meeting(request, meeting_id)
+        form = MeetingForm(request.POST, members=team.members.all())
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                meeting = meetings.plan_meeting(
+                    _user(request),
+                    team,
+                    on=data["date"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    chair=data["chair"],
+                    invited=list(data["invited"]),
+                    meeting=meeting,
+                )
+            except ValidationError as exc:
+                add_refusal(form, exc)
+            else:
+                messages.success(request, _("The meeting was saved."))
+                return redirect("cases:meeting", meeting_id=meeting.pk)
+        return self._render(request, form, team, meeting, status=400)
+
+
+def _agenda_item(request: HttpRequest, child: Any, kwargs: Any) -> AgendaItem | None:
+    return (
+        AgendaItem.objects.select_related("meeting__team__school", "meeting__chair__user", "case__child")
+        .filter(pk=kwargs["item_id"], case__child=child)
+        .first()
+    )
+
+
+class AgendaItemView(ChildRecordView):
+    """One case in one meeting: who is invited, the minutes (only for those present and the school's intern
+    begeleider and zorgcoördinator), the decisions and the actions with owner and due date."""
+
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT), post=update(DataCategory.SUPPORT), object_type="agenda_item", find=_agenda_item
+    )
+
+    def _forms(self, item: AgendaItem, data: Any = None, which: str = "") -> dict[str, forms.Form]:
+        people = User.objects.filter(
+            Q(memberships__in=item.invited.all())
+            | Q(memberships__in=item.meeting.invited.all())
+            | Q(pk__in=item.present.all())
+            | Q(memberships__support_teams=item.meeting.team_id)
+        ).distinct()
+        minutes_initial = {"minutes": item.minutes, "version": item.version, "present": list(item.present.all())}
+        return {
+            "minutes_form": MinutesForm(
+                data if which == "minutes" else None, initial=minutes_initial, people=people, prefix="m"
+            ),
+            "decision_form": DecisionForm(data if which == "decision" else None, prefix="d"),
+            "action_form": ActionForm(
+                data if which == "action" else None,
+                initial={"due": timezone.localdate() + timedelta(days=14)},
+                owners=meetings.people_for_case(item.case),
+                prefix="a",
+            ),
+        }
+
+    def _render(self, request: HttpRequest, item: AgendaItem, status: int = 200, **extra: Any) -> HttpResponse:
+        user = _user(request)
+        context = {
+            "child": self.child,
+            "item": item,
+            "meeting": item.meeting,
+            "label": meeting_label(item.meeting),
+            "minutes": services.minutes_for(user, item),
+            "can_write": policy.decide(user, self.child, Action.UPDATE, DataCategory.SUPPORT).allowed,
+            "decisions": list(item.decisions.select_related("recorded_by")),
+            "actions": list(item.actions.select_related("owner__user").order_by("due", "pk")),
+            "today": timezone.localdate(),
+            **extra,
+        }
+        extra_forms = {k: v for k, v in extra.items() if k.endswith("_form")}
+        context.update({**self._forms(item), **extra_forms})
+        return render(request, "cases/agenda_item.html", context, status=status)
+
+    def get(self, request: HttpRequest, child_id: int, item_id: int) -> HttpResponse:
+        return self._render(request, self.found)
+
+    def post(self, request: HttpRequest, child_id: int, item_id: int) -> HttpResponse:
+        item: AgendaItem = self.found
+        user = _user(request)
+        which = request.POST.get("form", "")
+        if which not in ("minutes", "decision", "action"):
+            raise Http404
+        form = self._forms(item, request.POST, which)[f"{which}_form"]
+        if not form.is_valid():
+            return self._render(request, item, status=400, **{f"{which}_form": form})
+        data = form.cleaned_data
+        try:
+            if which == "minutes":
+                services.record_minutes(
+                    user, item, minutes=data["minutes"], present=list(data["present"]), version=data["version"]
+                )
+                done = _("The minutes were saved.")
+            elif which == "decision":
+                meetings.record_decision(user, item, data["text"])
+                done = _("The decision was recorded.")
+            else:
+                services.add_action(
+                    user,
+                    item.case,
+                    description=data["description"],
+                    owner=data["owner"],
+                    due=data["due"],
+                    agenda_item=item,
+                )
+                done = _("The action was recorded; its owner was told.")
+        except Conflict as conflict:
+            # Keep what was typed, show what is stored now, and let a second save knowingly build on that version.
+            item.refresh_from_db()
+            typed = request.POST.copy()
+            typed["m-version"] = str(item.version)
+            form = self._forms(item, typed, which)["minutes_form"]
+            form.is_valid()
+            add_refusal(form, conflict)
+            return self._render(request, item, status=409, conflict=conflict, **{f"{which}_form": form})
+        except ValidationError as exc:
+            add_refusal(form, exc)
+            return self._render(request, item, status=400, **{f"{which}_form": form})
+        messages.success(request, done)
+        return redirect("cases:agenda-item", child_id=self.child.pk, item_id=item.pk)
+
+
+def meeting_context(user: User, child: Any, case: Case | None, can_write: bool) -> dict[str, Any]:
+    """What the case page's meetings section (`cases/_meetings.html`) shows: the child's agenda items, latest first,
+    and — for those who run the school's support team and may change the case — the form to put the case on an
+    agenda. The child's own page: the page's read row covers it."""
+    agenda = list(meetings.agenda_of_child(child))
+    form = None
+    if case is not None and can_write and meetings.may_run(user, case.team):
+        form = AgendaFromCaseForm(
+            meetings=meetings.upcoming_for_case(case),
+            people=meetings.people_for_case(case),
+            auto_id="id_agenda_%s",
+        )
+    return {"agenda_items": agenda, "agenda_form": form, "today": timezone.localdate()}
+
+
+class AgendaFromCaseView(ChildRecordView):
+    """Put the case on an agenda from the case page: an upcoming meeting of the child's school team, or a new one
+    planned here at once, with who is invited. The form keeps what was typed on an error."""
+
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT, also=Action.UPDATE),
+        post=update(DataCategory.SUPPORT),
+        object_type="case",
+        find=_case,
+    )
+
+    def _form(self, case: Case, data: Any = None) -> AgendaFromCaseForm:
+        if not meetings.may_run(_user(self.request), case.team):
+            raise PermissionDenied(tasks.refusal(_user(self.request), "manage_team", case.team.school))
+        return AgendaFromCaseForm(
+            data,
+            meetings=meetings.upcoming_for_case(case),
+            people=meetings.people_for_case(case),
+            auto_id="id_agenda_%s",
+        )
+
+    def _render(self, request: HttpRequest, form: AgendaFromCaseForm, status: int = 200) -> HttpResponse:
+        context = {"child": self.child, "case": self.found, "form": form}
+        return render(request, "cases/agenda_form.html", context, status=status)
+
+    def get(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
+        return self._render(request, self._form(self.found))
+
+    def post(self, request: HttpRequest, child_id: int, case_id: int) -> HttpResponse:
+        case: Case = self.found
+        user = _user(request)
+        form = self._form(case, request.POST)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                meeting = data["meeting"]
+                if meeting is None:
+                    meeting = meetings.plan_meeting(
+                        user,
+                        case.team,
+                        on=data["new_date"],
+                        starts_at=data["new_starts_at"],
+                        ends_at=data["new_ends_at"],
+                        place=data["new_place"],
+                    )
+                services.put_on_agenda(
+                    user,
+                    case,
+                    meeting,
+                    list(data["invited"]),
+                    youth_invited=data["youth_invited"],
+                    parents_invited=data["parents_invited"],
+                )
+        except ValidationError as exc:
+            add_refusal(form, exc, fields={k: f"new_{k}" for k in ("date", "starts_at", "ends_at", "place")})
+            return self._render(request, form, status=400)
+        messages.success(request, _("The case is on the agenda of %(meeting)s.") % {"meeting": meeting_label(meeting)})
+        return redirect("cases:case-page", child_id=self.child.pk)
+
+
+class MyActionsView(ChildRecordView):
+    """The owner's open actions of the support team, the earliest due date first, overdue ones marked. An action
+    about a child whose support data the owner may no longer read is counted, not shown."""
+
+    declaration = Declaration(get=search(DataCategory.SUPPORT), child_kwarg=None)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not tasks.may(user, "own_actions"):
+            raise PermissionDenied
+        today = timezone.localdate()
+        decided: dict[int, Any] = {}
+        shown, hidden = [], 0
+        for action in meetings.open_actions(user):
+            child = action.case.child
+            if child.pk not in decided:
+                decided[child.pk] = policy.decide(user, child, Action.SEARCH, DataCategory.SUPPORT)
+            if decided[child.pk].allowed:
+                shown.append(action)
+            else:
+                hidden += 1
+        children = {a.case.child_id: a.case.child for a in shown}
+        self.log_shown(list(children.values()), decisions=[decided[pk] for pk in children])
+        context = {"actions": meetings.own_actions(shown, today), "hidden": hidden, "today": today}
+        return render(request, "cases/my_actions.html", context)
+
+
+class ActionDoneView(ChildRecordView):
+    """Mark one's own action done (POST; doing it twice changes nothing). The service decides and logs."""
+
+    declaration = Declaration(post=update(DataCategory.SUPPORT, service_decides=True), child_kwarg=None)
+
+    def post(self, request: HttpRequest, action_id: int) -> HttpResponse:
+        action = get_object_or_404(ActionItem, pk=action_id, owner__user=_user(request))
+        try:
+            meetings.complete_action(_user(request), action)
+            messages.success(request, _("The action is marked done."))
+        except ValidationError as exc:
+            messages.error(request, refusal_text(exc))
+        return redirect("cases:my-actions")

@@ -16,9 +16,13 @@ from django.utils import timezone
 from rondom.access.models import AccessGrant
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.cases.models import (
+    ActionItem,
+    AgendaDecision,
+    AgendaItem,
     Case,
     CaseStatus,
     HelpRequest,
+    Meeting,
     Plan,
     PlanVersion,
     ProviderContact,
@@ -339,6 +343,7 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
     Case.objects.bulk_update(cases, ["status", "solved_within_school"], batch_size=2000)
 
     activities = _social_work(rng, today, system)
+    meeting_counts = _meetings(today)
     report.counts = {
         "signals": len(signals),
         "cases": len(cases),
@@ -346,8 +351,84 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
         "bring_in": sum(1 for r, _c, _d in requests if r.kind == HelpRequest.Kind.BRING_IN),
         "referrals": sum(1 for r, _c, _d in requests if r.kind == HelpRequest.Kind.REFERRAL),
         "social_work_activities": activities,
+        **meeting_counts,
     }
     return report
+
+
+#: The demo's support-team meetings: (days from the demo's today, start, end, place). One held two weeks ago (with
+#: minutes, decisions and actions) and one next week, for each school whose ib'er or zorgcoördinator logs in.
+DEMO_MEETINGS = [
+    (-14, time(15, 0), time(16, 30), "Teamkamer"),
+    (7, time(14, 0), time(15, 30), "Lokaal 12 of via Teams (link in de uitnodiging)"),
+]
+#: Cases per demo meeting, and the due dates of the actions agreed in the past one (days from the demo's today:
+#: one overdue, one due soon, one later), so that "Mijn acties" shows something overdue.
+CASES_PER_MEETING = 3
+ACTION_DUE_DAYS = [-3, 4, 21]
+
+
+def _meetings(today: date) -> dict[str, int]:
+    """A few meetings with time, place, chair, minutes, decisions and actions at the schools with demo logins (the
+    ib'er's De Esch, the zorgcoördinator's Thomas a Kempis). Deterministic: the earliest open cases of each team by
+    id, dates relative to the demo's `today`, every timestamp on the meeting's own day."""
+    made = {"meetings": 0, "agenda_items": 0, "actions": 0}
+    runners = Membership.objects.filter(
+        role__in=("intern_begeleider", "zorgcoordinator"), user__username__in=("ib", "zorgco")
+    ).select_related("user", "organisation")
+    for runner in runners.order_by("pk"):
+        team = SupportTeam.objects.filter(school=runner.organisation).first()
+        if team is None:
+            continue
+        team.members.add(runner)
+        teacher = Membership.objects.filter(organisation=runner.organisation, role="teacher").order_by("pk").first()
+        open_cases = list(
+            Case.objects.filter(team=team, status__state__in=(State.IN_DISCUSSION, State.PLAN_ACTIVE))
+            .select_related("child")
+            .order_by("pk")[: CASES_PER_MEETING * len(DEMO_MEETINGS)]
+        )
+        for index, (days, starts, ends, place) in enumerate(DEMO_MEETINGS):
+            day = today + timedelta(days=days)
+            meeting = Meeting.objects.create(
+                team=team, date=day, starts_at=starts, ends_at=ends, place=place, chair=runner, planned_by=runner.user
+            )
+            Meeting.objects.filter(pk=meeting.pk).update(planned_at=_aware(day - timedelta(days=21)))
+            made["meetings"] += 1
+            for case in open_cases[index * CASES_PER_MEETING : (index + 1) * CASES_PER_MEETING]:
+                item = AgendaItem.objects.create(meeting=meeting, case=case, parents_invited=True)
+                if teacher is not None:
+                    item.invited.add(teacher)
+                made["agenda_items"] += 1
+                if days >= 0:
+                    continue
+                item.minutes = (
+                    "Besproken wat goed gaat en wat lastig is. Ouders waren aanwezig en denken mee. "
+                    "De leerkracht ziet vooruitgang bij begrijpend lezen."
+                )
+                item.version = 2
+                item.save(update_fields=["minutes", "version"])
+                item.present.add(runner.user, *([teacher.user] if teacher else []))
+                decision = AgendaDecision.objects.create(
+                    item=item, text="Extra begeleiding in de klas, evaluatie over zes weken.", recorded_by=runner.user
+                )
+                AgendaDecision.objects.filter(pk=decision.pk).update(recorded_at=_aware(day))
+                for due_days, owner, text in zip(
+                    ACTION_DUE_DAYS,
+                    [teacher or runner, runner, teacher or runner],
+                    ["Observatie in de klas verslaan", "Gesprek met ouders plannen", "Handelingsplan bijwerken"],
+                    strict=True,
+                ):
+                    action = ActionItem.objects.create(
+                        case=case,
+                        description=text,
+                        owner=owner,
+                        due=today + timedelta(days=due_days),
+                        agenda_item=item,
+                        created_by=runner.user,
+                    )
+                    ActionItem.objects.filter(pk=action.pk).update(created_at=_aware(day))
+                    made["actions"] += 1
+    return made
 
 
 def _social_work(rng: random.Random, today: date, system: User | None) -> int:

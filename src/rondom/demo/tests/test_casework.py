@@ -63,6 +63,8 @@ def test_plans_with_treatment_hold_two_education_goals(pupils) -> None:  # type:
 # Fields that are meant to lie ahead: deadlines, planned dates, the end of a validity.
 MEANT_FOR_LATER = {"valid_until", "decision_due", "until", "due", "next_evaluation", "ends_on", "due_on", "deadline"}
 MEANT_FOR_LATER |= {"expires_at"}
+#: Fields of one model that are planned ahead: a support-team meeting's day (issue 14, point 6: next week's meeting).
+PLANNED_AHEAD = {"cases.Meeting.date"}
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 29), date(2028, 2, 29)])
@@ -101,6 +103,8 @@ def test_no_demo_fact_lies_in_the_future_of_the_day_it_is_built_for(moment: date
             continue
         for field in model._meta.concrete_fields:
             if not isinstance(field, models.DateField) or field.name in MEANT_FOR_LATER:
+                continue
+            if f"{model._meta.label}.{field.name}" in PLANNED_AHEAD:
                 continue
             limit: date | datetime = now if isinstance(field, models.DateTimeField) else today
             count = model._default_manager.filter(**{f"{field.name}__gt": limit}).count()
@@ -185,3 +189,25 @@ def test_the_research_export_finds_consented_children_in_the_demo_without_a_lega
     year = SchoolYear.of(timezone.localdate())
     result = export(officer.user, schools, year, key="demo-sleutel")  # no legal basis: consent only
     assert len(result.rows) == consented.values("child_id").distinct().count()
+
+
+def test_demo_meetings_have_time_place_chair_minutes_and_actions_relative_to_the_demos_today(pupils) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14, point 6: the demo schools' teams meet two weeks before the demo's today (minutes, a decision, three
+    actions per case: one overdue) and next week; every date follows the `today` given, none the wall clock."""
+    from rondom.cases.models import ActionItem, AgendaDecision, Meeting
+
+    today = date(2026, 6, 15)  # not the clock's day: nothing may follow the wall clock
+    report = casework.generate(random.Random(7), today=today)
+    assert report.counts["meetings"] == 4 and report.counts["agenda_items"] > 0
+    assert set(Meeting.objects.values_list("date", flat=True)) == {
+        today - timedelta(days=14),
+        today + timedelta(days=7),
+    }
+    assert not Meeting.objects.filter(starts_at=None).exists() and not Meeting.objects.filter(chair=None).exists()
+    assert not Meeting.objects.filter(place="").exists()
+    held = Meeting.objects.filter(date__lt=today)
+    assert all(item.minutes and item.present.exists() for m in held for item in m.items.all())
+    assert AgendaDecision.objects.count() == held.values("items").count()
+    dues = {(a.due - today).days for a in ActionItem.objects.all()}
+    assert dues == set(casework.ACTION_DUE_DAYS)
+    assert {a.created_at.date() for a in ActionItem.objects.all()} == {today - timedelta(days=14)}

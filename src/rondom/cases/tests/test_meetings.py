@@ -1,0 +1,366 @@
+"""Support-team meetings as people run them (issue 14, point 6): time, place, chair and invitees; the agenda from
+the case page; minutes for those present (and the school's ib/zc) with a 409 on a stale version; decisions; actions
+with owner and due date in the owner's "Mijn acties", marked done idempotently; a printable agenda logged per child.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from rondom.access.models import TeamMembership
+from rondom.audit.models import AccessLogEntry
+from rondom.cases import meetings, services
+from rondom.cases.models import ActionItem, AgendaItem, Meeting, Signal
+from rondom.notifications.models import Notification
+from tests.factories import ChildFactory, MembershipFactory, SchoolFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 27, 14, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))  # a Friday
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _clock():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    """One pupil with an open case; the school's ib (runs the team), a zorgcoördinator, a teacher in the child's
+    support team (reads support data), another teacher (in scope, not invited), an ib of another school."""
+    child = ChildFactory(given_name="Femke", family_name="Zandstra")
+    ib = MembershipFactory(organisation=child.school, role="intern_begeleider")
+    zc = MembershipFactory(organisation=child.school, role="zorgcoordinator")
+    teacher = MembershipFactory(organisation=child.school, role="teacher")
+    other_teacher = MembershipFactory(organisation=child.school, role="teacher")
+    stranger = MembershipFactory(organisation=SchoolFactory(), role="intern_begeleider")
+    signal = Signal.objects.create(
+        child=child,
+        source="teacher",
+        concerns=["learning"],
+        description="Zorg.",
+        conversation_on=TODAY,
+        conversation_notes="Gesproken met ouders.",
+    )
+    case = services.register_case(ib.user, signal, question="Wat helpt Femke bij rekenen?", today=TODAY)
+    case.team.members.add(ib, zc, teacher)
+    TeamMembership.objects.create(child=child, membership=teacher, added_by=ib.user)
+    return {
+        "child": child,
+        "case": case,
+        "team": case.team,
+        "ib": ib,
+        "zc": zc,
+        "teacher": teacher,
+        "other_teacher": other_teacher,
+        "stranger": stranger,
+    }
+
+
+def _meeting(world, days: int = 7, **kwargs) -> Meeting:  # type: ignore[no-untyped-def]
+    return meetings.plan_meeting(
+        world["ib"].user,
+        world["team"],
+        on=TODAY + timedelta(days=days),
+        starts_at=time(15, 0),
+        ends_at=time(16, 30),
+        place="Lokaal 12",
+        chair=world["zc"],
+        **kwargs,
+    )
+
+
+def _item(world, meeting: Meeting | None = None) -> AgendaItem:  # type: ignore[no-untyped-def]
+    return services.put_on_agenda(world["ib"].user, world["case"], meeting or _meeting(world), [world["teacher"]])
+
+
+# --- Planning a meeting -------------------------------------------------------------------------------------------
+
+
+def test_a_meeting_has_a_time_a_place_a_chair_and_invitees(world) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(world, invited=[world["teacher"]])
+    meeting.refresh_from_db()
+    assert (meeting.starts_at, meeting.ends_at, meeting.place) == (time(15, 0), time(16, 30), "Lokaal 12")
+    assert meeting.chair == world["zc"] and list(meeting.invited.all()) == [world["teacher"]]
+
+
+def test_only_who_runs_the_school_team_plans_a_meeting(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        meetings.plan_meeting(world["teacher"].user, world["team"], on=TODAY, starts_at=time(9, 0))
+    with pytest.raises(PermissionDenied):
+        meetings.plan_meeting(world["stranger"].user, world["team"], on=TODAY, starts_at=time(9, 0))
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"on": TODAY - timedelta(days=1), "starts_at": time(9, 0)}, "date"),
+        ({"on": TODAY, "starts_at": None}, "starts_at"),
+        ({"on": TODAY, "starts_at": time(9, 0), "ends_at": time(8, 0)}, "ends_at"),
+        ({"on": TODAY, "starts_at": time(9, 0), "place": "x" * 301}, "place"),
+    ],
+)
+def test_a_meeting_in_the_past_without_a_start_or_ending_before_it_starts_is_refused_naming_the_field(
+    world, kwargs, field
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as refused:
+        meetings.plan_meeting(world["ib"].user, world["team"], today=TODAY, **kwargs)
+    assert field in refused.value.message_dict
+    assert not Meeting.objects.exists()
+
+
+def test_the_chair_and_the_invitees_are_members_of_the_team(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as refused:
+        meetings.plan_meeting(
+            world["ib"].user,
+            world["team"],
+            on=TODAY,
+            starts_at=time(9, 0),
+            chair=world["other_teacher"],
+            invited=[world["stranger"]],
+        )
+    assert set(refused.value.message_dict) == {"chair", "invited"}
+
+
+# --- From the case page -------------------------------------------------------------------------------------------
+
+
+def test_the_ib_puts_the_case_on_a_new_meeting_from_the_case_page(world, login) -> None:  # type: ignore[no-untyped-def]
+    child, case = world["child"], world["case"]
+    client = login(world["ib"].user)
+    page = client.get(f"/kinderen/{child.pk}/casus/")
+    assert b"Niet geagendeerd voor een overleg" in page.content
+    answer = client.post(
+        f"/kinderen/{child.pk}/casus/{case.pk}/agenda/",
+        {
+            "meeting": "",
+            "new_date": (TODAY + timedelta(days=3)).isoformat(),
+            "new_starts_at": "14:30",
+            "new_place": "Teams-link in de agenda",
+            "invited": [world["teacher"].pk],
+            "parents_invited": "on",
+        },
+    )
+    assert answer.status_code == 302
+    item = AgendaItem.objects.get(case=case)
+    assert item.meeting.starts_at == time(14, 30) and item.meeting.place == "Teams-link in de agenda"
+    assert list(item.invited.all()) == [world["teacher"]] and item.parents_invited and not item.youth_invited
+    page = client.get(f"/kinderen/{child.pk}/casus/")
+    assert f"/kinderen/{child.pk}/overleg/{item.pk}/".encode() in page.content
+    assert b"14:30" in page.content
+
+
+def test_a_new_meeting_without_a_start_time_gives_the_form_back_with_what_was_typed(world, login) -> None:  # type: ignore[no-untyped-def]
+    child, case = world["child"], world["case"]
+    answer = login(world["ib"].user).post(
+        f"/kinderen/{child.pk}/casus/{case.pk}/agenda/",
+        {"meeting": "", "new_date": (TODAY + timedelta(days=3)).isoformat(), "new_place": "Kamer van de ib"},
+    )
+    assert answer.status_code == 400
+    assert b"Kamer van de ib" in answer.content and b'id="id_agenda_new_starts_at_error"' in answer.content
+    assert not Meeting.objects.exists() and not AgendaItem.objects.exists()
+
+
+def test_a_case_is_put_on_one_meeting_once(world) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    with pytest.raises(ValidationError) as refused:
+        services.put_on_agenda(world["ib"].user, world["case"], item.meeting, [])
+    assert "meeting" in refused.value.message_dict
+
+
+def test_a_teacher_does_not_get_the_agenda_form(world, login) -> None:  # type: ignore[no-untyped-def]
+    child, case = world["child"], world["case"]
+    client = login(world["teacher"].user)
+    assert client.get(f"/kinderen/{child.pk}/casus/{case.pk}/agenda/").status_code == 403
+
+
+# --- Minutes -------------------------------------------------------------------------------------------------------
+
+
+def _minutes_page(client, world, item):  # type: ignore[no-untyped-def]
+    return client.get(f"/kinderen/{world['child'].pk}/overleg/{item.pk}/")
+
+
+def test_minutes_are_read_by_those_present_and_the_schools_ib_and_zc_only(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    services.record_minutes(
+        world["ib"].user, item, minutes="Rekenen gaat beter met een maatje.", present=[world["teacher"].user], version=1
+    )
+    secret = b"Rekenen gaat beter met een maatje."
+    for who in ("ib", "zc", "teacher"):  # the ib and the teacher were present; the zc runs the team
+        page = _minutes_page(login(world[who].user), world, item)
+        assert page.status_code == 200 and secret in page.content, who
+    page = _minutes_page(login(world["other_teacher"].user), world, item)  # in scope, not present
+    assert page.status_code == 200 and secret not in page.content
+    assert b"Alleen wie aanwezig was" in page.content
+
+
+def test_the_agenda_item_page_is_404_outside_scope_without_a_log_row(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    before = AccessLogEntry.objects.count()
+    assert _minutes_page(login(world["stranger"].user), world, item).status_code == 404
+    other_child = ChildFactory(school=world["child"].school)
+    assert login(world["ib"].user).get(f"/kinderen/{other_child.pk}/overleg/{item.pk}/").status_code == 404
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_minutes_saved_on_a_stale_version_answer_409_and_write_nothing(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    services.record_minutes(world["zc"].user, item, minutes="Eerst opgeslagen.", present=[], version=1)
+    answer = login(world["ib"].user).post(
+        f"/kinderen/{world['child'].pk}/overleg/{item.pk}/",
+        {"form": "minutes", "m-minutes": "Mijn versie.", "m-version": "1"},
+    )
+    assert answer.status_code == 409
+    item.refresh_from_db()
+    assert (item.minutes, item.version) == ("Eerst opgeslagen.", 2)
+    assert b"Mijn versie." in answer.content and b"Eerst opgeslagen." in answer.content
+    assert b'name="m-version" value="2"' in answer.content  # a second save knowingly builds on the stored one
+
+
+def test_decisions_are_kept_per_agenda_item(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    client = login(world["ib"].user)
+    url = f"/kinderen/{world['child'].pk}/overleg/{item.pk}/"
+    assert client.post(url, {"form": "decision", "d-text": "Onderzoek naar dyscalculie."}).status_code == 302
+    assert client.post(url, {"form": "decision", "d-text": "  "}).status_code == 400
+    assert list(item.decisions.values_list("text", flat=True)) == ["Onderzoek naar dyscalculie."]
+    assert b"Onderzoek naar dyscalculie." in client.get(url).content
+
+
+# --- Actions -------------------------------------------------------------------------------------------------------
+
+
+def _action(world, due: date, text: str = "Bel moeder", owner=None) -> ActionItem:  # type: ignore[no-untyped-def]
+    item = _item(world) if not AgendaItem.objects.exists() else AgendaItem.objects.get()
+    return services.add_action(
+        world["ib"].user,
+        world["case"],
+        description=text,
+        owner=owner or world["teacher"],
+        due=due,
+        agenda_item=item,
+        today=TODAY - timedelta(days=30),
+    )
+
+
+def test_an_assigned_owner_is_notified_without_the_childs_name(world) -> None:  # type: ignore[no-untyped-def]
+    action = _action(world, TODAY + timedelta(days=7))
+    note = Notification.objects.get(recipient=world["teacher"].user)
+    assert note.url == "/acties/" and note.key == f"action:{action.pk}"
+    assert "Femke" not in note.title and "Zandstra" not in note.title
+
+
+def test_my_actions_are_open_ones_earliest_due_first_and_overdue_marked(world, login) -> None:  # type: ignore[no-untyped-def]
+    late = _action(world, TODAY - timedelta(days=2), "Verslag sturen")
+    later = _action(world, TODAY + timedelta(days=10), "Observatie in de klas")
+    due_today = _action(world, TODAY, "Gesprek met juf")
+    done = _action(world, TODAY - timedelta(days=5), "Al gedaan")
+    meetings.complete_action(world["teacher"].user, done)
+    listed = meetings.own_actions(list(meetings.open_actions(world["teacher"].user)), TODAY)
+    assert [(row.action.pk, row.overdue) for row in listed] == [
+        (late.pk, True),
+        (due_today.pk, False),
+        (later.pk, False),
+    ]
+    page = login(world["teacher"].user).get("/acties/").content.decode()
+    assert page.index("Verslag sturen") < page.index("Gesprek met juf") < page.index("Observatie in de klas")
+    assert "Al gedaan" not in page and page.count("te laat") == 1
+
+
+def test_my_actions_log_one_search_row_per_child_shown(world, login) -> None:  # type: ignore[no-untyped-def]
+    _action(world, TODAY + timedelta(days=1))
+    _action(world, TODAY + timedelta(days=2))
+    before = AccessLogEntry.objects.count()
+    login(world["teacher"].user).get("/acties/")
+    rows = list(AccessLogEntry.objects.order_by("seq")[before:].values_list("action", "category", "child_id"))
+    assert rows == [("search", "support", world["child"].pk)]
+
+
+def test_marking_an_action_done_twice_changes_it_once(world, login) -> None:  # type: ignore[no-untyped-def]
+    action = _action(world, TODAY + timedelta(days=3))
+    client = login(world["teacher"].user)
+    before = AccessLogEntry.objects.count()
+    assert client.post(f"/acties/{action.pk}/klaar/").status_code == 302
+    action.refresh_from_db()
+    first = action.done_at
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        assert client.post(f"/acties/{action.pk}/klaar/").status_code == 302
+    action.refresh_from_db()
+    assert action.status == "done" and action.done_at == first and action.done_by == world["teacher"].user
+    rows = list(AccessLogEntry.objects.order_by("seq")[before:].values_list("action", "object_type"))
+    assert rows == [("update", "action")]
+
+
+def test_only_the_owner_marks_an_action_done(world, login) -> None:  # type: ignore[no-untyped-def]
+    action = _action(world, TODAY + timedelta(days=3))
+    assert login(world["other_teacher"].user).post(f"/acties/{action.pk}/klaar/").status_code == 404
+    action.refresh_from_db()
+    assert action.status == "open"
+
+
+def test_the_owner_must_know_the_child(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as refused:
+        _action(world, TODAY + timedelta(days=3), owner=world["stranger"])
+    assert "owner" in refused.value.message_dict
+
+
+# --- Meeting page and printable agenda ------------------------------------------------------------------------------
+
+
+def test_the_printable_agenda_names_the_child_where_readable_and_logs_a_print_row(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    before = AccessLogEntry.objects.count()
+    page = login(world["ib"].user).get(f"/ondersteuningsteam/overleg/{item.meeting.pk}/agenda/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Femke" in content and "Wat helpt Femke bij rekenen?" in content and "15:00" in content
+    assert "Lokaal 12" in content and world["zc"].user.display_name in content
+    rows = list(AccessLogEntry.objects.order_by("seq")[before:].values_list("action", "category", "child_id"))
+    assert rows == [("print", "support", world["child"].pk)]
+
+
+def test_the_meeting_page_is_for_the_team_and_the_invited(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    url = f"/ondersteuningsteam/overleg/{item.meeting.pk}/"
+    assert login(world["teacher"].user).get(url).status_code == 200  # invited for the case
+    assert login(world["other_teacher"].user).get(url).status_code == 404
+    assert login(world["stranger"].user).get(url).status_code == 404
+
+
+def test_the_team_agenda_plans_a_meeting_with_time_and_place(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world["ib"].user)
+    answer = client.post(
+        "/ondersteuningsteam/",
+        {
+            "date": (TODAY + timedelta(days=4)).isoformat(),
+            "starts_at": "13:15",
+            "place": "Aula",
+            "chair": world["zc"].pk,
+        },
+    )
+    assert answer.status_code == 302
+    meeting = Meeting.objects.get()
+    assert (meeting.starts_at, meeting.place, meeting.chair) == (time(13, 15), "Aula", world["zc"])
+    answer = client.post("/ondersteuningsteam/", {"date": (TODAY + timedelta(days=4)).isoformat(), "place": "Zaal 2"})
+    assert answer.status_code == 400 and b"Zaal 2" in answer.content
+
+
+def test_the_timeline_shows_the_agenda_the_decision_and_the_action_agreed_and_done(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    meetings.record_decision(world["ib"].user, item, "Onderzoek naar dyscalculie.")
+    action = _action(world, TODAY + timedelta(days=3), "Verslag sturen")
+    meetings.complete_action(world["teacher"].user, action)
+    services.record_minutes(world["ib"].user, item, minutes="Geheim verslag.", present=[], version=1)
+    page = login(world["ib"].user).get(f"/kinderen/{world['child'].pk}/casus/").content.decode()
+    for text in ("Op de agenda van het ondersteuningsteam", "Besluit van het ondersteuningsteam", "Actie afgerond"):
+        assert text in page
+    assert "Onderzoek naar dyscalculie." in page and "Lokaal 12" in page
+    assert "Geheim verslag." not in page  # the minutes stay on the agenda item's page
