@@ -324,7 +324,7 @@ def test_the_plan_page_and_the_case_page_show_which_goals_are_due(world, login) 
 
 
 def test_the_migration_adds_the_new_goal_keys_and_back_removes_them(world) -> None:  # type: ignore[no-untyped-def]
-    migration = importlib.import_module("rondom.cases.migrations.0004_plan_goal_fields_forms")
+    migration = importlib.import_module("rondom.cases.migrations.0005_plan_goal_fields_forms")
     old = {"id": "a", "domain": "school", "description": "Lezen", "target": "AVI", "owner": "juf"}
     plan = Plan.objects.create(child=world["child"], version=1, content={"goals": [dict(old)]})
     version = PlanVersion.objects.create(plan=plan, number=1, content={"goals": [dict(old)]}, includes_treatment=False)

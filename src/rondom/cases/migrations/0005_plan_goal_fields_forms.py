@@ -47,6 +47,6 @@ def remove_keys(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0003_signal_conversation_by_timeline")]
+    dependencies = [("cases", "0004_meeting_details_meetings")]
 
     operations = [migrations.RunPython(add_keys, remove_keys, elidable=False)]
