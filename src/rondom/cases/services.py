@@ -460,7 +460,9 @@ class PlanConflict(Conflict):
 
 
 def goal_evaluation_date(goal: dict[str, Any]) -> date | None:
-    """The goal's own evaluation date (``evaluate_on``), or None when it has none or it is not an ISO date."""
+    """The goal's own evaluation date (``evaluate_on``), or None when it has none or it is not an ISO date.
+
+    Raises nothing."""
     try:
         return date.fromisoformat(str(goal.get("evaluate_on") or ""))
     except ValueError:

@@ -102,10 +102,13 @@ def test_withdrawing_another_childs_consent_is_404_without_a_log_row(world, logi
     assert not AccessLogEntry.objects.exists()
 
 
-def test_a_note_form_sent_empty_writes_no_read_row(world, login) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_form_sent_empty_shows_the_record_again_and_logs_that_as_a_read(world, login) -> None:  # type: ignore[no-untyped-def]
+    # The form is shown again with what was typed (issue 14), on the child's record: that showing is a read,
+    # logged as the record's page logs it; nothing is created.
     response = login(world["ib"]).post(f"/kinderen/{world['own'].pk}/aantekeningen/", {"category": "", "text": ""})
-    assert response.status_code == 302
-    assert not AccessLogEntry.objects.exists()
+    assert response.status_code == 400
+    rows = list(AccessLogEntry.objects.values_list("action", "child_id"))
+    assert rows and {action for action, _ in rows} == {"read"} and {c for _, c in rows} == {world["own"].pk}
 
 
 @pytest.mark.parametrize(
