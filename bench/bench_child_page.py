@@ -124,8 +124,9 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[94] if len(values) >= 20 else float("nan")
 
 
-def main() -> int:
-    var = tempfile.mkdtemp(prefix="rondom-bench-page-")
+def bench_env(var: str) -> dict[str, str]:
+    """The environment of a benchmark's demo database and server: bench settings, its own var dir, and
+    BENCH_DATABASE_URL as the database when set (PostgreSQL), else SQLite. Prints which database it is."""
     env = {
         **os.environ,
         "RONDOM_VAR_DIR": var,
@@ -139,15 +140,19 @@ def main() -> int:
     else:
         env.pop("DATABASE_URL", None)
     print(f"database: {'PostgreSQL' if database.startswith('postgres') else 'SQLite'}")
-    session_key, children = prepare(env)
-    server = subprocess.Popen(
+    return env
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """gunicorn with the app as production runs it (2 workers, 8 threads each) on 127.0.0.1:`port`."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
             "rondom.config.wsgi",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--workers",
             "2",
             "--threads",
@@ -160,6 +165,13 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def main() -> int:
+    var = tempfile.mkdtemp(prefix="rondom-bench-page-")
+    env = bench_env(var)
+    session_key, children = prepare(env)
+    server = start_server(env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     try:
         for _ in range(100):

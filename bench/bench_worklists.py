@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_child_page import SECONDS, THINK, USERS, p95, run_load
+from bench_child_page import SECONDS, THINK, USERS, bench_env, p95, run_load, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "18913"))
@@ -90,40 +90,9 @@ print(json.dumps({
 
 def main() -> int:
     var = tempfile.mkdtemp(prefix="rondom-bench-worklists-")
-    env = {
-        **os.environ,
-        "RONDOM_VAR_DIR": var,
-        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
-        "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
-        "RONDOM_LOG_LEVEL": "WARNING",
-    }
-    database = os.environ.get("BENCH_DATABASE_URL", "")
-    if database:
-        env["DATABASE_URL"] = database
-    else:
-        env.pop("DATABASE_URL", None)
-    print(f"database: {'PostgreSQL' if database.startswith('postgres') else 'SQLite'}")
+    env = bench_env(var)
     world = prepare(env)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "rondom.config.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--env",
-            "DJANGO_SETTINGS_MODULE=bench.settings_bench",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     signal_schools: list[int] = world["signal_schools"]  # type: ignore[assignment]
     groups: list[str] = world["groups"]  # type: ignore[assignment]

@@ -14,11 +14,10 @@ add demo data for it, or an entry with a reason in EXCLUDED.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from .conftest import ROOT, STEP_TIMEOUT_MS
 from .pages import STATES, Checked, Route, discover, fill, log_in, set_language
@@ -59,14 +58,6 @@ def check(page: Page, base_url: str, item: Checked) -> list[str]:
     for v in page.evaluate(AXE_RUN, WCAG_TAGS):
         problems.append(f"{where}: {v['id']} ({v['impact']}) {v['help']} — {'; '.join(v['targets'])} — {v['url']}")
     return problems
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def test_every_page_meets_wcag_22_aa_in_dutch_and_english(  # type: ignore[no-untyped-def]

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urlparse
 
 import pytest
 from django.urls import Resolver404, resolve, reverse
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from tests.dutch_text import code_words, text_problems
 
@@ -173,14 +172,6 @@ def crawl(page: Page, visit: Visit, downloads: set[str]) -> None:
     """Check the queued pages, and the pages their links lead to, until none is left."""
     while visit.queue:
         check_page(page, visit, visit.queue.pop(0), downloads)
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def test_every_page_as_every_login_is_dutch_links_work_and_fits_320_px(  # type: ignore[no-untyped-def]

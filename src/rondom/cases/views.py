@@ -600,24 +600,9 @@ class TeamAgendaView(ChildRecordView):
         teams = self._teams(request)
         if "date" in request.POST:
             meeting_form = MeetingForm(request.POST, members=teams[0].members.all())
-            if meeting_form.is_valid():
-                data = meeting_form.cleaned_data
-                try:
-                    meetings.plan_meeting(
-                        _user(request),
-                        teams[0],
-                        on=data["date"],
-                        starts_at=data["starts_at"],
-                        ends_at=data["ends_at"],
-                        place=data["place"],
-                        chair=data["chair"],
-                        invited=list(data["invited"]),
-                    )
-                except ValidationError as exc:
-                    add_refusal(meeting_form, exc)
-                else:
-                    messages.success(request, _("The meeting was planned."))
-                    return redirect("cases:team-agenda")
+            if plan_from_form(_user(request), teams[0], meeting_form) is not None:
+                messages.success(request, _("The meeting was planned."))
+                return redirect("cases:team-agenda")
             return self._render(request, teams, meeting_form, status=400)
         meeting = get_object_or_404(Meeting, pk=request.POST.get("meeting"), team__in=teams)
         form = self._agenda_form(request, teams, request.POST)
@@ -851,26 +836,34 @@ class MeetingEditView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, meeting_id: int | None = None) -> HttpResponse:
         team, meeting = self._team_and_meeting(request, meeting_id)
         form = MeetingForm(request.POST, members=team.members.all())
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                meeting = meetings.plan_meeting(
-                    _user(request),
-                    team,
-                    on=data["date"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    place=data["place"],
-                    chair=data["chair"],
-                    invited=list(data["invited"]),
-                    meeting=meeting,
-                )
-            except ValidationError as exc:
-                add_refusal(form, exc)
-            else:
-                messages.success(request, _("The meeting was saved."))
-                return redirect("cases:meeting", meeting_id=meeting.pk)
+        saved = plan_from_form(_user(request), team, form, meeting)
+        if saved is not None:
+            messages.success(request, _("The meeting was saved."))
+            return redirect("cases:meeting", meeting_id=saved.pk)
         return self._render(request, form, team, meeting, status=400)
+
+
+def plan_from_form(user: User, team: SupportTeam, form: MeetingForm, meeting: Meeting | None = None) -> Meeting | None:
+    """Plan (or change) a meeting from a bound MeetingForm through `meetings.plan_meeting`. Returns the meeting, or
+    None when the form or the service refused; the refusal is then on the form (field errors, kept input)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return meetings.plan_meeting(
+            user,
+            team,
+            on=data["date"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            place=data["place"],
+            chair=data["chair"],
+            invited=list(data["invited"]),
+            meeting=meeting,
+        )
+    except ValidationError as exc:
+        add_refusal(form, exc)
+        return None
 
 
 def _agenda_item(request: HttpRequest, child: Any, kwargs: Any) -> AgendaItem | None:
