@@ -9,6 +9,7 @@ a child) and every change of a child's record is logged in its own transaction. 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rondom.access import log, policy, tasks
@@ -117,6 +118,7 @@ def plan_meeting(
         meeting.place, meeting.chair = place, chair
         meeting.save()
         meeting.invited.set(invited)
+        notify_invited(meeting, invited, actor=actor)
     return meeting
 
 
@@ -137,6 +139,29 @@ def record_decision(actor: User, item: AgendaItem, text: str) -> AgendaDecision:
         row = AgendaDecision.objects.create(item=item, text=text.strip(), recorded_by=actor)
         log.log_change(actor, decision, child.pk, action=Action.CREATE, object_type="agenda_decision", object_id=row.pk)
     return row
+
+
+def notify_invited(
+    meeting: Meeting, invited: Iterable[Membership], *, actor: User, item: AgendaItem | None = None
+) -> None:
+    """Tell the people invited to a meeting (or to one case on it) where and when: the title gives the date, the
+    time and the school's team, never a child (the meeting page behind the link checks access and logs what it
+    names). Once per person and meeting, or per person and agenda item (a later change of time does not tell them
+    again); the `actor` who invited is not told. Raises nothing."""
+    when = formats.date_format(meeting.date, "j F Y")
+    if meeting.starts_at:
+        when = f"{when} {formats.time_format(meeting.starts_at, 'H:i')}"
+    title = _("You are invited to the support team meeting of %(school)s on %(when)s") % {
+        "school": meeting.team.school.name,
+        "when": when,
+    }
+    key = f"agenda:{item.pk}" if item is not None else f"meeting:{meeting.pk}"
+    notify(
+        [m.user for m in invited if m.user_id != actor.pk],
+        title=title,
+        url=reverse("cases:meeting", args=[meeting.pk]),
+        key=key,
+    )
 
 
 def notify_owner(action: ActionItem) -> None:

@@ -354,6 +354,7 @@ def put_on_agenda(
                     consent = Consent.objects.fitting(case.child, Purpose.SUPPORT_TEAM, membership.organisation).first()
                 add_team_member(actor, case.child, membership, consent)
             item.invited.add(membership)
+        meetings.notify_invited(meeting, invited, actor=actor, item=item)
         _log(actor, decision, case.child_id, "agenda_item", item.pk, Action.CREATE)
         if case.state == State.REGISTERED:
             change_state(actor, case, State.IN_DISCUSSION)

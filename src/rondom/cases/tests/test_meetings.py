@@ -253,7 +253,7 @@ def _action(world, due: date, text: str = "Bel moeder", owner=None) -> ActionIte
 
 def test_an_assigned_owner_is_notified_without_the_childs_name(world) -> None:  # type: ignore[no-untyped-def]
     action = _action(world, TODAY + timedelta(days=7))
-    note = Notification.objects.get(recipient=world["teacher"].user)
+    note = Notification.objects.get(recipient=world["teacher"].user, key__startswith="action:")
     assert note.url == "/acties/" and note.key == f"action:{action.pk}"
     assert "Femke" not in note.title and "Zandstra" not in note.title
 
@@ -364,3 +364,25 @@ def test_the_timeline_shows_the_agenda_the_decision_and_the_action_agreed_and_do
         assert text in page
     assert "Onderzoek naar dyscalculie." in page and "Lokaal 12" in page
     assert "Geheim verslag." not in page  # the minutes stay on the agenda item's page
+
+
+# --- Invitees are told --------------------------------------------------------------------------------------------
+
+
+def test_who_is_invited_is_told_when_and_where_without_a_child_and_the_planner_is_not(world) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(world, invited=[world["teacher"], world["ib"]])
+    told = list(Notification.objects.filter(key=f"meeting:{meeting.pk}"))
+    assert [n.recipient for n in told] == [world["teacher"].user]
+    assert "4 december 2026 15:00" in told[0].title and world["child"].school.name in told[0].title
+    assert "Femke" not in told[0].title and "Zandstra" not in told[0].title
+    assert told[0].url == f"/ondersteuningsteam/overleg/{meeting.pk}/"
+    _meeting(world, invited=[world["teacher"]], meeting=meeting)  # saved again: not told twice
+    assert Notification.objects.filter(recipient=world["teacher"].user).count() == 1
+
+
+def test_who_is_invited_for_one_case_is_told_once(world) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(world)
+    item = services.put_on_agenda(world["ib"].user, world["case"], meeting, [world["teacher"], world["zc"]])
+    told = Notification.objects.filter(key=f"agenda:{item.pk}")
+    assert sorted(n.recipient_id for n in told) == sorted([world["teacher"].user_id, world["zc"].user_id])
+    assert all("Femke" not in n.title for n in told)
