@@ -3,6 +3,8 @@ accountability report; the PDF opens and shows the same figures as the page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -71,7 +73,8 @@ def test_the_budget_chart_writes_each_amount_and_marks_a_year_without_figures(
     assert page.eval_on_selector("#budget-chart", "c => Boolean(c.rondomChart) && c.width > 0")
     data = page.eval_on_selector("#budget-data", "e => JSON.parse(e.textContent)")
     budgets, actual = data["series"]
-    assert all(text.startswith("€ ") and "," in text for text in budgets["texts"])  # "€ 1.250.000,00"
+    dutch_money = re.compile(r"^€\u00a0-?\d{1,3}(\.\d{3})*(,\d\d)?$")  # "€ 1.250.000", "€ 961.081,27"
+    assert budgets["texts"] and all(dutch_money.match(text) for text in budgets["texts"]), budgets["texts"]
     assert None in actual["values"] and data["missing"] == "nog geen cijfers"  # a year without figures: marked
     chart.screenshot(path=str(tmp_path / "budget.png"))
 
