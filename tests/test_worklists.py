@@ -333,7 +333,29 @@ def test_a_notification_names_the_child_only_for_whom_may_read_it_and_its_title_
 
     before = _last_seq()
     other = en(outsider).get(reverse("notifications:list")).content.decode()
-    assert signal.child.given_name not in other and "a pupil of De Esch" in other
+    # Another office may not read the child: not its name, nor its school (basic data of the child too).
+    assert signal.child.given_name not in other and "De Esch" not in other and ">a pupil<" in other
+    assert _rows(seq__gt=before) == []
+
+
+def test_a_notification_about_a_pupil_the_reader_may_no_longer_read_names_no_school_but_his_own(en) -> None:  # type: ignore[no-untyped-def]
+    """Review of issue 14: after a pupil moved school the old school's teacher read "een leerling van <new school>",
+    where the pupil went: basic data of a child he may no longer read. Now "een leerling"; the school is said only
+    when it is the reader's own organisation."""
+    old_school = SchoolFactory(name="De Esch")
+    teacher = MembershipFactory(organisation=old_school, role="teacher").user
+    moved = ChildFactory(school=old_school, given_name="Femke")
+    gone = ChildFactory(school=old_school, given_name="Vergeten")
+    for child in (moved, gone):
+        notify([teacher], title="Nieuw signaal", url=reverse("cases:case-page", args=[child.pk]), key=f"k{child.pk}")
+    moved.school = SchoolFactory(name="De Nieuwe School Kampen")
+    moved.save()
+    gone.anonymised_at = NOW  # still at his school, but no one reads him any more
+    gone.save()
+    before = _last_seq()
+    page = en(teacher).get(reverse("notifications:list")).content.decode()
+    assert "Femke" not in page and "Vergeten" not in page and "De Nieuwe School Kampen" not in page
+    assert page.count("a pupil of De Esch") == 1 and page.count(">a pupil<") == 1
     assert _rows(seq__gt=before) == []
 
 

@@ -192,7 +192,16 @@ class _OptionalDateField(serializers.DateField):
 
 class GoalSerializer(serializers.Serializer):
     # The domain is checked by the service, which names the goal and the rule in its message.
-    id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    # The server's: kept only when it is the id of a goal of the current plan, else a fresh one is given
+    # (services.save_plan); so any string is taken, never refused.
+    id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        help_text="The id of a goal of the current plan, to keep it (and its evaluations); empty, unknown or "
+        "repeated: a new goal with a new id.",
+    )
     domain = serializers.CharField(help_text="school, home, leisure or work (work from 16).", max_length=20)
     description = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)
     target = serializers.CharField(allow_blank=True, max_length=GOAL_FIELD_MAX)

@@ -4,6 +4,7 @@ case data; every change is checked by the access policy and logged in the same t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -485,7 +486,8 @@ def _goal_errors(
         if not isinstance(goal, dict):
             errors["goals"] = _("Goal %(n)d is not readable.") % {"n": number}
             break
-        too_long = [k for k, v in goal.items() if isinstance(v, str) and len(v) > GOAL_FIELD_MAX]
+        # The id is not checked: the server replaces an id it did not give (_normalise_goals).
+        too_long = [k for k, v in goal.items() if k != "id" and isinstance(v, str) and len(v) > GOAL_FIELD_MAX]
         if too_long:
             errors["goals"] = _("Goal %(n)d: %(field)s is longer than %(max)d characters.") % {
                 "n": number,
@@ -520,14 +522,35 @@ def _goal_errors(
     return errors
 
 
-def _normalise_goals(goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def new_goal_id() -> str:
+    """A fresh goal id, made by the server: 32 lowercase hex digits (a random UUID). Raises nothing."""
+    return uuid.uuid4().hex
+
+
+def _goal_ids(plan: Plan) -> set[str]:
+    """The ids of the goals of `plan` as it is stored now (none for a new plan)."""
+    goals = plan.content.get("goals", []) if isinstance(plan.content, dict) else []
+    return {g["id"] for g in goals if isinstance(g, dict) and isinstance(g.get("id"), str) and g["id"]}
+
+
+def _normalise_goals(goals: list[dict[str, Any]], current_ids: Collection[str]) -> list[dict[str, Any]]:
+    """The goals as stored: the keys of GOAL_KEYS, stripped strings, ``evaluate_on`` an ISO date or "".
+
+    Goal ids are the server's: a goal keeps the id it was sent with only when that id is one of `current_ids` (the
+    goals of the plan as it is now, so its evaluations, GoalEvaluation.goal_id, keep pointing at it) and no goal
+    before it in the list kept it already. Any other id (empty, unknown, a duplicate, of any length or form) makes
+    it a new goal with a fresh id (`new_goal_id`): never an error, never two goals with one id."""
     normalised = []
+    kept: set[str] = set()
     for goal in goals:
-        item = {k: str(goal.get(k, "") or "").strip() for k in GOAL_KEYS}
+        item = {k: str(goal.get(k, "") or "").strip() for k in GOAL_KEYS if k != "id"}
         on = goal_evaluation_date(item)
         item["evaluate_on"] = on.isoformat() if on else ""
-        item["id"] = item["id"] or uuid.uuid4().hex
-        normalised.append(item)
+        sent = goal.get("id")
+        known = isinstance(sent, str) and sent in current_ids and sent not in kept
+        goal_id = str(sent) if known else new_goal_id()
+        kept.add(goal_id)
+        normalised.append({"id": goal_id, **item})
     return normalised
 
 
@@ -562,7 +585,9 @@ def save_plan(
 ) -> Plan:
     """Save the child's one plan. `base_version` is the version the actor read: if someone saved in between,
     PlanConflict is raised with what they changed, and nothing is written. `goals`: dicts with the keys of
-    GOAL_KEYS (missing ones are saved as ""; `evaluate_on` an ISO date or ""). `today` (the caller's
+    GOAL_KEYS (missing ones are saved as ""; `evaluate_on` an ISO date or ""). A goal's `id` is kept only when it
+    is the id of a goal of the plan as stored now (once); any other goal gets a fresh server id (_normalise_goals),
+    so evaluations keep pointing at their goal and no two goals share an id. `today` (the caller's
     `timezone.localdate()`): when given, the plan's and the goals' evaluation dates must lie from today up to
     rondom.limits.PLANNED_DATE_MAX_DAYS_AHEAD days ahead (the web form and the API pass it; imports of history
     and the demo do not).
@@ -579,7 +604,6 @@ def save_plan(
         errors["next_evaluation"] = message
     if errors:
         raise ValidationError(errors)
-    normalised = _normalise_goals(goals)
     with transaction.atomic():
         decision = policy.require(actor, child, Action.UPDATE, SUPPORT)
         plan, _created = Plan.objects.select_for_update().get_or_create(child=child)
@@ -587,6 +611,7 @@ def save_plan(
             base = plan.versions.filter(number=base_version).first()
             before = base.content.get("goals", []) if base else []
             raise PlanConflict(plan.version, diff_goals(before, plan.content.get("goals", [])))
+        normalised = _normalise_goals(goals, _goal_ids(plan))
         plan.version += 1
         plan.content = {"goals": normalised}
         plan.includes_treatment = includes_treatment

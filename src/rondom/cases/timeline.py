@@ -7,7 +7,9 @@ few read two), and leaves out what the viewer may not read:
   categories the viewer may not read is not even asked, and an entry of such a category is left out, never shown
   without its content;
 - a viewer who reads the case on an erbij-halen grant or an open request for help (a provider, rondom.access.rules
-  GRANT / REQUEST) sees the consents only when his own organisation receives the data (he is party to them).
+  GRANT / REQUEST) sees the consents only when his own organisation receives the data (he is party to them), and
+  the seats in the support team and the requests for help only of his own organisation and of the child's school:
+  nothing tells him which other organisations are involved (`Draft.parties`).
 
 Adding a source is one function and one `register` call::
 
@@ -361,19 +363,42 @@ def evaluation_events(child: Child) -> Iterable[Draft]:
         )
 
 
+def _organisation_parties(child: Child, organisation_id: int) -> frozenset[int] | None:
+    """The parties of an entry about `organisation_id`'s work on the case: everyone (None) when that is the child's
+    school; else that organisation only, so a viewer on a grant or a request (PARTY_ONLY_GROUNDS) of another
+    organisation does not learn that it is involved."""
+    return None if organisation_id == child.school_id else frozenset({organisation_id})
+
+
 def help_request_events(child: Child) -> Iterable[Draft]:
-    """Bringing in help (erbij halen) or a referral, and its answers: first contact, joined, declined or closed."""
+    """Bringing in help (erbij halen) or a referral, and its answers: first contact, joined, declined or closed.
+    A viewer on a grant or a request sees only the requests to his own organisation (and to the child's school)."""
     requests = HelpRequest.objects.filter(case__child=child).select_related("provider", "contact")
     for request in requests:
         who = request.contact.user_id if request.contact_id and request.contact else None
         about = f"{request.get_kind_display()}: {request.provider.name}"
-        yield Draft(request.requested_at, "help_request", _("Help requested"), request.requested_by_id, detail=about)
+        parties = _organisation_parties(child, request.provider_id)
+        yield Draft(
+            request.requested_at,
+            "help_request",
+            _("Help requested"),
+            request.requested_by_id,
+            detail=about,
+            parties=parties,
+        )
         if request.first_contact_at:
             yield Draft(
-                request.first_contact_at, "help_contact", _("First contact about the request"), who, detail=about
+                request.first_contact_at,
+                "help_contact",
+                _("First contact about the request"),
+                who,
+                detail=about,
+                parties=parties,
             )
         if request.joined_at:
-            yield Draft(request.joined_at, "help_joined", _("Joined (erbij gehaald)"), who, detail=about)
+            yield Draft(
+                request.joined_at, "help_joined", _("Joined (erbij gehaald)"), who, detail=about, parties=parties
+            )
         if request.closed_at:
             yield Draft(
                 request.closed_at,
@@ -381,18 +406,23 @@ def help_request_events(child: Child) -> Iterable[Draft]:
                 _("Request for help closed"),
                 who,
                 detail=f"{about} — {request.closed_reason}" if request.closed_reason else about,
+                parties=parties,
             )
 
 
 def seat_events(child: Child) -> Iterable[Draft]:
-    """A professional seated in the child's support team, and leaving it: who works on the case."""
+    """A professional seated in the child's support team, and leaving it: who works on the case. A viewer on a
+    grant or a request sees only the seats of his own organisation and of the child's school."""
     seats = TeamMembership.objects.filter(child=child).select_related("membership__user", "membership__organisation")
     for seat in seats:
         m = seat.membership
         member = f"{m.user.display_name} ({m.get_role_display()}, {m.organisation.name})"
-        yield Draft(seat.started_at, "seat", _("Joined the support team"), seat.added_by_id, detail=member)
+        parties = _organisation_parties(child, m.organisation_id)
+        yield Draft(
+            seat.started_at, "seat", _("Joined the support team"), seat.added_by_id, detail=member, parties=parties
+        )
         if seat.ended_at:
-            yield Draft(seat.ended_at, "seat_ended", _("Left the support team"), None, detail=member)
+            yield Draft(seat.ended_at, "seat_ended", _("Left the support team"), None, detail=member, parties=parties)
 
 
 def consent_events(child: Child) -> Iterable[Draft]:

@@ -30,8 +30,8 @@ class NotificationListView(ChildRecordView):
     """The user's notifications as a work list (issue 14): each says what happened (the stored title, which holds
     no personal data) and about which child — by name ("Daan B.") only when the user may read that child now
     (the page behind it opens and the policy allows reading basic details; logged: one access-log row per child
-    named), else "een leerling van <school>". Grouped per day, newest first; filter unread (GET); paged; mark one
-    or all read (POST, idempotent)."""
+    named), else "een leerling" ("een leerling van <school>" only when that is the user's own school). Grouped per
+    day, newest first; filter unread (GET); paged; mark one or all read (POST, idempotent)."""
 
     declaration = Declaration(get=search(DataCategory.IDENTITY), post=NO_CHILD_DATA, child_kwarg=None)
 
@@ -80,19 +80,24 @@ class MarkReadView(LoginRequiredMixin, View):
 class About:
     """Which child a notification is about, as far as the recipient may know it now: `opens` (the page behind it
     opens for the user), `named` (the child's name may be shown: the user may read basic details now), the read
-    decision (for the access log) and the child's school (said instead of the name otherwise)."""
+    decision (for the access log) and `own_school` (the child's school is one of the user's own organisations).
+
+    Otherwise the child's school is basic data of a child the user may not read (a pupil who moved: his new
+    school), so the label is "een leerling", with the school only when it is the user's own."""
 
     child: Child
     decision: Decision
     opens: bool
     named: bool
+    own_school: bool = False
 
     @property
     def label(self) -> str:
         if self.named:
             return f"{self.child.given_name} {self.child.family_name[:1]}."
-        school = self.child.school.name if self.child.school else _("no school")
-        return _("a pupil of %(school)s") % {"school": school}
+        if self.own_school and self.child.school is not None:
+            return _("a pupil of %(school)s") % {"school": self.child.school.name}
+        return _("a pupil")
 
 
 def _page_access(url: str) -> tuple[int, Any] | None:
@@ -130,6 +135,7 @@ def about_children(user: User, items: Iterable[Notification]) -> dict[int, About
         for key, ids in accesses.items()
     }
     found: dict[int, About] = {}
+    own: set[int] | None = None  # the user's organisations, asked only when a child is not named
     for pk, (child_id, access) in pages.items():
         child = children.get(child_id)
         if child is None:
@@ -141,7 +147,12 @@ def about_children(user: User, items: Iterable[Notification]) -> dict[int, About
             not access.also or decided[(access.also, category)][child_id].allowed
         )
         identity = decided[(Action.SEARCH, DataCategory.IDENTITY)][child_id]
-        found[pk] = About(child, identity, opens, identity.allowed)
+        own_school = False
+        if not identity.allowed and child.school_id is not None:
+            if own is None:
+                own = set(user.active_memberships().values_list("organisation_id", flat=True))
+            own_school = child.school_id in own
+        found[pk] = About(child, identity, opens, identity.allowed, own_school)
     return found
 
 

@@ -239,6 +239,72 @@ def test_a_stale_version_answers_409_and_keeps_what_was_typed(world, login) -> N
     assert Plan.objects.get(child=world["child"]).version == 1
 
 
+# --- Goal ids are the server's (review of issue 14) --------------------------------------------------------------
+
+GOAL_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def test_goal_ids_are_the_servers_a_typed_duplicate_or_2000_character_id_makes_new_goals(world, login) -> None:  # type: ignore[no-untyped-def]
+    """The hidden goal_<i>_id was taken as typed: two goals could share an id (an evaluation then belonged to both)
+    and an id could be 2,000 characters. An id the plan does not hold makes a new goal with a fresh server id."""
+    client: Client = login(world["ib"])
+    url = f"/kinderen/{world['child'].pk}/plan/"
+    goals = [{**GOALS[0], "id": "same"}, {**GOALS[1], "id": "same"}, {**GOALS[2], "id": "x" * 2000}]
+    assert client.post(url, _plan_post(goals)).status_code == 302
+    ids = [g["id"] for g in Plan.objects.get(child=world["child"]).content["goals"]]
+    assert len(set(ids)) == 3 and all(GOAL_ID.fullmatch(i) for i in ids)
+
+
+def test_a_too_long_goal_id_is_no_error_naming_a_code_word(world, login) -> None:  # type: ignore[no-untyped-def]
+    """It was refused with "Doel 1: id is langer dan ...": the code word "id" on the page. Now the goal is saved."""
+    client: Client = login(world["ib"])
+    url = f"/kinderen/{world['child'].pk}/plan/"
+    answer = client.post(url, _plan_post([{**GOALS[0], "id": "x" * 2001}]))
+    assert answer.status_code == 302, _text(answer)  # was 400: "Doel 1: id is langer dan 2000 tekens."
+    (goal,) = Plan.objects.get(child=world["child"]).content["goals"]
+    assert GOAL_ID.fullmatch(goal["id"]) and goal["description"] == GOALS[0]["description"]
+
+
+def test_a_goal_keeps_its_id_and_its_evaluations_only_with_an_id_of_the_current_plan(world, login) -> None:  # type: ignore[no-untyped-def]
+    ib, child = world["ib"], world["child"]
+    plan = services.save_plan(ib, child, goals=[GOALS[0], GOALS[1]], includes_treatment=False, base_version=0)
+    first, second = (g["id"] for g in plan.content["goals"])
+    services.evaluate_goal(ib, plan, goal_id=second, rater="parent", score=4)
+    other = ChildFactory(school=child.school)
+    foreign = services.save_plan(ib, other, goals=[GOALS[2]], includes_treatment=False, base_version=0)
+    foreign_id = foreign.content["goals"][0]["id"]
+    client: Client = login(ib)
+    # Reordered, the first one sent twice, a goal of another child's plan: only the plan's own ids are kept, once.
+    goals = [{**GOALS[1], "id": second}, {**GOALS[0], "id": first}, {**GOALS[2], "id": first}]
+    goals.append({**GOALS[2], "description": "Van een ander", "id": foreign_id})
+    assert client.post(f"/kinderen/{child.pk}/plan/", _plan_post(goals, base_version="1")).status_code == 302
+    saved = Plan.objects.get(child=child).content["goals"]
+    assert [g["id"] for g in saved[:2]] == [second, first]
+    assert len({g["id"] for g in saved} | {first, second, foreign_id}) == 5  # two new ids
+    evaluation = GoalEvaluation.objects.get(plan__child=child)
+    assert next(g for g in saved if g["id"] == evaluation.goal_id)["description"] == GOALS[1]["description"]
+
+
+def test_the_api_keeps_only_ids_of_the_current_plan_and_gives_the_rest_new_ones(world, login) -> None:  # type: ignore[no-untyped-def]
+    client: Client = login(world["ib"])
+    url = f"/api/children/{world['child'].pk}/plan/"
+    body: dict[str, Any] = {"goals": [GOALS[0], GOALS[1]], "includes_treatment": False, "base_version": 0}
+    first = client.put(url, body, content_type="application/json").json()["goals"]
+    kept = first[0]["id"]
+    body["goals"] = [
+        {**GOALS[0], "id": kept},
+        {**GOALS[1], "id": kept},
+        {**GOALS[2], "id": "y" * 2000},
+        {**GOALS[2], "id": None},
+    ]
+    body["base_version"] = 1
+    answer = client.put(url, body, content_type="application/json")
+    assert answer.status_code == 200, answer.json()
+    ids = [g["id"] for g in answer.json()["goals"]]
+    assert ids[0] == kept and len(set(ids)) == 4 and all(GOAL_ID.fullmatch(i) for i in ids)
+    assert first[1]["id"] not in ids  # the second goal was not sent with its own id: a new goal
+
+
 def test_posted_rows_cap_one_above_the_maximum() -> None:
     data = {f"goal_{i}_domain": "school" for i in range(80)}
     assert posted_rows(data) == list(range(51))

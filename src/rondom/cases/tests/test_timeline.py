@@ -225,6 +225,32 @@ def test_a_provider_sees_only_the_consents_his_organisation_is_party_to(story: d
     assert len([e for e in events_for(story["ib"], child) if e.kind == "consent_given"]) == 2
 
 
+def test_a_provider_on_a_grant_sees_seats_and_requests_of_his_own_organisation_and_the_school_only(
+    story: dict[str, Any],
+) -> None:
+    """Review of issue 14: the seats and the requests for help named other organisations (Accare's school social
+    worker in the support team, a referral to Accare) to a provider reading on a grant; they are left out entirely,
+    as the consents he is no party to."""
+    child, ib, contact = story["child"], story["ib"], story["contact"]
+    teacher = MembershipFactory(organisation=child.school, role="teacher", user__first_name="Lotte")
+    TeamMembership.objects.create(child=child, membership=teacher, added_by=ib)
+    accare = story["smw"].memberships.get().organisation
+    HelpRequest.objects.create(
+        case=child.cases.get(), kind=HelpRequest.Kind.choices[-1][0], provider=accare, question="GGZ-traject"
+    )
+    assert policy.decide(contact, child, Action.READ, DataCategory.SUPPORT).ground == "grant"
+    events = events_for(contact, child)
+    assert [(e.kind, e.detail) for e in events if "Accare" in e.detail + e.actor] == []
+    seats = [e.detail for e in events if e.kind == "seat"]
+    assert len(seats) == 1 and seats[0].startswith(teacher.user.display_name)  # the school's seat
+    requests = [e.detail for e in events if e.kind.startswith("help")]
+    assert len(requests) == 3 and all("Trias Jeugdhulp" in d for d in requests)  # his own: asked, contact, joined
+    # The school sees every seat and every request.
+    school = events_for(ib, child)
+    assert len([e for e in school if e.kind == "seat"]) == 2
+    assert len([e for e in school if e.kind == "help_request"]) == 2
+
+
 def test_one_query_per_source(story: dict[str, Any], django_assert_max_num_queries: Any) -> None:
     child, ib = story["child"], story["ib"]
     decision = policy.decide(ib, child, Action.READ, DataCategory.SUPPORT)
