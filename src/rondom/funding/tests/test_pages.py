@@ -233,7 +233,7 @@ def test_the_budget_page_shows_the_trajectory_actual_spending_and_what_if(as_use
     assert page.status_code == 200 and 'id="budget-chart"' in html and 'id="budget-data"' in html
     chart = json.loads(html.split('<script id="budget-data" type="application/json">')[1].split("</script>")[0])
     budget_bars, actual_bars = chart["series"]
-    assert budget_bars["values"][1] == 980000.0 and budget_bars["texts"][1] == "€\xa0980,000"  # English page: l10n in English, the one money format
+    assert budget_bars["values"][1] == 980000.0 and budget_bars["texts"][1] == "€\xa0980,000"  # English page
     assert actual_bars["values"][2] is None and actual_bars["scaled"][2] is None  # no figures: marked, not zero
     year1 = table_html(page, "trajectory-table").split('scope="row">1</th>')[1].split("</tr>")[0]
     for figure in ("€\xa0980,000", "€\xa0588,000", "€\xa0392,000", "€\xa0990,000", "€\xa010,000"):
