@@ -503,7 +503,7 @@ class ActionCreateView(ChildRecordAPIView):
     def post(self, request: Request, child_id: int, case_id: int) -> Response:
         serializer = ActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        item = services.add_action(_user(request), self.found, **serializer.validated_data)
+        item = services.add_action(_user(request), self.found, **serializer.validated_data, today=timezone.localdate())
         return Response(ActionSerializer(item).data, status=status.HTTP_201_CREATED)
 
 

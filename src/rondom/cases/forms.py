@@ -3,6 +3,8 @@ page, the minutes, a decision and an action per case. The services decide; these
 
 from __future__ import annotations
 
+import datetime
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from rondom.accounts.models import Membership, User
+from rondom.limits import latest_planned_date
 
 from .models import Meeting
 
@@ -26,6 +29,17 @@ def meeting_label(meeting: Meeting) -> str:
         if meeting.ends_at:
             when += "–" + formats.time_format(meeting.ends_at, "H:i")
     return f"{when}, {meeting.place}" if meeting.place else when
+
+
+def limit_planned_date(field: forms.Field, today: date) -> None:
+    """Give a date field of a planned day (a meeting, a due date) the range the services check
+    (rondom.limits.planned_date_error): min/max on the date input and the range in the help text. `today` is the
+    view's `timezone.localdate()`."""
+    last = latest_planned_date(today)
+    field.widget = forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "min": today.isoformat(), "max": last.isoformat()}
+    )
+    field.help_text = _("From today until %(last)s at the latest.") % {"last": formats.date_format(last, "j F Y")}
 
 
 class MemberChoice(forms.ModelChoiceField):
@@ -65,8 +79,11 @@ class MeetingForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, members: QuerySet[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, members: QuerySet[Membership], today: datetime.date, **kwargs: Any) -> None:
+        """`today`: the view's `timezone.localdate()`, the day the date is checked against (no wall clock here)."""
         super().__init__(*args, **kwargs)
+        self.today = today
+        limit_planned_date(self.fields["date"], today)
         members = members.select_related("user", "organisation").order_by("user__last_name", "pk")
         self.fields["chair"].queryset = members  # type: ignore[attr-defined]
         self.fields["invited"].queryset = members  # type: ignore[attr-defined]
@@ -94,8 +111,13 @@ class AgendaFromCaseForm(forms.Form):
     parents_invited = forms.BooleanField(label=_("Invite the parents"), required=False, initial=True)
     youth_invited = forms.BooleanField(label=_("Invite the youth too"), required=False)
 
-    def __init__(self, *args: Any, meetings: QuerySet[Meeting], people: QuerySet[Membership], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, meetings: QuerySet[Meeting], people: QuerySet[Membership], today: date, **kwargs: Any
+    ) -> None:
+        """`today`: the view's `timezone.localdate()`, the day a new meeting's date is checked against."""
         super().__init__(*args, **kwargs)
+        self.today = today
+        limit_planned_date(self.fields["new_date"], today)
         self.fields["meeting"].queryset = meetings  # type: ignore[attr-defined]
         self.fields["invited"].queryset = people.select_related("user", "organisation")  # type: ignore[attr-defined]
 
@@ -130,6 +152,9 @@ class ActionForm(forms.Form):
     owner = MemberChoice(label=_("Owner"), queryset=Membership.objects.none())
     due = forms.DateField(label=_("Due date"), widget=DATE)
 
-    def __init__(self, *args: Any, owners: QuerySet[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: QuerySet[Membership], today: date, **kwargs: Any) -> None:
+        """`today`: the view's `timezone.localdate()`, the day the due date is checked against."""
         super().__init__(*args, **kwargs)
+        self.today = today
+        limit_planned_date(self.fields["due"], today)
         self.fields["owner"].queryset = owners.select_related("user", "organisation")  # type: ignore[attr-defined]

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from rondom.access import log, policy, tasks
 from rondom.accounts.models import Membership, User
 from rondom.core.categories import Action, DataCategory
-from rondom.limits import text_error
-from rondom.notifications.services import notify
+from rondom.idempotency import recent_duplicate
+from rondom.limits import planned_date_error, text_error
+from rondom.notifications.services import active_memberships, notify
 
 from .models import ActionItem, AgendaDecision, AgendaItem, Case, Meeting, SupportTeam
 
@@ -64,6 +65,8 @@ def _meeting_errors(
         errors["date"] = _("Choose the date of the meeting.")
     elif on < today:
         errors["date"] = _("Choose a date from today on.")
+    elif problem := planned_date_error(on, today, label=_("Date of the meeting")):
+        errors["date"] = problem
     if starts_at is None:
         errors["starts_at"] = _("Choose the start time.")
     elif ends_at is not None and ends_at <= starts_at:
@@ -91,7 +94,9 @@ def plan_meeting(
     today: date | None = None,
     meeting: Meeting | None = None,
 ) -> Meeting:
-    """Plan a meeting of `team` (or change `meeting`): a date from `today` on (default: the local date), a start
+    """Plan a meeting of `team` (or change `meeting`): a date from `today` on and at most
+    rondom.limits.PLANNED_DATE_MAX_DAYS_AHEAD days after it (`today`: the view's `timezone.localdate()`; the local
+    date when not given, for scripts and tests only), a start
     time, an optional end time after it, a place or the text of an online link, a chair from the team's members and
     the members invited to the whole meeting. No child's data is touched, so nothing goes to the access log.
 
@@ -126,7 +131,9 @@ def plan_meeting(
 
 
 def record_decision(actor: User, item: AgendaItem, text: str) -> AgendaDecision:
-    """Add one decision of the team on the case of `item`, in its own words. Rows are only added.
+    """Add one decision of the team on the case of `item`, in its own words. Rows are only added. A double submit
+    (the same actor, item and text within the window of rondom.idempotency) returns the decision already recorded
+    and logs nothing again.
 
     Raises ValidationError with the key text (empty, too long, control characters; rondom.limits.text_error);
     Http404 outside the actor's scope, PermissionDenied when the policy does not allow updating the support data."""
@@ -136,6 +143,11 @@ def record_decision(actor: User, item: AgendaItem, text: str) -> AgendaDecision:
     with transaction.atomic():
         child = item.case.child
         decision = policy.require(actor, child, Action.UPDATE, SUPPORT)
+        same = recent_duplicate(
+            AgendaDecision.objects.filter(item=item, recorded_by=actor, text=text.strip()), "recorded_at", lock=child
+        )
+        if same is not None:
+            return same
         row = AgendaDecision.objects.create(item=item, text=text.strip(), recorded_by=actor)
         log.log_change(actor, decision, child.pk, action=Action.CREATE, object_type="agenda_decision", object_id=row.pk)
     return row
@@ -234,11 +246,14 @@ def agenda_of_child(child: Any) -> QuerySet[AgendaItem]:
     )
 
 
-def may_open_meeting(user: User, meeting: Meeting) -> bool:
-    """Those who run the team, and everyone invited to the meeting or to one of its cases."""
+def may_open_meeting(user: User, meeting: Meeting, today: date | None = None) -> bool:
+    """Who may open the meeting page and its printable agenda: those who run the team, and everyone invited to the
+    whole meeting or to one of its cases (they see when, where and who chairs; per case the child and who is
+    invited only where they may read the child, docs/cases.md). Only roles active on `today` count (default: the
+    local date): someone whose invited role ended opens nothing. Raises nothing."""
     if may_run(user, meeting.team):
         return True
-    memberships = Membership.objects.filter(user=user)
+    memberships = active_memberships(today).filter(user=user)
     return (
         meeting.invited.filter(pk__in=memberships).exists()
         or AgendaItem.objects.filter(meeting=meeting, invited__in=memberships).exists()

@@ -23,7 +23,7 @@ from rondom.access.services import add_team_member
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.consent.models import Consent, Purpose
 from rondom.core.categories import Action, DataCategory
-from rondom.core.errors import Conflict, LimitReached
+from rondom.core.errors import Conflict, LimitReached, Refused
 from rondom.core.roles import OrganisationKind
 from rondom.idempotency import recent_duplicate
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, planned_date_error, text_error
@@ -372,19 +372,24 @@ def add_action(
     agenda_item: AgendaItem | None = None,
     today: date | None = None,
 ) -> ActionItem:
-    """A decision of the team becomes an action with an owner, a due date (from `today` on, default the local date)
-    and a status; `agenda_item` names the meeting's item it was agreed in. The owner is notified (without the
-    child's name: cases.meetings.notify_owner) and finds it under "Mijn acties".
+    """A decision of the team becomes an action with an owner, a due date (from `today` on and at most
+    rondom.limits.PLANNED_DATE_MAX_DAYS_AHEAD days after it; `today` is the view's `timezone.localdate()`, the local
+    date when not given) and a status; `agenda_item` names the meeting's item it was agreed in. The owner is notified
+    (without the child's name: cases.meetings.notify_owner) and finds it under "Mijn acties". A double submit (the
+    same actor, case, item, description, owner and due date within the window of rondom.idempotency) returns the
+    action already made: one action, one notification, one log row.
 
-    Raises ValidationError with the keys description (empty), due (in the past), owner (not someone who works with
-    the child), agenda_item (another case's); Http404 outside the actor's scope, PermissionDenied when the policy
-    does not allow updating the support data (access.policy.require)."""
+    Raises ValidationError with the keys description (empty), due (in the past or too far ahead), owner (not someone
+    who works with the child), agenda_item (another case's); Http404 outside the actor's scope, PermissionDenied
+    when the policy does not allow updating the support data (access.policy.require)."""
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("Describe the action.")
     if due < today:
         errors["due"] = _("The due date lies in the past.")
+    elif problem := planned_date_error(due, today, label=_("Due date")):
+        errors["due"] = problem
     if agenda_item is not None and agenda_item.case_id != case.pk:
         errors["agenda_item"] = _("This agenda item is about another case.")
     if errors:
@@ -393,6 +398,20 @@ def add_action(
         decision = policy.require(actor, case.child, Action.UPDATE, SUPPORT)
         if not policy.decide(owner.user, case.child, Action.READ, SUPPORT).allowed:
             raise ValidationError({"owner": _("The owner must be someone who works with this child.")})
+        same = recent_duplicate(
+            ActionItem.objects.filter(
+                case=case,
+                agenda_item=agenda_item,
+                description=description.strip(),
+                owner=owner,
+                due=due,
+                created_by=actor,
+            ),
+            "created_at",
+            lock=case.child,
+        )
+        if same is not None:
+            return same  # a double submit: the action (and its one notification) exists already
         item = ActionItem.objects.create(
             case=case,
             description=description.strip(),
@@ -407,23 +426,36 @@ def add_action(
 
 
 def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list[User], version: int) -> AgendaItem:
-    """The minutes of a case discussed in the meeting; only those present may read them afterwards.
+    """The minutes of a case discussed in the meeting; only those present may read them afterwards. Only who may
+    read them (cases.meetings.may_read_minutes: present, or the school's ib/zc) may write them; `present` is the
+    whole list of who was present, as the form says (the writer is not added to it by writing).
 
     `version` is the version of the minutes the actor read: if someone saved in between, Conflict
     (rondom.versioning) is raised and nothing is written.
 
     Raises ValidationError with the key minutes (too long or control characters, rondom.limits.text_error); Conflict
-    (rondom.core.errors) on a stale version; Http404 outside the actor's scope, PermissionDenied when the policy
-    does not allow updating the support data (access.policy.require)."""
+    (rondom.core.errors) on a stale version; Http404 outside the actor's scope, PermissionDenied (Dutch reason) when
+    the policy does not allow updating the support data (access.policy.require) or the actor may not read the
+    minutes (was not present, does not run the school's team)."""
     problem = text_error(minutes, required=False)
     if problem:
         raise ValidationError({"minutes": problem})
     with transaction.atomic():
         decision = policy.require(actor, item.case.child, Action.UPDATE, SUPPORT)
+        if not meetings.may_read_minutes(actor, item):
+            raise Refused(minutes_refusal())
         save_versioned(item, version, {"minutes": minutes.strip()})
-        item.present.set({*present, actor})
+        item.present.set(set(present))
         _log(actor, decision, item.case.child_id, "minutes", item.pk, Action.UPDATE)
     return item
+
+
+def minutes_refusal() -> str:
+    """The Dutch reason someone who may not read the minutes cannot write them either."""
+    return _(
+        "Only who was present at the meeting, and the intern begeleider and zorgcoördinator of the school, write the "
+        "minutes."
+    )
 
 
 def minutes_for(user: User, item: AgendaItem) -> str | None:

@@ -27,7 +27,7 @@ from rondom.access.declared import Access, ChildRecordView, Declaration, create,
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.consent.models import Consent
 from rondom.core.categories import Action, DataCategory
-from rondom.core.errors import Conflict
+from rondom.core.errors import Conflict, Refused
 from rondom.core.schoolyear import SchoolYear
 from rondom.formfields import LocalDecimalField
 from rondom.limits import FREE_TEXT_MAX, GOAL_FIELD_MAX, PLAN_GOALS_MAX
@@ -572,7 +572,7 @@ class TeamAgendaView(ChildRecordView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         teams = self._teams(request)
-        return self._render(request, teams, MeetingForm(members=teams[0].members.all()))
+        return self._render(request, teams, MeetingForm(members=teams[0].members.all(), today=timezone.localdate()))
 
     def _render(
         self, request: HttpRequest, teams: list[SupportTeam], meeting_form: MeetingForm, status: int = 200
@@ -599,7 +599,7 @@ class TeamAgendaView(ChildRecordView):
     def post(self, request: HttpRequest) -> HttpResponse:
         teams = self._teams(request)
         if "date" in request.POST:
-            meeting_form = MeetingForm(request.POST, members=teams[0].members.all())
+            meeting_form = MeetingForm(request.POST, members=teams[0].members.all(), today=timezone.localdate())
             if plan_from_form(_user(request), teams[0], meeting_form) is not None:
                 messages.success(request, _("The meeting was planned."))
                 return redirect("cases:team-agenda")
@@ -614,6 +614,7 @@ class TeamAgendaView(ChildRecordView):
                     meeting,
                     list(form.cleaned_data["invited"]),
                     youth_invited=form.cleaned_data["youth_invited"],
+                    today=timezone.localdate(),
                 )
                 messages.success(request, _("The case is on the agenda."))
             except ValidationError as exc:
@@ -831,11 +832,12 @@ class MeetingEditView(LoginRequiredMixin, View):
                 "chair": meeting.chair,
                 "invited": list(meeting.invited.all()),
             }
-        return self._render(request, MeetingForm(initial=initial, members=team.members.all()), team, meeting)
+        form = MeetingForm(initial=initial, members=team.members.all(), today=timezone.localdate())
+        return self._render(request, form, team, meeting)
 
     def post(self, request: HttpRequest, meeting_id: int | None = None) -> HttpResponse:
         team, meeting = self._team_and_meeting(request, meeting_id)
-        form = MeetingForm(request.POST, members=team.members.all())
+        form = MeetingForm(request.POST, members=team.members.all(), today=timezone.localdate())
         saved = plan_from_form(_user(request), team, form, meeting)
         if saved is not None:
             messages.success(request, _("The meeting was saved."))
@@ -844,8 +846,9 @@ class MeetingEditView(LoginRequiredMixin, View):
 
 
 def plan_from_form(user: User, team: SupportTeam, form: MeetingForm, meeting: Meeting | None = None) -> Meeting | None:
-    """Plan (or change) a meeting from a bound MeetingForm through `meetings.plan_meeting`. Returns the meeting, or
-    None when the form or the service refused; the refusal is then on the form (field errors, kept input)."""
+    """Plan (or change) a meeting from a bound MeetingForm through `meetings.plan_meeting`, checked against the
+    form's `today` (the view's `timezone.localdate()`). Returns the meeting, or None when the form or the service
+    refused; the refusal is then on the form (field errors, kept input)."""
     if not form.is_valid():
         return None
     data = form.cleaned_data
@@ -860,6 +863,7 @@ def plan_from_form(user: User, team: SupportTeam, form: MeetingForm, meeting: Me
             chair=data["chair"],
             invited=list(data["invited"]),
             meeting=meeting,
+            today=form.today,
         )
     except ValidationError as exc:
         add_refusal(form, exc)
@@ -889,6 +893,7 @@ class AgendaItemView(ChildRecordView):
             | Q(pk__in=item.present.all())
             | Q(memberships__support_teams=item.meeting.team_id)
         ).distinct()
+        today = timezone.localdate()
         minutes_initial = {"minutes": item.minutes, "version": item.version, "present": list(item.present.all())}
         return {
             "minutes_form": MinutesForm(
@@ -897,8 +902,9 @@ class AgendaItemView(ChildRecordView):
             "decision_form": DecisionForm(data if which == "decision" else None, prefix="d"),
             "action_form": ActionForm(
                 data if which == "action" else None,
-                initial={"due": timezone.localdate() + timedelta(days=14)},
+                initial={"due": today + timedelta(days=14)},
                 owners=meetings.people_for_case(item.case),
+                today=today,
                 prefix="a",
             ),
         }
@@ -912,6 +918,7 @@ class AgendaItemView(ChildRecordView):
             "label": meeting_label(item.meeting),
             "minutes": services.minutes_for(user, item),
             "can_write": policy.decide(user, self.child, Action.UPDATE, DataCategory.SUPPORT).allowed,
+            "may_open_meeting": meetings.may_open_meeting(user, item.meeting),
             "decisions": list(item.decisions.select_related("recorded_by")),
             "actions": list(item.actions.select_related("owner__user").order_by("due", "pk")),
             "today": timezone.localdate(),
@@ -930,6 +937,8 @@ class AgendaItemView(ChildRecordView):
         which = request.POST.get("form", "")
         if which not in ("minutes", "decision", "action"):
             raise Http404
+        if which == "minutes" and not meetings.may_read_minutes(user, item):
+            raise Refused(services.minutes_refusal())  # nothing changed, nothing logged
         form = self._forms(item, request.POST, which)[f"{which}_form"]
         if not form.is_valid():
             return self._render(request, item, status=400, **{f"{which}_form": form})
@@ -951,6 +960,7 @@ class AgendaItemView(ChildRecordView):
                     owner=data["owner"],
                     due=data["due"],
                     agenda_item=item,
+                    today=timezone.localdate(),
                 )
                 done = _("The action was recorded; its owner was told.")
         except Conflict as conflict:
@@ -979,6 +989,7 @@ def meeting_context(user: User, child: Any, case: Case | None, can_write: bool) 
         form = AgendaFromCaseForm(
             meetings=meetings.upcoming_for_case(case),
             people=meetings.people_for_case(case),
+            today=timezone.localdate(),
             auto_id="id_agenda_%s",
         )
     return {"agenda_items": agenda, "agenda_form": form, "today": timezone.localdate()}
@@ -1002,6 +1013,7 @@ class AgendaFromCaseView(ChildRecordView):
             data,
             meetings=meetings.upcoming_for_case(case),
             people=meetings.people_for_case(case),
+            today=timezone.localdate(),
             auto_id="id_agenda_%s",
         )
 
@@ -1018,7 +1030,7 @@ class AgendaFromCaseView(ChildRecordView):
         form = self._form(case, request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
-        data = form.cleaned_data
+        data, today = form.cleaned_data, form.today
         try:
             with transaction.atomic():
                 meeting = data["meeting"]
@@ -1030,6 +1042,7 @@ class AgendaFromCaseView(ChildRecordView):
                         starts_at=data["new_starts_at"],
                         ends_at=data["new_ends_at"],
                         place=data["new_place"],
+                        today=today,
                     )
                 services.put_on_agenda(
                     user,
@@ -1038,6 +1051,7 @@ class AgendaFromCaseView(ChildRecordView):
                     list(data["invited"]),
                     youth_invited=data["youth_invited"],
                     parents_invited=data["parents_invited"],
+                    today=today,
                 )
         except ValidationError as exc:
             add_refusal(form, exc, fields={k: f"new_{k}" for k in ("date", "starts_at", "ends_at", "place")})

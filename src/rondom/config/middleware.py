@@ -12,6 +12,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from rondom.core.errors import Refused
+
 logger = logging.getLogger(__name__)
 
 
@@ -109,6 +111,18 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("The request is not right.")}, status=400)
     return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403 for a refusal no view caught: a ``Refused`` (rondom.core.errors) shows its Dutch reason, which is meant for
+    the actor; any other PermissionDenied shows the general sentence (its text may be a code word). JSON under
+    /api/ (DRF answers its own views; this covers the rest)."""
+    message = exception.message if isinstance(exception, Refused) else None
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message or _("You may not do this.")}, status=403)
+    if message:
+        return render(request, "403.html", {"message": message}, status=403)
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

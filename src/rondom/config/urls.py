@@ -90,5 +90,6 @@ urlpatterns = [
 
 # JSON error answers under /api/ (the OpenAPI schema documents JSON), the usual pages elsewhere.
 handler400 = "rondom.config.middleware.bad_request"
+handler403 = "rondom.config.middleware.permission_denied"
 handler404 = "rondom.config.middleware.not_found"
 handler500 = "rondom.config.middleware.server_error"

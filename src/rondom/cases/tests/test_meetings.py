@@ -386,3 +386,387 @@ def test_who_is_invited_for_one_case_is_told_once(world) -> None:  # type: ignor
     told = Notification.objects.filter(key=f"agenda:{item.pk}")
     assert sorted(n.recipient_id for n in told) == sorted([world["teacher"].user_id, world["zc"].user_id])
     assert all("Femke" not in n.title for n in told)
+
+
+# --- After the review of issue 14 (tests/test_review_14.py on review/14) -------------------------------------------
+
+
+NL = {"HTTP_ACCEPT_LANGUAGE": "nl"}
+
+
+@pytest.fixture
+def more(world):  # type: ignore[no-untyped-def]
+    """The world plus a school social worker of the school (support rw, not present), a leerplicht officer of the
+    child's municipality, and a second pupil with an open case at the same school."""
+    from tests.factories import OrganisationFactory
+
+    child = world["child"]
+    smw = MembershipFactory(organisation=child.school, role="school_social_worker")
+    leerplicht = MembershipFactory(organisation=OrganisationFactory(kind="leerplicht"), role="leerplicht_officer")
+    leerplicht.organisation.serves_municipalities.add(child.home_municipality)
+    other = ChildFactory(school=child.school, given_name="Bram", family_name="Visser")
+    signal = Signal.objects.create(
+        child=other, source="teacher", concerns=["behaviour"], description="x", conversation_on=TODAY
+    )
+    other_case = services.register_case(world["ib"].user, signal, question="Bram en driftbuien?", today=TODAY)
+    return {**world, "smw": smw, "leerplicht": leerplicht, "other": other, "other_case": other_case}
+
+
+def _plain_meeting(w, days: int = 7, **kwargs) -> Meeting:  # type: ignore[no-untyped-def]
+    return meetings.plan_meeting(
+        w["ib"].user, w["team"], on=TODAY + timedelta(days=days), starts_at=time(15, 0), place="Lokaal 12", **kwargs
+    )
+
+
+def test_only_who_was_present_or_runs_the_team_writes_the_minutes(more, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(more["ib"].user, more["case"], _plain_meeting(more), [more["teacher"]])
+    services.record_minutes(more["ib"].user, item, minutes="Moeder vertelde over de scheiding.", present=[], version=1)
+    url = f"/kinderen/{more['child'].pk}/overleg/{item.pk}/"
+    smw = login(more["smw"].user)
+    assert "scheiding" not in smw.get(url).content.decode()  # she may not read them ...
+    before = AccessLogEntry.objects.count()
+    answer = smw.post(url, {"form": "minutes", "m-minutes": "weg", "m-version": "2"}, **NL)
+    assert answer.status_code == 403  # ... nor write them: nothing changed, nothing logged
+    assert "aanwezig" in answer.content.decode(), answer.content.decode()[-1500:]
+    item.refresh_from_db()
+    assert (item.minutes, item.version, list(item.present.all())) == ("Moeder vertelde over de scheiding.", 2, [])
+    assert AccessLogEntry.objects.count() == before
+    with pytest.raises(PermissionDenied):
+        services.record_minutes(more["smw"].user, item, minutes="weg", present=[], version=2)
+
+
+def test_writing_the_minutes_does_not_make_the_writer_present(world) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    services.record_minutes(world["zc"].user, item, minutes="Verslag.", present=[world["teacher"].user], version=1)
+    assert list(item.present.all()) == [world["teacher"].user]
+
+
+def test_a_teacher_not_present_does_not_read_minutes_and_cannot_post_them(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    services.record_minutes(world["ib"].user, item, minutes="GEHEIM-NOTULEN", present=[], version=1)
+    url = f"/kinderen/{world['child'].pk}/overleg/{item.pk}/"
+    client = login(world["other_teacher"].user)
+    assert "GEHEIM-NOTULEN" not in client.get(url).content.decode()
+    assert client.post(url, {"form": "minutes", "m-minutes": "x", "m-version": "2"}).status_code == 403
+    item.refresh_from_db()
+    assert item.minutes == "GEHEIM-NOTULEN"
+
+
+def test_leerplicht_and_another_school_get_404_on_the_item_and_the_meeting_without_log(more, login) -> None:  # type: ignore[no-untyped-def]
+    meeting = _plain_meeting(more)
+    item = services.put_on_agenda(more["ib"].user, more["case"], meeting, [])
+    before = AccessLogEntry.objects.count()
+    for who in ("stranger", "leerplicht"):
+        client = login(more[who].user)
+        assert client.get(f"/kinderen/{more['child'].pk}/overleg/{item.pk}/").status_code in (403, 404)
+        assert client.get(f"/ondersteuningsteam/overleg/{meeting.pk}/").status_code == 404
+        assert client.get(f"/ondersteuningsteam/overleg/{meeting.pk}/agenda/").status_code == 404
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_the_meeting_page_names_who_is_invited_only_for_pupils_the_viewer_may_read(more, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import OrganisationFactory, consent_for
+
+    meeting = _plain_meeting(more)
+    provider = OrganisationFactory(kind="provider", name="Trias")
+    contact = MembershipFactory(organisation=provider, role="provider_contact", user__last_name="Providerlid")
+    consent_for(more["child"], "support_team", provider, ["identity", "support"])
+    services.put_on_agenda(more["ib"].user, more["case"], meeting, [contact])  # invited for Femke only
+    mentor = MembershipFactory(organisation=more["child"].school, role="teacher", user__last_name="Mentorvanb")
+    TeamMembership.objects.create(child=more["other"], membership=mentor, added_by=more["ib"].user)
+    services.put_on_agenda(more["ib"].user, more["other_case"], meeting, [mentor])
+    client = login(contact.user)
+    for url in (f"/ondersteuningsteam/overleg/{meeting.pk}/", f"/ondersteuningsteam/overleg/{meeting.pk}/agenda/"):
+        answer = client.get(url, **NL)
+        page = answer.content.decode()
+        assert answer.status_code == 200, url  # invited for one case: opens the meeting
+        assert "Lokaal 12" in page and "Femke" in page and "Providerlid" in page
+        assert "Bram" not in page and "Mentorvanb" not in page, url  # nor who is invited for a pupil not read
+
+
+def test_the_agenda_item_links_to_the_whole_meeting_only_for_who_may_open_it(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(world["ib"].user, world["case"], _meeting(world), [])  # the teacher not invited
+    url = f"/kinderen/{world['child'].pk}/overleg/{item.pk}/"
+    meeting_url = f"/ondersteuningsteam/overleg/{item.meeting.pk}/"
+    teacher = login(world["teacher"].user)
+    page = teacher.get(url).content.decode()
+    assert page and meeting_url not in page and teacher.get(meeting_url).status_code == 404
+    item.invited.add(world["teacher"])  # invited for this case: the link and the page
+    assert meeting_url in teacher.get(url).content.decode() and teacher.get(meeting_url).status_code == 200
+
+
+def test_the_printable_agenda_logs_one_print_row_per_child_shown_and_none_for_the_hidden(more, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import OrganisationFactory, consent_for
+
+    meeting = _plain_meeting(more)
+    contact = MembershipFactory(organisation=OrganisationFactory(kind="provider"), role="provider_contact")
+    consent_for(more["child"], "support_team", contact.organisation, ["identity", "support"])
+    services.put_on_agenda(more["ib"].user, more["case"], meeting, [contact])
+    services.put_on_agenda(more["ib"].user, more["other_case"], meeting, [])
+    before = AccessLogEntry.objects.count()
+    assert login(contact.user).get(f"/ondersteuningsteam/overleg/{meeting.pk}/agenda/", **NL).status_code == 200
+    new = list(AccessLogEntry.objects.order_by("seq")[before:])
+    assert [(r.child_id, r.action) for r in new] == [(more["child"].pk, "print")]
+
+
+def test_an_ended_role_opens_no_meeting_it_was_invited_to(world, login) -> None:  # type: ignore[no-untyped-def]
+    meeting = _plain_meeting(world, invited=[world["teacher"]])
+    services.put_on_agenda(world["ib"].user, world["case"], meeting, [world["zc"]])
+    teacher = world["teacher"]
+    teacher.valid_until = TODAY - timedelta(days=1)
+    teacher.save()
+    urls = (f"/ondersteuningsteam/overleg/{meeting.pk}/", f"/ondersteuningsteam/overleg/{meeting.pk}/agenda/")
+    assert not meetings.may_open_meeting(teacher.user, meeting, today=TODAY)
+    MembershipFactory(user=teacher.user, organisation=SchoolFactory(), role="teacher")  # works elsewhere now
+    client = login(type(teacher.user).objects.get(pk=teacher.user_id))  # a fresh user: its roles read anew
+    answers = [client.get(url) for url in urls]
+    assert [a.status_code for a in answers] == [404, 404], [a.get("Location") for a in answers]
+
+
+def test_the_item_of_one_child_under_another_child_is_404_without_log(more, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(more["ib"].user, more["case"], _plain_meeting(more), [])
+    before = AccessLogEntry.objects.count()
+    assert login(more["ib"].user).get(f"/kinderen/{more['other'].pk}/overleg/{item.pk}/").status_code == 404
+    assert AccessLogEntry.objects.count() == before
+
+
+# --- Dates: at most a year ahead ------------------------------------------------------------------------------------
+
+
+def test_a_meeting_date_and_an_action_due_date_lie_at_most_366_days_ahead(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(world["ib"].user, world["case"], _plain_meeting(world), [])
+    client = login(world["ib"].user)
+    url = f"/kinderen/{world['child'].pk}/overleg/{item.pk}/"
+    action = {"form": "action", "a-description": "x", "a-owner": str(world["teacher"].pk), "a-due": "9999-12-31"}
+    answer = client.post(url, action, **NL)
+    assert answer.status_code == 400 and "Uiterlijk klaar op" in answer.content.decode()
+    answer = client.post(
+        "/ondersteuningsteam/overleg/nieuw/",
+        {"team": str(world["team"].pk), "date": "9999-12-31", "starts_at": "09:00"},
+        **NL,
+    )
+    assert answer.status_code == 400 and "Datum van het overleg" in answer.content.decode()
+    assert not ActionItem.objects.exists() and not Meeting.objects.filter(date__year=9999).exists()
+    last = TODAY + timedelta(days=366)
+    assert _plain_meeting(world, days=366).date == last
+    with pytest.raises(ValidationError) as refused:
+        _plain_meeting(world, days=367)
+    assert "date" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        services.add_action(
+            world["ib"].user, world["case"], description="x", owner=world["teacher"], due=last + timedelta(days=1)
+        )
+    assert "due" in refused.value.message_dict
+
+
+def test_the_date_inputs_carry_the_range_and_say_it(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = _item(world)
+    client = login(world["ib"].user)
+    last = (TODAY + timedelta(days=366)).isoformat()
+    for url in (
+        f"/kinderen/{world['child'].pk}/overleg/{item.pk}/",
+        "/ondersteuningsteam/overleg/nieuw/",
+        f"/kinderen/{world['child'].pk}/casus/{world['case'].pk}/agenda/",
+    ):
+        page = client.get(url, **NL).content.decode()
+        assert f'min="{TODAY.isoformat()}"' in page and f'max="{last}"' in page, url
+        assert "28 november 2027" in page, url
+
+
+def test_the_services_check_dates_against_the_today_they_are_given(world) -> None:  # type: ignore[no-untyped-def]
+    later = TODAY + timedelta(days=30)
+    with pytest.raises(ValidationError):
+        meetings.plan_meeting(
+            world["ib"].user, world["team"], on=TODAY + timedelta(days=7), starts_at=time(9), today=later
+        )
+    meeting = _plain_meeting(world)
+    with pytest.raises(ValidationError):
+        services.put_on_agenda(world["ib"].user, world["case"], meeting, [], today=later)
+    with pytest.raises(ValidationError):
+        services.add_action(
+            world["ib"].user, world["case"], description="x", owner=world["teacher"], due=TODAY, today=later
+        )
+
+
+# --- Double submits -------------------------------------------------------------------------------------------------
+
+
+def test_the_same_decision_posted_twice_is_recorded_once(world, login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.cases.models import AgendaDecision
+
+    item = services.put_on_agenda(world["ib"].user, world["case"], _plain_meeting(world), [])
+    client = login(world["ib"].user)
+    for _ in range(2):
+        client.post(f"/kinderen/{world['child'].pk}/overleg/{item.pk}/", {"form": "decision", "d-text": "Zo"}, **NL)
+    assert AgendaDecision.objects.filter(item=item).count() == 1
+    assert AccessLogEntry.objects.filter(object_type="agenda_decision").count() == 1
+
+
+def test_the_same_action_posted_twice_makes_one_action_and_one_notification(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(world["ib"].user, world["case"], _plain_meeting(world), [])
+    client = login(world["ib"].user)
+    data = {"form": "action", "a-description": "Bel", "a-owner": str(world["teacher"].pk), "a-due": str(TODAY)}
+    for _ in range(2):
+        client.post(f"/kinderen/{world['child'].pk}/overleg/{item.pk}/", data, **NL)
+    told = Notification.objects.filter(recipient=world["teacher"].user).count()
+    assert (ActionItem.objects.filter(agenda_item=item).count(), told) == (1, 1)
+    client.post(f"/kinderen/{world['child'].pk}/overleg/{item.pk}/", {**data, "a-due": str(TODAY + timedelta(days=1))})
+    assert ActionItem.objects.filter(agenda_item=item).count() == 2  # another due date is another action
+
+
+def test_the_agenda_from_the_case_page_twice_makes_one_item(world, login) -> None:  # type: ignore[no-untyped-def]
+    meeting = _plain_meeting(world)
+    client = login(world["ib"].user)
+    url = f"/kinderen/{world['child'].pk}/casus/{world['case'].pk}/agenda/"
+    first = client.post(url, {"meeting": str(meeting.pk), "parents_invited": "on"}, **NL)
+    second = client.post(url, {"meeting": str(meeting.pk), "parents_invited": "on"}, **NL)
+    assert (first.status_code, second.status_code) == (302, 400)
+    assert AgendaItem.objects.filter(meeting=meeting, case=world["case"]).count() == 1
+
+
+# --- Actions and forms (guards) -------------------------------------------------------------------------------------
+
+
+def test_an_action_marked_done_by_someone_else_is_404_and_unchanged(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(world["ib"].user, world["case"], _plain_meeting(world), [world["teacher"]])
+    action = services.add_action(
+        world["ib"].user, world["case"], description="Bel moeder", owner=world["teacher"], due=TODAY, agenda_item=item
+    )
+    for who in ("ib", "other_teacher", "stranger"):
+        assert login(world[who].user).post(f"/acties/{action.pk}/klaar/").status_code == 404
+    action.refresh_from_db()
+    assert action.status == ActionItem.Status.OPEN
+    client = login(world["teacher"].user)
+    client.post(f"/acties/{action.pk}/klaar/")
+    client.post(f"/acties/{action.pk}/klaar/")
+    assert AccessLogEntry.objects.filter(object_type="action", action="update").count() == 1
+
+
+def test_an_action_owner_of_another_school_is_refused_with_a_field_error(world, login) -> None:  # type: ignore[no-untyped-def]
+    item = services.put_on_agenda(world["ib"].user, world["case"], _plain_meeting(world), [])
+    answer = login(world["ib"].user).post(
+        f"/kinderen/{world['child'].pk}/overleg/{item.pk}/",
+        {"form": "action", "a-description": "x", "a-owner": str(world["stranger"].pk), "a-due": str(TODAY)},
+        **NL,
+    )
+    assert answer.status_code == 400
+    assert not ActionItem.objects.exists()
+
+
+def test_my_actions_table_stacks_on_a_narrow_screen(world, login) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    _action(world, TODAY + timedelta(days=3))
+    page = login(world["teacher"].user).get("/acties/", **NL).content.decode()
+    assert "rondom-stack" in page
+    cells = re.findall(r"<td\b[^>]*>", page)
+    assert cells and all('data-label="' in cell for cell in cells)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"date": "2026-13-45", "starts_at": "09:00"},
+        {"date": "2026-12-01", "starts_at": "25:99"},
+        {"date": "2026-12-01", "starts_at": "10:00", "ends_at": "09:00"},
+        {"date": "2026-12-01", "starts_at": "10:00", "chair": "999999"},
+        {"date": "2026-12-01", "starts_at": "10:00", "invited": "abc"},
+        {"date": "2026-12-01", "starts_at": "10:00", "place": "x\x00y"},
+        {"date": "2026-12-01", "starts_at": "10:00", "team": "999999999999999999999"},
+    ],
+)
+def test_meeting_form_bad_input_gives_a_400_and_saves_nothing(world, login, data) -> None:  # type: ignore[no-untyped-def]
+    answer = login(world["ib"].user).post("/ondersteuningsteam/overleg/nieuw/", data, **NL)
+    if "team" in data:  # an unknown team falls back to the user's own team: fine when the rest is valid
+        assert answer.status_code in (302, 400)
+        return
+    assert answer.status_code == 400, answer.status_code
+    assert not Meeting.objects.exists()
+
+
+def test_a_meeting_of_another_school_cannot_be_changed_or_used_from_a_case(world, login) -> None:  # type: ignore[no-untyped-def]
+    child = ChildFactory(school=world["stranger"].organisation)
+    sig = Signal.objects.create(
+        child=child, source="teacher", concerns=["learning"], description="x", conversation_on=TODAY
+    )
+    other_case = services.register_case(world["stranger"].user, sig, question="?", today=TODAY)
+    foreign = meetings.plan_meeting(
+        world["stranger"].user, other_case.team, on=TODAY + timedelta(days=3), starts_at=time(9, 0)
+    )
+    client = login(world["ib"].user)
+    assert client.post(f"/ondersteuningsteam/overleg/{foreign.pk}/wijzigen/", {"date": "2026-12-01"}).status_code == 404
+    answer = client.post(
+        f"/kinderen/{world['child'].pk}/casus/{world['case'].pk}/agenda/", {"meeting": str(foreign.pk)}, **NL
+    )
+    assert answer.status_code == 400
+    assert not AgendaItem.objects.filter(meeting=foreign, case=world["case"]).exists()
+
+
+def test_inviting_a_provider_without_support_team_consent_is_a_field_error(world, login) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from rondom.access.models import AccessGrant
+    from tests.factories import OrganisationFactory, consent_for
+
+    child = world["child"]
+    provider = OrganisationFactory(kind="provider")
+    contact = MembershipFactory(organisation=provider, role="provider_contact")
+    consent = consent_for(child, "provider", provider, ["support"])
+    AccessGrant.objects.create(
+        child=child,
+        grantee=contact,
+        granted_by=world["ib"].user,
+        consent=consent,
+        categories=["support"],
+        valid_from=timezone.now(),
+        valid_until=timezone.now() + timedelta(days=30),
+    )
+    meeting = _plain_meeting(world)
+    answer = login(world["ib"].user).post(
+        f"/kinderen/{child.pk}/casus/{world['case'].pk}/agenda/",
+        {"meeting": str(meeting.pk), "invited": [str(contact.pk)]},
+        **NL,
+    )
+    assert answer.status_code == 400, answer.status_code
+    assert not AgendaItem.objects.exists()
+    assert not TeamMembership.objects.filter(membership=contact).exists()
+
+
+def _visible(html: str) -> str:
+    import re
+
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    html = re.sub(r"(?s)<[^>]+>", " ", html)
+    return " ".join(html.split())
+
+
+def test_the_meeting_pages_are_in_plain_dutch(world, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.dutch_text import text_problems
+
+    item = _item(world)
+    services.record_minutes(world["ib"].user, item, minutes="Notulen", present=[world["teacher"].user], version=1)
+    meetings.record_decision(world["ib"].user, item, "Besluit")
+    _action(world, TODAY)
+    child, meeting = world["child"], item.meeting
+    pages = {
+        "ib": [
+            f"/kinderen/{child.pk}/overleg/{item.pk}/",
+            f"/ondersteuningsteam/overleg/{meeting.pk}/",
+            f"/ondersteuningsteam/overleg/{meeting.pk}/agenda/",
+            f"/ondersteuningsteam/overleg/{meeting.pk}/wijzigen/",
+            "/ondersteuningsteam/overleg/nieuw/",
+            f"/kinderen/{child.pk}/casus/{world['case'].pk}/agenda/",
+            "/ondersteuningsteam/",
+        ],
+        "teacher": ["/acties/", f"/kinderen/{child.pk}/overleg/{item.pk}/"],
+    }
+    problems = {}
+    for who, urls in pages.items():
+        client = login(world[who].user)
+        for url in urls:
+            answer = client.get(url, **NL)
+            assert answer.status_code == 200, (url, answer.status_code)
+            found = text_problems(_visible(answer.content.decode()))
+            if found:
+                problems[url] = found
+    assert problems == {}
