@@ -52,7 +52,7 @@ def test_the_network_picture_in_dutch_has_no_decimal_comma_in_its_coordinates(lo
         assert re.fullmatch(r"-?\d+(\.\d+)?", value), f"not a machine number in the SVG: {value!r}"
     # The table alternative stays next to the picture.
     assert "rondom-network" in html and html.index("</svg>") < html.index(
-        '<table class="utrecht-table">', html.index("</svg>")
+        '<table class="utrecht-table rondom-stack">', html.index("</svg>")
     )
 
 
