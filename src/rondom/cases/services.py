@@ -451,7 +451,7 @@ def record_minutes(actor: User, item: AgendaItem, *, minutes: str, present: list
 
 
 def minutes_refusal() -> str:
-    """The Dutch reason someone who may not read the minutes cannot write them either."""
+    """The Dutch reason someone who may not read the minutes cannot write them either. Raises nothing."""
     return _(
         "Only who was present at the meeting, and the intern begeleider and zorgcoördinator of the school, write the "
         "minutes."
