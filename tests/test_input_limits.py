@@ -76,7 +76,7 @@ def test_a_note_from_the_form_is_held_to_the_same_limit(login) -> None:  # type:
     )
     # The record page again (400) with the error summary and the note as typed (issue 14: forms keep input).
     page = response.content.decode()
-    assert response.status_code == 400 and "20000" in page and "Er ging iets mis" in page
+    assert response.status_code == 400 and "20000" in page and "Controleer het volgende" in page
     assert "a" * (FREE_TEXT_MAX + 1) + "</textarea>" in page
     assert not ChildNote.objects.exists()
 

@@ -12,7 +12,8 @@ page, in Dutch (tests/dutch_text.py has the text rules):
   not followed);
 - SVG geometry (x, y, cx, cy, r, points, d, viewBox, width, height, transform ...) and data-* numbers are machine
   values: no decimal comma;
-- no horizontal scrolling at 320 CSS px (WCAG 2.2 SC 1.4.10 Reflow): `scrollWidth <= 320`.
+- no horizontal scrolling at 320 CSS px (WCAG 2.2 SC 1.4.10 Reflow): `scrollWidth <= 320`, and no text that runs
+  out of its table cell over the next line (a cell's content taller than its box).
 A page (route) is checked at most PAGES_PER_ROUTE times per login, with different records. All findings are listed
 at once, each with the login, the path and what is wrong. `pytest -s` prints what was visited."""
 
@@ -73,6 +74,13 @@ PAGE_FACTS = """([numbers, lists]) => {
       if (a.name.startsWith('data-') && /^-?\\d+,\\d+$/.test(a.value.trim()))
         problems.push(`<${el.tagName} ${a.name}="${a.value}"> has a decimal comma (machine value)`);
     }
+  }
+  // Reflow must not make text run over other text: a table cell (stacked on a phone or not) whose content is
+  // taller than its box overlaps the next line (a fixed block-size from the design system did exactly that).
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (cell.offsetParent !== null && cell.scrollHeight > cell.clientHeight + 2)
+      problems.push(`text runs out of its table cell (overlaps the next line): ${cell.tagName.toLowerCase()} `
+        + `"${(cell.innerText || '').trim().slice(0, 30)}"`);
   }
   const links = [...document.querySelectorAll('a[href]')]
     .filter(a => !a.hasAttribute('download'))

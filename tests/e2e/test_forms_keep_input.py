@@ -71,7 +71,7 @@ def test_the_plan_form_keeps_every_typed_value_after_an_error(page: Page, base_u
 
     # The error summary at the top, with the focus on it and a link to the field.
     summary = page.locator("[data-error-summary]")
-    expect(summary.get_by_role("heading", name="Er ging iets mis")).to_be_visible()
+    expect(summary.get_by_role("heading", name="Controleer het volgende")).to_be_visible()
     expect(summary).to_be_focused()
     link = summary.get_by_role("link", name="Volgende evaluatie van het plan")
     expect(link).to_contain_text("ligt in het verleden")
@@ -122,7 +122,7 @@ def test_the_step_selector_keeps_the_chosen_step_after_an_error(page: Page, base
     page.get_by_role("button", name="Zet deze stap").click()  # without the reason it needs
 
     summary = page.locator("[data-error-summary]")
-    expect(summary.get_by_role("heading", name="Er ging iets mis")).to_be_visible()
+    expect(summary.get_by_role("heading", name="Controleer het volgende")).to_be_visible()
     expect(summary.get_by_role("link", name="Schrijf op waarom.")).to_be_visible()
     expect(page.get_by_label("Volgende stap")).to_have_value("on_hold")
     expect(page.get_by_label("Tot (bij aanhouden)")).to_have_value(until)

@@ -191,6 +191,14 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
         for signal, (_c, school_id) in zip(signals, chosen, strict=True)
     ]
     Case.objects.bulk_create(cases, batch_size=2000)
+    # registered_at and changed_at are auto_now_add (the moment of loading): the case was registered on the day of
+    # the conversation, each later step a week after the one before, never after the demo's yesterday.
+    registered = {
+        case.pk: min(signal.conversation_on or today, today) for case, signal in zip(cases, signals, strict=True)
+    }
+    for case in cases:
+        case.registered_at = _aware(registered[case.pk])
+    Case.objects.bulk_update(cases, ["registered_at"], batch_size=2000)
 
     statuses: list[CaseStatus] = []
     for case, state in zip(cases, states, strict=True):
@@ -216,6 +224,14 @@ def generate(rng: random.Random, *, today: date | None = None) -> CaseworkReport
                 )
             )
     CaseStatus.objects.bulk_create(statuses, batch_size=5000)
+    steps_so_far: dict[int, int] = {}
+    for status in statuses:
+        order = steps_so_far[status.case_id] = steps_so_far.get(status.case_id, -1) + 1
+        # at the latest yesterday: _aware() stamps 10:00, which lies ahead of a demo built early in the morning
+        status.changed_at = _aware(
+            min(registered[status.case_id] + timedelta(days=7 * order), today - timedelta(days=1))
+        )
+    CaseStatus.objects.bulk_update(statuses, ["changed_at"], batch_size=5000)
     latest: dict[int, CaseStatus] = {}
     for status in statuses:
         latest[status.case_id] = status
@@ -389,6 +405,8 @@ def _meetings(today: date) -> dict[str, int]:
         )
         for index, (days, starts, ends, place) in enumerate(DEMO_MEETINGS):
             day = today + timedelta(days=days)
+            while day.weekday() >= 5:  # a support team meets on a school day, never at the weekend
+                day += timedelta(days=1 if days >= 0 else -1)
             meeting = Meeting.objects.create(
                 team=team, date=day, starts_at=starts, ends_at=ends, place=place, chair=runner, planned_by=runner.user
             )

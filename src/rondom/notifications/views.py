@@ -94,7 +94,7 @@ class About:
     @property
     def label(self) -> str:
         if self.named:
-            return f"{self.child.given_name} {self.child.family_name[:1]}."
+            return self.child.short_name
         if self.own_school and self.child.school is not None:
             return _("a pupil of %(school)s") % {"school": self.child.school.name}
         return _("a pupil")

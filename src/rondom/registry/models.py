@@ -102,6 +102,18 @@ class Child(models.Model):
         return f"{self.given_name} {self.family_name}"
 
     @property
+    def short_name(self) -> str:
+        """Given name, the voorvoegsel as written and the initial of the surname: "Sophie de V.", "Daan B.",
+        "Noor van der B." (how a work list names a child in a line). The voorvoegsel is the run of leading words
+        in lower case ("de", "van der", "'t"), as Dutch writes it after a given name."""
+        words = self.family_name.split()
+        prefix = []
+        while len(words) > 1 and words[0][:1] == words[0][:1].lower() and not words[0][:1].isdigit():
+            prefix.append(words.pop(0))
+        initial = f"{words[0][:1].upper()}." if words else ""
+        return " ".join([self.given_name, *prefix, initial]).strip()
+
+    @property
     def bsn(self) -> str:
         return bsn_module.decrypt(self.bsn_encrypted) if self.bsn_encrypted else ""
 

@@ -92,7 +92,7 @@ def test_an_error_shows_a_summary_at_the_top_linking_to_each_field(world, login)
     page = _text(response)
     summary = page[page.index("data-error-summary") :]
     assert 'role="alert"' in page[page.index('class="rondom-error-summary"') - 5 : page.index("data-error-summary")]
-    assert "Er ging iets mis" in summary
+    assert "Controleer het volgende" in summary
     # Each field error is a link to its field's id; the field says it is invalid and points to its error.
     assert 'href="#id_concerns"' in summary and 'href="#id_source"' in summary
     assert 'id="id_concerns"' in page  # the group of checkboxes carries the id the link names
@@ -118,7 +118,7 @@ def test_the_summary_lists_errors_of_the_whole_form_and_of_hidden_fields_as_text
 
 def test_a_form_without_errors_has_no_summary(world, login) -> None:  # type: ignore[no-untyped-def]
     page = _text(login(world["ib"]).get(f"/kinderen/{world['child'].pk}/plan/"))
-    assert "data-error-summary" not in page and "Er ging iets mis" not in page
+    assert "data-error-summary" not in page and "Controleer het volgende" not in page
 
 
 # --- The plan form ----------------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_a_plan_error_keeps_every_typed_value(world, login) -> None:  # type: ig
     response = client.post(url, data)
     assert response.status_code == 400
     page = _text(response)
-    assert "Er ging iets mis" in page and 'href="#id_next_evaluation"' in page
+    assert "Controleer het volgende" in page and 'href="#id_next_evaluation"' in page
     assert "Volgende evaluatie van het plan ligt in het verleden (1 mei 2019)" in page
     # A message that names its field is not prefixed with the label again in the summary.
     assert "Volgende evaluatie van het plan: Volgende evaluatie" not in page
@@ -171,7 +171,7 @@ def test_a_new_plan_starts_with_two_empty_goals_and_add_a_goal_adds_one_keeping_
     response = client.post(url, {**_plan_post(GOALS[:2], next_evaluation="2019-01-01"), "add_goal": "1"})
     assert response.status_code == 200  # nothing checked, nothing saved
     page = _text(response)
-    assert "Er ging iets mis" not in page
+    assert "Controleer het volgende" not in page
     assert 'name="goal_2_domain"' in page and 'name="goal_3_domain"' not in page
     assert re.search(r'<select name="goal_2_domain"[^>]*autofocus', page)
     for goal in GOALS[:2]:
@@ -427,7 +427,7 @@ def test_the_step_selector_keeps_the_chosen_step_reason_and_date_after_an_error(
     assert re.search(rf'<option value="{chosen[0]}" selected>', page)
     assert not re.search(rf'<option value="{states[0]}" selected>', page)
     assert 'value="2026-04-01"' in page
-    assert 'href="#id_step_reason"' in page and "Er ging iets mis" in page
+    assert 'href="#id_step_reason"' in page and "Controleer het volgende" in page
     case.refresh_from_db()
     assert case.state == "registered"
     # With a reason typed, the same choice goes through; the reason typed after an error is kept too.

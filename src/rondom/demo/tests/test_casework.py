@@ -211,3 +211,25 @@ def test_demo_meetings_have_time_place_chair_minutes_and_actions_relative_to_the
     dues = {(a.due - today).days for a in ActionItem.objects.all()}
     assert dues == set(casework.ACTION_DUE_DAYS)
     assert {a.created_at.date() for a in ActionItem.objects.all()} == {today - timedelta(days=14)}
+
+
+def test_demo_meetings_fall_on_school_days_when_the_demo_is_built_on_a_sunday(pupils) -> None:  # type: ignore[no-untyped-def]
+    """A new user met the only upcoming meeting on a Sunday: a support team meets on a school day."""
+    from rondom.cases.models import Meeting
+
+    sunday = date(2026, 11, 29)
+    casework.generate(random.Random(7), today=sunday)
+    assert set(Meeting.objects.values_list("date", flat=True)) == {date(2026, 11, 13), date(2026, 12, 7)}
+
+
+def test_demo_cases_are_registered_before_their_decision_is_due_and_steps_follow_in_order(pupils) -> None:  # type: ignore[no-untyped-def]
+    """A new user saw every demo case "registered today" with a decision due months before: the stamps follow the
+    demo's history (registered on the day of the conversation, each step a week later), never the loading moment."""
+    from rondom.cases.models import Case
+
+    today = date(2026, 6, 15)
+    casework.generate(random.Random(7), today=today)
+    for case in Case.objects.prefetch_related("history"):
+        assert case.registered_at.date() <= case.decision_due and case.registered_at.date() < today
+        moments = [s.changed_at for s in sorted(case.history.all(), key=lambda s: s.pk)]
+        assert moments == sorted(moments) and moments[-1].date() < today
