@@ -753,10 +753,7 @@ def _agenda_rows(user: User, meeting: Meeting) -> tuple[list[dict[str, Any]], li
     items = list(
         meeting.items.select_related("case__child", "case__status").prefetch_related("invited__user").order_by("pk")
     )
-    decided = {}
-    for item in items:
-        if item.case.child_id not in decided:
-            decided[item.case.child_id] = policy.decide(user, item.case.child, Action.SEARCH, DataCategory.SUPPORT)
+    decided = policy.decide_many(user, [item.case.child for item in items], Action.SEARCH, DataCategory.SUPPORT)
     rows = [{"item": item, "readable": decided[item.case.child_id].allowed} for item in items]
     shown = {item.case.child_id: item.case.child for item in items if decided[item.case.child_id].allowed}
     return rows, list(shown.values()), [decided[pk] for pk in shown]
@@ -1071,16 +1068,10 @@ class MyActionsView(ChildRecordView):
         if not tasks.may(user, "own_actions"):
             raise PermissionDenied
         today = timezone.localdate()
-        decided: dict[int, Any] = {}
-        shown, hidden = [], 0
-        for action in meetings.open_actions(user):
-            child = action.case.child
-            if child.pk not in decided:
-                decided[child.pk] = policy.decide(user, child, Action.SEARCH, DataCategory.SUPPORT)
-            if decided[child.pk].allowed:
-                shown.append(action)
-            else:
-                hidden += 1
+        actions = list(meetings.open_actions(user))
+        decided = policy.decide_many(user, [a.case.child for a in actions], Action.SEARCH, DataCategory.SUPPORT)
+        shown = [a for a in actions if decided[a.case.child_id].allowed]
+        hidden = len(actions) - len(shown)
         children = {a.case.child_id: a.case.child for a in shown}
         self.log_shown(list(children.values()), decisions=[decided[pk] for pk in children])
         context = {"actions": meetings.own_actions(shown, today), "hidden": hidden, "today": today}

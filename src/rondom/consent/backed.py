@@ -44,12 +44,25 @@ class ConsentBacked:
 
     consent: Consent | None
     consent_id: Any
-    holder: str = ""
+    holder: str
 
-    @classmethod
-    def holding_q(cls, now: datetime) -> models.Q:
-        """The rows that, apart from their consent, give access at `now`. Every consent-backed model says its own."""
-        raise NotImplementedError(f"{cls.__name__} does not say which of its rows give access")
+    if TYPE_CHECKING:
+
+        @classmethod
+        def holding_q(cls, now: datetime) -> models.Q:
+            """The rows that, apart from their consent, give access at `now`. Every consent-backed model says its
+            own."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A consent-backed model that does not say who holds its access, or which rows give it, is refused when
+        its class is made (at start-up), not when a family's withdrawal needs the answer.
+
+        Raises TypeError naming the class."""
+        super().__init_subclass__(**kwargs)
+        if not isinstance(getattr(cls, "holder", None), str) or not cls.holder:
+            raise TypeError(f"{cls.__name__} is consent-backed but names no `holder` (the path to the Membership)")
+        if not callable(getattr(cls, "holding_q", None)):
+            raise TypeError(f"{cls.__name__} is consent-backed but has no `holding_q(now)` classmethod")
 
     def consent_active(self, on: date | None = None) -> bool:
         """Whether the consent this row rests on is in force on `on` (default: today); False without one."""

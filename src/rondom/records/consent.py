@@ -225,7 +225,7 @@ def _holding_access(consent: Consent, now: datetime) -> list[User]:
     (consent.backed.ConsentBacked: a support-team seat, an erbij-halen grant, an open request for help)."""
     users: set[int] = set()
     for model in apps.get_models():
-        if issubclass(model, ConsentBacked) and model.holder:
+        if issubclass(model, ConsentBacked):
             rows = model._default_manager.filter(consent=consent).filter(model.holding_q(now))
             users |= set(rows.values_list(f"{model.holder}__user_id", flat=True))
     return list(User.objects.filter(pk__in=users, is_active=True)) if users else []

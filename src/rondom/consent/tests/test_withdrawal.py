@@ -113,3 +113,27 @@ def test_the_withdrawal_records_on_whose_behalf_it_was_made(world) -> None:  # t
     world["grant_consent"].refresh_from_db()
     assert world["team_consent"].withdrawn_on_behalf == "parent" and world["team_consent"].withdrawn_by == world["ib"]
     assert world["grant_consent"].withdrawn_on_behalf == "parent"
+
+
+def test_a_consent_backed_model_that_does_not_say_who_holds_its_access_is_refused_at_start_up() -> None:
+    """Who loses access on a withdrawal is read from each consent-backed model (holder, holding_q): a model that
+    leaves either out cannot exist, so no withdrawal ever meets an unanswered question."""
+    from datetime import datetime
+
+    from django.db.models import Q
+
+    from rondom.consent.backed import ConsentBacked
+
+    with pytest.raises(TypeError, match="names no `holder`"):
+        type("Seat", (ConsentBacked,), {})
+    with pytest.raises(TypeError, match="no `holding_q"):
+        type("Seat", (ConsentBacked,), {"holder": "membership"})
+
+    class Complete(ConsentBacked):
+        holder = "membership"
+
+        @classmethod
+        def holding_q(cls, now: datetime) -> Q:
+            return Q()
+
+    assert Complete.holding_q(datetime(2026, 11, 29)) == Q()
