@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "rondom.feedback",
     "rondom.monitoring",
     "rondom.schoolcalendar",
+    "rondom.roster",
     "rondom.demo",
 ]
 

@@ -73,6 +73,18 @@ class Child(models.Model):
         limit_choices_to={"kind": "school"},
     )
     group = models.CharField(_("group / class"), max_length=20, blank=True)
+    #: The group (groep/klas) the school's administration system puts the pupil in (roster import, issue 15);
+    #: `group` keeps its name for lists. A teacher's school-role ground depends on it (access.rules).
+    school_group = models.ForeignKey(
+        "registry.SchoolGroup",
+        verbose_name=_("group / class"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pupils",
+    )
+    #: The onderwijsnummer (DUO's number for a pupil without a BSN) as a keyed hash only, to match a roster row.
+    onderwijsnummer_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     home_municipality = models.ForeignKey(
         Municipality, verbose_name=_("home municipality"), on_delete=models.PROTECT, related_name="children"
     )
@@ -139,9 +151,17 @@ class Child(models.Model):
 class Guardianship(models.Model):
     """A parent (or carer) of a child, with or without parental authority (gezag)."""
 
+    class Relation(models.TextChoices):
+        PARENT = "parent", _("Parent")
+        GUARDIAN = "guardian", _("Guardian (voogd)")
+        FOSTER_PARENT = "foster_parent", _("Foster parent")
+        STEP_PARENT = "step_parent", _("Step-parent")
+        OTHER = "other", _("Other carer")
+
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="guardianships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardianships")
     has_authority = models.BooleanField(_("has parental authority"), default=True)
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.PARENT)
 
     class Meta:
         verbose_name = _("parent")
@@ -222,3 +242,75 @@ class SchoolMove(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["from_school", "moved_on"], name="move_school_date")]
+
+
+class SchoolGroup(models.Model):
+    """A group of one school in one school year, as the school's administration system keeps it: a *groep* in
+    primary education, a *klas* or stamgroep in secondary (EDEXML 2.1 ``groep``: key, naam, jaargroep). Loaded by
+    the roster import (rondom.roster); never typed by hand. A group that is no longer in the school's export is
+    ended (``ended_on``), not deleted, so that the access log keeps naming it."""
+
+    school = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("school"), on_delete=models.PROTECT, related_name="school_groups"
+    )
+    #: '2026-2027' (rondom.core.schoolyear.SchoolYear).
+    school_year = models.CharField(_("school year"), max_length=9)
+    #: The source system's key of the group (EDEXML ``groep/@key``), unique per school and year.
+    key = models.CharField(_("key in the school's system"), max_length=64)
+    name = models.CharField(_("name"), max_length=40)
+    #: EDEXML ``jaargroep``: '1'..'8' in po, the leerjaar in vo, 'SBO'/'SO' values as the file gives them.
+    jaargroep = models.CharField(_("year group"), max_length=8, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["school", "school_year", "name"]
+        verbose_name = _("group / class")
+        verbose_name_plural = _("groups / classes")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_year", "key"], name="unique_school_group_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupTeacher(models.Model):
+    """A teacher or mentor who teaches a group, through his or her role at the school (EDEXML ``leerkracht`` with
+    its ``groepen``). A teacher's school-role ground covers only the pupils of the groups he or she teaches now
+    (access.rules, issue 15: need-to-know). Ending the role or the group ends this too."""
+
+    group = models.ForeignKey(
+        SchoolGroup, verbose_name=_("group / class"), on_delete=models.CASCADE, related_name="teachers"
+    )
+    membership = models.ForeignKey(
+        "accounts.Membership", verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="groups_taught"
+    )
+    valid_from = models.DateField(_("valid from"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group teacher")
+        verbose_name_plural = _("group teachers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "membership"],
+                condition=models.Q(ended_on__isnull=True),
+                name="unique_open_group_teacher",
+            ),
+        ]
+
+
+class PupilKey(models.Model):
+    """The key a school's administration system gives a pupil (EDEXML ``leerling/@key``, the spreadsheet's pupil
+    number), per school: how a roster import finds the child again when the file carries no BSN or
+    onderwijsnummer. Also the ECK iD when the file gives it (a pseudonymous chain id, never shown)."""
+
+    school = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=64)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="roster_keys")
+    eck_id = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        verbose_name = _("pupil key")
+        verbose_name_plural = _("pupil keys")
+        constraints = [models.UniqueConstraint(fields=["school", "key"], name="unique_pupil_key")]

@@ -6,110 +6,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('cbs_code', models.CharField(blank=True, max_length=6, verbose_name='CBS code')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("cbs_code", models.CharField(blank=True, max_length=6, verbose_name="CBS code")),
             ],
             options={
-                'verbose_name': 'municipality',
-                'verbose_name_plural': 'municipalities',
-                'ordering': ['name'],
+                "verbose_name": "municipality",
+                "verbose_name_plural": "municipalities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(max_length=100, verbose_name='given name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='family name')),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('bsn_encrypted', models.TextField(blank=True, editable=False)),
-                ('bsn_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('group', models.CharField(blank=True, max_length=20, verbose_name='group / class')),
-                ('youth_care_ended_on', models.DateField(blank=True, null=True, verbose_name='youth care ended on')),
-                ('left_school_on', models.DateField(blank=True, null=True, verbose_name='left school on')),
-                ('anonymised_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('school', models.ForeignKey(blank=True, limit_choices_to={'kind': 'school'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pupils', to='accounts.organisation', verbose_name='school')),
-                ('youth_account', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='own_record', to=settings.AUTH_USER_MODEL)),
-                ('home_municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.municipality', verbose_name='home municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("given_name", models.CharField(max_length=100, verbose_name="given name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="family name")),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                ("bsn_encrypted", models.TextField(blank=True, editable=False)),
+                ("bsn_index", models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
+                ("group", models.CharField(blank=True, max_length=20, verbose_name="group / class")),
+                ("youth_care_ended_on", models.DateField(blank=True, null=True, verbose_name="youth care ended on")),
+                ("left_school_on", models.DateField(blank=True, null=True, verbose_name="left school on")),
+                ("anonymised_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "school"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pupils",
+                        to="accounts.organisation",
+                        verbose_name="school",
+                    ),
+                ),
+                (
+                    "youth_account",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="own_record",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "home_municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="registry.municipality",
+                        verbose_name="home municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'child',
-                'verbose_name_plural': 'children',
-                'ordering': ['family_name', 'given_name'],
+                "verbose_name": "child",
+                "verbose_name_plural": "children",
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='ChildNote',
+            name="ChildNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('identity', 'Basic details'), ('support', 'Support at school'), ('absence', 'Absence'), ('health', 'Health (JGZ)'), ('youth_care', 'Youth care')], max_length=20, verbose_name='part of the record')),
-                ('text', models.TextField(verbose_name='text')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author_organisation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='registry.child')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("identity", "Basic details"),
+                            ("support", "Support at school"),
+                            ("absence", "Absence"),
+                            ("health", "Health (JGZ)"),
+                            ("youth_care", "Youth care"),
+                        ],
+                        max_length=20,
+                        verbose_name="part of the record",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author_organisation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="registry.child"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'note',
-                'verbose_name_plural': 'notes',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "note",
+                "verbose_name_plural": "notes",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Wijk',
+            name="Wijk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='wijken', to='registry.municipality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="wijken", to="registry.municipality"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wijk',
-                'verbose_name_plural': 'wijken',
-                'ordering': ['municipality__name', 'name'],
+                "verbose_name": "wijk",
+                "verbose_name_plural": "wijken",
+                "ordering": ["municipality__name", "name"],
             },
         ),
         migrations.AddField(
-            model_name='child',
-            name='wijk',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='registry.wijk', verbose_name='wijk'),
+            model_name="child",
+            name="wijk",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="registry.wijk",
+                verbose_name="wijk",
+            ),
         ),
         migrations.CreateModel(
-            name='Guardianship',
+            name="Guardianship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('has_authority', models.BooleanField(default=True, verbose_name='has parental authority')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardianships', to='registry.child')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guardianships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("has_authority", models.BooleanField(default=True, verbose_name="has parental authority")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="guardianships", to="registry.child"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="guardianships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parent',
-                'verbose_name_plural': 'parents',
-                'constraints': [models.UniqueConstraint(fields=('child', 'user'), name='unique_guardianship')],
+                "verbose_name": "parent",
+                "verbose_name_plural": "parents",
+                "constraints": [models.UniqueConstraint(fields=("child", "user"), name="unique_guardianship")],
             },
         ),
         migrations.AddConstraint(
-            model_name='wijk',
-            constraint=models.UniqueConstraint(fields=('municipality', 'name'), name='unique_wijk'),
+            model_name="wijk",
+            constraint=models.UniqueConstraint(fields=("municipality", "name"), name="unique_wijk"),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.UniqueConstraint(condition=models.Q(('bsn_index', ''), _negated=True), fields=('bsn_index',), name='unique_bsn'),
+            model_name="child",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("bsn_index", ""), _negated=True), fields=("bsn_index",), name="unique_bsn"
+            ),
         ),
     ]

@@ -6,28 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_bsn_index'),
-        ('registry', '0001_initial'),
+        ("accounts", "0003_user_bsn_index"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SchoolMove',
+            name="SchoolMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('drop_out', 'Left without a basic qualification (voortijdig schoolverlaten)'), ('down', 'To a lower level or to special education (afstroom)'), ('up', 'To a higher level (opstroom)'), ('same', 'To another school at the same level'), ('qualified', 'Left with a basic qualification or diploma')], max_length=10, verbose_name='kind of move')),
-                ('moved_on', models.DateField(verbose_name='moved on')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='registry.child')),
-                ('from_school', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation', verbose_name='from school')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation', verbose_name='to school')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("drop_out", "Left without a basic qualification (voortijdig schoolverlaten)"),
+                            ("down", "To a lower level or to special education (afstroom)"),
+                            ("up", "To a higher level (opstroom)"),
+                            ("same", "To another school at the same level"),
+                            ("qualified", "Left with a basic qualification or diploma"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind of move",
+                    ),
+                ),
+                ("moved_on", models.DateField(verbose_name="moved on")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="moves", to="registry.child"
+                    ),
+                ),
+                (
+                    "from_school",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organisation",
+                        verbose_name="from school",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organisation",
+                        verbose_name="to school",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['from_school', 'moved_on'], name='move_school_date')],
+                "indexes": [models.Index(fields=["from_school", "moved_on"], name="move_school_date")],
             },
         ),
     ]

@@ -6,32 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_bsn_index'),
-        ('registry', '0002_schoolmove'),
+        ("accounts", "0003_user_bsn_index"),
+        ("registry", "0002_schoolmove"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='child',
-            name='version',
+            model_name="child",
+            name="version",
             field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.CreateModel(
-            name='RefusedBsn',
+            name="RefusedBsn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='when')),
-                ('child_id_edited', models.BigIntegerField(blank=True, null=True, verbose_name='record being edited')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="when")),
+                ("child_id_edited", models.BigIntegerField(blank=True, null=True, verbose_name="record being edited")),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refused BSN attempt',
-                'verbose_name_plural': 'refused BSN attempts',
-                'ordering': ['-occurred_at'],
+                "verbose_name": "refused BSN attempt",
+                "verbose_name_plural": "refused BSN attempts",
+                "ordering": ["-occurred_at"],
             },
         ),
     ]

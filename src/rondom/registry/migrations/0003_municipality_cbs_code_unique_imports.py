@@ -5,19 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_schoolmove'),
+        ("registry", "0002_schoolmove"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='municipality',
-            name='cbs_code',
-            field=models.CharField(blank=True, max_length=6, validators=[django.core.validators.RegexValidator('\\AGM[0-9]{4}\\Z', 'A CBS municipality code is GM and four digits, e.g. GM0193.')], verbose_name='CBS code'),
+            model_name="municipality",
+            name="cbs_code",
+            field=models.CharField(
+                blank=True,
+                max_length=6,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "\\AGM[0-9]{4}\\Z", "A CBS municipality code is GM and four digits, e.g. GM0193."
+                    )
+                ],
+                verbose_name="CBS code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='municipality',
-            constraint=models.UniqueConstraint(condition=models.Q(('cbs_code', ''), _negated=True), fields=('cbs_code',), name='unique_municipality_cbs_code'),
+            model_name="municipality",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("cbs_code", ""), _negated=True),
+                fields=("cbs_code",),
+                name="unique_municipality_cbs_code",
+            ),
         ),
     ]

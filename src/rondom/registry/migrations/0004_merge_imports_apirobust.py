@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_child_version_refused_bsn_apirobust'),
-        ('registry', '0003_municipality_cbs_code_unique_imports'),
+        ("registry", "0003_child_version_refused_bsn_apirobust"),
+        ("registry", "0003_municipality_cbs_code_unique_imports"),
     ]
 
-    operations = [
-    ]
+    operations = []
