@@ -236,6 +236,23 @@ def grant_role(
             )
     if user.is_superuser and not actor.is_superuser:
         raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    return _write_grant(
+        actor, user, organisation, role, valid_from, valid_until, standing=standing_of(actor, organisation)
+    )
+
+
+def _write_grant(
+    actor: User | None,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    valid_from: date,
+    valid_until: date | None,
+    *,
+    standing: str,
+    extra: dict[str, str] | None = None,
+) -> Membership:
+    """The checked grant written and logged in one transaction (see grant_role); `actor` None is the system."""
     held = _("This person already holds this role in this organisation.")
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one person's grants are decided in turn
@@ -261,10 +278,11 @@ def grant_role(
         detail = {"valid_from": str(membership.valid_from), "valid_until": str(valid_until or "")}
         if lifted is not None:
             detail["reopened"] = str(lifted)
+        detail.update(extra or {})
         record_administration(
             actor,
             AdministrationAction.GRANT_ROLE,
-            standing=standing_of(actor, organisation),
+            standing=standing,
             organisation=organisation,
             subject=user,
             role=role,
@@ -272,6 +290,43 @@ def grant_role(
             detail=detail,
         )
     return membership
+
+
+#: The administration log's `actor_standing` of a role granted at a single sign-on (records.staff_sso).
+IDENTITY_PROVIDER_STANDING = "identity_provider"
+
+
+def grant_role_at_sign_in(user: User, organisation: Organisation, role: str, *, issuer: str, today: date) -> Membership:
+    """The system's grant of a just-in-time account's role (records.staff_sso, docs/sso.md): `user` gets `role` at
+    `organisation` from `today`, open-ended, because the organisation's own identity provider says so at a single
+    sign-on. No person acts, so no task right applies; the rules that do not depend on an actor are the same as in
+    grant_role: the role must be professional and fit the organisation's kind (core.roles), and a family account
+    or a platform administrator never gets a role this way. Logged as `grant_role` with the actor "systeem",
+    standing IDENTITY_PROVIDER_STANDING and the issuer in `detail["issuer"]`, in the same transaction.
+
+    Raises ValidationError({"role": ...}) for an unfit role or one already held, PermissionDenied for a family or
+    platform account."""
+    if role not in PROFESSIONAL_ROLES or not role_fits_kind(role, organisation.kind):
+        raise ValidationError(
+            {
+                "role": _("The role %(role)s does not fit an organisation of the kind %(kind)s.")
+                % {"role": role, "kind": organisation.get_kind_display()}
+            }
+        )
+    if is_family_account(user):
+        raise PermissionDenied(_("This is the account of a parent or youth: it cannot hold a professional role."))
+    if user.is_superuser:
+        raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    return _write_grant(
+        None,
+        user,
+        organisation,
+        role,
+        today,
+        None,
+        standing=IDENTITY_PROVIDER_STANDING,
+        extra={"issuer": issuer, "via": "single_sign_on"},
+    )
 
 
 def end_role(actor: User, membership: Membership, on: date | None = None) -> Membership:
