@@ -292,6 +292,39 @@ def _write_grant(
     return membership
 
 
+def configure_sso(actor: User, organisation: Organisation, value: str) -> Organisation:
+    """Set the value by which the professionals' identity provider names `organisation` in its organisation claim
+    (Organisation.sso_value; docs/sso.md). Who has it may get a just-in-time account there at a single sign-on, so
+    only the platform administrator sets it. `value` is stripped; empty switches single sign-on off for the
+    organisation. Logged as `configure_sso` (old and new value in `detail`) in the same transaction.
+
+    Raises PermissionDenied (not the platform administrator) or ValidationError({"sso_value": ...}) when another
+    organisation has the value already."""
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only the platform administrator configures single sign-on."))
+    value = (value or "").strip()
+    if len(value) > 200:
+        raise ValidationError({"sso_value": _("At most 200 characters.")})
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if value and Organisation.objects.filter(sso_value=value).exclude(pk=locked.pk).exists():
+            raise ValidationError({"sso_value": _("Another organisation already has this identity provider value.")})
+        before = locked.sso_value
+        if before == value:
+            return locked
+        locked.sso_value = value
+        locked.save(update_fields=["sso_value"])
+        record_administration(
+            actor,
+            AdministrationAction.CONFIGURE_SSO,
+            standing=standing_of(actor, locked),
+            organisation=locked,
+            detail={"sso_value": value, "before": before},
+        )
+    organisation.sso_value = value
+    return locked
+
+
 #: The administration log's `actor_standing` of a role granted at a single sign-on (records.staff_sso).
 IDENTITY_PROVIDER_STANDING = "identity_provider"
 

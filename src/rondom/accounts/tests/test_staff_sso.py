@@ -326,3 +326,25 @@ def test_digid_for_families_keeps_working_next_to_single_sign_on(client, idp, se
 
     assert response["Location"] == "/portaal/" and _logged_in_as(client) == str(youth.pk)
     assert idp.token_requests == 1 and StaffIdentity.objects.count() == 0
+
+
+def test_only_the_platform_administrator_sets_an_organisations_sso_value_and_it_is_logged() -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from rondom.records.administration import configure_sso
+
+    school = OrganisationFactory(kind="school", brin="56EF", vestiging="00", school_type="po")
+    other = OrganisationFactory(kind="school", brin="78GH", vestiging="00", school_type="po", sso_value="78GH00")
+    platform = UserFactory(is_superuser=True, is_staff=True)
+    with pytest.raises(PermissionDenied):
+        configure_sso(UserFactory(), school, "56EF00")
+    with pytest.raises(ValidationError) as refused:
+        configure_sso(platform, school, " 78GH00 ")
+    assert list(refused.value.message_dict) == ["sso_value"]
+
+    configure_sso(platform, school, " 56EF00 ")
+
+    school.refresh_from_db()
+    assert school.sso_value == "56EF00" and other.sso_value == "78GH00"
+    entry = AdministrationLogEntry.objects.get(action="configure_sso")
+    assert entry.actor_id == platform.pk and entry.detail == {"sso_value": "56EF00", "before": ""}
