@@ -69,7 +69,8 @@ class Organisation(models.Model):
         return f"{self.brin}{self.vestiging}" if self.brin else ""
 
 
-class User(AbstractUser):
+# django-stubs cannot see the reverse relation of StaffIdentity (a django-otp Device, untyped) to User.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person who logs in. Roles come from memberships (professionals) or family links (parents, youths)."""
 
     #: A parent's BSN as a keyed hash only (rondom.registry.bsn.blind_index), to find the account after a DigiD
@@ -182,6 +183,7 @@ class StaffIdentity(Device):
     (`verify_token` is always False): only a single sign-on with proven MFA marks a session with it.
     """
 
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_identities")
     issuer = models.CharField(_("issuer"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)

@@ -31,7 +31,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, SuspiciousOperation, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,6 +230,16 @@ def sign_on(issuer: str, id_token: dict[str, Any], claims: dict[str, Any], *, no
         raise StaffRefused("unknown_organisation")
     roles = mapped_roles(role_value, organisation)
     mfa = proves_mfa(id_token)
+    try:
+        identity, created = _sign_on_account(issuer, subject, claims, organisation, roles, now=now)
+    except IntegrityError:  # the same first sign-on twice at once: the other one won; nothing of this one stays
+        raise StaffRefused("token") from None
+    return SignOn(identity=identity, created=created, mfa=mfa)
+
+
+def _sign_on_account(
+    issuer: str, subject: str, claims: dict[str, Any], organisation: Organisation, roles: list[str], *, now: datetime
+) -> tuple[StaffIdentity, bool]:
     with transaction.atomic():
         identity = (
             StaffIdentity.objects.select_for_update()
@@ -248,7 +258,7 @@ def sign_on(issuer: str, id_token: dict[str, Any], claims: dict[str, Any], *, no
             identity = _create_account(issuer, subject, claims, organisation, roles, now=now)
         identity.last_login_at = now
         identity.save(update_fields=["last_login_at"])
-    return SignOn(identity=identity, created=created, mfa=mfa)
+    return identity, created
 
 
 def _create_account(

@@ -8,6 +8,7 @@ The families' DigiD login keeps working next to it."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlparse
 from urllib.request import HTTPRedirectHandler, build_opener
 
@@ -294,7 +295,7 @@ def test_a_tampered_id_token_is_refused(client, idp, school) -> None:  # type: i
 
 def test_an_ended_account_is_refused(client, idp, school) -> None:  # type: ignore[no-untyped-def]
     _sso(client, idp, sub="s-1", id_token=_claims())
-    User.objects.filter(staffidentity__subject="s-1").update(is_active=False)
+    User.objects.filter(staff_identities__subject="s-1").update(is_active=False)
     client.logout()
     assert 'data-reason="inactive"' in _refused(client, _sso(client, idp, sub="s-1", id_token=_claims()))
 
@@ -348,3 +349,15 @@ def test_only_the_platform_administrator_sets_an_organisations_sso_value_and_it_
     assert school.sso_value == "56EF00" and other.sso_value == "78GH00"
     entry = AdministrationLogEntry.objects.get(action="configure_sso")
     assert entry.actor_id == platform.pk and entry.detail == {"sso_value": "56EF00", "before": ""}
+
+
+def test_nothing_personal_is_logged_on_success_or_refusal(client, idp, school, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    _sso(client, idp, sub="oid-secret-77", acr=MFA_ACR, id_token=_claims())
+    client.logout()
+    _sso(client, idp, sub="oid-secret-78", id_token={**_claims(org="99ZZ00"), "bsn": make_bsn(5)})
+    idp.tamper = "other_key"
+    _sso(client, idp, sub="oid-secret-79", id_token=_claims())
+    logged = caplog.text
+    for personal in ("oid-secret-7", "Kuipers", "Fenna", "f.kuipers", make_bsn(5), "99ZZ00"):
+        assert personal not in logged
