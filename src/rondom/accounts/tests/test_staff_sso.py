@@ -361,3 +361,15 @@ def test_nothing_personal_is_logged_on_success_or_refusal(client, idp, school, c
     logged = caplog.text
     for personal in ("oid-secret-7", "Kuipers", "Fenna", "f.kuipers", make_bsn(5), "99ZZ00"):
         assert personal not in logged
+
+
+@pytest.mark.parametrize(
+    ("mfa", "expected"), [(True, "/somewhere/"), (False, "/accounts/tweestaps/?next=%2Fsomewhere%2F")]
+)
+def test_the_page_asked_for_follows_the_sign_on_but_never_another_site(client, idp, school, mfa, expected) -> None:  # type: ignore[no-untyped-def]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    idp.staff_login(acr=MFA_ACR if mfa else None, id_token=_claims())
+    assert client.get(_callback_url(client, idp, "/accounts/sso/?next=/somewhere/"))["Location"] == expected
+    client.logout()
+    idp.staff_login(acr=MFA_ACR, id_token=_claims())
+    assert client.get(_callback_url(client, idp, "/accounts/sso/?next=https://evil.example/"))["Location"] == HOME
