@@ -6,7 +6,12 @@ Rondom reads the wrong source: by default the BSN and the level of assurance (`a
 and userinfo answers just `sub` (and only to a valid access token); the client's secret and redirect URI are
 checked and a code works once. A test can script another broker's behaviour per login: where the BSN goes
 (`bsn_in`), another or no `acr`, missing claims, verbatim claims from a real-world sample, and tampered tokens
-(another key, issuer, audience, nonce, or an expired token)."""
+(another key, issuer, audience, nonce, or an expired token).
+
+It also plays a professionals' identity provider (Entra ID, Keycloak) for a second client, STAFF_CLIENT_ID with its
+own secret: `staff_login(...)` scripts the next sign-on's `sub`, `acr`, `amr` and the claims placed exactly in the ID
+token or exactly in userinfo (nothing is copied from one to the other); such a token never carries a BSN unless a
+test puts one in. The scopes each authorization asked are kept in `scopes_asked`."""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 CLIENT_ID = "rondom-test"
 CLIENT_SECRET = "test-secret"
+STAFF_CLIENT_ID = "rondom-staff-test"
+STAFF_CLIENT_SECRET = "staff-test-secret"
 ACR_BASIS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 ACR_MIDDEN = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract"
 ACR_SUBSTANTIEEL = "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"
@@ -40,6 +47,7 @@ class Provider:
         self.issuer = ""
         self.token_requests = 0
         self.userinfo_requests = 0
+        self.scopes_asked: list[str] = []
         self.reset()
 
     def reset(self) -> None:
@@ -51,6 +59,20 @@ class Provider:
         self.tamper: str | None = None
         self.id_token_claims: dict[str, Any] | None = None  # verbatim claims (placeholders <broker>, <nonce>)
         self.userinfo_response: dict[str, Any] | None = None
+        self.staff: dict[str, Any] = {"sub": None, "acr": None, "amr": None, "id_token": {}, "userinfo": {}}
+
+    def staff_login(
+        self,
+        *,
+        sub: str | None = None,
+        acr: str | None = None,
+        amr: list[str] | None = None,
+        id_token: dict[str, Any] | None = None,
+        userinfo: dict[str, Any] | None = None,
+    ) -> None:
+        """What the next professional's sign-on gets: this `sub` (default: a new random one), `acr` and `amr` in
+        the ID token when given, and these claims exactly where given (`id_token` or `userinfo`)."""
+        self.staff = {"sub": sub, "acr": acr, "amr": amr, "id_token": id_token or {}, "userinfo": userinfo or {}}
 
     def script(self, id_token_claims: dict[str, Any], userinfo_response: dict[str, Any]) -> None:
         """Serve these claims as they are (a real-world sample); `<broker>` and `<nonce>` are filled in."""
@@ -61,12 +83,14 @@ class Provider:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         return {"keys": [{**public, "kid": "test", "use": "sig", "alg": "RS256"}]}
 
-    def grant(self, nonce: str, redirect_uri: str) -> str:
+    def grant(self, nonce: str, redirect_uri: str, client_id: str = CLIENT_ID) -> str:
         code = secrets.token_urlsafe(16)
         self.codes[code] = {
+            "client_id": client_id,
+            "staff": dict(self.staff) if client_id == STAFF_CLIENT_ID else None,
             "nonce": nonce,
             "redirect_uri": redirect_uri,
-            "sub": secrets.token_hex(8),
+            "sub": (self.staff["sub"] if client_id == STAFF_CLIENT_ID else None) or secrets.token_hex(8),
             "bsn": self.next_bsn,
             "acr": self.acr,
             "bsn_in": self.bsn_in,
@@ -87,6 +111,20 @@ class Provider:
             }
             claims.setdefault("iat", now)
             claims.setdefault("exp", now + 300)
+        elif grant["staff"] is not None:
+            staff = grant["staff"]
+            claims = {
+                "iss": self.issuer,
+                "sub": grant["sub"],
+                "aud": grant["client_id"],
+                "iat": now,
+                "exp": now + 300,
+                "nonce": grant["nonce"],
+            }
+            for name in ("acr", "amr"):
+                if staff[name] is not None:
+                    claims[name] = staff[name]
+            claims.update(staff["id_token"])
         else:
             claims = {
                 "iss": self.issuer,
@@ -118,6 +156,8 @@ class Provider:
     def userinfo(self, grant: dict[str, Any]) -> dict[str, Any]:
         if grant["userinfo_response"] is not None:
             return dict(grant["userinfo_response"])
+        if grant["staff"] is not None:
+            return {"sub": grant["sub"], **grant["staff"]["userinfo"]}
         body: dict[str, Any] = {"sub": grant["sub"]}
         if grant["bsn_in"] in ("userinfo", "both"):
             body["bsn"] = grant["bsn"]
@@ -143,10 +183,16 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path == "/authorize":
-                if query.get("client_id") != provider.client_id or query.get("response_type") != "code":
+                client = query.get("client_id")
+                staff = client == STAFF_CLIENT_ID
+                if (client != provider.client_id and not staff) or query.get("response_type") != "code":
                     self._json({"error": "unauthorized_client"}, 400)
                     return
-                code = provider.grant(query.get("nonce", ""), query["redirect_uri"])
+                if "openid" not in query.get("scope", "").split() or not query.get("redirect_uri"):
+                    self._json({"error": "invalid_request"}, 400)
+                    return
+                provider.scopes_asked.append(query["scope"])
+                code = provider.grant(query.get("nonce", ""), query["redirect_uri"], client or "")
                 self.send_response(302)
                 self.send_header(
                     "Location", f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
@@ -172,8 +218,8 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             if (
                 urlparse(self.path).path != "/token"
                 or grant is None
-                or form.get("client_id") != provider.client_id
-                or form.get("client_secret") != CLIENT_SECRET
+                or form.get("client_id") != grant["client_id"]
+                or form.get("client_secret") != (STAFF_CLIENT_SECRET if grant["staff"] is not None else CLIENT_SECRET)
                 or form.get("redirect_uri") != grant["redirect_uri"]
             ):
                 self._json({"error": "invalid_grant"}, 400)

@@ -97,9 +97,14 @@ class OrganisationAdmin(SuperuserOnlyMixin, admin.ModelAdmin):  # type: ignore[t
                 for f in ("name", "kind", "brin", "vestiging", "school_type", "municipality", "parent")
             }
             data["serves_municipalities"] = list(form.cleaned_data.get("serves_municipalities") or [])
+            wanted_sso = obj.sso_value
             obj.pk = services.create_organisation(actor, data).pk
             obj._state.adding = False
+            if wanted_sso:
+                services.configure_sso(actor, obj, wanted_sso)
             return
+        if "sso_value" in form.changed_data:  # decides who may get an account at a single sign-on: logged
+            services.configure_sso(actor, obj, obj.sso_value)
         # The links (part of, serves) are set by the service in save_related, which logs old and new.
         obj._wanted_parent = obj.parent  # type: ignore[attr-defined]
         obj.parent = Organisation.objects.get(pk=obj.pk).parent

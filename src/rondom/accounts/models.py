@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, Role, SchoolType
 from rondom.schoolcalendar.models import Region
@@ -39,6 +40,15 @@ class Organisation(models.Model):
     serves_municipalities = models.ManyToManyField(
         "registry.Municipality", verbose_name=_("serves municipalities"), blank=True, related_name="served_by"
     )
+    #: The value by which the professionals' identity provider names this organisation in its organisation claim
+    #: (RONDOM_STAFF_OIDC_ORGANISATION_CLAIM; e.g. a BRIN+vestiging, an OIN, a KvK number or a tenant id).
+    #: Empty: nobody of this organisation signs in with single sign-on (docs/sso.md). Set by the platform.
+    sso_value = models.CharField(
+        _("identity provider's organisation value"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: no single sign-on for this organisation."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -48,6 +58,7 @@ class Organisation(models.Model):
             models.UniqueConstraint(
                 fields=["brin", "vestiging"], condition=~models.Q(brin=""), name="unique_school_location"
             ),
+            models.UniqueConstraint(fields=["sso_value"], condition=~models.Q(sso_value=""), name="unique_sso_value"),
         ]
 
     def __str__(self) -> str:
@@ -58,7 +69,8 @@ class Organisation(models.Model):
         return f"{self.brin}{self.vestiging}" if self.brin else ""
 
 
-class User(AbstractUser):
+# django-stubs cannot see the reverse relation of StaffIdentity (a django-otp Device, untyped) to User.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person who logs in. Roles come from memberships (professionals) or family links (parents, youths)."""
 
     #: A parent's BSN as a keyed hash only (rondom.registry.bsn.blind_index), to find the account after a DigiD
@@ -158,3 +170,32 @@ class MunicipalityOrganisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} = {self.municipality}"
+
+
+class StaffIdentity(Device):
+    """A professional's account at the organisation's identity provider: the pair (`issuer`, `subject`) — the ID
+    token's `iss` and `sub` (OpenID Connect Core 1.0, section 2: together they identify the person, and nothing
+    else does) — links it to one Rondom account. Never found by e-mail. No BSN is ever stored (docs/sso.md).
+
+    It is also a django-otp device (django_otp.models.Device): when the ID token proves that the identity provider
+    asked for a second factor (its `acr`/`amr`, as configured), the login puts this device in the session with
+    `django_otp.login`, so `user.is_verified()` holds and no TOTP code is asked. It can never check a typed code
+    (`verify_token` is always False): only a single sign-on with proven MFA marks a session with it.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_identities")
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_login_at = models.DateTimeField(_("last single sign-on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="unique_staff_identity")]
+
+    def __str__(self) -> str:
+        return self.issuer
+
+    def verify_token(self, token: object) -> bool:
+        return False

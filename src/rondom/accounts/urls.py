@@ -8,4 +8,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("tweestaps/", views.otp_verify, name="otp"),
     path("tweestaps/instellen/", views.otp_setup, name="otp-setup"),
+    path("sso/", views.sso_login, name="sso"),
+    path("sso/terug/", views.sso_callback, name="sso-callback"),
 ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,8 +22,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.decorators import ratelimit
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from rondom.access.guard import serves_no_child_data
+from rondom.records import staff_sso
 
 from .verification import verify_totp
 
@@ -41,6 +45,9 @@ class LoginView(auth_views.LoginView):
     serves_child_data = False
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "staff_sso": staff_sso.enabled()}
 
     def get_form(self, form_class: Any = None) -> Any:
         # No autofocus: as on every page, the keyboard starts at the top (the skip link, then the heading), and a
@@ -117,6 +124,81 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
     return render(request, "accounts/otp_setup.html", {"form": form, "qr_svg": svg})
+
+
+#: The `state` values of single sign-ons started in this session (the families' DigiD flow keeps its own apart).
+STAFF_SSO_STATES = "rondom_staff_sso_states"
+
+
+class StaffSSORequestView(OIDCAuthenticationRequestView):
+    """Off to the organisation's identity provider, with this client's settings (records.staff_sso)."""
+
+    @staticmethod
+    def get_settings(attr: str, *args: Any) -> Any:
+        if attr == "OIDC_RP_SCOPES":
+            return staff_sso.scopes()
+        return staff_sso.get_setting(attr, *args)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = super().get(request)
+        state = parse_qs(urlparse(response["Location"]).query)["state"][0]
+        request.session[STAFF_SSO_STATES] = [*request.session.get(STAFF_SSO_STATES, [])[-4:], state]
+        return response
+
+
+def _sso_refused(request: HttpRequest, refused: staff_sso.StaffRefused | None) -> HttpResponse:
+    refused = refused or staff_sso.StaffRefused("token")
+    message = staff_sso.refusal_message(refused.reason, refused.claim)
+    return render(request, "accounts/sso_refused.html", {"message": message, "reason": refused.reason}, status=403)
+
+
+@serves_no_child_data
+@ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="GET", block=True)
+def sso_login(request: HttpRequest) -> HttpResponse:
+    """Start of a single sign-on for professionals; the route answers 404 unless a provider is configured."""
+    if not staff_sso.enabled():
+        raise Http404
+    return StaffSSORequestView.as_view()(request)
+
+
+@serves_no_child_data
+@ratelimit(key="ip", rate=settings.LOGIN_RATE_LIMIT, method="GET", block=True)
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the identity provider. The `state` must be one this session started for single sign-on and works
+    once; the backend exchanges the code and applies the rules (records.staff_sso.sign_on). Accepted with proven
+    MFA: verified at once (the StaffIdentity as django-otp device); without: on to the TOTP step. Refused: a Dutch
+    page (403) that names a missing claim but no value, and nobody is signed in."""
+    if not staff_sso.enabled():
+        raise Http404
+    state = request.GET.get("state", "")
+    ours = request.session.get(STAFF_SSO_STATES, [])
+    states = request.session.get("oidc_states", {})
+    entry = states.pop(state, None) if state in ours else None
+    if state in ours:
+        request.session[STAFF_SSO_STATES] = [s for s in ours if s != state]
+        request.session["oidc_states"] = states
+    if request.GET.get("error"):
+        return _sso_refused(request, staff_sso.StaffRefused("cancelled"))
+    if entry is None or not request.GET.get("code"):
+        return _sso_refused(request, None)
+    setattr(request, staff_sso.FLOW_ATTR, True)
+    user = staff_sso.StaffOIDCBackend().authenticate(
+        request, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")
+    )
+    result: staff_sso.SignOn | None = getattr(request, staff_sso.RESULT_ATTR, None)
+    if user is None or result is None or not user.is_active:
+        return _sso_refused(request, getattr(request, staff_sso.REFUSAL_ATTR, None))
+    auth.login(request, user, backend=staff_sso.BACKEND_PATH)  # a new session key
+    target = request.session.pop("oidc_login_next", None) or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = ""
+    if result.mfa:
+        otp_login(request, result.identity)
+        return redirect(target or settings.LOGIN_REDIRECT_URL)
+    otp_step = redirect("accounts:otp")
+    if target:
+        otp_step["Location"] += "?" + urlencode({"next": target})
+    return otp_step
 
 
 @serves_no_child_data

@@ -146,6 +146,7 @@ class AdministrationAction(models.TextChoices):
     CONFIGURE_MUNICIPALITY = "configure_municipality", _("Gemeente configured")
     GRANT_ROLE = "grant_role", _("Role granted")
     END_ROLE = "end_role", _("Role ended")
+    CONFIGURE_SSO = "configure_sso", _("Single sign-on configured")
 
 
 class AdministrationLogEntry(models.Model):

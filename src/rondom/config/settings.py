@@ -390,6 +390,40 @@ OIDC_RP_SCOPES = "openid"
 OIDC_AUTHENTICATION_CALLBACK_URL = "portal:digid-callback"
 OIDC_USE_NONCE = True
 
+# Professionals may sign in with their organisation's own identity provider (Entra ID, ADFS, Keycloak, or Entree
+# through an OIDC broker) instead of a Rondom password: a second, separate OpenID Connect client (docs/sso.md). Off
+# unless RONDOM_STAFF_OIDC_ISSUER is set. Never asks for or accepts a BSN.
+RONDOM_STAFF_OIDC_ENABLED = bool(os.environ.get("RONDOM_STAFF_OIDC_ISSUER"))
+_staff_issuer = os.environ.get("RONDOM_STAFF_OIDC_ISSUER", "").rstrip("/")
+# The expected `iss` of the ID token, exactly as in the provider's discovery document (Entra ID:
+# https://login.microsoftonline.com/<tenant>/v2.0; Keycloak: https://<host>/realms/<realm>).
+RONDOM_STAFF_OIDC_ISSUER = os.environ.get("RONDOM_STAFF_OIDC_ISSUER_ID", _staff_issuer).rstrip("/")
+RONDOM_STAFF_OIDC_CLIENT_ID = os.environ.get("RONDOM_STAFF_OIDC_CLIENT_ID", "")
+RONDOM_STAFF_OIDC_CLIENT_SECRET = os.environ.get("RONDOM_STAFF_OIDC_CLIENT_SECRET", "")
+RONDOM_STAFF_OIDC_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "RONDOM_STAFF_OIDC_AUTHORIZATION_ENDPOINT", f"{_staff_issuer}/authorize"
+)
+RONDOM_STAFF_OIDC_TOKEN_ENDPOINT = os.environ.get("RONDOM_STAFF_OIDC_TOKEN_ENDPOINT", f"{_staff_issuer}/token")
+RONDOM_STAFF_OIDC_USERINFO_ENDPOINT = os.environ.get("RONDOM_STAFF_OIDC_USERINFO_ENDPOINT", f"{_staff_issuer}/userinfo")
+RONDOM_STAFF_OIDC_JWKS_ENDPOINT = os.environ.get("RONDOM_STAFF_OIDC_JWKS_ENDPOINT", f"{_staff_issuer}/jwks")
+# The scopes asked (never "bsn": refused at start-up of a login).
+RONDOM_STAFF_OIDC_SCOPES = os.environ.get("RONDOM_STAFF_OIDC_SCOPES", "openid profile email")
+# Where the organisation and role claims are read: "id_token" or "userinfo" (acr/amr always from the ID token).
+RONDOM_STAFF_OIDC_CLAIM_SOURCE = os.environ.get("RONDOM_STAFF_OIDC_CLAIM_SOURCE", "id_token")
+# The claim naming the organisation (matched with Organisation.sso_value) and the claim with role or group values.
+RONDOM_STAFF_OIDC_ORGANISATION_CLAIM = os.environ.get("RONDOM_STAFF_OIDC_ORGANISATION_CLAIM", "organisation")
+RONDOM_STAFF_OIDC_ROLE_CLAIM = os.environ.get("RONDOM_STAFF_OIDC_ROLE_CLAIM", "roles")
+# The identity provider's role/group values and the Rondom role each stands for (core.roles.Role), as JSON, e.g.
+# '{"Rondom.IB": "intern_begeleider", "Rondom.Leerkracht": "teacher"}'. Values not listed are ignored.
+RONDOM_STAFF_OIDC_ROLE_MAP: dict[str, str] = json.loads(os.environ.get("RONDOM_STAFF_OIDC_ROLE_MAP", "{}"))
+# The ID token proves a second factor when its `acr` is one of these, or its `amr` holds one of those (RFC 8176).
+RONDOM_STAFF_OIDC_MFA_ACR_VALUES: list[str] = json.loads(os.environ.get("RONDOM_STAFF_OIDC_MFA_ACR_VALUES", "[]"))
+RONDOM_STAFF_OIDC_MFA_AMR_VALUES: list[str] = json.loads(
+    os.environ.get("RONDOM_STAFF_OIDC_MFA_AMR_VALUES", '["mfa", "otp", "hwk"]')
+)
+if RONDOM_STAFF_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "rondom.records.staff_sso.StaffOIDCBackend"]
+
 # Documents a family adds in the portal: at most this size (docs/portal.md lists the allowed types).
 FAMILY_UPLOAD_MAX_MB = int(os.environ.get("RONDOM_FAMILY_UPLOAD_MAX_MB", "10"))
 

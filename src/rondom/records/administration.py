@@ -236,6 +236,23 @@ def grant_role(
             )
     if user.is_superuser and not actor.is_superuser:
         raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    return _write_grant(
+        actor, user, organisation, role, valid_from, valid_until, standing=standing_of(actor, organisation)
+    )
+
+
+def _write_grant(
+    actor: User | None,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    valid_from: date,
+    valid_until: date | None,
+    *,
+    standing: str,
+    extra: dict[str, str] | None = None,
+) -> Membership:
+    """The checked grant written and logged in one transaction (see grant_role); `actor` None is the system."""
     held = _("This person already holds this role in this organisation.")
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one person's grants are decided in turn
@@ -261,10 +278,11 @@ def grant_role(
         detail = {"valid_from": str(membership.valid_from), "valid_until": str(valid_until or "")}
         if lifted is not None:
             detail["reopened"] = str(lifted)
+        detail.update(extra or {})
         record_administration(
             actor,
             AdministrationAction.GRANT_ROLE,
-            standing=standing_of(actor, organisation),
+            standing=standing,
             organisation=organisation,
             subject=user,
             role=role,
@@ -272,6 +290,76 @@ def grant_role(
             detail=detail,
         )
     return membership
+
+
+def configure_sso(actor: User, organisation: Organisation, value: str) -> Organisation:
+    """Set the value by which the professionals' identity provider names `organisation` in its organisation claim
+    (Organisation.sso_value; docs/sso.md). Who has it may get a just-in-time account there at a single sign-on, so
+    only the platform administrator sets it. `value` is stripped; empty switches single sign-on off for the
+    organisation. Logged as `configure_sso` (old and new value in `detail`) in the same transaction.
+
+    Raises PermissionDenied (not the platform administrator) or ValidationError({"sso_value": ...}) when another
+    organisation has the value already."""
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only the platform administrator configures single sign-on."))
+    value = (value or "").strip()
+    if len(value) > 200:
+        raise ValidationError({"sso_value": _("At most 200 characters.")})
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if value and Organisation.objects.filter(sso_value=value).exclude(pk=locked.pk).exists():
+            raise ValidationError({"sso_value": _("Another organisation already has this identity provider value.")})
+        before = locked.sso_value
+        if before == value:
+            return locked
+        locked.sso_value = value
+        locked.save(update_fields=["sso_value"])
+        record_administration(
+            actor,
+            AdministrationAction.CONFIGURE_SSO,
+            standing=standing_of(actor, locked),
+            organisation=locked,
+            detail={"sso_value": value, "before": before},
+        )
+    organisation.sso_value = value
+    return locked
+
+
+#: The administration log's `actor_standing` of a role granted at a single sign-on (records.staff_sso).
+IDENTITY_PROVIDER_STANDING = "identity_provider"
+
+
+def grant_role_at_sign_in(user: User, organisation: Organisation, role: str, *, issuer: str, today: date) -> Membership:
+    """The system's grant of a just-in-time account's role (records.staff_sso, docs/sso.md): `user` gets `role` at
+    `organisation` from `today`, open-ended, because the organisation's own identity provider says so at a single
+    sign-on. No person acts, so no task right applies; the rules that do not depend on an actor are the same as in
+    grant_role: the role must be professional and fit the organisation's kind (core.roles), and a family account
+    or a platform administrator never gets a role this way. Logged as `grant_role` with the actor "systeem",
+    standing IDENTITY_PROVIDER_STANDING and the issuer in `detail["issuer"]`, in the same transaction.
+
+    Raises ValidationError({"role": ...}) for an unfit role or one already held, PermissionDenied for a family or
+    platform account."""
+    if role not in PROFESSIONAL_ROLES or not role_fits_kind(role, organisation.kind):
+        raise ValidationError(
+            {
+                "role": _("The role %(role)s does not fit an organisation of the kind %(kind)s.")
+                % {"role": role, "kind": organisation.get_kind_display()}
+            }
+        )
+    if is_family_account(user):
+        raise PermissionDenied(_("This is the account of a parent or youth: it cannot hold a professional role."))
+    if user.is_superuser:
+        raise PermissionDenied(_("Only the platform administrator gives roles to a platform administrator."))
+    return _write_grant(
+        None,
+        user,
+        organisation,
+        role,
+        today,
+        None,
+        standing=IDENTITY_PROVIDER_STANDING,
+        extra={"issuer": issuer, "via": "single_sign_on"},
+    )
 
 
 def end_role(actor: User, membership: Membership, on: date | None = None) -> Membership:
