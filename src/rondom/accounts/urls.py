@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("tweestaps/", views.otp_verify, name="otp"),
     path("tweestaps/instellen/", views.otp_setup, name="otp-setup"),
+    path("uitnodiging/<str:uidb64>/<str:token>/", views.accept_invitation, name="invitation"),
 ]

@@ -8,11 +8,15 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
@@ -23,6 +27,7 @@ from django_ratelimit.decorators import ratelimit
 
 from rondom.access.guard import serves_no_child_data
 
+from .invitations import invited_user
 from .verification import verify_totp
 
 
@@ -117,6 +122,26 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
     return render(request, "accounts/otp_setup.html", {"form": form, "qr_svg": svg})
+
+
+@serves_no_child_data
+@ratelimit(key="ip", rate=verify_rate, method="POST", block=True)
+def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The invitation's one-time link (accounts.invitations): set a password, then link an authenticator app
+    (otp_setup). A used or expired link shows a page that says so (400), never whose account it was."""
+    account = invited_user(uidb64, token, timezone.now())
+    if account is None:
+        return render(request, "accounts/invitation_invalid.html", status=400)
+    form = SetPasswordForm(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()  # a new password hash: the link no longer checks
+        if request.user.is_authenticated:
+            auth_logout(request)
+        auth_login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("accounts:otp-setup")
+    return render(
+        request, "accounts/invitation.html", {"form": form, "account": account}, status=400 if form.errors else 200
+    )
 
 
 @serves_no_child_data
