@@ -24,7 +24,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rondom import spreadsheets
@@ -446,8 +446,6 @@ class Ended:
 
 
 def _end_seats(ids: Iterable[int], *, today: date, now: datetime | None = None) -> dict[str, int]:
-    from django.utils import timezone
-
     ids = list(ids)
     now = now or timezone.now()
     return {

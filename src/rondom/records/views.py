@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from typing import Any
 
 from django import forms
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import Membership, Organisation, User
+from rondom.cases.models import ProviderContact
 from rondom.core.roles import Role, role_fits_kind
 from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
@@ -202,8 +204,6 @@ class BulkInviteView(LoginRequiredMixin, View):
         return self._page(request, organisation, BulkForm())
 
     def post(self, request: HttpRequest, organisation_id: int) -> HttpResponse:
-        import io
-
         organisation = _organisation(request, organisation_id, "manage_staff")
         user = _user(request)
         form = BulkForm(request.POST, request.FILES)
@@ -465,8 +465,6 @@ class ContactsView(LoginRequiredMixin, View):
     serves_child_data = False
 
     def _page(self, request: HttpRequest, provider: Organisation, form: ContactForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
-        from rondom.cases.models import ProviderContact
-
         contacts = (
             ProviderContact.objects.filter(provider=provider)
             .select_related("membership__user", "school", "wijk__municipality")

@@ -370,3 +370,40 @@ def test_a_providers_contacts_are_kept_by_its_own_beheerder_only(world) -> None:
         "set_provider_contact",
         "remove_provider_contact",
     }
+
+
+# --- the demo ----------------------------------------------------------------------------------------------------
+
+
+def test_the_demos_functioneel_beheerder_opens_every_staff_page_from_the_menu() -> None:
+    from rondom.demo import data
+
+    data.load()
+    beheer, esch = User.objects.get(username="beheer"), Organisation.objects.get(name="Basisschool De Esch")
+    teacher = User.objects.get(username="leerkracht")
+    client = dutch(as_user(beheer))
+    menu = client.get("/meldingen/").content.decode()
+    assert 'href="/beheer/medewerkers/"' in menu and 'href="/beheer/ondersteuningsteam/"' in menu
+    assert 'href="/beheer/contactpersonen/"' not in menu  # a school has no providers' contacts to keep
+    answer = client.get("/beheer/medewerkers/")
+    assert answer.status_code == 302 and answer["Location"] == f"/beheer/{esch.pk}/medewerkers/"
+    listed = client.get(answer["Location"])
+    assert listed.status_code == 200 and "Lotte de Vries" in listed.content.decode()
+    for url in (
+        f"/beheer/{esch.pk}/medewerkers/uitnodigen/",
+        f"/beheer/{esch.pk}/medewerkers/bestand/",
+        f"/beheer/{esch.pk}/medewerkers/{teacher.pk}/",
+        f"/beheer/{esch.pk}/ondersteuningsteam/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/beheer/ondersteuningsteam/").status_code == 302
+    assert client.get("/beheer/contactpersonen/").status_code == 403
+    # The roles offered are the school's staff roles: never a role above the task rights.
+    offered = {
+        value
+        for value, _label in client.get(f"/beheer/{esch.pk}/medewerkers/uitnodigen/")
+        .context["form"]
+        .fields["roles"]
+        .choices
+    }
+    assert offered == {"teacher", "intern_begeleider", "zorgcoordinator", "school_social_worker"}
