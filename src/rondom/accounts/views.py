@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -125,6 +127,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 
 @serves_no_child_data
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
 @ratelimit(key="ip", rate=verify_rate, method="POST", block=True)
 def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The invitation's one-time link (accounts.invitations): set a password, then link an authenticator app

@@ -140,6 +140,24 @@ def test_a_family_account_is_never_invited_as_a_professional(world) -> None:  # 
     assert not parent.memberships.exists()
 
 
+def test_the_people_list_is_a_paged_work_list_with_a_true_count_and_no_query_per_row(
+    world, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    a = world["a"]
+    for _n in range(30):
+        MembershipFactory(organisation=a, role="teacher")
+    MembershipFactory(organisation=a, role="intern_begeleider")
+    client = dutch(as_user(world["admin_a"]))
+    client.get(f"/beheer/{a.pk}/medewerkers/")  # warm the session
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/beheer/{a.pk}/medewerkers/")
+    assert page.context["wp"].count == 32 and len(page.context["people"]) == 25  # 30 + ib + the beheerder
+    assert "1–25 van 32" in page.content.decode()
+    second = client.get(f"/beheer/{a.pk}/medewerkers/?rol=teacher&page=2")
+    assert second.context["wp"].count == 30 and len(second.context["people"]) == 5
+    assert client.get(f"/beheer/{a.pk}/medewerkers/?rol=nonsense").status_code == 200  # bad input falls back
+
+
 # --- the invitation -------------------------------------------------------------------------------------------------
 
 
