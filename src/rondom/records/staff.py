@@ -10,6 +10,7 @@ Scope: a view looks an organisation up among `organisations(actor, task)` and an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,9 +38,12 @@ from rondom.audit.services import record_administration
 from rondom.cases.models import ProviderContact, SupportTeam
 from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind, Role, role_fits_kind
 from rondom.exports import neutralise
+from rondom.idempotency import lock_row
 from rondom.registry.models import GroupTeacher, Wijk
 
 from . import administration
+
+logger = logging.getLogger("rondom.records")
 
 #: Rows a bulk invitation file may hold (one organisation's staff; a board splits its file per school).
 MAX_BULK_ROWS = 2000
@@ -102,6 +106,8 @@ class Invited:
     created: bool
     roles: list[str]
     needs_link: bool
+    #: False when the e-mail backend failed after the commit (the account stands; send the link again later).
+    mailed: bool = True
 
 
 def _check_person(first_name: str, last_name: str, email: str, roles: list[str]) -> None:
@@ -141,6 +147,7 @@ def _invite(
                     % {"role": _role_label(role), "kind": organisation.get_kind_display()}
                 }
             )
+    lock_row(organisation)  # invitations to one organisation are decided in turn: one account per address
     user = User.objects.select_for_update().filter(email__iexact=email).order_by("pk").first()
     created = user is None
     if user is None:
@@ -209,8 +216,35 @@ def invite(
     with transaction.atomic():
         outcome = _invite(actor, organisation, first_name, last_name, email, roles, today)
     if outcome.needs_link:
-        send_invitation(outcome.user, organisation, base_url=base_url, now=now)
+        outcome.mailed = _mail(outcome.user, organisation, base_url=base_url, now=now)
     return outcome
+
+
+def _mail(user: User, organisation: Organisation, *, base_url: str, now: datetime) -> bool:
+    """`send_invitation`, after the commit: False (and a log line without personal data) when the mail server
+    fails, so the page says so instead of answering 500."""
+    try:
+        send_invitation(user, organisation, base_url=base_url, now=now)
+    except OSError:  # smtplib.SMTPException and connection errors
+        logger.warning("invitation mail not sent", extra={"user_id": user.pk})
+        return False
+    return True
+
+
+def resend_invitation(
+    actor: User, organisation: Organisation, user: User, *, today: date, now: datetime, base_url: str
+) -> bool:
+    """Mail a new one-time link to someone invited to `organisation` who has not set a password yet (an earlier
+    link expired or got lost). Task right `manage_staff`. Returns whether the mail went out. Raises
+    PermissionDenied (not allowed) or ValidationError keyed email (a password is set, or no current role here)."""
+    reason = tasks.refusal(actor, "manage_staff", organisation)
+    if reason is not None:
+        raise PermissionDenied(reason)
+    if user.has_usable_password() or not user.is_active:
+        raise ValidationError({"email": _("This person has set a password already: no invitation is needed.")})
+    if not Membership.objects.filter(_current(today), user=user, organisation=organisation).exists():
+        raise ValidationError({"email": _("This person has no role here any more.")})
+    return _mail(user, organisation, base_url=base_url, now=now)
 
 
 # --- bulk invitations --------------------------------------------------------------------------------------------
@@ -271,6 +305,7 @@ class BulkReport:
     problems: list[str] = field(default_factory=list)
     dry_run: bool = True
     applied: bool = False
+    unmailed: int = 0  # invitations the mail server refused after the commit (send them again from the person page)
 
     @property
     def error_rows(self) -> list[BulkRow]:
@@ -397,7 +432,8 @@ def bulk_invite(
     report.applied = True
     for invited in outcomes:
         if invited.needs_link:
-            send_invitation(invited.user, organisation, base_url=base_url, now=now)
+            invited.mailed = _mail(invited.user, organisation, base_url=base_url, now=now)
+            report.unmailed += 0 if invited.mailed else 1
     return report
 
 

@@ -27,7 +27,7 @@ from django.views import View
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.cases.models import ProviderContact
 from rondom.core.roles import Role, role_fits_kind
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Wijk
 from rondom.worklist import choice, paginate
 
@@ -169,6 +169,8 @@ class InviteView(LoginRequiredMixin, View):
             return self._page(request, organisation, form, 400)
         if not outcome.roles:
             messages.info(request, _("This person already holds these roles here; nothing changed."))
+        elif outcome.needs_link and not outcome.mailed:
+            messages.warning(request, _("The account is made, but the e-mail could not be sent: send it again below."))
         elif outcome.needs_link:
             messages.success(request, _("The invitation has been sent by e-mail."))
         else:
@@ -249,6 +251,12 @@ class BulkInviteView(LoginRequiredMixin, View):
             return self._page(request, organisation, form, report=report, status=400)
         if apply:
             request.session[BULK_SESSION_KEY] = {"done": digest}
+            if report.unmailed:
+                messages.warning(
+                    request,
+                    _("%(n)d e-mails could not be sent: send them again from the person's page.")
+                    % {"n": report.unmailed},
+                )
             messages.success(
                 request, _("%(n)d people have been invited or given their roles.") % {"n": len(report.rows)}
             )
@@ -341,6 +349,13 @@ class PersonView(LoginRequiredMixin, View):
                     return self._stale(request, organisation, person)
                 staff.end_membership(actor, organisation, membership, today=today)
                 messages.success(request, _("The role has ended."))
+            elif action == "resend":
+                if staff.resend_invitation(
+                    actor, organisation, person, today=today, now=now, base_url=_base_url(request)
+                ):
+                    messages.success(request, _("The invitation has been sent by e-mail."))
+                else:
+                    messages.warning(request, _("The e-mail could not be sent; try again later."))
             elif action == "end_account":
                 if not staff.people(organisation, today=today).filter(pk=person.pk).exists():
                     messages.info(request, _("This account has ended here already; nothing changed."))
@@ -353,12 +368,13 @@ class PersonView(LoginRequiredMixin, View):
                 )
             else:
                 raise Http404
-        except ValidationError as exc:
-            add_refusal(form, exc, {"valid_until": "role"})
-            return self._page(request, organisation, person, form, status=400)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You may not do this."))
-            return self._page(request, organisation, person, form, status=403)
+        except (ValidationError, PermissionDenied) as exc:
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+            text = (str(exc) or _("You may not do this.")) if isinstance(exc, PermissionDenied) else refusal_text(exc)
+            if form.is_bound:  # the role form: its own error summary, the typed choice kept
+                form.add_error("role" if isinstance(exc, ValidationError) else None, text)
+                return self._page(request, organisation, person, form, status=status)
+            return self._page(request, organisation, person, message=text, status=status)
         return back
 
     def _stale(self, request: HttpRequest, organisation: Organisation, person: User) -> HttpResponse:

@@ -201,6 +201,35 @@ def test_an_invitation_link_expires(world) -> None:  # type: ignore[no-untyped-d
     assert Client().get("/accounts/uitnodiging/xx/1-abc/").status_code == 400
 
 
+class RefusingMailServer:
+    """An e-mail backend whose server is down (Django's backend interface: send_messages)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def send_messages(self, messages: object) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_a_mail_server_that_is_down_leaves_the_account_and_the_link_is_sent_again_later(world, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    client = dutch(as_user(world["admin_a"]))
+    answer = client.post(f"/beheer/{world['a'].pk}/medewerkers/uitnodigen/", invite_body(), follow=True)
+    assert answer.status_code == 200 and "kon niet worden verstuurd" in answer.content.decode()
+    eva = User.objects.get(email="eva@school-a.nl")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    url = f"/beheer/{world['a'].pk}/medewerkers/{eva.pk}/"
+    assert client.post(url, {"action": "resend", "version": "stale is fine"}).status_code == 302
+    assert len(mail.outbox) == 1
+    assert Client().get(_link()).status_code == 200
+    # Once a password is set there is nothing to resend.
+    eva.set_password("Een lang wachtwoord 42")
+    eva.save()
+    refused = client.post(url, {"action": "resend", "version": "x"})
+    assert refused.status_code == 400 and "al een wachtwoord" in refused.content.decode()
+    assert len(mail.outbox) == 1
+
+
 # --- ending an account -------------------------------------------------------------------------------------------
 
 
@@ -240,6 +269,27 @@ def test_ending_an_account_ends_its_sessions_seats_and_group_links_at_once(world
     again = admin.post(f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/", {"action": "end_account", "version": version})
     assert again.status_code == 302
     assert AdministrationLogEntry.objects.filter(action="end_account").count() == 1
+
+
+def test_ending_another_beheerders_account_is_refused_whole_and_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    a = world["a"]
+    other = MembershipFactory(organisation=a, role="functional_admin")
+    teacher = Membership.objects.create(user=other.user, organisation=a, role="teacher")
+    seat = TeamMembership.objects.create(child=ChildFactory(school=a), membership=teacher)
+    client = dutch(as_user(world["admin_a"]))
+    url = f"/beheer/{a.pk}/medewerkers/{other.user.pk}/"
+    version = client.get(url).context["version"]
+    answer = client.post(url, {"action": "end_account", "version": version})
+    assert answer.status_code == 403 and "functioneel beheerder van de gemeente" in answer.content.decode()
+    assert not Membership.objects.filter(user=other.user).exclude(valid_until=None).exists()  # the teacher role too
+    seat.refresh_from_db()
+    assert seat.ended_at is None and User.objects.get(pk=other.user.pk).is_active
+    assert not AdministrationLogEntry.objects.exists()
+    # Nor one's own account.
+    me = world["admin_a"]
+    own = f"/beheer/{a.pk}/medewerkers/{me.pk}/"
+    mine = client.post(own, {"action": "end_account", "version": client.get(own).context["version"]})
+    assert mine.status_code == 403 and me.memberships.get().valid_until is None
 
 
 def test_an_account_with_a_role_elsewhere_keeps_its_sessions_but_loses_this_role_at_once(world) -> None:  # type: ignore[no-untyped-def]
