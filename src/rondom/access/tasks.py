@@ -369,6 +369,25 @@ def _casework() -> list[TaskRight]:
             (by_role(Role.FUNCTIONAL_ADMIN, scope=own),),
             "organisation",
         ),
+        # --- staff accounts, the support team, the providers' contacts (issue 15, point 3)
+        t(
+            "manage_staff",
+            _("Invite, change and end the accounts of the own organisation"),
+            (by_role(Role.FUNCTIONAL_ADMIN, scope=own),),
+            "organisation",
+        ),
+        t(
+            "keep_support_team",
+            _("Keep the members of the school's support team"),
+            (by_role(*SCHOOL_CARE, Role.FUNCTIONAL_ADMIN, kinds=school, scope=own),),
+            "organisation",
+        ),
+        t(
+            "keep_provider_contacts",
+            _("Keep the named contact person per school or wijk"),
+            (by_role(Role.FUNCTIONAL_ADMIN, kinds={K.PROVIDER, K.WIJKTEAM}, scope=own),),
+            "organisation",
+        ),
         t(
             "open_administration",
             _("Open the administration (organisations and roles)"),

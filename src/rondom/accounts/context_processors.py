@@ -26,6 +26,9 @@ MENU_TASKS: dict[str, str] = {
     "sees_monitoring": "see_monitoring",
     "sees_werkplans": "approve_werkplan",
     "can_use_emergency": "use_emergency_access",
+    "can_manage_staff": "manage_staff",
+    "can_keep_team": "keep_support_team",
+    "can_keep_contacts": "keep_provider_contacts",
 }
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("tweestaps/instellen/", views.otp_setup, name="otp-setup"),
     path("sso/", views.sso_login, name="sso"),
     path("sso/terug/", views.sso_callback, name="sso-callback"),
+    path("uitnodiging/<str:uidb64>/<str:token>/", views.accept_invitation, name="invitation"),
 ]

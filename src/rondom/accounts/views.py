@@ -10,14 +10,20 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +33,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 from rondom.access.guard import serves_no_child_data
 from rondom.records import staff_sso
 
+from .invitations import invited_user
 from .verification import verify_totp
 
 
@@ -199,6 +206,28 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     if target:
         otp_step["Location"] += "?" + urlencode({"next": target})
     return otp_step
+
+
+@serves_no_child_data
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@ratelimit(key="ip", rate=verify_rate, method="POST", block=True)
+def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The invitation's one-time link (accounts.invitations): set a password, then link an authenticator app
+    (otp_setup). A used or expired link shows a page that says so (400), never whose account it was."""
+    account = invited_user(uidb64, token, timezone.now())
+    if account is None:
+        return render(request, "accounts/invitation_invalid.html", status=400)
+    form = SetPasswordForm(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()  # a new password hash: the link no longer checks
+        if request.user.is_authenticated:
+            auth_logout(request)
+        auth_login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("accounts:otp-setup")
+    return render(
+        request, "accounts/invitation.html", {"form": form, "account": account}, status=400 if form.errors else 200
+    )
 
 
 @serves_no_child_data

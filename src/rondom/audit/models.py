@@ -147,6 +147,12 @@ class AdministrationAction(models.TextChoices):
     GRANT_ROLE = "grant_role", _("Role granted")
     END_ROLE = "end_role", _("Role ended")
     CONFIGURE_SSO = "configure_sso", _("Single sign-on configured")
+    INVITE_ACCOUNT = "invite_account", _("Account invited")
+    END_ACCOUNT = "end_account", _("Account ended at the organisation")
+    ADD_TEAM_MEMBER = "add_team_member", _("Support-team member added")
+    REMOVE_TEAM_MEMBER = "remove_team_member", _("Support-team member removed")
+    SET_PROVIDER_CONTACT = "set_provider_contact", _("Contact person set")
+    REMOVE_PROVIDER_CONTACT = "remove_provider_contact", _("Contact person removed")
 
 
 class AdministrationLogEntry(models.Model):

@@ -80,6 +80,7 @@ urlpatterns = [
     path("", include("rondom.funding.urls")),
     path("", include("rondom.feedback.urls")),
     path("", include("rondom.monitoring.urls")),
+    path("", include("rondom.records.urls")),
     path("api/", include(api_patterns)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),

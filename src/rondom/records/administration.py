@@ -8,7 +8,7 @@ the only writers of organisations, memberships and the gemeente configuration. A
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -362,15 +362,26 @@ def grant_role_at_sign_in(user: User, organisation: Organisation, role: str, *, 
     )
 
 
-def end_role(actor: User, membership: Membership, on: date | None = None) -> Membership:
-    """End a role: its last day becomes `on` (default today; not in the past, never later than an earlier end).
-    Task right `role.end.<role>`; logged as `end_role`. The membership is kept, so history stays readable."""
-    today = timezone.localdate()
-    on = on or today
+def end_role(
+    actor: User,
+    membership: Membership,
+    on: date | None = None,
+    *,
+    today: date | None = None,
+    immediately: bool = False,
+) -> Membership:
+    """End a role: its last day becomes `on` (default `today`, the local date unless passed in; not in the past,
+    never later than an earlier end). With `immediately` (ending an account at once, records.staff.end_account) the
+    last day is the day before `today`, so the role no longer counts today (`User.active_memberships`); a role that
+    had not started yet then never starts. Task right `role.end.<role>`; logged as `end_role`. The membership is
+    kept, so history stays readable. Raises PermissionDenied (not allowed, or one's own administrator role) or
+    ValidationError keyed `valid_until` (in the past, or already ending by then)."""
+    today = today or timezone.localdate()
+    on = today - timedelta(days=1) if immediately else (on or today)
     _require(actor, f"role.end.{membership.role}", membership.organisation)
     if membership.user_id == actor.pk and not actor.is_superuser and membership.role == tasks.ADMINISTRATOR_ROLE:
         raise PermissionDenied(_("You cannot end your own administrator role: ask another administrator."))
-    if on < today:
+    if on < today and not immediately:
         raise ValidationError({"valid_until": _("A role cannot end in the past.")})
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organisation", "user").get(pk=membership.pk)
@@ -378,7 +389,7 @@ def end_role(actor: User, membership: Membership, on: date | None = None) -> Mem
             raise ValidationError(
                 {"valid_until": _("This role already ends on %(date)s.") % {"date": date_format(locked.valid_until)}}
             )
-        if on < locked.valid_from:
+        if on < locked.valid_from and not immediately:
             on = locked.valid_from
         before = locked.valid_until
         locked.valid_until = on
