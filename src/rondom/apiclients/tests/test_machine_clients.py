@@ -83,9 +83,7 @@ def post_absence(http: Client, token: str, school: str = "12AB00", **body: Any) 
         "records": [{"pupil_key": "4711", "date": "2026-11-27", "kind": "unauthorised", "hours": 3}],
         **body,
     }
-    return http.post(
-        "/api/absence/", payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
-    )
+    return http.post("/api/absence/", payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 # --- The acceptance ---------------------------------------------------------------------------------------------
@@ -97,7 +95,13 @@ def test_a_client_posts_absence_for_its_own_school_201_and_logged(client, beheer
     response = post_absence(client, token, key="batch-1")
     assert response.status_code == 201, response.content
     assert response.json() | {"id": 0} == {
-        "id": 0, "school": "12AB00", "key": "batch-1", "rows": 1, "inserted": 1, "updated": 0, "unchanged": 0,
+        "id": 0,
+        "school": "12AB00",
+        "key": "batch-1",
+        "rows": 1,
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
         "pupils": 1,
     }
     stored = AbsenceRecord.objects.get(child=pupil)
@@ -107,7 +111,10 @@ def test_a_client_posts_absence_for_its_own_school_201_and_logged(client, beheer
     assert row.user_id == api_client.user_id
     assert row.user_name == f"API-client ParnasSys verzuim ({api_client.client_id})"
     assert (row.action, row.category, row.object_type, row.organisation_id) == (
-        "create", "absence", "absence_import", school.pk,
+        "create",
+        "absence",
+        "absence_import",
+        school.pk,
     )
     assert BSN not in row.user_name and pupil.given_name not in row.user_name
 
@@ -146,8 +153,13 @@ def test_only_client_credentials_and_the_secret_is_hashed(client, beheerder, sch
     assert application.client_secret != secret and application.client_secret.startswith(("argon2", "pbkdf2_"))
     response = client.post(
         "/api/oauth/token/",
-        {"grant_type": "password", "username": "x", "password": "y", "client_id": api_client.client_id,
-         "client_secret": secret},
+        {
+            "grant_type": "password",
+            "username": "x",
+            "password": "y",
+            "client_id": api_client.client_id,
+            "client_secret": secret,
+        },
     )
     assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
     wrong = get_token(client, api_client.client_id, "not-the-secret")
@@ -264,3 +276,27 @@ def test_a_session_user_is_not_asked_for_scopes(login, beheerder, school, pupil)
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
+
+
+def test_posted_absence_raises_threshold_signals_as_a_file_does(  # type: ignore[no-untyped-def]
+    client, settings, django_capture_on_commit_callbacks, beheerder, school, pupil
+) -> None:
+    from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    AbsenceProtocol.objects.create(
+        name="16 uur",
+        kinds=["unauthorised"],
+        metric="hours_in_window",
+        threshold=4,
+        window_days=28,
+        signal_role="intern_begeleider",
+    )
+    api_client, secret = make_client(beheerder, school, ["absence:write"])
+    token = token_for(client, api_client, secret)
+    records = [
+        {"pupil_key": "4711", "date": day, "kind": "unauthorised", "hours": 3} for day in ("2026-11-26", "2026-11-27")
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_absence(client, token, records=records).status_code == 201
+    assert ThresholdSignal.objects.filter(child=pupil, protocol__name="16 uur").exists()
