@@ -51,11 +51,13 @@ class IsVerifiedUser(BasePermission):
             return is_verified(request.user)
         needed = required_scopes(view, request)
         if not needed:
-            self.message = gettext("This part of the API is not open to API clients.")
+            self.message = gettext("This part of the API is not open to API clients.")  # type: ignore[assignment]
             return False
         if not token.is_valid(needed):
             missing = ", ".join(s for s in needed if not token.allow_scopes([s]))
-            self.message = gettext("This API client lacks the scope needed here: %(scopes)s.") % {"scopes": missing}
+            self.message = gettext("This API client lacks the scope needed here: %(scopes)s.") % {  # type: ignore[assignment]
+                "scopes": missing
+            }
             return False
         return bool(request.user and request.user.is_active)
 

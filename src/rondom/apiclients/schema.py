@@ -15,6 +15,6 @@ class ClientCredentialsScheme(DjangoOAuthToolkitScheme):
     name = "oauth2"
     priority = 1
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]] | None:
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]] | None:  # type: ignore[override]
         scopes = getattr(auto_schema.view, "required_scopes", None)
         return {self.name: list(scopes)} if scopes else None

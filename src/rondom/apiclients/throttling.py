@@ -35,5 +35,5 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         exc = Throttled(
             detail=_("Too many requests from this API client. Try again in %(seconds)d seconds.") % {"seconds": wait}
         )
-        exc.wait = wait
+        exc.wait = wait  # type: ignore[attr-defined]
         raise exc

@@ -70,7 +70,7 @@ class AbsencePostSerializer(serializers.Serializer):
         max_length=100,
         help_text="Your own key for this batch: posting the same key and records again changes nothing.",
     )
-    records = AbsenceRowSerializer(many=True, allow_empty=False, max_length=settings.API_ABSENCE_MAX_RECORDS)
+    records = AbsenceRowSerializer(many=True, allow_empty=False, max_length=settings.API_ABSENCE_MAX_RECORDS)  # type: ignore[call-arg]
 
 
 class AbsenceResultSerializer(serializers.Serializer):
@@ -82,11 +82,6 @@ class AbsenceResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     pupils = serializers.IntegerField()
-
-
-class AbsenceRefusedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    records = serializers.ListField(child=serializers.DictField())
 
 
 def _result(record: AbsenceImport, school: Organisation) -> dict[str, Any]:
@@ -131,7 +126,9 @@ class AbsencePostView(ChildRecordAPIView):
         responses={
             201: AbsenceResultSerializer,
             200: OpenApiResponse(AbsenceResultSerializer, description="The same key and records were posted before."),
-            400: OpenApiResponse(AbsenceRefusedSerializer, description="Nothing stored: a reason per record."),
+            # 400 (the schema's Error): a field of the body, or per record {"record", "field", "reason"} under
+            # "records" with a "detail"; nothing was stored.
+            404: OpenApiResponse(description="No such school, or a school outside your organisation."),
         },
         examples=[
             OpenApiExample(

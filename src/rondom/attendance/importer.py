@@ -132,7 +132,7 @@ def _open_rows(path: Path, name: str) -> tuple[Generator[list[Any]], Callable[[]
 class _Cells:
     """Per-cell parsing with small caches: an export repeats the same dates, codes and hours many times."""
 
-    def __init__(self, mapping: ColumnMapping, pupils: dict[str, int], today: date) -> None:
+    def __init__(self, mapping: ColumnMapping, pupils: dict[Any, int], today: date) -> None:
         self.mapping = mapping
         self.pupils = pupils
         self.today = today
@@ -603,7 +603,7 @@ def run_stored_import(record: AbsenceImport) -> AbsenceImport:
             path,
             file_name=record.file_name,
             school_id=record.school_id,
-            mapping=record.mapping,
+            mapping=record.mapping,  # type: ignore[arg-type]  # a stored upload always has its mapping
             user=record.uploaded_by,  # type: ignore[arg-type]
             record=record,
             progress=lambda rows, fraction: write_progress(record.pk, rows, fraction),
