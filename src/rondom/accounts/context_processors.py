@@ -26,6 +26,7 @@ MENU_TASKS: dict[str, str] = {
     "sees_monitoring": "see_monitoring",
     "sees_werkplans": "approve_werkplan",
     "can_use_emergency": "use_emergency_access",
+    "can_manage_api_clients": "manage_api_clients",
 }
 
 

@@ -1,8 +1,8 @@
 """Creating, rotating and ending machine clients (the functioneel beheerder's page /api-koppelingen/), and finding
 the client behind an access token. docs/api-clients.md.
 
-Only the functioneel beheerder of the client's own organisation may create, rotate or end its clients
-(`rondom.access.tasks.is_own_admin`). The secret is returned once, in plain text, to be shown once; the database
+Only the functioneel beheerder of the client's own organisation may create, rotate or end its clients (task right
+`manage_api_clients`, rondom.access.tasks). The secret is returned once, in plain text, to be shown once; the database
 keeps only its hash (django-oauth-toolkit's ``hash_client_secret``). Rotating or ending revokes every token the
 client holds, at once.
 """
@@ -38,7 +38,7 @@ def administered_organisations(user: User) -> list[Organisation]:
     own service account manages none). Raises nothing."""
     if hasattr(user, "api_client"):
         return []
-    return [m.organisation for m in user.roles() if m.role == Role.FUNCTIONAL_ADMIN]
+    return [m.organisation for m in tasks.memberships(user, "manage_api_clients")]
 
 
 def client_roles(organisation: Organisation) -> list[str]:
@@ -55,7 +55,7 @@ def clients_of(organisation: Organisation) -> QuerySet[ApiClient]:
 
 
 def _check_admin(actor: User, organisation: Organisation) -> None:
-    if hasattr(actor, "api_client") or not tasks.is_own_admin(actor, organisation):
+    if hasattr(actor, "api_client") or not tasks.may(actor, "manage_api_clients", organisation):
         raise PermissionDenied
 
 

@@ -155,9 +155,7 @@ class ClientActionView(ClientsView):
     """POST /api-koppelingen/<id>/sleutel/ (a new secret) and /api-koppelingen/<id>/beeindigen/ (end the client)."""
 
     action = "rotate"
-
-    def get(self, request: HttpRequest, client_id: int) -> HttpResponse:  # type: ignore[override]
-        return super().get(request)
+    http_method_names = ["post"]  # an action, not a page
 
     def post(self, request: HttpRequest, client_id: int) -> HttpResponse:  # type: ignore[override]
         user = _user(request)
