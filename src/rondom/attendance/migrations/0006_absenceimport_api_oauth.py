@@ -6,26 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_membership_regrant_role'),
-        ('attendance', '0005_merge_imports_apirobust'),
+        ("accounts", "0006_membership_regrant_role"),
+        ("attendance", "0005_merge_imports_apirobust"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='absenceimport',
-            name='client_key',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="absenceimport",
+            name="client_key",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.AlterField(
-            model_name='absenceimport',
-            name='mapping',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='imports', to='attendance.columnmapping'),
+            model_name="absenceimport",
+            name="mapping",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="imports",
+                to="attendance.columnmapping",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='absenceimport',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('client_key', ''), _negated=True), ('status', 'done')), fields=('school', 'client_key'), name='unique_api_import_key'),
+            model_name="absenceimport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(models.Q(("client_key", ""), _negated=True), ("status", "done")),
+                fields=("school", "client_key"),
+                name="unique_api_import_key",
+            ),
         ),
     ]
