@@ -115,6 +115,9 @@ class ClientsView(LoginRequiredMixin, View):
     ) -> HttpResponse:
         organisations = services.administered_organisations(_user(request))
         groups = [(o, list(services.clients_of(o))) for o in organisations]
+        for _organisation, clients in groups:
+            for c in clients:  # what each client may do, in words (the codes are in the schema and the docs)
+                c.scope_labels = [_(SCOPES[s]) if s in SCOPES else s for s in c.scopes]  # type: ignore[attr-defined]
         context = {
             "form": form,
             "groups": groups,
