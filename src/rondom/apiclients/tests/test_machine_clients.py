@@ -300,3 +300,13 @@ def test_posted_absence_raises_threshold_signals_as_a_file_does(  # type: ignore
     with django_capture_on_commit_callbacks(execute=True):
         assert post_absence(client, token, records=records).status_code == 201
     assert ThresholdSignal.objects.filter(child=pupil, protocol__name="16 uur").exists()
+
+
+def test_every_call_names_the_client_in_the_request_log(client, caplog, beheerder, school, pupil) -> None:  # type: ignore[no-untyped-def]
+    api_client, secret = make_client(beheerder, school, ["monitoring:read"])
+    token = token_for(client, api_client, secret)
+    with caplog.at_level("INFO"):
+        assert post_absence(client, token).status_code == 403  # refused calls too
+    lines = [r for r in caplog.records if r.getMessage() == "request" and getattr(r, "route", "") == "api-absence"]
+    assert [r.api_client for r in lines] == [api_client.client_id]  # type: ignore[attr-defined]
+    assert ApiClient.objects.get(pk=api_client.pk).last_used_at == NOW
