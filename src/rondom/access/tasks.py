@@ -393,6 +393,12 @@ def _casework() -> list[TaskRight]:
             _("Open the administration (organisations and roles)"),
             (PLATFORM, by_role(Role.FUNCTIONAL_ADMIN, scope=own)),
         ),
+        t(
+            "manage_api_clients",
+            _("Create, rotate and end the own organisation's API clients"),
+            (by_role(Role.FUNCTIONAL_ADMIN, scope=own),),
+            "organisation",
+        ),
     ]
 
 

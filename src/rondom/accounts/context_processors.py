@@ -29,6 +29,7 @@ MENU_TASKS: dict[str, str] = {
     "can_manage_staff": "manage_staff",
     "can_keep_team": "keep_support_team",
     "can_keep_contacts": "keep_provider_contacts",
+    "can_manage_api_clients": "manage_api_clients",
 }
 
 

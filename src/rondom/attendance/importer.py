@@ -30,13 +30,15 @@ from rondom.access import log, policy
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.registry.bsn import blind_index, normalise_bsn
-from rondom.registry.models import Child
+from rondom.registry.models import Child, PupilKey
 
 from .models import AbsenceImport, AbsenceKind, AbsenceRecord, ColumnMapping, ImportStatus
 
 BATCH = 5000
 #: What a code marked "not absence" maps to while reading (compared by identity).
 SKIP = "skip"
+#: Marks a pupil cell that holds the school system's pupil key instead of a BSN: ("key", "12345") (the API).
+PUPIL_KEY = "key"
 LARGE_CACHE_KB = 65536
 MAX_REPORTED_ERRORS = 500
 MAX_LESSON_HOUR = 15
@@ -130,7 +132,7 @@ def _open_rows(path: Path, name: str) -> tuple[Generator[list[Any]], Callable[[]
 class _Cells:
     """Per-cell parsing with small caches: an export repeats the same dates, codes and hours many times."""
 
-    def __init__(self, mapping: ColumnMapping, pupils: dict[str, int], today: date) -> None:
+    def __init__(self, mapping: ColumnMapping, pupils: dict[Any, int], today: date) -> None:
         self.mapping = mapping
         self.pupils = pupils
         self.today = today
@@ -145,6 +147,8 @@ class _Cells:
 
     def child(self, raw: Any) -> int | str:
         found = self.children.get(raw)
+        if found is None and isinstance(raw, tuple):
+            found = self.pupils.get(raw) or _("Unknown pupil: no pupil of this school has this pupil key.")
         if found is None:
             value = normalise_bsn(spreadsheets.cell_text(raw))
             if not value:
@@ -298,13 +302,56 @@ def import_file(
         report.error(1, refused.column, refused.reason)
         return report
 
-    pupils = dict(
+    return _import_rows(
+        rows,
+        positions,
+        fraction,
+        school_id=school_id,
+        mapping=mapping,
+        user=user,
+        decision=decision,
+        record=record,
+        progress=progress,
+        today=today,
+        report=report,
+    )
+
+
+def _pupils(school_id: int, *, with_keys: bool = False) -> dict[Any, int]:
+    """The school's current pupils: BSN blind index -> child id; with `with_keys` also ("key", the school system's
+    pupil key, registry.PupilKey) -> child id."""
+    pupils: dict[Any, int] = dict(
         Child.objects.filter(school_id=school_id, anonymised_at__isnull=True)
         .exclude(bsn_index="")
         .values_list("bsn_index", "pk")
     )
+    if with_keys:
+        keys = PupilKey.objects.filter(
+            school_id=school_id, child__school_id=school_id, child__anonymised_at__isnull=True
+        ).values_list("key", "child_id")
+        pupils.update({(PUPIL_KEY, key): child_id for key, child_id in keys})
+    return pupils
+
+
+def _import_rows(
+    rows: Iterator[list[Any]],
+    positions: dict[str, int],
+    fraction: Callable[[], float],
+    *,
+    school_id: int,
+    mapping: ColumnMapping,
+    user: User,
+    decision: policy.Decision,
+    record: AbsenceImport | None,
+    progress: Progress | None,
+    today: date,
+    report: Report,
+    with_keys: bool = False,
+) -> Report:
+    """The checks and the upsert of `import_file`, over rows already opened (header read, `positions` found)."""
+    pupils = _pupils(school_id, with_keys=with_keys)
     cells = _Cells(mapping, pupils, today)
-    slots = _Slots(sorted(pupils.values()))
+    slots = _Slots(sorted(set(pupils.values())))
     source_id = record.pk if record else None
     p_bsn, p_date, p_kind = positions["bsn"], positions["date"], positions["kind"]
     p_hours, p_hour = positions.get("hours"), positions.get("lesson_hour")
@@ -426,6 +473,82 @@ def import_file(
     return report
 
 
+#: The columns of absence posted through the API (attendance.api): the field names the API's errors name.
+API_MAPPING_FIELDS = {
+    "bsn_column": "pupil",
+    "date_column": "date",
+    "kind_column": "kind",
+    "hours_column": "hours",
+    "lesson_hour_column": "lesson_hour",
+}
+
+
+def api_mapping() -> ColumnMapping:
+    """The (unsaved) mapping of absence posted through the API: ISO dates, the kinds by their own codes
+    (``unauthorised``, ``authorised``, ``sick``, ``late``, ``exemption``), a lesson hour of 60 minutes."""
+    return ColumnMapping(
+        name="API",
+        school_system="API",
+        date_format="%Y-%m-%d",
+        kind_codes={kind: kind for kind in AbsenceKind.values},
+        skip_codes=[],
+        lesson_minutes=60,
+        **API_MAPPING_FIELDS,
+    )
+
+
+def import_records(
+    records: list[dict[str, Any]],
+    *,
+    school_id: int,
+    user: User,
+    record: AbsenceImport | None = None,
+    today: date,
+) -> Report:
+    """Import absence posted as records (the API, issue 15) with the same checks, Dutch reasons, all-or-nothing
+    rule, upsert and log rows as a file (`import_file`). Each record: ``bsn`` (9 digits) or ``pupil_key`` (the
+    school system's key, registry.PupilKey), ``date`` (ISO, not after `today`), ``kind`` (an AbsenceKind value),
+    ``hours`` (0 < h <= 24) and/or ``lesson_hour`` (1..15). Report rows count from 1 (the record's position);
+    the report's ``column`` is the API's field name. Raises PermissionError when `user` has no ground to import
+    absence for the school (the caller answers 404 outside scope first)."""
+    decision = policy.organisation_decision(user, school_id, Action.CREATE, DataCategory.ABSENCE)
+    if not decision.allowed:
+        raise PermissionError("no ground to import absence for this school")
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    rows = iter(
+        [
+            [
+                (PUPIL_KEY, str(r["pupil_key"])) if r.get("pupil_key") else cell(r.get("bsn")),
+                cell(r.get("date")),
+                cell(r.get("kind")),
+                cell(r.get("hours")),
+                cell(r.get("lesson_hour")),
+            ]
+            for r in records
+        ]
+    )
+    report = _import_rows(
+        rows,
+        {"bsn": 0, "date": 1, "kind": 2, "hours": 3, "lesson_hour": 4},
+        lambda: 1.0,
+        school_id=school_id,
+        mapping=api_mapping(),
+        user=user,
+        decision=decision,
+        record=record,
+        progress=None,
+        today=today,
+        report=Report(),
+        with_keys=True,
+    )
+    for error in report.errors:
+        error["row"] -= 1  # _import_rows counts a header line first
+    return report
+
+
 @contextmanager
 def _large_cache() -> Iterator[None]:
     """SQLite: a 64 MB page cache while importing (the indexes of a million rows do not fit the default 2 MB).
@@ -480,7 +603,7 @@ def run_stored_import(record: AbsenceImport) -> AbsenceImport:
             path,
             file_name=record.file_name,
             school_id=record.school_id,
-            mapping=record.mapping,
+            mapping=record.mapping,  # type: ignore[arg-type]  # a stored upload always has its mapping
             user=record.uploaded_by,  # type: ignore[arg-type]
             record=record,
             progress=lambda rows, fraction: write_progress(record.pk, rows, fraction),

@@ -82,8 +82,12 @@ class AbsenceImport(models.Model):
     """One upload of an absence file. A refused import changed nothing; its report says row, column and reason."""
 
     school = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    mapping = models.ForeignKey(ColumnMapping, on_delete=models.PROTECT, related_name="imports")
+    #: None for absence posted by a school system through the API (attendance.api; importer.api_mapping).
+    mapping = models.ForeignKey(ColumnMapping, null=True, blank=True, on_delete=models.PROTECT, related_name="imports")
     file_name = models.CharField(max_length=200)
+    #: The key a school system sent with absence posted through the API (its Idempotency-Key): the same key and
+    #: the same rows again return this import; the same key with other rows is refused (409).
+    client_key = models.CharField(max_length=100, blank=True, default="")
     file_size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
@@ -102,6 +106,13 @@ class AbsenceImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "client_key"],
+                condition=~models.Q(client_key="") & models.Q(status="done"),
+                name="unique_api_import_key",
+            ),
+        ]
 
 
 class AbsenceRecord(models.Model):

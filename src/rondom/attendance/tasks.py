@@ -19,8 +19,21 @@ def run_import_task(import_id: int) -> dict[str, int]:
     run_stored_import(record)
     signals = 0
     if record.status == ImportStatus.DONE and record.inserted + record.updated:
-        refresh_absence_months([record.school_id])
-        raised = evaluate(school_ids=[record.school_id])
-        threshold_signals_raised.send(sender=ThresholdSignal, signals=raised, today=None)  # thuiszitters registers
-        signals = len(raised)
+        signals = after_import(record.school_id)
     return {"rows": record.rows, "errors": record.error_count, "signals": signals}
+
+
+def after_import(school_id: int) -> int:
+    """After absence of `school_id` changed (a file, or rows posted through the API): refresh the monthly rollup,
+    apply the protocols to that school's absence and announce the signals raised (the thuiszitter register
+    listens). Returns the number of signals raised; raises nothing."""
+    refresh_absence_months([school_id])
+    raised = evaluate(school_ids=[school_id])
+    threshold_signals_raised.send(sender=ThresholdSignal, signals=raised, today=None)  # thuiszitters registers
+    return len(raised)
+
+
+@task()
+def after_api_import_task(school_id: int) -> dict[str, int]:
+    """The protocols after absence posted through the API (attendance.api), as after a file (`after_import`)."""
+    return {"signals": after_import(school_id)}

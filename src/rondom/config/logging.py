@@ -119,6 +119,8 @@ class RequestLogMiddleware:
                 "route": match.view_name if match else "unresolved",
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                # A machine client's call names the client (its id, no personal data): rondom.apiclients.
+                "api_client": getattr(request, "api_client_id", ""),
             },
         )
         response["X-Request-ID"] = request_id

@@ -16,6 +16,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from rondom.config.scopes import oauth_scopes
+
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/rondom
 BASE_DIR = SRC_DIR.parent.parent  # repository root
 VAR_DIR = Path(os.environ.get("RONDOM_VAR_DIR", BASE_DIR / "var"))
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks_db",
+    "oauth2_provider",
     "rondom.config.apps.RondomConfig",  # strict JSON types in the API (rondom.config.strict_json)
     "rondom.accounts",
     "rondom.registry",
@@ -85,6 +88,7 @@ INSTALLED_APPS = [
     "rondom.monitoring",
     "rondom.schoolcalendar",
     "rondom.roster",
+    "rondom.apiclients",
     "rondom.demo",
 ]
 
@@ -259,7 +263,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Browser sessions, and machine clients with an OAuth2 client-credentials token (rondom.apiclients; the
+    # permission rondom.accounts.permissions.IsVerifiedUser then asks the view's `required_scopes`).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rondom.apiclients.authentication.ClientTokenAuthentication",
+    ],
+    # A rate limit per machine client (API_CLIENT_RATE); browser sessions are not throttled by it.
+    "DEFAULT_THROTTLE_CLASSES": ["rondom.apiclients.throttling.ApiClientRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rondom.accounts.permissions.IsVerifiedUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "rondom.config.api.exception_handler",
@@ -286,6 +297,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Machine clients: OAuth2 client credentials (rondom.apiclients.schema names each operation's scopes).
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/oauth/token/",
+    "OAUTH2_SCOPES": oauth_scopes(),
     # Every operation documents the error answers it can give (400/403/404/409/415/429, schema Error).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -297,6 +312,25 @@ SPECTACULAR_SETTINGS = {
         "HelpRequestKindEnum": "rondom.cases.models.HelpRequest.Kind",
     },
 }
+
+# Machine clients on the API (issue 15, part 5; docs/api-clients.md): OAuth2 client credentials only, secrets
+# hashed, tokens short-lived and without refresh; the scopes are the one table rondom.config.scopes.
+OAUTH2_PROVIDER = {
+    "SCOPES": oauth_scopes(),
+    "DEFAULT_SCOPES": [],
+    "OAUTH2_VALIDATOR_CLASS": "rondom.apiclients.oauth.ClientCredentialsValidator",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("RONDOM_API_TOKEN_SECONDS", "3600")),
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+}
+# DOT's own application model (a custom one would have to be set before oauth2_provider's first migration).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Calls per machine client (DRF throttle, 429 in Dutch) and token requests per address and per client id.
+API_CLIENT_RATE = os.environ.get("RONDOM_API_CLIENT_RATE", "600/m")
+API_TOKEN_RATE_LIMIT = os.environ.get("RONDOM_API_TOKEN_RATE", "20/m")
+# Absence records in one POST /api/absence/ (a larger batch answers 400; a school system sends a day or a week).
+API_ABSENCE_MAX_RECORDS = int(os.environ.get("RONDOM_API_ABSENCE_MAX_RECORDS", "10000"))
 
 # Background worker (django-tasks with the database backend: the embedded default stays one file).
 TASKS = {

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 
 from rondom.access.guard import serves_no_child_data
 from rondom.accounts.views import set_language
+from rondom.apiclients.views import TokenEndpoint
 
 
 @serves_no_child_data
@@ -63,6 +64,7 @@ api_patterns = [
     path("", include("rondom.accounts.api_urls")),
     path("", include("rondom.access.api_urls")),
     path("", include("rondom.cases.api_urls")),
+    path("", include("rondom.attendance.api_urls")),
 ]
 
 urlpatterns = [
@@ -81,6 +83,9 @@ urlpatterns = [
     path("", include("rondom.feedback.urls")),
     path("", include("rondom.monitoring.urls")),
     path("", include("rondom.records.urls")),
+    path("", include("rondom.apiclients.urls")),
+    # Machine clients: OAuth2 client credentials (rondom.apiclients, docs/api-clients.md).
+    path("api/oauth/token/", TokenEndpoint.as_view(), name="oauth-token"),
     path("api/", include(api_patterns)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),
