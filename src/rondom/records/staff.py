@@ -73,19 +73,25 @@ def _current(today: date) -> Q:
 
 def people(organisation: Organisation, *, today: date, role: str = "") -> QuerySet[User]:
     """The accounts with a current or coming role at `organisation` on `today` (optionally only `role`), by name,
-    each with `.held` (its current memberships there, by role). One query for the page plus one for the roles."""
+    each with `.held` (its current memberships there, by role). One query for the page plus one for the roles.
+    The service accounts of API clients are not people: they are kept on the API clients page (rondom.apiclients)."""
     held = Membership.objects.filter(_current(today), organisation=organisation).order_by("role")
     chosen = held.filter(role=role) if role else held
     return (
-        User.objects.filter(pk__in=chosen.values("user_id"))
+        User.objects.filter(pk__in=chosen.values("user_id"), api_client__isnull=True)
         .order_by("last_name", "first_name", "pk")
         .prefetch_related(Prefetch("memberships", queryset=held, to_attr="held"))
     )
 
 
 def person(organisation: Organisation, user_id: int) -> User | None:
-    """The account `user_id` when it holds or held a role at `organisation`, else None (the view answers 404)."""
-    return User.objects.filter(pk=user_id, memberships__organisation=organisation).distinct().first()
+    """The account `user_id` when it holds or held a role at `organisation`, else None (the view answers 404). An
+    API client's service account is never a person here (ending it by hand would bypass the API clients page)."""
+    return (
+        User.objects.filter(pk=user_id, memberships__organisation=organisation, api_client__isnull=True)
+        .distinct()
+        .first()
+    )
 
 
 def version_of(organisation: Organisation, user: User) -> str:
