@@ -60,10 +60,10 @@ def _require_beheerder(actor: User | None, school: Organisation) -> Decision:
     if actor is None:
         raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
     decision = policy.organisation_decision(actor, school.pk, Action.UPDATE, DataCategory.IDENTITY)
-    admin = [b for b in decision.bases if b.membership is not None and b.membership.role == Role.FUNCTIONAL_ADMIN]
+    admin = any(b.membership is not None and b.membership.role == Role.FUNCTIONAL_ADMIN for b in decision.bases)
     if not decision.allowed or not admin or school.kind != "school":
         raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
-    return Decision(True, True, Action.UPDATE, DataCategory.IDENTITY, admin[0], tuple(admin))
+    return decision
 
 
 def apply_roster(
