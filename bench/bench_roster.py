@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
@@ -41,7 +42,8 @@ SURNAMES = (("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("", "Bakker")
 
 
 def _bsns(n: int) -> list[str]:
-    out, base = [], 20_000_000
+    out: list[str] = []
+    base = 20_000_000
     while len(out) < n:
         digits = f"{base:08d}"
         last = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
@@ -79,7 +81,7 @@ def edexml(bsns: list[str]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def setup() -> tuple[object, object]:
+def setup() -> tuple[Any, Any]:
     from rondom.accounts.models import Membership, Organisation, User
     from rondom.registry.models import Municipality
 
@@ -100,7 +102,7 @@ def setup() -> tuple[object, object]:
     return school, admin
 
 
-def raw_insert(school: object, bsns: list[str]) -> float:
+def raw_insert(school: Any, bsns: list[str]) -> float:
     """The baseline: the same Child rows, built with their BSN encrypted and indexed, inserted in bulk."""
     from rondom.registry import bsn as bsn_module
     from rondom.registry.models import Child
@@ -115,7 +117,7 @@ def raw_insert(school: object, bsns: list[str]) -> float:
                 family_name=f"{voor} {achter}".strip(),
                 date_of_birth=date(2012 + i % 8, 1 + i % 12, 1 + i % 28),
                 school=school,
-                home_municipality_id=school.municipality_id,  # type: ignore[attr-defined]
+                home_municipality_id=school.municipality_id,
                 bsn_encrypted=bsn_module.encrypt(number),
                 bsn_index=bsn_module.blind_index(number),
                 group=f"{1 + (i % GROUPS) % 8}{(i % GROUPS) // 8}",
@@ -137,14 +139,14 @@ def main() -> int:
     data = edexml(bsns)
 
     started = time.perf_counter()
-    report = apply_roster(admin, school, parse_edexml(data), today=TODAY)  # type: ignore[arg-type]
+    report = apply_roster(admin, school, parse_edexml(data), today=TODAY)
     import_s = time.perf_counter() - started
     assert len(report.added) == PUPILS and report.groups_added == GROUPS, (len(report.added), report.groups_added)
     assert report.teachers_linked == TEACHERS and not report.teachers_unmatched
     assert PupilKey.objects.count() == PUPILS and GroupTeacher.objects.count() == TEACHERS
 
     started = time.perf_counter()
-    again = apply_roster(admin, school, parse_edexml(data), today=TODAY)  # type: ignore[arg-type]
+    again = apply_roster(admin, school, parse_edexml(data), today=TODAY)
     again_s = time.perf_counter() - started
     assert again.unchanged == PUPILS and not (again.added or again.changed or again.ended)
 

@@ -97,7 +97,7 @@ def _parse_tree(data: bytes) -> _Node:
     root: list[_Node] = []
     stack: list[_Node] = []
 
-    def forbid(*_args: Any) -> None:
+    def forbid(*_args: Any) -> int:
         raise _Forbidden
 
     names: dict[str, str] = {}

@@ -305,6 +305,8 @@ class _Import:
         current: dict[int, dict[str, Any]],
     ) -> None:
         report, school, today = self.report, self.school, self.today
+        municipality_id = school.municipality_id
+        assert municipality_id is not None  # checked in _school_errors
         groups = self._write_groups(roster)
         now = timezone.now()
         total = len(matches)
@@ -328,7 +330,7 @@ class _Import:
             label = f"{p.key} {wanted['given_name']} {wanted['family_name']}"
             row = current.get(m.child_id) if m.child_id is not None else None
             if row is None:
-                child = Child(home_municipality_id=school.municipality_id, created_at=now, updated_at=now, **wanted)
+                child = Child(home_municipality_id=municipality_id, created_at=now, updated_at=now, **wanted)
                 if m.bsn_index:
                     child.bsn_encrypted = bsn_module.encrypt(bsn_module.normalise_bsn(p.bsn))
                     child.bsn_index = m.bsn_index
