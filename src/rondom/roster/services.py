@@ -12,6 +12,7 @@ administration-log row for the import. An import that changes nothing writes not
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -365,7 +366,7 @@ class _Import:
             if self.progress and (done % BATCH == 0 or done == total):
                 self.progress(done, total)
 
-        Child.objects.bulk_create([c for _m, c in new_children], batch_size=BATCH)
+        _insert_children([c for _m, c in new_children])
         seen.update(c.pk for _m, c in new_children)
         Child.objects.bulk_update(changed, _CHILD_UPDATE_FIELDS, batch_size=BATCH)
 
@@ -549,6 +550,60 @@ class _Import:
                     "teachers_unlinked": report.teachers_unlinked,
                 },
             )
+
+
+def _query_params_limit() -> int:
+    """How many parameters one statement may carry: SQLite's compiled limit (Django assumes 999, the limit of
+    SQLite before 3.32), PostgreSQL's 65,535; at most 32,766 either way."""
+    limit = connection.features.max_query_params or 65535
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return min(limit, 32766)
+
+
+def _insert_children(children: list[Child]) -> None:
+    """Insert new Child rows and set their pks: multi-row INSERT ... RETURNING statements as large as the database
+    allows, each value adapted once per field (Child.objects.bulk_create does the same in batches of 999
+    parameters, with the ORM's work per value). Without RETURNING, bulk_create itself."""
+    if not children:
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:
+        Child.objects.bulk_create(children, batch_size=BATCH)
+        return
+    ops = connection.ops
+    fields = [f for f in Child._meta.concrete_fields if not f.primary_key]
+    adapt: list[Callable[[Any], Any] | None] = []
+    for f in fields:
+        kind = f.get_internal_type()
+        adapt.append(
+            ops.adapt_datetimefield_value
+            if kind == "DateTimeField"
+            else ops.adapt_datefield_value
+            if kind == "DateField"
+            else None
+        )
+    q = ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    attnames = [f.attname for f in fields]
+    per = max(1, min(2000, _query_params_limit() // len(fields)))
+    with connection.cursor() as cursor:
+        for chunk in _in_chunks(children, per):
+            params: list[Any] = []
+            for child in chunk:
+                for name, fn in zip(attnames, adapt, strict=True):
+                    value = getattr(child, name)
+                    params.append(fn(value) if fn is not None and value is not None else value)
+            sql = (
+                f"INSERT INTO {q(Child._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([row_sql] * len(chunk))
+                + f" RETURNING {q(Child._meta.pk.column)}"
+            )
+            cursor.execute(sql, params)
+            for child, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                child.pk = pk
+                child._state.adding = False
 
 
 def _insert_keys(keys: list[tuple[int, str, int, str]]) -> None:
