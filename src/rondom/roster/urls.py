@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "roster"
+urlpatterns = [
+    path("leerlingen-inlezen/", views.UploadView.as_view(), name="upload"),
+    path("leerlingen-inlezen/<int:upload_id>/", views.ReportView.as_view(), name="report"),
+    path("leerlingen-inlezen/<int:upload_id>/bevestigen/", views.ConfirmView.as_view(), name="confirm"),
+]
