@@ -169,6 +169,13 @@ SYSTEM_RULES: dict[str, SystemRule] = {
         "rule:thuiszitter_overview",
         "The thuiszitter overview's counts, no child named.",
     ),
+    "roster_import": SystemRule(
+        Ground.SCHOOL_ROLE,
+        {C.IDENTITY: "w"},
+        "rule:roster_import",
+        "The school's roster loaded by the system itself (the demo's generator, the import_roster command without "
+        "--user): pupils' basic details added, changed or marked as left (roster.services.apply_roster_as_system).",
+    ),
 }
 
 

@@ -1,9 +1,653 @@
-"""Applying a roster to one school: match, add, change, end; all-or-nothing; a dry run (issue 15).
-
-Contract (the implementation is the roster helper's):
+"""Applying a roster to one school: match, add, change, end; all-or-nothing; a dry run (issue 15; docs/roster.md).
 
     apply_roster(actor, school, roster, *, today, dry_run=False, progress=None) -> RosterReport
-        raises RosterRefused (row errors, nothing written), PermissionDenied (actor is not the school's
-        functioneel beheerder, or the system for the demo).
+    apply_roster_as_system(school, roster, *, today, dry_run=False, progress=None) -> RosterReport
     apply_parents(actor, school, parents, *, today, dry_run=False, progress=None) -> RosterReport
+
+Every file is checked whole first (checks.check_roster plus the checks that need the school and the day); any error
+refuses it (RosterRefused with every RowError) and nothing is written. Then one transaction writes in bulk, with
+one access-log row per child whose basic details changed (what changed named by field, never by value) and one
+administration-log row for the import. An import that changes nothing writes nothing, no log rows either.
 """
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rondom.access import log, policy
+from rondom.access.tasks import Standing
+from rondom.accounts.models import Membership, Organisation, User
+from rondom.audit.services import record_administration
+from rondom.core.access_types import Decision
+from rondom.core.categories import Action, DataCategory
+from rondom.core.roles import Role
+from rondom.registry import bsn as bsn_module
+from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, SchoolGroup
+
+from .checks import FIELD_NAMES, check_parents, check_roster
+from .types import Roster, RosterParent, RosterPupil, RosterRefused, RosterReport, RowError
+
+Progress = Callable[[int, int], None]  # done, total
+
+#: Rows per bulk write and ids per matching query (SQLite's and PostgreSQL's parameter limits are far above).
+BATCH = 900
+GROUP_NAME_MAX = 20  # Child.group
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _in_chunks(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _require_beheerder(actor: User | None, school: Organisation) -> Decision:
+    """The decision under which the school's functioneel beheerder writes its pupils' basic details: the
+    school-role ground of his or her FUNCTIONAL_ADMIN membership at this school (access.rules.SCHOOL_ROLE_RULES,
+    identity 'rw'). Raises PermissionDenied for anyone else (another role, another school, no actor)."""
+    if actor is None:
+        raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
+    decision = policy.organisation_decision(actor, school.pk, Action.UPDATE, DataCategory.IDENTITY)
+    admin = [b for b in decision.bases if b.membership is not None and b.membership.role == Role.FUNCTIONAL_ADMIN]
+    if not decision.allowed or not admin or school.kind != "school":
+        raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
+    return Decision(True, True, Action.UPDATE, DataCategory.IDENTITY, admin[0], tuple(admin))
+
+
+def apply_roster(
+    actor: User | None,
+    school: Organisation,
+    roster: Roster,
+    *,
+    today: date,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RosterReport:
+    """Apply `roster` to `school` (an Organisation of kind school) as `actor`, its functioneel beheerder.
+
+    Matching, per pupil: on the BSN (its blind index, Child.bsn_index) or the onderwijsnummer
+    (Child.onderwijsnummer_index) where the file gives one, else on the school system's key (PupilKey). A new pupil
+    becomes a Child of this school (home municipality: the school's); a changed name, date of birth, group or school
+    is updated (Child.version + 1). A full roster (`roster.full`) ends what it no longer holds: a pupil of this
+    school missing from it gets `left_school_on = today` and leaves the school (school and group cleared; the child,
+    cases and plans stay); a group gets `ended_on = today`, and so do teacher links. Teachers are matched by e-mail
+    to an account with an active teacher role at the school; without one they are reported, not created.
+
+    `today` is the day the import counts as (left_school_on, ended_on, valid_from). `dry_run`: everything
+    computed and written, then rolled back; the report says what would change. `progress(done, total)` is called
+    per batch of pupils. Returns the RosterReport. Raises PermissionDenied (not the school's functioneel
+    beheerder), RosterRefused (every RowError; nothing written)."""
+    decision = _require_beheerder(actor, school)
+    return _Import(actor, decision, school, today, progress, Standing.OWN_ADMIN).run(roster, dry_run)
+
+
+def apply_roster_as_system(
+    school: Organisation,
+    roster: Roster,
+    *,
+    today: date,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RosterReport:
+    """`apply_roster` with no user: the system itself loads the roster (the demo's generator, the import_roster
+    command without --user), on the named system rule `roster_import` (access.rules.SYSTEM_RULES). Same checks,
+    report and errors, except that there is no actor to refuse."""
+    decision = policy.system_decision("roster_import", Action.UPDATE, DataCategory.IDENTITY)
+    return _Import(None, decision, school, today, progress, "system").run(roster, dry_run)
+
+
+# Fields of Child a roster decides, compared to find a change.
+_CHILD_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "school_id",
+    "school_group_id",
+    "group",
+    "left_school_on",
+    "bsn_index",
+    "onderwijsnummer_index",
+)
+
+_CHILD_UPDATE_FIELDS = [
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "school",
+    "school_group",
+    "group",
+    "left_school_on",
+    "bsn_index",
+    "bsn_encrypted",
+    "onderwijsnummer_index",
+    "version",
+    "updated_at",
+]
+
+
+@dataclass
+class _Match:
+    pupil: RosterPupil
+    bsn_index: str = ""
+    onr_index: str = ""
+    child_id: int | None = None
+
+
+@dataclass
+class _Import:
+    actor: User | None
+    decision: Decision
+    school: Organisation
+    today: date
+    progress: Progress | None
+    standing: str
+    report: RosterReport = field(default_factory=RosterReport)
+
+    # -- checks ---------------------------------------------------------------------------------------------------
+
+    def _school_errors(self, roster: Roster) -> list[RowError]:
+        errors = []
+        if roster.brin and (
+            roster.brin.upper() != self.school.brin or (roster.vestiging or "00") != (self.school.vestiging or "00")
+        ):
+            errors.append(
+                RowError(
+                    0,
+                    FIELD_NAMES["brin"],
+                    _("The file is for school %(file)s, not for this school (%(school)s).")
+                    % {"file": f"{roster.brin}{roster.vestiging}", "school": self.school.brin6 or "—"},
+                )
+            )
+        if self.school.municipality_id is None:
+            errors.append(
+                RowError(0, "school", _("The school has no municipality; ask the administrator to set it first."))
+            )
+        for pupil in roster.pupils:
+            if pupil.date_of_birth > self.today:
+                errors.append(RowError(pupil.row, FIELD_NAMES["date_of_birth"], _("The date lies in the future.")))
+        return errors
+
+    # -- matching (reads only) ------------------------------------------------------------------------------------
+
+    def _match(self, roster: Roster) -> tuple[list[_Match], list[RowError], dict[str, tuple[int, int, str]]]:
+        errors: list[RowError] = []
+        matches = [
+            _Match(
+                p,
+                bsn_module.blind_index(p.bsn) if p.bsn else "",
+                bsn_module.blind_index(p.onderwijsnummer) if p.onderwijsnummer else "",
+            )
+            for p in roster.pupils
+        ]
+        live = Child.objects.filter(anonymised_at__isnull=True)
+        by_bsn: dict[str, int] = {}
+        wanted = [m.bsn_index for m in matches if m.bsn_index]
+        for chunk in _in_chunks(wanted):
+            by_bsn.update(live.filter(bsn_index__in=chunk).values_list("bsn_index", "pk"))
+        by_onr: dict[str, int] = {}
+        wanted = [m.onr_index for m in matches if m.onr_index]
+        for chunk in _in_chunks(wanted):
+            by_onr.update(live.filter(onderwijsnummer_index__in=chunk).values_list("onderwijsnummer_index", "pk"))
+        keys: dict[str, tuple[int, int, str]] = {
+            key: (pk, child_id, eck)
+            for pk, key, child_id, eck in PupilKey.objects.filter(
+                school=self.school, child__anonymised_at__isnull=True
+            ).values_list("pk", "key", "child_id", "eck_id")
+        }
+        taken: dict[int, int] = {}
+        for m in matches:
+            child_id = by_bsn.get(m.bsn_index) if m.bsn_index else None
+            if child_id is None and m.onr_index:
+                child_id = by_onr.get(m.onr_index)
+            if child_id is None and m.pupil.key in keys:
+                child_id = keys[m.pupil.key][1]
+            if child_id is not None and child_id in taken:
+                errors.append(
+                    RowError(
+                        m.pupil.row,
+                        FIELD_NAMES["key"],
+                        _("This pupil is the same child as the pupil on row %(row)s.") % {"row": taken[child_id]},
+                    )
+                )
+            elif child_id is not None:
+                taken[child_id] = m.pupil.row
+            m.child_id = child_id
+        return matches, errors, keys
+
+    def _load_children(self, ids: Iterable[int]) -> dict[int, Child]:
+        found: dict[int, Child] = {}
+        ids = sorted(set(ids))
+        for chunk in _in_chunks(ids):
+            for child in Child.objects.filter(pk__in=chunk).only(*_CHILD_UPDATE_FIELDS):
+                found[child.pk] = child
+        return found
+
+    # -- the import -----------------------------------------------------------------------------------------------
+
+    def run(self, roster: Roster, dry_run: bool) -> RosterReport:
+        errors = check_roster(roster) + self._school_errors(roster)
+        matches, match_errors, keys = self._match(roster)
+        errors += match_errors
+        current = self._load_children(m.child_id for m in matches if m.child_id is not None)
+        for m in matches:
+            child = current.get(m.child_id) if m.child_id is not None else None
+            if child is None:
+                continue
+            if m.bsn_index and child.bsn_index and child.bsn_index != m.bsn_index:
+                errors.append(
+                    RowError(
+                        m.pupil.row,
+                        FIELD_NAMES["bsn"],
+                        _("The BSN differs from the BSN known for this pupil; correct it in the record first."),
+                    )
+                )
+            if m.onr_index and child.onderwijsnummer_index and child.onderwijsnummer_index != m.onr_index:
+                errors.append(
+                    RowError(
+                        m.pupil.row,
+                        FIELD_NAMES["onderwijsnummer"],
+                        _("The onderwijsnummer differs from the one known for this pupil."),
+                    )
+                )
+        if errors:
+            raise RosterRefused(sorted(dict.fromkeys(errors), key=lambda e: e.row))
+        self.report = RosterReport(dry_run=dry_run)
+        try:
+            with transaction.atomic():
+                self._write(roster, matches, keys, current)
+                if dry_run:
+                    raise _RollBack
+        except _RollBack:
+            pass
+        return self.report
+
+    def _write(
+        self,
+        roster: Roster,
+        matches: list[_Match],
+        keys: dict[str, tuple[int, int, str]],
+        current: dict[int, Child],
+    ) -> None:
+        report, school, today = self.report, self.school, self.today
+        groups = self._write_groups(roster)
+        now = timezone.now()
+        total = len(matches)
+        new_children: list[tuple[_Match, Child]] = []
+        changed: list[Child] = []
+        changed_fields: dict[int, list[str]] = {}
+        changed_names: set[str] = set()
+        seen: set[int] = set()
+        for done, m in enumerate(matches, start=1):
+            p = m.pupil
+            group = groups.get(p.group_key) if p.group_key else None
+            wanted = {
+                "given_name": p.given_name.strip(),
+                "family_name": p.full_family_name.strip(),
+                "date_of_birth": p.date_of_birth,
+                "school_id": school.pk,
+                "school_group_id": group.pk if group else None,
+                "group": (group.name if group else "")[:GROUP_NAME_MAX],
+                "left_school_on": None,
+            }
+            label = f"{p.key} {wanted['given_name']} {wanted['family_name']}"
+            child = current.get(m.child_id) if m.child_id is not None else None
+            if child is None:
+                child = Child(home_municipality_id=school.municipality_id, created_at=now, updated_at=now, **wanted)
+                if p.bsn:
+                    child.set_bsn(p.bsn)
+                if m.onr_index:
+                    child.onderwijsnummer_index = m.onr_index
+                new_children.append((m, child))
+                report.added.append(label)
+            else:
+                seen.add(child.pk)
+                diff = [name for name, value in wanted.items() if getattr(child, name) != value]
+                if m.bsn_index and not child.bsn_index:
+                    child.set_bsn(p.bsn)
+                    diff.append("bsn")
+                if m.onr_index and not child.onderwijsnummer_index:
+                    child.onderwijsnummer_index = m.onr_index
+                    diff.append("onderwijsnummer_index")
+                if diff:
+                    for name, value in wanted.items():
+                        setattr(child, name, value)
+                    child.version += 1
+                    child.updated_at = now
+                    changed.append(child)
+                    changed_fields[child.pk] = diff
+                    changed_names.update(diff)
+                    report.changed.append(label)
+                else:
+                    report.unchanged += 1
+            if self.progress and (done % BATCH == 0 or done == total):
+                self.progress(done, total)
+
+        Child.objects.bulk_create([c for _m, c in new_children], batch_size=BATCH)
+        seen.update(c.pk for _m, c in new_children)
+        Child.objects.bulk_update(changed, _CHILD_UPDATE_FIELDS, batch_size=BATCH)
+
+        # Pupil keys: a new one per pupil whose key is new; a key that now belongs to another child (the BSN said
+        # so) moves; the ECK iD follows the file.
+        key_new: list[PupilKey] = []
+        key_changed: list[PupilKey] = []
+        for m in matches:
+            if m.child_id is None:
+                continue
+            known = keys.get(m.pupil.key)
+            if known is None:
+                key_new.append(PupilKey(school=school, key=m.pupil.key, child_id=m.child_id, eck_id=m.pupil.eck_id))
+            elif known[1] != m.child_id or known[2] != m.pupil.eck_id:
+                key_changed.append(PupilKey(pk=known[0], child_id=m.child_id, eck_id=m.pupil.eck_id))
+        for m, child in new_children:
+            known = keys.get(m.pupil.key)
+            if known is None:
+                key_new.append(PupilKey(school=school, key=m.pupil.key, child_id=child.pk, eck_id=m.pupil.eck_id))
+            else:
+                key_changed.append(PupilKey(pk=known[0], child_id=child.pk, eck_id=m.pupil.eck_id))
+        PupilKey.objects.bulk_create(key_new, batch_size=BATCH)
+        PupilKey.objects.bulk_update(key_changed, ["child", "eck_id"], batch_size=BATCH)
+
+        # Left: a pupil of this school that a full roster no longer holds.
+        left: list[Child] = []
+        if roster.full:
+            gone = Child.objects.filter(school=school, anonymised_at__isnull=True).only(
+                "pk", "given_name", "family_name", "version", "school_id", "school_group_id", "group"
+            )
+            for child in gone.iterator(chunk_size=2000):
+                if child.pk in seen:
+                    continue
+                child.school_id = None
+                child.school_group_id = None
+                child.group = ""
+                child.left_school_on = today
+                child.version += 1
+                child.updated_at = now
+                left.append(child)
+                report.ended.append(f"{child.given_name} {child.family_name}")
+            Child.objects.bulk_update(
+                left, ["school", "school_group", "group", "left_school_on", "version", "updated_at"], batch_size=BATCH
+            )
+
+        self._write_teachers(roster, groups)
+        self._log(new_children, changed, changed_fields, left, roster, changed_names)
+
+    def _write_groups(self, roster: Roster) -> dict[str, SchoolGroup]:
+        report, school, today = self.report, self.school, self.today
+        existing = {g.key: g for g in SchoolGroup.objects.filter(school=school, school_year=roster.school_year)}
+        create: list[SchoolGroup] = []
+        update: list[SchoolGroup] = []
+        for rg in roster.groups:
+            g = existing.get(rg.key)
+            if g is None:
+                g = SchoolGroup(
+                    school=school,
+                    school_year=roster.school_year,
+                    key=rg.key,
+                    name=rg.name.strip(),
+                    jaargroep=rg.jaargroep,
+                )
+                create.append(g)
+                existing[rg.key] = g
+            elif (g.name, g.jaargroep, g.ended_on) != (rg.name.strip(), rg.jaargroep, None):
+                g.name, g.jaargroep, g.ended_on = rg.name.strip(), rg.jaargroep, None
+                update.append(g)
+        SchoolGroup.objects.bulk_create(create, batch_size=BATCH)
+        SchoolGroup.objects.bulk_update(update, ["name", "jaargroep", "ended_on"], batch_size=BATCH)
+        report.groups_added, report.groups_changed = len(create), len(update)
+        if roster.full:
+            keep = {existing[rg.key].pk for rg in roster.groups}
+            ending = [
+                pk
+                for pk in SchoolGroup.objects.filter(school=school, ended_on__isnull=True).values_list("pk", flat=True)
+                if pk not in keep
+            ]
+            for chunk in _in_chunks(ending):
+                SchoolGroup.objects.filter(pk__in=chunk).update(ended_on=today)
+                GroupTeacher.objects.filter(group_id__in=chunk, ended_on__isnull=True).update(ended_on=today)
+            report.groups_ended = len(ending)
+        return {rg.key: existing[rg.key] for rg in roster.groups}
+
+    def _write_teachers(self, roster: Roster, groups: dict[str, SchoolGroup]) -> None:
+        report, school, today = self.report, self.school, self.today
+        memberships: dict[str, int] = {}
+        for pk, email in (
+            Membership.objects.filter(organisation=school, role=Role.TEACHER, valid_from__lte=today)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .exclude(user__email="")
+            .filter(user__is_active=True)
+            .values_list("pk", "user__email")
+        ):
+            memberships.setdefault(email.strip().lower(), pk)
+        wanted: set[tuple[int, int]] = set()
+        for teacher in roster.teachers:
+            membership_id = memberships.get(teacher.email.strip().lower()) if teacher.email else None
+            if membership_id is None:
+                name = " ".join(x for x in (teacher.given_name, teacher.voorvoegsel, teacher.family_name) if x)
+                report.teachers_unmatched.append(f"{teacher.key} {name}".strip())
+                continue
+            for key in teacher.group_keys:
+                if key in groups:
+                    wanted.add((groups[key].pk, membership_id))
+        group_ids = [g.pk for g in groups.values()]
+        open_links: dict[tuple[int, int], int] = {}
+        for chunk in _in_chunks(group_ids):
+            open_links.update(
+                ((g, m), pk)
+                for pk, g, m in GroupTeacher.objects.filter(group_id__in=chunk, ended_on__isnull=True).values_list(
+                    "pk", "group_id", "membership_id"
+                )
+            )
+        new = [
+            GroupTeacher(group_id=g, membership_id=m, valid_from=today)
+            for g, m in sorted(wanted)
+            if (g, m) not in open_links
+        ]
+        GroupTeacher.objects.bulk_create(new, batch_size=BATCH)
+        report.teachers_linked = len(new)
+        if roster.full:
+            ending = [pk for link, pk in open_links.items() if link not in wanted]
+            for chunk in _in_chunks(ending):
+                GroupTeacher.objects.filter(pk__in=chunk).update(ended_on=today)
+            report.teachers_unlinked = len(ending)
+
+    def _log(
+        self,
+        new_children: list[tuple[_Match, Child]],
+        changed: list[Child],
+        changed_fields: dict[int, list[str]],
+        left: list[Child],
+        roster: Roster,
+        changed_names: set[str],
+    ) -> None:
+        report = self.report
+        if new_children:
+            log.log_many(
+                self.actor,
+                self.decision.for_action(Action.CREATE),
+                [log.LogItem(c.pk, "child", "roster:added") for _m, c in new_children],
+            )
+        items = [log.LogItem(c.pk, "child", "roster:" + ",".join(changed_fields[c.pk])) for c in changed]
+        items += [log.LogItem(c.pk, "child", "roster:left") for c in left]
+        if items:
+            log.log_many(self.actor, self.decision.for_action(Action.UPDATE), items)
+        anything = (
+            new_children
+            or changed
+            or left
+            or report.groups_added
+            or report.groups_changed
+            or report.groups_ended
+            or report.teachers_linked
+            or report.teachers_unlinked
+        )
+        if anything:
+            record_administration(
+                self.actor,
+                "roster_import",
+                standing=self.standing,
+                organisation=self.school,
+                detail={
+                    "school_year": roster.school_year,
+                    "full": roster.full,
+                    "added": len(new_children),
+                    "changed": len(changed),
+                    "fields_changed": sorted(changed_names),
+                    "left": len(left),
+                    "groups_added": report.groups_added,
+                    "groups_changed": report.groups_changed,
+                    "groups_ended": report.groups_ended,
+                    "teachers_linked": report.teachers_linked,
+                    "teachers_unlinked": report.teachers_unlinked,
+                },
+            )
+
+
+# -- parents ------------------------------------------------------------------------------------------------------
+
+
+def apply_parents(
+    actor: User | None,
+    school: Organisation,
+    parents: list[RosterParent],
+    *,
+    today: date,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RosterReport:
+    """Apply a parents list (mapped.read_parents) to the pupils of `school`, as its functioneel beheerder.
+
+    Each row names a pupil by the school system's key (PupilKey of this school; the pupil must be at the school).
+    The parent is found among the child's parents by e-mail (case-insensitive) or else by name; found, the
+    account's name and e-mail and the Guardianship's relation and parental authority follow the file; not found, a
+    family account is made (no usable password: the parent signs in through DigiD) and linked. The same person on
+    several rows (siblings) is one account, found by e-mail or, without e-mail, by name within the file.
+    All-or-nothing as apply_roster; idempotent. Raises PermissionDenied, RosterRefused."""
+    decision = _require_beheerder(actor, school)
+    return _apply_parents(actor, decision, school, parents, today, dry_run, progress, Standing.OWN_ADMIN)
+
+
+def apply_parents_as_system(
+    school: Organisation,
+    parents: list[RosterParent],
+    *,
+    today: date,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RosterReport:
+    """`apply_parents` by the system itself (the demo, the command without --user), on the rule `roster_import`."""
+    decision = policy.system_decision("roster_import", Action.UPDATE, DataCategory.IDENTITY)
+    return _apply_parents(None, decision, school, parents, today, dry_run, progress, "system")
+
+
+def _apply_parents(
+    actor: User | None,
+    decision: Decision,
+    school: Organisation,
+    parents: list[RosterParent],
+    today: date,
+    dry_run: bool,
+    progress: Progress | None,
+    standing: str,
+) -> RosterReport:
+    errors = check_parents(parents)
+    children = dict(
+        PupilKey.objects.filter(school=school, child__school=school, child__anonymised_at__isnull=True).values_list(
+            "key", "child_id"
+        )
+    )
+    for parent in parents:
+        if parent.pupil_key.strip() and parent.pupil_key.strip() not in children:
+            errors.append(RowError(parent.row, FIELD_NAMES["pupil_key"], _("No pupil of this school has this key.")))
+    if errors:
+        raise RosterRefused(sorted(dict.fromkeys(errors), key=lambda e: e.row))
+
+    report = RosterReport(dry_run=dry_run)
+    child_ids = sorted({children[p.pupil_key.strip()] for p in parents})
+    existing: dict[int, list[Guardianship]] = {}
+    for chunk in _in_chunks(child_ids):
+        for g in Guardianship.objects.filter(child_id__in=chunk).select_related("user"):
+            existing.setdefault(g.child_id, []).append(g)
+
+    def same_person(user: User, parent: RosterParent) -> bool:
+        if parent.email and user.email:
+            return user.email.strip().lower() == parent.email.strip().lower()
+        return (user.first_name.strip().lower(), user.last_name.strip().lower()) == (
+            parent.given_name.strip().lower(),
+            parent.family_name.strip().lower(),
+        )
+
+    try:
+        with transaction.atomic():
+            in_file: dict[tuple[str, ...], User] = {}
+            logged: list[log.LogItem] = []
+            total = len(parents)
+            for done, parent in enumerate(parents, start=1):
+                child_id = children[parent.pupil_key.strip()]
+                email = parent.email.strip()
+                person = ("e", email.lower()) if email else ("n", parent.given_name.lower(), parent.family_name.lower())
+                found = next((g for g in existing.get(child_id, []) if same_person(g.user, parent)), None)
+                user = found.user if found else in_file.get(person)
+                user_changed = False
+                if user is None:
+                    user = User(
+                        username=f"ouder-{uuid.uuid4().hex[:16]}",
+                        first_name=parent.given_name.strip(),
+                        last_name=parent.family_name.strip(),
+                        email=email,
+                    )
+                    user.set_unusable_password()
+                    user.save()
+                    report.parents_added += 1
+                elif (user.first_name, user.last_name, user.email) != (
+                    parent.given_name.strip(),
+                    parent.family_name.strip(),
+                    email or user.email,
+                ):
+                    user.first_name, user.last_name = parent.given_name.strip(), parent.family_name.strip()
+                    user.email = email or user.email
+                    user.save(update_fields=["first_name", "last_name", "email"])
+                    user_changed = True
+                in_file[person] = user
+                if found is None:
+                    found = next((g for g in existing.get(child_id, []) if g.user_id == user.pk), None)
+                if found is None:
+                    g = Guardianship.objects.create(
+                        child_id=child_id, user=user, relation=parent.relation, has_authority=parent.has_authority
+                    )
+                    existing.setdefault(child_id, []).append(g)
+                    logged.append(log.LogItem(child_id, "guardianship", f"roster:{g.pk}"))
+                elif (found.relation, found.has_authority) != (parent.relation, parent.has_authority) or user_changed:
+                    found.relation, found.has_authority = parent.relation, parent.has_authority
+                    found.save(update_fields=["relation", "has_authority"])
+                    report.parents_changed += 1
+                    logged.append(log.LogItem(child_id, "guardianship", f"roster:{found.pk}"))
+                else:
+                    report.unchanged += 1
+                if progress and (done % BATCH == 0 or done == total):
+                    progress(done, total)
+            if logged:
+                log.log_many(actor, decision, logged)
+                record_administration(
+                    actor,
+                    "roster_parents_import",
+                    standing=standing,
+                    organisation=school,
+                    detail={"added": report.parents_added, "changed": report.parents_changed, "rows": len(parents)},
+                )
+            if dry_run:
+                raise _RollBack
+    except _RollBack:
+        pass
+    return report

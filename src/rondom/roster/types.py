@@ -36,6 +36,7 @@ class RosterGroup:
     key: str
     name: str
     jaargroep: str = ""
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,5 +116,11 @@ class RosterReport:
     groups_added: int = 0
     groups_ended: int = 0
     teachers_linked: int = 0
+    #: Group links of teachers ended because the file no longer gives them (GroupTeacher.ended_on).
+    teachers_unlinked: int = 0
+    #: Teachers of the file for whom no account with a teacher role at this school was found by e-mail
+    #: ("geen account gevonden"); accounts are made on the staff pages, never by the import.
+    teachers_unmatched: list[str] = field(default_factory=list)
+    groups_changed: int = 0
     parents_added: int = 0
     parents_changed: int = 0
