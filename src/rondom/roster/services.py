@@ -137,6 +137,26 @@ _CHILD_UPDATE_FIELDS = [
 ]
 
 
+#: How a changed field is named on the child's access-log row (object_id, at most 50 characters): which parts of
+#: the basic details the import changed, never their values.
+_LOG_CODES = {
+    "given_name": "given",
+    "family_name": "family",
+    "date_of_birth": "born",
+    "school_id": "school",
+    "school_group_id": "group",
+    "group": "group",
+    "left_school_on": "left",
+    "bsn": "bsn",
+    "onderwijsnummer_index": "onr",
+}
+
+
+def _log_id(fields: list[str]) -> str:
+    """'roster:given,group' for a change of the roepnaam and the group (AccessLogEntry.object_id)."""
+    return "roster:" + ",".join(dict.fromkeys(_LOG_CODES[f] for f in fields))
+
+
 @dataclass
 class _Match:
     pupil: RosterPupil
@@ -415,7 +435,9 @@ class _Import:
             ]
             for chunk in _in_chunks(ending):
                 SchoolGroup.objects.filter(pk__in=chunk).update(ended_on=today)
-                GroupTeacher.objects.filter(group_id__in=chunk, ended_on__isnull=True).update(ended_on=today)
+                report.teachers_unlinked += GroupTeacher.objects.filter(
+                    group_id__in=chunk, ended_on__isnull=True
+                ).update(ended_on=today)
             report.groups_ended = len(ending)
         return {rg.key: existing[rg.key] for rg in roster.groups}
 
@@ -460,7 +482,7 @@ class _Import:
             ending = [pk for link, pk in open_links.items() if link not in wanted]
             for chunk in _in_chunks(ending):
                 GroupTeacher.objects.filter(pk__in=chunk).update(ended_on=today)
-            report.teachers_unlinked = len(ending)
+            report.teachers_unlinked += len(ending)
 
     def _log(
         self,
@@ -478,7 +500,7 @@ class _Import:
                 self.decision.for_action(Action.CREATE),
                 [log.LogItem(c.pk, "child", "roster:added") for _m, c in new_children],
             )
-        items = [log.LogItem(c.pk, "child", "roster:" + ",".join(changed_fields[c.pk])) for c in changed]
+        items = [log.LogItem(c.pk, "child", _log_id(changed_fields[c.pk])) for c in changed]
         items += [log.LogItem(c.pk, "child", "roster:left") for c in left]
         if items:
             log.log_many(self.actor, self.decision.for_action(Action.UPDATE), items)
@@ -610,10 +632,10 @@ def _apply_parents(
                     user.set_unusable_password()
                     user.save()
                     report.parents_added += 1
-                elif (user.first_name, user.last_name, user.email) != (
+                elif (user.first_name, user.last_name, user.email.lower()) != (
                     parent.given_name.strip(),
                     parent.family_name.strip(),
-                    email or user.email,
+                    (email or user.email).lower(),
                 ):
                     user.first_name, user.last_name = parent.given_name.strip(), parent.family_name.strip()
                     user.email = email or user.email

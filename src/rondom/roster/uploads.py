@@ -26,8 +26,11 @@ from rondom import progress as shared_progress
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
 from rondom.core.roles import OrganisationKind
+from rondom.core.schoolyear import SchoolYear
 
-from .models import RosterUpload, UploadKind, UploadStatus
+from . import mapped
+from .edexml import parse_edexml
+from .models import RosterMapping, RosterUpload, UploadKind, UploadStatus
 from .types import RosterRefused, RowError
 
 #: The folder under VAR_DIR of the stored uploads and their progress files (rondom.progress's ``kind``).
@@ -55,14 +58,10 @@ def roster_schools(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.SCHOOL).order_by("name")
 
 
-def usable_mappings(user: User) -> list[Any]:
-    """The saved column mappings (rondom.roster.mapped.RosterMapping) ``user`` may use: those of the schools he or
-    she is the beheerder of. Raises nothing."""
-    try:
-        from .mapped import RosterMapping
-    except ImportError:  # the mapped reader is not there yet
-        return []
-    return list(RosterMapping.objects.filter(school__in=roster_schools(user)))
+def usable_mappings(user: User) -> QuerySet[RosterMapping]:
+    """The saved column mappings ``user`` may use and edit: those of the schools he or she is the beheerder of.
+    Raises nothing."""
+    return RosterMapping.objects.filter(school__in=roster_schools(user)).select_related("school")
 
 
 def upload_path(upload_id: int) -> Path:
@@ -76,8 +75,9 @@ def start_upload(
     """Store an uploaded file and queue its dry run for the worker; the page then shows its progress.
 
     ``kind`` is an `UploadKind`; ``mapping_id`` the saved column mapping of a spreadsheet (required for
-    ``mapped`` and ``parents``). Raises PermissionDenied when ``actor`` is not the functioneel beheerder of
-    ``school``; ValidationError with the key ``file`` (too large, wrong type) or ``mapping`` (none chosen)."""
+    ``mapped`` and ``parents``: one of this school's, of the matching kind). Raises PermissionDenied when
+    ``actor`` is not the functioneel beheerder of ``school``; ValidationError with the key ``file`` (too large,
+    wrong type) or ``mapping`` (none, another school's, or of the other kind)."""
     if not roster_schools(actor).filter(pk=school.pk).exists():
         raise PermissionDenied
     name = Path(upload.name or "").name[:200]
@@ -90,13 +90,17 @@ def start_upload(
             else _("This is not a CSV or Excel (.xlsx) file.")
         )
         raise ValidationError({"file": message})
-    if kind != UploadKind.EDEXML and mapping_id is None:
-        raise ValidationError({"mapping": _("Choose the column mapping of this spreadsheet.")})
+    mapping = None
+    if kind != UploadKind.EDEXML:
+        wanted = RosterMapping.Kind.PARENTS if kind == UploadKind.PARENTS else RosterMapping.Kind.PUPILS
+        mapping = RosterMapping.objects.filter(pk=mapping_id, school=school, kind=wanted).first()
+        if mapping is None:
+            raise ValidationError({"mapping": _("Choose a column mapping of this school for this kind of file.")})
     digest = hashlib.sha256()
     record = RosterUpload.objects.create(
         school=school,
         kind=kind,
-        mapping_id=mapping_id if kind != UploadKind.EDEXML else None,
+        mapping=mapping,
         file_name=name,
         file_size=upload.size,
         uploaded_by=actor,
@@ -130,19 +134,15 @@ def confirm(actor: User, record: RosterUpload) -> bool:
     return bool(queued)
 
 
-def _read(record: RosterUpload, path: Path) -> Any:
-    """The file as the backend's reader gives it: a `Roster` (EDEXML, mapped spreadsheet) or a list of
-    `RosterParent`. Raises RosterRefused."""
+def _read(record: RosterUpload, path: Path, today: date) -> Any:
+    """The file as the reader gives it: a `Roster` (EDEXML, mapped spreadsheet of the school year of ``today``) or
+    a list of `RosterParent`. Raises RosterRefused."""
     if record.kind == UploadKind.EDEXML:
-        from .edexml import parse_edexml
-
         return parse_edexml(path)
-    from . import mapped
-
-    mapping = mapped.RosterMapping.objects.get(pk=record.mapping_id)
+    assert record.mapping is not None  # start_upload requires one
     if record.kind == UploadKind.PARENTS:
-        return mapped.read_parents(path, mapping)
-    return mapped.read_roster(path, mapping)
+        return mapped.read_parents(path, record.mapping)
+    return mapped.read_pupils(path, record.mapping, school=record.school, school_year=str(SchoolYear.of(today)))
 
 
 def _apply(record: RosterUpload, actor: User, *, today: date, dry_run: bool) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def _apply(record: RosterUpload, actor: User, *, today: date, dry_run: bool) -> 
     def progress(done: int, total: int) -> None:
         shared_progress.write_progress(PROGRESS_KIND, record.pk, done, done / total if total else 1.0)
 
-    content = _read(record, path)
+    content = _read(record, path, today)
     school = record.school
     run: Callable[..., Any] = (
         services.apply_parents if record.kind == UploadKind.PARENTS else services.apply_roster  # type: ignore[attr-defined]
@@ -221,3 +221,92 @@ def run_apply(record: RosterUpload, *, today: date) -> RosterUpload:
 def progress_of(record: RosterUpload) -> dict[str, Any]:
     """{"rows", "fraction"} of the running step of ``record`` (rondom.progress). Raises nothing."""
     return shared_progress.read_progress(PROGRESS_KIND, record.pk)
+
+
+# --- Column mappings of roster spreadsheets ---------------------------------------------------------------------
+
+
+def parse_relation_words(text: str) -> dict[str, str]:
+    """'Mama = parent' / 'Pleegmoeder = pleegouder' lines -> {"mama": "parent", ...}: the file's own words for a
+    relation, by the relation's key or its Dutch or English label (Guardianship.Relation). Blank lines are skipped.
+    Raises ValidationError on ``relation_values`` naming the line: no "=", or an unknown relation."""
+    from django.utils import translation
+
+    from rondom.registry.models import Guardianship
+
+    names: dict[str, str] = {}
+    for member in Guardianship.Relation:
+        names[member.value.lower()] = member.value
+        for language in ("nl", "en"):
+            with translation.override(language):
+                names[str(member.label).lower()] = member.value
+    words: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        word, equals, relation = line.partition("=")
+        if not equals or not word.strip() or relation.strip().lower() not in names:
+            raise ValidationError(
+                {
+                    "relation_values": _(
+                        "Line %(n)d: write it as “word = relation” with one of the relations: %(relations)s."
+                    )
+                    % {"n": number, "relations": ", ".join(str(m.label) for m in Guardianship.Relation)}
+                }
+            )
+        words[word.strip().lower()] = names[relation.strip().lower()]
+    return words
+
+
+def save_mapping(
+    actor: User,
+    school: Organisation,
+    values: dict[str, Any],
+    mapping: RosterMapping | None = None,
+    *,
+    version: int | None = None,
+) -> RosterMapping:
+    """Create a roster column mapping for ``school``, or change ``mapping``. ``values``: name, kind, date_format,
+    columns ({field: the column's header}, blanks left out; the fields of mapped.PUPIL_FIELDS or PARENT_FIELDS)
+    and relation_values ({word: relation}). ``version`` is the version the actor read (None skips the check).
+
+    Raises PermissionDenied when ``actor`` is not the school's functioneel beheerder; ValidationError with the key
+    name (taken at this school) or columns (a required field without a column, or one column named twice);
+    Conflict (rondom.core.errors) when someone saved in between — nothing is written then."""
+    from rondom.versioning import save_versioned
+
+    if not roster_schools(actor).filter(pk=school.pk).exists():
+        raise PermissionDenied
+    kind = values["kind"]
+    required = mapped.PARENT_REQUIRED if kind == RosterMapping.Kind.PARENTS else mapped.PUPIL_REQUIRED
+    allowed = mapped.PARENT_FIELDS if kind == RosterMapping.Kind.PARENTS else mapped.PUPIL_FIELDS
+    columns = {f: str(v).strip() for f, v in values["columns"].items() if f in allowed and str(v).strip()}
+    missing = [f for f in required if f not in columns]
+    if missing:
+        raise ValidationError({f"column_{f}": _("Give the column of this field.") for f in missing})
+    headers = [h.lower().replace(" ", "") for h in columns.values()]
+    if len(set(headers)) != len(headers):
+        raise ValidationError({"name": _("Each field needs its own column; a column name appears twice.")})
+    name = str(values["name"]).strip()
+    others = RosterMapping.objects.filter(school=school, name=name)
+    if mapping is not None:
+        others = others.exclude(pk=mapping.pk)
+    if others.exists():
+        raise ValidationError({"name": _("There is already a mapping with this name.")})
+    cleaned = {
+        "name": name,
+        "kind": kind,
+        "date_format": values["date_format"],
+        "columns": columns,
+        "relation_values": values.get("relation_values") or {},
+    }
+    if mapping is not None and version is not None:
+        with transaction.atomic():
+            save_versioned(mapping, version, {**cleaned, "updated_by": actor}, submitted=cleaned)
+        return mapping
+    mapping = mapping or RosterMapping(school=school)
+    for field_name, value in cleaned.items():
+        setattr(mapping, field_name, value)
+    mapping.updated_by = actor
+    mapping.save()
+    return mapping

@@ -21,10 +21,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from rondom.accounts.models import Organisation, User
+from rondom.attendance.views import stale_mapping_message
 from rondom.refusals import add_refusal
+from rondom.versioning import Conflict
 
 from . import uploads
-from .models import RosterUpload, UploadKind, UploadStatus
+from .models import RosterDateFormat, RosterMapping, RosterUpload, UploadKind, UploadStatus
 
 
 def _user(request: HttpRequest) -> User:
@@ -64,7 +66,7 @@ class UploadForm(forms.Form):
         if len(schools) == 1:  # one school: nothing to choose
             field.initial = schools[0].pk
             field.widget = forms.HiddenInput()
-        mappings = [(m.pk, str(m)) for m in uploads.usable_mappings(user)]
+        mappings = [(m.pk, f"{m} ({m.school})" if len(schools) > 1 else str(m)) for m in uploads.usable_mappings(user)]
         self.fields["mapping"].choices = [("", _("— none (EDEXML) —")), *mappings]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -159,3 +161,135 @@ class ConfirmView(LoginRequiredMixin, View):
         if uploads.confirm(_user(request), record):
             messages.success(request, _("The import has started."))
         return redirect("roster:report", upload_id=record.pk)
+
+
+#: The mapping form's column fields: a field of the pupils or the parents file -> its label.
+COLUMN_LABELS: dict[str, Any] = {
+    "key": gettext_lazy("Column with the pupil's key (pupil number)"),
+    "pupil_key": gettext_lazy("Column with the pupil's key (in a parents file)"),
+    "given_name": gettext_lazy("Column with the given name (roepnaam)"),
+    "voorvoegsel": gettext_lazy("Column with the voorvoegsel"),
+    "family_name": gettext_lazy("Column with the family name"),
+    "date_of_birth": gettext_lazy("Column with the date of birth"),
+    "group": gettext_lazy("Column with the group or class"),
+    "bsn": gettext_lazy("Column with the BSN"),
+    "onderwijsnummer": gettext_lazy("Column with the onderwijsnummer"),
+    "teacher_email": gettext_lazy("Column with the e-mail addresses of the group's teachers"),
+    "relation": gettext_lazy("Column with the relation to the pupil"),
+    "has_authority": gettext_lazy("Column with parental authority (yes/no)"),
+    "email": gettext_lazy("Column with the e-mail address"),
+    "phone": gettext_lazy("Column with the phone number"),
+}
+
+
+class MappingForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    school: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("School"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of file"), choices=RosterMapping.Kind.choices)
+    date_format = forms.ChoiceField(label=gettext_lazy("Date format"), choices=RosterDateFormat.choices)
+    relation_values = forms.CharField(
+        label=gettext_lazy(
+            "The file's own words for a relation, one per line (e.g. “Mama = ouder”); common words such as moeder, "
+            "vader, voogd and pleegouder are known already"
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    #: The version of the mapping the user read (0 for a new one); a stale version answers 409.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schools = uploads.roster_schools(user)
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+        if len(schools) == 1:
+            self.fields["school"].initial = schools[0].pk
+            self.fields["school"].widget = forms.HiddenInput()
+        for field, label in COLUMN_LABELS.items():
+            self.fields[f"column_{field}"] = forms.CharField(label=label, max_length=100, required=False)
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "date_format": data["date_format"],
+            "columns": {
+                ("key" if f == "pupil_key" and data["kind"] == RosterMapping.Kind.PUPILS else f): data[f"column_{f}"]
+                for f in COLUMN_LABELS
+                if data.get(f"column_{f}")
+            },
+            "relation_values": uploads.parse_relation_words(data.get("relation_values") or ""),
+        }
+
+
+def _mapping_initial(mapping: RosterMapping) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "name": mapping.name,
+        "school": mapping.school_id,
+        "kind": mapping.kind,
+        "date_format": mapping.date_format,
+        "version": mapping.version,
+        "relation_values": "\n".join(f"{w} = {r}" for w, r in (mapping.relation_values or {}).items()),
+    }
+    initial.update({f"column_{f}": v for f, v in (mapping.columns or {}).items()})
+    return initial
+
+
+class MappingListView(LoginRequiredMixin, View):
+    """The saved column mappings of the beheerder's schools, for pupils and for parents spreadsheets."""
+
+    serves_child_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        mappings = uploads.usable_mappings(_allowed(request))
+        return render(request, "roster/mappings.html", {"mappings": mappings})
+
+
+class MappingEditView(LoginRequiredMixin, View):
+    """A new or changed column mapping; someone else's save in between answers 409 with the user's values kept."""
+
+    serves_child_data = False
+
+    def _mapping(self, request: HttpRequest, mapping_id: int | None) -> RosterMapping | None:
+        user = _allowed(request)
+        if mapping_id is None:
+            return None
+        return get_object_or_404(uploads.usable_mappings(user), pk=mapping_id)
+
+    def _page(self, request: HttpRequest, form: MappingForm, mapping: Any, status: int = 200) -> HttpResponse:
+        return render(request, "roster/mapping_form.html", {"form": form, "mapping": mapping}, status=status)
+
+    def get(self, request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
+        mapping = self._mapping(request, mapping_id)
+        initial = _mapping_initial(mapping) if mapping else {"version": 0}
+        return self._page(request, MappingForm(_user(request), initial=initial), mapping)
+
+    def post(self, request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
+        mapping = self._mapping(request, mapping_id)
+        user = _user(request)
+        form = MappingForm(user, request.POST)
+        if not form.is_valid():
+            return self._page(request, form, mapping, 400)
+        version = form.cleaned_data.get("version")
+        try:
+            uploads.save_mapping(
+                user,
+                mapping.school if mapping else form.cleaned_data["school"],
+                form.values(),
+                mapping,
+                version=version if mapping else None,
+            )
+        except Conflict:
+            current = RosterMapping.objects.get(pk=mapping.pk)  # type: ignore[union-attr]
+            form = MappingForm(user, {**request.POST.dict(), "version": current.version})
+            form.is_valid()
+            form.add_error(None, stale_mapping_message())
+            return self._page(request, form, current, 409)
+        except ValidationError as exc:
+            add_refusal(form, exc, {f: f"column_{f}" for f in COLUMN_LABELS})
+            return self._page(request, form, mapping, 400)
+        messages.success(request, _("The column mapping is saved."))
+        return redirect("roster:mappings")
