@@ -16,7 +16,7 @@ from rondom.accounts.models import Organisation, User
 from rondom.registry.models import Child, GroupTeacher, SchoolGroup
 from rondom.roster.edexml import parse_edexml
 from rondom.roster.edexml_writer import write_edexml
-from rondom.roster.models import RosterUpload, UploadStatus
+from rondom.roster.models import RosterMapping, RosterUpload, UploadStatus
 from rondom.roster.tasks import apply_roster_task, check_roster_task
 from rondom.roster.types import Roster, RosterGroup, RosterPupil, RosterTeacher
 from tests.conftest_helpers import verified_client
@@ -167,3 +167,50 @@ def test_only_the_schools_own_functioneel_beheerder_reaches_the_import(english, 
     # Posting another school's id with one's own upload form is refused, not imported.
     response = client.post("/leerlingen-inlezen/", {"school": school.pk, "kind": "edexml", "file": edexml(roster())})
     assert response.status_code == 400 and RosterUpload.objects.count() == 1
+
+
+def test_a_mapping_saved_on_its_page_reads_a_spreadsheet_upload(english, school, admin) -> None:  # type: ignore[no-untyped-def]
+    client = english(admin)
+    form = {
+        "name": "ParnasSys leerlingen",
+        "school": school.pk,
+        "kind": "pupils",
+        "date_format": "%d-%m-%Y",
+        "column_key": "Leerlingnummer",
+        "column_given_name": "Roepnaam",
+        "column_family_name": "Achternaam",
+        "column_group": "Groep",
+        "version": 0,
+    }
+    # A required field without its column: the form comes back with the user's values and says which.
+    response = client.post("/leerlingen-inlezen/koppelingen/nieuw/", form)
+    assert response.status_code == 400 and "Give the column of this field." in response.content.decode()
+    assert 'value="Leerlingnummer"' in response.content.decode()
+    response = client.post("/leerlingen-inlezen/koppelingen/nieuw/", {**form, "column_date_of_birth": "Geboortedatum"})
+    assert response.status_code == 302
+    mapping = RosterMapping.objects.get()
+    assert mapping.columns["date_of_birth"] == "Geboortedatum" and mapping.school == school
+    assert "ParnasSys leerlingen" in client.get("/leerlingen-inlezen/koppelingen/").content.decode()
+
+    csv = (
+        "Leerlingnummer;Roepnaam;Achternaam;Geboortedatum;Groep\n"
+        "1;Noor;de Vries;01-03-2018;5A\n"
+        "2;Daan;Bakker;09-05-2018;5A\n"
+    )
+    response = client.post(
+        "/leerlingen-inlezen/",
+        {
+            "school": school.pk,
+            "kind": "mapped",
+            "mapping": mapping.pk,
+            "file": SimpleUploadedFile("leerlingen.csv", csv.encode()),
+        },
+    )
+    record = RosterUpload.objects.get()
+    assert response.status_code == 302 and record.mapping == mapping
+    check_roster_task.call(record.pk)
+    record.refresh_from_db()
+    assert record.status == UploadStatus.CHECKED and len(record.report["added"]) == 2
+    # Another school's beheerder neither sees nor edits the mapping.
+    other = english(MembershipFactory(organisation=SchoolFactory(), role="functional_admin").user)
+    assert other.get(f"/leerlingen-inlezen/koppelingen/{mapping.pk}/").status_code == 404
