@@ -21,7 +21,7 @@ The structure is EDEXML 2.1's (``EDEXML.structuur.2.1.xsd``; the reader is `rond
 from __future__ import annotations
 
 from datetime import datetime
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
 
 from .types import Roster
 
@@ -31,60 +31,61 @@ XSD_VERSION = "2.1"
 UNKNOWN_SEX = "0"
 
 
-def _text(parent: ET.Element, tag: str, value: str, *, optional: bool = False) -> None:
+def _element(lines: list[str], indent: str, tag: str, value: str, *, optional: bool = False) -> None:
     if optional and not value:
         return
-    ET.SubElement(parent, tag).text = value
+    lines.append(f"{indent}<{tag}>{escape(value)}</{tag}>")
 
 
 def write_edexml(roster: Roster, *, created: datetime, author: str = "Rondom") -> bytes:
-    """The EDEXML 2.1 document of ``roster`` as UTF-8 bytes with an XML declaration.
+    """The EDEXML 2.1 document of ``roster`` as UTF-8 bytes with an XML declaration, one element a line (the
+    reader's row report names lines a person can find).
 
     ``created`` is the export's moment (``school/aanmaakdatum``; passed in, never the wall clock) and ``author`` the
     exporting system (``school/auteur``). Groups, pupils and teachers are written in the order given; a pupil's
     ``jaargroep`` is that of his or her group. Optional values (voorvoegsel, BSN, onderwijsnummer, ECK iD, e-mail) are
-    left out when blank, as the schema allows. Raises nothing: the reader checks the content (keys, dates, BSN)."""
-    root = ET.Element("EDEX")
-    school = ET.SubElement(root, "school")
-    _text(school, "schooljaar", roster.school_year)
-    _text(school, "brincode", roster.brin)
-    _text(school, "dependancecode", roster.vestiging)
-    _text(school, "aanmaakdatum", created.replace(microsecond=0, tzinfo=None).isoformat())
-    _text(school, "auteur", author)
-    _text(school, "xsdversie", XSD_VERSION)
-
+    left out when blank, as the schema allows. Text and attributes are escaped. Raises nothing: the reader checks
+    the content (keys, dates, BSN). Written as text, not through a DOM: the demo writes 24,000 pupils with it."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<EDEX>", " <school>"]
+    _element(lines, "  ", "schooljaar", roster.school_year)
+    _element(lines, "  ", "brincode", roster.brin)
+    _element(lines, "  ", "dependancecode", roster.vestiging)
+    _element(lines, "  ", "aanmaakdatum", created.replace(microsecond=0, tzinfo=None).isoformat())
+    _element(lines, "  ", "auteur", author)
+    _element(lines, "  ", "xsdversie", XSD_VERSION)
+    lines += [" </school>", " <groepen>"]
     jaargroep = {g.key: g.jaargroep for g in roster.groups}
-    groups = ET.SubElement(root, "groepen")
     for group in roster.groups:
-        element = ET.SubElement(groups, "groep", key=group.key)
-        _text(element, "naam", group.name)
-        _text(element, "jaargroep", group.jaargroep, optional=True)
-
-    pupils = ET.SubElement(root, "leerlingen")
+        lines.append(f"  <groep key={quoteattr(group.key)}>")
+        _element(lines, "   ", "naam", group.name)
+        _element(lines, "   ", "jaargroep", group.jaargroep, optional=True)
+        lines.append("  </groep>")
+    lines += [" </groepen>", " <leerlingen>"]
     for pupil in roster.pupils:
-        element = ET.SubElement(pupils, "leerling", key=pupil.key)
-        _text(element, "achternaam", pupil.family_name)
-        _text(element, "voorvoegsel", pupil.voorvoegsel, optional=True)
-        _text(element, "roepnaam", pupil.given_name)
-        _text(element, "geboortedatum", pupil.date_of_birth.isoformat())
-        _text(element, "geslacht", UNKNOWN_SEX)
-        _text(element, "jaargroep", jaargroep.get(pupil.group_key, ""), optional=True)
-        _text(element, "bsn", pupil.bsn, optional=True)
-        _text(element, "onderwijsnummer", pupil.onderwijsnummer, optional=True)
+        lines.append(f"  <leerling key={quoteattr(pupil.key)}>")
+        _element(lines, "   ", "achternaam", pupil.family_name)
+        _element(lines, "   ", "voorvoegsel", pupil.voorvoegsel, optional=True)
+        _element(lines, "   ", "roepnaam", pupil.given_name)
+        _element(lines, "   ", "geboortedatum", pupil.date_of_birth.isoformat())
+        _element(lines, "   ", "geslacht", UNKNOWN_SEX)
+        _element(lines, "   ", "jaargroep", jaargroep.get(pupil.group_key, ""), optional=True)
+        _element(lines, "   ", "bsn", pupil.bsn, optional=True)
+        _element(lines, "   ", "onderwijsnummer", pupil.onderwijsnummer, optional=True)
         if pupil.group_key:
-            ET.SubElement(element, "groep", key=pupil.group_key)
-        _text(element, "eckid", pupil.eck_id, optional=True)
-
-    teachers = ET.SubElement(root, "leerkrachten")
+            lines.append(f"   <groep key={quoteattr(pupil.group_key)}/>")
+        _element(lines, "   ", "eckid", pupil.eck_id, optional=True)
+        lines.append("  </leerling>")
+    lines += [" </leerlingen>", " <leerkrachten>"]
     for teacher in roster.teachers:
-        element = ET.SubElement(teachers, "leerkracht", key=teacher.key)
-        _text(element, "achternaam", teacher.family_name)
-        _text(element, "voorvoegsel", teacher.voorvoegsel, optional=True)
-        _text(element, "roepnaam", teacher.given_name)
-        _text(element, "emailadres", teacher.email, optional=True)
+        lines.append(f"  <leerkracht key={quoteattr(teacher.key)}>")
+        _element(lines, "   ", "achternaam", teacher.family_name)
+        _element(lines, "   ", "voorvoegsel", teacher.voorvoegsel, optional=True)
+        _element(lines, "   ", "roepnaam", teacher.given_name)
+        _element(lines, "   ", "emailadres", teacher.email, optional=True)
         if teacher.group_keys:
-            taught = ET.SubElement(element, "groepen")
-            for key in teacher.group_keys:
-                ET.SubElement(taught, "groep", key=key)
-    ET.indent(root, space=" ")  # one element a line: the reader's row report names lines a person can find
-    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+            lines.append("   <groepen>")
+            lines += [f"    <groep key={quoteattr(key)}/>" for key in teacher.group_keys]
+            lines.append("   </groepen>")
+        lines.append("  </leerkracht>")
+    lines += [" </leerkrachten>", "</EDEX>", ""]
+    return "\n".join(lines).encode("utf-8")
