@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from rondom.accounts.models import Organisation, User
-from rondom.registry.models import Child, PupilKey
+from rondom.demo.data import ORGANISATIONS
+from rondom.registry.models import Child, PupilKey, SchoolGroup
 from rondom.roster.edexml import parse_edexml
 from rondom.roster.edexml_writer import write_edexml
 from rondom.roster.services import apply_roster_as_system
@@ -171,9 +172,6 @@ def import_login_schools(today: date) -> dict[str, RosterReport]:
     """The schools of the demo logins (De Esch, Thomas a Kempis) that have no groups yet get their roster with the
     pupils Rondom has (``load_demo --small``: no synthetic pupils, but the teacher still has her group). A school
     that already has groups is left alone (the full demo imported it with its synthetic pupils). Idempotent."""
-    from rondom.demo.data import ORGANISATIONS
-    from rondom.registry.models import SchoolGroup
-
     names = [name for _key, name, kind, *_rest in ORGANISATIONS if kind == "school"]
     done: dict[str, RosterReport] = {}
     for school in Organisation.objects.filter(name__in=names, kind="school").order_by("pk"):

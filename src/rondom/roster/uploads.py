@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rondom import progress as shared_progress
@@ -27,6 +27,8 @@ from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
 from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
+from rondom.registry.models import Guardianship
+from rondom.versioning import save_versioned
 
 from . import mapped
 from .edexml import parse_edexml
@@ -230,10 +232,6 @@ def parse_relation_words(text: str) -> dict[str, str]:
     """'Mama = parent' / 'Pleegmoeder = pleegouder' lines -> {"mama": "parent", ...}: the file's own words for a
     relation, by the relation's key or its Dutch or English label (Guardianship.Relation). Blank lines are skipped.
     Raises ValidationError on ``relation_values`` naming the line: no "=", or an unknown relation."""
-    from django.utils import translation
-
-    from rondom.registry.models import Guardianship
-
     names: dict[str, str] = {}
     for member in Guardianship.Relation:
         names[member.value.lower()] = member.value
@@ -273,8 +271,6 @@ def save_mapping(
     Raises PermissionDenied when ``actor`` is not the school's functioneel beheerder; ValidationError with the key
     name (taken at this school) or columns (a required field without a column, or one column named twice);
     Conflict (rondom.core.errors) when someone saved in between — nothing is written then."""
-    from rondom.versioning import save_versioned
-
     if not roster_schools(actor).filter(pk=school.pk).exists():
         raise PermissionDenied
     kind = values["kind"]
