@@ -7,7 +7,7 @@ only around Emma Meijer (De Esch), whom no other browser test uses: four weeks o
 by the functioneel beheerder (an import report, absence signals, a thuiszitter period), a signal with the
 conversation and a case (the help-request form) with a referral to Trias (the provider ratings form), and a new
 colleague who has not linked an authenticator app yet (the set-up page), and a roster upload of De Esch waiting for
-the beheerder's confirmation (the roster import's report page). `ids()` prints, per model, primary keys with
+the beheerder's confirmation with a saved column mapping (the roster import's pages). `ids()` prints, per model, primary keys with
 the child each record belongs to, so the test can fill URL parameters such as <child_id>/<signal_id> with records
 that belong together. Idempotent."""
 
@@ -104,6 +104,23 @@ def seed() -> None:
         User.objects.get(username="beheer"), esch, "edexml", SimpleUploadedFile("de-esch.xml", document)
     )
     uploads.run_check(record, today=today)
+    # A saved column mapping of De Esch's pupils spreadsheet (the mapping pages have one to edit).
+    uploads.save_mapping(
+        User.objects.get(username="beheer"),
+        esch,
+        {
+            "name": "ParnasSys leerlingen",
+            "kind": "pupils",
+            "date_format": "%d-%m-%Y",
+            "columns": {
+                "key": "Leerlingnummer",
+                "given_name": "Roepnaam",
+                "family_name": "Achternaam",
+                "date_of_birth": "Geboortedatum",
+                "group": "Groep",
+            },
+        },
+    )
 
     with transaction.atomic():
         colleague, created = User.objects.get_or_create(
