@@ -7,9 +7,9 @@ only around Emma Meijer (De Esch), whom no other browser test uses: four weeks o
 by the functioneel beheerder (an import report, absence signals, a thuiszitter period), a signal with the
 conversation and a case (the help-request form) with a referral to Trias (the provider ratings form), and a new
 colleague who has not linked an authenticator app yet (the set-up page), and a roster upload of De Esch waiting for
-the beheerder's confirmation with a saved column mapping (the roster import's pages). `ids()` prints, per model, primary keys with
-the child each record belongs to, so the test can fill URL parameters such as <child_id>/<signal_id> with records
-that belong together. Idempotent."""
+the beheerder's confirmation with a saved column mapping (the roster import's pages). `ids()` prints, per model,
+primary keys with the child each record belongs to, so the test can fill URL parameters such as
+<child_id>/<signal_id> with records that belong together. Idempotent."""
 
 from __future__ import annotations
 
