@@ -15,6 +15,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from rondom.registry.bsn import bsn_error, normalise_bsn
+from rondom.registry.models import Guardianship
 from rondom.spreadsheets import is_ascii_digits
 
 from .types import Roster, RosterParent, RowError
@@ -160,8 +161,6 @@ def check_roster(roster: Roster, names: dict[str, str] | None = None) -> list[Ro
 def check_parents(parents: list[RosterParent], names: dict[str, str] | None = None) -> list[RowError]:
     """Every error of a parents list that needs no database: a pupil key, a name, a known relation, an e-mail
     address that is one. Returns the errors in row order."""
-    from rondom.registry.models import Guardianship
-
     n = {**FIELD_NAMES, **(names or {})}
     errors: list[RowError] = []
     for parent in parents:

@@ -97,11 +97,19 @@ def _parse_tree(data: bytes) -> _Node:
     root: list[_Node] = []
     stack: list[_Node] = []
 
-    def forbid(*_args: Any) -> None:
+    def forbid(*_args: Any) -> int:
         raise _Forbidden
 
+    names: dict[str, str] = {}
+
+    def local(name: str) -> str:
+        found = names.get(name)
+        if found is None:
+            found = names[name] = _local(name)
+        return found
+
     def start(name: str, attrs: dict[str, str]) -> None:
-        node = _Node(_local(name), {_local(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
+        node = _Node(local(name), {local(k): v for k, v in attrs.items()} if attrs else {}, parser.CurrentLineNumber)
         if stack:
             stack[-1].children.append(node)
         else:
