@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from rondom.accounts.models import Organisation, User
+from rondom.core.schoolyear import SchoolYear
 from rondom.demo.data import ORGANISATIONS
 from rondom.registry.models import Child, PupilKey, SchoolGroup
 from rondom.roster.edexml import parse_edexml
@@ -46,12 +47,6 @@ class Pupil:
     date_of_birth: date
     age: int
     bsn: str = ""
-
-
-def school_year(today: date) -> str:
-    """'2026-2027' for a day from 1 August 2026 to 31 July 2027 (the Dutch school year)."""
-    start = today.year if today.month >= 8 else today.year - 1
-    return f"{start}-{start + 1}"
 
 
 def split_name(family_name: str) -> tuple[str, str]:
@@ -88,10 +83,10 @@ def build_roster(
             *kept.values(),
             *[p for p in by_year[("5", "Groep 5")] if p.key not in kept],
         ]
-        for stem, members in list(by_year.items()):
-            if stem != ("5", "Groep 5"):
-                by_year[stem] = [p for p in members if p.key not in kept]
-    roster = Roster(brin=school.brin, vestiging=school.vestiging or "00", school_year=school_year(today))
+        for year, members in list(by_year.items()):
+            if year != ("5", "Groep 5"):
+                by_year[year] = [p for p in members if p.key not in kept]
+    roster = Roster(brin=school.brin, vestiging=school.vestiging or "00", school_year=str(SchoolYear.of(today)))
     for (jaargroep, stem), members in sorted(by_year.items(), key=lambda item: (len(item[0][0]), item[0][0])):
         if not members:
             continue

@@ -95,7 +95,7 @@ def start_upload(
     mapping = None
     if kind != UploadKind.EDEXML:
         wanted = RosterMapping.Kind.PARENTS if kind == UploadKind.PARENTS else RosterMapping.Kind.PUPILS
-        mapping = RosterMapping.objects.filter(pk=mapping_id, school=school, kind=wanted).first()
+        mapping = RosterMapping.objects.filter(pk=mapping_id or 0, school=school, kind=wanted).first()
         if mapping is None:
             raise ValidationError({"mapping": _("Choose a column mapping of this school for this kind of file.")})
     digest = hashlib.sha256()
