@@ -6,9 +6,10 @@
 only around Emma Meijer (De Esch), whom no other browser test uses: four weeks of unauthorised absence imported
 by the functioneel beheerder (an import report, absence signals, a thuiszitter period), a signal with the
 conversation and a case (the help-request form) with a referral to Trias (the provider ratings form), and a new
-colleague who has not linked an authenticator app yet (the set-up page). `ids()` prints, per model, primary keys with
-the child each record belongs to, so the test can fill URL parameters such as <child_id>/<signal_id> with records
-that belong together. Idempotent."""
+colleague who has not linked an authenticator app yet (the set-up page), and a roster upload of De Esch waiting for
+the beheerder's confirmation with a saved column mapping (the roster import's pages). `ids()` prints, per model,
+primary keys with the child each record belongs to, so the test can fill URL parameters such as
+<child_id>/<signal_id> with records that belong together. Idempotent."""
 
 from __future__ import annotations
 
@@ -86,6 +87,39 @@ def seed() -> None:
         owner=teacher,
         due=today + timedelta(days=5),
         agenda_item=item,
+    )
+
+    # A roster upload of De Esch dry-run by the functioneel beheerder (issue 15): the report page with its
+    # confirmation has something to show. Through the page's own service and the real EDEXML reader.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rondom.demo import rosters
+    from rondom.roster import uploads
+    from rondom.roster.edexml_writer import write_edexml
+
+    esch = Organisation.objects.get(name="Basisschool De Esch")
+    roster = rosters.build_roster(esch, [], today=today, kept=rosters.known_pupils(esch, today))
+    document = write_edexml(roster, created=timezone.now())
+    record = uploads.start_upload(
+        User.objects.get(username="beheer"), esch, "edexml", SimpleUploadedFile("de-esch.xml", document)
+    )
+    uploads.run_check(record, today=today)
+    # A saved column mapping of De Esch's pupils spreadsheet (the mapping pages have one to edit).
+    uploads.save_mapping(
+        User.objects.get(username="beheer"),
+        esch,
+        {
+            "name": "ParnasSys leerlingen",
+            "kind": "pupils",
+            "date_format": "%d-%m-%Y",
+            "columns": {
+                "key": "Leerlingnummer",
+                "given_name": "Roepnaam",
+                "family_name": "Achternaam",
+                "date_of_birth": "Geboortedatum",
+                "group": "Groep",
+            },
+        },
     )
 
     with transaction.atomic():

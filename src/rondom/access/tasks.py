@@ -260,6 +260,12 @@ def _casework() -> list[TaskRight]:
             "organisation",
         ),
         t(
+            "import_roster",
+            _("Import the pupils, groups and teachers of the own school (roster import)"),
+            (by_role(Role.FUNCTIONAL_ADMIN, kinds=[K.SCHOOL], scope=own),),
+            "organisation",
+        ),
+        t(
             "see_absence_signals",
             _("Act on absence signals addressed to one's role"),
             (by_role(Role.LEERPLICHT_OFFICER, Role.YOUTH_DOCTOR),),

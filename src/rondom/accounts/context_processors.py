@@ -21,6 +21,7 @@ MENU_TASKS: dict[str, str] = {
     "is_social_worker": "log_social_work",
     "is_provider_contact": "answer_help_requests",
     "can_import_absence": "import_absence",
+    "can_import_roster": "import_roster",
     "sees_absence_signals": "see_absence_signals",
     "sees_thuiszitters": "see_thuiszitters",
     "sees_monitoring": "see_monitoring",

@@ -10,7 +10,6 @@ the year, not the rows themselves.
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import progress as shared_progress
 from rondom import spreadsheets
 from rondom.access import log, policy
 from rondom.accounts.models import User
@@ -571,7 +571,7 @@ def _large_cache() -> Iterator[None]:
 
 
 def progress_path(import_id: int) -> Path:
-    return Path(settings.VAR_DIR) / "imports" / f"{import_id}.progress.json"
+    return shared_progress.progress_path("imports", import_id)
 
 
 def upload_path(import_id: int) -> Path:
@@ -579,19 +579,13 @@ def upload_path(import_id: int) -> Path:
 
 
 def write_progress(import_id: int, rows: int, fraction: float) -> None:
-    """Progress lives in a small file, outside the import's transaction, so the web page can show it."""
-    path = progress_path(import_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"rows": rows, "fraction": round(fraction, 3)}))
-    tmp.replace(path)
+    """Progress lives in a small file, outside the import's transaction, so the web page can show it
+    (rondom.progress, shared with the roster import)."""
+    shared_progress.write_progress("imports", import_id, rows, fraction)
 
 
 def read_progress(import_id: int) -> dict[str, Any]:
-    try:
-        return dict(json.loads(progress_path(import_id).read_text()))
-    except (FileNotFoundError, ValueError):
-        return {"rows": 0, "fraction": 0.0}
+    return shared_progress.read_progress("imports", import_id)
 
 
 def run_stored_import(record: AbsenceImport) -> AbsenceImport:

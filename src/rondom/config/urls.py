@@ -76,6 +76,7 @@ urlpatterns = [
     path("kinderen/", include("rondom.consent.urls")),
     path("", include("rondom.cases.urls")),
     path("", include("rondom.attendance.urls")),
+    path("", include("rondom.roster.urls")),
     path("", include("rondom.thuiszitters.urls")),
     path("", include("rondom.notifications.urls")),
     path("", include("rondom.portal.urls")),

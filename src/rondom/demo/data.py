@@ -128,7 +128,14 @@ def load(today: date | None = None) -> list[DemoLogin]:
             user.save()
         users[login.username] = user
         if login.organisation:
-            Membership.objects.get_or_create(user=user, organisation=orgs[login.organisation], role=login.role)
+            # In the role since a year before the demo's today (not since the wall clock's: a demo built for an
+            # earlier day would have roles that start after it, and the roster import would find no teacher).
+            Membership.objects.get_or_create(
+                user=user,
+                organisation=orgs[login.organisation],
+                role=login.role,
+                defaults={"valid_from": today - timedelta(days=365)},
+            )
             TOTPDevice.objects.get_or_create(
                 user=user, name="demo", defaults={"key": demo_totp_key(login.username), "confirmed": True}
             )

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.cases.models import SupportTeam
 from rondom.core.roles import OrganisationKind as K
+from rondom.demo import rosters
 from rondom.registry import bsn as bsn_module
 from rondom.registry.models import Child, Guardianship, Municipality, Wijk
 
@@ -305,8 +306,13 @@ def generate(
     rng.shuffle(youths)  # families then span ages and school types, as real ones do
     used_bsn: set[str] = set()
     taken = set(Child.objects.exclude(bsn_index="").values_list("bsn_index", flat=True))
-    children: list[Child] = []
+    # Youths not at a school that sends an EDEXML export (the youngest, mbo students) are made here; school pupils
+    # are written into their school's EDEXML file and come in through the roster import (rosters.import_school).
+    children: list[Child | None] = []
+    pupils: dict[int, tuple[Organisation, rosters.Pupil]] = {}  # index in `children` -> (school, pupil)
+    homes: list[tuple[int, int | None]] = []  # (home municipality id, wijk id) per index
     families: list[list[int]] = []
+    family_names: list[str] = []
     bar = tqdm(total=len(youths), desc="children", unit=" child", disable=not progress, mininterval=0.5)
     position = 0
     school: Organisation | None
@@ -331,25 +337,59 @@ def generate(
                 school = schools["mbo"][0]
             else:
                 school = None
-            child = Child(
-                given_name=rng.choice(FIRST),
-                family_name=family_name,
-                date_of_birth=_birthday(rng, today, age),
-                school=school,
-                group=str(min(max(age - 3, 1), 8)) if kind == "primary" else "",
-                home_municipality=municipality,
-                wijk=wijk,
-            )
-            if rng.random() < 0.4:
-                child.set_bsn(_bsn(rng, used_bsn, taken))
-            children.append(child)
-            members.append(len(children) - 1)
+            given_name = rng.choice(FIRST)
+            born = _birthday(rng, today, age)
+            bsn = _bsn(rng, used_bsn, taken) if rng.random() < 0.4 else ""
+            index = len(children)
+            if kind in ("primary", "secondary") and school is not None:
+                key = f"P{seed}-{index}"
+                pupils[index] = (school, rosters.Pupil(key, given_name, family_name, born, age, bsn))
+                children.append(None)
+            else:
+                child = Child(
+                    given_name=given_name,
+                    family_name=family_name,
+                    date_of_birth=born,
+                    school=school,
+                    home_municipality=municipality,
+                    wijk=wijk,
+                )
+                if bsn:
+                    child.set_bsn(bsn)
+                children.append(child)
+            homes.append((municipality.pk, wijk.pk if wijk else None))
+            members.append(index)
         families.append(members)
+        family_names.append(family_name)
         position += size_of_family
         bar.update(size_of_family)
     bar.close()
-    for start in tqdm(range(0, len(children), 2000), desc="saving", disable=not progress):
-        Child.objects.bulk_create(children[start : start + 2000])
+    direct = [c for c in children if c is not None]
+    for start in tqdm(range(0, len(direct), 2000), desc="saving", disable=not progress):
+        Child.objects.bulk_create(direct[start : start + 2000])
+    child_ids: dict[int, int] = {i: c.pk for i, c in enumerate(children) if c is not None}  # type: ignore[misc]
+
+    # The school pupils: one EDEXML export per school, through the roster import (issue 15).
+    per_school: dict[int, list[rosters.Pupil]] = {}
+    school_of: dict[int, Organisation] = {}
+    index_of: dict[str, int] = {}
+    for index, (pupil_school, pupil) in pupils.items():
+        per_school.setdefault(pupil_school.pk, []).append(pupil)
+        school_of[pupil_school.pk] = pupil_school
+        index_of[pupil.key] = index
+    for school_id, school_pupils in tqdm(per_school.items(), desc="rosters", disable=not progress):
+        _report, ids = rosters.import_school(school_of[school_id], school_pupils, today=today)
+        child_ids.update({index_of[key]: pk for key, pk in ids.items() if key in index_of})
+    # The roster gives the school's municipality as a new pupil's home; the family's own home is not in EDEXML (it
+    # comes from the BRP): set it per (municipality, wijk), a few updates instead of one per child.
+    by_home: dict[tuple[int, int | None], list[int]] = {}
+    for index in pupils:
+        by_home.setdefault(homes[index], []).append(child_ids[index])
+    for (municipality_id, wijk_id), ids_at_home in by_home.items():
+        for start in range(0, len(ids_at_home), 2000):
+            Child.objects.filter(pk__in=ids_at_home[start : start + 2000]).update(
+                home_municipality_id=municipality_id, wijk_id=wijk_id
+            )
 
     # Parents: one or two with authority per family (no logins), sharing the family's children.
     unusable = make_password(None)
@@ -362,13 +402,14 @@ def generate(
                     username=f"demo-ouder-{seed}-{number}-{p}",
                     password=unusable,
                     first_name=rng.choice(FIRST),
-                    last_name=children[members[0]].family_name,
+                    last_name=family_names[number],
                 )
             )
             links += [(len(parents) - 1, m) for m in members]
     User.objects.bulk_create(parents, batch_size=5000)
     Guardianship.objects.bulk_create(
-        [Guardianship(child=children[c], user=parents[p], has_authority=True) for p, c in links], batch_size=5000
+        [Guardianship(child_id=child_ids[c], user=parents[p], has_authority=True) for p, c in links],
+        batch_size=5000,
     )
     report.counts = {
         "schools": len(new_schools),
@@ -376,7 +417,8 @@ def generate(
         "primary_pupils": size.primary,
         "secondary_pupils": size.secondary,
         "parents": len(parents),
-        "from_surrounding_municipalities": sum(1 for c in children if c.home_municipality_id != zwolle.pk),
+        "through_roster_import": len(pupils),
+        "from_surrounding_municipalities": sum(1 for m, _w in homes if m != zwolle.pk),
     }
     report.seconds = time.perf_counter() - started
     return report

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from rondom.core.roles import Role
-from rondom.demo import absence, casework, data, feedback, funding, history, population
+from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters
 from rondom.monitoring.rollup import refresh_monthly_facts
 
 
@@ -41,6 +41,9 @@ class Command(BaseCommand):
             report = population.generate(progress=not options["no_progress"], today=today)
             if report.counts:
                 self.stdout.write(f"  {report.counts} in {report.seconds:.1f} s")
+        # The pupils of the demo logins' schools through the roster import (with --small too: groups and the
+        # teacher's group exist either way).
+        rosters.import_login_schools(today)
         casework.generate(random.Random(2026), today=today)
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:

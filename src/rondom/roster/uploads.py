@@ -1,0 +1,308 @@
+"""The functioneel beheerder's web import of a roster (issue 15): upload → dry run by the worker → the report of what
+would be added, changed and ended → confirmation → the import itself by the worker. The same reader and the same
+`apply_roster` as the management command, so the same checks; a progress bar through `rondom.progress`.
+
+The uploaded file is kept under VAR_DIR (``roster/<id>.upload``) from the upload until the import is done or refused,
+never longer. Who may: task right ``import_roster`` (access.tasks: the functioneel beheerder of the school itself).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rondom import progress as shared_progress
+from rondom.access import tasks
+from rondom.accounts.models import Organisation, User
+from rondom.core.roles import OrganisationKind
+from rondom.core.schoolyear import SchoolYear
+from rondom.registry.models import Guardianship
+from rondom.versioning import save_versioned
+
+from . import mapped
+from .edexml import parse_edexml
+from .models import RosterMapping, RosterUpload, UploadKind, UploadStatus
+from .types import RosterRefused, RowError
+
+#: The folder under VAR_DIR of the stored uploads and their progress files (rondom.progress's ``kind``).
+PROGRESS_KIND = "roster"
+#: The first this many row errors are kept and shown; the count says how many there were.
+MAX_ERRORS_SHOWN = 200
+#: Uploads larger than this are refused at once (an EDEXML of 24,000 pupils is about 12 MB).
+MAX_UPLOAD_MB = 50
+SUFFIXES = {
+    UploadKind.EDEXML: (".xml",),
+    UploadKind.MAPPED: (".csv", ".txt", ".xlsx"),
+    UploadKind.PARENTS: (".csv", ".txt", ".xlsx"),
+}
+
+
+def may_import_roster(user: User) -> bool:
+    """The task right behind *Leerlingen inlezen* (page and menu): ``import_roster``. Raises nothing."""
+    return tasks.may(user, "import_roster")
+
+
+def roster_schools(user: User) -> QuerySet[Organisation]:
+    """The schools whose roster ``user`` may import: those where he or she is the functioneel beheerder (task right
+    ``import_roster``, scope own organisation). Raises nothing."""
+    ids = [m.organisation_id for m in tasks.memberships(user, "import_roster")]
+    return Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.SCHOOL).order_by("name")
+
+
+def usable_mappings(user: User) -> QuerySet[RosterMapping]:
+    """The saved column mappings ``user`` may use and edit: those of the schools he or she is the beheerder of.
+    Raises nothing."""
+    return RosterMapping.objects.filter(school__in=roster_schools(user)).select_related("school")
+
+
+def upload_path(upload_id: int) -> Path:
+    """Where the uploaded file waits for the worker (VAR_DIR/roster/<id>.upload)."""
+    return Path(settings.VAR_DIR) / PROGRESS_KIND / f"{upload_id}.upload"
+
+
+def start_upload(
+    actor: User, school: Organisation, kind: str, upload: Any, *, mapping_id: int | None = None
+) -> RosterUpload:
+    """Store an uploaded file and queue its dry run for the worker; the page then shows its progress.
+
+    ``kind`` is an `UploadKind`; ``mapping_id`` the saved column mapping of a spreadsheet (required for
+    ``mapped`` and ``parents``: one of this school's, of the matching kind). Raises PermissionDenied when
+    ``actor`` is not the functioneel beheerder of ``school``; ValidationError with the key ``file`` (too large,
+    wrong type) or ``mapping`` (none, another school's, or of the other kind)."""
+    if not roster_schools(actor).filter(pk=school.pk).exists():
+        raise PermissionDenied
+    name = Path(upload.name or "").name[:200]
+    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValidationError({"file": _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_MB}})
+    if Path(name).suffix.lower() not in SUFFIXES[UploadKind(kind)]:
+        message = (
+            _("This is not an EDEXML file (.xml). Export the pupils from the school system as EDEXML.")
+            if kind == UploadKind.EDEXML
+            else _("This is not a CSV or Excel (.xlsx) file.")
+        )
+        raise ValidationError({"file": message})
+    mapping = None
+    if kind != UploadKind.EDEXML:
+        wanted = RosterMapping.Kind.PARENTS if kind == UploadKind.PARENTS else RosterMapping.Kind.PUPILS
+        mapping = RosterMapping.objects.filter(pk=mapping_id or 0, school=school, kind=wanted).first()
+        if mapping is None:
+            raise ValidationError({"mapping": _("Choose a column mapping of this school for this kind of file.")})
+    digest = hashlib.sha256()
+    record = RosterUpload.objects.create(
+        school=school,
+        kind=kind,
+        mapping=mapping,
+        file_name=name,
+        file_size=upload.size,
+        uploaded_by=actor,
+    )
+    path = upload_path(record.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    RosterUpload.objects.filter(pk=record.pk).update(sha256=digest.hexdigest())
+    from .tasks import check_roster_task  # tasks import this module
+
+    transaction.on_commit(lambda: check_roster_task.enqueue(record.pk))
+    return record
+
+
+def confirm(actor: User, record: RosterUpload) -> bool:
+    """The beheerder confirms the dry run: queue the import itself. Idempotent: only the first confirmation of a
+    checked upload queues it (a second click, a second tab, a resent form change nothing) — returns whether this
+    call queued it. Raises PermissionDenied when ``actor`` is not the school's functioneel beheerder."""
+    if not roster_schools(actor).filter(pk=record.school_id).exists():
+        raise PermissionDenied
+    queued = RosterUpload.objects.filter(pk=record.pk, status=UploadStatus.CHECKED).update(
+        status=UploadStatus.APPLYING, confirmed_by=actor
+    )
+    if queued:
+        from .tasks import apply_roster_task
+
+        transaction.on_commit(lambda: apply_roster_task.enqueue(record.pk))
+    return bool(queued)
+
+
+def _read(record: RosterUpload, path: Path, today: date) -> Any:
+    """The file as the reader gives it: a `Roster` (EDEXML, mapped spreadsheet of the school year of ``today``) or
+    a list of `RosterParent`. Raises RosterRefused."""
+    if record.kind == UploadKind.EDEXML:
+        return parse_edexml(path)
+    assert record.mapping is not None  # start_upload requires one
+    if record.kind == UploadKind.PARENTS:
+        return mapped.read_parents(path, record.mapping)
+    return mapped.read_pupils(path, record.mapping, school=record.school, school_year=str(SchoolYear.of(today)))
+
+
+def _apply(record: RosterUpload, actor: User, *, today: date, dry_run: bool) -> dict[str, Any]:
+    from . import services
+
+    path = upload_path(record.pk)
+
+    def progress(done: int, total: int) -> None:
+        shared_progress.write_progress(PROGRESS_KIND, record.pk, done, done / total if total else 1.0)
+
+    content = _read(record, path, today)
+    school = record.school
+    run: Callable[..., Any] = (
+        services.apply_parents if record.kind == UploadKind.PARENTS else services.apply_roster  # type: ignore[attr-defined]
+    )
+    report = run(actor, school, content, today=today, dry_run=dry_run, progress=progress)
+    return asdict(report)
+
+
+def _refuse(record: RosterUpload, errors: list[RowError]) -> None:
+    record.status = UploadStatus.REFUSED
+    record.errors = [{"row": e.row, "field": e.field, "message": e.message} for e in errors[:MAX_ERRORS_SHOWN]]
+    record.report = {**record.report, "error_count": len(errors)}
+    record.finished_at = timezone.now()
+    record.save(update_fields=["status", "errors", "report", "finished_at"])
+    upload_path(record.pk).unlink(missing_ok=True)
+
+
+def run_check(record: RosterUpload, *, today: date) -> RosterUpload:
+    """The worker's dry run of an upload: read the stored file and apply it with ``dry_run=True`` (nothing written);
+    the report (counts; the pupils to be added, changed and ended) goes on the record, which then waits for the
+    beheerder's confirmation. A refused file ends here (its row report on the record, the file removed). Only an
+    upload still ``checking`` is run (a task delivered twice changes nothing). Raises nothing of its own."""
+    if record.status != UploadStatus.CHECKING:
+        return record
+    try:
+        report = _apply(record, record.uploaded_by, today=today, dry_run=True)  # type: ignore[arg-type]
+    except RosterRefused as refused:
+        _refuse(record, refused.errors)
+        return record
+    except PermissionDenied:
+        _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
+        return record
+    finally:
+        shared_progress.clear_progress(PROGRESS_KIND, record.pk)
+    record.report = report
+    record.status = UploadStatus.CHECKED
+    record.save(update_fields=["report", "status"])
+    return record
+
+
+def run_apply(record: RosterUpload, *, today: date) -> RosterUpload:
+    """The worker's import of a confirmed upload: the same file, applied for real by the beheerder who confirmed
+    it (all-or-nothing in `apply_roster`). Only an upload ``applying`` and not yet finished is run. The stored file
+    is removed afterwards, whatever the outcome. Raises nothing of its own."""
+    if record.status != UploadStatus.APPLYING or record.finished_at is not None:
+        return record
+    try:
+        result = _apply(record, record.confirmed_by, today=today, dry_run=False)  # type: ignore[arg-type]
+    except RosterRefused as refused:
+        _refuse(record, refused.errors)
+        return record
+    except PermissionDenied:
+        _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
+        return record
+    finally:
+        shared_progress.clear_progress(PROGRESS_KIND, record.pk)
+    record.result = result
+    record.status = UploadStatus.DONE
+    record.finished_at = timezone.now()
+    record.save(update_fields=["result", "status", "finished_at"])
+    upload_path(record.pk).unlink(missing_ok=True)
+    return record
+
+
+def progress_of(record: RosterUpload) -> dict[str, Any]:
+    """{"rows", "fraction"} of the running step of ``record`` (rondom.progress). Raises nothing."""
+    return shared_progress.read_progress(PROGRESS_KIND, record.pk)
+
+
+# --- Column mappings of roster spreadsheets ---------------------------------------------------------------------
+
+
+def parse_relation_words(text: str) -> dict[str, str]:
+    """'Mama = parent' / 'Pleegmoeder = pleegouder' lines -> {"mama": "parent", ...}: the file's own words for a
+    relation, by the relation's key or its Dutch or English label (Guardianship.Relation). Blank lines are skipped.
+    Raises ValidationError on ``relation_values`` naming the line: no "=", or an unknown relation."""
+    names: dict[str, str] = {}
+    for member in Guardianship.Relation:
+        names[member.value.lower()] = member.value
+        for language in ("nl", "en"):
+            with translation.override(language):
+                names[str(member.label).lower()] = member.value
+    words: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        word, equals, relation = line.partition("=")
+        if not equals or not word.strip() or relation.strip().lower() not in names:
+            raise ValidationError(
+                {
+                    "relation_values": _(
+                        "Line %(n)d: write it as “word = relation” with one of the relations: %(relations)s."
+                    )
+                    % {"n": number, "relations": ", ".join(str(m.label) for m in Guardianship.Relation)}
+                }
+            )
+        words[word.strip().lower()] = names[relation.strip().lower()]
+    return words
+
+
+def save_mapping(
+    actor: User,
+    school: Organisation,
+    values: dict[str, Any],
+    mapping: RosterMapping | None = None,
+    *,
+    version: int | None = None,
+) -> RosterMapping:
+    """Create a roster column mapping for ``school``, or change ``mapping``. ``values``: name, kind, date_format,
+    columns ({field: the column's header}, blanks left out; the fields of mapped.PUPIL_FIELDS or PARENT_FIELDS)
+    and relation_values ({word: relation}). ``version`` is the version the actor read (None skips the check).
+
+    Raises PermissionDenied when ``actor`` is not the school's functioneel beheerder; ValidationError with the key
+    name (taken at this school) or columns (a required field without a column, or one column named twice);
+    Conflict (rondom.core.errors) when someone saved in between — nothing is written then."""
+    if not roster_schools(actor).filter(pk=school.pk).exists():
+        raise PermissionDenied
+    kind = values["kind"]
+    required = mapped.PARENT_REQUIRED if kind == RosterMapping.Kind.PARENTS else mapped.PUPIL_REQUIRED
+    allowed = mapped.PARENT_FIELDS if kind == RosterMapping.Kind.PARENTS else mapped.PUPIL_FIELDS
+    columns = {f: str(v).strip() for f, v in values["columns"].items() if f in allowed and str(v).strip()}
+    missing = [f for f in required if f not in columns]
+    if missing:
+        raise ValidationError({f"column_{f}": _("Give the column of this field.") for f in missing})
+    headers = [h.lower().replace(" ", "") for h in columns.values()]
+    if len(set(headers)) != len(headers):
+        raise ValidationError({"name": _("Each field needs its own column; a column name appears twice.")})
+    name = str(values["name"]).strip()
+    others = RosterMapping.objects.filter(school=school, name=name)
+    if mapping is not None:
+        others = others.exclude(pk=mapping.pk)
+    if others.exists():
+        raise ValidationError({"name": _("There is already a mapping with this name.")})
+    cleaned = {
+        "name": name,
+        "kind": kind,
+        "date_format": values["date_format"],
+        "columns": columns,
+        "relation_values": values.get("relation_values") or {},
+    }
+    if mapping is not None and version is not None:
+        with transaction.atomic():
+            save_versioned(mapping, version, {**cleaned, "updated_by": actor}, submitted=cleaned)
+        return mapping
+    mapping = mapping or RosterMapping(school=school)
+    for field_name, value in cleaned.items():
+        setattr(mapping, field_name, value)
+    mapping.updated_by = actor
+    mapping.save()
+    return mapping
