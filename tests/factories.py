@@ -125,6 +125,14 @@ def teach(membership: Membership, *children: Child) -> GroupTeacher | None:
     return found
 
 
+def teacher_of(*children: Child, **kwargs: object) -> Membership:
+    """A teacher at the first child's school who teaches the children's group(s) (`teach`): the school-role ground of
+    a teacher covers only the groups taught (issue 15). `kwargs` go to MembershipFactory (e.g. user=...)."""
+    membership = MembershipFactory(organisation=children[0].school, role="teacher", **kwargs)
+    teach(membership, *children)
+    return membership
+
+
 class GuardianshipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Guardianship
