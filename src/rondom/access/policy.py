@@ -115,18 +115,19 @@ def groups_taught(memberships: Iterable[Membership], today: date) -> dict[int, s
 
 
 def teachers_of(memberships: QuerySet[Membership], child: Child, today: date) -> QuerySet[Membership]:
-    """`memberships` (e.g. the holders of a role at the child's school) without the group-bound ones that do not
-    teach the child's group on `today` (rules.GROUP_BOUND_SCHOOL_ROLES): whom to tell about a child, on the same
-    rule as the school-role ground. One query when evaluated."""
-    teaches = teaching_q(today, "groups_taught__") & Q(
+    """`memberships` (e.g. the holders of a role at the child's school) without the group-bound ones
+    (rules.GROUP_BOUND_SCHOOL_ROLES) that do not teach the child's group on `today`: whom to tell about a child or let
+    decide for it, on the same rule as the school-role ground. A lazy queryset (one query when evaluated)."""
+    bound = list(rules.GROUP_BOUND_SCHOOL_ROLES)
+    if child.school_group_id is None or child.school_id is None:
+        return memberships.exclude(role__in=bound)
+    taught = Membership.objects.filter(
+        teaching_q(today, "groups_taught__"),
         groups_taught__group_id=child.school_group_id,
         groups_taught__group__school_id=child.school_id,
         organisation_id=child.school_id,
-    )
-    if child.school_group_id is None:
-        teaches = Q(pk__in=[])
-    taught = Membership.objects.filter(teaches).values("pk")
-    return memberships.filter(~Q(role__in=list(rules.GROUP_BOUND_SCHOOL_ROLES)) | Q(pk__in=taught))
+    ).values("pk")
+    return memberships.filter(~Q(role__in=bound) | Q(pk__in=taught))
 
 
 def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
