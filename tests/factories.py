@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rondom.accounts.models import Membership, MunicipalityOrganisation, Organisation, User
 from rondom.consent.models import Consent, ConsentGiver
-from rondom.registry.models import Child, ChildNote, Guardianship, Municipality
+from rondom.registry.models import Child, ChildNote, GroupTeacher, Guardianship, Municipality, SchoolGroup
 
 # One argon2 hash for every test user keeps the suite fast; the hasher itself is tested separately.
 PASSWORD = "correct horse battery staple"
@@ -86,6 +86,51 @@ class ChildFactory(factory.django.DjangoModelFactory):
     date_of_birth = factory.LazyFunction(lambda: born_years_ago(9))
     school = factory.SubFactory(SchoolFactory)
     home_municipality = factory.SubFactory(MunicipalityFactory)
+
+
+class SchoolGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolGroup
+
+    school = factory.SubFactory(SchoolFactory)
+    school_year = "2026-2027"
+    key = factory.Sequence(lambda n: f"groep-{n}")
+    name = factory.Sequence(lambda n: f"Groep {n % 8 + 1}{chr(65 + n % 3)}")
+    jaargroep = "6"
+
+
+class GroupTeacherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupTeacher
+
+    group = factory.SubFactory(SchoolGroupFactory)
+    membership = factory.SubFactory(MembershipFactory)
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+
+
+def teach(membership: Membership, *children: Child) -> GroupTeacher | None:
+    """Let `membership` (a teacher at the children's school) teach the children's group from a month ago: each child
+    without a group is put in one group of its school first (one group per school for the children given). Returns
+    the last GroupTeacher row (None when no child is given). The access policy's group rule: access.rules."""
+    found = None
+    for child in children:
+        if child.school_group_id is None:
+            group = SchoolGroup.objects.filter(school_id=child.school_id, key="teach").first() or SchoolGroupFactory(
+                school_id=child.school_id, key="teach", name=child.group or "Groep 6"
+            )
+            child.school_group = group
+            child.save(update_fields=["school_group"])
+        found = GroupTeacher.objects.filter(group_id=child.school_group_id, membership=membership).first()
+        found = found or GroupTeacherFactory(group_id=child.school_group_id, membership=membership)
+    return found
+
+
+def teacher_of(*children: Child, **kwargs: object) -> Membership:
+    """A teacher at the first child's school who teaches the children's group(s) (`teach`): the school-role ground of
+    a teacher covers only the groups taught (issue 15). `kwargs` go to MembershipFactory (e.g. user=...)."""
+    membership = MembershipFactory(organisation=children[0].school, role="teacher", **kwargs)
+    teach(membership, *children)
+    return membership
 
 
 class GuardianshipFactory(factory.django.DjangoModelFactory):

@@ -13,19 +13,23 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from rondom.access import policy
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.audit.models import AccessLogEntry
 from rondom.registry.models import ChildNote
 from tests.factories import (
     ChildFactory,
+    GroupTeacherFactory,
     GuardianshipFactory,
     MembershipFactory,
     MunicipalityFactory,
     OrganisationFactory,
     SchoolFactory,
+    SchoolGroupFactory,
     UserFactory,
     born_years_ago,
     consent_for,
+    teach,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +80,9 @@ def build(row: Row):  # type: ignore[no-untyped-def]
         GuardianshipFactory(child=c)
     user = UserFactory()
     if row.ground == "school":
-        MembershipFactory(user=user, organisation=school, role=row.role)
+        m = MembershipFactory(user=user, organisation=school, role=row.role)
+        if row.role == "teacher":  # a teacher's school role covers the groups he or she teaches (issue 15)
+            teach(m, child)
     elif row.ground == "team":
         org = OrganisationFactory(kind=ORG_KIND[row.role])
         m = MembershipFactory(user=user, organisation=org, role=row.role)
@@ -229,3 +235,95 @@ def test_a_role_that_ended_gives_no_access(login) -> None:  # type: ignore[no-un
     user, child, _ = build(Row("intern_begeleider", "school", "support", True))
     user.memberships.update(valid_until=timezone.localdate() - timedelta(days=1))
     assert login(user).get(f"/api/children/{child.pk}/").status_code == 404
+
+
+# --- the group dimension (issue 15): a teacher sees the pupils of the groups he or she teaches ----------------------
+
+#: (scenario, role at the child's school, what links the user to the child, identity read, support read, support
+#: write). A teacher reads identity and support only of a pupil of a group taught now; the ib'er and the
+#: zorgcoördinator keep the whole school, with or without a group; a teacher in the child's support team keeps the
+#: team's permissions (identity r, support r) without teaching the group.
+GROUP_MATRIX = [
+    ("teacher_of_the_group", "teacher", "teaches", True, True, False),
+    ("teacher_of_another_group", "teacher", "other_group", False, False, False),
+    ("teacher_whose_group_teaching_ended", "teacher", "ended", False, False, False),
+    ("teacher_who_starts_tomorrow", "teacher", "future", False, False, False),
+    ("teacher_of_an_ended_group", "teacher", "group_ended", False, False, False),
+    ("teacher_of_the_group_at_another_school", "teacher", "elsewhere", False, False, False),
+    ("teacher_child_without_group", "teacher", "no_group", False, False, False),
+    ("teacher_in_the_support_team", "teacher", "team", True, True, False),
+    ("ib_other_group", "intern_begeleider", "other_group", True, True, True),
+    ("ib_child_without_group", "intern_begeleider", "no_group", True, True, True),
+    ("zorgcoordinator_other_group", "zorgcoordinator", "other_group", True, True, True),
+    ("zorgcoordinator_child_without_group", "zorgcoordinator", "no_group", True, True, True),
+    ("school_social_worker_other_group", "school_social_worker", "other_group", True, True, True),
+    ("functional_admin_child_without_group", "functional_admin", "no_group", True, False, False),
+]
+
+
+def build_group_world(role: str, link: str):  # type: ignore[no-untyped-def]
+    """A school with two groups, the child in group 6A (or in none), and a user in `role` at the school linked to the
+    child as `link` says."""
+    school = SchoolFactory()
+    today = timezone.localdate()
+    own = SchoolGroupFactory(school=school, name="6A")
+    other = SchoolGroupFactory(school=school, name="6B")
+    child = ChildFactory(school=school, school_group=None if link == "no_group" else own)
+    GuardianshipFactory(child=child)
+    m = MembershipFactory(organisation=school, role=role)
+    if link in ("teaches", "no_group"):
+        GroupTeacherFactory(group=own, membership=m)
+    elif link == "other_group":
+        GroupTeacherFactory(group=other, membership=m)
+    elif link == "ended":
+        GroupTeacherFactory(group=own, membership=m, valid_from=today - timedelta(days=60), ended_on=today)
+    elif link == "future":
+        GroupTeacherFactory(group=own, membership=m, valid_from=today + timedelta(days=1))
+    elif link == "group_ended":
+        GroupTeacherFactory(group=own, membership=m)
+        own.ended_on = today
+        own.save()
+    elif link == "elsewhere":  # the user teaches this group, but in a role held at another school
+        m.organisation = SchoolFactory()
+        m.save()
+        GroupTeacherFactory(group=own, membership=m)
+    elif link == "team":
+        GroupTeacherFactory(group=other, membership=m)
+        TeamMembership.objects.create(child=child, membership=m)
+    return m.user, child
+
+
+@pytest.mark.parametrize(
+    "scenario, role, link, reads_identity, reads_support, writes_support",
+    GROUP_MATRIX,
+    ids=[g[0] for g in GROUP_MATRIX],
+)
+def test_a_teacher_sees_only_the_groups_taught_and_school_care_roles_the_whole_school(  # type: ignore[no-untyped-def]
+    scenario: str, role: str, link: str, reads_identity: bool, reads_support: bool, writes_support: bool, login
+) -> None:
+    user, child = build_group_world(role, link)
+    client = login(user)
+    in_scope = reads_identity
+    assert client.get(f"/kinderen/{child.pk}/").status_code == (200 if in_scope else 404)
+    assert client.get(f"/api/children/{child.pk}/").status_code == (200 if in_scope else 404)
+    assert (child.pk in [c["id"] for c in client.get("/api/children/").json()["results"]]) is in_scope
+    assert policy.decide(user, child, "read", "support").allowed is reads_support
+    assert policy.decide(user, child, "read", "identity").allowed is reads_identity
+    note = {"category": "support", "text": "Gesprek met de leerkracht gevoerd."}
+    written = client.post(f"/api/children/{child.pk}/notes/", note, content_type="application/json")
+    assert written.status_code == (201 if writes_support else 403 if in_scope else 404)
+    assert ChildNote.objects.filter(child=child).exists() is writes_support
+    if not in_scope:
+        assert not AccessLogEntry.objects.filter(child_id=child.pk).exists()
+
+
+def test_a_teachers_reads_are_logged_on_the_group_rule(login) -> None:  # type: ignore[no-untyped-def]
+    """The access log says why: the teacher's school-role ground rests on teaching the child's group."""
+    user, child = build_group_world("teacher", "teaches")
+    assert login(user).get(f"/api/children/{child.pk}/").status_code == 200
+    row = AccessLogEntry.objects.filter(child_id=child.pk, user_id=user.pk, action="read").latest("pk")
+    assert (row.ground, row.ground_ref) == ("school_role", "rule:group_teacher")
+    ib, pupil = build_group_world("intern_begeleider", "other_group")
+    assert login(ib).get(f"/api/children/{pupil.pk}/").status_code == 200
+    row = AccessLogEntry.objects.filter(child_id=pupil.pk, user_id=ib.pk, action="read").latest("pk")
+    assert row.ground_ref == "rule:school_role"

@@ -49,6 +49,7 @@ from tests.factories import (
     NoteFactory,
     SchoolFactory,
     consent_for,
+    teacher_of,
 )
 from tests.test_routes_guarded import BY_DESIGN_OPEN, ROUTES, view_declaration
 
@@ -145,7 +146,7 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
         child = ChildFactory(date_of_birth=date(2017, 1, 5))
         parent = GuardianshipFactory(child=child).user
         ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
-        teacher = MembershipFactory(organisation=child.school, role="teacher").user
+        teacher = teacher_of(child).user
         stranger = MembershipFactory(organisation=SchoolFactory(), role="intern_begeleider").user
         note = NoteFactory(child=child, category="support")
         consent = consent_for(child, "support_team", None, ["support"])

@@ -24,6 +24,7 @@ from tests.factories import (
     OrganisationFactory,
     SchoolFactory,
     consent_for,
+    teacher_of,
 )
 
 TODAY = date(2026, 3, 10)
@@ -124,7 +125,7 @@ def test_head_of_the_minutes_is_refused_like_get_for_who_was_not_present(login) 
     child = ChildFactory()
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
     # A professional in scope who was not present (the school's ib and zc read the minutes too: issue 14, point 6).
-    absent = MembershipFactory(organisation=child.school, role="teacher").user
+    absent = teacher_of(child).user
     case = _case(child, ib)
     meeting = Meeting.objects.create(team=case.team, date=TODAY + timedelta(days=7))
     item = AgendaItem.objects.create(meeting=meeting, case=case, minutes="Afspraken")

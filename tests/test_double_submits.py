@@ -23,6 +23,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
     born_years_ago,
+    teacher_of,
 )
 
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -86,7 +87,7 @@ def test_another_person_writing_the_same_note_is_not_a_double_submit(login, cloc
 @pytest.mark.django_db
 def test_the_same_signal_twice_is_one_signal(login, clock) -> None:  # type: ignore[no-untyped-def]
     child = ChildFactory()
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     client = login(teacher)
     body = {"raised_by_kind": "teacher", "concerns": ["attendance"], "description": "Vaak te laat deze maand."}
     answers = [client.post(f"/api/children/{child.pk}/signals/", body, content_type="application/json") for _ in "ab"]

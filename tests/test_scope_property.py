@@ -33,7 +33,7 @@ from rondom.cases.models import Case, HelpRequest, SupportTeam
 from rondom.consent.models import Consent
 from rondom.core.categories import DataCategory
 from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind
-from rondom.registry.models import Child, Guardianship, Municipality
+from rondom.registry.models import Child, GroupTeacher, Guardianship, Municipality, SchoolGroup
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +72,7 @@ class World:
     serves: list[list[int]]  # per other organisation: municipality indexes it serves
     gemeente_of: dict[int, int]  # municipality index -> other organisation index configured as its gemeente
     memberships: list[dict[str, Any]]  # role, organisation index, window
+    groups: list[dict[str, Any]]  # per school group: school index, its end relative to the day asked about
     children: list[dict[str, Any]]
     facts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -111,6 +112,10 @@ def _fact(draw: Any, kind: str, n_children: int, n_memberships: int) -> dict[str
         )
         fact["ended"] = draw(st.integers(0, 3)) == 3
         fact["match"] = draw(st.integers(0, 3)) < 3  # the ladder names the pair (role, kind) of the fact's membership
+    elif kind == "teaches":  # a GroupTeacher row: the membership teaches a group, from/until relative to today
+        fact["group"] = draw(st.sampled_from([0, 1, 2]))
+        fact["from"] = draw(st.sampled_from([0, -30, 1]))
+        fact["ended"] = draw(st.sampled_from([None, 0, 1, -1]))
     elif kind == "parent":
         fact["authority"] = draw(st.integers(0, 4)) > 0
         fact["inform_parents"] = draw(st.none() | consents)
@@ -118,6 +123,8 @@ def _fact(draw: Any, kind: str, n_children: int, n_memberships: int) -> dict[str
 
 
 FACT_KINDS = ["seat", "grant", "request", "emergency", "signal", "escalation", "parent", "youth"]
+#: A group's end relative to the day asked about (None: not ended).
+GROUP_ENDS = st.sampled_from([None, None, 0, 1, -1])
 
 
 @st.composite
@@ -140,13 +147,26 @@ def worlds(draw: Any, focus: str, roles: tuple[str, ...]) -> World:
     facts = [_fact(draw, focus, len(children), len(memberships))]
     for _ in range(draw(st.integers(0, 3))):
         facts.append(_fact(draw, draw(st.sampled_from(FACT_KINDS)), len(children), len(memberships)))
+    now = draw(st.sampled_from(MOMENTS))
+    other_kinds = [draw(st.sampled_from(OTHER_KINDS)) for _ in OTHERS]
+    other_municipality = [draw(st.sampled_from([0, 1])) for _ in OTHERS]
+    serves = [draw(st.sampled_from([[0, 1], [], [0], [1]])) for _ in OTHERS]
+    gemeente_of = draw(st.dictionaries(st.sampled_from([0, 1]), st.sampled_from(OTHERS), max_size=2))
+    # The groups dimension (issue 15) is drawn last, so the examples of the other foci stay what they were: three
+    # groups of either school, each child in one of them or in none, and GroupTeacher rows as noise.
+    groups = [{"school": draw(st.sampled_from([0, 1])), "ended": draw(GROUP_ENDS)} for _ in range(3)]
+    for child in children:
+        child["group"] = draw(st.sampled_from([0, 1, None, 2]))
+    for _ in range(draw(st.integers(0, 2))):
+        facts.append(_fact(draw, "teaches", len(children), len(memberships)))
     return World(
-        now=draw(st.sampled_from(MOMENTS)),
-        other_kinds=[draw(st.sampled_from(OTHER_KINDS)) for _ in OTHERS],
-        other_municipality=[draw(st.sampled_from([0, 1])) for _ in OTHERS],
-        serves=[draw(st.sampled_from([[0, 1], [], [0], [1]])) for _ in OTHERS],
-        gemeente_of=draw(st.dictionaries(st.sampled_from([0, 1]), st.sampled_from(OTHERS), max_size=2)),
+        now=now,
+        other_kinds=other_kinds,
+        other_municipality=other_municipality,
+        serves=serves,
+        gemeente_of=gemeente_of,
         memberships=memberships,
+        groups=groups,
         children=children,
         facts=facts,
     )
@@ -210,6 +230,16 @@ def build(world: World) -> tuple[User, list[Child]]:
                 valid_until=None if end is None else today + timedelta(days=end),
             )
         )
+    groups = [
+        SchoolGroup.objects.create(
+            school=organisations[spec["school"]],
+            school_year="2026-2027",
+            key=f"g{n}",
+            name=f"Groep {n}",
+            ended_on=None if spec["ended"] is None else today + timedelta(days=spec["ended"]),
+        )
+        for n, spec in enumerate(world.groups)
+    ]
     children = [
         Child.objects.create(
             given_name=f"Kind{n}",
@@ -218,6 +248,7 @@ def build(world: World) -> tuple[User, list[Child]]:
             school=None if spec["school"] is None else organisations[spec["school"]],
             home_municipality=municipalities[spec["home"]],
             anonymised_at=now - timedelta(days=1) if spec["anonymised"] else None,
+            school_group=None if spec["group"] is None else groups[spec["group"]],
         )
         for n, spec in enumerate(world.children)
     ]
@@ -293,6 +324,15 @@ def build(world: World) -> tuple[User, list[Child]]:
                 ended_on=today if fact["ended"] else None,
             )
             EscalationStep.objects.create(thuiszitter=thuiszitter, level=level, deadline=today, at=now)
+        elif kind == "teaches" and member is not None:
+            group = groups[fact["group"]]
+            if not GroupTeacher.objects.filter(group=group, membership=member, ended_on__isnull=True).exists():
+                GroupTeacher.objects.create(
+                    group=group,
+                    membership=member,
+                    valid_from=today + timedelta(days=fact["from"]),
+                    ended_on=None if fact["ended"] is None else today + timedelta(days=fact["ended"]),
+                )
         elif kind == "parent":
             Guardianship.objects.get_or_create(child=child, user=user, defaults={"has_authority": fact["authority"]})
             if fact["inform_parents"]:
@@ -309,6 +349,8 @@ def build(world: World) -> tuple[User, list[Child]]:
 #: (name, the fact every world holds, the roles the user holds, the ground that must have granted at least once)
 FOCI = [
     ("school_role", "seat", tuple(rules.SCHOOL_ROLE_RULES), Ground.SCHOOL_ROLE),
+    # A teacher (rules.GROUP_BOUND_SCHOOL_ROLES): the school-role ground only on the groups taught (issue 15).
+    ("group_teacher", "teaches", tuple(rules.GROUP_BOUND_SCHOOL_ROLES), "rule:group_teacher"),
     ("support_team_staff", "seat", tuple(rules.TEAM_ROLE_RULES), Ground.SUPPORT_TEAM),
     ("support_team_consent", "seat", ("wijkteam_worker", "provider_contact", "youth_doctor"), Ground.SUPPORT_TEAM),
     ("grant", "grant", tuple(rules.GRANT_ROLES), Ground.GRANT),
@@ -356,6 +398,7 @@ def test_a_child_is_in_the_list_exactly_when_the_policy_grants_a_read(
                     f"on {[(b.ground, b.ref) for b in reading]}; world={world}"
                 )
                 granted.update(b.ground for b in reading)
+                granted.update(b.ref for b in reading)
                 checked["children"] += 1
             transaction.set_rollback(True)
 

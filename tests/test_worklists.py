@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from rondom.access.models import TeamMembership
 from rondom.accounts.models import User
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AccessLogEntry
@@ -28,7 +29,15 @@ from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 from rondom.worklist import paginate
 from tests.conftest_helpers import verified_client
-from tests.factories import ChildFactory, MembershipFactory, MunicipalityFactory, OrganisationFactory, SchoolFactory
+from tests.factories import (
+    ChildFactory,
+    GroupTeacherFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    OrganisationFactory,
+    SchoolFactory,
+    SchoolGroupFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +178,39 @@ def test_the_children_list_is_built_in_a_bounded_number_of_queries(en, pupils, d
     assert many == few  # no query per row
     with django_assert_max_num_queries(40):
         client.get(url)
+
+
+def test_a_teachers_children_list_shows_only_her_groups_pupils_in_a_bounded_number_of_queries(en, pupils) -> None:  # type: ignore[no-untyped-def]
+    """'Mijn leerlingen' of a teacher: the pupils of the groups she teaches now (issue 15), not the whole school; a
+    pupil of another group only when she sits in that child's support team. No query per row."""
+    school, children = pupils["school"], pupils["children"]
+    groups = {name: SchoolGroupFactory(school=school, name=name) for name in ("5a", "6b", "7c")}
+    for child in children[:30]:
+        child.school_group = groups[child.group]
+        child.save(update_fields=["school_group"])
+    seven = [ChildFactory(school=school, given_name=f"Zeven{i}", group="7c", school_group=groups["7c"]) for i in (1, 2)]
+    teacher = MembershipFactory(organisation=school, role="teacher")
+    GroupTeacherFactory(group=groups["5a"], membership=teacher)
+    other_teacher = MembershipFactory(organisation=school, role="teacher")
+    GroupTeacherFactory(group=groups["7c"], membership=other_teacher)
+    url = reverse("registry:child-list")
+    client = en(teacher.user)
+    before = _last_seq()
+    page = client.get(url).content.decode()
+    assert "15 children" in page and ">My pupils<" in page
+    assert sorted(_names_in(page, "children")) == sorted(str(c) for c in children if c.group == "5a")
+    rows = _rows(seq__gt=before)
+    assert len(rows) == 15 and {r.ground_ref for r in rows} == {"rule:group_teacher"}
+    assert _names_in(en(other_teacher.user).get(url).content.decode(), "children") == sorted(str(c) for c in seven)
+    # The same number of queries for 2 pupils as for 15.
+    assert _count_queries(en(other_teacher.user), url) == _count_queries(en(teacher.user), url)
+    # Seated in the support team of a pupil of 6b, she sees that pupil too, on the team ground.
+    seated = next(c for c in children if c.group == "6b")
+    TeamMembership.objects.create(child=seated, membership=teacher)
+    before = _last_seq()
+    page = en(teacher.user).get(url).content.decode()
+    assert "16 children" in page and str(seated) in _names_in(page, "children")
+    assert {r.ground_ref for r in _rows(seq__gt=before, child_id=seated.pk)} == {"rule:support_team"}
 
 
 def test_the_children_list_stacks_on_a_phone(en, pupils) -> None:  # type: ignore[no-untyped-def]

@@ -53,9 +53,10 @@ class FactSource(Protocol):
     ground any professional can hold: a query of its own on every decision would cost more than the overhead budget
     (bench/bench_policy_overhead.py, policy_overhead_ms <= 2).
 
-    `kind`: a short tag of its rows ([a-z_]). `sql`: one SELECT of two columns (the membership id, a reference such
-    as a consent id) for one child, in which `{ids}` stands for the membership ids' placeholders and `{active}` for
-    the condition that the consent aliased `c` is in force today. `params(child_id, membership_ids, at, day)`: the
+    `kind`: a short tag of its rows ([a-z_]; not one of the policy's own: parent, team, grant, emergency, group).
+    `sql`: one SELECT of two columns (the membership id, a reference such as a consent id) for one child, in which
+    `{ids}` stands for the membership ids' placeholders and `{active}` for the condition that the consent aliased `c`
+    is in force today. `params(child_id, membership_ids, at, day)`: the
     parameters of `sql` in order (`at` and `day`: now and today, adapted for the database; `{active}` takes
     `day, day`). `basis(membership, ref)`: the basis one row gives. `children`: as GroundProvider.children."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from rondom.core.access_types import (  # the policy's answer types, importable 
 from rondom.core.categories import mode_of
 from rondom.core.grounds import Ground
 from rondom.core.roles import PROFESSIONAL_ROLES
-from rondom.registry.models import Child, Guardianship
+from rondom.registry.models import Child, GroupTeacher, Guardianship
 
 from . import grounds, rules
 from .models import AccessGrant, EmergencyAccess, TeamMembership
@@ -77,15 +77,69 @@ _MUNICIPAL_TASK_ROLES = (
 )
 
 
+def _whole_school(m: Membership) -> bool:
+    """Whether the membership's school-role ground covers every pupil of its school (rules.SCHOOL_ROLE_RULES, minus
+    the group-bound roles of rules.GROUP_BOUND_SCHOOL_ROLES, which cover only the groups they teach)."""
+    return m.role in rules.SCHOOL_ROLE_RULES and m.role not in rules.GROUP_BOUND_SCHOOL_ROLES
+
+
+def _group_bound(m: Membership) -> bool:
+    return m.role in rules.SCHOOL_ROLE_RULES and m.role in rules.GROUP_BOUND_SCHOOL_ROLES
+
+
+def teaching_q(today: date, prefix: str = "") -> Q:
+    """The condition that a `registry.GroupTeacher` row (reached through `prefix`, e.g. "groups_taught__") is in force
+    on `today`: valid_from <= today, not ended (ended_on null or later than today), and its group not ended either.
+    The same rule as the 'group' part of the per-child read (`_GROUP_SQL`); rules.GROUP_BOUND_SCHOOL_ROLES, issue 15."""
+    return (
+        Q(**{f"{prefix}valid_from__lte": today})
+        & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": today}))
+        & (Q(**{f"{prefix}group__ended_on__isnull": True}) | Q(**{f"{prefix}group__ended_on__gt": today}))
+    )
+
+
+def groups_taught(memberships: Iterable[Membership], today: date) -> dict[int, set[int]]:
+    """The groups (registry.SchoolGroup ids) each group-bound membership (rules.GROUP_BOUND_SCHOOL_ROLES) teaches on
+    `today`, by membership id, in one query (none when no membership is group-bound). Only groups of the
+    membership's own organisation count. Raises nothing."""
+    bound = [m.pk for m in memberships if _group_bound(m)]
+    if not bound:
+        return {}
+    found: dict[int, set[int]] = {}
+    rows = GroupTeacher.objects.filter(
+        teaching_q(today), membership_id__in=bound, group__school_id=F("membership__organisation_id")
+    ).values_list("membership_id", "group_id")
+    for membership_id, group_id in rows:
+        found.setdefault(membership_id, set()).add(group_id)
+    return found
+
+
+def teachers_of(memberships: QuerySet[Membership], child: Child, today: date) -> QuerySet[Membership]:
+    """`memberships` (e.g. the holders of a role at the child's school) without the group-bound ones
+    (rules.GROUP_BOUND_SCHOOL_ROLES) that do not teach the child's group on `today`: whom to tell about a child or let
+    decide for it, on the same rule as the school-role ground. A lazy queryset (one query when evaluated)."""
+    bound = list(rules.GROUP_BOUND_SCHOOL_ROLES)
+    if child.school_group_id is None or child.school_id is None:
+        return memberships.exclude(role__in=bound)
+    taught = Membership.objects.filter(
+        teaching_q(today, "groups_taught__"),
+        groups_taught__group_id=child.school_group_id,
+        groups_taught__group__school_id=child.school_id,
+        organisation_id=child.school_id,
+    ).values("pk")
+    return memberships.filter(~Q(role__in=bound) | Q(pk__in=taught))
+
+
 def organisation_decision(user: User, organisation_id: int, action: str, category: str) -> Decision:
     """The decision that holds for every current pupil of one school on the user's role there, for bulk work such
-    as an absence import: the school-role ground is the same for all of them."""
+    as an absence import: the school-role ground is the same for all of them. A group-bound role
+    (rules.GROUP_BOUND_SCHOOL_ROLES: the teacher) holds no ground on the whole school and gets no bulk decision."""
     if not user.is_authenticated or not user.is_active:
         return Decision(False, False, action, category)
     bases = [
         Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
         for m in _professional_memberships(user, timezone.localdate())
-        if m.organisation_id == organisation_id and m.role in rules.SCHOOL_ROLE_RULES
+        if m.organisation_id == organisation_id and _whole_school(m)
     ]
     decision = decide_with(bases, action, category)
     return Decision(decision.allowed, bool(bases), action, category, decision.basis, decision.bases)
@@ -100,10 +154,24 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
     today = timezone.localdate(now)
     memberships = _professional_memberships(user, today)
     by_id = {m.pk: m for m in memberships}
+    read: list[list[Fact]] = []
 
-    for m in memberships:
-        if m.organisation_id == child.school_id and m.role in rules.SCHOOL_ROLE_RULES:
+    def child_facts() -> list[Fact]:  # the one per-child query, read at most once and only when needed
+        if not read:
+            read.append(_child_facts(child, memberships, user.pk, now, today))
+        return read[0]
+
+    at_school = [m for m in memberships if m.organisation_id == child.school_id]
+    for m in at_school:
+        if _whole_school(m):
             yield Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
+    for m in at_school:  # a teacher: only the pupils of the groups he or she teaches (rules.GROUP_BOUND_SCHOOL_ROLES)
+        if (
+            _group_bound(m)
+            and child.school_group_id is not None
+            and any(kind == "group" and mid == m.pk for kind, mid, *_rest in child_facts())
+        ):
+            yield Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:group_teacher")
     for m in memberships:
         if m.role in rules.LEGAL_TASK_RULES and child.home_municipality_id in getattr(m, "served_municipality_ids", ()):
             yield Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
@@ -112,7 +180,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
     yield from grounds.bases(Ground.LEGAL_TASK, memberships, child, now, today)
     yield from grounds.bases(Ground.ESCALATION, memberships, child, now, today)
 
-    facts = _child_facts(child, memberships, user.pk, now, today)
+    facts = child_facts()
 
     for kind, membership_id, consent_id, consent_categories, _categories in facts:
         if kind != "team":
@@ -176,6 +244,14 @@ _FACTS_SQL = (
     "SELECT 'emergency', e.membership_id, e.id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
     "FROM access_emergencyaccess e WHERE e.child_id = %s AND e.membership_id IN ({ids}) AND e.expires_at > %s",
 )
+#: The groups a group-bound membership at the child's school teaches today, if one is the child's group
+#: (policy.teaching_q is the same rule in the ORM); {ids} as above.
+_GROUP_SQL = (
+    "SELECT 'group', t.membership_id, t.group_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) "
+    "FROM registry_groupteacher t JOIN registry_schoolgroup g ON g.id = t.group_id "
+    "WHERE t.group_id = %s AND g.school_id = %s AND t.membership_id IN ({ids}) AND t.valid_from <= %s "
+    "AND (t.ended_on IS NULL OR t.ended_on > %s) AND (g.ended_on IS NULL OR g.ended_on > %s)"
+)
 #: A registered fact source's rows (rondom.access.grounds.FactSource), in the shape of the parts above.
 _SOURCE_SQL = "SELECT '{kind}', f.membership_id, f.ref, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM ({part}) f"
 #: consent.models.ACTIVE_RULE as SQL on the alias "c", and how many times the day is passed for it.
@@ -190,7 +266,8 @@ def _json_list(value: Any) -> list[Any]:
 
 def _child_facts(child: Child, memberships: list[Membership], user_id: int, now: datetime, today: date) -> list[Fact]:
     """Everything besides roles that gives this user a ground on this child, in one query: support-team seats,
-    erbij-halen grants, parental authority and emergency access, and the fact sources other apps register
+    erbij-halen grants, parental authority, emergency access, the child's group when a group-bound membership at the
+    child's school teaches it (kind 'group', ref the group id), and the fact sources other apps register
     (rondom.access.grounds: open requests for help). This runs on every request that touches a child, so it is one
     plain SQL statement instead of an ORM query per kind of fact."""
     membership_ids = [m.pk for m in memberships]
@@ -205,6 +282,10 @@ def _child_facts(child: Child, memberships: list[Membership], user_id: int, now:
         params += [child.pk, *membership_ids, *days]
         params += [child.pk, *membership_ids, at, at, *days]
         params += [child.pk, *membership_ids, at]
+        bound = [m.pk for m in memberships if _group_bound(m) and m.organisation_id == child.school_id]
+        if bound and child.school_group_id is not None:
+            sql += " UNION ALL " + _GROUP_SQL.format(ids=", ".join(["%s"] * len(bound)))
+            params += [child.school_group_id, child.school_id, *bound, day, day, day]
         for source in grounds.fact_sources():
             mine = [m.pk for m in memberships if m.role in source.roles]
             if mine and source.kind.isidentifier():
@@ -244,7 +325,15 @@ def decide_with(bases: Iterable[Basis], action: str, category: str) -> Decision:
 
 #: The fields of a child that the policy reads (`iter_bases`, the registered grounds): a list that only decides
 #: loads its children with ``Child.objects.only(*POLICY_FIELDS)``.
-POLICY_FIELDS = ("pk", "school_id", "home_municipality_id", "anonymised_at", "youth_account_id", "date_of_birth")
+POLICY_FIELDS = (
+    "pk",
+    "school_id",
+    "school_group_id",
+    "home_municipality_id",
+    "anonymised_at",
+    "youth_account_id",
+    "date_of_birth",
+)
 
 
 def decide_many(
@@ -253,30 +342,41 @@ def decide_many(
     """`decide` for many children at once, by child id: the same decision as `decide` per child, in a bounded
     number of queries for the usual work lists (issue 14: a page of a work list asks no query per row).
 
-    The grounds that depend only on the user's roles and the child's school and home municipality (school role,
-    legal task) come first in `iter_bases` and need no query per child; when one of them allows the action, that
-    is the decision `decide` would give (it stops at the first ground that allows). Only the other children are
-    decided one by one (`decide`). Raises nothing."""
+    The grounds that depend only on the user's roles and the child's school, group and home municipality (school
+    role, legal task) come first in `iter_bases` and need no query per child (the groups a teacher teaches are read
+    once for all children, `groups_taught`); when one of them allows the action, that is the decision `decide` would
+    give (it stops at the first ground that allows). Only the other children are decided one by one (`decide`).
+    Raises nothing."""
     if not user.is_authenticated or not user.is_active:
         return {child.pk: Decision(False, False, action, category) for child in children}
     now = now or timezone.now()
     memberships = _professional_memberships(user, timezone.localdate(now))
-    school_roles = [m for m in memberships if m.role in rules.SCHOOL_ROLE_RULES]
+    school_roles = [m for m in memberships if _whole_school(m)]
+    bound = [m for m in memberships if _group_bound(m)]
+    taught = groups_taught(bound, timezone.localdate(now))
     legal = [m for m in memberships if m.role in rules.LEGAL_TASK_RULES]
     found: dict[int, Decision] = {}
     for child in children:
         if child.pk in found:
             continue
         if child.anonymised_at is None:
-            cheap = [
-                Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
-                for m in school_roles
-                if m.organisation_id == child.school_id
-            ] + [
-                Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
-                for m in legal
-                if child.home_municipality_id in getattr(m, "served_municipality_ids", ())
-            ]
+            cheap = (
+                [
+                    Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:school_role")
+                    for m in school_roles
+                    if m.organisation_id == child.school_id
+                ]
+                + [
+                    Basis(Ground.SCHOOL_ROLE, rules.SCHOOL_ROLE_RULES[m.role], m, ref="rule:group_teacher")
+                    for m in bound
+                    if m.organisation_id == child.school_id and child.school_group_id in taught.get(m.pk, ())
+                ]
+                + [
+                    Basis(Ground.LEGAL_TASK, rules.LEGAL_TASK_RULES[m.role], m, ref="rule:legal_task")
+                    for m in legal
+                    if child.home_municipality_id in getattr(m, "served_municipality_ids", ())
+                ]
+            )
             decision = decide_with(cheap, action, category)
             if decision.allowed:
                 found[child.pk] = decision
@@ -313,9 +413,12 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
     ids = [m.pk for m in memberships]
     q: Any = Q(pk__in=[])
 
-    school_ids = [m.organisation_id for m in memberships if m.role in rules.SCHOOL_ROLE_RULES]
+    school_ids = [m.organisation_id for m in memberships if _whole_school(m)]
     if school_ids:
         q |= Q(school_id__in=school_ids)
+    by_membership = {m.pk: m for m in memberships}
+    for membership_id, group_ids in groups_taught(memberships, today).items():  # a teacher: the own groups only
+        q |= Q(school_group_id__in=group_ids, school_id=by_membership[membership_id].organisation_id)
     legal_municipalities = [
         pk for m in memberships if m.role in rules.LEGAL_TASK_RULES for pk in getattr(m, "served_municipality_ids", ())
     ]

@@ -24,6 +24,14 @@ SCHOOL_ROLE_RULES: dict[str, Permissions] = {
     Role.FUNCTIONAL_ADMIN: {C.IDENTITY: "rw", C.ABSENCE: "w"},
 }
 
+#: School roles whose school-role ground covers only the pupils of the groups they teach now, not the whole school:
+#: need-to-know (AVG art. 5(1)(c), data minimisation; issue 15 "Groups in the access policy"). A holder teaches a
+#: child when a current `registry.GroupTeacher` row links the holder's membership at the child's school to the
+#: child's `school_group` (valid_from <= today < ended_on) and the group itself has not ended. The intern
+#: begeleider, zorgcoördinator, school social worker and functioneel beheerder keep the whole school. A teacher seated
+#: in a child's support team keeps the team ground (TEAM_ROLE_RULES) on that child.
+GROUP_BOUND_SCHOOL_ROLES = frozenset({Role.TEACHER})
+
 #: Membership of the child's support team. For members from outside the school the family's consent
 #: limits this further to the consented categories (plus basic details, without which nothing can be shared).
 TEAM_ROLE_RULES: dict[str, Permissions] = {

@@ -366,7 +366,9 @@ def _create_signal(protocol: AbsenceProtocol, child_id: int, crossing: Crossing)
             return None
         signal.authorised = crossing.authorised  # type: ignore[attr-defined]
         child = Child.objects.get(pk=child_id)
-        recipients = [m.user for m in memberships_for(protocol.signal_role, child)]
+        # A teacher is told only about the pupils of the groups he or she teaches (rules.GROUP_BOUND_SCHOOL_ROLES).
+        holders = policy.teachers_of(memberships_for(protocol.signal_role, child), child, timezone.localdate())
+        recipients = [m.user for m in holders]
         notify(
             recipients,
             title=_("Absence signal: %(protocol)s — act before %(due)s")

@@ -61,6 +61,8 @@ def deciders(level: EscalationLevel, thuiszitter: Thuiszitter) -> list[Membershi
         if pair["kind"] == OrganisationKind.SCHOOL:
             school_id = thuiszitter.school_id or child.school_id
             memberships = memberships.filter(organisation_id=school_id) if school_id else memberships.none()
+            # A teacher decides only for the pupils of the groups he or she teaches (GROUP_BOUND_SCHOOL_ROLES).
+            memberships = policy.teachers_of(memberships, child, timezone.localdate())
         else:
             memberships = memberships.filter(serving_q(child.home_municipality_id))
         found += list(memberships.select_related("user", "organisation").distinct())

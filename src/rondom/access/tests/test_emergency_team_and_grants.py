@@ -11,7 +11,7 @@ from django.utils import timezone
 from rondom.access import policy, services
 from rondom.access.models import EmergencyAccess
 from rondom.audit.models import AccessLogEntry
-from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for
+from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, consent_for, teacher_of
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_a_grant_shares_only_consented_categories_for_a_limited_time(child, ib) 
 
 
 def test_a_teacher_cannot_bring_in_help(child) -> None:  # type: ignore[no-untyped-def]
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     provider = OrganisationFactory(kind="provider")
     contact = MembershipFactory(organisation=provider, role="provider_contact")
     consent = consent_for(child, "provider", provider, ["youth_care"])

@@ -107,10 +107,10 @@ def test_every_system_rule_names_its_ground_and_ref_and_allows_nothing_else() ->
 
 @pytest.mark.django_db
 def test_a_reading_ground_never_writes_a_change_row() -> None:
-    from tests.factories import ChildFactory, MembershipFactory
+    from tests.factories import ChildFactory, teacher_of
 
     child = ChildFactory()
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     decision = policy.decide(teacher, child, Action.READ, DataCategory.SUPPORT)
     assert decision.allowed
     before = AccessLogEntry.objects.count()

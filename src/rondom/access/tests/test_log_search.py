@@ -10,7 +10,7 @@ from rondom.access.declared import log_shown
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.selectors import readable_cases
 from rondom.core.categories import Action, DataCategory
-from tests.factories import ChildFactory, MembershipFactory
+from tests.factories import ChildFactory, MembershipFactory, teacher_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _rows():  # type: ignore[no-untyped-def]
 def test_pairs_from_the_selector_are_logged_without_asking_the_policy_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     child, other, refused_child = ChildFactory(), ChildFactory(), ChildFactory()
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
-    MembershipFactory(user=ib, organisation=other.school, role="teacher")
+    teacher_of(other, user=ib)
     pairs = [(c, policy.decide(ib, c, Action.SEARCH, DataCategory.SUPPORT)) for c in (child, other, refused_child)]
     assert [d.allowed for _c, d in pairs] == [True, True, False]
 
@@ -42,7 +42,7 @@ def test_pairs_from_the_selector_are_logged_without_asking_the_policy_again(monk
 
 def test_a_selectors_decision_for_another_category_is_turned_on_its_own_ground_or_refused() -> None:
     child = ChildFactory()
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     decision = policy.decide(teacher, child, Action.READ, DataCategory.SUPPORT)
     log_shown(teacher, [child], DataCategory.IDENTITY, decisions=[decision])
     assert _rows() == [(child.pk, "search", "identity", "school_role")]
@@ -53,7 +53,7 @@ def test_a_selectors_decision_for_another_category_is_turned_on_its_own_ground_o
 
 def test_children_only_ask_the_policy_once_per_child(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     child, outside = ChildFactory(), ChildFactory()
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     asked: list[int] = []
     real = policy.iter_bases
 

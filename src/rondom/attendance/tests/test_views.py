@@ -17,7 +17,7 @@ from rondom.audit.models import AccessLogEntry
 from rondom.notifications.models import Notification
 from rondom.schoolcalendar.services import school_days
 from rondom.thuiszitters import services as tz_services
-from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, make_bsn, pupil_with_bsn
+from tests.factories import ChildFactory, MembershipFactory, OrganisationFactory, make_bsn, pupil_with_bsn, teacher_of
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_only_roles_with_a_ground_see_a_childs_absence_and_every_look_is_logged(
     leerplicht.serves_municipalities.add(child.home_municipality)
     officer = MembershipFactory(organisation=leerplicht, role="leerplicht_officer").user
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     admin = MembershipFactory(organisation=child.school, role="functional_admin").user
     other = OrganisationFactory(kind="leerplicht")
     other.serves_municipalities.add(OrganisationFactory().municipality.__class__.objects.create(name="Kampen"))

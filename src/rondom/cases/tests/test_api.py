@@ -23,6 +23,7 @@ from tests.factories import (
     OrganisationFactory,
     SchoolFactory,
     consent_for,
+    teacher_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -332,7 +333,7 @@ def test_actions_and_minutes_through_the_api(world, login) -> None:  # type: ign
     client = login(world["ib"])
     child = world["child"]
     case = open_case(client, child)
-    owner = MembershipFactory(organisation=child.school, role="teacher")
+    owner = teacher_of(child)
     action = client.post(
         f"/api/children/{child.pk}/cases/{case['id']}/actions/",
         {"description": "Observatie in de klas", "owner": owner.pk, "due": later(7)},

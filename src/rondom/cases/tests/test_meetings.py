@@ -17,7 +17,7 @@ from rondom.audit.models import AccessLogEntry
 from rondom.cases import meetings, services
 from rondom.cases.models import ActionItem, AgendaItem, Meeting, Signal
 from rondom.notifications.models import Notification
-from tests.factories import ChildFactory, MembershipFactory, SchoolFactory
+from tests.factories import ChildFactory, MembershipFactory, SchoolFactory, teacher_of
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))  # a Friday
@@ -37,8 +37,8 @@ def world():  # type: ignore[no-untyped-def]
     child = ChildFactory(given_name="Femke", family_name="Zandstra")
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider")
     zc = MembershipFactory(organisation=child.school, role="zorgcoordinator")
-    teacher = MembershipFactory(organisation=child.school, role="teacher")
-    other_teacher = MembershipFactory(organisation=child.school, role="teacher")
+    teacher = teacher_of(child)
+    other_teacher = teacher_of(child)
     stranger = MembershipFactory(organisation=SchoolFactory(), role="intern_begeleider")
     signal = Signal.objects.create(
         child=child,

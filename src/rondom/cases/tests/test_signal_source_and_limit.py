@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from rondom.cases import services
 from rondom.cases.models import Signal
-from tests.factories import ChildFactory, GuardianshipFactory, MembershipFactory
+from tests.factories import ChildFactory, GuardianshipFactory, MembershipFactory, teacher_of
 
 pytestmark = pytest.mark.django_db
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -31,7 +31,7 @@ def family():  # type: ignore[no-untyped-def]
     return {
         "child": child,
         "parent": GuardianshipFactory(child=child).user,
-        "teacher": MembershipFactory(organisation=child.school, role="teacher").user,
+        "teacher": teacher_of(child).user,
         "ib": MembershipFactory(organisation=child.school, role="intern_begeleider").user,
     }
 

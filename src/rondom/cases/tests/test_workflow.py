@@ -11,7 +11,7 @@ from django.utils import timezone
 from rondom.cases import services, workflow
 from rondom.cases.models import Case, CaseStatus, Signal
 from rondom.cases.workflow import State
-from tests.factories import ChildFactory, MembershipFactory
+from tests.factories import ChildFactory, MembershipFactory, teacher_of
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_a_case_closed_without_outside_help_is_solved_within_school() -> None:
 
 def test_teachers_raise_signals_but_do_not_run_cases() -> None:
     child = ChildFactory()
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     signal = services.raise_signal(teacher, child, source="teacher", concerns=["learning"], description="Leest slecht")
     assert signal.pk
     from django.core.exceptions import PermissionDenied
@@ -130,7 +130,7 @@ def test_teachers_raise_signals_but_do_not_run_cases() -> None:
 
 def test_team_decisions_become_actions_with_owner_and_due_date() -> None:
     case, ib = new_case(State.IN_DISCUSSION)
-    owner = MembershipFactory(organisation=case.child.school, role="teacher")
+    owner = teacher_of(case.child)
     action = services.add_action(
         ib, case, description="Gesprek met moeder plannen", owner=owner, due=date.today() + timedelta(days=7)
     )
@@ -147,8 +147,8 @@ def test_minutes_are_visible_only_to_those_present() -> None:
     case, ib = new_case(State.REGISTERED)
     meeting = Meeting.objects.create(team=case.team, date=date.today() + timedelta(days=1))
     item = services.put_on_agenda(ib, case, meeting, [])
-    teacher = MembershipFactory(organisation=case.child.school, role="teacher").user
-    absent = MembershipFactory(organisation=case.child.school, role="teacher").user
+    teacher = teacher_of(case.child).user
+    absent = teacher_of(case.child).user
     services.record_minutes(ib, item, minutes="Afgesproken: observatie in de klas.", present=[teacher], version=1)
     assert services.minutes_for(teacher, item) == "Afgesproken: observatie in de klas."
     assert services.minutes_for(ib, item) is not None

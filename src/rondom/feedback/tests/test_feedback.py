@@ -27,6 +27,7 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
     born_years_ago,
+    teacher_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def world():  # type: ignore[no-untyped-def]
     child.youth_account = UserFactory()
     child.save()
     parent = GuardianshipFactory(child=child).user
-    teacher = MembershipFactory(organisation=child.school, role="teacher").user
+    teacher = teacher_of(child).user
     plan = make_plan(child, timezone.localdate() + timedelta(days=10))
     return {"child": child, "parent": parent, "youth": child.youth_account, "teacher": teacher, "plan": plan}
 
