@@ -3,7 +3,7 @@ parent or youth — their children, a child's plan in plain words, the consents,
 same doors as the portal pages: family grounds only (``services.opened`` / ``services.family_children``; a child
 that is not theirs is 404), and the same access-log rows (one read row per child shown).
 
-Family session users only: a professional is refused (403). ``required_scopes = ["portal"]``, a scope no machine
+Family session users only: a professional is refused (403 on the list, 404 on a child: family grounds only). ``required_scopes = ["portal"]``, a scope no machine
 client is given (django-oauth-toolkit's ``TokenHasScope`` convention): no system reads a family's portal.
 """
 
@@ -41,7 +41,9 @@ class IsFamilyUser(BasePermission):
 
 
 class FamilyAPIView(ChildRecordAPIView):
-    permission_classes = [IsFamilyUser]
+    """A portal endpoint about one child: opened on family grounds only (``services.opened``), so a professional
+    finds no child here (404, as on the portal's pages and on every route that names a child outside scope)."""
+
     required_scopes = ["portal"]
 
 
@@ -69,8 +71,9 @@ CHILD_EXAMPLE = {
 
 class ChildrenView(FamilyAPIView):
     """The children you open in the portal (as parent with authority, or as the youth); each a read of basic
-    details, logged as on the portal's home page."""
+    details, logged as on the portal's home page. A professional: 403 (the portal is the families' door)."""
 
+    permission_classes = [IsFamilyUser]
     declaration = Declaration(get=read(DataCategory.IDENTITY), child_kwarg=None)
 
     @extend_schema(
