@@ -323,7 +323,7 @@ def test_the_family_reads_what_the_portal_shows_with_the_same_rows(login, world,
     client = login(parent)
     before = _last()
     children = client.get("/api/portal/children/").json()
-    assert [(c["id"], c["capacity"]) for c in children] == [(child.pk, "parent")]
+    assert [(c["id"], c["capacity"]) for c in children["results"]] == [(child.pk, "parent")]
     assert _rows(parent, before) == [("read", "identity", "parent", child.pk, "child")]
     summary = client.get(f"/api/portal/children/{child.pk}/").json()
     assert summary["plan_version"] == 1 and summary["child"]["id"] == child.pk

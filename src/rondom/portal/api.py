@@ -78,13 +78,21 @@ class ChildrenView(FamilyAPIView):
 
     @extend_schema(
         operation_id="portal_children_list",
-        responses=FamilyChildSerializer(many=True),
-        examples=[OpenApiExample("My child", value=[CHILD_EXAMPLE], response_only=True)],
+        parameters=[PAGE],
+        responses=page_of(FamilyChildSerializer),
+        examples=[
+            OpenApiExample(
+                "My child",
+                value={"count": 1, "next": None, "previous": None, "results": [CHILD_EXAMPLE]},
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
-        children = services.family_children(request.user)  # type: ignore[arg-type]
-        self.log_shown([f.child for f in children], decisions=[f.decision for f in children], action=Action.READ)
-        return Response(FamilyChildSerializer(children, many=True).data)
+        page = Page(request, services.family_children(request.user), self)  # type: ignore[arg-type]
+        shown = page.items
+        self.log_shown([f.child for f in shown], decisions=[f.decision for f in shown], action=Action.READ)
+        return page.response(FamilyChildSerializer(shown, many=True).data)
 
 
 class GoalSummarySerializer(serializers.Serializer):
