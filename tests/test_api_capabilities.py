@@ -101,7 +101,7 @@ def test_every_new_api_view_names_its_oauth_scopes() -> None:
     """django-oauth-toolkit's TokenHasScope reads ``required_scopes``: every endpoint of part 6 names one scope,
     a read scope on reads only (a write needs a ``:write`` scope), the portal's the scope no client gets."""
     found = {}
-    for path, name, callback in ROUTES:
+    for _path, name, callback in ROUTES:
         view = getattr(callback, "cls", None)
         if view is None or not view.__module__.startswith(tuple(f"rondom.{m}.api" for m in NEW_MODULES)):
             continue

@@ -3,8 +3,9 @@ parent or youth — their children, a child's plan in plain words, the consents,
 same doors as the portal pages: family grounds only (``services.opened`` / ``services.family_children``; a child
 that is not theirs is 404), and the same access-log rows (one read row per child shown).
 
-Family session users only: a professional is refused (403 on the list, 404 on a child: family grounds only). ``required_scopes = ["portal"]``, a scope no machine
-client is given (django-oauth-toolkit's ``TokenHasScope`` convention): no system reads a family's portal.
+Family session users only: a professional is refused (403 on the list, 404 on a child: family grounds only).
+``required_scopes = ["portal"]``, a scope no machine client is given (django-oauth-toolkit's ``TokenHasScope``
+convention): no system reads a family's portal.
 """
 
 from __future__ import annotations

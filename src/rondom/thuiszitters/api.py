@@ -48,7 +48,6 @@ from .models import (
 )
 
 ABSENCE = DataCategory.ABSENCE
-TEXT = {"max_length": FREE_TEXT_MAX}
 
 
 class ThuiszitterSerializer(serializers.ModelSerializer):
@@ -313,15 +312,15 @@ class ThuiszitterView(ChildRecordAPIView):
 
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    decision = serializers.CharField(**TEXT)
+    decision = serializers.CharField(max_length=FREE_TEXT_MAX)
 
 
 class EscalateSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="Why the case goes up.", **TEXT)
+    reason = serializers.CharField(help_text="Why the case goes up.", max_length=FREE_TEXT_MAX)
 
 
 class InterimWriteSerializer(serializers.Serializer):
-    description = serializers.CharField(help_text="What starts.", **TEXT)
+    description = serializers.CharField(help_text="What starts.", max_length=FREE_TEXT_MAX)
     provided_by = serializers.CharField(max_length=200)
     starts_on = serializers.DateField()
     payment_pending_between = serializers.CharField(max_length=200)
@@ -329,12 +328,14 @@ class InterimWriteSerializer(serializers.Serializer):
 
 class VisitWriteSerializer(serializers.Serializer):
     visited_on = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", **TEXT)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
 
 
 class EndSerializer(serializers.Serializer):
     ended_on = serializers.DateField(help_text="Back at school on.")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="How it ended.", **TEXT)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="How it ended.", max_length=FREE_TEXT_MAX
+    )
 
 
 #: A step on the ladder: (request serializer, the service that decides and logs, an example body).
