@@ -375,3 +375,31 @@ def test_notifications_list_and_mark_read_idempotently(login, world, signal) -> 
     assert client.post("/api/notifications/read/", content_type=JSON).json() == {"marked": 0, "unread": 0}
     other.refresh_from_db()
     assert other.read_at is None
+
+
+# --- Query parameters are checked like a body ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/absence-signals/?status=AAA", "status"),
+        ("/api/absence-signals/?kind=een", "kind"),
+        ("/api/thuiszitters/?school=320155366574932910627473474977792", "school"),
+        ("/api/thuiszitters/?school=null", "school"),
+        ("/api/notifications/?unread=AAA", "unread"),
+    ],
+)
+def test_an_unknown_filter_value_is_a_dutch_400_naming_it_never_a_silent_fallback(login, world, url, field) -> None:  # type: ignore[no-untyped-def]
+    response = login(world["ib"]).get(url)
+    assert response.status_code == 400 and list(response.json()) == [field]
+    reason = response.json()[field][0]
+    assert any(dutch in reason for dutch in ("ongeldige keuze", "geheel getal", "kleiner dan of gelijk")), reason
+
+
+def test_the_aggregates_check_their_filters_after_the_right_to_see_them(login, world) -> None:  # type: ignore[no-untyped-def]
+    officer = login(world["officer"])
+    assert list(officer.get("/api/thuiszitters/overview/?by=AAA").json()) == ["by"]
+    assert list(officer.get("/api/monitoring/?compare=wijk:x").json()) == ["compare"]
+    assert list(officer.get("/api/funding/allocation/?year=volgend").json()) == ["year"]
+    assert login(world["ib"]).get("/api/monitoring/?compare=wijk:x").status_code == 403

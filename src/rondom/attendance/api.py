@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rondom.access.declared import ChildRecordAPIView, Declaration, read, search, update
+from rondom.config.filters import filters, id_filter
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.core.categories import Action, DataCategory
 from rondom.limits import FREE_TEXT_MAX
@@ -79,24 +79,16 @@ SIGNAL_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
-STATUS = OpenApiParameter(
-    "status",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    required=False,
-    enum=list(services.SIGNAL_STATUSES),
-    description="open (default; by due date, overdue first), overdue, handled or all.",
-)
-KIND = OpenApiParameter(
-    "kind", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Only this protocol (its id)."
-)
-SCHOOL = OpenApiParameter(
-    "school", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Only this school (its id)."
-)
 
 
-def _whole(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() else None
+class SignalFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=list(services.SIGNAL_STATUSES),
+        required=False,
+        help_text="open (default; by due date, overdue first), overdue, handled or all.",
+    )
+    kind = id_filter("Only this protocol (its id).")
+    school = id_filter("Only this school (its id).")
 
 
 class AbsenceSignalListView(ChildRecordAPIView):
@@ -108,21 +100,19 @@ class AbsenceSignalListView(ChildRecordAPIView):
 
     @extend_schema(
         operation_id="absence_signals_list",
-        parameters=[STATUS, KIND, SCHOOL, PAGE],
+        parameters=[SignalFilterSerializer, PAGE],
         responses=page_of(AbsenceSignalSerializer),
         examples=[SIGNAL_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         today = timezone.localdate()
-        status = request.query_params.get("status", "open")
-        if status not in services.SIGNAL_STATUSES:
-            status = "open"
+        query = filters(request, SignalFilterSerializer)
         found = services.signals_for(
             request.user,  # type: ignore[arg-type]
             today=today,
-            status=status,
-            school=_whole(request.query_params.get("school")),
-            protocol=_whole(request.query_params.get("kind")),
+            status=query.get("status", "open"),
+            school=query.get("school"),
+            protocol=query.get("kind"),
         )
         page = Page(request, found.signals, self)
         shown = list({s.child_id: s.child for s in page.items}.values())

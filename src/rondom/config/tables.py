@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 CELL_SCHEMA: dict[str, Any] = {
-    "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "number"}],
+    "anyOf": [{"type": "string"}, {"type": "number"}],
     "nullable": True,
     "description": 'A number (a decimal as a string with a point, "12.5"), a text, null, or "<5": withheld.',
 }

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rondom.config.filters import filters, id_filter
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.config.tables import TableSerializer
 
@@ -36,20 +36,13 @@ class AllocationSerializer(serializers.Serializer):
     realised = TableSerializer(allow_null=True, help_text="Allocated against realised hours; null until computed.")
 
 
-MUNICIPALITY = OpenApiParameter(
-    "municipality",
-    OpenApiTypes.INT,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="One of your municipalities (default: the first by name).",
-)
-YEAR = OpenApiParameter(
-    "year",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    required=False,
-    description='The school year, e.g. "2025-2026" (default: the current one).',
-)
+class AllocationFilterSerializer(serializers.Serializer):
+    municipality = id_filter("One of your municipalities (default: the first by name).")
+    year = serializers.RegexField(
+        r"^[0-9]{4}-[0-9]{4}$",
+        required=False,
+        help_text='The school year, e.g. "2025-2026" (default: the current one).',
+    )
 
 
 def _grid(grid: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +57,7 @@ class AllocationView(APIView):
 
     @extend_schema(
         operation_id="funding_allocation",
-        parameters=[MUNICIPALITY, YEAR],
+        parameters=[AllocationFilterSerializer],
         responses=AllocationSerializer,
         examples=[
             OpenApiExample(
@@ -87,6 +80,7 @@ class AllocationView(APIView):
     def get(self, request: Request) -> Response:
         # The page's own scope: PermissionDenied (403) for anyone who is not policy staff.
         scope = pages._scope(request)  # type: ignore[arg-type]
+        filters(request, AllocationFilterSerializer)
         round_ = rounds.current_round(scope.municipality, scope.year)
         computed = round_ is not None and round_.computed_at is not None
         data = {

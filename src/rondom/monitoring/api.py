@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from rondom.config.filters import filters
 
 from . import monitoring
 from .indicators import INDICATORS
@@ -124,8 +126,25 @@ def as_data(m: monitoring.Monitoring, min_cell: int) -> dict[str, Any]:
     }
 
 
-def _query(name: str, description: str, kind: Any = OpenApiTypes.STR) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description)
+class MonitoringFilterSerializer(serializers.Serializer):
+    pilot = serializers.RegexField(
+        r"^(city|[1-9][0-9]{0,17})$",
+        required=False,
+        help_text='A pilot\'s id, or "city" for the whole city (default: the first pilot).',
+    )
+    year = serializers.RegexField(
+        r"^[0-9]{4}-[0-9]{4}$",
+        required=False,
+        help_text='The school year, e.g. "2025-2026" (default: the current one).',
+    )
+    compare = serializers.RegexField(
+        r"^(city|wijk:[1-9][0-9]{0,17})$",
+        required=False,
+        help_text='Compare with "city" (the rest of the city, default) or "wijk:<id>".',
+    )
+    breakdown = serializers.ChoiceField(
+        choices=["school", "wijk"], required=False, help_text="Break the figures down per school or wijk."
+    )
 
 
 WITHHELD = {"value": None, "withheld": True, "rate": None}
@@ -139,12 +158,7 @@ class MonitoringView(APIView):
 
     @extend_schema(
         operation_id="monitoring_figures",
-        parameters=[
-            _query("pilot", 'A pilot\'s id, or "city" for the whole city (default: the first pilot).'),
-            _query("year", 'The school year, e.g. "2025-2026" (default: the current one).'),
-            _query("compare", 'Compare with "city" (the rest of the city, default) or "wijk:<id>".'),
-            _query("breakdown", 'Break the figures down per "school" or "wijk" (default: none).'),
-        ],
+        parameters=[MonitoringFilterSerializer],
         responses=MonitoringSerializer,
         examples=[
             OpenApiExample(
@@ -182,9 +196,8 @@ class MonitoringView(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        from django.conf import settings
-
         selection = Selection(request)  # type: ignore[arg-type]  # 403 without the right to see monitoring
+        filters(request, MonitoringFilterSerializer)
         m = selection.build(request)  # type: ignore[arg-type]
         _log_export(request, "monitoring_api", f"{m.pilot.pk if m.pilot else 'stad'}:{m.year}")  # type: ignore[arg-type]
         return Response(MonitoringSerializer(as_data(m, settings.RONDOM_MONITORING_MIN_CELL)).data)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.access.declared import ChildRecordAPIView, Declaration, search
+from rondom.config.filters import filters
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.core.categories import DataCategory
 
@@ -76,6 +76,10 @@ EXAMPLE = {
 }
 
 
+class NotificationFilterSerializer(serializers.Serializer):
+    unread = serializers.ChoiceField(choices=["0", "1"], required=False, help_text="1: only the unread ones.")
+
+
 class NotificationListView(ChildRecordAPIView):
     """The user's notifications, newest first; ``?unread=1`` only the unread ones; paged."""
 
@@ -84,19 +88,14 @@ class NotificationListView(ChildRecordAPIView):
 
     @extend_schema(
         operation_id="notifications_list",
-        parameters=[
-            OpenApiParameter(
-                "unread", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, enum=["1"], description="1: unread"
-            ),
-            PAGE,
-        ],
+        parameters=[NotificationFilterSerializer, PAGE],
         responses=page_of(NotificationSerializer),
         examples=[OpenApiExample("A notification", value=EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         user = request.user
         items = Notification.objects.filter(recipient_id=user.pk)
-        if request.query_params.get("unread") == "1":
+        if filters(request, NotificationFilterSerializer).get("unread") == "1":
             items = items.filter(read_at__isnull=True)
         page = Page(request, items, self)
         about = about_children(user, page.items)  # type: ignore[arg-type]

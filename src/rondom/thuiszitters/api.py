@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 
 from rondom.access import log, policy, tasks
 from rondom.access.declared import ChildRecordAPIView, Declaration, create, read, search, update
+from rondom.config.filters import filters, id_filter
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.config.tables import CellField
 from rondom.core.categories import Action, DataCategory
@@ -164,9 +164,18 @@ PERIOD_EXAMPLE = {
     "days_at_home": 57,
     "visited_this_year": True,
 }
-SCHOOL = OpenApiParameter(
-    "school", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Only this school (its id)."
-)
+
+
+class RegisterFilterSerializer(serializers.Serializer):
+    school = id_filter("Only this school (its id).")
+
+
+class OverviewFilterSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(
+        choices=list(overview.GROUPINGS),
+        required=False,
+        help_text="Group by school (default), wijk or municipality of residence.",
+    )
 
 
 class RegisterListView(ChildRecordAPIView):
@@ -178,7 +187,7 @@ class RegisterListView(ChildRecordAPIView):
 
     @extend_schema(
         operation_id="thuiszitters_list",
-        parameters=[SCHOOL, PAGE],
+        parameters=[RegisterFilterSerializer, PAGE],
         responses=page_of(ThuiszitterSerializer),
         examples=[OpenApiExample("An open period", value=PERIOD_EXAMPLE, response_only=True)],
     )
@@ -191,9 +200,9 @@ class RegisterListView(ChildRecordAPIView):
         refused = [pk for pk, d in decisions.items() if not d.allowed]
         if refused:
             periods = periods.exclude(child_id__in=refused)
-        raw = request.query_params.get("school", "")
-        if raw.isascii() and raw.isdigit():
-            periods = periods.filter(school_id=int(raw))
+        school = filters(request, RegisterFilterSerializer).get("school")
+        if school:
+            periods = periods.filter(school_id=school)
         recent = LeerplichtVisit.objects.filter(thuiszitter=OuterRef("pk"), visited_on__gt=today - timedelta(days=365))
         periods = (
             periods.select_related("child", "school", "level")
@@ -439,16 +448,7 @@ class OverviewView(APIView):
 
     @extend_schema(
         operation_id="thuiszitters_overview",
-        parameters=[
-            OpenApiParameter(
-                "by",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                enum=list(overview.GROUPINGS),
-                description="Group by school (default), wijk or municipality of residence.",
-            )
-        ],
+        parameters=[OverviewFilterSerializer],
         responses=OverviewSerializer,
         examples=[
             OpenApiExample(
@@ -496,8 +496,7 @@ class OverviewView(APIView):
         scope = overview.scope_for(user)  # type: ignore[arg-type]
         if scope is None:
             raise PermissionDenied
-        by = request.query_params.get("by", "school")
-        by = by if by in overview.GROUPINGS else "school"
+        by = filters(request, OverviewFilterSerializer).get("by", "school")
         table = overview.build(scope, by)
         membership = next(iter(tasks.memberships(user, "see_thuiszitter_overview")), None)  # type: ignore[arg-type]
         log.log_aggregate(
