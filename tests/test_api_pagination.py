@@ -18,6 +18,9 @@ pytestmark = pytest.mark.django_db
 JSON = "application/json"
 PAGINATED = ["/api/children/", "/api/cases/", "/api/help-requests/inbox/", "/api/organisations/"]
 PAGINATED += ["/api/administration-log/"]
+# Issue 15, part 6: the lists of the other capabilities.
+PAGINATED += ["/api/absence-signals/", "/api/thuiszitters/", "/api/funding/pilots/", "/api/notifications/"]
+PAGINATED += ["/api/portal/children/"]
 
 
 @pytest.fixture

@@ -196,7 +196,10 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             "users": {"ib": ib, "teacher": teacher, "parent": parent, "stranger": stranger},
             "values": values,
             # The absence signal page names a ThresholdSignal; the case pages a Signal.
-            "overrides": {"attendance:signal": {"signal_id": absence_signal.pk}},
+            "overrides": {
+                name: {"signal_id": absence_signal.pk}
+                for name in ("attendance:signal", "api-absence-signal", "api-absence-signal-handle")
+            },
         }
 
 
@@ -274,6 +277,19 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "cases:agenda-item": ("ib", [(R, SUP, SCHOOL_ROLE, "agenda_item")]),
     "cases:my-actions": ("ib", []),  # no action is assigned to the ib'er: nothing shown
     "api-child-plan": ("ib", [(R, SUP, SCHOOL_ROLE, "plan")]),
+    # Issue 15, part 6: the API of every capability with pages writes the rows its page writes.
+    "api-absence-signals": ("ib", [(S, ABS, SCHOOL_ROLE, "child")]),
+    "api-absence-signal": ("ib", [(R, ABS, SCHOOL_ROLE, "absence_signal")]),
+    "api-child-absence": ("ib", [(R, ABS, SCHOOL_ROLE, "absence")]),
+    "api-thuiszitters": ("ib", [(S, ABS, SCHOOL_ROLE, "child")]),
+    "api-thuiszitter": ("ib", [(R, ABS, SCHOOL_ROLE, "thuiszitter")]),
+    "api-teacher-questionnaire": ("ib", [(R, SUP, SCHOOL_ROLE, "feedback_questionnaire")]),
+    "api-portal-questionnaire": ("parent", [(R, SUP, PARENT, "feedback_questionnaire")]),
+    "api-portal-children": ("parent", [(R, ID, PARENT, "child")]),
+    "api-portal-child": ("parent", [(R, SUP, PARENT, "portal_plan")]),
+    "api-portal-consents": ("parent", [(R, SUP, PARENT, "portal_consents")]),
+    "api-portal-who-looked": ("parent", [(R, ID, PARENT, "access_log")]),
+    "api-notifications": ("ib", []),  # no notification names a child here
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

@@ -653,9 +653,11 @@ def _visible_children(user: User, requests: list[HelpRequest]) -> dict[int, tupl
 
 class InboxView(ChildRecordAPIView):
     """Requests addressed to the current user (the provider's named contact person): open ones first, then the
-    joined ones, then the closed ones; newest first within each."""
+    joined ones, then the closed ones; newest first within each. A machine client reads the requests addressed to
+    its service account with the scope ``requests:read`` (rondom.config.scopes)."""
 
     declaration = Declaration(get=search(DataCategory.IDENTITY), object_type="help_request", child_kwarg=None)
+    required_scopes = ["requests:read"]
 
     @extend_schema(operation_id="help_requests_inbox_list", parameters=[PAGE], responses=page_of(InboxItemSerializer))
     def get(self, request: Request) -> Response:

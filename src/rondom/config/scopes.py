@@ -11,8 +11,12 @@ requests:read        read the requests for help addressed to the own organisatio
 monitoring:read      read monitoring aggregates (figures, no child named)
 thuiszitters:read    read the thuiszitter register of the own organisation's children
 signals:read         read absence signals addressed to the own organisation
+signals:write        mark an absence signal handled
+thuiszitters:write   record a step on a thuiszitter's escalation ladder
+funding:read         read the allocation round and the pilot register
 feedback:read        read feedback aggregates
-notifications:read   read the notifications of the client's own account
+feedback:write       answer a questionnaire about the help
+notifications:read   read the notifications of the client's own account (and mark them read)
 ==================== ==================================================================================
 
 An API view says which scopes a call needs with ``required_scopes = ["absence:write"]`` (django-oauth-toolkit's
@@ -33,7 +37,11 @@ SCOPES: dict[str, str] = {
     "monitoring:read": _("Read monitoring aggregates"),
     "thuiszitters:read": _("Read the thuiszitter register"),
     "signals:read": _("Read absence signals"),
+    "signals:write": _("Mark absence signals handled"),
+    "thuiszitters:write": _("Record steps on the thuiszitter escalation ladder"),
+    "funding:read": _("Read the allocation round and the pilot register"),
     "feedback:read": _("Read feedback aggregates"),
+    "feedback:write": _("Answer questionnaires about the help"),
     "notifications:read": _("Read notifications"),
 }
 

@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         "DataCategoryEnum": "rondom.core.categories.DataCategory",
         "CapacityEnum": "rondom.consent.models.Capacity",
         "HelpRequestKindEnum": "rondom.cases.models.HelpRequest.Kind",
+        "ThuiszitterKindEnum": "rondom.thuiszitters.models.ThuiszitterKind",
+        "ProfessionalRoleEnum": "rondom.core.roles.Role",
     },
 }
 

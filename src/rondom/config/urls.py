@@ -65,6 +65,12 @@ api_patterns = [
     path("", include("rondom.access.api_urls")),
     path("", include("rondom.cases.api_urls")),
     path("", include("rondom.attendance.api_urls")),
+    path("", include("rondom.thuiszitters.api_urls")),
+    path("", include("rondom.funding.api_urls")),
+    path("", include("rondom.monitoring.api_urls")),
+    path("", include("rondom.feedback.api_urls")),
+    path("", include("rondom.portal.api_urls")),
+    path("", include("rondom.notifications.api_urls")),
 ]
 
 urlpatterns = [
