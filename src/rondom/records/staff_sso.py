@@ -111,7 +111,7 @@ def refusal_message(reason: str, claim: str = "") -> str:
     """The plain words for a refusal; names a claim by its configured name, never a value or a person."""
     messages = {
         "missing_claim": _(
-            "Your organisation's sign-in service did not send the claim \u201c%(claim)s\u201d, which Rondom needs. "
+            "Your organisation's sign-in service did not send the claim “%(claim)s”, which Rondom needs. "
             "Nothing was changed. Ask your organisation's administrator to add it to the sign-in for Rondom."
         ),
         "unknown_organisation": _(
@@ -119,11 +119,11 @@ def refusal_message(reason: str, claim: str = "") -> str:
             "differently. No account was created. Ask your functioneel beheerder to register your organisation."
         ),
         "unknown_role": _(
-            "Your organisation's sign-in service gave no role that Rondom knows (claim \u201c%(claim)s\u201d). "
+            "Your organisation's sign-in service gave no role that Rondom knows (claim “%(claim)s”). "
             "No account was created. Ask your organisation's administrator for the right role."
         ),
         "role_unfit": _(
-            "The role your sign-in service gave (claim \u201c%(claim)s\u201d) does not fit the kind of your "
+            "The role your sign-in service gave (claim “%(claim)s”) does not fit the kind of your "
             "organisation in Rondom. No account was created. Ask your functioneel beheerder."
         ),
         "bsn": _(

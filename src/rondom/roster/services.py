@@ -25,13 +25,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import log, policy
+from rondom.access import log, policy, rules, tasks
 from rondom.access.tasks import Standing
 from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit.services import record_administration
 from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
-from rondom.core.roles import Role
 from rondom.registry import bsn as bsn_module
 from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, SchoolGroup
 
@@ -61,8 +60,7 @@ def _require_beheerder(actor: User | None, school: Organisation) -> Decision:
     if actor is None:
         raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
     decision = policy.organisation_decision(actor, school.pk, Action.UPDATE, DataCategory.IDENTITY)
-    admin = any(b.membership is not None and b.membership.role == Role.FUNCTIONAL_ADMIN for b in decision.bases)
-    if not decision.allowed or not admin or school.kind != "school":
+    if not decision.allowed or not tasks.may(actor, "import_roster", school) or school.kind != "school":
         raise PermissionDenied(_("Only the functioneel beheerder of the school imports its roster."))
     return decision
 
@@ -461,7 +459,9 @@ class _Import:
         report, school, today = self.report, self.school, self.today
         memberships: dict[str, int] = {}
         for pk, email in (
-            Membership.objects.filter(organisation=school, role=Role.TEACHER, valid_from__lte=today)
+            Membership.objects.filter(
+                organisation=school, role__in=sorted(rules.GROUP_BOUND_SCHOOL_ROLES), valid_from__lte=today
+            )
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
             .exclude(user__email="")
             .filter(user__is_active=True)
