@@ -23,13 +23,16 @@ from datetime import timedelta
 from django.utils import timezone
 from rondom.accounts.models import Organisation, User
 from rondom.cases import services
-from rondom.registry.models import Child
+from rondom.registry.models import Child, SchoolGroup
 if not Child.objects.filter(given_name="Fenna", family_name="Visscher").exists():
     esch = Organisation.objects.get(name="Basisschool De Esch")
     ib = User.objects.get(username="ib")
     today = timezone.localdate()
+    # In the group the teacher teaches (issue 15: a teacher sees the pupils of her own group only).
+    group = SchoolGroup.objects.get(school=esch, teachers__membership__user__username="leerkracht",
+                                    teachers__ended_on__isnull=True)
     child = Child.objects.create(given_name="Fenna", family_name="Visscher", date_of_birth=today - timedelta(days=3300),
-                                 school=esch, group="5", home_municipality=esch.municipality)
+                                 school=esch, group=group.name, school_group=group, home_municipality=esch.municipality)
     signal = services.raise_signal(ib, child, source="teacher", concerns=["learning"],
                                    description="Fenna loopt vast bij rekenen.")
     services.record_conversation(ib, signal, on=today, notes="Ouders herkennen het.", with_child=False)
