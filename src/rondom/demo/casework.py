@@ -32,7 +32,7 @@ from rondom.cases.models import (
 )
 from rondom.cases.workflow import State
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
-from rondom.registry.models import Child
+from rondom.registry.models import Child, GroupTeacher
 from rondom.schoolcalendar.services import add_working_days
 
 #: Share of pupils with a signal this school year, and how the resulting cases are spread over the states.
@@ -398,11 +398,23 @@ def _meetings(today: date) -> dict[str, int]:
             continue
         team.members.add(runner)
         teacher = Membership.objects.filter(organisation=runner.organisation, role="teacher").order_by("pk").first()
-        open_cases = list(
-            Case.objects.filter(team=team, status__state__in=(State.IN_DISCUSSION, State.PLAN_ACTIVE))
-            .select_related("child")
-            .order_by("pk")[: CASES_PER_MEETING * len(DEMO_MEETINGS)]
+        # The teacher works only with the pupils of her own group (issue 15): her group's cases come first, and she
+        # is invited and given actions only on those.
+        taught = (
+            set(
+                GroupTeacher.objects.filter(membership=teacher, ended_on__isnull=True).values_list(
+                    "group_id", flat=True
+                )
+            )
+            if teacher is not None
+            else set()
         )
+        open_cases = sorted(
+            Case.objects.filter(team=team, status__state__in=(State.IN_DISCUSSION, State.PLAN_ACTIVE)).select_related(
+                "child"
+            ),
+            key=lambda c: (c.child.school_group_id not in taught, c.pk),
+        )[: CASES_PER_MEETING * len(DEMO_MEETINGS)]
         for index, (days, starts, ends, place) in enumerate(DEMO_MEETINGS):
             day = today + timedelta(days=days)
             while day.weekday() >= 5:  # a support team meets on a school day, never at the weekend
@@ -414,8 +426,9 @@ def _meetings(today: date) -> dict[str, int]:
             made["meetings"] += 1
             for case in open_cases[index * CASES_PER_MEETING : (index + 1) * CASES_PER_MEETING]:
                 item = AgendaItem.objects.create(meeting=meeting, case=case, parents_invited=True)
-                if teacher is not None:
-                    item.invited.add(teacher)
+                case_teacher = teacher if case.child.school_group_id in taught else None
+                if case_teacher is not None:
+                    item.invited.add(case_teacher)
                 made["agenda_items"] += 1
                 if days >= 0:
                     continue
@@ -425,14 +438,14 @@ def _meetings(today: date) -> dict[str, int]:
                 )
                 item.version = 2
                 item.save(update_fields=["minutes", "version"])
-                item.present.add(runner.user, *([teacher.user] if teacher else []))
+                item.present.add(runner.user, *([case_teacher.user] if case_teacher else []))
                 decision = AgendaDecision.objects.create(
                     item=item, text="Extra begeleiding in de klas, evaluatie over zes weken.", recorded_by=runner.user
                 )
                 AgendaDecision.objects.filter(pk=decision.pk).update(recorded_at=_aware(day))
                 for due_days, owner, text in zip(
                     ACTION_DUE_DAYS,
-                    [teacher or runner, runner, teacher or runner],
+                    [case_teacher or runner, runner, case_teacher or runner],
                     ["Observatie in de klas verslaan", "Gesprek met ouders plannen", "Handelingsplan bijwerken"],
                     strict=True,
                 ):

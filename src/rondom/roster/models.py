@@ -86,6 +86,9 @@ class RosterUpload(models.Model):
     mapping = models.ForeignKey(RosterMapping, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(max_length=200)
     file_size = models.PositiveBigIntegerField(default=0)
+    #: The file holds every current pupil of the school (a full export): only then is a pupil missing from it marked
+    #: as having left. An export of some pupils (one group, the new pupils) is imported with ``full=False``.
+    full = models.BooleanField(default=True)
     sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.CHECKING)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

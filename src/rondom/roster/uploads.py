@@ -72,12 +72,13 @@ def upload_path(upload_id: int) -> Path:
 
 
 def start_upload(
-    actor: User, school: Organisation, kind: str, upload: Any, *, mapping_id: int | None = None
+    actor: User, school: Organisation, kind: str, upload: Any, *, mapping_id: int | None = None, full: bool = True
 ) -> RosterUpload:
     """Store an uploaded file and queue its dry run for the worker; the page then shows its progress.
 
     ``kind`` is an `UploadKind`; ``mapping_id`` the saved column mapping of a spreadsheet (required for
-    ``mapped`` and ``parents``: one of this school's, of the matching kind). Raises PermissionDenied when
+    ``mapped`` and ``parents``: one of this school's, of the matching kind); ``full`` says the file holds every
+    current pupil (only then are pupils missing from it marked as having left). Raises PermissionDenied when
     ``actor`` is not the functioneel beheerder of ``school``; ValidationError with the key ``file`` (too large,
     wrong type) or ``mapping`` (none, another school's, or of the other kind)."""
     if not roster_schools(actor).filter(pk=school.pk).exists():
@@ -106,6 +107,7 @@ def start_upload(
         file_name=name,
         file_size=upload.size,
         uploaded_by=actor,
+        full=full,
     )
     path = upload_path(record.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,12 +122,34 @@ def start_upload(
     return record
 
 
-def confirm(actor: User, record: RosterUpload) -> bool:
+#: A dry run that would mark more than this share of the school's current pupils as having left (or end more than
+#: this share of its groups) asks the beheerder to acknowledge it in so many words: a partial export uploaded as a
+#: full one would otherwise take most of the school out of its own lists (found in the new-user trial, issue 15).
+LARGE_ENDING_SHARE = 0.10
+
+
+def needs_acknowledgement(report: dict[str, Any]) -> bool:
+    """Whether the dry run's ``report`` (a `RosterReport` as a dict) ends so many pupils or groups that confirming
+    needs an explicit acknowledgement: more than `LARGE_ENDING_SHARE` of the pupils the school had (unchanged,
+    changed and ended), or any teacher losing a group. Raises nothing."""
+    ended = len(report.get("ended") or [])
+    before = ended + len(report.get("changed") or []) + int(report.get("unchanged") or 0)
+    many = ended > 0 and (before == 0 or ended / before > LARGE_ENDING_SHARE)
+    return many or int(report.get("teachers_unlinked") or 0) > 0
+
+
+def confirm(actor: User, record: RosterUpload, *, acknowledged: bool = False) -> bool:
     """The beheerder confirms the dry run: queue the import itself. Idempotent: only the first confirmation of a
     checked upload queues it (a second click, a second tab, a resent form change nothing) — returns whether this
-    call queued it. Raises PermissionDenied when ``actor`` is not the school's functioneel beheerder."""
+    call queued it. A dry run that `needs_acknowledgement` is confirmed only with ``acknowledged``. Raises
+    PermissionDenied when ``actor`` is not the school's functioneel beheerder; ValidationError keyed
+    ``acknowledged`` when the acknowledgement is needed and missing."""
     if not roster_schools(actor).filter(pk=record.school_id).exists():
         raise PermissionDenied
+    if record.status == UploadStatus.CHECKED and needs_acknowledgement(record.report) and not acknowledged:
+        raise ValidationError(
+            {"acknowledged": _("Tick that you have checked the pupils marked as having left and the groups ended.")}
+        )
     queued = RosterUpload.objects.filter(pk=record.pk, status=UploadStatus.CHECKED).update(
         status=UploadStatus.APPLYING, confirmed_by=actor
     )
@@ -140,11 +164,15 @@ def _read(record: RosterUpload, path: Path, today: date) -> Any:
     """The file as the reader gives it: a `Roster` (EDEXML, mapped spreadsheet of the school year of ``today``) or
     a list of `RosterParent`. Raises RosterRefused."""
     if record.kind == UploadKind.EDEXML:
-        return parse_edexml(path)
+        roster = parse_edexml(path)
+        roster.full = record.full
+        return roster
     assert record.mapping is not None  # start_upload requires one
     if record.kind == UploadKind.PARENTS:
         return mapped.read_parents(path, record.mapping)
-    return mapped.read_pupils(path, record.mapping, school=record.school, school_year=str(SchoolYear.of(today)))
+    roster = mapped.read_pupils(path, record.mapping, school=record.school, school_year=str(SchoolYear.of(today)))
+    roster.full = record.full
+    return roster
 
 
 def _apply(record: RosterUpload, actor: User, *, today: date, dry_run: bool) -> dict[str, Any]:

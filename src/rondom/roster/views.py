@@ -53,6 +53,15 @@ class UploadForm(forms.Form):
     mapping = forms.TypedChoiceField(
         label=gettext_lazy("Column mapping (for a spreadsheet)"), coerce=int, required=False, empty_value=None
     )
+    full = forms.BooleanField(
+        label=gettext_lazy("This file holds every current pupil of the school"),
+        help_text=gettext_lazy(
+            "Only then are pupils missing from the file marked as having left. Untick it for an export of some "
+            "pupils, such as one group or the new pupils."
+        ),
+        required=False,
+        initial=True,
+    )
     file = forms.FileField(
         label=gettext_lazy("File (EDEXML .xml, or CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xml,.csv,.txt,.xlsx"}),
@@ -102,6 +111,7 @@ class UploadView(LoginRequiredMixin, View):
                 form.cleaned_data["kind"],
                 form.cleaned_data["file"],
                 mapping_id=form.cleaned_data.get("mapping"),
+                full=bool(form.cleaned_data.get("full")),
             )
         except ValidationError as exc:
             add_refusal(form, exc)
@@ -146,6 +156,7 @@ class ReportView(LoginRequiredMixin, View):
             "progress": progress,
             "percent": int(progress["fraction"] * 100),
             "report": report,
+            "needs_acknowledgement": record.status == UploadStatus.CHECKED and uploads.needs_acknowledgement(report),
         }
         template = "roster/_status.html" if request.headers.get("HX-Request") else "roster/report.html"
         return render(request, template, context)
@@ -158,7 +169,12 @@ class ConfirmView(LoginRequiredMixin, View):
 
     def post(self, request: HttpRequest, upload_id: int) -> HttpResponse:
         record = _record(request, upload_id)
-        if uploads.confirm(_user(request), record):
+        try:
+            queued = uploads.confirm(_user(request), record, acknowledged=request.POST.get("acknowledged") == "1")
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for messages_ in exc.message_dict.values() for m in messages_))
+            return redirect("roster:report", upload_id=record.pk)
+        if queued:
             messages.success(request, _("The import has started."))
         return redirect("roster:report", upload_id=record.pk)
 

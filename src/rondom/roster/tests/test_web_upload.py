@@ -74,8 +74,9 @@ def edexml(value: Roster) -> SimpleUploadedFile:
     return SimpleUploadedFile("leerlingen.xml", write_edexml(value, created=datetime(2026, 11, 27, 7, 0)))
 
 
-def upload(client: Client, school: Organisation, value: Roster) -> RosterUpload:
-    response = client.post("/leerlingen-inlezen/", {"school": school.pk, "kind": "edexml", "file": edexml(value)})
+def upload(client: Client, school: Organisation, value: Roster, *, full: bool = True) -> RosterUpload:
+    form = {"school": school.pk, "kind": "edexml", "file": edexml(value), **({"full": "on"} if full else {})}
+    response = client.post("/leerlingen-inlezen/", form)
     record = RosterUpload.objects.latest("pk")
     assert response.status_code == 302 and response["Location"] == f"/leerlingen-inlezen/{record.pk}/"
     return record
@@ -122,7 +123,12 @@ def test_a_dry_run_changes_nothing_and_one_confirmation_imports_once(english, sc
     check_roster_task.call(later.pk)
     page = client.get(f"/leerlingen-inlezen/{later.pk}/").content.decode()
     assert "Pupils to be marked as having left" in page and "Emma" in page.split("roster-ended", 1)[1]
+    # One pupil of three leaving is more than a tenth of the school: confirmed only when acknowledged in words.
+    assert "I have checked the lists: this is right" in page
     client.post(f"/leerlingen-inlezen/{later.pk}/bevestigen/")
+    later.refresh_from_db()
+    assert later.status == UploadStatus.CHECKED  # not queued
+    client.post(f"/leerlingen-inlezen/{later.pk}/bevestigen/", {"acknowledged": "1"})
     apply_roster_task.call(later.pk)
     emma = Child.objects.get(given_name="Emma")
     assert emma.left_school_on is not None and emma.school is None  # kept, marked as having left
@@ -214,3 +220,24 @@ def test_a_mapping_saved_on_its_page_reads_a_spreadsheet_upload(english, school,
     # Another school's beheerder neither sees nor edits the mapping.
     other = english(MembershipFactory(organisation=SchoolFactory(), role="functional_admin").user)
     assert other.get(f"/leerlingen-inlezen/koppelingen/{mapping.pk}/").status_code == 404
+
+
+def test_a_partial_export_marks_nobody_as_having_left(english, school, admin, teacher) -> None:  # type: ignore[no-untyped-def]
+    """An export of some pupils (the box "every current pupil" unticked) adds and changes, and ends nobody: the
+    new-user trial found a small file taking most of the school out of its lists."""
+    client = english(admin)
+    first = upload(client, school, roster())
+    check_roster_task.call(first.pk)
+    client.post(f"/leerlingen-inlezen/{first.pk}/bevestigen/")
+    apply_roster_task.call(first.pk)
+
+    partial = upload(client, school, roster(without="L3"), full=False)
+    check_roster_task.call(partial.pk)
+    page = client.get(f"/leerlingen-inlezen/{partial.pk}/").content.decode()
+    assert "no pupil is marked as having left" in page and "roster-ended" not in page
+    assert "I have checked the lists" not in page  # nothing ends: no acknowledgement asked
+    client.post(f"/leerlingen-inlezen/{partial.pk}/bevestigen/")
+    apply_roster_task.call(partial.pk)
+    partial.refresh_from_db()
+    assert partial.status == UploadStatus.DONE
+    assert Child.objects.get(given_name="Emma").school == school  # still a pupil
