@@ -18,6 +18,7 @@ from django.test import Client
 from rondom.attendance.models import AbsenceProtocol, ThresholdSignal
 from rondom.audit.models import AccessLogEntry
 from rondom.cases.models import Plan
+from rondom.config import scopes
 from rondom.funding.models import Pilot
 from rondom.notifications.models import Notification
 from rondom.thuiszitters import services as thuiszitters
@@ -30,6 +31,7 @@ from tests.factories import (
     OrganisationFactory,
     SchoolFactory,
     consent_for,
+    teacher_of,
 )
 from tests.test_routes_guarded import ROUTES
 
@@ -60,7 +62,7 @@ def world() -> dict[str, Any]:
         "child": child,
         "school": school,
         "ib": MembershipFactory(organisation=school, role="intern_begeleider").user,
-        "teacher": MembershipFactory(organisation=school, role="teacher").user,
+        "teacher": teacher_of(child).user,  # teaches the child's group (issue 15)
         "parent": GuardianshipFactory(child=child).user,
         "lpa": MembershipFactory(organisation=leerplicht, role="leerplicht_officer").user,
         "officer": MembershipFactory(organisation=gemeente, role="policy_officer").user,
@@ -82,18 +84,8 @@ def _last() -> int:
 
 # --- Every new view names its scopes ------------------------------------------------------------------------------
 
-SCOPES = {
-    "signals:read",
-    "signals:write",
-    "thuiszitters:read",
-    "thuiszitters:write",
-    "monitoring:read",
-    "funding:read",
-    "feedback:read",
-    "feedback:write",
-    "notifications:read",
-    "portal",
-}
+#: Every scope a machine client can hold (rondom.config.scopes), and the portal's, which no client gets.
+SCOPES = {*scopes.SCOPES, "portal"}
 NEW_MODULES = ("attendance", "thuiszitters", "funding", "monitoring", "feedback", "portal", "notifications")
 
 

@@ -464,7 +464,9 @@ def _import_rows(
                 log.log_many(
                     user,
                     decision,
-                    [log.LogItem(pk, "absence_import", str(source_id or "")) for pk in sorted(children)],
+                    [
+                        log.LogItem(pk, "absence_import", str(source_id or "")) for pk in sorted(children)
+                    ],  # logs: create
                 )
     except _RollBack:
         pass

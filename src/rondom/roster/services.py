@@ -735,12 +735,14 @@ def _apply_parents(
                         child_id=child_id, user=user, relation=parent.relation, has_authority=parent.has_authority
                     )
                     existing.setdefault(child_id, []).append(g)
-                    logged.append(log.LogItem(child_id, "guardianship", f"roster:{g.pk}"))
+                    item = log.LogItem(child_id, "guardianship", f"roster:{g.pk}")  # logs: update
+                    logged.append(item)
                 elif (found.relation, found.has_authority) != (parent.relation, parent.has_authority) or user_changed:
                     found.relation, found.has_authority = parent.relation, parent.has_authority
                     found.save(update_fields=["relation", "has_authority"])
                     report.parents_changed += 1
-                    logged.append(log.LogItem(child_id, "guardianship", f"roster:{found.pk}"))
+                    item = log.LogItem(child_id, "guardianship", f"roster:{found.pk}")  # logs: update
+                    logged.append(item)
                 else:
                     report.unchanged += 1
                 if progress and (done % BATCH == 0 or done == total):
