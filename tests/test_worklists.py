@@ -198,6 +198,7 @@ def test_a_teachers_children_list_shows_only_her_groups_pupils_in_a_bounded_numb
     before = _last_seq()
     page = client.get(url).content.decode()
     assert "15 children" in page and ">My pupils<" in page
+    assert "You see the pupils of your group 5a" in page  # why she sees whom she sees
     assert sorted(_names_in(page, "children")) == sorted(str(c) for c in children if c.group == "5a")
     rows = _rows(seq__gt=before)
     assert len(rows) == 15 and {r.ground_ref for r in rows} == {"rule:group_teacher"}
@@ -505,3 +506,17 @@ def test_every_work_list_table_stacks_on_a_phone(en, signals) -> None:  # type: 
         body = page.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
         cells = re.findall(r"<td [^>]*>", body)
         assert cells and all('data-label="' in c for c in cells), name
+
+
+def test_the_functioneel_beheerder_sees_pupils_but_not_whether_they_have_an_open_case(en, pupils) -> None:  # type: ignore[no-untyped-def]
+    """An open case is support information: the functioneel beheerder (identity only) gets no 'Open case' column and
+    no filter on it, and a filter forced into the URL changes nothing (new-user trial, issue 15)."""
+    school = pupils["school"]
+    admin = MembershipFactory(organisation=school, role="functional_admin")
+    url = reverse("registry:child-list")
+    page = en(admin.user).get(url).content.decode()
+    assert "Open case" not in page and "open_case" not in page
+    everyone = sorted(_names_in(page, "children"))
+    assert sorted(_names_in(en(admin.user).get(url, {"open_case": "yes"}).content.decode(), "children")) == everyone
+    ib = MembershipFactory(organisation=school, role="intern_begeleider")
+    assert "Open case" in en(ib.user).get(url).content.decode()

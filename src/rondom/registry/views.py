@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,7 +35,7 @@ from rondom.refusals import add_refusal
 from rondom.worklist import choice, int_or_none, paginate
 
 from .bsn import bsn_error
-from .models import ChildNote
+from .models import ChildNote, SchoolGroup
 
 
 class SearchForm(forms.Form):
@@ -113,7 +114,15 @@ class ChildListView(ChildRecordView):
         in_school = scope.filter(school_id=school) if school else scope
         groups = sorted({g for s, g in pairs if g and (not school or s == school)})
         group = choice(params.get("group"), groups)
-        open_case = choice(params.get("open_case"), ("yes", "no"))
+        # Whether a child has an open case is support information (issue 15, new-user trial: the functioneel beheerder
+        # saw it for every pupil). The filter is offered only to school roles that read support, and filters only
+        # the children of those schools; the column shows it per child only where the policy allows reading support.
+        support_schools = {
+            m.organisation_id
+            for m in user.roles()
+            if "r" in rules.SCHOOL_ROLE_RULES.get(m.role, {}).get(DataCategory.SUPPORT, "")
+        }
+        open_case = choice(params.get("open_case"), ("yes", "no")) if support_schools else ""
         sort = choice(params.get("sort"), list(CHILD_SORTS), "name")
         children = selectors.search_children(user, term, scope=in_school).annotate(
             has_open_case=Exists(Case.objects.filter(child=OuterRef("pk"), status__state__in=OPEN_STATES))
@@ -121,12 +130,16 @@ class ChildListView(ChildRecordView):
         if group:
             children = children.filter(group=group)
         if open_case:
-            children = children.filter(has_open_case=open_case == "yes")
+            children = children.filter(school_id__in=support_schools, has_open_case=open_case == "yes")
         children = children.order_by(*CHILD_SORTS[sort])
         filters = {"school": school or "", "group": group, "open_case": open_case, "sort": sort}
         wp = paginate(children, params.get("page"), params={**filters, "q": term} if term else filters, post=bool(term))
         shown = wp.items
         self.log_shown(shown, decisions=policy.decide_many(user, shown, Action.SEARCH, DataCategory.IDENTITY).values())
+        support = policy.decide_many(user, shown, Action.READ, DataCategory.SUPPORT)
+        for child in shown:
+            child.case_shown = support[child.pk].allowed  # type: ignore[attr-defined]
+        taught = teaching_groups(user)
         context = {
             "form": form,
             "children": shown,
@@ -137,10 +150,21 @@ class ChildListView(ChildRecordView):
             "schools": schools,
             "groups": groups,
             "sorts": CHILD_SORT_LABELS,
-            "open_case_choices": OPEN_CASE_CHOICES,
+            "open_case_choices": OPEN_CASE_CHOICES if support_schools else (),
+            "case_column": any(child.case_shown for child in shown),  # type: ignore[attr-defined]
+            "taught": taught,
             "title": child_list_title(user),
         }
         return render(request, "registry/child_list.html", context)
+
+
+def teaching_groups(user: User) -> list[str]:
+    """The names of the groups `user` teaches today as a group-bound school role (a teacher: access.rules
+    GROUP_BOUND_SCHOOL_ROLES), for the line that tells a teacher why she sees these pupils; empty for every other
+    role. One query. Raises nothing."""
+    taught = policy.groups_taught(user.roles(), timezone.localdate())
+    ids = {group for groups in taught.values() for group in groups}
+    return list(SchoolGroup.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True)) if ids else []
 
 
 def child_list_title(user: User) -> str:
