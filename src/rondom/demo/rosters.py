@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from pathlib import Path
+
+from django.conf import settings
 
 from rondom.accounts.models import Organisation, User
 from rondom.core.schoolyear import SchoolYear
 from rondom.demo.data import ORGANISATIONS
-from rondom.registry.models import Child, PupilKey, SchoolGroup
+from rondom.registry.models import Child, GroupTeacher, PupilKey, SchoolGroup
 from rondom.roster.edexml import parse_edexml
 from rondom.roster.edexml_writer import write_edexml
 from rondom.roster.services import apply_roster_as_system
@@ -173,3 +176,67 @@ def import_login_schools(today: date) -> dict[str, RosterReport]:
         if not SchoolGroup.objects.filter(school=school).exists():
             done[school.name] = import_school(school, [], today=today)[0]
     return done
+
+
+def sample_file() -> Path:
+    """Where `load_demo` writes De Esch's roster as EDEXML for the functioneel beheerder to try (README)."""
+    return Path(settings.VAR_DIR) / "demo" / "leerlingen-de-esch.xml"
+
+
+def current_roster(school: Organisation, today: date) -> Roster:
+    """The school's roster as Rondom holds it now (its current groups, its pupils with their keys and groups, the
+    teachers of each group), in the shape the school's system exports: importing it again changes nothing. One
+    query per part. Raises nothing."""
+    year = str(SchoolYear.of(today))
+    groups = list(SchoolGroup.objects.filter(school=school, school_year=year, ended_on__isnull=True).order_by("name"))
+    keys = dict(PupilKey.objects.filter(school=school).values_list("child_id", "key"))
+    roster = Roster(brin=school.brin, vestiging=school.vestiging or "00", school_year=year)
+    roster.groups = [RosterGroup(key=g.key, name=g.name, jaargroep=g.jaargroep) for g in groups]
+    by_pk = {g.pk: g.key for g in groups}
+    for child in Child.objects.filter(school=school, left_school_on__isnull=True, school_group__in=groups).order_by(
+        "pk"
+    ):
+        if child.pk not in keys:
+            continue
+        voorvoegsel, achternaam = split_name(child.family_name)
+        roster.pupils.append(
+            RosterPupil(
+                key=keys[child.pk],
+                given_name=child.given_name,
+                family_name=achternaam,
+                voorvoegsel=voorvoegsel,
+                date_of_birth=child.date_of_birth,
+                group_key=by_pk[child.school_group_id],  # type: ignore[index]
+                bsn=child.bsn if child.bsn_index else "",
+            )
+        )
+    taught: dict[int, list[str]] = defaultdict(list)
+    users: dict[int, User] = {}
+    for link in GroupTeacher.objects.filter(group__in=groups, ended_on__isnull=True).select_related("membership__user"):
+        taught[link.membership.user_id].append(by_pk[link.group_id])
+        users[link.membership.user_id] = link.membership.user
+    for number, (user_id, group_keys) in enumerate(sorted(taught.items()), start=1):
+        user = users[user_id]
+        voorvoegsel, achternaam = split_name(user.last_name)
+        roster.teachers.append(
+            RosterTeacher(
+                key=f"{school.brin}-LK{number}",
+                given_name=user.first_name,
+                family_name=achternaam,
+                voorvoegsel=voorvoegsel,
+                email=user.email,
+                group_keys=tuple(sorted(group_keys)),
+            )
+        )
+    return roster
+
+
+def write_sample(today: date) -> Path | None:
+    """Write De Esch's current roster as an EDEXML file at `sample_file` (None when the demo has no De Esch)."""
+    school = Organisation.objects.filter(name=ESCH, kind="school").first()
+    if school is None:
+        return None
+    path = sample_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(write_edexml(current_roster(school, today), created=datetime.combine(today, time(7, 0))))
+    return path

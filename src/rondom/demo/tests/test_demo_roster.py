@@ -60,3 +60,18 @@ def test_the_small_demo_also_gives_the_teacher_her_group() -> None:
     assert members == NAMED_AT_ESCH
     assert rosters.import_login_schools(TODAY) == {}  # idempotent: a school with groups is left alone
     assert not Child.objects.exclude(left_school_on=None).exists()
+
+
+def test_the_sample_roster_of_de_esch_imports_as_no_change(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`make run` prints a sample EDEXML of De Esch for the functioneel beheerder to try (README): it is the school as
+    Rondom holds it, so its dry run adds, changes and ends nobody, and the teacher keeps her group."""
+    settings.VAR_DIR = tmp_path
+    data.load(TODAY)
+    population.generate(scale=0.02, progress=False, today=TODAY)
+    path = rosters.write_sample(TODAY)
+    assert path is not None and path.exists()
+    esch = Organisation.objects.get(name=rosters.ESCH)
+    report = apply_roster_as_system(esch, parse_edexml(path.read_bytes()), today=TODAY, dry_run=True)
+    assert (report.added, report.changed, report.ended) == ([], [], [])
+    assert report.unchanged == Child.objects.filter(school=esch).count() > 3
+    assert report.teachers_unlinked == 0 and report.groups_ended == 0

@@ -61,6 +61,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {past.counts} in {past.seconds:.1f} s")
         refresh_monthly_facts()  # the monitoring reads its rollup; the worker refreshes it hourly after this
         self.stdout.write(f"A sample absence export to import as 'beheer': {absence.sample_file()}")
+        roster_sample = rosters.write_sample(today)
+        if roster_sample is not None:
+            self.stdout.write(
+                f"De Esch's pupils as EDEXML, to import as 'beheer' (Leerlingen inlezen): {roster_sample}"
+            )
         self.stdout.write(f"Demo logins (password for all: {data.DEMO_PASSWORD}):")
         for login in logins:
             second = (
