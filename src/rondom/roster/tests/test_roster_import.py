@@ -201,7 +201,11 @@ def test_a_broken_row_refuses_the_whole_file_with_a_dutch_row_report(school: Org
     assert errors == {
         (7, "geboortedatum"): "Dit is geen datum (JJJJ-MM-DD).",
         (8, "groep"): "Deze groep staat niet in het bestand.",
-        (9, "bsn"): "Dit is geen geldig BSN: het moet uit 9 cijfers bestaan en voldoen aan de elfproef.",
+        # The neutral answer of every refused BSN (also one of a child at another school; records.services).
+        (9, "bsn"): (
+            "Dit BSN kan niet worden opgeslagen. Controleer de 9 cijfers (ze moeten de elfproef doorstaan); "
+            "klopt het nummer, neem dan contact op met uw functioneel beheerder."
+        ),
         (10, "key"): "Deze leerlingsleutel staat meer dan eens in het bestand.",
         (11, "roepnaam"): "Dit veld is verplicht.",
     }
