@@ -396,6 +396,8 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.thuiszitters.tasks.daily_absence_and_escalation_task": 3600,
     # The monitoring's monthly rollup of goal scores, answers, cases, requests and moves (monitoring/rollup.py).
     "rondom.monitoring.tasks.refresh_monitoring_task": 3600,
+    # Roster uploads: unconfirmed dry runs end, stored files and old reports' lists of names go (roster/uploads.py).
+    "rondom.roster.tasks.purge_roster_uploads_task": 24 * 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker

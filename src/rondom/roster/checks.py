@@ -14,6 +14,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from rondom.records.services import bsn_refused_message
 from rondom.registry.bsn import bsn_error, normalise_bsn
 from rondom.registry.models import Guardianship
 from rondom.spreadsheets import is_ascii_digits
@@ -40,12 +41,20 @@ FIELD_NAMES: dict[str, str] = {
     "has_authority": "gezag",
     "phone": "telefoon",
     "pupil_key": "leerling",
+    "jaargroep": "jaargroep",
+    "eck_id": "eckid",
 }
 
 SCHOOL_YEAR_RE = re.compile(r"\A([0-9]{4})-([0-9]{4})\Z")
 KEY_MAX = 64
 NAME_MAX = 100
 GROUP_NAME_MAX = 40
+#: registry.SchoolGroup.jaargroep, registry.PupilKey.eck_id (the voorvoegsel is part of Child.family_name, NAME_MAX).
+JAARGROEP_MAX = 8
+ECK_ID_MAX = 256
+#: A parent's account (django.contrib.auth User): first_name and last_name 150, email 254.
+PARENT_NAME_MAX = 150
+EMAIL_MAX = 254
 EMAIL_RE = re.compile(r"\A[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
@@ -63,6 +72,32 @@ def onderwijsnummer_error(value: str) -> str | None:
     digits = normalise_bsn(value)
     if not (is_ascii_digits(digits) and len(digits) == 9):
         return _("The onderwijsnummer must be 9 digits (0-9).")
+    return None
+
+
+def onderwijsnummer_refused_message() -> str:
+    """The one answer to an onderwijsnummer that may not be used here (it is that of a child now at another school):
+    it does not say why, so that a roster never tells which numbers are known elsewhere (AVG art. 5(1)(f))."""
+    return _(
+        "This onderwijsnummer cannot be used. Check the 9 digits; if the number is right, ask your functional "
+        "administrator."
+    )
+
+
+def pupil_bsn_error(value: str) -> str | None:
+    """Why `value` is not a BSN for a roster row: other characters than 0-9 get their own reason (it tells nothing
+    about any child); a number that fails the elfproef gets the neutral answer of every refused BSN
+    (records.services.bsn_refused_message), the same as a BSN of a child now at another school, so that a (dry)
+    run never tells which BSNs are known elsewhere (issue 15 review, finding 2)."""
+    error = bsn_error(value)
+    if error is None:
+        return None
+    return error if not is_ascii_digits(normalise_bsn(value)) else bsn_refused_message()
+
+
+def _too_long(row: int, field: str, value: str, limit: int) -> RowError | None:
+    if len(value) > limit:
+        return RowError(row, field, _("The value is longer than %(max)s characters.") % {"max": limit})
     return None
 
 
@@ -89,6 +124,12 @@ def check_roster(roster: Roster, names: dict[str, str] | None = None) -> list[Ro
         elif group.key in group_keys:
             errors.append(RowError(row, n["key"], _("This group key occurs more than once in the file.")))
         group_keys.add(group.key)
+        if len(group.jaargroep.strip()) > JAARGROEP_MAX:
+            errors.append(
+                RowError(
+                    row, n["jaargroep"], _("The year group is longer than %(max)s characters.") % {"max": JAARGROEP_MAX}
+                )
+            )
         if not group.name.strip():
             errors.append(RowError(row, n["group_name"], _("The group has no name.")))
         elif len(group.name) > GROUP_NAME_MAX:
@@ -121,8 +162,11 @@ def check_roster(roster: Roster, names: dict[str, str] | None = None) -> list[Ro
             errors.append(RowError(row, n["date_of_birth"], _("This is not a date.")))
         if pupil.group_key and pupil.group_key not in group_keys:
             errors.append(RowError(row, n["group_key"], _("This group is not in the file.")))
+        error_row = _too_long(row, n["eck_id"], pupil.eck_id, ECK_ID_MAX)
+        if error_row:
+            errors.append(error_row)
         if pupil.bsn:
-            error = bsn_error(pupil.bsn)
+            error = pupil_bsn_error(pupil.bsn)
             if error:
                 errors.append(RowError(row, n["bsn"], error))
             else:
@@ -167,6 +211,15 @@ def check_parents(parents: list[RosterParent], names: dict[str, str] | None = No
         row = parent.row
         if not parent.pupil_key.strip():
             errors.append(RowError(row, n["pupil_key"], _("This field is required.")))
+        for field, value, limit in (
+            ("pupil_key", parent.pupil_key.strip(), KEY_MAX),
+            ("given_name", parent.given_name.strip(), PARENT_NAME_MAX),
+            ("family_name", parent.family_name.strip(), PARENT_NAME_MAX),
+            ("email", parent.email.strip(), EMAIL_MAX),
+        ):
+            error_row = _too_long(row, n[field], value, limit)
+            if error_row:
+                errors.append(error_row)
         if not parent.family_name.strip():
             errors.append(RowError(row, n["family_name"], _("This field is required.")))
         if parent.relation not in Guardianship.Relation.values:

@@ -37,15 +37,58 @@ from .types import Roster, RosterGroup, RosterPupil, RosterRefused, RosterTeache
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 
-#: Files larger than this are refused before parsing (24,000 pupils take about 12 MB).
-MAX_BYTES = 200 * 1024 * 1024
+#: The most pupils one file may hold (the largest school board's roster is about 24,000; a school far fewer).
+MAX_PUPILS = 30_000
+#: Files larger than this are refused before parsing: the demo's EDEXML takes about BYTES_PER_PUPIL bytes a pupil
+#: (measured with edexml_writer, every optional field filled, long names: 391); a school system that writes more
+#: elements per pupil (geslacht, nationaliteit, ...) gets four times that: 48 MB (the web upload allows 50 MB).
+BYTES_PER_PUPIL = 400
+MAX_BYTES = MAX_PUPILS * BYTES_PER_PUPIL * 4
+#: The most EDEXML elements kept (the ones this reader reads; all others are skipped while parsing): a pupil is
+#: about 9 (leerling and its fields), a teacher a few more; 20 a pupil is generous.
+MAX_ELEMENTS = MAX_PUPILS * 20
+
+#: The elements read, per path of their parent (local names, under the root): everything else is skipped while
+#: parsing, so an unknown subtree costs no memory however large it is.
+_READ: dict[tuple[str, ...], frozenset[str]] = {
+    (): frozenset({"school", "groepen", "leerlingen", "leerkrachten", "samengestelde_groepen"}),
+    ("school",): frozenset({"brincode", "dependancecode", "vestiging", "schooljaar"}),
+    ("groepen",): frozenset({"groep"}),
+    ("groepen", "groep"): frozenset({"naam", "jaargroep"}),
+    ("leerlingen",): frozenset({"leerling"}),
+    ("leerlingen", "leerling"): frozenset(
+        {
+            "roepnaam",
+            "achternaam",
+            "voorvoegsel",
+            "tussenvoegsel",
+            "geboortedatum",
+            "groep",
+            "bsn",
+            "burgerservicenummer",
+            "onderwijsnummer",
+            "eckid",
+            "eck_id",
+        }
+    ),
+    ("leerkrachten",): frozenset({"leerkracht"}),
+    ("leerkrachten", "leerkracht"): frozenset(
+        {"roepnaam", "achternaam", "voorvoegsel", "tussenvoegsel", "emailadres", "groepen"}
+    ),
+    ("leerkrachten", "leerkracht", "groepen"): frozenset({"groep", "samengestelde_groep"}),
+    ("samengestelde_groepen",): frozenset({"samengestelde_groep"}),
+}
 
 
 class _Forbidden(Exception):
     pass
 
 
-@dataclass
+class _TooMany(Exception):
+    pass
+
+
+@dataclass(slots=True)
 class _Node:
     tag: str
     attrib: dict[str, str]
@@ -108,19 +151,39 @@ def _parse_tree(data: bytes) -> _Node:
             found = names[name] = _local(name)
         return found
 
+    path: list[str] = []  # local names of the kept open elements under the root
+    skipping = 0  # depth inside an element that is not read
+    kept = 0
+
     def start(name: str, attrs: dict[str, str]) -> None:
-        node = _Node(local(name), {local(k): v for k, v in attrs.items()} if attrs else {}, parser.CurrentLineNumber)
+        nonlocal skipping, kept
+        tag = local(name)
+        if skipping or (stack and tag not in _READ.get(tuple(path), ())):
+            skipping += 1
+            return
+        kept += 1
+        if kept > MAX_ELEMENTS:
+            raise _TooMany
+        node = _Node(tag, {local(k): v for k, v in attrs.items()} if attrs else {}, parser.CurrentLineNumber)
         if stack:
             stack[-1].children.append(node)
+            path.append(tag)
         else:
             root.append(node)
         stack.append(node)
 
     def end(_name: str) -> None:
+        nonlocal skipping
+        if skipping:
+            skipping -= 1
+            return
         stack.pop()
+        if path:
+            path.pop()
 
     def text(data: str) -> None:
-        if stack:
+        # Only the text of an element that holds no elements of its own (a value) is kept.
+        if stack and not skipping and tuple(path) not in _READ:
             stack[-1].parts.append(data)
 
     parser.StartDoctypeDeclHandler = forbid
@@ -133,6 +196,17 @@ def _parse_tree(data: bytes) -> _Node:
     parser.buffer_text = True
     try:
         parser.Parse(data, True)
+    except _TooMany:
+        raise RosterRefused(
+            [
+                RowError(
+                    parser.CurrentLineNumber,
+                    "EDEX",
+                    _("The file holds more than %(max)s pupils or far more elements than EDEXML has per pupil.")
+                    % {"max": f"{MAX_PUPILS:,}".replace(",", ".")},
+                )
+            ]
+        ) from None
     except _Forbidden:
         raise RosterRefused(
             [RowError(parser.CurrentLineNumber, "EDEX", _("The file declares a DOCTYPE or entities; EDEXML has none."))]

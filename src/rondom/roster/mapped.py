@@ -20,7 +20,7 @@ from rondom import spreadsheets
 from rondom.accounts.models import Organisation
 from rondom.registry.models import Guardianship
 
-from .checks import check_parents, check_roster
+from .checks import JAARGROEP_MAX, check_parents, check_roster
 from .models import RosterMapping
 from .types import Roster, RosterGroup, RosterParent, RosterPupil, RosterRefused, RosterTeacher, RowError
 
@@ -190,9 +190,10 @@ def read_pupils(source: Any, mapping: RosterMapping, *, school: Organisation, sc
 
 
 def _jaargroep(name: str) -> str:
-    """'7B' -> '7', 'groep 8' -> '8', 'H2a' -> '2': the first run of ASCII digits of the group's name, if any."""
+    """'7B' -> '7', 'groep 8' -> '8', 'H2a' -> '2': the first run of ASCII digits of the group's name, if any; blank
+    when that run is longer than SchoolGroup.jaargroep holds (checks.JAARGROEP_MAX: no year group has 9 digits)."""
     found = re.search(r"[0-9]+", name)
-    return found.group(0) if found else ""
+    return found.group(0) if found and len(found.group(0)) <= JAARGROEP_MAX else ""
 
 
 def read_parents(source: Any, mapping: RosterMapping) -> list[RosterParent]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,10 +31,11 @@ from rondom.accounts.models import Membership, Organisation, User
 from rondom.audit.services import record_administration
 from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
+from rondom.records.services import bsn_refused_message
 from rondom.registry import bsn as bsn_module
-from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, SchoolGroup
+from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, RefusedBsn, SchoolGroup
 
-from .checks import FIELD_NAMES, check_parents, check_roster
+from .checks import FIELD_NAMES, check_parents, check_roster, onderwijsnummer_refused_message
 from .types import Roster, RosterParent, RosterPupil, RosterRefused, RosterReport, RowError
 
 Progress = Callable[[int, int], None]  # done, total
@@ -175,6 +176,8 @@ class _Import:
     progress: Progress | None
     standing: str
     report: RosterReport = field(default_factory=RosterReport)
+    #: Rows refused because their BSN or onderwijsnummer is that of a child now at another school.
+    refused_rows: int = 0
 
     # -- checks ---------------------------------------------------------------------------------------------------
 
@@ -213,14 +216,36 @@ class _Import:
             for p in roster.pupils
         ]
         live = Child.objects.filter(anonymised_at__isnull=True)
+        # A number matches a child of this school or a child at no school now (left, never enrolled: re-enrolment).
+        # A child currently at another school is never taken over (a move between schools is a warm transfer,
+        # issue 16): the row is refused with the neutral answer of every refused BSN (below).
+        here = Q(school_id=self.school.pk) | Q(school__isnull=True)
         by_bsn: dict[str, int] = {}
+        elsewhere_bsn: set[str] = set()
         wanted = [m.bsn_index for m in matches if m.bsn_index]
         for chunk in _in_chunks(wanted):
-            by_bsn.update(live.filter(bsn_index__in=chunk).values_list("bsn_index", "pk"))
+            for index, pk, ours in (
+                live.filter(bsn_index__in=chunk)
+                .annotate(ours=ExpressionWrapper(here, BooleanField()))
+                .values_list("bsn_index", "pk", "ours")
+            ):
+                if ours:
+                    by_bsn[index] = pk
+                else:
+                    elsewhere_bsn.add(index)
         by_onr: dict[str, int] = {}
+        elsewhere_onr: set[str] = set()
         wanted = [m.onr_index for m in matches if m.onr_index]
         for chunk in _in_chunks(wanted):
-            by_onr.update(live.filter(onderwijsnummer_index__in=chunk).values_list("onderwijsnummer_index", "pk"))
+            for index, pk, ours in (
+                live.filter(onderwijsnummer_index__in=chunk)
+                .annotate(ours=ExpressionWrapper(here, BooleanField()))
+                .values_list("onderwijsnummer_index", "pk", "ours")
+            ):
+                if ours:
+                    by_onr[index] = pk
+                else:
+                    elsewhere_onr.add(index)
         keys: dict[str, tuple[int, int, str]] = {
             key: (pk, child_id, eck)
             for pk, key, child_id, eck in PupilKey.objects.filter(
@@ -229,6 +254,16 @@ class _Import:
         }
         taken: dict[int, int] = {}
         for m in matches:
+            refused = False
+            if m.bsn_index in elsewhere_bsn:
+                errors.append(RowError(m.pupil.row, FIELD_NAMES["bsn"], bsn_refused_message()))
+                refused = True
+            if m.onr_index in elsewhere_onr:
+                errors.append(RowError(m.pupil.row, FIELD_NAMES["onderwijsnummer"], onderwijsnummer_refused_message()))
+                refused = True
+            if refused:
+                self.refused_rows += 1
+                continue
             child_id = by_bsn.get(m.bsn_index) if m.bsn_index else None
             if child_id is None and m.onr_index:
                 child_id = by_onr.get(m.onr_index)
@@ -257,6 +292,14 @@ class _Import:
                 found[row["pk"]] = row
         return found
 
+    def _record_refused_bsns(self) -> None:
+        """One RefusedBsn row per refused row, for the privacy officer (as rondom.records does): who, at which
+        school, when; never the number or the other child. Written even in a dry run: the attempt is what counts."""
+        now = timezone.now()
+        RefusedBsn.objects.bulk_create(
+            [RefusedBsn(occurred_at=now, user=self.actor, school=self.school) for _ in range(self.refused_rows)]
+        )
+
     # -- the import -----------------------------------------------------------------------------------------------
 
     def run(self, roster: Roster, dry_run: bool) -> RosterReport:
@@ -284,6 +327,8 @@ class _Import:
                         _("The onderwijsnummer differs from the one known for this pupil."),
                     )
                 )
+        if self.refused_rows:
+            self._record_refused_bsns()
         if errors:
             raise RosterRefused(sorted(dict.fromkeys(errors), key=lambda e: e.row))
         self.report = RosterReport(dry_run=dry_run)

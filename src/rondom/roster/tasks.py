@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .models import RosterUpload
-from .uploads import run_apply, run_check
+from .uploads import purge_uploads, run_apply, run_check
 
 
 @task()
@@ -22,3 +22,10 @@ def apply_roster_task(upload_id: int) -> dict[str, str]:
     """Import a confirmed roster upload; a task delivered twice imports once (uploads.run_apply)."""
     record = RosterUpload.objects.select_related("school", "confirmed_by").get(pk=upload_id)
     return {"status": run_apply(record, today=timezone.localdate()).status}
+
+
+@task()
+def purge_roster_uploads_task() -> dict[str, int]:
+    """Daily (settings.SCHEDULED_TASKS): end unconfirmed and lost uploads, remove stored files and old reports'
+    lists of names (uploads.purge_uploads)."""
+    return purge_uploads(now=timezone.now())

@@ -9,9 +9,10 @@ never longer. Who may: task right ``import_roster`` (access.tasks: the functione
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ from . import mapped
 from .edexml import parse_edexml
 from .models import RosterMapping, RosterUpload, UploadKind, UploadStatus
 from .types import RosterRefused, RowError
+
+logger = logging.getLogger("rondom.roster")
 
 #: The folder under VAR_DIR of the stored uploads and their progress files (rondom.progress's ``kind``).
 PROGRESS_KIND = "roster"
@@ -201,6 +204,26 @@ def _refuse(record: RosterUpload, errors: list[RowError]) -> None:
     upload_path(record.pk).unlink(missing_ok=True)
 
 
+def _fail(record: RosterUpload, error: Exception, step: str) -> None:
+    """An unexpected error in the worker (a database error, a bug): logged by its class and the upload's id only
+    (an exception's message may quote a row's values), then the upload ends as refused with a general Dutch message
+    and the stored file is removed, so nothing waits for ever and no file of BSNs stays behind."""
+    logger.error("roster upload %s: %s failed with %s", record.pk, step, type(error).__name__)
+    _refuse(
+        record,
+        [
+            RowError(
+                0,
+                "",
+                _(
+                    "Something went wrong while reading or importing the file; nothing was changed. Try again "
+                    "later; if it happens again, ask the administrator."
+                ),
+            )
+        ],
+    )
+
+
 def run_check(record: RosterUpload, *, today: date) -> RosterUpload:
     """The worker's dry run of an upload: read the stored file and apply it with ``dry_run=True`` (nothing written);
     the report (counts; the pupils to be added, changed and ended) goes on the record, which then waits for the
@@ -215,6 +238,9 @@ def run_check(record: RosterUpload, *, today: date) -> RosterUpload:
         return record
     except PermissionDenied:
         _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
+        return record
+    except Exception as error:  # any other error ends the upload (see _fail)
+        _fail(record, error, "dry run")
         return record
     finally:
         shared_progress.clear_progress(PROGRESS_KIND, record.pk)
@@ -238,6 +264,9 @@ def run_apply(record: RosterUpload, *, today: date) -> RosterUpload:
     except PermissionDenied:
         _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
         return record
+    except Exception as error:  # any other error ends the upload (see _fail)
+        _fail(record, error, "import")
+        return record
     finally:
         shared_progress.clear_progress(PROGRESS_KIND, record.pk)
     record.result = result
@@ -246,6 +275,68 @@ def run_apply(record: RosterUpload, *, today: date) -> RosterUpload:
     record.save(update_fields=["result", "status", "finished_at"])
     upload_path(record.pk).unlink(missing_ok=True)
     return record
+
+
+#: A dry run not confirmed within this many days ends (its file removed, its lists of names emptied).
+UNCONFIRMED_KEEP_DAYS = 7
+#: The reports of refused and finished uploads keep their lists of pupils' names this many days.
+REPORT_KEEP_DAYS = 30
+#: An upload still being checked or imported after this long was lost by the worker (a restart): it ends.
+STUCK_AFTER = timedelta(days=1)
+
+
+def _without_names(report: dict[str, Any]) -> dict[str, Any]:
+    """A report (RosterReport as a dict) with every list of names emptied; its counts stay (``<list>_count``)."""
+    kept = dict(report)
+    for key, value in report.items():
+        if isinstance(value, list):
+            kept[f"{key}_count"] = len(value)
+            kept[key] = []
+    return kept
+
+
+def purge_uploads(*, now: datetime) -> dict[str, int]:
+    """Remove what roster uploads keep longer than needed (privacy: the file holds every pupil's BSN, the reports
+    their names). Uploads checked but not confirmed within UNCONFIRMED_KEEP_DAYS, and uploads still checking or
+    applying after STUCK_AFTER, end as refused; every ended upload loses its stored file, and the reports of
+    uploads refused or done more than REPORT_KEEP_DAYS ago lose their lists of names (the counts stay; row errors
+    hold no cell's value and stay). Run daily by the scheduler (settings.SCHEDULED_TASKS,
+    roster.tasks.purge_roster_uploads_task).
+    ``now`` is the moment it counts as. Returns {"expired", "stuck", "files_removed", "reports_emptied"}. Raises
+    nothing of its own."""
+    counts = {"expired": 0, "stuck": 0, "files_removed": 0, "reports_emptied": 0}
+    expired = RosterUpload.objects.filter(
+        status=UploadStatus.CHECKED, created_at__lt=now - timedelta(days=UNCONFIRMED_KEEP_DAYS)
+    )
+    message = _("The trial run was not confirmed in time; upload the file again.")
+    for record in expired:
+        _refuse(record, [RowError(0, "", message)])
+        counts["expired"] += 1
+    stuck = RosterUpload.objects.filter(
+        status__in=[UploadStatus.CHECKING, UploadStatus.APPLYING], created_at__lt=now - STUCK_AFTER
+    )
+    for record in stuck:
+        _refuse(record, [RowError(0, "", _("The file was not processed; nothing was changed. Upload it again."))])
+        counts["stuck"] += 1
+    ended = RosterUpload.objects.filter(status__in=[UploadStatus.REFUSED, UploadStatus.DONE]).values_list(
+        "pk", flat=True
+    )
+    for pk in ended.iterator():
+        path = upload_path(pk)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            counts["files_removed"] += 1
+    old = RosterUpload.objects.filter(
+        status__in=[UploadStatus.REFUSED, UploadStatus.DONE],
+        finished_at__lt=now - timedelta(days=REPORT_KEEP_DAYS),
+    )
+    for record in old.iterator():
+        report, result = _without_names(record.report), _without_names(record.result)
+        if (report, result) != (record.report, record.result):
+            record.report, record.result = report, result
+            record.save(update_fields=["report", "result"])
+            counts["reports_emptied"] += 1
+    return counts
 
 
 def progress_of(record: RosterUpload) -> dict[str, Any]:

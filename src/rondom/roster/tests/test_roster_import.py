@@ -16,7 +16,7 @@ from django.utils import translation
 from rondom.accounts.models import Organisation, User
 from rondom.audit.models import AccessLogEntry, AdministrationLogEntry
 from rondom.cases.models import Case, SupportTeam
-from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, SchoolGroup
+from rondom.registry.models import Child, GroupTeacher, Guardianship, PupilKey, RefusedBsn, SchoolGroup
 from rondom.roster.edexml import parse_edexml, parse_edexml_text
 from rondom.roster.mapped import read_parents, read_pupils
 from rondom.roster.models import RosterMapping
@@ -201,7 +201,11 @@ def test_a_broken_row_refuses_the_whole_file_with_a_dutch_row_report(school: Org
     assert errors == {
         (7, "geboortedatum"): "Dit is geen datum (JJJJ-MM-DD).",
         (8, "groep"): "Deze groep staat niet in het bestand.",
-        (9, "bsn"): "Dit is geen geldig BSN: het moet uit 9 cijfers bestaan en voldoen aan de elfproef.",
+        # The neutral answer of every refused BSN (also one of a child at another school; records.services).
+        (9, "bsn"): (
+            "Dit BSN kan niet worden opgeslagen. Controleer de 9 cijfers (ze moeten de elfproef doorstaan); "
+            "klopt het nummer, neem dan contact op met uw functioneel beheerder."
+        ),
         (10, "key"): "Deze leerlingsleutel staat meer dan eens in het bestand.",
         (11, "roepnaam"): "Dit veld is verplicht.",
     }
@@ -230,7 +234,12 @@ def test_matching_by_bsn_beats_the_key(school: Organisation, beheerder: User) ->
     assert set(PupilKey.objects.filter(child=anna).values_list("key", flat=True)) == {"A1", "Z9"}
 
 
-def test_a_bsn_at_another_school_moves_the_child_here(school: Organisation, beheerder: User) -> None:
+def test_a_bsn_of_a_child_at_another_school_is_refused_neutrally_not_moved(
+    school: Organisation, beheerder: User
+) -> None:
+    """A move between schools is a warm transfer (issue 16), never a roster import: a row whose BSN is that of a
+    child now at another school is refused with the neutral answer of every refused BSN, and the attempt is
+    recorded for the privacy officer (RefusedBsn, without the number)."""
     elsewhere = SchoolFactory(municipality=school.municipality)
     child = Child.objects.create(
         given_name="Anna", family_name="Test", date_of_birth=date(2015, 4, 12), school=elsewhere,
@@ -239,11 +248,33 @@ def test_a_bsn_at_another_school_moves_the_child_here(school: Organisation, behe
     bsn = make_bsn(42)
     child.set_bsn(bsn)
     child.save()
+    with translation.override("nl"), pytest.raises(RosterRefused) as refused:
+        apply_roster(
+            beheerder, school, parse_edexml_text(_xml(_pupil("A1", "Anna", extra=f"<bsn>{bsn}</bsn>"))), today=TODAY
+        )
+    [error] = refused.value.errors
+    assert error.field == "bsn" and error.message.startswith("Dit BSN kan niet worden opgeslagen.")
+    assert bsn not in error.message
+    child.refresh_from_db()
+    assert (child.school_id, child.group) == (elsewhere.pk, "")
+    assert list(RefusedBsn.objects.values_list("user", "school", "child_id_edited")) == [
+        (beheerder.pk, school.pk, None)
+    ]
+
+
+def test_a_bsn_of_a_child_who_left_school_re_enrols_the_child(school: Organisation, beheerder: User) -> None:
+    child = Child.objects.create(
+        given_name="Anna", family_name="Test", date_of_birth=date(2015, 4, 12), school=None,
+        home_municipality=school.municipality, left_school_on=date(2026, 7, 1),
+    )  # fmt: skip
+    bsn = make_bsn(43)
+    child.set_bsn(bsn)
+    child.save()
     report = apply_roster(
         beheerder, school, parse_edexml_text(_xml(_pupil("A1", "Anna", extra=f"<bsn>{bsn}</bsn>"))), today=TODAY
     )
     child.refresh_from_db()
-    assert (report.added, len(report.changed), child.school_id, child.group) == ([], 1, school.pk, "7B")
+    assert (report.added, len(report.changed), child.school_id, child.left_school_on) == ([], 1, school.pk, None)
 
 
 @pytest.mark.parametrize("bsn", ["10000013\uff17", "10000013\u0667", "1000001\u00b37"])
