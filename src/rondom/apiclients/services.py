@@ -21,9 +21,9 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from rondom.access import tasks
 from rondom.accounts.models import Membership, Organisation, User
-from rondom.config.scopes import SCOPES
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
+from rondom.config.scopes import SCOPES
 from rondom.core.roles import PROFESSIONAL_ROLES, Role, role_fits_kind
 from rondom.records import administration
 
