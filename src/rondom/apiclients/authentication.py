@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from drf_spectacular.authentication import SessionScheme
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -39,6 +40,12 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate_header(self, request: Request) -> str | None:  # type: ignore[override]
         return BEARER_CHALLENGE if sends_bearer(request) else None
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The OpenAPI schema names `SessionAuthentication` as drf-spectacular names DRF's (cookieAuth)."""
+
+    target_class = "rondom.apiclients.authentication.SessionAuthentication"
 
 
 class ClientTokenAuthentication(OAuth2Authentication):

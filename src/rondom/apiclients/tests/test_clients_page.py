@@ -103,4 +103,5 @@ def test_the_page_names_what_a_client_may_do_in_words_not_codes(login, client) -
         {"organisation": school.pk, "name": "Magister", "scopes": ["absence:write"], "role": "functional_admin"},
     )
     page = http.get("/api-koppelingen/").content.decode()
-    assert "absence:write" not in page
+    assert "absence:write —" not in page and ">absence:write<" not in page  # only the form's value attribute
+    assert "Verzuim van onze school aanleveren" in page
