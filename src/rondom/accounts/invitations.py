@@ -39,7 +39,8 @@ def link_parts(user: User, now: datetime | None = None) -> tuple[str, str]:
 
 def invited_user(uidb64: str, token: str, now: datetime | None = None) -> User | None:
     """The active account the link (uidb64, token) was made for, when the token still checks at `now`: not used
-    (the password is still the unusable one it was made over) and not older than PASSWORD_RESET_TIMEOUT. Else None;
+    (the password is still the unusable one it was made over), not older than PASSWORD_RESET_TIMEOUT, and not a
+    single sign-on account (one with a StaffIdentity: it signs in only through its provider). Else None;
     raises nothing for any input."""
     try:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
@@ -47,5 +48,7 @@ def invited_user(uidb64: str, token: str, now: datetime | None = None) -> User |
         return None
     user = User.objects.filter(pk=pk, is_active=True).first()
     if user is None or not InvitationTokens(now).check_token(user, token):
+        return None
+    if user.staff_identities.exists():  # a single sign-on account never gets a password (docs/sso.md)
         return None
     return user

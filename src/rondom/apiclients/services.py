@@ -21,8 +21,11 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from rondom.access import tasks
 from rondom.accounts.models import Membership, Organisation, User
+from rondom.audit.models import AdministrationAction
+from rondom.audit.services import record_administration
 from rondom.config.scopes import SCOPES
 from rondom.core.roles import PROFESSIONAL_ROLES, Role, role_fits_kind
+from rondom.records import administration
 
 from .models import ApiClient
 
@@ -54,6 +57,27 @@ def clients_of(organisation: Organisation) -> QuerySet[ApiClient]:
     )
 
 
+def _check_role(actor: User, organisation: Organisation, role: str, *, now: datetime) -> None:
+    """The actor holds the client's secret, so the client's role is his own: he must have the task right to grant
+    it (`role.grant.<role>`, access.tasks) and, as in grant_role, gets no role through it that he does not already
+    hold there (records.administration.refuse_self_grant). Raises PermissionDenied."""
+    reason = tasks.refusal(actor, f"role.grant.{role}", organisation)
+    held = Membership.objects.filter(user=actor, organisation=organisation, role=role).exists()
+    if reason is not None and not held:
+        raise PermissionDenied(reason)
+    administration.refuse_self_grant(actor, organisation, role, today=timezone.localdate(now))
+
+
+def may_give_role(actor: User, organisation: Organisation, role: str, *, now: datetime) -> bool:
+    """Whether `actor` may give a new client of `organisation` the role `role` (see create_client). Raises
+    nothing."""
+    try:
+        _check_role(actor, organisation, role, now=now)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _check_admin(actor: User, organisation: Organisation) -> None:
     if hasattr(actor, "api_client") or not tasks.may(actor, "manage_api_clients", organisation):
         raise PermissionDenied
@@ -71,7 +95,12 @@ def create_client(
     """Create a client of `organisation` with its service account and membership; returns the client and its
     secret in plain text (shown once, never stored).
 
-    Raises PermissionDenied (the actor is not the organisation's own functioneel beheerder); ValidationError on
+    The actor holds the secret, so the role must be one he holds there himself or the platform administrator
+    gives it (records.administration.refuse_self_grant), and he needs the task right `role.grant.<role>` unless he
+    holds it. Logged as `create_api_client` (administration log) in the same transaction.
+
+    Raises PermissionDenied (the actor is not the organisation's own functioneel beheerder, or may not give
+    this role); ValidationError on
     ``name`` (empty, longer than 80, taken by an open client), ``scopes`` (none, or one not in
     rondom.config.scopes.SCOPES) or ``role`` (a role that does not fit the organisation's kind)."""
     _check_admin(actor, organisation)
@@ -85,6 +114,7 @@ def create_client(
         raise ValidationError({"scopes": _("Choose at least one scope from the list.")})
     if role not in client_roles(organisation):
         raise ValidationError({"role": _("This role does not fit this organisation.")})
+    _check_role(actor, organisation, role, now=now)
     if ApiClient.objects.filter(organisation=organisation, name=name, ended_at__isnull=True).exists():
         raise ValidationError({"name": _("There is already a client with this name.")})
     secret = generate_client_secret()
@@ -120,7 +150,21 @@ def create_client(
             created_at=now,
             created_by=actor,
         )
+        _log(actor, AdministrationAction.CREATE_API_CLIENT, client, detail={"role": role, "scopes": client.scopes})
     return client, secret
+
+
+def _log(actor: User, action: str, client: ApiClient, detail: dict[str, object] | None = None) -> None:
+    record_administration(
+        actor,
+        action,
+        standing=administration.standing_of(actor, client.organisation),
+        organisation=client.organisation,
+        subject=client.user,
+        role=client.membership.role,
+        membership_id=client.membership_id,
+        detail={"client": client.name, "client_id": client.application.client_id, **(detail or {})},
+    )
 
 
 def _revoke_tokens(client: ApiClient) -> None:
@@ -130,7 +174,7 @@ def _revoke_tokens(client: ApiClient) -> None:
 
 def rotate_secret(actor: User, client: ApiClient, *, now: datetime) -> str:
     """Give `client` a new secret (returned in plain text, shown once); the old secret and every token issued
-    with it stop working at once.
+    with it stop working at once. Logged as `rotate_api_client_secret`.
 
     Raises PermissionDenied (not the organisation's own beheerder); ValidationError (the client has ended)."""
     _check_admin(actor, client.organisation)
@@ -144,13 +188,14 @@ def rotate_secret(actor: User, client: ApiClient, *, now: datetime) -> str:
         _revoke_tokens(client)
         client.secret_rotated_at = now
         client.save(update_fields=["secret_rotated_at"])
+        _log(actor, AdministrationAction.ROTATE_API_CLIENT_SECRET, client)
     return secret
 
 
 def end_client(actor: User, client: ApiClient, *, now: datetime) -> ApiClient:
     """End `client`: its tokens are revoked, its secret no longer gives a token, its service account is
     deactivated and its membership ends (the day before `now`, so no role is held from today). The client stays
-    listed as ended; its access-log rows keep naming it.
+    listed as ended; its access-log rows keep naming it. Logged as `end_api_client`.
 
     Raises PermissionDenied (not the organisation's own beheerder); ValidationError (already ended)."""
     _check_admin(actor, client.organisation)
@@ -165,6 +210,7 @@ def end_client(actor: User, client: ApiClient, *, now: datetime) -> ApiClient:
         Membership.objects.filter(pk=client.membership_id).update(
             valid_until=max(today - timedelta(days=1), client.membership.valid_from)
         )
+        _log(actor, AdministrationAction.END_API_CLIENT, client)
     return client
 
 

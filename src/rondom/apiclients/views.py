@@ -95,8 +95,12 @@ class ClientForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             pk__in=[o.pk for o in organisations]
         )
-        self.fields["scopes"].choices = [(k, f"{k} — {_(v)}") for k, v in SCOPES.items()]  # type: ignore[attr-defined]
-        roles = sorted({r for o in organisations for r in services.client_roles(o)})
+        # In words only: the codes are for developers (the schema, docs/api-clients.md, the token's answer).
+        self.fields["scopes"].choices = [(k, _(v)) for k, v in SCOPES.items()]  # type: ignore[attr-defined]
+        now = timezone.now()
+        roles = sorted(
+            {r for o in organisations for r in services.client_roles(o) if services.may_give_role(user, o, r, now=now)}
+        )
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]  # type: ignore[attr-defined]
         self.fields["role"].initial = services.DEFAULT_ROLE
 
@@ -151,11 +155,16 @@ class ClientsView(LoginRequiredMixin, View):
         except ValidationError as exc:
             add_refusal(form, exc)
             return self._page(request, form, status=400)
+        except PermissionDenied as exc:  # a role this beheerder may not give (services.create_client)
+            form.add_error("role", str(exc) or _("You may not give a client this role."))
+            return self._page(request, form, status=400)
         return self._page(request, ClientForm(user), secret=(client, secret), status=201)
 
 
 class ClientActionView(ClientsView):
-    """POST /api-koppelingen/<id>/sleutel/ (a new secret) and /api-koppelingen/<id>/beeindigen/ (end the client)."""
+    """POST /api-koppelingen/<id>/sleutel/ (a new secret) and /api-koppelingen/<id>/beeindigen/ (end the client).
+    Without the ticked box ``confirm=yes`` nothing changes: the answer is a page that says what will happen and
+    asks for the box ("Ja, ik weet het zeker"; no script, the CSP is strict)."""
 
     action = "rotate"
     http_method_names = ["post"]  # an action, not a page
@@ -169,6 +178,9 @@ class ClientActionView(ClientsView):
             organisation__in=[o.pk for o in organisations],
         )
         form = ClientForm(user)
+        if request.POST.get("confirm") != "yes":  # the button asks first; the action needs the ticked box
+            context = {"client": client, "action": self.action, "missing": "confirm" in request.POST}
+            return render(request, "apiclients/confirm.html", context)
         try:
             if self.action == "rotate":
                 secret = services.rotate_secret(user, client, now=timezone.now())

@@ -153,6 +153,9 @@ class AdministrationAction(models.TextChoices):
     REMOVE_TEAM_MEMBER = "remove_team_member", _("Support-team member removed")
     SET_PROVIDER_CONTACT = "set_provider_contact", _("Contact person set")
     REMOVE_PROVIDER_CONTACT = "remove_provider_contact", _("Contact person removed")
+    CREATE_API_CLIENT = "create_api_client", _("API client created")
+    ROTATE_API_CLIENT_SECRET = "rotate_api_client_secret", _("API client given a new secret")
+    END_API_CLIENT = "end_api_client", _("API client ended")
 
 
 class AdministrationLogEntry(models.Model):

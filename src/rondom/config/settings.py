@@ -266,7 +266,7 @@ REST_FRAMEWORK = {
     # Browser sessions, and machine clients with an OAuth2 client-credentials token (rondom.apiclients; the
     # permission rondom.accounts.permissions.IsVerifiedUser then asks the view's `required_scopes`).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "rondom.apiclients.authentication.SessionAuthentication",  # DRF's; a Bearer 401 challenge for a bad token
         "rondom.apiclients.authentication.ClientTokenAuthentication",
     ],
     # A rate limit per machine client (API_CLIENT_RATE); browser sessions are not throttled by it.

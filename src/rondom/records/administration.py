@@ -181,6 +181,24 @@ def is_family_account(user: User) -> bool:
     )
 
 
+def refuse_self_grant(actor: User, organisation: Organisation, role: str, *, today: date) -> None:
+    """The rule against giving oneself a role (grant_role; also for an account whose secret the actor holds, such
+    as an API client's service account, rondom.apiclients.services): the actor gets no role through it that he does
+    not already hold at `organisation` (a period not
+    ended before `today`); only the platform administrator may. Raises PermissionDenied with
+    the Dutch reason, else nothing."""
+    if actor.is_superuser:
+        return
+    held = Membership.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        user=actor,
+        organisation=organisation,
+        role=role,
+    )
+    if not held.exists() or not actor.is_active:
+        raise PermissionDenied(_("You cannot give yourself a role: ask another administrator."))
+
+
 def grant_role(
     actor: User,
     user: User,

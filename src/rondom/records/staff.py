@@ -32,7 +32,7 @@ from rondom import spreadsheets
 from rondom.access import rules, tasks
 from rondom.access.models import TeamMembership
 from rondom.accounts.invitations import link_parts
-from rondom.accounts.models import Membership, Organisation, User
+from rondom.accounts.models import Membership, Organisation, StaffIdentity, User
 from rondom.audit.models import AdministrationAction
 from rondom.audit.services import record_administration
 from rondom.cases.models import ProviderContact, SupportTeam
@@ -135,6 +135,21 @@ def _check_person(first_name: str, last_name: str, email: str, roles: list[str])
         raise ValidationError(errors)
 
 
+def _reusable_account(email: str) -> User | None:
+    """The existing account an invitation to `email` (lower case) may give its roles to, locked; None: make a new,
+    separate account. Only an account that signs in with a password here counts: one without a single sign-on
+    identity (an SSO account's e-mail is the provider's claim, which its user may have chosen himself, so the
+    address proves nothing; issue 15 review finding 3) and not a family account (a parent or youth never holds a
+    role, records.administration.is_family_account; finding 9). Raises nothing."""
+    candidates = (
+        User.objects.select_for_update()
+        .filter(email__iexact=email)
+        .exclude(pk__in=StaffIdentity.objects.values("user_id"))
+        .order_by("pk")
+    )
+    return next((user for user in candidates if not administration.is_family_account(user)), None)
+
+
 def _invite(
     actor: User, organisation: Organisation, first_name: str, last_name: str, email: str, roles: list[str], today: date
 ) -> Invited:
@@ -154,7 +169,7 @@ def _invite(
                 }
             )
     lock_row(organisation)  # invitations to one organisation are decided in turn: one account per address
-    user = User.objects.select_for_update().filter(email__iexact=email).order_by("pk").first()
+    user = _reusable_account(email)
     created = user is None
     if user is None:
         username = email if not User.objects.filter(username=email).exists() else f"{email}#{User.objects.count()}"

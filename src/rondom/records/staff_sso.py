@@ -272,7 +272,9 @@ def _create_account(
         username=f"sso-{secrets.token_hex(8)}",
         first_name=text("given_name", 150),
         last_name=text("family_name", 150),
-        email=text("email", 254),
+        # The e-mail claim only when the provider says it verified it: an unverified address is whatever the user
+        # typed in the provider's account console (docs/sso.md).
+        email=text("email", 254) if claims.get("email_verified") in (True, "true") else "",
     )
     user.set_unusable_password()
     user.save()

@@ -360,6 +360,9 @@ class PersonView(LoginRequiredMixin, View):
                 if not staff.people(organisation, today=today).filter(pk=person.pk).exists():
                     messages.info(request, _("This account has ended here already; nothing changed."))
                     return back
+                if request.POST.get("confirm") != "yes":  # ending acts at once: the box must be ticked first
+                    text = _("Tick “Yes, I am sure” to end the account.")
+                    return self._page(request, organisation, person, message=text, status=400)
                 if stale:
                     return self._stale(request, organisation, person)
                 staff.end_account(actor, organisation, person, today=today, now=now)

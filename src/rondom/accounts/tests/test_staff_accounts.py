@@ -131,13 +131,16 @@ def test_a_role_that_does_not_fit_the_kind_is_refused_in_dutch_and_nothing_is_ma
 
 
 def test_a_family_account_is_never_invited_as_a_professional(world) -> None:  # type: ignore[no-untyped-def]
+    """The parent's address gets a separate professional account (review finding 9); the family account no role."""
     parent = GuardianshipFactory(child=ChildFactory(school=world["a"])).user
     parent.email = "ouder@example.nl"
     parent.save()
     client = as_user(world["admin_a"])
     response = client.post(f"/beheer/{world['a'].pk}/medewerkers/uitnodigen/", invite_body(email="ouder@example.nl"))
-    assert response.status_code == 400
+    assert response.status_code < 400
     assert not parent.memberships.exists()
+    professional = User.objects.exclude(pk=parent.pk).get(email="ouder@example.nl")
+    assert professional.memberships.filter(organisation=world["a"]).exists()
 
 
 def test_the_people_list_is_a_paged_work_list_with_a_true_count_and_no_query_per_row(
@@ -247,7 +250,8 @@ def test_ending_an_account_ends_its_sessions_seats_and_group_links_at_once(world
     page = admin.get(f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/")
     version = page.context["version"]
     response = admin.post(
-        f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/", {"action": "end_account", "version": version}
+        f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/",
+        {"action": "end_account", "version": version, "confirm": "yes"},
     )
     assert response.status_code == 302
     # The logged-in teacher is logged out on the next request.
@@ -266,9 +270,25 @@ def test_ending_an_account_ends_its_sessions_seats_and_group_links_at_once(world
     ended = logged.get(action="end_account")
     assert ended.detail["team_seats"] == 1 and ended.detail["group_links"] == 1 and ended.detail["sessions"] == 1
     # A double submit changes nothing more.
-    again = admin.post(f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/", {"action": "end_account", "version": version})
+    again = admin.post(
+        f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/",
+        {"action": "end_account", "version": version, "confirm": "yes"},
+    )
     assert again.status_code == 302
     assert AdministrationLogEntry.objects.filter(action="end_account").count() == 1
+
+
+def test_ending_an_account_asks_for_the_ticked_box_first(world) -> None:  # type: ignore[no-untyped-def]
+    a = world["a"]
+    teacher = MembershipFactory(organisation=a, role="teacher")
+    admin = as_user(world["admin_a"])
+    url = f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/"
+    page = admin.get(url)
+    assert 'name="confirm" value="yes"' in page.content.decode()
+    refused = admin.post(url, {"action": "end_account", "version": page.context["version"]})
+    assert refused.status_code == 400 and "Ja, ik weet het zeker" in refused.content.decode()
+    teacher.refresh_from_db()
+    assert teacher.valid_until is None and not AdministrationLogEntry.objects.filter(action="end_account").exists()
 
 
 def test_ending_another_beheerders_account_is_refused_whole_and_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
@@ -279,7 +299,7 @@ def test_ending_another_beheerders_account_is_refused_whole_and_changes_nothing(
     client = dutch(as_user(world["admin_a"]))
     url = f"/beheer/{a.pk}/medewerkers/{other.user.pk}/"
     version = client.get(url).context["version"]
-    answer = client.post(url, {"action": "end_account", "version": version})
+    answer = client.post(url, {"action": "end_account", "version": version, "confirm": "yes"})
     assert answer.status_code == 403 and "functioneel beheerder van de gemeente" in answer.content.decode()
     assert not Membership.objects.filter(user=other.user).exclude(valid_until=None).exists()  # the teacher role too
     seat.refresh_from_db()
@@ -288,7 +308,7 @@ def test_ending_another_beheerders_account_is_refused_whole_and_changes_nothing(
     # Nor one's own account.
     me = world["admin_a"]
     own = f"/beheer/{a.pk}/medewerkers/{me.pk}/"
-    mine = client.post(own, {"action": "end_account", "version": client.get(own).context["version"]})
+    mine = client.post(own, {"action": "end_account", "version": client.get(own).context["version"], "confirm": "yes"})
     assert mine.status_code == 403 and me.memberships.get().valid_until is None
 
 
@@ -299,7 +319,10 @@ def test_an_account_with_a_role_elsewhere_keeps_its_sessions_but_loses_this_role
     browser = as_user(teacher.user)
     admin = as_user(world["admin_a"])
     version = admin.get(f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/").context["version"]
-    admin.post(f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/", {"action": "end_account", "version": version})
+    admin.post(
+        f"/beheer/{a.pk}/medewerkers/{teacher.user.pk}/",
+        {"action": "end_account", "version": version, "confirm": "yes"},
+    )
     assert browser.get("/meldingen/").status_code == 200
     assert [m.organisation_id for m in teacher.user.active_memberships()] == [world["b"].pk]
 

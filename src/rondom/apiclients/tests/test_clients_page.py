@@ -44,11 +44,19 @@ def test_the_beheerder_creates_rotates_and_ends_a_client(login, client) -> None:
     assert secret not in http.get("/api-koppelingen/").content.decode()  # shown once only
     assert api_client.application.client_secret != secret
 
-    rotated = http.post(f"/api-koppelingen/{api_client.pk}/sleutel/")
+    asked = http.post(f"/api-koppelingen/{api_client.pk}/sleutel/")  # the button asks first; nothing changes
+    assert asked.status_code == 200 and "Ja, ik weet het zeker" in asked.content.decode()
+    assert 'data-testid="client-secret"' not in asked.content.decode()
+    api_client.refresh_from_db()
+    assert api_client.secret_rotated_at is None
+    rotated = http.post(f"/api-koppelingen/{api_client.pk}/sleutel/", {"confirm": "yes"})
     assert rotated.status_code == 200
     assert _secret(rotated.content.decode()) != secret
 
-    ended = http.post(f"/api-koppelingen/{api_client.pk}/beeindigen/")
+    asked = http.post(f"/api-koppelingen/{api_client.pk}/beeindigen/")
+    api_client.refresh_from_db()
+    assert asked.status_code == 200 and api_client.ended_at is None
+    ended = http.post(f"/api-koppelingen/{api_client.pk}/beeindigen/", {"confirm": "yes"})
     assert ended.status_code == 200
     api_client.refresh_from_db()
     assert api_client.ended_at is not None and not api_client.user.is_active
@@ -84,3 +92,16 @@ def test_the_schema_shows_the_client_credentials_scheme(client) -> None:  # type
     assert flow["tokenUrl"] == "/api/oauth/token/" and "absence:write" in flow["scopes"]
     assert {"oauth2": ["absence:write"]} in schema["paths"]["/api/absence/"]["post"]["security"]
     assert all("oauth2" not in s for s in schema["paths"]["/api/children/"]["get"]["security"])
+
+
+def test_the_page_names_what_a_client_may_do_in_words_not_codes(login, client) -> None:  # type: ignore[no-untyped-def]
+    school = SchoolFactory()
+    beheerder = MembershipFactory(organisation=school, role="functional_admin").user
+    http = login(beheerder)
+    http.post(
+        "/api-koppelingen/",
+        {"organisation": school.pk, "name": "Magister", "scopes": ["absence:write"], "role": "functional_admin"},
+    )
+    page = http.get("/api-koppelingen/").content.decode()
+    assert "absence:write —" not in page and ">absence:write<" not in page  # only the form's value attribute
+    assert "Verzuim van onze school aanleveren" in page

@@ -177,7 +177,9 @@ def test_a_rotated_secret_and_its_tokens_no_longer_work(client, beheerder, schoo
     token = token_for(client, api_client, secret)
     new_secret = services.rotate_secret(beheerder, api_client, now=NOW)
     assert get_token(client, api_client.client_id, secret).status_code == 401
-    assert post_absence(client, token).status_code == 403
+    old = post_absence(client, token)
+    assert old.status_code == 401 and old.json()["detail"] == "Dit toegangsbewijs is niet (meer) geldig."
+    assert old["WWW-Authenticate"].startswith("Bearer")
     assert post_absence(client, token_for(client, api_client, new_secret)).status_code == 201
 
 
@@ -185,7 +187,7 @@ def test_an_ended_client_gets_no_token_and_its_tokens_stop(client, beheerder, sc
     api_client, secret = make_client(beheerder, school, ["absence:write"])
     token = token_for(client, api_client, secret)
     services.end_client(beheerder, api_client, now=NOW)
-    assert post_absence(client, token).status_code == 403
+    assert post_absence(client, token).status_code == 401
     response = get_token(client, api_client.client_id, secret)
     assert response.status_code in (400, 401) and "access_token" not in response.json()
     assert not AccessToken.objects.exists()
@@ -195,7 +197,7 @@ def test_an_expired_token_is_refused(client, beheerder, school, pupil, _clock) -
     api_client, secret = make_client(beheerder, school, ["absence:write"])
     token = token_for(client, api_client, secret)
     _clock.shift(timedelta(hours=1, seconds=1))
-    assert post_absence(client, token).status_code == 403
+    assert post_absence(client, token).status_code == 401
     assert not AbsenceRecord.objects.exists()
 
 
