@@ -22,7 +22,7 @@ from django.views import View
 
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.views import stale_mapping_message
-from rondom.refusals import add_refusal
+from rondom.refusals import add_refusal, refusal_text
 from rondom.versioning import Conflict
 
 from . import uploads
@@ -172,7 +172,7 @@ class ConfirmView(LoginRequiredMixin, View):
         try:
             queued = uploads.confirm(_user(request), record, acknowledged=request.POST.get("acknowledged") == "1")
         except ValidationError as exc:
-            messages.error(request, " ".join(m for messages_ in exc.message_dict.values() for m in messages_))
+            messages.error(request, refusal_text(exc))
             return redirect("roster:report", upload_id=record.pk)
         if queued:
             messages.success(request, _("The import has started."))
