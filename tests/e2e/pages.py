@@ -44,6 +44,12 @@ EXCLUDED: dict[str, str] = {
     "records:contacts-home": "a provider's or wijkteam's functioneel beheerder keeps its contacts; the demo has none "
     "(tested in src/rondom/accounts/tests/test_staff_accounts.py)",
     "records:contacts": "as records:contacts-home",
+    "accounts:sso": "single sign-on for professionals: a redirect to the organisation's identity provider (404 while "
+    "none is configured); tested over real HTTP in src/rondom/accounts/tests/test_staff_sso.py",
+    "accounts:sso-callback": "where the identity provider returns to; not a page (404 while none is configured)",
+    "records:staff-home": "redirects a beheerder of one organisation (every demo login) to records:staff-list, which "
+    "is checked; the choice between several is tested in src/rondom/accounts/tests/test_staff_accounts.py",
+    "records:team-home": "as records:staff-home, for records:team",
 }
 #: The API answers JSON (its browsable docs are drf-spectacular's); the admin is Django's own.
 NOT_OURS = ("api/", "admin/")
