@@ -557,7 +557,7 @@ def end_account(actor: User, organisation: Organisation, user: User, *, today: d
             administration.end_role(actor, membership, today=today, immediately=True)
         ids = Membership.objects.filter(user=user, organisation=organisation).values_list("pk", flat=True)
         counts = _end_seats(ids, today=today, now=now)
-        ended = Ended(roles=len(current), **counts)
+        ended = Ended(roles=len(current), **counts)  # type: ignore[arg-type]  # counts: the int fields by name
         elsewhere = Membership.objects.filter(_current(today), user=user, valid_from__lte=today).exists()
         if not elsewhere and not user.is_staff and not user.is_superuser:
             User.objects.filter(pk=user.pk).update(is_active=False)

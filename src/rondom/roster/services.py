@@ -629,7 +629,7 @@ def _insert_children(children: list[Child]) -> None:
             else None
         )
     q = ops.quote_name
-    columns = ", ".join(q(f.column) for f in fields)
+    columns = ", ".join(q(str(f.column)) for f in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     attnames = [f.attname for f in fields]
     per = max(1, min(2000, _query_params_limit() // len(fields)))
@@ -643,7 +643,7 @@ def _insert_children(children: list[Child]) -> None:
             sql = (
                 f"INSERT INTO {q(Child._meta.db_table)} ({columns}) VALUES "  # noqa: S608
                 + ", ".join([row_sql] * len(chunk))
-                + f" RETURNING {q(Child._meta.pk.column)}"
+                + f" RETURNING {q(str(Child._meta.pk.column))}"
             )
             cursor.execute(sql, params)
             for child, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
