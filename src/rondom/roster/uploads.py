@@ -224,6 +224,22 @@ def _fail(record: RosterUpload, error: Exception, step: str) -> None:
     )
 
 
+def _run(record: RosterUpload, actor: User, *, today: date, dry_run: bool) -> dict[str, Any] | None:
+    """`_apply` for the worker: the report, or None when the upload ended here (a refused file with its row report,
+    a beheerder who may no longer import, or any other error: `_fail`). The progress is cleared either way."""
+    try:
+        return _apply(record, actor, today=today, dry_run=dry_run)
+    except RosterRefused as refused:
+        _refuse(record, refused.errors)
+    except PermissionDenied:
+        _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
+    except Exception as error:  # any other error ends the upload (see _fail)
+        _fail(record, error, "dry run" if dry_run else "import")
+    finally:
+        shared_progress.clear_progress(PROGRESS_KIND, record.pk)
+    return None
+
+
 def run_check(record: RosterUpload, *, today: date) -> RosterUpload:
     """The worker's dry run of an upload: read the stored file and apply it with ``dry_run=True`` (nothing written);
     the report (counts; the pupils to be added, changed and ended) goes on the record, which then waits for the
@@ -231,19 +247,9 @@ def run_check(record: RosterUpload, *, today: date) -> RosterUpload:
     upload still ``checking`` is run (a task delivered twice changes nothing). Raises nothing of its own."""
     if record.status != UploadStatus.CHECKING:
         return record
-    try:
-        report = _apply(record, record.uploaded_by, today=today, dry_run=True)  # type: ignore[arg-type]
-    except RosterRefused as refused:
-        _refuse(record, refused.errors)
+    report = _run(record, record.uploaded_by, today=today, dry_run=True)  # type: ignore[arg-type]
+    if report is None:
         return record
-    except PermissionDenied:
-        _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
-        return record
-    except Exception as error:  # any other error ends the upload (see _fail)
-        _fail(record, error, "dry run")
-        return record
-    finally:
-        shared_progress.clear_progress(PROGRESS_KIND, record.pk)
     record.report = report
     record.status = UploadStatus.CHECKED
     record.save(update_fields=["report", "status"])
@@ -256,19 +262,9 @@ def run_apply(record: RosterUpload, *, today: date) -> RosterUpload:
     is removed afterwards, whatever the outcome. Raises nothing of its own."""
     if record.status != UploadStatus.APPLYING or record.finished_at is not None:
         return record
-    try:
-        result = _apply(record, record.confirmed_by, today=today, dry_run=False)  # type: ignore[arg-type]
-    except RosterRefused as refused:
-        _refuse(record, refused.errors)
+    result = _run(record, record.confirmed_by, today=today, dry_run=False)  # type: ignore[arg-type]
+    if result is None:
         return record
-    except PermissionDenied:
-        _refuse(record, [RowError(0, "", _("You may no longer import the pupils of this school."))])
-        return record
-    except Exception as error:  # any other error ends the upload (see _fail)
-        _fail(record, error, "import")
-        return record
-    finally:
-        shared_progress.clear_progress(PROGRESS_KIND, record.pk)
     record.result = result
     record.status = UploadStatus.DONE
     record.finished_at = timezone.now()
