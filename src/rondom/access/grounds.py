@@ -107,6 +107,8 @@ def _rule_rows() -> dict[str, list[Permissions]]:
         Ground.LEGAL_TASK: [*rules.SIGNAL_TASK_RULES.values(), *rules.LEGAL_TASK_RULES.values()],
         Ground.ESCALATION: list(rules.ESCALATION_RULES.values()),
         Ground.REQUEST: [rules.REQUEST_PERMISSIONS],
+        Ground.SWV_REQUEST: list(rules.SWV_REQUEST_RULES.values()),
+        Ground.TRANSFER: [*rules.TRANSFER_RECEIVING_RULES.values(), *rules.TRANSFER_PREVIOUS_RULES.values()],
     }
 
 

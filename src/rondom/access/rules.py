@@ -68,6 +68,28 @@ ESCALATION_RULES: dict[str, Permissions] = {
 #: question, on the family's consent, until the request is joined (then the grant counts) or closed.
 REQUEST_PERMISSIONS: Permissions = {C.IDENTITY: "r"}
 
+#: A request of the child's school to the samenwerkingsverband (rondom.swv): the SWV's loket and experts read who the
+#: child is and what the request holds (the OPP parts copied into it, the documents the parents released) on the
+#: family's consent naming the SWV, from submission until the decision's validity ends or the request is withdrawn
+#: (WPO art. 18a, WVO 2020 art. 6.1.1; issue 16). Restricted further to the consented categories.
+SWV_REQUEST_RULES: dict[str, Permissions] = {
+    Role.SWV_LOKET: {C.IDENTITY: "r", C.SUPPORT: "r"},
+    Role.SWV_EXPERT: {C.IDENTITY: "r", C.SUPPORT: "r"},
+}
+
+#: A warm transfer (rondom.transfers). Before the receiving school accepts, its intern begeleider or zorgcoördinator
+#: reads what the parents consented to share with it (to decide); after acceptance the child's school is the new
+#: school (its SCHOOL_ROLE_RULES apply) and the previous school's whole-school support roles keep reading, never
+#: changing, until the transfer's set date (`Transfer.previous_access_until`), then nothing.
+TRANSFER_RECEIVING_RULES: dict[str, Permissions] = {
+    Role.INTERN_BEGELEIDER: {C.IDENTITY: "r", C.SUPPORT: "r"},
+    Role.ZORGCOORDINATOR: {C.IDENTITY: "r", C.SUPPORT: "r"},
+}
+TRANSFER_PREVIOUS_RULES: dict[str, Permissions] = {
+    Role.INTERN_BEGELEIDER: {C.IDENTITY: "r", C.SUPPORT: "r"},
+    Role.ZORGCOORDINATOR: {C.IDENTITY: "r", C.SUPPORT: "r"},
+}
+
 #: Roles that may raise a signal (zorgsignaal) about a child they know, besides the family.
 SIGNAL_ROLES = frozenset(
     {
@@ -114,6 +136,8 @@ GROUND_ORDER = [
     Ground.SUPPORT_TEAM,
     Ground.GRANT,
     Ground.REQUEST,
+    Ground.SWV_REQUEST,
+    Ground.TRANSFER,
     Ground.PARENT,
     Ground.YOUTH,
     Ground.EMERGENCY,

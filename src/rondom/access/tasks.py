@@ -60,6 +60,7 @@ STAFF_ROLES: dict[str, frozenset[str]] = {
     K.WIJKTEAM: frozenset({Role.WIJKTEAM_WORKER, Role.SCHOOL_SOCIAL_WORKER}),
     K.GGD: frozenset({Role.YOUTH_DOCTOR}),
     K.LEERPLICHT: frozenset({Role.LEERPLICHT_OFFICER}),
+    K.SWV: frozenset({Role.SWV_LOKET, Role.SWV_EXPERT}),
 }
 
 

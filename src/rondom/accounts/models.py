@@ -40,6 +40,17 @@ class Organisation(models.Model):
     serves_municipalities = models.ManyToManyField(
         "registry.Municipality", verbose_name=_("serves municipalities"), blank=True, related_name="served_by"
     )
+    #: A school's samenwerkingsverband passend onderwijs (po and vo each have their own): where its requests for an
+    #: arrangement or a TLV go (rondom.swv; WPO art. 18a, WVO 2020 art. 6.1.1). Empty: none configured.
+    samenwerkingsverband = models.ForeignKey(
+        "self",
+        verbose_name=_("samenwerkingsverband"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="member_schools",
+        limit_choices_to={"kind": "swv"},
+    )
     #: The value by which the professionals' identity provider names this organisation in its organisation claim
     #: (RONDOM_STAFF_OIDC_ORGANISATION_CLAIM; e.g. a BRIN+vestiging, an OIN, a KvK number or a tenant id).
     #: Empty: nobody of this organisation signs in with single sign-on (docs/sso.md). Set by the platform.

@@ -193,6 +193,11 @@ class Plan(models.Model):
     version = models.PositiveIntegerField(default=0)
     next_evaluation = models.DateField(_("next evaluation"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Why this plan is an ontwikkelingsperspectief (OPP; WPO art. 40a, WVO 2020 art. 8.10, WEC art. 41a): the
+    #: school marked extra support, or the child is in special education. Empty: a plan without OPP parts. The OPP
+    #: parts themselves live in `content["opp"]` so they are versioned with the goals (rondom.opp.sections).
+    opp_basis = models.CharField(_("OPP because of"), max_length=20, blank=True)
+    opp_since = models.DateField(_("OPP since"), null=True, blank=True)
 
 
 class PlanVersion(models.Model):
@@ -236,6 +241,9 @@ class GoalEvaluation(models.Model):
     goal_id = models.CharField(max_length=32)
     rater = models.CharField(max_length=20, choices=Rater.choices)
     score = models.PositiveSmallIntegerField()  # 1 (not at all) .. 5 (fully reached)
+    #: The goal's measure at this evaluation (issue 16 "Progress per goal"): 0..10 on the scaling question, or the
+    #: goal's own measure (its unit and aim are in the goal, `content["goals"][i]["measure"]`). Empty: not measured.
+    value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     comment = models.TextField(blank=True)
     evaluated_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

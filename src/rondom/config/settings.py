@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "rondom.schoolcalendar",
     "rondom.roster",
     "rondom.apiclients",
+    "rondom.opp",
+    "rondom.swv",
+    "rondom.transfers",
     "rondom.demo",
 ]
 
@@ -364,6 +367,12 @@ EMERGENCY_PER_HOUR = int(os.environ.get("RONDOM_EMERGENCY_PER_HOUR", "3"))
 EMERGENCY_PER_DAY = int(os.environ.get("RONDOM_EMERGENCY_PER_DAY", "5"))
 # The support team decides on a request for help within this many working days (samenwerkingsverbanden: 5).
 CASE_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_CASE_DECISION_WORKING_DAYS", "5"))
+#: Working days (on the holiday calendar) within which the samenwerkingsverband decides a request (rondom.swv;
+#: docs/swv.md). An arrangement must start within SWV_ARRANGEMENT_START_WEEKS of the decision; its expiry comes up
+#: SWV_EXPIRY_NOTICE_DAYS before it lapses.
+SWV_DECISION_WORKING_DAYS = int(os.environ.get("RONDOM_SWV_DECISION_WORKING_DAYS", "5"))
+SWV_ARRANGEMENT_START_WEEKS = 8
+SWV_EXPIRY_NOTICE_DAYS = 42
 # Signals one person may file in a calendar day: a family member, and a professional (a whole class's worth).
 SIGNAL_DAILY_LIMIT_FAMILY = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT_FAMILY", "5"))
 SIGNAL_DAILY_LIMIT = int(os.environ.get("RONDOM_SIGNAL_DAILY_LIMIT", "40"))

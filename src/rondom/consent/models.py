@@ -21,6 +21,10 @@ class Purpose(models.TextChoices):
     WIJKTEAM = "wijkteam", _("Share with the wijkteam")
     RESEARCH = "research", _("Use for research (pseudonymised)")
     INFORM_PARENTS = "inform_parents", _("Inform my parents (youth of 16 and older)")
+    #: A request for support or a TLV to the samenwerkingsverband (recipient: the SWV; rondom.swv).
+    SWV = "swv", _("Share with the samenwerkingsverband (request for support or TLV)")
+    #: A warm transfer: the next school reads the plan before it accepts (recipient: that school; rondom.transfers).
+    TRANSFER = "transfer", _("Share with the next school (warm transfer)")
 
 
 class Capacity(models.TextChoices):

@@ -16,6 +16,11 @@ class Ground(models.TextChoices):
     PARENT = "parent", _("Parent with authority")
     YOUTH = "youth", _("The youth's own record")
     ESCALATION = "escalation", _("Decider on the escalation ladder")
+    #: A request from the child's school to the samenwerkingsverband, on the family's consent (rondom.swv).
+    SWV_REQUEST = "swv_request", _("Request to the samenwerkingsverband, on consent")
+    #: A warm transfer to another school: the receiving school before it accepts (on consent), the previous school
+    #: after it until the transfer's set date (rondom.transfers).
+    TRANSFER = "transfer", _("Transfer to another school")
     EMERGENCY = "emergency", _("Emergency access")
     RETENTION = "retention", _("Retention period ended")
     RESEARCH = "research", _("Research on the family's consent (pseudonymised)")

@@ -42,6 +42,11 @@ class Role(models.TextChoices):
     LEERPLICHT_OFFICER = "leerplicht_officer", _("Leerplichtambtenaar")
     YOUTH_DOCTOR = "youth_doctor", _("Youth doctor / nurse")
     POLICY_OFFICER = "policy_officer", _("Policy / monitoring")
+    #: The samenwerkingsverband's loket (consulent passend onderwijs): receives requests, plans and decides them.
+    SWV_LOKET = "swv_loket", _("Samenwerkingsverband loket")
+    #: An expert of the samenwerkingsverband (orthopedagoog, psycholoog, ...) who advises on requests; a TLV needs
+    #: the advice of two (WPO art. 18a lid 6, WVO 2020 art. 6.1.1 lid 3; issue 16).
+    SWV_EXPERT = "swv_expert", _("Samenwerkingsverband expert (orthopedagoog, psycholoog)")
     FUNCTIONAL_ADMIN = "functional_admin", _("Functioneel beheerder")
     PARENT = "parent", _("Parent")
     YOUTH = "youth", _("Youth")
@@ -62,6 +67,8 @@ ROLE_ORGANISATION_KINDS: dict[str, frozenset[str]] = {
     Role.LEERPLICHT_OFFICER: frozenset({K.LEERPLICHT}),
     Role.YOUTH_DOCTOR: frozenset({K.GGD}),
     Role.POLICY_OFFICER: frozenset({K.MUNICIPALITY, K.SCHOOL_BOARD, K.SWV, K.KNOWLEDGE}),
+    Role.SWV_LOKET: frozenset({K.SWV}),
+    Role.SWV_EXPERT: frozenset({K.SWV}),
     Role.FUNCTIONAL_ADMIN: ALL_KINDS,
     Role.PARENT: frozenset(),
     Role.YOUTH: frozenset(),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SwvConfig(AppConfig):
+    name = "rondom.swv"
+    verbose_name = "Samenwerkingsverband requests"
