@@ -91,6 +91,9 @@ urlpatterns = [
     path("", include("rondom.monitoring.urls")),
     path("", include("rondom.records.urls")),
     path("", include("rondom.apiclients.urls")),
+    path("", include("rondom.opp.urls")),
+    path("", include("rondom.swv.urls")),
+    path("", include("rondom.transfers.urls")),
     # Machine clients: OAuth2 client credentials (rondom.apiclients, docs/api-clients.md).
     path("api/oauth/token/", TokenEndpoint.as_view(), name="oauth-token"),
     path("api/", include(api_patterns)),

@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the staff pages of the OPP (plan page section, PDF, yearly evaluation, paper signature)

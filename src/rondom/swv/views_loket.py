@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the samenwerkingsverband side: queue, meeting, advice, decision

@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the school side: the request form and the child's requests

@@ -1,0 +1,3 @@
+urlpatterns: list = []
+
+app_name = "transfers"
