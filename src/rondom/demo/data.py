@@ -61,6 +61,8 @@ LOGINS = [
     DemoLogin("beleid", "Bram Peters", Role.POLICY_OFFICER, "gemeente"),
     DemoLogin("bloz", "Bea Lont", Role.POLICY_OFFICER, "bloz"),
     DemoLogin("beheer", "Femke Dijkstra", Role.FUNCTIONAL_ADMIN, "esch"),
+    DemoLogin("loket", "Sara Vos", Role.SWV_LOKET, "swv"),
+    DemoLogin("orthopedagoog", "Olaf Meijer", Role.SWV_EXPERT, "swv"),
     DemoLogin("ouder", "Olga Hendriks", Role.PARENT, None),
     DemoLogin("jongere", "Youssef Hendriks", Role.YOUTH, None),
     DemoLogin("mila", "Mila Visser", Role.YOUTH, None),
@@ -112,6 +114,8 @@ def load(today: date | None = None) -> list[DemoLogin]:
     for key in ("leerplicht", "wijkteam", "ggd"):
         orgs[key].serves_municipalities.set(municipalities.values())
     orgs["swv"].serves_municipalities.set([zwolle])
+    # Both demo schools send their requests for support and TLVs to the demo's samenwerkingsverband (rondom.swv).
+    Organisation.objects.filter(pk__in=[orgs["esch"].pk, orgs["kempis"].pk]).update(samenwerkingsverband=orgs["swv"])
     # The platform administrator's configuration: Gemeente Zwolle is the gemeente of Zwolle (its authority comes from
     # this record, never from its kind; accounts.authority).
     MunicipalityOrganisation.objects.get_or_create(municipality=zwolle, defaults={"organisation": orgs["gemeente"]})

@@ -40,7 +40,9 @@ class SwvRequest(models.Model):
     `version` guards against lost updates (rondom.versioning)."""
 
     child = models.ForeignKey("registry.Child", on_delete=models.CASCADE, related_name="swv_requests")
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="swv_requests")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="swv_requests"
+    )
     school = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="swv_requests_sent")
     swv = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="swv_requests")
     kind = models.CharField(_("kind of request"), max_length=20, choices=RequestKind.choices)
