@@ -5,6 +5,8 @@ portal. Thin: rondom.swv.services decides and writes."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from rondom.access.declared import ChildRecordView, Declaration, create, read, update
@@ -55,13 +58,29 @@ def snapshot_preview(snapshot: dict[str, Any]) -> dict[str, Any]:
         "plan_version": snapshot.get("plan_version"),
         "sections": [(s.label, opp.get(s.key, "")) for s in SECTIONS if opp.get(s.key)],
         "handelingsdeel": [
-            [r.get(k, "") for k in HANDELINGSDEEL_KEYS[1:]]
+            [_shown(k, r.get(k, "")) for k in HANDELINGSDEEL_KEYS[1:]]
             for r in opp.get("handelingsdeel") or []
             if isinstance(r, dict)
         ],
         "goals": [g for g in snapshot.get("goals") or [] if isinstance(g, dict)],
         "case": snapshot.get("case"),
     }
+
+
+def _shown(key: str, value: Any) -> Any:
+    """One handelingsdeel value as a page shows it: dates as dates, hours as a Dutch number, the rest as written."""
+    text = str(value or "")
+    if key in ("from", "until"):
+        try:
+            return date_format(date.fromisoformat(text), "j F Y")
+        except ValueError:
+            return text
+    if key == "hours_per_week" and text:
+        try:
+            return number_format(Decimal(text))
+        except (InvalidOperation, ValueError):
+            return text
+    return text
 
 
 class ChildRequestsView(ChildRecordView):
@@ -215,8 +234,6 @@ class RequestCreateView(ChildRecordView):
 
 
 def _date(day: Any) -> str:
-    from django.utils.formats import date_format
-
     return date_format(day, "j F Y")
 
 
