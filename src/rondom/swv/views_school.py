@@ -172,7 +172,7 @@ class RequestCreateView(ChildRecordView):
             )
         if release is None:
             release = ReleaseForm(
-                consents=[(c.pk, str(c)) for c in context["consents"]],
+                consents=[(c.pk, _consent_label(c)) for c in context["consents"]],
                 documents=context["releasable"],
                 auto_id="release-%s",
             )
@@ -185,7 +185,7 @@ class RequestCreateView(ChildRecordView):
         if request.POST.get("action") == "release":
             release = ReleaseForm(
                 request.POST,
-                consents=[(c.pk, str(c)) for c in context["consents"]],
+                consents=[(c.pk, _consent_label(c)) for c in context["consents"]],
                 documents=context["releasable"],
                 auto_id="release-%s",
             )
@@ -231,6 +231,14 @@ class RequestCreateView(ChildRecordView):
                 )
                 return redirect("swv:school-requests", child_id=child.pk)
         return self._render(request, form=form, status=400)
+
+
+def _consent_label(consent: Any) -> str:
+    """A consent as the release form names it: from when, which parts (never the purpose's code)."""
+    return _("Consent of %(day)s (%(parts)s)") % {
+        "day": _date(consent.valid_from),
+        "parts": ", ".join(consent.category_labels()),
+    }
 
 
 def _date(day: Any) -> str:

@@ -169,3 +169,27 @@ def test_the_school_withdraws_from_the_list(world, login) -> None:  # type: igno
     assert done.status_code == 302
     made.refresh_from_db()
     assert made.state == RequestState.WITHDRAWN
+
+
+def test_the_pages_read_as_dutch_without_code_words(world, login) -> None:  # type: ignore[no-untyped-def]
+    from django.utils.html import strip_tags
+
+    from tests.dutch_text import code_words, text_problems
+
+    world["plan"].content["opp"]["handelingsdeel"][0]["hours_per_week"] = "2.5"
+    world["plan"].save()
+    swv_consent(world["child"], world["swv"])
+    made = _granted(world)
+    SwvRequest.objects.filter(pk=made.pk).update(funding_granted=Decimal("12500.50"))
+    child = world["child"].pk
+    pages = [
+        ("ib", f"/kinderen/{child}/swv-aanvraag/nieuw/"),
+        ("ib", f"/kinderen/{child}/swv-aanvraag/"),
+        ("ib", f"/kinderen/{child}/casus/"),
+        ("parent", f"/portaal/kind/{child}/samenwerkingsverband/"),
+    ]
+    for who, url in pages:
+        response = login(world[who]).get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode().split("<main", 1)[-1]
+        assert text_problems(strip_tags(body), code_words()) == [], url
