@@ -62,3 +62,15 @@ class ReleaseForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why is the request withdrawn?"), max_length=QUESTION_MAX)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class FamilyReleaseForm(forms.Form):
+    """The family releases documents to the samenwerkingsverband themselves (portal)."""
+
+    documents = forms.MultipleChoiceField(
+        label=_("Which documents may the samenwerkingsverband read?"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, documents: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].choices = list(documents)  # type: ignore[attr-defined]

@@ -25,7 +25,8 @@ from rondom.access import log, policy
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.cases.models import Case, Plan
-from rondom.consent.models import Consent, Purpose
+from rondom.consent import rules as consent_rules
+from rondom.consent.models import Capacity, Consent, Purpose
 from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Refused
@@ -128,36 +129,82 @@ def release_documents(
     samenwerkingsverband) and documents (none chosen; a document that is not in this child's record); Http404 outside
     the actor's scope, PermissionDenied unless the actor is the intern begeleider or zorgcoördinator of the child's
     school. Logs one `swv_document_release` create row per document released now."""
-    ids = sorted({int(i) for i in document_ids})
     with transaction.atomic():
         decision = _sender_decision(actor, child, Action.CREATE)
-        errors: dict[str, str] = {}
-        swv = school_swv(child)
-        if consent.pk not in {c.pk for c in swv_consents(child, swv, today)}:
-            errors["consent"] = _(
-                "This consent does not let documents go to the school's samenwerkingsverband: choose a consent in "
-                "force for the samenwerkingsverband."
-            )
-        if not ids and not opp_pdf:
-            errors["documents"] = _("Choose at least one document the parents released.")
-        found = set(FamilyDocument.objects.filter(child=child, pk__in=ids).values_list("pk", flat=True))
-        if set(ids) - found:
-            errors["documents"] = _("A chosen document is not in this child's record.")
-        if errors:
-            raise ValidationError(errors)
-        have_docs, have_generated = released(consent)
-        new = [
-            DocumentRelease(consent=consent, family_document_id=i, released_by=actor) for i in ids if i not in have_docs
-        ]
-        if opp_pdf and OPP_PDF not in have_generated:
-            new.append(DocumentRelease(consent=consent, generated=OPP_PDF, released_by=actor))
-        made = []
-        for row in new:
-            row.save()
-            made.append(row)
-            log.log_change(
-                actor, decision, child, action=Action.CREATE, object_type="swv_document_release", object_id=row.pk
-            )  # logs: create
+        return _release(actor, child, consent, document_ids, opp_pdf, today, decision=decision, rule=None)
+
+
+def release_by_family(
+    user: User, found: Any, *, consent_id: int, document_ids: Iterable[int] = (), opp_pdf: bool = False, today: date
+) -> list[DocumentRelease]:
+    """The parents (or the youth) release documents to the samenwerkingsverband themselves, in the portal. `found`
+    is the child as the portal opened it (portal.services.opened: family grounds only). Who decides follows the
+    age rules of consent (consent.rules): under 16 a parent with authority, from 12 also the youth together with
+    them, from 16 the youth alone.
+
+    Raises ValidationError with the keys consent and documents (as `release_documents`); PermissionDenied (Refused)
+    when the age rules leave this decision to someone else. Logs one `swv_document_release` create row per document
+    released now, on the family ground (rules.CHANGE_RULES["family_portal"])."""
+    child = found.child
+    rule = consent_rules.rule_for_age(child.age_on(today))
+    if not (
+        (found.capacity == Capacity.PARENT and rule.parents_needed)
+        or (found.capacity == Capacity.YOUTH and rule.youth_needed)
+    ):
+        raise Refused(_("Only who gave the consent for the samenwerkingsverband releases documents under it."))
+    consent = Consent.objects.filter(pk=consent_id, child=child).first()
+    if consent is None:
+        raise ValidationError({"consent": _("Choose a consent in force for the samenwerkingsverband.")})
+    with transaction.atomic():
+        return _release(
+            user, child, consent, document_ids, opp_pdf, today, decision=found.decision, rule="family_portal"
+        )
+
+
+def _release(
+    actor: User,
+    child: Child,
+    consent: Consent,
+    document_ids: Iterable[int],
+    opp_pdf: bool,
+    today: date,
+    *,
+    decision: Decision,
+    rule: str | None,
+) -> list[DocumentRelease]:
+    ids = sorted({int(i) for i in document_ids})
+    errors: dict[str, str] = {}
+    swv = school_swv(child)
+    if consent.pk not in {c.pk for c in swv_consents(child, swv, today)}:
+        errors["consent"] = _(
+            "This consent does not let documents go to the school's samenwerkingsverband: choose a consent in "
+            "force for the samenwerkingsverband."
+        )
+    if not ids and not opp_pdf:
+        errors["documents"] = _("Choose at least one document the parents released.")
+    found = set(FamilyDocument.objects.filter(child=child, pk__in=ids).values_list("pk", flat=True))
+    if set(ids) - found:
+        errors["documents"] = _("A chosen document is not in this child's record.")
+    if errors:
+        raise ValidationError(errors)
+    have_docs, have_generated = released(consent)
+    new = [DocumentRelease(consent=consent, family_document_id=i, released_by=actor) for i in ids if i not in have_docs]
+    if opp_pdf and OPP_PDF not in have_generated:
+        new.append(DocumentRelease(consent=consent, generated=OPP_PDF, released_by=actor))
+    made = []
+    for row in new:
+        row.save()
+        made.append(row)
+        log.log_change(
+            actor,
+            decision,
+            child,
+            action=Action.CREATE,
+            category=SUPPORT,
+            rule=rule,
+            object_type="swv_document_release",
+            object_id=row.pk,
+        )  # logs: create
     return made
 
 

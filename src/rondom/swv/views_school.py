@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -30,8 +30,8 @@ from rondom.refusals import add_refusal
 from rondom.registry.models import Child
 
 from . import services
-from .forms_school import ReleaseForm, RequestForm, WithdrawForm
-from .models import RequestState, SwvRequest
+from .forms_school import FamilyReleaseForm, ReleaseForm, RequestForm, WithdrawForm
+from .models import SwvRequest
 
 SUPPORT = DataCategory.SUPPORT
 
@@ -276,21 +276,73 @@ class WithdrawView(ChildRecordView):
 
 class PortalRequestsView(ChildRecordView):
     """The family's page: the requests about their child to the samenwerkingsverband and the decisions, with the
-    right to object explained in plain words. Family grounds only (portal.services.opened)."""
+    right to object explained in plain words; and releasing documents to the samenwerkingsverband one by one under
+    the family's consent. Family grounds only (portal.services.opened); the service decides who releases."""
 
     login_url = "/portaal/inloggen/"
-    declaration = Declaration(get=read(SUPPORT), object_type="portal_swv_requests", opens=portal.opened)
+    declaration = Declaration(
+        get=read(SUPPORT),
+        post=update(SUPPORT, service_decides=True),
+        object_type="portal_swv_requests",
+        opens=portal.opened,
+    )
 
-    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+    def _release_choices(self, found: Any, today: date) -> tuple[Any, list[tuple[str, str]], list[str]]:
+        child = found.child
+        consents = services.swv_consents(child, services.school_swv(child), today)
+        if not consents:
+            return None, [], []
+        have_docs, have_generated = services.released(consents[0])
+        docs = _documents(child)
+        plan = Plan.objects.filter(child=child).first()
+        choices = [(str(d.pk), d.name) for d in docs if d.pk not in have_docs]
+        if plan is not None and plan.version and services.OPP_PDF not in have_generated:
+            choices.insert(0, (services.OPP_PDF, _("The plan with the OPP as PDF")))
+        shown = [d.name for d in docs if d.pk in have_docs]
+        if services.OPP_PDF in have_generated:
+            shown.insert(0, _("The plan with the OPP as PDF"))
+        return consents[0], choices, shown
+
+    def _render(self, request: HttpRequest, form: FamilyReleaseForm | None = None, status: int = 200) -> HttpResponse:
         found = self.opened
+        consent, choices, shown = self._release_choices(found, timezone.localdate())
         context = {
             "found": found,
             "child": found.child,
             "requests": requests_of(found.child),
             "is_youth": found.capacity == "youth",
-            "decided": (RequestState.GRANTED, RequestState.REFUSED),
+            "consent": consent,
+            "released": shown,
+            "form": form or (FamilyReleaseForm(documents=choices, auto_id="release-%s") if choices else None),
         }
-        return render(request, "swv/school_portal.html", context)
+        return render(request, "swv/school_portal.html", context, status=status)
+
+    def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        return self._render(request)
+
+    def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
+        found, today = self.opened, timezone.localdate()
+        consent, choices, _shown = self._release_choices(found, today)
+        form = FamilyReleaseForm(request.POST, documents=choices, auto_id="release-%s")
+        if consent is not None and form.is_valid():
+            chosen = form.cleaned_data["documents"]
+            try:
+                services.release_by_family(
+                    _user(request),
+                    found,
+                    consent_id=consent.pk,
+                    document_ids=[int(d) for d in chosen if d != services.OPP_PDF],
+                    opp_pdf=services.OPP_PDF in chosen,
+                    today=today,
+                )
+            except ValidationError as exc:
+                add_refusal(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("You may not do this."))
+            else:
+                messages.success(request, _("Thank you. The samenwerkingsverband may read these documents now."))
+                return redirect("swv:portal-requests", child_id=found.child.pk)
+        return self._render(request, form=form, status=400)
 
 
 urlpatterns: list = [

@@ -193,3 +193,44 @@ def test_the_pages_read_as_dutch_without_code_words(world, login) -> None:  # ty
         assert response.status_code == 200, url
         body = response.content.decode().split("<main", 1)[-1]
         assert text_problems(strip_tags(body), code_words()) == [], url
+
+
+def test_the_parents_release_a_document_themselves_in_the_portal(world, login) -> None:  # type: ignore[no-untyped-def]
+    url = f"/portaal/kind/{world['child'].pk}/samenwerkingsverband/"
+    client = login(world["parent"])
+    assert (
+        "verslag-psycholoog.pdf" not in client.get(url).content.decode()
+    )  # no consent for the SWV: nothing to release
+    consent = swv_consent(world["child"], world["swv"])
+    page = client.get(url).content.decode()
+    assert "verslag-psycholoog.pdf" in page
+    response = client.post(url, {"documents": [str(world["document"].pk)]})
+    assert response.status_code == 302
+    assert services.released(consent)[0] == {world["document"].pk}
+    row = AccessLogEntry.objects.filter(object_type="swv_document_release").get()
+    assert (row.action, row.ground) == ("create", "parent")
+    # The school can now attach it.
+    made = services.submit_request(
+        world["ib"],
+        world["child"],
+        kind="consultation",
+        question="MDO.",
+        document_ids=[world["document"].pk],
+        today=TODAY,
+    )
+    assert made.documents.get().family_document == world["document"]
+
+
+def test_a_youth_of_16_decides_alone_so_a_parent_cannot_release(world) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from django.core.exceptions import PermissionDenied
+
+    world["child"].date_of_birth = date(2010, 1, 5)
+    world["child"].save()
+    consent = swv_consent(world["child"], world["swv"])
+    found = SimpleNamespace(child=world["child"], capacity="parent", decision=None)
+    with pytest.raises(PermissionDenied):
+        services.release_by_family(
+            world["parent"], found, consent_id=consent.pk, document_ids=[world["document"].pk], today=TODAY
+        )
