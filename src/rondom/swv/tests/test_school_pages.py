@@ -234,3 +234,26 @@ def test_a_youth_of_16_decides_alone_so_a_parent_cannot_release(world) -> None: 
         services.release_by_family(
             world["parent"], found, consent_id=consent.pk, document_ids=[world["document"].pk], today=TODAY
         )
+
+
+def test_the_ib_er_records_the_parents_consent_for_the_samenwerkingsverband_on_the_consent_page(world, login) -> None:  # type: ignore[no-untyped-def]
+    from rondom.consent.models import Consent
+
+    client = login(world["ib"])
+    url = f"/kinderen/{world['child'].pk}/toestemming/"
+    page = client.get(url).content.decode()
+    assert world["swv"].name in page  # selectable as recipient
+    guardianship = world["child"].guardianships.get()
+    response = client.post(
+        url,
+        {
+            "purpose": "swv",
+            "categories": ["identity", "support"],
+            "recipient": world["swv"].pk,
+            "parents": [str(guardianship.pk)],
+        },
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get(purpose="swv")
+    assert consent.recipient == world["swv"]
+    assert services.swv_consents(world["child"], world["swv"], timezone.localdate()) == [consent]
