@@ -208,7 +208,7 @@ def _release(
     return made
 
 
-def _snapshot(plan: Plan | None, case: Case | None) -> dict[str, Any]:
+def snapshot_of(plan: Plan | None, case: Case | None) -> dict[str, Any]:
     """What is sent, copied as it is (never retyped): the OPP parts and the goals of the plan's current version, the
     plan's version number and OPP basis, and the case's question with its history (state, date, reason)."""
     content = plan.content if plan is not None and isinstance(plan.content, dict) else {}
@@ -283,7 +283,7 @@ def submit_request(
     """Send one request of `kind` (RequestKind) about `child` to the samenwerkingsverband of the child's school.
 
     The request is filled from the record, never retyped: `snapshot` holds the OPP parts and goals of the plan's
-    current version, the plan version and the case's question and history (`_snapshot`). `document_ids` names what
+    current version, the plan version and the case's question and history (`snapshot_of`). `document_ids` names what
     is attached: FamilyDocument ids of the child and/or "opp_pdf" (the OPP as PDF), each released by the parents
     under the consent used (`release_documents`). `funding_requested`: euros, only for an arrangement, > 0 and at
     most FUNDING_MAX. `received_on` is `today`; `decide_by` is `today` plus SWV_DECISION_WORKING_DAYS working days
@@ -375,7 +375,7 @@ def submit_request(
             swv=swv,
             kind=kind,
             question=question,
-            snapshot=_snapshot(plan, case),
+            snapshot=snapshot_of(plan, case),
             plan_version=plan.version if plan is not None and plan.version else None,
             funding_requested=amount,
             consent=consent,

@@ -51,7 +51,7 @@ def requests_of(child: Child) -> list[SwvRequest]:
 
 
 def snapshot_preview(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot (services._snapshot) as the preview shows it: the OPP parts with their labels in order, the
+    """A snapshot (services.snapshot_of) as the preview shows it: the OPP parts with their labels in order, the
     handelingsdeel rows, the goals and the case."""
     opp = snapshot.get("opp") or {}
     return {
@@ -150,7 +150,7 @@ class RequestCreateView(ChildRecordView):
             "consents": consents,
             "attachable": attachable,
             "releasable": releasable,
-            "preview": snapshot_preview(services._snapshot(plan, case)),
+            "preview": snapshot_preview(services.snapshot_of(plan, case)),
             "today": today,
         }
 
