@@ -16,13 +16,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest_helpers import wait_until_serving
+from tests.conftest_helpers import shared_tmp, small_demo_var_dir, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ST = Path(sys.executable).parent / "st"
@@ -70,13 +69,14 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def demo_server() -> Iterator[tuple[str, dict[str, str], Path]]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[tuple[str, dict[str, str], Path]]:
     """gunicorn on a fresh SQLite database with the small demo data; logged-in sessions for the three roles."""
-    var = Path(tempfile.mkdtemp(prefix="rondom-schemathesis-"))
-    env = {**os.environ, "RONDOM_VAR_DIR": str(var), "RONDOM_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "RONDOM_LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
-    for command in (["migrate", "-v0"], ["load_demo", "--small"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    # A copy of its own of the small demo that `migrate` and `load_demo --small` built once for this test run (the
+    # browser tests copy the same one).
+    var = small_demo_var_dir(shared_tmp(tmp_path_factory, worker_id), env, ROOT)
+    env["RONDOM_VAR_DIR"] = str(var)
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SESSIONS % (list(ROLES),)],
         cwd=ROOT,

@@ -3,10 +3,7 @@ may open, a link in a list opens for its reader, and no page shows an environmen
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from rondom.accounts.models import User
 from rondom.demo import data
 from tests.conftest_helpers import verified_client
+from tests.shared_data import FAST_PASSWORD_HASHERS, built_once
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,9 +36,26 @@ LISTS = {
 }
 
 
+MOMENT = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
 @pytest.fixture(autouse=True)
 def _clock():  # type: ignore[no-untyped-def]
-    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=False):
+    with time_machine.travel(MOMENT, tick=False):
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_for_module(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo (data.load) at the module's moment, built once for every test of this module; each test runs in a
+    savepoint on top of it (tests/shared_data.py). The tests that need no demo (or must not see one) are in
+    test_no_dead_ends_without_demo.py. Passwords hashed fast: no test here logs in with one (verified_client)."""
+
+    def build() -> None:
+        with time_machine.travel(MOMENT, tick=False), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+            data.load()
+
+    with built_once(django_db_blocker, build):
         yield
 
 
@@ -56,7 +71,6 @@ def _client(user: User) -> Client:
 
 
 def test_every_menu_link_opens_for_every_demo_login() -> None:
-    data.load()
     refused = []
     for login in data.LOGINS:
         user = User.objects.get(username=login.username)
@@ -72,7 +86,6 @@ def test_every_menu_link_opens_for_every_demo_login() -> None:
 
 
 def test_every_link_in_the_lists_opens_for_its_reader_and_no_page_names_an_environment_variable() -> None:
-    data.load()
     dead, named = [], []
     for username, lists in LISTS.items():
         client = _client(User.objects.get(username=username))
@@ -91,7 +104,6 @@ def test_every_link_in_the_lists_opens_for_its_reader_and_no_page_names_an_envir
 
 
 def test_the_thuiszitter_overview_is_linked_only_for_whom_it_opens() -> None:
-    data.load()
     for login in data.LOGINS:
         user = User.objects.get(username=login.username)
         client = _client(user)
@@ -102,7 +114,6 @@ def test_the_thuiszitter_overview_is_linked_only_for_whom_it_opens() -> None:
 
 
 def test_the_demo_research_export_has_its_key_and_offers_the_form() -> None:
-    data.load()
     assert settings.RONDOM_RESEARCH_KEY  # the demo sets every key it needs
     page = _client(User.objects.get(username="beleid")).get(reverse("monitoring:research"))
     assert page.status_code == 200
@@ -111,54 +122,7 @@ def test_the_demo_research_export_has_its_key_and_offers_the_form() -> None:
 
 def test_without_the_key_the_research_export_says_so_in_plain_dutch(settings) -> None:  # type: ignore[no-untyped-def]
     settings.RONDOM_RESEARCH_KEY = ""
-    data.load()
     page = _client(User.objects.get(username="beleid")).get(reverse("monitoring:research"))
     html = page.content.decode()
     assert "de sleutel van de gemeente voor pseudoniemen ontbreekt" in html
     assert not ENVIRONMENT_NAME.search(html) and '<form method="post" class="rondom-form"' not in html
-
-
-def _settings_with(**environment: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RONDOM_")}
-    env.update(environment)
-    code = "import rondom.config.settings as s; print(repr(s.RONDOM_RESEARCH_KEY))"
-    found = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    return found.stdout.strip()
-
-
-def test_the_demo_research_key_is_never_a_default_outside_the_local_demo() -> None:
-    path = {"PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
-    assert _settings_with(**path) != "''"  # make run: not secure, localhost only
-    keys = {"RONDOM_SECRET_KEY": "x" * 50, "RONDOM_FIELD_KEYS": "ZGVtby1vbmx5LWZpZWxkLWtleS1yb25kb20tMDAwMDE="}
-    assert _settings_with(**path, **keys, RONDOM_SECURE="1") == "''"
-    assert _settings_with(**path, **keys, RONDOM_ALLOWED_HOSTS="rondom.zwolle.nl") == "''"
-    assert _settings_with(**path, **keys, RONDOM_SECURE="1", RONDOM_RESEARCH_KEY="k") == "'k'"
-
-
-def test_no_template_or_user_facing_message_names_an_environment_variable() -> None:
-    found = []
-    for path in SRC.rglob("*.html"):
-        found += [(str(path.relative_to(SRC)), m) for m in ENVIRONMENT_NAME.findall(path.read_text())]
-    message = re.compile(r"""\b(?:_|gettext|gettext_lazy|ngettext)\(\s*((?:"[^"]*"\s*)+)""")
-    for path in SRC.rglob("*.py"):
-        if "tests" in path.parts or "migrations" in path.parts:
-            continue
-        for literal in message.findall(path.read_text()):
-            found += [(str(path.relative_to(SRC)), m) for m in ENVIRONMENT_NAME.findall(literal)]
-    assert found == []
-
-
-def test_the_menu_asks_the_pages_own_task_right_not_the_role_name() -> None:
-    """A policy officer of a knowledge institution holds the role but no monitoring scope; a wijkteam worker of a
-    team that serves no municipality has no werkplan: neither gets a link to a page that would answer 403."""
-    from tests.factories import MembershipFactory, OrganisationFactory
-
-    researcher = MembershipFactory(organisation=OrganisationFactory(kind="knowledge"), role="policy_officer").user
-    team = MembershipFactory(organisation=OrganisationFactory(kind="wijkteam"), role="wijkteam_worker").user
-    for user, page in ((researcher, "monitoring:dashboard"), (team, "funding:werkplans")):
-        client = _client(user)
-        menu = _links(
-            client.get("/", follow=True).content.decode(), r'<nav aria-label="[^"]*" class="rondom-nav">.*?</nav>'
-        )
-        assert reverse(page) not in menu
-        assert client.get(reverse(page)).status_code == 403

@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,7 +19,7 @@ import pytest
 from django_otp.oath import hotp
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.conftest_helpers import wait_until_serving
+from tests.conftest_helpers import shared_tmp, small_demo_var_dir, wait_until_serving
 
 from .a11y_data import OUTPUT_PREFIX
 
@@ -55,13 +54,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_env() -> Iterator[dict[str, str]]:
-    var = tempfile.mkdtemp(prefix="rondom-e2e-")
-    env = {**os.environ, "RONDOM_VAR_DIR": var, "RONDOM_LOG_LEVEL": "WARNING"}
+def demo_env(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[dict[str, str]]:
+    env = {**os.environ, "RONDOM_LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)  # the browser tests run on their own SQLite file
-    for command in (["migrate", "-v0"], ["load_demo", "--small"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    yield env
+    # `migrate` and `load_demo --small` run once per test run; each worker's server gets a copy of its own.
+    var = small_demo_var_dir(shared_tmp(tmp_path_factory, worker_id), env, ROOT)
+    yield {**env, "RONDOM_VAR_DIR": str(var)}
 
 
 @pytest.fixture(scope="session")

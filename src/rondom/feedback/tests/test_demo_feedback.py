@@ -14,11 +14,13 @@ from rondom.demo import feedback as demo_feedback
 from rondom.feedback.models import FeedbackResponse, ProviderRating
 from rondom.registry.models import Child
 from tests.factories import ChildFactory, GuardianshipFactory
+from tests.shared_data import FAST_PASSWORD_HASHERS
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_feedback_fits_the_rules_and_is_idempotent() -> None:
+def test_demo_feedback_fits_the_rules_and_is_idempotent(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS  # the demo logins' passwords: not what this test is about
     data.load()
     schools = list(Organisation.objects.filter(kind="school"))
     for i in range(400):
