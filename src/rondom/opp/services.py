@@ -120,6 +120,11 @@ def opp_of(plan: Plan | None) -> dict[str, Any]:
     return opp if isinstance(opp, dict) else {}
 
 
+def parse_date(value: object) -> date | None:
+    """An ISO date text (as stored in a handelingsdeel row) as a date, or None. Raises nothing."""
+    return _date(value)
+
+
 def _date(value: object) -> date | None:
     try:
         return date.fromisoformat(str(value or ""))
