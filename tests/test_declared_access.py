@@ -290,6 +290,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "api-portal-consents": ("parent", [(R, SUP, PARENT, "portal_consents")]),
     "api-portal-who-looked": ("parent", [(R, ID, PARENT, "access_log")]),
     "api-notifications": ("ib", []),  # no notification names a child here
+    # Issue 16, the OPP: the page, the PDF (a print of the plan), the work list (the plan here is no OPP: none shown).
+    "opp:page": ("ib", [(R, SUP, SCHOOL_ROLE, "opp")]),
+    "opp:pdf": ("ib", [("print", SUP, SCHOOL_ROLE, "plan")]),
+    "opp:evaluations-due": ("ib", []),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

@@ -58,10 +58,6 @@ HOURS_PER_WEEK_MAX = Decimal("40")
 EVALUATION_SOON_DAYS = 30
 
 
-def _log(actor: User, decision: Any, child_id: int, object_type: str, object_id: object, action: str) -> None:
-    log.log_change(actor, decision, child_id, action=action, object_type=object_type, object_id=object_id)
-
-
 # --- Marking a plan as an OPP ------------------------------------------------------------------------------------
 
 
@@ -105,7 +101,7 @@ def start_opp(actor: User, plan_or_child: Plan | Child, *, basis: str, today: da
         plan.opp_basis = basis
         plan.opp_since = plan.opp_since or today
         plan.save(update_fields=["opp_basis", "opp_since", "updated_at"])
-        _log(actor, decision, child.pk, "opp", plan.pk, Action.UPDATE)  # logs: update
+        log.log_change(actor, decision, child.pk, action=Action.UPDATE, object_type="opp", object_id=plan.pk)
     return plan
 
 
@@ -306,7 +302,9 @@ def save_opp(actor: User, child: Child, opp: dict[str, Any], *, base_version: in
             includes_treatment=plan.includes_treatment,
             saved_by=actor,
         )
-        _log(actor, decision, child.pk, "plan", f"{plan.pk}:v{plan.version}", Action.UPDATE)  # logs: update
+        log.log_change(
+            actor, decision, child.pk, action=Action.UPDATE, object_type="plan", object_id=f"{plan.pk}:v{plan.version}"
+        )
     return plan
 
 
@@ -394,7 +392,9 @@ def record_opp_evaluation(
             next_due=one_year_after(held_on),
             recorded_by=actor,
         )
-        _log(actor, decision, plan.child_id, "opp_evaluation", evaluation.pk, Action.CREATE)  # logs: create
+        log.log_change(
+            actor, decision, plan.child_id, action=Action.CREATE, object_type="opp_evaluation", object_id=evaluation.pk
+        )
     return evaluation
 
 
