@@ -22,7 +22,6 @@ from django.db import transaction
 
 from rondom.accounts.models import User
 from rondom.cases.models import Plan, PlanVersion
-
 from rondom.opp.models import OppEvaluation
 from rondom.opp.sections import SPECIAL_EDUCATION_SCHOOL_TYPES, OppBasis
 from rondom.opp.services import one_year_after
@@ -74,7 +73,11 @@ def _mark(plan: Plan, basis: str, since: date, opp: dict[str, Any], saved_by: Us
     plan.content = {**(plan.content or {}), "opp": opp}
     plan.save()
     PlanVersion.objects.create(
-        plan=plan, number=plan.version, content=plan.content, includes_treatment=plan.includes_treatment, saved_by=saved_by
+        plan=plan,
+        number=plan.version,
+        content=plan.content,
+        includes_treatment=plan.includes_treatment,
+        saved_by=saved_by,
     )
 
 
@@ -111,7 +114,7 @@ def generate(rng: random.Random, today: date) -> OppReport:
         # The demo ib'er's and zorgcoördinator's schools (De Esch 12AB, Kempis 34CD: demo/data.py).
         regular = list(
             Plan.objects.filter(child__school__brin__in=("12AB", "34CD"), version__gt=0, opp_basis="")
-            .exclude(pk=family.pk if family else None)
+            .exclude(pk__in=[family.pk] if family else [])
             .order_by("pk")[:3]
         )
         for index, plan in enumerate(regular):

@@ -51,7 +51,7 @@ class OppForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         opp = opp or {}
-        initial: dict[str, Any] = dict(kwargs.pop("initial", {}) or {})
+        initial: dict[str, Any] = dict(kwargs.pop("initial", None) or {})
         stored = [r for r in opp.get("handelingsdeel", []) if isinstance(r, dict)]
         numbers = list(rows) if rows is not None else list(range(len(stored)))
         numbers += [max(numbers, default=-1) + 1 + i for i in range(extra_rows)]
@@ -64,26 +64,27 @@ class OppForm(forms.Form):
             for part in ("child_voice", "parents_view"):
                 for key, value in (opp.get(part) or {}).items():
                     initial[f"{part}-{key}"] = value
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.row_numbers = numbers
         for section in SECTIONS:
             if section.key == "uitstroomprofiel":
                 self.fields[section.key] = forms.ChoiceField(
-                    label=section.label,
+                    label=str(section.label),
                     required=False,
                     choices=[("", "—"), *UITSTROOMPROFIELEN],
                     help_text=_("Required in special education."),
                 )
             elif section.key == "uitstroombestemming":
                 self.fields[section.key] = forms.CharField(
-                    label=section.label,
+                    label=str(section.label),
                     required=False,
                     max_length=FREE_TEXT_MAX,
                     help_text=_("Required. For example: vmbo basis/kader, havo, praktijkonderwijs."),
                 )
             else:
                 self.fields[section.key] = forms.CharField(
-                    label=section.label, required=False, max_length=FREE_TEXT_MAX, widget=_textarea()
+                    label=str(section.label), required=False, max_length=FREE_TEXT_MAX, widget=_textarea()
                 )
         for i in numbers:
             prefix = f"handelingsdeel-{i}-"
@@ -91,7 +92,10 @@ class OppForm(forms.Form):
             for key, label in ROW_TEXT_FIELDS:
                 self.fields[prefix + key] = forms.CharField(label=label, required=False, max_length=ROW_FIELD_MAX)
             self.fields[prefix + "hours_per_week"] = forms.CharField(
-                label=_("Hours per week"), required=False, max_length=10, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+                label=_("Hours per week"),
+                required=False,
+                max_length=10,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
             for key, label in (("from", _("From")), ("until", _("Until"))):
                 self.fields[prefix + key] = forms.DateField(
@@ -117,9 +121,7 @@ class OppForm(forms.Form):
                 {
                     "n": n,
                     "id": self[prefix + "id"],
-                    "fields": [
-                        self[prefix + k] for k in ("support", "by", "where", "hours_per_week", "from", "until")
-                    ],
+                    "fields": [self[prefix + k] for k in ("support", "by", "where", "hours_per_week", "from", "until")],
                     "remove": self[prefix + "remove"],
                 }
             )
@@ -173,8 +175,6 @@ class StartForm(forms.Form):
 
 
 class EvaluationForm(forms.Form):
-    held_on = forms.DateField(
-        label=_("Held on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     with_parents = forms.BooleanField(label=_("The parents took part"), required=False, initial=True)
     summary = forms.CharField(label=_("What was concluded"), max_length=FREE_TEXT_MAX, widget=_textarea())

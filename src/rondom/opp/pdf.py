@@ -56,9 +56,10 @@ def _p(text: object, style: ParagraphStyle) -> Paragraph:
 def _day(value: date | str | None) -> str:
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return value
+        return formats.date_format(day, "j F Y")
     return formats.date_format(value, "j F Y") if value else "—"
 
 
@@ -96,9 +97,7 @@ def opp_pdf(plan: Plan, version: int | None = None, *, today: date) -> bytes:
     child = plan.child
     opp = content.get("opp") if isinstance(content.get("opp"), dict) else None
     is_opp = bool(plan.opp_basis) and opp is not None
-    title = (
-        _("Development perspective (OPP) of %(child)s") if is_opp else _("Plan of %(child)s")
-    ) % {"child": child}
+    title = (_("Development perspective (OPP) of %(child)s") if is_opp else _("Plan of %(child)s")) % {"child": child}
     out = io.BytesIO()
     doc = pdf.document(
         out,

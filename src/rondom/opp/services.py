@@ -156,11 +156,12 @@ def _row_errors(index: int, row: Any) -> dict[str, str]:
             }
     hours = str(row.get("hours_per_week") or "").strip().replace(",", ".")
     if hours:
+        amount: Decimal | None
         try:
-            value = Decimal(hours)
+            amount = Decimal(hours)
         except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or value < 0 or value > HOURS_PER_WEEK_MAX:
+            amount = None
+        if amount is None or not amount.is_finite() or amount < 0 or amount > HOURS_PER_WEEK_MAX:
             errors[key + "hours_per_week"] = _(
                 "Handelingsdeel, row %(n)d: hours per week must be a number from 0 to %(max)s."
             ) % {"n": n, "max": HOURS_PER_WEEK_MAX}
@@ -174,9 +175,9 @@ def _row_errors(index: int, row: Any) -> dict[str, str]:
             "n": n
         }
     elif start is not None and end <= start:
-        errors[key + "until"] = _("Handelingsdeel, row %(n)d: the end date (until) must lie after the start date (from).") % {
-            "n": n
-        }
+        errors[key + "until"] = _(
+            "Handelingsdeel, row %(n)d: the end date (until) must lie after the start date (from)."
+        ) % {"n": n}
     return errors
 
 
@@ -232,9 +233,7 @@ def validate_opp(opp: Any, *, basis: str = "") -> dict[str, str]:
 
 
 def _row_ids(plan: Plan) -> set[str]:
-    return {
-        str(r["id"]) for r in opp_of(plan).get("handelingsdeel", []) if isinstance(r, dict) and r.get("id")
-    }
+    return {str(r["id"]) for r in opp_of(plan).get("handelingsdeel", []) if isinstance(r, dict) and r.get("id")}
 
 
 def _normalise(opp: dict[str, Any], current_ids: set[str]) -> dict[str, Any]:
@@ -281,7 +280,9 @@ def save_opp(actor: User, child: Child, opp: dict[str, Any], *, base_version: in
         decision = policy.require(actor, child, Action.UPDATE, SUPPORT)
         plan = Plan.objects.select_for_update().filter(child=child).first()
         if plan is None or not plan.opp_basis:
-            raise ValidationError({"opp_basis": _("Mark the plan as an OPP first (extra support or special education).")})
+            raise ValidationError(
+                {"opp_basis": _("Mark the plan as an OPP first (extra support or special education).")}
+            )
         errors = validate_opp(opp, basis=plan.opp_basis)
         if errors:
             raise ValidationError(errors)
@@ -398,7 +399,9 @@ def record_opp_evaluation(
     return evaluation
 
 
-def opp_plans_with_due(plans: QuerySet[Plan], today: date, *, only_attention: bool = True) -> list[tuple[Plan, EvaluationDue]]:
+def opp_plans_with_due(
+    plans: QuerySet[Plan], today: date, *, only_attention: bool = True
+) -> list[tuple[Plan, EvaluationDue]]:
     """The OPP plans of `plans` with their next evaluation, overdue first, then by due date; `only_attention`: only
     those overdue or due within EVALUATION_SOON_DAYS. One query (the last `next_due` per plan is an annotation).
     Raises nothing."""
@@ -407,7 +410,7 @@ def opp_plans_with_due(plans: QuerySet[Plan], today: date, *, only_attention: bo
         .annotate(last_next_due=Max("opp_evaluations__next_due"))
         .select_related("child", "child__school")
     )
-    found = []
+    found: list[tuple[Plan, EvaluationDue]] = []
     for plan in rows:
         due = due_from(plan.opp_since, plan.last_next_due, today)  # type: ignore[attr-defined]
         if due is not None and (due.needs_attention or not only_attention):

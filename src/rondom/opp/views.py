@@ -71,7 +71,12 @@ def _render(
         "can_write": can_write,
         "basis_label": dict(OppBasis.CHOICES).get(plan.opp_basis, "") if plan else "",
         "sections": [
-            (s.label, profiles.get(opp.get(s.key, ""), opp.get(s.key, "")) if s.key == "uitstroomprofiel" else opp.get(s.key, ""))
+            (
+                s.label,
+                profiles.get(opp.get(s.key, ""), opp.get(s.key, ""))
+                if s.key == "uitstroomprofiel"
+                else opp.get(s.key, ""),
+            )
             for s in SECTIONS
         ],
         "rows": [
@@ -88,9 +93,15 @@ def _render(
         "evaluations": list(plan.opp_evaluations.all()) if is_opp and plan else [],
         "opp_form": bound.get("opp_form") or (_opp_form(plan) if is_opp and can_write else None),
         "start_form": bound.get("start_form")
-        or (StartForm(initial={"basis": services.suggested_basis(child)}, auto_id="id_start_%s") if can_write else None),
+        or (
+            StartForm(initial={"basis": services.suggested_basis(child)}, auto_id="id_start_%s") if can_write else None
+        ),
         "evaluation_form": bound.get("evaluation_form")
-        or (EvaluationForm(initial={"held_on": today, "with_parents": True}, auto_id="id_eval_%s") if can_write else None),
+        or (
+            EvaluationForm(initial={"held_on": today, "with_parents": True}, auto_id="id_eval_%s")
+            if can_write
+            else None
+        ),
         "special_school": services.is_special_education(child),
         **extra,
     }
@@ -136,7 +147,9 @@ class OppStartView(ChildRecordView):
         form = StartForm(request.POST, auto_id="id_start_%s")
         if form.is_valid():
             try:
-                services.start_opp(_user(request), self.child, basis=form.cleaned_data["basis"], today=timezone.localdate())
+                services.start_opp(
+                    _user(request), self.child, basis=form.cleaned_data["basis"], today=timezone.localdate()
+                )
             except ValidationError as exc:
                 add_refusal(form, exc)
             else:

@@ -138,9 +138,7 @@ def test_a_bad_row_shows_the_form_again_with_the_error_on_its_field(en, world) -
 def test_a_missing_destination_is_refused_in_dutch(client, world) -> None:  # type: ignore[no-untyped-def]
     child = world["child"]
     services.start_opp(world["ib"], child, basis=OppBasis.EXTRA_SUPPORT, today=TODAY)
-    response = verified_client(client, world["ib"]).post(
-        f"/kinderen/{child.pk}/opp/", form(0, uitstroombestemming="")
-    )
+    response = verified_client(client, world["ib"]).post(f"/kinderen/{child.pk}/opp/", form(0, uitstroombestemming=""))
     assert response.status_code == 400
     assert "Uitstroombestemming" in response.content.decode() and "verplicht" in response.content.decode()
     assert Plan.objects.get(child=child).version == 0

@@ -206,7 +206,11 @@ def test_the_two_education_goals_rule_keeps_working_on_an_opp_plan(world) -> Non
         cases.save_plan(ib, child, goals=[goal("school"), goal("home")], includes_treatment=True, base_version=1)
     assert "two education goals" in exc.value.message_dict["goals"][0]
     plan = cases.save_plan(
-        ib, child, goals=[goal("school"), goal("school", "Rekent"), goal("home")], includes_treatment=True, base_version=1
+        ib,
+        child,
+        goals=[goal("school"), goal("school", "Rekent"), goal("home")],
+        includes_treatment=True,
+        base_version=1,
     )
     assert plan.version == 2 and plan.content["opp"]["handelingsdeel"]
 
