@@ -33,6 +33,7 @@ from rondom.accounts.models import User
 from rondom.cases.models import Plan, PlanVersion
 from rondom.cases.services import PlanConflict, new_goal_id
 from rondom.core.categories import Action, DataCategory
+from rondom.idempotency import recent_duplicate
 from rondom.limits import FREE_TEXT_MAX, text_error
 from rondom.registry.models import Child
 
@@ -369,8 +370,9 @@ def record_opp_evaluation(
     """Record the evaluation of the OPP held on `held_on`; the next one is due one year later (`next_due`,
     `one_year_after`). `today`: the caller's date (an evaluation cannot be recorded before it was held).
 
-    Raises ValidationError with the keys plan (no OPP), held_on (after today, or before the plan became an OPP),
-    summary (empty, too long); Http404 outside scope, PermissionDenied without the right to update the support data.
+    A double submit (the same person, plan, date and text within rondom.idempotency's window) returns the evaluation
+    recorded first and writes nothing. Raises ValidationError with the keys plan (no OPP), held_on (after today, or
+    more than a year before the plan became an OPP), summary (empty, too long); Http404 outside scope, PermissionDenied without the right to update the support data.
     Logs: a create of object type `opp_evaluation`."""
     if not plan.opp_basis:
         raise ValidationError({"plan": _("This plan is not an OPP: mark it as one first.")})
@@ -385,6 +387,14 @@ def record_opp_evaluation(
         raise ValidationError(errors)
     with transaction.atomic():
         decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
+        # A double submit (same person, same plan, same day and text, within the window) gives the first one.
+        same = recent_duplicate(
+            OppEvaluation.objects.filter(plan=plan, recorded_by=actor, held_on=held_on, summary=summary.strip()),
+            "recorded_at",
+            lock=plan.child,
+        )
+        if same is not None:
+            return same
         evaluation = OppEvaluation.objects.create(
             plan=plan,
             held_on=held_on,

@@ -252,3 +252,14 @@ def test_a_bad_evaluation_names_the_field_and_writes_nothing(world) -> None:  # 
     with pytest.raises(ValidationError) as exc:
         services.record_opp_evaluation(world["ib"], no_opp, held_on=TODAY, with_parents=True, summary="x", today=TODAY)
     assert "plan" in exc.value.message_dict
+
+
+def test_a_double_submitted_evaluation_is_recorded_once(world) -> None:  # type: ignore[no-untyped-def]
+    plan = opp_plan(world)
+    first = services.record_opp_evaluation(
+        world["ib"], plan, held_on=TODAY, with_parents=True, summary="Op koers", today=TODAY
+    )
+    again = services.record_opp_evaluation(
+        world["ib"], plan, held_on=TODAY, with_parents=True, summary="Op koers ", today=TODAY
+    )
+    assert again.pk == first.pk and OppEvaluation.objects.count() == 1
