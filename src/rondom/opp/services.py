@@ -372,8 +372,8 @@ def record_opp_evaluation(
 
     A double submit (the same person, plan, date and text within rondom.idempotency's window) returns the evaluation
     recorded first and writes nothing. Raises ValidationError with the keys plan (no OPP), held_on (after today, or
-    more than a year before the plan became an OPP), summary (empty, too long); Http404 outside scope, PermissionDenied without the right to update the support data.
-    Logs: a create of object type `opp_evaluation`."""
+    more than a year before the plan became an OPP), summary (empty, too long); Http404 outside scope,
+    PermissionDenied without the right to update the support data. Logs: a create of object type `opp_evaluation`."""
     if not plan.opp_basis:
         raise ValidationError({"plan": _("This plan is not an OPP: mark it as one first.")})
     errors: dict[str, str] = {}
