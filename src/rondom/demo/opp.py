@@ -111,12 +111,13 @@ def generate(rng: random.Random, today: date) -> OppReport:
             since = today - timedelta(days=rng.randint(60, 300))
             _mark(plan, OppBasis.SPECIAL_EDUCATION, since, _opp(rng, today, profiel=profiel), ib)
             marked += 1
-        # The demo ib'er's and zorgcoördinator's schools (De Esch 12AB, Kempis 34CD: demo/data.py).
-        regular = list(
-            Plan.objects.filter(child__school__brin__in=("12AB", "34CD"), version__gt=0, opp_basis="")
-            .exclude(pk__in=[family.pk] if family else [])
-            .order_by("pk")[:3]
-        )
+        # The demo ib'er's and zorgcoördinator's schools (De Esch 12AB, Kempis 34CD: demo/data.py); De Esch's first,
+        # so that the overdue one is in the demo ib'er's work list.
+        candidates = Plan.objects.filter(version__gt=0, opp_basis="").exclude(pk__in=[family.pk] if family else [])
+        regular = [
+            *candidates.filter(child__school__brin="12AB").order_by("pk")[:2],
+            *candidates.filter(child__school__brin="34CD").order_by("pk")[:1],
+        ]
         for index, plan in enumerate(regular):
             if index == 0:  # the overdue one: an OPP for 14 months, never evaluated with the parents
                 since = today - timedelta(days=425)
