@@ -1,4 +1,4 @@
-"""The ib'er's OPP in a real browser on a phone (issue 16, point 1): the work list shows the demo's overdue yearly
+"""The school's OPP work in a real browser on a phone (issue 16, point 1): the work list shows the demo's overdue yearly
 evaluation, the OPP page opens from it, a handelingsdeel row is added and saved, the evaluation is recorded; the
 pages have no axe-core violations and no horizontal scrolling at 320 CSS px."""
 
@@ -31,9 +31,9 @@ def phone(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_the_ib_works_an_overdue_opp_evaluation_on_a_phone(phone: Page, base_url: str, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_the_zorgcoordinator_works_an_overdue_opp_evaluation_on_a_phone(phone: Page, base_url: str, demo_env) -> None:  # type: ignore[no-untyped-def]
     page = phone
-    log_in(page, base_url, demo_env, "ib")
+    log_in(page, base_url, demo_env, "zorgco")  # the small demo's plans are at Kempis
     page.goto(f"{base_url}/casussen/")
     page.get_by_role("link", name="OPP-evaluaties met de ouders die eraan komen").click()
     expect(page.get_by_role("heading", name="OPP-evaluaties met de ouders")).to_be_visible()
