@@ -294,6 +294,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "swv:school-requests": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_requests")]),
     "swv:school-request-create": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_request_form")]),
     "swv:portal-requests": ("parent", [(R, SUP, PARENT, "portal_swv_requests")]),
+    # Issue 16, the OPP: the page, the PDF (a print of the plan), the work list (the plan here is no OPP: none shown).
+    "opp:page": ("ib", [(R, SUP, SCHOOL_ROLE, "opp")]),
+    "opp:pdf": ("ib", [("print", SUP, SCHOOL_ROLE, "plan")]),
+    "opp:evaluations-due": ("ib", []),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

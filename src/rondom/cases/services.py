@@ -645,7 +645,8 @@ def save_plan(
             raise PlanConflict(plan.version, diff_goals(before, plan.content.get("goals", [])))
         normalised = _normalise_goals(goals, _goal_ids(plan))
         plan.version += 1
-        plan.content = {"goals": normalised}
+        # Only the goals change: the plan's other parts (the OPP, `content["opp"]`, rondom.opp) are kept.
+        plan.content = {**(plan.content if isinstance(plan.content, dict) else {}), "goals": normalised}
         plan.includes_treatment = includes_treatment
         plan.next_evaluation = next_evaluation
         plan.save()

@@ -69,3 +69,37 @@ SECTIONS: tuple[Section, ...] = (
 
 #: The keys of one row of the handelingsdeel, in the order they are shown.
 HANDELINGSDEEL_KEYS = ("id", "support", "by", "where", "hours_per_week", "from", "until")
+
+#: The destination profiles of special education (WEC art. 14a, Besluit ontwikkelingsperspectief): the value stored in
+#: `content["opp"]["uitstroomprofiel"]` is one of these keys or "".
+UITSTROOMPROFIELEN: tuple[tuple[str, Promise], ...] = (
+    ("vervolgonderwijs", _("Further education (vervolgonderwijs)")),
+    ("arbeidsmarkt", _("Work (arbeidsmarkt)")),
+    ("dagbesteding", _("Day activities (dagbesteding)")),
+)
+
+#: The sections on which the child's voice and the parents' view are asked (`child_voice` / `parents_view` keys):
+#: every text section and the handelingsdeel.
+VOICE_KEYS: tuple[str, ...] = (*(s.key for s in SECTIONS), "handelingsdeel")
+
+#: The school types whose pupils are in special education (rondom.core.roles.SchoolType): a plan of a pupil there is
+#: an OPP by law (WEC art. 41a), so the school is offered the special-education basis.
+SPECIAL_EDUCATION_SCHOOL_TYPES = frozenset({"so", "vso", "sbo"})
+
+
+def section_label(key: str) -> Promise:
+    """The professional's label of a section key (or of "handelingsdeel")."""
+    for section in SECTIONS:
+        if section.key == key:
+            return section.label
+    return _("Action plan (handelingsdeel)")
+
+
+def empty_opp() -> dict[str, object]:
+    """An OPP with nothing filled in, in the shape of `content["opp"]`."""
+    return {
+        **{s.key: "" for s in SECTIONS},
+        "handelingsdeel": [],
+        "child_voice": {},
+        "parents_view": {},
+    }

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from rondom.demo import absence, casework, data, feedback
+from rondom.demo import opp as demo_opp
 from rondom.registry.models import Child
 from rondom.schoolcalendar.models import SchoolHoliday
 from tests.factories import ChildFactory, GuardianshipFactory
@@ -29,7 +30,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # Fields that are meant to lie ahead: deadlines, planned dates, the end of a validity.
 MEANT_FOR_LATER = {"valid_until", "decision_due", "until", "due", "next_evaluation", "ends_on", "due_on", "deadline"}
-MEANT_FOR_LATER |= {"expires_at"}
+MEANT_FOR_LATER |= {"expires_at", "next_due"}
 #: Fields of one model that are planned ahead: a support-team meeting's day (issue 14, point 6: next week's meeting).
 PLANNED_AHEAD = {"cases.Meeting.date"}
 
@@ -61,6 +62,7 @@ def test_no_demo_fact_lies_in_the_future_of_the_day_it_is_built_for(moment: date
             child = ChildFactory(school=Organisation.objects.get(pk=schools[i % len(schools)]))
             GuardianshipFactory(child=child)
         casework.generate(random.Random(2026), today=today)
+        demo_opp.generate(random.Random(2026), today)
         absence.generate(random.Random(2026), today)
         feedback.generate(random.Random(2026), today)
         now = timezone.now()

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from rondom.core.roles import Role
 from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters
+from rondom.demo import opp as demo_opp
 from rondom.monitoring.rollup import refresh_monthly_facts
 
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         # teacher's group exist either way).
         rosters.import_login_schools(today)
         casework.generate(random.Random(2026), today=today)
+        opp_counts = demo_opp.generate(random.Random(2026), today)
+        if opp_counts.counts:
+            self.stdout.write(f"  opp: {opp_counts.counts}")
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")
