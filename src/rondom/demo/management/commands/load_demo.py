@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from rondom.core.roles import Role
-from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters
+from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters, swv
 from rondom.monitoring.rollup import refresh_monthly_facts
 
 
@@ -45,6 +45,9 @@ class Command(BaseCommand):
         # teacher's group exist either way).
         rosters.import_login_schools(today)
         casework.generate(random.Random(2026), today=today)
+        swv_counts = swv.generate(today)  # the samenwerkingsverband's queue (loket, orthopedagoog)
+        if swv_counts:
+            self.stdout.write(f"  samenwerkingsverband: {swv_counts}")
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")
