@@ -99,13 +99,14 @@ def generate(today: date) -> dict[str, int]:
     if SwvRequest.objects.filter(question__startswith=MARK).exists():
         return {}
     swv = Organisation.objects.filter(kind="swv", name="Samenwerkingsverband Zwolle").first()
-    schools = {
+    found = {
         "esch": Organisation.objects.filter(name="Basisschool De Esch").first(),
         "kempis": Organisation.objects.filter(name="Thomas a Kempis College").first(),
     }
+    schools = {key: school for key, school in found.items() if school is not None}
     loket = User.objects.filter(username="loket").first()
     ortho = Membership.objects.filter(user__username="orthopedagoog", organisation=swv, role=Role.SWV_EXPERT).first()
-    if swv is None or loket is None or ortho is None or None in schools.values():
+    if swv is None or loket is None or ortho is None or len(schools) < len(found):
         return {}
     psycho = _expert(swv, "swv-psycholoog", "Petra", "de Wit", today)
     senders = {

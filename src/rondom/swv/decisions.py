@@ -1,11 +1,11 @@
 """The samenwerkingsverband's work on a request: planning it on the weekly meeting, an expert's advice, the loket's
 decision (with a beschikkingsnummer), and the start and end of an arrangement (issue 16; docs/swv-decisions.md).
 
-Who may do what: the SWV's loket (Role.SWV_LOKET) plans, decides and records start and end; an expert
-(Role.SWV_EXPERT) advises, once per request. Both only at the SWV the request is made to: anyone else gets
-NotInScope (404), as if the request did not exist. The rules of a decision are the tables of rondom.swv.rules.
-Every change is versioned (rondom.versioning: Conflict, 409, on a stale version) and logged on the SWV_REQUEST ground
-by the change rule `swv_decision` (access.rules.CHANGE_RULES), in the same transaction."""
+Who may do what (task rights of access.tasks): the SWV's loket (decide_swv_requests) plans, decides and records
+start and end; an expert (advise_swv_requests) advises, once per request. Both only at the SWV the request is made
+to: anyone else gets NotInScope (404), as if the request did not exist. The rules of a decision are the tables of
+rondom.swv.rules. Every change is versioned (rondom.versioning: Conflict, 409, on a stale version) and logged on the
+SWV_REQUEST ground by the change rule `swv_decision` (access.rules.CHANGE_RULES), in the same transaction."""
 
 from __future__ import annotations
 
@@ -18,12 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import log, policy
+from rondom.access import log, policy, tasks
 from rondom.accounts.models import Membership, User
 from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Invalid, NotInScope, Refused
-from rondom.core.roles import Role
 from rondom.schoolcalendar.services import is_working_day
 from rondom.versioning import save_versioned
 
@@ -32,15 +31,17 @@ from .models import Advice, Expertise, RequestKind, RequestState, SwvRequest, Tl
 from .numbers import next_number
 
 S = RequestState
+#: The task rights (access.tasks) of the SWV's loket and its experts.
+DECIDE, ADVISE = "decide_swv_requests", "advise_swv_requests"
 
 
-def memberships_at(actor: User, swv_id: int, roles: set[str], today: date) -> list[Membership]:
-    """The actor's memberships in force on `today` at the SWV `swv_id` in one of `roles` (one query)."""
-    return [m for m in actor.roles() if m.organisation_id == swv_id and m.role in roles]
+def memberships_at(actor: User, swv_id: int, task: str) -> list[Membership]:
+    """The actor's memberships in force at the SWV `swv_id` that carry task right `task` (access.tasks)."""
+    return [m for m in actor.roles() if m.organisation_id == swv_id and tasks.held_by(m, task)]
 
 
 def _open(
-    actor: User, request: SwvRequest, roles: set[str], today: date, *, lock: bool = True
+    actor: User, request: SwvRequest, task: str, today: date, *, lock: bool = True
 ) -> tuple[SwvRequest, Membership, Decision]:
     """The request read again (locked), the actor's membership at its SWV in one of `roles`, and the policy's
     decision to read the child's support. NotInScope when the actor holds no role at that SWV or the policy does not
@@ -51,14 +52,13 @@ def _open(
     request = found.filter(pk=request.pk).first()  # type: ignore[assignment]
     if request is None:
         raise NotInScope()
-    at_swv = memberships_at(actor, request.swv_id, {Role.SWV_LOKET, Role.SWV_EXPERT}, today)
-    if not at_swv:
+    if not memberships_at(actor, request.swv_id, "work_swv_requests"):
         raise NotInScope()
-    mine = [m for m in at_swv if m.role in roles]
+    mine = memberships_at(actor, request.swv_id, task)
     if not mine:
         raise Refused(
             _("Only the loket of the samenwerkingsverband may do this.")
-            if Role.SWV_LOKET in roles
+            if task == DECIDE
             else _("Only an expert of the samenwerkingsverband may advise.")
         )
     decision = policy.decide(actor, request.child, Action.READ, DataCategory.SUPPORT)
@@ -102,7 +102,7 @@ def plan_on_meeting(actor: User, request: SwvRequest, meeting_on: date, version:
     Raises NotInScope (not the actor's SWV, or the ground ended), Refused (not the loket), Invalid with the keys
     meeting_on (weekend or holiday, in the past) and state (decided or withdrawn), Conflict on a stale `version`."""
     with transaction.atomic():
-        request, _m, decision = _open(actor, request, {Role.SWV_LOKET}, today)
+        request, _m, decision = _open(actor, request, DECIDE, today)
         if meeting_on < today:
             raise Invalid({"meeting_on": _("The meeting cannot be in the past.")})
         if not is_working_day(meeting_on):
@@ -127,7 +127,7 @@ def give_advice(
     if not text.strip():
         raise Invalid({"text": _("Write down the advice.")})
     with transaction.atomic():
-        request, membership, decision = _open(actor, request, {Role.SWV_EXPERT}, today)
+        request, membership, decision = _open(actor, request, ADVISE, today)
         _move(request, S.ADVISED)
         if Advice.objects.filter(request=request, expert=membership).exists():
             raise Invalid({"request": _("You have already advised on this request.")})
@@ -172,7 +172,7 @@ def decide(
     decided or withdrawn), Conflict on a stale `version`."""
     now = now or timezone.now()
     with transaction.atomic():
-        request, _m, decision = _open(actor, request, {Role.SWV_LOKET}, today)
+        request, _m, decision = _open(actor, request, DECIDE, today)
         _move(request, S.GRANTED if granted else S.REFUSED)
         errors: dict[str, str] = {}
         if not reason.strip():
@@ -255,7 +255,7 @@ def record_start(actor: User, request: SwvRequest, started_on: date, version: in
     Raises NotInScope, Refused (not the loket), Invalid with the keys state (not a granted arrangement, or started
     already) and started_on, Conflict on a stale `version`."""
     with transaction.atomic():
-        request, _m, decision = _open(actor, request, {Role.SWV_LOKET}, today)
+        request, _m, decision = _open(actor, request, DECIDE, today)
         if request.state != S.GRANTED or request.kind not in rules.KINDS_THAT_START or request.started_on:
             raise Invalid({"state": _("Only a granted arrangement that has not started yet can start.")})
         decided_on = timezone.localdate(request.decided_at) if request.decided_at else today
@@ -271,7 +271,7 @@ def record_end(actor: User, request: SwvRequest, ended_on: date, version: int, *
     ground on the child ends that day (`access_until`). Raises NotInScope, Refused (not the loket), Invalid with the
     keys state (not started, or ended already) and ended_on, Conflict on a stale `version`."""
     with transaction.atomic():
-        request, _m, decision = _open(actor, request, {Role.SWV_LOKET}, today)
+        request, _m, decision = _open(actor, request, DECIDE, today)
         if request.started_on is None or request.ended_on is not None:
             raise Invalid({"state": _("Only an arrangement that has started and not ended can end.")})
         if ended_on > today or ended_on < request.started_on:

@@ -1,7 +1,8 @@
 """The daily pass over granted requests (settings.SCHEDULED_TASKS, rondom.swv.tasks): the school's intern
-begeleiders hear when an arrangement has not started by its `start_by`, and settings.SWV_EXPIRY_NOTICE_DAYS before a
-TLV or arrangement's validity ends (so a new request can be made in time). Each notice once per request
-(notifications.notify's key; `start_notice_sent_on`, `expiry_notice_sent_on` show it in the loket's queue)."""
+begeleiders and zorgcoördinatoren (task right follow_swv_decisions) hear when an arrangement has not started by its
+`start_by`, and settings.SWV_EXPIRY_NOTICE_DAYS before a TLV or arrangement's validity ends (so a new request can be
+made in time). Each notice once per request (notifications.notify's key; `start_notice_sent_on`,
+`expiry_notice_sent_on` show it in the loket's queue)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rondom.core.roles import Role
+from rondom.access import tasks
 from rondom.notifications.services import active_memberships, notify
 
 from . import rules
@@ -49,7 +50,8 @@ def expiring(today: date) -> QuerySet[SwvRequest]:
 
 def _ibers(school_ids: set[int], today: date) -> dict[int, list]:  # type: ignore[type-arg]
     found: dict[int, list] = {}  # type: ignore[type-arg]
-    rows = active_memberships(today).filter(role=Role.INTERN_BEGELEIDER, organisation_id__in=school_ids)
+    holders = tasks.roles_of("follow_swv_decisions")
+    rows = active_memberships(today).filter(role__in=holders, organisation_id__in=school_ids)
     for m in rows.select_related("user"):
         found.setdefault(m.organisation_id, []).append(m.user)
     return found

@@ -19,7 +19,6 @@ from rondom.access import grounds, rules
 from rondom.consent.models import Purpose, active_q, active_sql
 from rondom.core.access_types import Basis
 from rondom.core.grounds import Ground
-from rondom.core.roles import Role
 
 from .models import RequestState, SwvRequest
 
@@ -32,7 +31,7 @@ class SwvRequestGround:
 
     kind = "swv_request"
     ground = Ground.SWV_REQUEST
-    roles = frozenset({Role.SWV_LOKET, Role.SWV_EXPERT})
+    roles = frozenset(rules.SWV_REQUEST_RULES)
     #: The policy limits the basis to the consent's categories (the third column).
     restricted_by_consent = True
     sql = (

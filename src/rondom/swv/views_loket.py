@@ -22,12 +22,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import policy
+from rondom.access import policy, tasks
 from rondom.access.declared import ChildRecordView, Declaration, read, search, update
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, DomainError, NotInScope
-from rondom.core.roles import Role
 from rondom.refusals import add_refusal
 from rondom.worklist import choice, paginate
 
@@ -36,14 +35,13 @@ from .expiry import expiring, not_started
 from .forms_loket import AdviceForm, DecisionForm, EndForm, PlanForm, StartForm
 from .models import RequestKind, RequestState, SwvRequest
 
-SWV_ROLES = {Role.SWV_LOKET, Role.SWV_EXPERT}
 #: The queue's state filter: open (waiting for a decision), each decided state, or all.
 FILTERS = ("open", RequestState.GRANTED, RequestState.REFUSED, RequestState.WITHDRAWN, "all")
 
 
-def my_swvs(user: User, roles: set[str] = SWV_ROLES) -> set[int]:
-    """The SWVs where the user holds one of `roles` today."""
-    return {m.organisation_id for m in user.roles() if m.role in roles}
+def my_swvs(user: User) -> set[int]:
+    """The SWVs where the user is loket or expert today (task right work_swv_requests)."""
+    return {m.organisation_id for m in tasks.memberships(user, "work_swv_requests")}
 
 
 class QueueView(ChildRecordView):
@@ -230,8 +228,9 @@ class RequestView(ChildRecordView):
 
     def _render(self, request: HttpRequest, r: SwvRequest, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
         today = timezone.localdate()
-        roles = {m.role for m in request.user.roles() if m.organisation_id == r.swv_id}  # type: ignore[attr-defined]
-        loket, expert = Role.SWV_LOKET in roles, Role.SWV_EXPERT in roles
+        user: User = request.user  # type: ignore[assignment]
+        loket = bool(decisions.memberships_at(user, r.swv_id, decisions.DECIDE))
+        expert = bool(decisions.memberships_at(user, r.swv_id, decisions.ADVISE))
         advices = list(r.advices.select_related("expert__user"))
         advised = any(a.expert.user_id == request.user.pk for a in advices)
         is_open = r.state in rules.OPEN_STATES
