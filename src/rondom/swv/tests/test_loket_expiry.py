@@ -3,7 +3,8 @@ start_by and of a validity ending within settings.SWV_EXPIRY_NOTICE_DAYS, once e
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -73,3 +74,15 @@ def test_refused_and_ended_requests_are_not_noticed() -> None:
     )
     due = notify_due(DAY)
     assert (due.not_started, due.expiring) == (0, 0)
+
+
+def test_the_scheduled_task_runs_the_pass_on_its_day(settings) -> None:  # type: ignore[no-untyped-def]
+    import time_machine
+
+    from rondom.swv.tasks import swv_expiry_task
+
+    assert settings.SCHEDULED_TASKS["rondom.swv.tasks.swv_expiry_task"] == 24 * 3600
+    w = world()
+    request_for(w, RequestKind.ARRANGEMENT, state=RequestState.GRANTED, start_by=DAY)
+    with time_machine.travel(datetime(2027, 3, 11, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=False):
+        assert swv_expiry_task.call() == {"not_started": 1, "expiring": 0}
