@@ -251,7 +251,7 @@ class RequestView(ChildRecordView):
                 "overdue": is_open and r.decide_by < today,
                 "forms": forms_,
                 "may_plan": loket and is_open,
-                "may_decide": loket and is_open,
+                "may_decide": loket and rules.may_move(r.state, RequestState.GRANTED),
                 "may_advise": expert and is_open and not advised,
                 "may_start": loket
                 and r.state == RequestState.GRANTED

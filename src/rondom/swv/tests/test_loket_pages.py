@@ -54,12 +54,14 @@ def test_the_loket_plans_and_decides_through_the_page(login) -> None:  # type: i
     r = request_for(w, RequestKind.CONSULTATION)
     client = login(w.loket.user)
     page = client.get(_page(r))
-    assert page.status_code == 200 and 'value="decide"' in page.content.decode()
+    assert page.status_code == 200 and 'value="plan"' in page.content.decode()
+    assert 'value="decide"' not in page.content.decode()  # planned on a meeting first (rules.TRANSITIONS)
     day = add_working_days(today, 2)
     assert (
         client.post(_page(r), {"action": "plan", "plan-version": 1, "plan-meeting_on": day.isoformat()}).status_code
         == 302
     )
+    assert 'value="decide"' in client.get(_page(r)).content.decode()
     stale = client.post(_page(r), {"action": "plan", "plan-version": 1, "plan-meeting_on": day.isoformat()})
     assert stale.status_code == 409
     empty = client.post(
