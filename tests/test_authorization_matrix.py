@@ -17,6 +17,7 @@ from rondom.access import policy
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.audit.models import AccessLogEntry
 from rondom.registry.models import ChildNote
+from rondom.swv.models import SwvRequest
 from tests.factories import (
     ChildFactory,
     GroupTeacherFactory,
@@ -55,6 +56,8 @@ MATRIX = [
     Row("provider_contact", "grant", "health", False),
     Row("leerplicht_officer", "legal", "absence", True),
     Row("leerplicht_officer", "legal", "support", False),
+    Row("swv_loket", "swv", "support", False),
+    Row("swv_expert", "swv", "support", False),
     Row("parent", "parent", "support", False),
     Row("youth", "youth", "support", False),
 ]
@@ -104,6 +107,20 @@ def build(row: Row):  # type: ignore[no-untyped-def]
         org = OrganisationFactory(kind="leerplicht")
         org.serves_municipalities.set([zwolle])
         MembershipFactory(user=user, organisation=org, role=row.role)
+    elif row.ground == "swv":  # a request of the school to the samenwerkingsverband, on the family's consent
+        org = OrganisationFactory(kind="swv")
+        MembershipFactory(user=user, organisation=org, role=row.role)
+        consent = consent_for(child, "swv", org, ["support"])
+        SwvRequest.objects.create(
+            child=child,
+            school=school,
+            swv=org,
+            kind="tlv",
+            question="Vraag",
+            consent=consent,
+            received_on=timezone.localdate(),
+            decide_by=timezone.localdate(),
+        )
     elif row.ground == "parent":
         GuardianshipFactory(child=child, user=user)
     elif row.ground == "youth":

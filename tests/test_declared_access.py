@@ -41,12 +41,14 @@ from rondom.cases import services as case_services
 from rondom.cases.models import AgendaItem, Meeting, Plan, Signal
 from rondom.core.categories import Action, DataCategory
 from rondom.portal.models import FamilyDocument
+from rondom.swv.models import SwvRequest
 from rondom.thuiszitters.models import Thuiszitter
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,
     MembershipFactory,
     NoteFactory,
+    OrganisationFactory,
     SchoolFactory,
     consent_for,
     teacher_of,
@@ -177,7 +179,20 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             child=child, capacity="parent", name="verslag.pdf", content_type="application/pdf", size=9
         )
         document.file.save("x.pdf", ContentFile(b"%PDF-1.7 "), save=True)
+        swv = OrganisationFactory(kind="swv", name="SWV")
+        loket = MembershipFactory(organisation=swv, role="swv_loket").user
+        swv_request = SwvRequest.objects.create(
+            child=child,
+            school=child.school,
+            swv=swv,
+            kind="tlv",
+            question="Vraag",
+            consent=consent_for(child, "swv", swv, ["support"]),
+            received_on=TODAY,
+            decide_by=TODAY + timedelta(days=7),
+        )
         values = {
+            "swv_request_id": swv_request.pk,
             "child_id": child.pk,
             "note_id": note.pk,
             "consent_id": consent.pk,
@@ -193,7 +208,7 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
         yield {
             "child": child,
             "plan": plan,
-            "users": {"ib": ib, "teacher": teacher, "parent": parent, "stranger": stranger},
+            "users": {"ib": ib, "teacher": teacher, "parent": parent, "stranger": stranger, "loket": loket},
             "values": values,
             # The absence signal page names a ThresholdSignal; the case pages a Signal.
             "overrides": {
@@ -298,6 +313,9 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "opp:page": ("ib", [(R, SUP, SCHOOL_ROLE, "opp")]),
     "opp:pdf": ("ib", [("print", SUP, SCHOOL_ROLE, "plan")]),
     "opp:evaluations-due": ("ib", []),
+    # The samenwerkingsverband's loket (issue 16): its queue and one request, on the request's ground.
+    "swv:loket-queue": ("loket", [(S, SUP, "swv_request", "swv_request")]),
+    "swv:loket-request": ("loket", [(R, SUP, "swv_request", "swv_request")]),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

@@ -34,6 +34,7 @@ from rondom.consent.models import Consent
 from rondom.core.categories import DataCategory
 from rondom.core.roles import PROFESSIONAL_ROLES, OrganisationKind
 from rondom.registry.models import Child, GroupTeacher, Guardianship, Municipality, SchoolGroup
+from rondom.swv.models import SwvRequest
 from rondom.thuiszitters.models import EscalationLevel, EscalationStep, Thuiszitter
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,11 @@ def _fact(draw: Any, kind: str, n_children: int, n_memberships: int) -> dict[str
     elif kind == "request":
         fact["consent"] = draw(consents)
         fact["state"] = draw(st.sampled_from(["open", "open", "joined", "closed", "referral"]))
+    elif kind == "swv_request":  # a request to the SWV of the fact's membership (its organisation)
+        fact["consent"] = draw(consents)
+        fact["state"] = draw(st.sampled_from(["open", "open", "withdrawn", "decided"]))
+        fact["access_until"] = draw(st.sampled_from([0, -1, 1]))  # for a decided request, relative to the day
+        fact["other_recipient"] = draw(st.integers(0, 4)) == 4
     elif kind == "emergency":
         fact["expires"] = draw(moments)
     elif kind == "signal":
@@ -289,6 +295,25 @@ def build(world: World) -> tuple[User, list[Child]]:
                 joined_at=now if state == "joined" else None,
                 closed_at=now if state == "closed" else None,
             )
+        elif kind == "swv_request" and member is not None:
+            swv = member.organisation
+            consent = _consent(child, fact["consent"], today, now, "swv")
+            consent.recipient = organisations[1] if fact["other_recipient"] else swv
+            consent.save(update_fields=["recipient"])
+            state = fact["state"]
+            SwvRequest.objects.create(
+                child=child,
+                school=organisations[0],
+                swv=swv,
+                kind="tlv",
+                question="Vraag",
+                consent=consent,
+                received_on=today,
+                decide_by=today,
+                state={"open": "submitted", "withdrawn": "withdrawn", "decided": "granted"}[state],
+                withdrawn_at=now if state == "withdrawn" else None,
+                access_until=today + timedelta(days=fact["access_until"]) if state == "decided" else None,
+            )
         elif kind == "emergency" and member is not None:
             EmergencyAccess.objects.create(
                 child=child, membership=member, reason="Nood", expires_at=now + timedelta(seconds=fact["expires"])
@@ -355,6 +380,7 @@ FOCI = [
     ("support_team_consent", "seat", ("wijkteam_worker", "provider_contact", "youth_doctor"), Ground.SUPPORT_TEAM),
     ("grant", "grant", tuple(rules.GRANT_ROLES), Ground.GRANT),
     ("request", "request", ("provider_contact", "wijkteam_worker"), Ground.REQUEST),
+    ("swv_request", "swv_request", tuple(rules.SWV_REQUEST_RULES), Ground.SWV_REQUEST),
     ("legal_task", "seat", tuple(rules.LEGAL_TASK_RULES), Ground.LEGAL_TASK),
     ("signal_task", "signal", tuple(rules.SIGNAL_TASK_RULES), Ground.LEGAL_TASK),
     ("escalation", "escalation", tuple(rules.ESCALATION_RULES), Ground.ESCALATION),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -202,11 +203,17 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             perms["identity"] = "r"  # a grant never changes basic details
             yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
 
-    for source in grounds.fact_sources(Ground.REQUEST):  # requests for help (cases), read in the one query
-        for kind, membership_id, ref, _cc, _c in facts:
-            if kind == source.kind:
-                yield source.basis(by_id[membership_id], ref)
-    yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)
+    # Registered grounds read in the one query: requests for help (cases), requests to the samenwerkingsverband
+    # (swv). A source that returns the consent's categories (`restricted_by_consent`) is limited to them.
+    for ground in (Ground.REQUEST, Ground.SWV_REQUEST):
+        for source in grounds.fact_sources(ground):
+            for kind, membership_id, ref, consent_categories, _c in facts:
+                if kind == source.kind:
+                    basis = source.basis(by_id[membership_id], ref)
+                    if getattr(source, "restricted_by_consent", False):
+                        basis = replace(basis, permissions=rules.restrict(basis.permissions, consent_categories))
+                    yield basis
+        yield from grounds.bases(ground, memberships, child, now, today)
 
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
@@ -253,7 +260,8 @@ _GROUP_SQL = (
     "AND (t.ended_on IS NULL OR t.ended_on > %s) AND (g.ended_on IS NULL OR g.ended_on > %s)"
 )
 #: A registered fact source's rows (rondom.access.grounds.FactSource), in the shape of the parts above.
-_SOURCE_SQL = "SELECT '{kind}', f.membership_id, f.ref, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM ({part}) f"
+#: A source with `restricted_by_consent` returns a third column, `categories` (the consent's), read as the rows above.
+_SOURCE_SQL = "SELECT '{kind}', f.membership_id, f.ref, {categories}, CAST(NULL AS TEXT) FROM ({part}) f"
 #: consent.models.ACTIVE_RULE as SQL on the alias "c", and how many times the day is passed for it.
 _ACTIVE_CONSENT_SQL, _ACTIVE_CONSENT_DAYS = active_sql("c")
 
@@ -290,7 +298,10 @@ def _child_facts(child: Child, memberships: list[Membership], user_id: int, now:
             mine = [m.pk for m in memberships if m.role in source.roles]
             if mine and source.kind.isidentifier():
                 part = source.sql.format(ids=", ".join(["%s"] * len(mine)), active=_ACTIVE_CONSENT_SQL)
-                sql += " UNION ALL " + _SOURCE_SQL.format(kind=source.kind, part=part)
+                categories = "CAST(f.categories AS TEXT)" if getattr(source, "restricted_by_consent", False) else None
+                sql += " UNION ALL " + _SOURCE_SQL.format(
+                    kind=source.kind, part=part, categories=categories or "CAST(NULL AS TEXT)"
+                )
                 params += source.params(child.pk, mine, at, day)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -259,6 +259,13 @@ CHANGE_RULES: dict[str, ChangeRule] = {
         _ANY_BUT_EMERGENCY,
         "A parent, youth or teacher answers the questionnaire about the help (feedback.services).",
     ),
+    "swv_decision": ChangeRule(
+        frozenset({Action.CREATE, Action.UPDATE}),
+        C.SUPPORT,
+        frozenset({Ground.SWV_REQUEST}),
+        "The samenwerkingsverband works on a request made to it: planning, an expert's advice, the loket's decision, "
+        "the start and end of an arrangement (swv.decisions; who may do which is checked there).",
+    ),
     "complete_own_action": ChangeRule(
         frozenset({Action.UPDATE}),
         C.SUPPORT,

@@ -237,6 +237,26 @@ def _casework() -> list[TaskRight]:
         t("reopen_case", _("Reopen a closed case"), (by_role(*SCHOOL_CARE),), "child"),
         t("answer_help_requests", _("Answer requests for help (erbij halen)"), (by_role(*sorted(rules.GRANT_ROLES)),)),
         t(
+            "work_swv_requests",
+            _("See the requests to the own samenwerkingsverband (the loket's queue)"),
+            (by_role(Role.SWV_EXPERT, Role.SWV_LOKET, kinds=[K.SWV]),),
+        ),
+        t(
+            "decide_swv_requests",
+            _("Plan and decide requests to the samenwerkingsverband (beschikking)"),
+            (by_role(Role.SWV_LOKET, kinds=[K.SWV]),),
+        ),
+        t(
+            "advise_swv_requests",
+            _("Advise on requests to the samenwerkingsverband as its expert"),
+            (by_role(Role.SWV_EXPERT, kinds=[K.SWV]),),
+        ),
+        t(
+            "follow_swv_decisions",
+            _("Hear when a decision of the samenwerkingsverband has not started or ends soon"),
+            (by_role(Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, scope=own),),
+        ),
+        t(
             "log_social_work",
             _("Keep the school social worker's log"),
             (by_role(Role.SCHOOL_SOCIAL_WORKER, scope=own),),

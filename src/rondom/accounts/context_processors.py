@@ -20,6 +20,7 @@ MENU_TASKS: dict[str, str] = {
     "can_rate_providers": "rate_providers",
     "is_social_worker": "log_social_work",
     "is_provider_contact": "answer_help_requests",
+    "works_swv_requests": "work_swv_requests",
     "can_import_absence": "import_absence",
     "can_import_roster": "import_roster",
     "sees_absence_signals": "see_absence_signals",

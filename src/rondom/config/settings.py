@@ -407,6 +407,8 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.monitoring.tasks.refresh_monitoring_task": 3600,
     # Roster uploads: unconfirmed dry runs end, stored files and old reports' lists of names go (roster/uploads.py).
     "rondom.roster.tasks.purge_roster_uploads_task": 24 * 3600,
+    # Decisions of the samenwerkingsverband: arrangements not started in time, validities ending (swv/expiry.py).
+    "rondom.swv.tasks.swv_expiry_task": 24 * 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker

@@ -83,6 +83,14 @@ class SwvRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     withdrawn_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    #: The last day the SWV's loket and experts read the child on this request (rondom.swv.grounds): set by the
+    #: decision (the validity's end, or the objection period after a refusal) and by the end of an arrangement.
+    #: Empty while undecided.
+    access_until = models.DateField(null=True, blank=True)
+    #: The expiry job's notices (rondom.swv.expiry), once each: arrangement not started by `start_by`, validity
+    #: ending soon.
+    start_notice_sent_on = models.DateField(null=True, blank=True)
+    expiry_notice_sent_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from rondom.core.roles import Role
-from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters
+from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters, swv
 from rondom.demo import opp as demo_opp
 from rondom.monitoring.rollup import refresh_monthly_facts
 
@@ -49,6 +49,9 @@ class Command(BaseCommand):
         opp_counts = demo_opp.generate(random.Random(2026), today)
         if opp_counts.counts:
             self.stdout.write(f"  opp: {opp_counts.counts}")
+        swv_counts = swv.generate(today)  # the samenwerkingsverband's queue (loket, orthopedagoog)
+        if swv_counts:
+            self.stdout.write(f"  samenwerkingsverband: {swv_counts}")
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")

@@ -1,0 +1,98 @@
+"""The loket's pages: the queue (its rows, overdue marked, one row per child shown in the log), a request page with
+the forms the role allows, and 404 for another SWV's loket."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from rondom.audit.models import AccessLogEntry
+from rondom.schoolcalendar.services import add_working_days
+from rondom.swv.models import RequestKind, RequestState, SwvRequest
+
+from .loket_world import request_for, world
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(r: SwvRequest) -> str:
+    return f"/swv/loket/{r.child_id}/aanvraag/{r.pk}/"
+
+
+def test_the_queue_lists_the_open_requests_and_marks_the_overdue(login, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    today = timezone.localdate()
+    late = request_for(
+        w, RequestKind.CONSULTATION, received_on=today - timedelta(days=20), decide_by=today - timedelta(days=2)
+    )
+    request_for(w, RequestKind.TLV)
+    client = login(w.loket.user)
+    with django_assert_max_num_queries(30):
+        response = client.get("/swv/loket/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.count('data-overdue="1"') == 1
+    assert _page(late) in text
+    rows = AccessLogEntry.objects.filter(user_id=w.loket.user.pk, action="search", object_type="swv_request")
+    assert rows.count() == 1 and rows.get().ground == "swv_request"  # one child shown, once
+
+
+def test_another_swvs_loket_gets_404_on_the_request_page_and_an_empty_queue(login) -> None:  # type: ignore[no-untyped-def]
+    w, other = world(), world()
+    r = request_for(w)
+    client = login(other.loket.user)
+    assert client.get(_page(r)).status_code == 404
+    assert client.post(_page(r), {"action": "decide"}).status_code == 404
+    assert _page(r) not in client.get("/swv/loket/").content.decode()
+
+
+def test_the_loket_plans_and_decides_through_the_page(login) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    today = timezone.localdate()
+    r = request_for(w, RequestKind.CONSULTATION)
+    client = login(w.loket.user)
+    page = client.get(_page(r))
+    assert page.status_code == 200 and 'value="plan"' in page.content.decode()
+    assert 'value="decide"' not in page.content.decode()  # planned on a meeting first (rules.TRANSITIONS)
+    day = add_working_days(today, 2)
+    assert (
+        client.post(_page(r), {"action": "plan", "plan-version": 1, "plan-meeting_on": day.isoformat()}).status_code
+        == 302
+    )
+    assert 'value="decide"' in client.get(_page(r)).content.decode()
+    stale = client.post(_page(r), {"action": "plan", "plan-version": 1, "plan-meeting_on": day.isoformat()})
+    assert stale.status_code == 409
+    empty = client.post(
+        _page(r), {"action": "decide", "decide-version": 2, "decide-granted": "yes", "decide-reason": ""}
+    )
+    assert empty.status_code == 400
+    done = client.post(
+        _page(r), {"action": "decide", "decide-version": 2, "decide-granted": "yes", "decide-reason": "Overleg volgt."}
+    )
+    assert done.status_code == 302
+    assert SwvRequest.objects.get(pk=r.pk).state == RequestState.GRANTED
+
+
+def test_the_expert_advises_and_cannot_decide_through_the_page(login) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    r = request_for(w, RequestKind.ARRANGEMENT)
+    client = login(w.ortho.user)
+    page = client.get(_page(r)).content.decode()
+    assert 'value="advise"' in page and 'value="decide"' not in page
+    refused = client.post(
+        _page(r), {"action": "decide", "decide-version": 1, "decide-granted": "yes", "decide-reason": "Ja."}
+    )
+    assert refused.status_code == 403
+    ok = client.post(
+        _page(r),
+        {
+            "action": "advise",
+            "advise-expertise": "orthopedagoog",
+            "advise-recommends": "yes",
+            "advise-text": "Goed plan.",
+        },
+    )
+    assert ok.status_code == 302
+    assert SwvRequest.objects.get(pk=r.pk).state == RequestState.ADVISED
