@@ -208,6 +208,12 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
                 yield source.basis(by_id[membership_id], ref)
     yield from grounds.bases(Ground.REQUEST, memberships, child, now, today)
 
+    for source in grounds.fact_sources(Ground.TRANSFER):  # warm transfers (rondom.transfers), in the one query
+        for kind, membership_id, ref, _cc, _c in facts:
+            if kind == source.kind:
+                yield source.basis(by_id[membership_id], ref)
+    yield from grounds.bases(Ground.TRANSFER, memberships, child, now, today)
+
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")
