@@ -42,6 +42,7 @@ from rondom.cases.models import AgendaItem, Meeting, Plan, Signal
 from rondom.core.categories import Action, DataCategory
 from rondom.portal.models import FamilyDocument
 from rondom.thuiszitters.models import Thuiszitter
+from rondom.transfers.models import Transfer
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,
@@ -177,7 +178,16 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             child=child, capacity="parent", name="verslag.pdf", content_type="application/pdf", size=9
         )
         document.file.save("x.pdf", ContentFile(b"%PDF-1.7 "), save=True)
+        transfer = Transfer.objects.create(
+            child=child,
+            from_school=child.school,
+            to_school=SchoolFactory(school_type="vo"),
+            kind="po_vo",
+            moves_on=TODAY + timedelta(days=30),
+            previous_access_until=TODAY + timedelta(days=60),
+        )
         values = {
+            "transfer_id": transfer.pk,
             "child_id": child.pk,
             "note_id": note.pk,
             "consent_id": consent.pk,
@@ -290,6 +300,17 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "api-portal-consents": ("parent", [(R, SUP, PARENT, "portal_consents")]),
     "api-portal-who-looked": ("parent", [(R, ID, PARENT, "access_log")]),
     "api-notifications": ("ib", []),  # no notification names a child here
+    # A warm transfer (rondom.transfers): the sending school's offer form and transfer page, its report (the print of
+    # the support record and of the absence summary), the receiving school's list (empty for the sending school),
+    # and the family's consent page.
+    "transfers:offer": ("ib", [(R, SUP, SCHOOL_ROLE, "transfer")]),
+    "transfers:transfer": ("ib", [(R, SUP, SCHOOL_ROLE, "transfer")]),
+    "transfers:report": (
+        "ib",
+        [("print", SUP, SCHOOL_ROLE, "transfer_report"), ("print", ABS, SCHOOL_ROLE, "transfer_report")],
+    ),
+    "transfers:incoming": ("ib", []),
+    "transfers:portal-consent": ("parent", [(R, SUP, PARENT, "transfer")]),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

@@ -50,6 +50,8 @@ EXCLUDED: dict[str, str] = {
     "records:staff-home": "redirects a beheerder of one organisation (every demo login) to records:staff-list, which "
     "is checked; the choice between several is tested in src/rondom/accounts/tests/test_staff_accounts.py",
     "records:team-home": "as records:staff-home, for records:team",
+    "transfers:report": "a download (the onderwijskundig rapport as a PDF); tested in "
+    "src/rondom/transfers/tests/test_pages.py",
 }
 #: The API answers JSON (its browsable docs are drf-spectacular's); the admin is Django's own.
 NOT_OURS = ("api/", "admin/")

@@ -169,7 +169,7 @@ def offer_transfer(
         consent = Consent.objects.fitting(child, Purpose.TRANSFER, to_school, on=today).first()
         transfer = Transfer.objects.create(
             child=child,
-            from_school_id=child.school_id,
+            from_school_id=int(child.school_id or 0),
             to_school=to_school,
             kind=kind,
             moves_on=moves_on,
