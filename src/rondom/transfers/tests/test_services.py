@@ -265,3 +265,25 @@ def test_the_transfer_is_in_the_timeline() -> None:
     decision = policy.decide(world.vo_zc, child, "read", "support")
     kinds = [e.kind for e in timeline(child, decision=decision, readable={"support", "identity"})]
     assert "transfer" in kinds and "transfer_accepted" in kinds
+
+
+def test_the_list_scope_agrees_with_the_per_child_answer_in_every_state() -> None:
+    """policy.children_in_scope holds the child exactly when a ground on it is given (tests/test_scope_property.py's
+    rule, for the two transfer grounds): offered without and with consent, accepted, after the set date."""
+    world = w.build()
+
+    def agrees(now=None) -> None:  # type: ignore[no-untyped-def]
+        for user in (world.po_ib, world.vo_ib, world.vo_zc):
+            fresh = type(user).objects.get(pk=user.pk)
+            child = Child.objects.get(pk=world.child.pk)
+            listed = policy.children_in_scope(fresh, now=now).filter(pk=child.pk).exists()
+            assert listed == policy.decide(fresh, child, "read", "identity", now=now).in_scope
+
+    transfer = w.offer(world)
+    agrees()
+    w.consent(world)
+    agrees()
+    services.accept_transfer(world.vo_zc, transfer, version=1, today=timezone.localdate(), now=timezone.now())
+    agrees()
+    transfer.refresh_from_db()
+    agrees(now=timezone.now() + timedelta(days=(transfer.previous_access_until - timezone.localdate()).days + 1))
