@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from rondom.core.roles import Role
-from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters
+from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters, transfers
 from rondom.monitoring.rollup import refresh_monthly_facts
 
 
@@ -45,6 +45,7 @@ class Command(BaseCommand):
         # teacher's group exist either way).
         rosters.import_login_schools(today)
         casework.generate(random.Random(2026), today=today)
+        transfers.generate(today)  # a child of De Esch offered to Thomas a Kempis, waiting for `zorgco` (issue 16)
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")
