@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_has_a_child_in_transfer_waiting_for_the_vo_zorgcoordinator() -> None:
     today = date(2026, 3, 10)
-    call_command("load_demo", "--small", "--today", today.isoformat(), "--no-progress", stdout=open("/dev/null", "w"))
+    call_command("load_demo", "--small", "--today", today.isoformat(), "--no-progress", stdout=io.StringIO())
     transfer = Transfer.objects.get()
     assert transfer.state == TransferState.OFFERED
     assert transfer.from_school.brin == "12AB" and transfer.to_school.brin == "34CD"
