@@ -224,6 +224,7 @@ class IncomingView(ChildRecordView):
         self.log_shown(
             [i.transfer.child for i in found],
             decisions=[i.decision for i in found],
+            object_type="transfer",
             object_ids=[i.transfer.pk for i in found],
         )
         return render(request, "transfers/incoming.html", {"incoming": found})
