@@ -119,6 +119,16 @@ class TransferView(ChildRecordView):
             and basis.membership.organisation_id == self.found.to_school_id
         )
 
+    def _sending(self) -> bool:
+        basis = self.decision.basis
+        return (
+            self.found.state == TransferState.OFFERED
+            and basis is not None
+            and basis.ground == Ground.SCHOOL_ROLE
+            and basis.membership is not None
+            and basis.membership.organisation_id == self.found.from_school_id
+        )
+
     def _page(self, request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
         transfer: Transfer = self.found
         receiving = self._receiving()
@@ -127,6 +137,8 @@ class TransferView(ChildRecordView):
             "child": self.child,
             "transfer": transfer,
             "receiving": receiving,
+            "sending": self._sending(),
+            "withdraw_form": forms.get("withdraw_form") or AcceptForm(initial=version, auto_id="withdraw_%s"),
             "accept_form": forms.get("accept_form") or AcceptForm(initial=version, auto_id="accept_%s"),
             "decline_form": forms.get("decline_form") or DeclineForm(initial=version, auto_id="decline_%s"),
             "help": transfer.help.select_related("help_request__provider"),
@@ -142,6 +154,18 @@ class TransferView(ChildRecordView):
 
     def post(self, request: HttpRequest, child_id: int, transfer_id: int) -> HttpResponse:
         user, transfer = _user(request), self.found
+        if request.POST.get("action") == "withdraw":
+            withdraw = AcceptForm(request.POST, auto_id="withdraw_%s")
+            if withdraw.is_valid():
+                try:
+                    services.withdraw_transfer(user, transfer, version=withdraw.cleaned_data["version"])
+                except (Conflict, ValidationError, Refused) as exc:
+                    add_refusal(withdraw, exc)
+                    status = 409 if isinstance(exc, Conflict) else 400
+                    return self._page(request, status=status, withdraw_form=withdraw)
+                messages.success(request, _("The transfer is withdrawn."))
+                return redirect("registry:child-detail", child_id=self.child.pk)
+            return self._page(request, status=400, withdraw_form=withdraw)
         if request.POST.get("action") == "decline":
             form: Any = DeclineForm(request.POST, auto_id="decline_%s")
             slot = "decline_form"

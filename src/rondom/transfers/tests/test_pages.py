@@ -112,3 +112,13 @@ def test_the_record_page_shows_the_transfer_status(login) -> None:  # type: igno
     transfer = w.offer(world)
     page = login(world.po_ib).get(f"/kinderen/{world.child.pk}/").content.decode()
     assert f"/kinderen/{world.child.pk}/overstap/{transfer.pk}/" in page
+
+
+def test_the_sending_school_withdraws_an_offered_transfer(login) -> None:  # type: ignore[no-untyped-def]
+    world = w.build()
+    transfer = w.offer(world)
+    client = login(world.po_ib)
+    url = f"/kinderen/{world.child.pk}/overstap/{transfer.pk}/"
+    assert "withdraw-form" in client.get(url).content.decode()
+    assert client.post(url, {"action": "withdraw", "version": 1}).status_code == 302
+    assert Transfer.objects.get(pk=transfer.pk).state == TransferState.WITHDRAWN
