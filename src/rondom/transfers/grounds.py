@@ -21,7 +21,6 @@ from rondom.access import grounds, rules
 from rondom.consent.models import Consent, Purpose, active_q, active_sql
 from rondom.core.access_types import Basis
 from rondom.core.grounds import Ground
-from rondom.core.roles import Role
 
 from .models import Transfer, TransferState
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from rondom.accounts.models import Membership
 
 #: The roles of a school that give or take a transfer: the whole-school support roles (spelled out in the SQL below).
-TRANSFER_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
+TRANSFER_ROLES = frozenset(rules.TRANSFER_RECEIVING_RULES) | frozenset(rules.TRANSFER_PREVIOUS_RULES)
 
 
 def _consent_in_force(today: date) -> Exists:

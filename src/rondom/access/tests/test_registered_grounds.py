@@ -69,7 +69,10 @@ def test_attendance_thuiszitters_and_cases_register_their_grounds_at_start_up() 
         Ground.LEGAL_TASK: "rondom.attendance.grounds",
         Ground.ESCALATION: "rondom.thuiszitters.grounds",
     }
-    assert {s.ground: type(s).__module__ for s in grounds.fact_sources()} == {Ground.REQUEST: "rondom.cases.grounds"}
+    assert {s.ground: type(s).__module__ for s in grounds.fact_sources()} == {
+        Ground.REQUEST: "rondom.cases.grounds",
+        Ground.TRANSFER: "rondom.transfers.grounds",
+    }
 
 
 def test_a_registered_ground_counts_for_the_decision_and_for_the_list(registered: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -287,3 +288,11 @@ def test_the_list_scope_agrees_with_the_per_child_answer_in_every_state() -> Non
     agrees()
     transfer.refresh_from_db()
     agrees(now=timezone.now() + timedelta(days=(transfer.previous_access_until - timezone.localdate()).days + 1))
+
+
+def test_the_sql_of_the_grounds_names_exactly_the_roles_of_the_rule_tables() -> None:
+    from rondom.transfers.grounds import TRANSFER_ROLES, PreviousSchoolGround, ReceivingSchoolGround
+
+    for source in (ReceivingSchoolGround, PreviousSchoolGround):
+        named = set(re.findall(r"'(\w+)'", source.sql.split("m.role IN")[1]))
+        assert named == set(TRANSFER_ROLES)
