@@ -311,6 +311,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     ),
     "transfers:incoming": ("ib", []),
     "transfers:portal-consent": ("parent", [(R, SUP, PARENT, "transfer")]),
+    # Issue 16, part 3: the child's requests to the samenwerkingsverband, the request form, the family's page.
+    "swv:school-requests": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_requests")]),
+    "swv:school-request-create": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_request_form")]),
+    "swv:portal-requests": ("parent", [(R, SUP, PARENT, "portal_swv_requests")]),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

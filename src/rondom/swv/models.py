@@ -78,6 +78,11 @@ class SwvRequest(models.Model):
     started_on = models.DateField(_("started on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    #: Who withdrew the request (the school's intern begeleider or zorgcoördinator) and why (rondom.swv.services).
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_reason = models.TextField(_("reason for withdrawing"), blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -140,3 +145,32 @@ class NumberCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["swv", "year"], name="one_counter_per_swv_year")]
+
+
+class DocumentRelease(models.Model):
+    """The parents' consent per document (issue 16: "documents attached from the record on the parents' consent per
+    document"): under one consent with purpose SWV naming the samenwerkingsverband, each released document is one
+    row: a document from the record (`family_document`) or a generated one (`generated`, e.g. "opp_pdf": the OPP as
+    PDF). Only released documents can be attached to a request of that consent (rondom.swv.services). A withdrawn
+    consent releases nothing any more. Rows are only ever added."""
+
+    consent = models.ForeignKey("consent.Consent", on_delete=models.CASCADE, related_name="swv_releases")
+    family_document = models.ForeignKey(
+        "portal.FamilyDocument", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    generated = models.CharField(max_length=40, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["released_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consent", "family_document"],
+                condition=models.Q(family_document__isnull=False),
+                name="one_release_per_document",
+            ),
+            models.UniqueConstraint(
+                fields=["consent", "generated"], condition=~models.Q(generated=""), name="one_release_per_generated"
+            ),
+        ]
