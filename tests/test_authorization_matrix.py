@@ -344,3 +344,79 @@ def test_a_teachers_reads_are_logged_on_the_group_rule(login) -> None:  # type: 
     assert login(ib).get(f"/api/children/{pupil.pk}/").status_code == 200
     row = AccessLogEntry.objects.filter(child_id=pupil.pk, user_id=ib.pk, action="read").latest("pk")
     assert row.ground_ref == "rule:school_role"
+
+
+# --- A warm transfer (issue 16, part 4): access follows the child ---------------------------------------------------
+
+
+def _transfer_world():  # type: ignore[no-untyped-def]
+    from rondom.transfers.tests import world
+
+    return world
+
+
+def test_transfer_before_the_offer_the_po_sees_and_the_vo_does_not(login) -> None:  # type: ignore[no-untyped-def]
+    w = _transfer_world()
+    world = w.build()
+    assert login(world.po_ib).get(f"/kinderen/{world.child.pk}/").status_code == 200
+    assert login(world.vo_zc).get(f"/kinderen/{world.child.pk}/").status_code == 404
+
+
+def test_transfer_offered_without_consent_the_vo_sees_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    w = _transfer_world()
+    world = w.build()
+    w.offer(world)
+    client = login(world.vo_ib)
+    assert client.get(f"/kinderen/{world.child.pk}/").status_code == 404
+    assert client.get(f"/api/children/{world.child.pk}/").status_code == 404
+    assert world.child.pk not in [c["id"] for c in client.get("/api/children/").json()["results"]]
+
+
+def test_transfer_offered_with_consent_the_vo_ib_reads_and_cannot_write(login) -> None:  # type: ignore[no-untyped-def]
+    w = _transfer_world()
+    world = w.build()
+    w.offer(world)
+    w.consent(world)
+    client = login(world.vo_ib)
+    assert client.get(f"/kinderen/{world.child.pk}/").status_code == 200
+    assert client.get(f"/api/children/{world.child.pk}/").status_code == 200
+    note = {"category": "support", "text": "Alvast kennisgemaakt."}
+    assert (
+        client.post(f"/api/children/{world.child.pk}/notes/", note, content_type="application/json").status_code == 403
+    )
+    assert not ChildNote.objects.filter(child=world.child).exists()
+    row = AccessLogEntry.objects.filter(child_id=world.child.pk, user_id=world.vo_ib.pk, action="read").last()
+    assert row is not None and row.ground == "transfer"
+
+
+def test_transfer_after_acceptance_vo_writes_po_reads_until_the_set_date_then_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    import time_machine
+
+    from rondom.transfers import services
+
+    w = _transfer_world()
+    world = w.build()
+    transfer = w.offer(world)
+    w.consent(world)
+    services.accept_transfer(world.vo_zc, transfer, version=1, today=timezone.localdate(), now=timezone.now())
+    transfer.refresh_from_db()
+    vo = login(world.vo_zc)
+    assert vo.get(f"/kinderen/{world.child.pk}/").status_code == 200
+    note = {"category": "support", "text": "Mentor gesproken."}
+    assert vo.post(f"/api/children/{world.child.pk}/notes/", note, content_type="application/json").status_code == 201
+    po = login(world.po_ib)
+    assert po.get(f"/kinderen/{world.child.pk}/").status_code == 200
+    assert po.post(f"/api/children/{world.child.pk}/notes/", note, content_type="application/json").status_code == 403
+    with time_machine.travel(
+        timezone.make_aware(
+            timezone.datetime.combine(transfer.previous_access_until, timezone.datetime.min.time()).replace(hour=12)
+        )
+    ):
+        assert login(world.po_ib).get(f"/kinderen/{world.child.pk}/").status_code == 200
+    after = transfer.previous_access_until + timedelta(days=1)
+    with time_machine.travel(
+        timezone.make_aware(timezone.datetime.combine(after, timezone.datetime.min.time()).replace(hour=12))
+    ):
+        client = login(world.po_ib)
+        assert client.get(f"/kinderen/{world.child.pk}/").status_code == 404
+        assert world.child.pk not in [c["id"] for c in client.get("/api/children/").json()["results"]]

@@ -43,6 +43,7 @@ from rondom.core.categories import Action, DataCategory
 from rondom.portal.models import FamilyDocument
 from rondom.swv.models import SwvRequest
 from rondom.thuiszitters.models import Thuiszitter
+from rondom.transfers.models import Transfer
 from tests.factories import (
     ChildFactory,
     GuardianshipFactory,
@@ -193,6 +194,16 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
         )
         values = {
             "swv_request_id": swv_request.pk,
+        transfer = Transfer.objects.create(
+            child=child,
+            from_school=child.school,
+            to_school=SchoolFactory(school_type="vo"),
+            kind="po_vo",
+            moves_on=TODAY + timedelta(days=30),
+            previous_access_until=TODAY + timedelta(days=60),
+        )
+        values = {
+            "transfer_id": transfer.pk,
             "child_id": child.pk,
             "note_id": note.pk,
             "consent_id": consent.pk,
@@ -305,6 +316,17 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "api-portal-consents": ("parent", [(R, SUP, PARENT, "portal_consents")]),
     "api-portal-who-looked": ("parent", [(R, ID, PARENT, "access_log")]),
     "api-notifications": ("ib", []),  # no notification names a child here
+    # A warm transfer (rondom.transfers): the sending school's offer form and transfer page, its report (the print of
+    # the support record and of the absence summary), the receiving school's list (empty for the sending school),
+    # and the family's consent page.
+    "transfers:offer": ("ib", [(R, SUP, SCHOOL_ROLE, "transfer")]),
+    "transfers:transfer": ("ib", [(R, SUP, SCHOOL_ROLE, "transfer")]),
+    "transfers:report": (
+        "ib",
+        [("print", SUP, SCHOOL_ROLE, "transfer_report"), ("print", ABS, SCHOOL_ROLE, "transfer_report")],
+    ),
+    "transfers:incoming": ("ib", []),
+    "transfers:portal-consent": ("parent", [(R, SUP, PARENT, "transfer")]),
     # Issue 16, part 3: the child's requests to the samenwerkingsverband, the request form, the family's page.
     "swv:school-requests": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_requests")]),
     "swv:school-request-create": ("ib", [(R, SUP, SCHOOL_ROLE, "swv_request_form")]),

@@ -46,6 +46,7 @@ FUNCTION_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
     ("attendance/apps.py", "rondom.access"): "registers the open-signal ground in AppConfig.ready",
     ("thuiszitters/apps.py", "rondom.access"): "registers the escalation ground in AppConfig.ready",
     ("cases/apps.py", "rondom.access"): "registers the request-for-help ground in AppConfig.ready",
+    ("transfers/apps.py", "rondom.access"): "registers the warm-transfer grounds in AppConfig.ready",
 }
 
 #: The layers, lowest first (docs/architecture.md). An app imports only from its own layer or a lower one; apps not

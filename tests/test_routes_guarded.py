@@ -103,6 +103,7 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         "case_id": case.pk,
         "thuiszitter_id": thuiszitter.pk,
         "document_id": 1,
+        "transfer_id": 1,
         "request_id": 1,  # a request to the samenwerkingsverband (rondom.swv): 404 before it is looked up
         "swv_request_id": 1,
     }

@@ -52,6 +52,8 @@ EXCLUDED: dict[str, str] = {
     "records:team-home": "as records:staff-home, for records:team",
     "opp:pdf": "a download (the plan as a PDF with a signature block); tested in "
     "src/rondom/opp/tests/test_opp_pages.py",
+    "transfers:report": "a download (the onderwijskundig rapport as a PDF); tested in "
+    "src/rondom/transfers/tests/test_pages.py",
 }
 #: The API answers JSON (its browsable docs are drf-spectacular's); the admin is Django's own.
 NOT_OURS = ("api/", "admin/")

@@ -204,8 +204,9 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
             yield Basis(Ground.GRANT, perms, by_id[membership_id], consent_id, f"consent:{consent_id}")
 
     # Registered grounds read in the one query: requests for help (cases), requests to the samenwerkingsverband
-    # (swv). A source that returns the consent's categories (`restricted_by_consent`) is limited to them.
-    for ground in (Ground.REQUEST, Ground.SWV_REQUEST):
+    # (swv), warm transfers (transfers). A source that returns the consent's categories (`restricted_by_consent`) is
+    # limited to them.
+    for ground in (Ground.REQUEST, Ground.SWV_REQUEST, Ground.TRANSFER):
         for source in grounds.fact_sources(ground):
             for kind, membership_id, ref, consent_categories, _c in facts:
                 if kind == source.kind:
@@ -214,6 +215,7 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
                         basis = replace(basis, permissions=rules.restrict(basis.permissions, consent_categories))
                     yield basis
         yield from grounds.bases(ground, memberships, child, now, today)
+
 
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:

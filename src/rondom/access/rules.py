@@ -253,6 +253,13 @@ CHANGE_RULES: dict[str, ChangeRule] = {
         _FAMILY,
         "The family's own changes through the portal: agreement, evaluation, logbook, consent, document, choice.",
     ),
+    "decide_transfer": ChangeRule(
+        frozenset({Action.UPDATE}),
+        C.SUPPORT,
+        frozenset({Ground.TRANSFER}),
+        "The receiving school's intern begeleider or zorgcoördinator accepts or declines a warm transfer while it "
+        "reads on the transfer's ground (transfers.services.accept_transfer / decline_transfer).",
+    ),
     "feedback_answer": ChangeRule(
         frozenset({Action.CREATE, Action.UPDATE}),
         C.SUPPORT,

@@ -41,6 +41,8 @@ PURPOSE_RECIPIENT_KINDS: dict[str, frozenset[str] | None] = {
     Purpose.WIJKTEAM: frozenset({OrganisationKind.WIJKTEAM}),
     Purpose.RESEARCH: frozenset({OrganisationKind.KNOWLEDGE}),
     Purpose.INFORM_PARENTS: None,
+    #: A warm transfer: the receiving school (rondom.transfers).
+    Purpose.TRANSFER: frozenset({OrganisationKind.SCHOOL}),
     #: A request to the samenwerkingsverband passend onderwijs (rondom.swv): the school's SWV receives it.
     Purpose.SWV: frozenset({OrganisationKind.SWV}),
 }

@@ -72,6 +72,7 @@ def test_attendance_thuiszitters_and_cases_register_their_grounds_at_start_up() 
     assert {s.ground: type(s).__module__ for s in grounds.fact_sources()} == {
         Ground.REQUEST: "rondom.cases.grounds",
         Ground.SWV_REQUEST: "rondom.swv.grounds",
+        Ground.TRANSFER: "rondom.transfers.grounds",
     }
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from rondom.core.roles import Role
-from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters, swv
+from rondom.demo import absence, casework, data, feedback, funding, history, population, rosters, swv, transfers
 from rondom.demo import opp as demo_opp
 from rondom.monitoring.rollup import refresh_monthly_facts
 
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         swv_counts = swv.generate(today)  # the samenwerkingsverband's queue (loket, orthopedagoog)
         if swv_counts:
             self.stdout.write(f"  samenwerkingsverband: {swv_counts}")
+        transfers.generate(today)  # a child of De Esch offered to Thomas a Kempis, waiting for `zorgco` (issue 16)
         absence_counts = absence.generate(random.Random(2026), today)
         if absence_counts:
             self.stdout.write(f"  absence: {absence_counts}")

@@ -1,0 +1,38 @@
+"""The transfer's place on the child page and on the portal's child page (one include line each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from rondom.core.grounds import Ground
+from rondom.transfers.grounds import TRANSFER_ROLES
+from rondom.transfers.models import Transfer, TransferState
+
+register = template.Library()
+
+
+@register.inclusion_tag("transfers/_child_status.html", takes_context=True)
+def transfer_status(context: Any, child: Any) -> dict[str, Any]:
+    """The child's latest transfer (any state) and whether the viewer may offer one (the ib'er/zorgcoördinator of
+    the child's school). Shown on the record page, which has logged its read already."""
+    decision = context.get("decision")
+    basis = getattr(decision, "basis", None)
+    membership = getattr(basis, "membership", None)
+    may_offer = (
+        basis is not None
+        and basis.ground == Ground.SCHOOL_ROLE
+        and membership is not None
+        and membership.role in TRANSFER_ROLES
+        and membership.organisation_id == child.school_id
+    )
+    latest = Transfer.objects.filter(child=child).select_related("to_school", "from_school").first()
+    return {"child": child, "latest": latest, "may_offer": may_offer}
+
+
+@register.inclusion_tag("transfers/_portal_link.html")
+def portal_transfer_link(child: Any) -> dict[str, Any]:
+    """A link to the family's transfer page while a transfer is offered."""
+    offered = Transfer.objects.filter(child=child, state=TransferState.OFFERED).select_related("to_school").first()
+    return {"child": child, "offered": offered}
