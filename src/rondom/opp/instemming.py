@@ -117,7 +117,9 @@ def method_of_session(session: Any) -> str:
     """How the portal user signed in, from the session: DigiD when django.contrib.auth logged the session in with the
     DigiD backend (portal.oidc.FamilyOIDCBackend, via mozilla-django-oidc's login_success), the e-mail code
     otherwise (the password + code login of portal.views uses ModelBackend)."""
-    return Instemming.Method.DIGID if session.get(BACKEND_SESSION_KEY) == DIGID_BACKEND else Instemming.Method.EMAIL_CODE
+    return (
+        Instemming.Method.DIGID if session.get(BACKEND_SESSION_KEY) == DIGID_BACKEND else Instemming.Method.EMAIL_CODE
+    )
 
 
 # --- What is shown --------------------------------------------------------------------------------------------

@@ -45,9 +45,7 @@ def save_version(plan: Plan, content: dict, by: Any = None) -> Plan:
     plan.version += 1
     plan.content = content
     plan.save()
-    PlanVersion.objects.create(
-        plan=plan, number=plan.version, content=content, includes_treatment=False, saved_by=by
-    )
+    PlanVersion.objects.create(plan=plan, number=plan.version, content=content, includes_treatment=False, saved_by=by)
     return plan
 
 
