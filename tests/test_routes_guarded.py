@@ -103,6 +103,7 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         "case_id": case.pk,
         "thuiszitter_id": thuiszitter.pk,
         "document_id": 1,
+        "instemming_id": 1,
     }
     probed = 0
     for path, name, callback in ROUTES:

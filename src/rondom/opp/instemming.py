@@ -414,7 +414,7 @@ def give_minutes_instemming(
 
 
 def _log_portal(user: User, found: FamilyChild, instemming: Instemming) -> None:
-    log.log_change(  # logs: create instemming
+    log.log_change(  # logs: create
         user,
         found.decision,
         found.child,
@@ -512,7 +512,7 @@ def record_paper_instemming(
         )
         instemming.scan.save(f"{uuid.uuid4().hex}{Path(name).suffix.lower()}", scan, save=False)
         instemming.save()
-        log.log_change(  # logs: create instemming
+        log.log_change(  # logs: create
             actor, decision, child, action=Action.CREATE, object_type="instemming", object_id=instemming.pk
         )
         if not agrees:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.accounts.models import User
-from rondom.core.categories import DataCategory
+from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal
 
 from . import instemming as service
@@ -59,8 +59,11 @@ class PaperForm(forms.Form):
 class PaperView(ChildRecordView):
     """Record a signature on paper with its scan; the page shows where the instemming stands."""
 
+    # Only who may record it sees the form: a read of the support record that also needs the right to change it.
     declaration = Declaration(
-        get=read(DataCategory.SUPPORT), post=update(DataCategory.SUPPORT), object_type="opp_instemming"
+        get=read(DataCategory.SUPPORT, also=Action.UPDATE),
+        post=update(DataCategory.SUPPORT),
+        object_type="opp_instemming",
     )
 
     def _render(self, request: HttpRequest, form: PaperForm | None = None, status: int = 200) -> HttpResponse:
