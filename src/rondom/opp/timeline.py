@@ -22,9 +22,10 @@ def instemming_events(child: Child) -> Iterable[Draft]:
             title = _("Instemming with the handelingsdeel (version %(number)d)") % {"number": row.plan_version}
         else:
             title = _("No instemming with the handelingsdeel (version %(number)d)") % {"number": row.plan_version}
-        detail = row.get_method_display()
+        detail = str(row.get_method_display())
         if not row.agrees:
-            detail = f"{detail}; {_('conversation needed')}"
+            needed = _("conversation needed")
+            detail = f"{detail}; {needed}"
         yield Draft(
             row.recorded_at,
             "instemming_given" if row.agrees else "instemming_refused",

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -73,14 +73,12 @@ class PaperView(ChildRecordView):
         return render(request, "opp/paper.html", {"child": self.child, "plan": plan, "form": form}, status=status)
 
     def get(self, request: HttpRequest, child_id: int) -> HttpResponse:
-        if service.current_opp(self.child) is None:
-            raise Http404
         return self._render(request)
 
     def post(self, request: HttpRequest, child_id: int) -> HttpResponse:
         plan = service.current_opp(self.child)
-        if plan is None:
-            raise Http404
+        if plan is None:  # nothing to sign: the page says so (no form)
+            return self._render(request, status=400)
         today = timezone.localdate()
         form = PaperForm(service.deciders(self.child, today), request.POST, request.FILES)
         if form.is_valid():
