@@ -29,7 +29,7 @@ def opp_content(support: str = "Twee keer per week leesles", onderbouwing: str =
                 {
                     "id": "h1",
                     "support": support,
-                    "by": "remedial teacher",
+                    "by": "meester Jan",
                     "where": "in de klas",
                     "hours_per_week": "1.5",
                     "from": "2026-02-01",

@@ -43,7 +43,7 @@ def test_the_portal_shows_the_handelingsdeel_in_plain_language_with_the_hash(wor
     client = _client(world["mother"].user)
     page = client.get(_opp_url(world)).content.decode()
     assert "Where we expect your child to go after this school" in page and "vmbo kader" in page  # sections' plain
-    assert "Twee keer per week leesles. Who gives it: remedial teacher. Where: in de klas. 1.5 hours a week." in page
+    assert "Twee keer per week leesles. Who gives it: meester Jan. Where: in de klas. 1.5 hours a week." in page
     assert f'value="{handelingsdeel_hash(world["plan"].content)}"' in page
     assert 'value="yes"' in page and 'value="no"' in page
     row = AccessLogEntry.objects.filter(object_type="portal_opp").get()
@@ -223,3 +223,24 @@ def test_no_personal_data_in_the_urls() -> None:
     for pattern in [*portal_views.urlpatterns, *views_paper.urlpatterns]:
         names = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
         assert set(names) <= {"child_id", "item_id", "instemming_id"}, pattern
+
+
+def test_the_portal_page_and_the_staff_status_read_as_dutch(world) -> None:  # type: ignore[no-untyped-def]
+    from django.utils.html import strip_tags
+
+    from tests.dutch_text import code_words, text_problems
+
+    client = _client(world["mother"].user)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "nl"
+    shown = handelingsdeel_hash(world["plan"].content)
+    client.post(_opp_url(world), {"answer": "no", "own_words": "Liever buiten de klas.", "shown_hash": shown})
+    page = client.get(_opp_url(world)).content.decode()
+    assert "Ik stem in" in page and "Ik stem niet in" in page and "1,5 uur per week" in page
+    assert "Wat gebeurt er nu?" in page
+    words = code_words()
+    assert text_problems(strip_tags(page.split("<main", 1)[1]), words) == []
+    staff = _client(world["ib"])
+    staff.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "nl"
+    paper = staff.get(f"/kinderen/{world['child'].pk}/opp/instemming-op-papier/").content.decode()
+    assert "Gesprek nodig" in paper and "Nog geen antwoord" in paper
+    assert text_problems(strip_tags(paper.split("<main", 1)[1]), words) == []
