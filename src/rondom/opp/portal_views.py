@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,13 +28,18 @@ from rondom.consent.models import Capacity
 from rondom.core.categories import DataCategory
 from rondom.notifications.services import memberships_for
 from rondom.portal import services as portal
-from rondom.portal.views import PortalLoginRequired
 from rondom.refusals import add_refusal
 
 from . import instemming as service
 from .hashing import minutes_hash
 from .models import Instemming
 from .sections import SECTIONS
+
+
+class PortalLoginRequired(LoginRequiredMixin):
+    """The portal's login first (as portal.views does; the web layer of portal is not imported from a domain app)."""
+
+    login_url = "/portaal/inloggen/"
 
 
 class AnswerForm(forms.Form):
