@@ -461,7 +461,8 @@ def record_paper_instemming(
     views_paper's guarded download. Raises PermissionDenied/Http404 through the access policy, ValidationError on
     "plan" (no OPP), "guardianship" (not a parent with authority of this child, not asked), "signed_on" (after
     `today`), "scan" (missing, too large, not a PDF or photo), "own_words"; nothing is written then. A refusal asks
-    for a conversation like one in the portal."""
+    for a conversation like one in the portal. The same signature recorded again within the double-submit window
+    answers with the row written first (rondom.idempotency)."""
     child = plan.child
     decision = policy.require(actor, child, Action.UPDATE, DataCategory.SUPPORT)
     if current_opp(child) is None:
@@ -493,6 +494,21 @@ def record_paper_instemming(
         raise ValidationError(errors)
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        same = recent_duplicate(  # a double submit of the same signature answers with the row written first
+            Instemming.objects.filter(
+                plan=plan,
+                method=Instemming.Method.PAPER,
+                guardianship=guardianship,
+                capacity=Capacity.PARENT if guardianship is not None else Capacity.YOUTH,
+                agrees=agrees,
+                signed_on=signed_on,
+                recorded_by=actor,
+            ),
+            "recorded_at",
+            lock=child,
+        )
+        if same is not None:
+            return same
         instemming = Instemming(
             child=child,
             subject=Instemming.Subject.HANDELINGSDEEL,

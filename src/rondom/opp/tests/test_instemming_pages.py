@@ -244,3 +244,41 @@ def test_the_portal_page_and_the_staff_status_read_as_dutch(world) -> None:  # t
     paper = staff.get(f"/kinderen/{world['child'].pk}/opp/instemming-op-papier/").content.decode()
     assert "Gesprek nodig" in paper and "Nog geen antwoord" in paper
     assert text_problems(strip_tags(paper.split("<main", 1)[1]), words) == []
+
+
+def test_a_paper_signature_sent_twice_is_recorded_once(world) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        service.record_paper_instemming(
+            world["ib"],
+            world["plan"],
+            world["mother"],
+            agrees=True,
+            signed_on=TODAY,
+            scan=_scan("s.pdf", PDF, "application/pdf"),
+            today=TODAY,
+        )
+        for _ in range(2)
+    ]
+    assert rows[0].pk == rows[1].pk and Instemming.objects.count() == 1
+    rows[0].scan.delete(save=False)
+
+
+def test_a_parent_of_a_pupil_of_18_is_not_asked(world) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from rondom.opp.tests.conftest import NOW, found_for
+
+    user = world["mother"].user
+    found = found_for(user, world["child"])  # (from 16 the portal lets a parent in only when the youth agreed)
+    found.child.date_of_birth = TODAY.replace(year=TODAY.year - 19)
+    with pytest.raises(ValidationError) as refused:
+        service.give_instemming(
+            user,
+            found,
+            agrees=True,
+            own_words="",
+            shown_hash=handelingsdeel_hash(world["plan"].content),
+            method="email_code",
+            now=NOW,
+        )
+    assert "guardianship" in refused.value.message_dict and not Instemming.objects.exists()
