@@ -40,6 +40,7 @@ from rondom.audit.models import AccessLogEntry
 from rondom.cases import services as case_services
 from rondom.cases.models import AgendaItem, Meeting, Plan, Signal
 from rondom.core.categories import Action, DataCategory
+from rondom.opp.models import Instemming
 from rondom.portal.models import FamilyDocument
 from rondom.swv.models import SwvRequest
 from rondom.thuiszitters.models import Thuiszitter
@@ -165,7 +166,26 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
         meeting = Meeting.objects.create(team=case.team, date=TODAY + timedelta(days=7))
         item = AgendaItem.objects.create(meeting=meeting, case=case, minutes="Besproken.")
         item.present.add(ib)
-        plan = Plan.objects.create(child=child, version=1, content={"goals": []})
+        plan = Plan.objects.create(
+            child=child,
+            version=1,
+            content={"goals": [], "opp": {"uitstroombestemming": "havo", "handelingsdeel": []}},
+            opp_basis="extra_support",
+        )
+        instemming = Instemming(
+            child=child,
+            subject="handelingsdeel",
+            plan=plan,
+            plan_version=1,
+            content_hash="0" * 64,
+            capacity="parent",
+            person_name="Ouder",
+            agrees=True,
+            method="paper",
+            scan_name="scan.pdf",
+            scan_content_type="application/pdf",
+        )
+        instemming.scan.save("x.pdf", ContentFile(b"%PDF-1.7 "), save=True)
         absence_signal = ThresholdSignal.objects.create(
             child=child,
             protocol=AbsenceProtocol.objects.first(),
@@ -215,6 +235,7 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             "request_id": 1,
             "meeting_id": meeting.pk,
             "action_id": 1,
+            "instemming_id": instemming.pk,
         }
         yield {
             "child": child,
@@ -338,6 +359,11 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     # The samenwerkingsverband's loket (issue 16): its queue and one request, on the request's ground.
     "swv:loket-queue": ("loket", [(S, SUP, "swv_request", "swv_request")]),
     "swv:loket-request": ("loket", [(R, SUP, "swv_request", "swv_request")]),
+    # Issue 16, part 2: the OPP's instemming in the portal and on paper (docs/instemming.md).
+    "opp:portal-opp": ("parent", [(R, SUP, PARENT, "portal_opp")]),
+    "opp:portal-minutes": ("parent", [(R, SUP, PARENT, "portal_minutes")]),
+    "opp:paper": ("ib", [(R, SUP, SCHOOL_ROLE, "opp_instemming")]),
+    "opp:instemming-scan": ("ib", [(R, SUP, SCHOOL_ROLE, "instemming_scan")]),
 }
 #: Declared routes with a GET that this test does not call, and why.
 NOT_CALLED = {

@@ -41,7 +41,7 @@ def seed() -> None:
     from rondom.accounts.models import Membership, Organisation, User
     from rondom.cases import meetings
     from rondom.cases import services as cases
-    from rondom.cases.models import Case
+    from rondom.cases.models import AgendaItem, Case
     from rondom.core.roles import Role
     from rondom.demo.absence import DEMO_BSNS, MAPPING
     from rondom.demo.data import DEMO_PASSWORD
@@ -87,6 +87,20 @@ def seed() -> None:
         owner=teacher,
         due=today + timedelta(days=5),
         agenda_item=item,
+    )
+
+    # Noor (the demo parent's daughter) discussed in last week's meeting with minutes, her parents invited (issue 16,
+    # part 2): the portal's minutes page, where the parent agrees with the minutes, has something to show.
+    noor = Child.objects.get(given_name="Noor")
+    noor_signal = cases.raise_signal(
+        ib, noor, source="teacher", concerns=["learning"], description=f"{MARK} Noor leest moeizaam."
+    )
+    cases.record_conversation(ib, noor_signal, on=today, notes="Ouders herkennen het.", with_child=False)
+    noor_case = cases.register_case(ib, noor_signal, question=f"{MARK} Wat helpt Noor bij het lezen?")
+    noor_item = cases.put_on_agenda(ib, noor_case, meeting, [], today=today)
+    AgendaItem.objects.filter(pk=noor_item.pk).update(
+        minutes="Besproken hoe Noor het lezen oefent. Ouders lezen thuis elke dag tien minuten mee.",
+        parents_invited=True,
     )
 
     # A roster upload of De Esch dry-run by the functioneel beheerder (issue 15): the report page with its

@@ -51,6 +51,10 @@ class Instemming(models.Model):
     own_words = models.TextField(blank=True)
     method = models.CharField(max_length=20, choices=Method.choices)
     scan = models.FileField(storage=_private_storage, upload_to="signatures/", blank=True)
+    #: Paper only: the day the parent signed, and the scan's original name and checked content type (portal.uploads).
+    signed_on = models.DateField(null=True, blank=True)
+    scan_name = models.CharField(max_length=200, blank=True)
+    scan_content_type = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

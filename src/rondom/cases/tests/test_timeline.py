@@ -255,9 +255,9 @@ def test_one_query_per_source(story: dict[str, Any], django_assert_max_num_queri
     child, ib = story["child"], story["ib"]
     decision = policy.decide(ib, child, Action.READ, DataCategory.SUPPORT)
     readable = readable_categories(policy.bases_for(ib, child))
-    # 15 sources (the team's decisions and actions: issue 14, point 6; a warm transfer: issue 16), the givers of the
-    # consents, and three to name the people.
-    with django_assert_max_num_queries(19):
+    # 16 sources (the team's decisions and actions: issue 14, point 6; a warm transfer and the OPP's instemmingen:
+    # issue 16), the givers of the consents, and three to name the people.
+    with django_assert_max_num_queries(20):
         first = timeline(child, decision=decision, readable=readable)
     for _ in range(5):  # more of everything costs no more queries
         signal = Signal.objects.first()
@@ -266,7 +266,7 @@ def test_one_query_per_source(story: dict[str, Any], django_assert_max_num_queri
             plan=child.plan, goal_id="x", rater="parent", score=3, evaluated_on=timezone.localdate()
         )
         MembershipFactory(organisation=child.school, role="teacher")
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         assert len(timeline(child, decision=decision, readable=readable)) == len(first) + 5
 
 
