@@ -88,7 +88,7 @@ def measure_error(goal: dict[str, Any], number: int) -> str | None:
     kind = goal.get("measure_kind") or ""
     if kind not in KINDS:
         return _("Goal %(n)d: measure: choose the scale from 0 to 10 or an own measure.") % {"n": number}
-    labels = {"measure_start": _("start value"), "measure_aim": _("aim")}
+    labels = {"measure_start": _("start value"), "measure_aim": _("aim value")}
     values: dict[str, Decimal | None] = {}
     for key, label in labels.items():
         try:
@@ -105,9 +105,8 @@ def measure_error(goal: dict[str, Any], number: int) -> str | None:
         return None
     if not str(goal.get("measure_name") or "").strip():
         return _("Goal %(n)d: name the own measure (for example: days present per week).") % {"n": number}
-    for key, label in labels.items():
-        if values[key] is None:
-            return _("Goal %(n)d: an own measure needs a %(field)s.") % {"n": number, "field": label}
+    if values["measure_start"] is None or values["measure_aim"] is None:
+        return _("Goal %(n)d: an own measure needs a start value and an aim.") % {"n": number}
     if values["measure_start"] == values["measure_aim"]:
         return _("Goal %(n)d: the aim must differ from the start value.") % {"n": number}
     return None

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 from rondom.formats import number
 
@@ -26,11 +27,15 @@ from .models import GoalEvaluation, Plan
 
 @dataclass(frozen=True)
 class Point:
-    """One evaluation with a value: when, the value, who rated it (its label)."""
+    """One evaluation with a value: when, the value, who rated it (GoalEvaluation.Rater: "parent", "teacher", ...)."""
 
     on: date
     value: Decimal
     rater: str
+
+    @property
+    def rater_label(self) -> str:
+        return str(GoalEvaluation.Rater(self.rater).label) if self.rater in GoalEvaluation.Rater.values else self.rater
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,9 @@ class GoalProgress:
 
     def chart_data(self) -> dict[str, Any]:
         """What the chart draws. Shape: ``{"labels": [date text], "values": [float], "texts": [value text],
-        "aim": float | None, "aimText": str, "min": float | None, "max": float | None, "unit": str}``; ``min``
-        and ``max`` are 0 and 10 on the scale, None for an own measure (the chart fits its points and aim)."""
+        "aim": float | None, "aimText": str, "min": float | None, "max": float | None, "unit": str,
+        "valueName": str, "aimName": str}``; ``min`` and ``max`` are 0 and 10 on the scale, None for an own measure
+        (the chart fits its points and aim)."""
         return {
             "labels": [formats.date_format(p.on, "j M Y") for p in self.points],
             "values": [float(p.value) for p in self.points],
@@ -70,6 +76,8 @@ class GoalProgress:
             "min": None if self.own else float(SCALE_MIN),
             "max": None if self.own else float(SCALE_MAX),
             "unit": self.unit_text,
+            "valueName": _("Value"),
+            "aimName": _("Aim"),
         }
 
     @property
@@ -93,7 +101,6 @@ def goal_progress(plan: Plan | None) -> list[GoalProgress]:
     if plan is None or not isinstance(plan.content, dict):
         return []
     goals = [g for g in plan.content.get("goals", []) if isinstance(g, dict)]
-    labels = dict(GoalEvaluation.Rater.choices)
     points: dict[str, list[Point]] = {}
     evaluations = (
         GoalEvaluation.objects.filter(plan=plan, value__isnull=False)
@@ -102,5 +109,5 @@ def goal_progress(plan: Plan | None) -> list[GoalProgress]:
     )
     for goal_id, on, value, rater in evaluations:
         assert value is not None  # filtered above
-        points.setdefault(goal_id, []).append(Point(on, value, str(labels.get(rater, rater))))
+        points.setdefault(goal_id, []).append(Point(on, value, rater))
     return [GoalProgress(number, goal, points.get(str(goal.get("id", "")), [])) for number, goal in enumerate(goals, 1)]
