@@ -313,3 +313,13 @@ def test_the_api_carries_the_measure_and_the_value(world, login) -> None:  # typ
         content_type=JSON,
     )
     assert written.status_code == 400 and "Doel 2" in str(written.json())
+
+
+def test_the_portal_api_carries_the_measure_and_the_points(world, login) -> None:  # type: ignore[no-untyped-def]
+    _evaluated(world)
+    parent = world["child"].guardianships.first().user
+    summary = login(parent).get(f"/api/portal/children/{world['child'].pk}/").json()
+    scale, own = summary["goals"]
+    assert (scale["measure_kind"], scale["measure_aim"], own["measure_name"]) == ("scale", "8", "dagen aanwezig")
+    assert [p["value"] for p in summary["progress"][0]["points"]] == ["4.5", "6"]
+    assert summary["progress"][1]["kind"] == "own"
