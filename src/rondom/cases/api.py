@@ -641,6 +641,7 @@ def _plan_data(child: Child) -> dict[str, Any]:
             "includes_treatment": False,
             "next_evaluation": None,
             "goals": [],
+            "progress": [],
             "agreements": [],
             "versions": [],
             "family_plan": None,
