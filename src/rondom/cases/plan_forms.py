@@ -34,7 +34,7 @@ _TEXTAREAS = {"description": 2, "target": 3, "support": 2}
 _ROW = re.compile(r"^goal_(\d+)_(\w+)$")
 #: The measure of a goal (cases.measures), shown after its evaluation date.
 MEASURE_CHOICES: list[tuple[str, Any]] = [
-    ("", gettext_lazy("Scale from 0 to 10")),
+    ("scale", gettext_lazy("Scale from 0 to 10")),
     ("own", gettext_lazy("Own measure (a name, a unit, a start value and an aim)")),
 ]
 _MEASURE_TEXT = ("measure_zero", "measure_ten", "measure_name", "measure_unit")
@@ -153,7 +153,7 @@ class PlanForm(forms.Form):
             label=_("Goal %(n)d: how do we measure progress?") % {"n": n},
             choices=MEASURE_CHOICES,
             required=False,
-            initial=goal.get("measure_kind") or "",
+            initial=goal.get("measure_kind") or "scale",
             help_text=_("Each evaluation adds a point to the goal's chart."),
         )
         labels = {
@@ -243,7 +243,8 @@ class PlanForm(forms.Form):
         return cleaned
 
     def _empty(self, i: int) -> bool:
-        keys = ["domain", *_TEXT_FIELDS, "evaluate_on", *MEASURE_KEYS]
+        # The choice of the measure has a default ("scale"): it alone does not make a goal.
+        keys = ["domain", *_TEXT_FIELDS, "evaluate_on", *(k for k in MEASURE_KEYS if k != "measure_kind")]
         return not any(self.cleaned_data.get(f"goal_{i}_{key}") for key in keys) and not any(
             self.errors.get(f"goal_{i}_{key}") for key in keys
         )

@@ -323,3 +323,25 @@ def test_the_portal_api_carries_the_measure_and_the_points(world, login) -> None
     assert (scale["measure_kind"], scale["measure_aim"], own["measure_name"]) == ("scale", "8", "dagen aanwezig")
     assert [p["value"] for p in summary["progress"][0]["points"]] == ["4.5", "6"]
     assert summary["progress"][1]["kind"] == "own"
+
+
+def test_the_plan_form_keeps_the_measure_and_refuses_a_bad_number_on_its_field(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = _dutch(login(world["ib"]))
+    url = f"/kinderen/{world['child'].pk}/plan/"
+    form = client.get(url).content.decode()
+    assert 'name="goal_1_measure_aim"' in form and 'value="5"' in form  # the stored measure is in the form
+    scale, own = world["plan"].content["goals"]
+    data = {"base_version": "1", "next_evaluation": ""}
+    for i, goal in enumerate([scale, {**own, "measure_start": "2,5"}]):
+        data.update({f"goal_{i}_{key}": value for key, value in goal.items()})
+    bad = client.post(url, {**data, "goal_0_measure_aim": "acht"})
+    assert bad.status_code == 400 and 'id="id_goal_0_measure_aim"' in bad.content.decode()
+    assert "Schrijf een getal" in bad.content.decode() and Plan.objects.get().version == 1
+    ok = client.post(url, data)
+    assert ok.status_code == 302, re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", ok.content.decode()))[:1500]
+    saved = Plan.objects.get().content["goals"]
+    assert (saved[1]["measure_kind"], saved[1]["measure_start"], saved[0]["measure_zero"]) == (
+        "own",
+        "2.5",
+        "Sam durft niet naar school",
+    )
