@@ -13,7 +13,7 @@ from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from rondom.registry.models import Child
 from rondom.versioning import etag, requested_version
 
 from . import selectors, services, workflow
+from .measures import number_text
 from .models import (
     ActionItem,
     AgendaItem,
@@ -47,6 +48,7 @@ from .models import (
     SignalSource,
     SocialWorkActivity,
 )
+from .progress import goal_progress
 from .workflow import State
 
 
@@ -190,6 +192,16 @@ class _OptionalDateField(serializers.DateField):
         return None if value in ("", None) else super().to_internal_value(value)
 
 
+class MeasureNumberField(serializers.CharField):
+    """A measure's number as a JSON number or as text ("2.5", also "2,5"); handed to the service as text, which
+    checks it (cases.measures) and names the field in its message."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            data = str(data)
+        return super().to_internal_value(data)
+
+
 class GoalSerializer(serializers.Serializer):
     # The domain is checked by the service, which names the goal and the rule in its message.
     # The server's: kept only when it is the id of a goal of the current plan, else a fresh one is given
@@ -216,6 +228,38 @@ class GoalSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The goal's own evaluation date, from today up to a year ahead; empty: at the plan's "
         "next_evaluation. Stored and returned as an ISO date or an empty string.",
+    )
+    # The measure of the goal (cases.measures, docs/cases.md "The measure of a goal"); checked by the service.
+    measure_kind = serializers.ChoiceField(
+        choices=["", "scale", "own"],
+        required=False,
+        allow_blank=True,
+        help_text='"scale" (0 to 10), "own" (an own target measure) or "" (the scale, as a goal without a measure).',
+    )
+    measure_zero = serializers.CharField(
+        required=False, allow_blank=True, max_length=GOAL_FIELD_MAX, help_text="Scale: what 0 means for this goal."
+    )
+    measure_ten = serializers.CharField(
+        required=False, allow_blank=True, max_length=GOAL_FIELD_MAX, help_text="Scale: what 10 means for this goal."
+    )
+    measure_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=GOAL_FIELD_MAX, help_text="Own measure: its name (needed)."
+    )
+    measure_unit = serializers.CharField(
+        required=False, allow_blank=True, max_length=GOAL_FIELD_MAX, help_text="Own measure: its unit."
+    )
+    measure_start = MeasureNumberField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text='The start value, a number ("2", "4.5"); on the scale 0 to 10 or empty; needed on an own measure. '
+        "Returned as text with a decimal point.",
+    )
+    measure_aim = MeasureNumberField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="The aim, a number; on the scale 0 to 10 or empty; needed on an own measure, unlike the start.",
     )
 
 
@@ -247,8 +291,26 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         return len(version.content.get("goals", [])) if isinstance(version.content, dict) else 0
 
 
+class ProgressPointSerializer(serializers.Serializer):
+    evaluated_on = serializers.DateField(source="on")
+    value = serializers.CharField(help_text='The value as text with a decimal point ("2.5").')
+    rater = serializers.CharField(help_text="Who rated it: parent, youth, teacher or professional.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["value"] = number_text(instance.value)
+        return data
+
+
+class GoalProgressSerializer(serializers.Serializer):
+    goal = serializers.CharField(source="goal.id", help_text="The goal's id.")
+    kind = serializers.CharField(help_text='"scale" (0 to 10) or "own" (the goal\'s own measure).')
+    points = ProgressPointSerializer(many=True, help_text="The evaluations with a value, in order of date.")
+
+
 class PlanSerializer(serializers.ModelSerializer):
     goals = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(help_text="Per goal, the points of its chart (cases.progress).")
     agreements = AgreementSerializer(many=True, read_only=True)
     versions = PlanVersionSerializer(many=True, read_only=True)
 
@@ -259,6 +321,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "includes_treatment",
             "next_evaluation",
             "goals",
+            "progress",
             "agreements",
             "versions",
             "family_plan",
@@ -268,6 +331,10 @@ class PlanSerializer(serializers.ModelSerializer):
         # Every goal in one shape (services.GOAL_KEYS), also one written before a key existed.
         goals = plan.content.get("goals", []) if isinstance(plan.content, dict) else []
         return [{**dict.fromkeys(services.GOAL_KEYS, ""), **g} for g in goals if isinstance(g, dict)]
+
+    @extend_schema_field(GoalProgressSerializer(many=True))
+    def get_progress(self, plan: Plan) -> list[dict[str, Any]]:
+        return list(GoalProgressSerializer(goal_progress(plan), many=True).data)
 
 
 PlanConflictSerializer = inline_serializer(
@@ -285,10 +352,25 @@ class EvaluationSerializer(serializers.ModelSerializer):
     score = serializers.IntegerField(help_text="1 (not at all) to 5 (fully reached).")
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=FREE_TEXT_MAX)
     evaluated_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+    value = MeasureNumberField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        max_length=20,
+        help_text="Where the goal stands now on its measure: 0 to 10 on the scale, a number on the goal's own "
+        'measure (at most two decimals); a point of its chart. Returned as text with a decimal point ("2.5"); null: '
+        "not measured.",
+    )
 
     class Meta:
         model = GoalEvaluation
-        fields = ["id", "goal_id", "rater", "score", "comment", "evaluated_on"]
+        fields = ["id", "goal_id", "rater", "score", "value", "comment", "evaluated_on"]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["value"] = number_text(instance.value) if instance.value is not None else None
+        return data
 
 
 class HelpRequestCreateSerializer(serializers.Serializer):
@@ -559,6 +641,7 @@ def _plan_data(child: Child) -> dict[str, Any]:
             "includes_treatment": False,
             "next_evaluation": None,
             "goals": [],
+            "progress": [],
             "agreements": [],
             "versions": [],
             "family_plan": None,
@@ -622,6 +705,7 @@ class EvaluationView(ChildRecordAPIView):
             score=d["score"],
             comment=d["comment"],
             on=d["evaluated_on"],
+            value=d["value"],
         )
         return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 

@@ -242,7 +242,7 @@ class GoalEvaluation(models.Model):
     rater = models.CharField(max_length=20, choices=Rater.choices)
     score = models.PositiveSmallIntegerField()  # 1 (not at all) .. 5 (fully reached)
     #: The goal's measure at this evaluation (issue 16 "Progress per goal"): 0..10 on the scaling question, or the
-    #: goal's own measure (its unit and aim are in the goal, `content["goals"][i]["measure"]`). Empty: not measured.
+    #: goal's own measure (its unit and aim are in the goal's `measure_*` keys, cases.measures). Empty: not measured.
     value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     comment = models.TextField(blank=True)
     evaluated_on = models.DateField()

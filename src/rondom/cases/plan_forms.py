@@ -20,8 +20,10 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rondom.formats import number
 from rondom.limits import GOAL_FIELD_MAX, PLAN_GOALS_MAX, latest_planned_date, planned_date_error
 
+from .measures import MEASURE_KEYS, NotANumber, measure_error, number_text, parse_number
 from .plans import DOMAIN_LABELS
 from .services import GOAL_KEYS, MIN_EDUCATION_GOALS_WITH_TREATMENT
 
@@ -30,6 +32,13 @@ DOMAIN_CHOICES: list[tuple[str, Any]] = [("", "—"), *DOMAIN_LABELS.items()]
 _TEXT_FIELDS = ("description", "target", "owner", "support", "support_by", "support_where")
 _TEXTAREAS = {"description": 2, "target": 3, "support": 2}
 _ROW = re.compile(r"^goal_(\d+)_(\w+)$")
+#: The measure of a goal (cases.measures), shown after its evaluation date.
+MEASURE_CHOICES: list[tuple[str, Any]] = [
+    ("scale", gettext_lazy("Scale from 0 to 10")),
+    ("own", gettext_lazy("Own measure (a name, a unit, a start value and an aim)")),
+]
+_MEASURE_TEXT = ("measure_zero", "measure_ten", "measure_name", "measure_unit")
+_MEASURE_NUMBERS = ("measure_start", "measure_aim")
 
 
 def _date_widget(today: date) -> forms.DateInput:
@@ -43,6 +52,14 @@ def _range_help(today: date) -> str:
     return _("From today until %(last)s at the latest.") % {
         "last": formats.date_format(latest_planned_date(today), "j F Y")
     }
+
+
+def _number_initial(value: Any) -> str:
+    """A stored number ("2.5") as the user types it in Dutch ("2,5"); anything else as it is."""
+    try:
+        return number(parse_number(value), grouping=False)
+    except NotANumber:
+        return str(value or "")
 
 
 def posted_rows(data: Mapping[str, Any]) -> list[int]:
@@ -125,9 +142,39 @@ class PlanForm(forms.Form):
             widget=_date_widget(self.today),
             help_text=_("Empty: at the next evaluation of the plan."),
         )
+        self._add_measure_fields(i, n, goal)
         self.fields[f"goal_{i}_remove"] = forms.BooleanField(
             label=_("Remove goal %(n)d from the plan") % {"n": n}, required=False
         )
+
+    def _add_measure_fields(self, i: int, n: int, goal: dict[str, Any]) -> None:
+        """The goal's measure (cases.measures): the scale with what 0 and 10 mean, or an own measure."""
+        self.fields[f"goal_{i}_measure_kind"] = forms.ChoiceField(
+            label=_("Goal %(n)d: how do we measure progress?") % {"n": n},
+            choices=MEASURE_CHOICES,
+            required=False,
+            initial=goal.get("measure_kind") or "scale",
+            help_text=_("Each evaluation adds a point to the goal's chart."),
+        )
+        labels = {
+            "measure_zero": (_("Goal %(n)d: scale, 0 means"), _("For example: nothing of the goal is reached.")),
+            "measure_ten": (_("Goal %(n)d: scale, 10 means"), _("For example: the goal is fully reached.")),
+            "measure_name": (_("Goal %(n)d: own measure, name"), _("For example: days present")),
+            "measure_unit": (_("Goal %(n)d: own measure, unit"), _("For example: per week")),
+            "measure_start": (_("Goal %(n)d: start value"), _("A number; on the scale from 0 to 10.")),
+            "measure_aim": (_("Goal %(n)d: aim"), _("A number; on the scale from 0 to 10.")),
+        }
+        for key, (label, help_text) in labels.items():
+            attrs = {"inputmode": "decimal"} if key in _MEASURE_NUMBERS else {}
+            self.fields[f"goal_{i}_{key}"] = forms.CharField(
+                label=label % {"n": n},
+                required=False,
+                initial=_number_initial(goal.get(key)) if key in _MEASURE_NUMBERS else goal.get(key) or "",
+                max_length=GOAL_FIELD_MAX if key in _MEASURE_TEXT else 20,
+                widget=forms.TextInput(attrs=attrs),
+                help_text=help_text,
+                strip=True,
+            )
 
     @classmethod
     def from_post(cls, data: Mapping[str, Any], *, today: date, add: bool = False, **kwargs: Any) -> PlanForm:
@@ -152,7 +199,7 @@ class PlanForm(forms.Form):
         "remove": BoundField}]``."""
         blocks = []
         for n, i in enumerate(self.rows, start=1):
-            names = ["domain", *_TEXT_FIELDS, "evaluate_on"]
+            names = ["domain", *_TEXT_FIELDS, "evaluate_on", *MEASURE_KEYS]
             blocks.append(
                 {
                     "n": n,
@@ -196,7 +243,8 @@ class PlanForm(forms.Form):
         return cleaned
 
     def _empty(self, i: int) -> bool:
-        keys = ["domain", *_TEXT_FIELDS, "evaluate_on"]
+        # The choice of the measure has a default ("scale"): it alone does not make a goal.
+        keys = ["domain", *_TEXT_FIELDS, "evaluate_on", *(k for k in MEASURE_KEYS if k != "measure_kind")]
         return not any(self.cleaned_data.get(f"goal_{i}_{key}") for key in keys) and not any(
             self.errors.get(f"goal_{i}_{key}") for key in keys
         )
@@ -217,6 +265,24 @@ class PlanForm(forms.Form):
         error = planned_date_error(cleaned.get(name), self.today, label=str(self.fields[name].label))
         if error and name not in self.errors:
             self.add_error(name, error)
+        self._check_measure(i)
+
+    def _check_measure(self, i: int) -> None:
+        """A number that is no number on its own field; any other rule of the measure (cases.measures) on the
+        choice of the measure."""
+        cleaned = self.cleaned_data
+        for key in _MEASURE_NUMBERS:
+            name = f"goal_{i}_{key}"
+            try:
+                number = parse_number(cleaned.get(name))
+            except NotANumber:
+                self.add_error(name, _("Write a number, with at most two decimals."))
+                return
+            cleaned[name] = number_text(number)
+        goal = {key: cleaned.get(f"goal_{i}_{key}") or "" for key in MEASURE_KEYS}
+        message = measure_error(goal, self.rows.index(i) + 1)
+        if message and f"goal_{i}_measure_kind" not in self.errors:
+            self.add_error(f"goal_{i}_measure_kind", message)
 
     def goals(self) -> list[dict[str, Any]]:
         """The goals to save (after ``is_valid``): empty and removed blocks left out; ``evaluate_on`` as ISO date

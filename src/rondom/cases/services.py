@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from rondom.schoolcalendar.services import add_working_days
 from rondom.versioning import save_versioned
 
 from . import meetings, workflow
+from .measures import MEASURE_KEYS, measure_error, value_error
+from .measures import normalise as normalise_measure
 from .models import (
     ActionItem,
     AgendaItem,
@@ -471,8 +474,21 @@ def minutes_for(user: User, item: AgendaItem) -> str | None:
 DOMAINS = ("school", "home", "leisure", "work")
 #: The keys of one goal in ``Plan.content["goals"]`` (and in each PlanVersion): all strings; ``evaluate_on`` is an
 #: ISO date (``"2026-05-01"``) or ``""`` (evaluated at the plan's ``next_evaluation``). ``support`` (what help) and
-#: ``evaluate_on`` came with issue 14 (migration cases 0004 added them to the goals saved before).
-GOAL_KEYS = ("id", "domain", "description", "target", "owner", "support", "support_by", "support_where", "evaluate_on")
+#: ``evaluate_on`` came with issue 14 (migration cases 0004 added them to the goals saved before). The measure keys
+#: (``measures.MEASURE_KEYS``: ``measure_kind`` "scale"|"own"|"", name, unit, start, aim, what 0 and 10 mean) came
+#: with issue 16; a goal without them is on the 0-10 scale without an aim (cases.measures, docs/cases.md).
+GOAL_KEYS = (
+    "id",
+    "domain",
+    "description",
+    "target",
+    "owner",
+    "support",
+    "support_by",
+    "support_where",
+    "evaluate_on",
+    *MEASURE_KEYS,
+)
 WORK_DOMAIN_AGE = 16
 MIN_EDUCATION_GOALS_WITH_TREATMENT = 2
 
@@ -543,6 +559,8 @@ def _goal_errors(
             )
         ):
             errors["goals"] = message
+        if not errors and (message := measure_error(goal, number)):
+            errors["goals"] = message
         if errors:
             break
     education = sum(1 for g in goals if isinstance(g, dict) and g.get("domain") == "school")
@@ -578,6 +596,7 @@ def _normalise_goals(goals: list[dict[str, Any]], current_ids: Collection[str]) 
         item = {k: str(goal.get(k, "") or "").strip() for k in GOAL_KEYS if k != "id"}
         on = goal_evaluation_date(item)
         item["evaluate_on"] = on.isoformat() if on else ""
+        normalise_measure(item, goal)
         sent = goal.get("id")
         known = isinstance(sent, str) and sent in current_ids and sent not in kept
         goal_id = str(sent) if known else new_goal_id()
@@ -708,17 +727,34 @@ def record_agreement(
 
 
 def evaluate_goal(
-    actor: User, plan: Plan, *, goal_id: str, rater: str, score: int, comment: str = "", on: date | None = None
+    actor: User,
+    plan: Plan,
+    *,
+    goal_id: str,
+    rater: str,
+    score: int,
+    comment: str = "",
+    on: date | None = None,
+    value: Decimal | str | int | float | None = None,
 ) -> GoalEvaluation:
-    """One evaluation of a goal of the current plan by a rater (1-5). Raises ValidationError with the keys goal_id
-    (not in the current plan), rater (unknown), score (not 1-5); Http404 outside the actor's scope, PermissionDenied
-    when the policy does not allow updating the support data (access.policy.require)."""
-    if goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
+    """One evaluation of a goal of the current plan by a rater (1-5), with the goal's measure at this moment when
+    given (`value`: 0..10 on the scale, a number within ±999999.99 with at most two decimals on the goal's own
+    measure; text may use a decimal comma; cases.measures). Each evaluation with a value is a point of the goal's
+    progress (cases.progress).
+
+    Raises ValidationError with the keys goal_id (not in the current plan), rater (unknown), score (not 1-5), value
+    (no number, too many decimals, out of range); Http404 outside the actor's scope, PermissionDenied when the
+    policy does not allow updating the support data (access.policy.require)."""
+    goal = next((g for g in plan.content.get("goals", []) if g.get("id") == goal_id), None)
+    if goal is None:
         raise ValidationError({"goal_id": _("This goal is not in the current plan.")})
     if rater not in GoalEvaluation.Rater.values:
         raise ValidationError({"rater": _("Unknown rater.")})
     if not 1 <= int(score) <= 5:
         raise ValidationError({"score": _("Give a score from 1 (not at all) to 5 (fully reached).")})
+    number, message = value_error(goal, value)
+    if message:
+        raise ValidationError({"value": message})
     with transaction.atomic():
         decision = policy.require(actor, plan.child, Action.UPDATE, SUPPORT)
         evaluation = GoalEvaluation.objects.create(
@@ -726,6 +762,7 @@ def evaluate_goal(
             goal_id=goal_id,
             rater=rater,
             score=int(score),
+            value=number,
             comment=comment.strip(),
             evaluated_on=on or timezone.localdate(),
             recorded_by=actor,

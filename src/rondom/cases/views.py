@@ -51,6 +51,7 @@ from .models import (
 )
 from .plan_forms import PlanForm, posted_rows
 from .plans import goals_due
+from .progress import goal_progress
 from .workflow import State
 
 
@@ -299,6 +300,7 @@ class CasePageView(ChildRecordView):
         events = timeline.timeline(child, decision=decision, readable=timeline.readable_categories(bases))
         other_parts = sorted({e.category for e in events} - {DataCategory.SUPPORT})
         self.log_parts([(category, "timeline", child.pk) for category in other_parts], bases=bases)
+        steps = services.next_states(user, case) if case else []
         context = {
             "child": child,
             "decision": decision,
@@ -333,6 +335,8 @@ class CasePageView(ChildRecordView):
             ),
             "agreement_form": bound.get("agreement_form") or AgreementForm(),
             "goals_due": goals_due(plan, timezone.localdate()),
+            # The decision to scale down or close shows how far each goal came (issue 16, point 5).
+            "goal_progress": goal_progress(plan) if can_write and DECISION_STATES.intersection(steps) else [],
             **meeting_context(user, child, case, can_write),
         }
         return render(request, "cases/case_page.html", context, status=status)
@@ -418,6 +422,10 @@ class CaseCreateView(ChildRecordView):
         )
 
 
+#: The steps of the case whose decision shows the progress per goal: scaling down and closing.
+DECISION_STATES = frozenset({State.SCALED_DOWN, State.CLOSED})
+
+
 class TransitionView(ChildRecordView):
     declaration = Declaration(post=update(DataCategory.SUPPORT), object_type="case", find=_case)
 
@@ -453,6 +461,8 @@ class PlanView(ChildRecordView):
             "child": child,
             "form": form,
             "goals_due": goals_due(plan, form.today),
+            "plan": plan,
+            "goal_progress": goal_progress(plan),
             "form_limits": {"goals": PLAN_GOALS_MAX, "field": GOAL_FIELD_MAX},
             **extra,
         }

@@ -21,6 +21,7 @@ from rondom.cases.models import Plan, PlanVersion, ProviderContact, SupportTeam
 from rondom.consent.models import Capacity, Consent, ConsentGiver, Purpose
 from rondom.core.roles import OrganisationKind as K
 from rondom.core.roles import Role
+from rondom.demo.goal_progress import add_goal_progress
 from rondom.registry.models import Child, ChildNote, Guardianship, Municipality, Wijk
 
 DEMO_PASSWORD = "Rondom-demo-2026"
@@ -223,6 +224,7 @@ def load(today: date | None = None) -> list[DemoLogin]:
     PlanVersion.objects.create(
         plan=plan, number=1, content=plan.content, includes_treatment=False, saved_by=users["zorgco"]
     )
+    add_goal_progress(plan, users["zorgco"], today)  # issue 16: Mila's goals measured, with points
     youssef_goals = [
         {
             "id": "youssef-1",

@@ -22,7 +22,10 @@ from rest_framework.response import Response
 from rondom.access.declared import ChildRecordAPIView, Declaration, read
 from rondom.access.rules import Ground
 from rondom.accounts.permissions import is_verified
+from rondom.cases.api import GoalProgressSerializer
+from rondom.cases.measures import MEASURE_KEYS
 from rondom.cases.models import Plan
+from rondom.cases.progress import goal_progress
 from rondom.config.pagination import PAGE, Page, page_of
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import Role
@@ -103,6 +106,15 @@ class GoalSummarySerializer(serializers.Serializer):
     target = serializers.CharField(allow_blank=True)
     support = serializers.CharField(allow_blank=True)
     support_by = serializers.CharField(allow_blank=True)
+    measure_kind = serializers.CharField(
+        allow_blank=True, help_text='How progress is measured: "scale" (0 to 10), "own", or "" (the scale).'
+    )
+    measure_zero = serializers.CharField(allow_blank=True, help_text="Scale: what 0 means.")
+    measure_ten = serializers.CharField(allow_blank=True, help_text="Scale: what 10 means.")
+    measure_name = serializers.CharField(allow_blank=True, help_text="Own measure: its name.")
+    measure_unit = serializers.CharField(allow_blank=True, help_text="Own measure: its unit.")
+    measure_start = serializers.CharField(allow_blank=True, help_text='Start value, decimal point ("2.5") or "".')
+    measure_aim = serializers.CharField(allow_blank=True, help_text='Aim, decimal point ("5") or "".')
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -122,13 +134,15 @@ class PlanSummarySerializer(serializers.Serializer):
     plan_version = serializers.IntegerField(allow_null=True, help_text="null: no plan saved yet.")
     next_evaluation = serializers.DateField(allow_null=True)
     goals = GoalSummarySerializer(many=True)
+    progress = GoalProgressSerializer(many=True, help_text="Per goal, the points of its chart, in order of date.")
     helpers = serializers.ListField(child=serializers.CharField(), help_text="Who helps (from the goals).")
     logbook = LogbookEntrySerializer(many=True)
     documents = DocumentSerializer(many=True)
 
 
 def _goal(goal: dict[str, Any]) -> dict[str, str]:
-    return {k: str(goal.get(k) or "") for k in ("id", "domain", "description", "target", "support", "support_by")}
+    keys = ("id", "domain", "description", "target", "support", "support_by", *MEASURE_KEYS)
+    return {k: str(goal.get(k) or "") for k in keys}
 
 
 class ChildPlanView(FamilyAPIView):
@@ -155,6 +169,20 @@ class ChildPlanView(FamilyAPIView):
                             "target": "Vijf ochtenden per week",
                             "support": "Gesprekken met de schoolmaatschappelijk werker",
                             "support_by": "Schoolmaatschappelijk werk",
+                            "measure_kind": "own",
+                            "measure_zero": "",
+                            "measure_ten": "",
+                            "measure_name": "ochtenden op school",
+                            "measure_unit": "per week",
+                            "measure_start": "2",
+                            "measure_aim": "5",
+                        }
+                    ],
+                    "progress": [
+                        {
+                            "goal": "g1",
+                            "kind": "own",
+                            "points": [{"evaluated_on": "2026-05-04", "value": "3", "rater": "parent"}],
                         }
                     ],
                     "helpers": ["Schoolmaatschappelijk werk"],
@@ -174,6 +202,7 @@ class ChildPlanView(FamilyAPIView):
             "plan_version": plan.version if plan else None,
             "next_evaluation": getattr(plan, "next_evaluation", None) if plan else None,
             "goals": [_goal(g) for g in goals],
+            "progress": goal_progress(plan),
             "helpers": sorted({str(g.get("support_by")) for g in goals if g.get("support_by")}),
             "logbook": [{"created_at": n.created_at, "text": n.text} for n in services.logbook(found)],
             "documents": FamilyDocument.objects.filter(child=found.child)[:50],

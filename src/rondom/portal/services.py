@@ -26,6 +26,7 @@ from rondom.access.rules import YOUTH_OWN_ACCESS_AGE, Ground
 from rondom.accounts.middleware import FAMILY_VERIFIED
 from rondom.accounts.models import User
 from rondom.audit.models import AccessLogEntry
+from rondom.cases.measures import value_error
 from rondom.cases.models import GoalEvaluation, Plan, PlanAgreement
 from rondom.consent import rules as consent_rules
 from rondom.consent.models import Capacity, Consent, ConsentGiver
@@ -234,13 +235,24 @@ def respond_to_plan(user: User, found: FamilyChild, *, agrees: bool, own_words: 
     return agreement
 
 
-def evaluate(user: User, found: FamilyChild, *, goal_id: str, score: int, comment: str) -> GoalEvaluation:
-    """ "Helpt het?": the family rates a goal from 1 to 5; it feeds the monitoring."""
+def evaluate(
+    user: User, found: FamilyChild, *, goal_id: str, score: int, comment: str, value: str | None = None
+) -> GoalEvaluation:
+    """ "Helpt het?": the family rates a goal from 1 to 5; it feeds the monitoring. With `value` (text, a decimal
+    point or comma) they also say where the goal stands on its measure: 0 to 10 on the scale, a number on the goal's
+    own measure (cases.measures); it adds a point to the goal's chart (cases.progress).
+
+    Raises ValidationError with the keys goal_id (not in the plan), score (not 1-5), value (no number, more than
+    two decimals, outside 0-10 on the scale or beyond ±999999.99)."""
     plan = Plan.objects.filter(child=found.child).first()
-    if plan is None or goal_id not in {g["id"] for g in plan.content.get("goals", [])}:
+    goal = next((g for g in plan.content.get("goals", []) if g.get("id") == goal_id), None) if plan else None
+    if plan is None or goal is None:
         raise ValidationError({"goal_id": _("Choose a goal from the plan.")})
     if not 1 <= score <= 5:
         raise ValidationError({"score": _("Choose a number from 1 to 5.")})
+    number, message = value_error(goal, value)
+    if message:
+        raise ValidationError({"value": message})
     rater = GoalEvaluation.Rater.YOUTH if found.capacity == Capacity.YOUTH else GoalEvaluation.Rater.PARENT
     with transaction.atomic():
         evaluation = GoalEvaluation.objects.create(
@@ -248,6 +260,7 @@ def evaluate(user: User, found: FamilyChild, *, goal_id: str, score: int, commen
             goal_id=goal_id,
             rater=rater,
             score=score,
+            value=number,
             comment=comment.strip(),
             evaluated_on=timezone.localdate(),
             recorded_by=user,

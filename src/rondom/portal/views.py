@@ -25,6 +25,7 @@ from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
 from rondom.cases.models import Plan, ProviderContact
+from rondom.cases.progress import goal_progress
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import Role
 from rondom.refusals import add_refusal, refusal_text
@@ -171,6 +172,13 @@ class EvaluateForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
     )
+    value = forms.CharField(
+        label=gettext_lazy("Where are we now? (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=gettext_lazy("A number: from 0 to 10, or on the goal's own measure. It adds a point to the chart."),
+    )
     comment = forms.CharField(
         label=gettext_lazy("What do you notice?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -232,6 +240,7 @@ class ChildView(PortalLoginRequired, ChildRecordView):
                 "options__membership__user", "options__provider"
             ),
             "is_youth": found.capacity == "youth",
+            "goal_progress": goal_progress(plan) if plan and plan.version else [],
         }
         return render(request, "portal/child.html", context, status=status)
 
