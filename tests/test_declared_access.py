@@ -212,8 +212,6 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             received_on=TODAY,
             decide_by=TODAY + timedelta(days=7),
         )
-        values = {
-            "swv_request_id": swv_request.pk,
         transfer = Transfer.objects.create(
             child=child,
             from_school=child.school,
@@ -223,6 +221,7 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             previous_access_until=TODAY + timedelta(days=60),
         )
         values = {
+            "swv_request_id": swv_request.pk,
             "transfer_id": transfer.pk,
             "child_id": child.pk,
             "note_id": note.pk,

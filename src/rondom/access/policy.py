@@ -216,7 +216,6 @@ def iter_bases(user: User, child: Child, *, now: datetime | None = None) -> Iter
                     yield basis
         yield from grounds.bases(ground, memberships, child, now, today)
 
-
     if any(kind == "parent" for kind, *_rest in facts):
         if child.age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
             yield Basis(Ground.PARENT, rules.PARENT_PERMISSIONS, ref="rule:parent_authority")

@@ -252,6 +252,16 @@ def _casework() -> list[TaskRight]:
             (by_role(Role.SWV_EXPERT, kinds=[K.SWV]),),
         ),
         t(
+            "send_swv_requests",
+            _("Send a request for support or a TLV to the samenwerkingsverband for a pupil of the own school"),
+            (by_role(Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, scope=own),),
+        ),
+        t(
+            "invite_opp_conversation",
+            _("Hear when parents do not agree with the OPP or the minutes, and invite them for a conversation"),
+            (by_role(Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, scope=own),),
+        ),
+        t(
             "follow_swv_decisions",
             _("Hear when a decision of the samenwerkingsverband has not started or ends soon"),
             (by_role(Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR, scope=own),),

@@ -49,13 +49,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import log, policy
+from rondom.access import log, policy, tasks
 from rondom.access.rules import YOUTH_OWN_ACCESS_AGE
 from rondom.accounts.models import User
 from rondom.cases.models import AgendaItem, Plan
 from rondom.consent.models import Capacity
 from rondom.core.categories import Action, DataCategory
-from rondom.core.roles import Role
 from rondom.idempotency import recent_duplicate
 from rondom.limits import has_control_characters
 from rondom.notifications.services import memberships_for, notify
@@ -74,8 +73,9 @@ OWN_WORDS_MAX = 4000
 DIGID_BACKEND = "rondom.portal.oidc.FamilyOIDCBackend"
 #: Scans of a paper signature: a PDF or a photo, checked by content like the family's uploads (portal.uploads).
 SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
-#: The roles at the child's school told of a refusal: they invite the parents for a conversation.
-CONVERSATION_ROLES = (Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR)
+#: Who at the child's school is told of a refusal and invites the parents for a conversation: the holders of task
+#: right `invite_opp_conversation` (access.tasks; the intern begeleider and zorgcoördinator).
+CONVERSATION_TASK = "invite_opp_conversation"
 
 AGREED, REFUSED, OPEN = "agreed", "refused", "open"
 
@@ -430,7 +430,7 @@ def _ask_conversation(instemming: Instemming) -> None:
     """Tell the intern begeleider and the zorgcoördinator of the child's school that someone did not agree: the
     title names no child (the e-mail carries no personal data; the page behind the link checks access and logs)."""
     child = instemming.child
-    people = [m.user for role in CONVERSATION_ROLES for m in memberships_for(role, child)]
+    people = [m.user for role in sorted(tasks.roles_of(CONVERSATION_TASK)) for m in memberships_for(role, child)]
     if instemming.subject == Instemming.Subject.MINUTES:
         title = _("A parent or youth does not agree with the minutes of a meeting: a conversation is needed")
     else:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rondom.access import tasks
 from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.accounts.models import User
 from rondom.cases.models import AgendaItem
@@ -107,7 +108,11 @@ def rows_of(content: dict[str, Any]) -> list[Row]:
 def _school_contacts(found: portal.FamilyChild) -> list[str]:
     """The names of the school's intern begeleider(s) and zorgcoördinator(s): whom the family can reach."""
     return sorted(
-        {m.user.display_name for role in service.CONVERSATION_ROLES for m in memberships_for(role, found.child)}
+        {
+            m.user.display_name
+            for role in sorted(tasks.roles_of(service.CONVERSATION_TASK))
+            for m in memberships_for(role, found.child)
+        }
     )
 
 

@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rondom.access import log, policy
+from rondom.access import log, policy, tasks
 from rondom.access.rules import Ground
 from rondom.accounts.models import Organisation, User
 from rondom.cases.models import Case, Plan
@@ -30,7 +30,6 @@ from rondom.consent.models import Capacity, Consent, Purpose
 from rondom.core.access_types import Decision
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Refused
-from rondom.core.roles import Role
 from rondom.idempotency import recent_duplicate
 from rondom.opp.sections import SECTIONS
 from rondom.portal.models import FamilyDocument
@@ -42,8 +41,9 @@ from .models import DocumentRelease, RequestDocument, RequestKind, RequestState,
 
 SUPPORT = DataCategory.SUPPORT
 
-#: Who sends a request for the school: the intern begeleider (po) or zorgcoördinator (vo) of the child's school.
-SENDER_ROLES = frozenset({Role.INTERN_BEGELEIDER, Role.ZORGCOORDINATOR})
+#: Who sends a request for the school: the holders of task right `send_swv_requests` (access.tasks: the intern
+#: begeleider (po) or zorgcoördinator (vo)) at the child's school.
+SENDER_TASK = "send_swv_requests"
 #: The generated document "the OPP as PDF" (rondom.opp.pdf renders it; its name here when it is attached).
 OPP_PDF = "opp_pdf"
 #: The longest question (characters) and the highest funding asked for one child's arrangement (euro). An individual
@@ -75,7 +75,7 @@ def _sender_decision(actor: User, child: Child, action: str) -> Decision:
     senders = [
         b
         for b in bases
-        if b.ground == Ground.SCHOOL_ROLE and b.membership is not None and b.membership.role in SENDER_ROLES
+        if b.ground == Ground.SCHOOL_ROLE and b.membership is not None and tasks.held_by(b.membership, SENDER_TASK)
     ]
     sender = policy.decide_with(senders, action, SUPPORT)
     if not sender.allowed:
