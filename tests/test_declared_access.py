@@ -42,7 +42,7 @@ from rondom.cases.models import AgendaItem, Meeting, Plan, Signal
 from rondom.core.categories import Action, DataCategory
 from rondom.opp.models import Instemming
 from rondom.portal.models import FamilyDocument
-from rondom.swv.models import SwvRequest
+from rondom.swv.models import RequestDocument, SwvRequest
 from rondom.thuiszitters.models import Thuiszitter
 from rondom.transfers.models import Transfer
 from tests.factories import (
@@ -212,6 +212,9 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
             received_on=TODAY,
             decide_by=TODAY + timedelta(days=7),
         )
+        swv_document = RequestDocument.objects.create(
+            request=swv_request, consent=swv_request.consent, family_document=document, name=document.name
+        )
         transfer = Transfer.objects.create(
             child=child,
             from_school=child.school,
@@ -222,6 +225,7 @@ def world(settings, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-un
         )
         values = {
             "swv_request_id": swv_request.pk,
+            "swv_document_id": swv_document.pk,
             "transfer_id": transfer.pk,
             "child_id": child.pk,
             "note_id": note.pk,
@@ -358,6 +362,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     # The samenwerkingsverband's loket (issue 16): its queue and one request, on the request's ground.
     "swv:loket-queue": ("loket", [(S, SUP, "swv_request", "swv_request")]),
     "swv:loket-request": ("loket", [(R, SUP, "swv_request", "swv_request")]),
+    "swv:loket-document": ("loket", [(R, SUP, "swv_request", "swv_document")]),
     # Issue 16, part 2: the OPP's instemming in the portal and on paper (docs/instemming.md).
     "opp:portal-opp": ("parent", [(R, SUP, PARENT, "portal_opp")]),
     "opp:portal-minutes": ("parent", [(R, SUP, PARENT, "portal_minutes")]),

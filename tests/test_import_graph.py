@@ -44,6 +44,7 @@ FUNCTION_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
     # Django app loading: AppConfig.ready runs once every app's models are loaded; rondom.access.grounds (and the
     # provider it registers) read models, which cannot be imported while apps.py itself is being imported.
     ("attendance/apps.py", "rondom.access"): "registers the open-signal ground in AppConfig.ready",
+    ("swv/apps.py", "rondom.access"): "registers the samenwerkingsverband's request ground in AppConfig.ready",
     ("thuiszitters/apps.py", "rondom.access"): "registers the escalation ground in AppConfig.ready",
     ("cases/apps.py", "rondom.access"): "registers the request-for-help ground in AppConfig.ready",
     ("transfers/apps.py", "rondom.access"): "registers the warm-transfer grounds in AppConfig.ready",

@@ -106,6 +106,7 @@ def test_every_child_data_route_answers_404_to_a_professional_without_ground(log
         "transfer_id": 1,
         "request_id": 1,  # a request to the samenwerkingsverband (rondom.swv): 404 before it is looked up
         "swv_request_id": 1,
+        "swv_document_id": 1,
         "instemming_id": 1,
     }
     probed = 0

@@ -50,6 +50,8 @@ EXCLUDED: dict[str, str] = {
     "records:staff-home": "redirects a beheerder of one organisation (every demo login) to records:staff-list, which "
     "is checked; the choice between several is tested in src/rondom/accounts/tests/test_staff_accounts.py",
     "records:team-home": "as records:staff-home, for records:team",
+    "swv:loket-document": "a download (a document released with a request); tested in "
+    "src/rondom/swv/tests/test_loket_documents.py",
     "opp:pdf": "a download (the plan as a PDF with a signature block); tested in "
     "src/rondom/opp/tests/test_opp_pages.py",
     "transfers:report": "a download (the onderwijskundig rapport as a PDF); tested in "

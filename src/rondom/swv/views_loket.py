@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,13 +27,14 @@ from rondom.access.declared import ChildRecordView, Declaration, read, search, u
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, DomainError, NotInScope
+from rondom.opp.pdf import opp_pdf
 from rondom.refusals import add_refusal
 from rondom.worklist import choice, paginate
 
 from . import decisions, rules
 from .expiry import expiring, not_started
 from .forms_loket import AdviceForm, DecisionForm, EndForm, PlanForm, StartForm
-from .models import RequestKind, RequestState, SwvRequest
+from .models import RequestDocument, RequestKind, RequestState, SwvRequest
 
 #: The queue's state filter: open (waiting for a decision), each decided state, or all.
 FILTERS = ("open", RequestState.GRANTED, RequestState.REFUSED, RequestState.WITHDRAWN, "all")
@@ -282,11 +283,59 @@ def _parts(snapshot: Any) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in snapshot.items() if isinstance(v, str | int | float)]
 
 
+def _find_document(request: HttpRequest, child: Any, kwargs: Any) -> RequestDocument | None:
+    """A document attached to a request the URL names (found as `_find` finds the request), while the parents'
+    release of it still holds: the consent it was released under is in force today (a withdrawn consent releases
+    nothing any more; docs/swv.md)."""
+    found = _find(request, child, kwargs)
+    if found is None:
+        return None
+    document = (
+        found.documents.filter(pk=kwargs.get("swv_document_id"))
+        .select_related("family_document", "consent", "request__child__plan")
+        .first()
+    )
+    if document is None or not document.consent.is_active(timezone.localdate()):
+        return None
+    return document
+
+
+class DocumentView(ChildRecordView):
+    """Download one document the parents released with a request (as an attachment, never inline): a document from
+    the record as it was added, or the OPP as a PDF of the plan version the request was built from
+    (rondom.opp.pdf.opp_pdf). The read is logged on the SWV_REQUEST ground like the request page."""
+
+    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="swv_document", find=_find_document)
+
+    def get(self, request: HttpRequest, child_id: int, swv_request_id: int, swv_document_id: int) -> HttpResponse:
+        document: RequestDocument = self.found
+        if document.family_document is not None:
+            family = document.family_document
+            return FileResponse(
+                family.file.open("rb"), as_attachment=True, filename=family.name, content_type=family.content_type
+            )
+        plan = getattr(document.request.child, "plan", None)
+        if plan is None:
+            raise Http404
+        try:
+            content = opp_pdf(plan, document.request.plan_version, today=timezone.localdate())
+        except ValueError as exc:  # the plan version is gone (retention): nothing to show
+            raise Http404 from exc
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="opp.pdf"'
+        return response
+
+
 urlpatterns: list = [
     path("swv/loket/", QueueView.as_view(), name="loket-queue"),
     path(
         "swv/loket/<int:child_id>/aanvraag/<int:swv_request_id>/",
         RequestView.as_view(),
         name="loket-request",
+    ),
+    path(
+        "swv/loket/<int:child_id>/aanvraag/<int:swv_request_id>/document/<int:swv_document_id>/",
+        DocumentView.as_view(),
+        name="loket-document",
     ),
 ]
