@@ -307,7 +307,9 @@ class DocumentView(ChildRecordView):
 
     declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="swv_document", find=_find_document)
 
-    def get(self, request: HttpRequest, child_id: int, swv_request_id: int, swv_document_id: int) -> HttpResponse:
+    def get(
+        self, request: HttpRequest, child_id: int, swv_request_id: int, swv_document_id: int
+    ) -> HttpResponse | FileResponse:
         document: RequestDocument = self.found
         if document.family_document is not None:
             family = document.family_document
