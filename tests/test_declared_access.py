@@ -349,6 +349,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
         "ib",
         [("print", SUP, SCHOOL_ROLE, "transfer_report"), ("print", ABS, SCHOOL_ROLE, "transfer_report")],
     ),
+    # The OSO overstapdossier (XML): one export of the support record.
+    "transfers:oso": ("ib", [("export", SUP, SCHOOL_ROLE, "transfer_oso")]),
     "transfers:incoming": ("ib", []),
     "transfers:portal-consent": ("parent", [(R, SUP, PARENT, "transfer")]),
     # Issue 16, part 3: the child's requests to the samenwerkingsverband, the request form, the family's page.

@@ -56,6 +56,7 @@ EXCLUDED: dict[str, str] = {
     "src/rondom/opp/tests/test_opp_pages.py",
     "transfers:report": "a download (the onderwijskundig rapport as a PDF); tested in "
     "src/rondom/transfers/tests/test_pages.py",
+    "transfers:oso": "a download (the OSO overstapdossier as XML); tested in src/rondom/transfers/tests/test_oso.py",
 }
 #: The API answers JSON (its browsable docs are drf-spectacular's); the admin is Django's own.
 NOT_OURS = ("api/", "admin/")

@@ -3,7 +3,7 @@ support given, the plan and its OPP summary (`Plan.content["opp"]`, rondom.opp.s
 the current school year when the reader may read absence, and whom to call (the professionals offered with the
 transfer). Built from what the reader may read; the page that serves it logs the print (docs/transfers.md).
 
-The OSO dossier (Edustandaard "OSO-gegevensset") is not produced: see docs/transfers.md, "OSO"."""
+The OSO overstapdossier (Edustandaard "OSO-gegevensset") carries this report as its attachment: transfers/oso.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The warm transfer's pages: the sending school's offer form, the transfer's own page (status; the receiving school
-accepts or declines there), the receiving school's incoming list, the onderwijskundig rapport (PDF) and the family's
-consent in the portal. Access is declared (docs/adding-a-page.md); the rules live in transfers.services."""
+accepts or declines there), the receiving school's incoming list, the onderwijskundig rapport (PDF), the OSO
+overstapdossier (XML) and the family's consent in the portal. Access is declared (docs/adding-a-page.md); the rules
+live in transfers.services."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from rondom.access import log, policy
 from rondom.access.declared import Access as DeclaredAccess
-from rondom.access.declared import ChildRecordView, Declaration, create, read, search, update
+from rondom.access.declared import ChildRecordView, Declaration, create, export, read, search, update
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, Refused
@@ -25,7 +26,7 @@ from rondom.portal.views import PortalLoginRequired
 from rondom.refusals import add_refusal, refusal_text
 from rondom.registry.models import Child
 
-from . import report, services
+from . import oso, report, services
 from .forms import AcceptForm, DeclineForm, OfferForm
 from .models import Transfer, TransferState
 
@@ -235,6 +236,47 @@ class ReportView(ChildRecordView):
         body = report.render(self.found, today=today, with_absence=absence.allowed)
         response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="onderwijskundig-rapport-{self.found.pk}.pdf"'
+        return response
+
+
+class _NoDossier(Exception):
+    """No OSO dossier can be made for the transfer found (raised before anything is logged)."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class OsoView(ChildRecordView):
+    """The transfer as an OSO overstapdossier (XML, rondom.transfers.oso), logged as an export: for the same readers
+    as the report (the sending school; the receiving school after acceptance). A transfer that is not offered or
+    accepted, or a sending school without BRIN and vestiging number: 409 with the reason, nothing logged."""
+
+    declaration = Declaration(get=export(SUPPORT), object_type="transfer_oso")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except _NoDossier as exc:
+            return render(request, "409.html", {"message": refusal_text(exc.error)}, status=409)
+
+    def find_object(self, child: Child) -> Any:
+        transfer = _transfer_of(self.request, child, self.kwargs)
+        if transfer is None:
+            return None
+        decision = policy.decide(_user(self.request), child, Action.EXPORT, SUPPORT)
+        if not _may_print(decision, transfer):
+            raise PermissionDenied
+        try:
+            oso.check(transfer)
+        except ValidationError as exc:
+            raise _NoDossier(exc) from exc
+        return transfer
+
+    def get(self, request: HttpRequest, child_id: int, transfer_id: int) -> HttpResponse:
+        body = oso.build(self.found, today=timezone.localdate())
+        response = HttpResponse(body, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="overstapdossier-{self.found.pk}.xml"'
         return response
 
 
