@@ -102,6 +102,8 @@ def seed() -> None:
         minutes="Besproken hoe Noor het lezen oefent. Ouders lezen thuis elke dag tien minuten mee.",
         parents_invited=True,
     )
+    # Solved in that meeting: closed, so that Noor has no open case and other browser tests can register one for her.
+    cases.change_state(ib, noor_case, "closed", reason=f"{MARK} Opgelost in het overleg: thuis samen lezen.")
 
     # A roster upload of De Esch dry-run by the functioneel beheerder (issue 15): the report page with its
     # confirmation has something to show. Through the page's own service and the real EDEXML reader.

@@ -55,7 +55,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_env(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[dict[str, str]]:
-    env = {**os.environ, "RONDOM_LOG_LEVEL": "WARNING"}
+    # One server serves every browser test of a worker, and several of them sign the demo parent in with an e-mail
+    # code within ten minutes: the per-account limit on new codes (3 per 10 minutes, specified in
+    # src/rondom/portal/tests/test_code_attempts.py) would refuse the fourth. The servers here allow more.
+    env = {**os.environ, "RONDOM_LOG_LEVEL": "WARNING", "RONDOM_NEW_CODE_RATE": "60/10m"}
     env.pop("DATABASE_URL", None)  # the browser tests run on their own SQLite file
     # `migrate` and `load_demo --small` run once per test run; each worker's server gets a copy of its own.
     var = small_demo_var_dir(shared_tmp(tmp_path_factory, worker_id), env, ROOT)

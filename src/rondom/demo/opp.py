@@ -28,7 +28,7 @@ from rondom.opp.services import one_year_after
 
 DESTINATIONS = ("vmbo basis/kader", "vmbo kader/gemengd", "havo", "praktijkonderwijs")
 SUPPORT = (
-    ("Remedial teaching lezen", "remedial teacher", "school", "1.5"),
+    ("Remedial teaching lezen", "RT'er", "school", "1.5"),
     ("Rekenen met concreet materiaal in een kleine groep", "onderwijsassistent", "school", "2"),
     ("Sociale vaardigheidstraining", "schoolmaatschappelijk werk", "school", "1"),
     ("Begeleiding bij plannen en huiswerk", "mentor", "school", "0.5"),

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from rondom.limits import FREE_TEXT_MAX
@@ -58,7 +60,7 @@ class OppForm(forms.Form):
         if rows is None:
             for i, row in enumerate(stored):
                 for key, value in row.items():
-                    initial[f"handelingsdeel-{i}-{key}"] = value
+                    initial[f"handelingsdeel-{i}-{key}"] = _shown(key, value)
             for section in SECTIONS:
                 initial[section.key] = opp.get(section.key, "")
             for part in ("child_voice", "parents_view"):
@@ -168,6 +170,17 @@ class OppForm(forms.Form):
             for key in ("support", "by", "where", "hours_per_week", "from", "until"):
                 mapping[f"handelingsdeel-{index}-{key}"] = f"handelingsdeel-{number}-{key}"
         return mapping
+
+
+def _shown(key: str, value: Any) -> Any:
+    """A stored handelingsdeel value as the form shows it: the hours (stored with a decimal point, "1.5") in the
+    user's own notation through Django's l10n ("1,5" in Dutch); the services read both."""
+    if key == "hours_per_week" and value:
+        try:
+            return number_format(Decimal(str(value)))
+        except (InvalidOperation, ValueError):
+            return value
+    return value
 
 
 class StartForm(forms.Form):
