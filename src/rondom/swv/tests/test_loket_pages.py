@@ -96,3 +96,21 @@ def test_the_expert_advises_and_cannot_decide_through_the_page(login) -> None:  
     )
     assert ok.status_code == 302
     assert SwvRequest.objects.get(pk=r.pk).state == RequestState.ADVISED
+
+
+def test_the_advice_still_needed_is_said_once_in_dutch_without_a_code_word(login) -> None:  # type: ignore[no-untyped-def]
+    # A new user (issue 16) read: "... advies van 1 deskundige nodig. ... advies van 1 deskundigen nodig
+    # (seed (ondersteuningsplan)); 0 gegeven."
+    w = world()
+    arrangement = request_for(w, RequestKind.ARRANGEMENT)
+    tlv = request_for(w, RequestKind.TLV)
+    client = login(w.loket.user)
+    page = client.get(_page(arrangement), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert (
+        "Voor deze aanvraag is het advies van 1 deskundige nodig "
+        "(het ondersteuningsplan van het samenwerkingsverband); 0 gegeven." in page
+    )
+    assert "seed" not in page and "1 deskundigen" not in page and "Voor dit soort aanvraag" not in page
+    tlv_page = client.get(_page(tlv), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "advies van 2 deskundigen nodig (WPO art. 18a lid 6; WVO 2020 art. 6.1.1 lid 3); 0 gegeven." in tlv_page
+    assert tlv_page.count("deskundigen nodig") == 1
