@@ -26,13 +26,19 @@ from rondom.opp.models import OppEvaluation
 from rondom.opp.sections import SPECIAL_EDUCATION_SCHOOL_TYPES, OppBasis
 from rondom.opp.services import one_year_after
 
+#: Where a pupil goes after the school: after a primary school a kind of secondary school, after a secondary school
+#: the mbo (a vo pupil's OPP naming "praktijkonderwijs" read as nonsense to a new user).
 DESTINATIONS = ("vmbo basis/kader", "vmbo kader/gemengd", "havo", "praktijkonderwijs")
+DESTINATIONS_AFTER_SECONDARY = ("mbo niveau 2", "mbo niveau 3", "mbo niveau 4", "entreeopleiding (mbo niveau 1)")
+SECONDARY_SCHOOL_TYPES = frozenset({"vo", "pro", "vso"})
 SUPPORT = (
     ("Remedial teaching lezen", "RT'er", "school", "1.5"),
     ("Rekenen met concreet materiaal in een kleine groep", "onderwijsassistent", "school", "2"),
     ("Sociale vaardigheidstraining", "schoolmaatschappelijk werk", "school", "1"),
     ("Begeleiding bij plannen en huiswerk", "mentor", "school", "0.5"),
 )
+#: A primary school has no mentor and little homework: its teacher helps plan the day's tasks.
+SUPPORT_PRIMARY = (*SUPPORT[:3], ("Begeleiding bij het plannen van de weektaak", "leerkracht", "klas", "0.5"))
 
 
 @dataclass
@@ -40,9 +46,10 @@ class OppReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _opp(rng: random.Random, today: date, *, profiel: str = "") -> dict[str, Any]:
+def _opp(rng: random.Random, today: date, *, profiel: str = "", school_type: str = "") -> dict[str, Any]:
+    secondary = school_type in SECONDARY_SCHOOL_TYPES
     rows = []
-    for support, by, where, hours in rng.sample(SUPPORT, 2):
+    for support, by, where, hours in rng.sample(SUPPORT if secondary else SUPPORT_PRIMARY, 2):
         rows.append(
             {
                 "id": f"{rng.getrandbits(128):032x}",
@@ -55,7 +62,7 @@ def _opp(rng: random.Random, today: date, *, profiel: str = "") -> dict[str, Any
             }
         )
     return {
-        "uitstroombestemming": rng.choice(DESTINATIONS),
+        "uitstroombestemming": rng.choice(DESTINATIONS_AFTER_SECONDARY if secondary else DESTINATIONS),
         "uitstroomprofiel": profiel,
         "onderbouwing": "Leerrendement lezen en rekenen rond 60 %; werkhouding goed met structuur.",
         "onderwijsbehoeften": "Korte instructie in kleine stappen, vaste plek, vooraf weten wat er komt.",
@@ -65,6 +72,11 @@ def _opp(rng: random.Random, today: date, *, profiel: str = "") -> dict[str, Any
         "child_voice": {"uitstroombestemming": "Ik wil later iets met mijn handen doen."},
         "parents_view": {"handelingsdeel": "Wij willen graag elke zes weken horen hoe het gaat."},
     }
+
+
+def _school_type(plan: Plan) -> str:
+    school = plan.child.school
+    return school.school_type if school is not None else ""
 
 
 def _mark(plan: Plan, basis: str, since: date, opp: dict[str, Any], saved_by: User | None) -> None:
@@ -99,7 +111,13 @@ def generate(rng: random.Random, today: date) -> OppReport:
             .first()
         )
         if family is not None:
-            _mark(family, OppBasis.EXTRA_SUPPORT, today - timedelta(days=120), _opp(rng, today), zorgco)
+            _mark(
+                family,
+                OppBasis.EXTRA_SUPPORT,
+                today - timedelta(days=120),
+                _opp(rng, today, school_type=_school_type(family)),
+                zorgco,
+            )
             marked += 1
         special = list(
             Plan.objects.filter(child__school__school_type__in=SPECIAL_EDUCATION_SCHOOL_TYPES, version__gt=0)
@@ -109,7 +127,8 @@ def generate(rng: random.Random, today: date) -> OppReport:
         for plan in special:
             profiel = rng.choice(("vervolgonderwijs", "arbeidsmarkt", "dagbesteding"))
             since = today - timedelta(days=rng.randint(60, 300))
-            _mark(plan, OppBasis.SPECIAL_EDUCATION, since, _opp(rng, today, profiel=profiel), ib)
+            opp = _opp(rng, today, profiel=profiel, school_type=_school_type(plan))
+            _mark(plan, OppBasis.SPECIAL_EDUCATION, since, opp, ib)
             marked += 1
         # The demo ib'er's and zorgcoördinator's schools (De Esch 12AB, Kempis 34CD: demo/data.py); De Esch's first,
         # so that the overdue one is in the demo ib'er's work list.
@@ -124,7 +143,7 @@ def generate(rng: random.Random, today: date) -> OppReport:
                 overdue += 1
             else:
                 since = today - timedelta(days=rng.randint(200, 330))
-            _mark(plan, OppBasis.EXTRA_SUPPORT, since, _opp(rng, today), ib)
+            _mark(plan, OppBasis.EXTRA_SUPPORT, since, _opp(rng, today, school_type=_school_type(plan)), ib)
             marked += 1
             if index == 1:
                 held = today - timedelta(days=150)

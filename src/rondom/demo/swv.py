@@ -163,13 +163,15 @@ def _advance(request: SwvRequest, spec: Spec, today: date, loket: User, ortho: M
         return
     needed = rules.ADVICE_RULES[request.kind].count
     for expert, expertise in [(ortho, Expertise.ORTHOPEDAGOOG), (psycho, Expertise.PSYCHOLOOG)][:needed]:
-        Advice.objects.create(
+        advice = Advice.objects.create(
             request=request,
             expert=expert,
             expertise=expertise,
             recommends=state != RequestState.REFUSED,
             text="Onderzoek en gesprek met ouders en school: de ondersteuningsbehoefte is groot en blijvend.",
         )
+        # Given on the meeting, before the decision (given_at is auto_now_add: the load's clock otherwise).
+        Advice.objects.filter(pk=advice.pk).update(given_at=_aware(min(request.meeting_on, today)))
     if state == RequestState.ADVISED:
         request.state = state
         request.save()

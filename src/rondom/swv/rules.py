@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Expertise, RequestKind, RequestState, TlvCategory
 
@@ -92,16 +93,26 @@ def advice_missing(kind: str, advices: list[tuple[int, str]]) -> str | None:
     """Why the advice given (a list of (expert membership id, expertise)) is not yet enough for `kind`, or None.
     Returns a Dutch-translatable reason."""
     rule = ADVICE_RULES[kind]
+    source = shown_source(rule)
     experts = {expert for expert, _e in advices}
     if len(experts) < rule.count:
-        return str(
-            _("This request needs the advice of %(count)s experts (%(source)s); %(given)s given.")
-            % {"count": rule.count, "source": rule.source, "given": len(experts)}
-        )
+        return ngettext(
+            "This request needs the advice of %(count)s expert (%(source)s); %(given)s given.",
+            "This request needs the advice of %(count)s experts (%(source)s); %(given)s given.",
+            rule.count,
+        ) % {"count": rule.count, "source": source, "given": len(experts)}
     if rule.one_of and not any(expertise in rule.one_of for _m, expertise in advices):
         return str(
             _("One of the advices must be of an orthopedagoog or psycholoog (%(source)s).")
             if RequestKind(kind) == RequestKind.TLV
             else _("This request needs the advice of the orthopedagoog (%(source)s).")
-        ) % {"source": rule.source}
+        ) % {"source": source}
     return None
+
+
+def shown_source(rule: AdviceRule) -> str:
+    """The rule's source as a page or a message names it: the law's articles as they are; a *seed* value (the
+    project's choice where the law leaves it to the SWV) as the SWV's ondersteuningsplan, never the word "seed"."""
+    if rule.source.startswith("seed"):
+        return str(_("the samenwerkingsverband's ondersteuningsplan"))
+    return rule.source

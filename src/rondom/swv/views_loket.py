@@ -35,6 +35,7 @@ from . import decisions, rules
 from .expiry import expiring, not_started
 from .forms_loket import AdviceForm, DecisionForm, EndForm, PlanForm, StartForm
 from .models import RequestDocument, RequestKind, RequestState, SwvRequest
+from .views_school import snapshot_preview
 
 #: The queue's state filter: open (waiting for a decision), each decided state, or all.
 FILTERS = ("open", RequestState.GRANTED, RequestState.REFUSED, RequestState.WITHDRAWN, "all")
@@ -244,6 +245,9 @@ class RequestView(ChildRecordView):
             {
                 "r": r,
                 "child": self.child,
+                # A request made on the school's page carries services.snapshot_of (the OPP parts, the handelingsdeel,
+                # the goals, the case): shown as the school's preview showed it, never as raw keys ("opp_basis").
+                "preview": snapshot_preview(r.snapshot) if _is_plan_snapshot(r.snapshot) else None,
                 "parts": _parts(r.snapshot),
                 "documents": list(r.documents.all()),
                 "advices": advices,
@@ -266,6 +270,11 @@ class RequestView(ChildRecordView):
             },
             status=status,
         )
+
+
+def _is_plan_snapshot(snapshot: Any) -> bool:
+    """Whether the snapshot has services.snapshot_of's shape (the plan's version, OPP parts and goals)."""
+    return isinstance(snapshot, dict) and "plan_version" in snapshot and "opp" in snapshot
 
 
 def _parts(snapshot: Any) -> list[tuple[str, str]]:

@@ -45,6 +45,15 @@ def test_the_demo_marks_a_handful_of_plans_as_opp_with_one_evaluation_overdue(mo
         assert plan.content["goals"] == goals_before[plan.pk]
         assert not services.validate_opp(plan.content["opp"], basis=plan.opp_basis)
         assert plan.opp_since <= today
+        # After a secondary school the mbo, after a primary school a secondary school; no mentor in a primary school.
+        opp = plan.content["opp"]
+        if plan.child.school.school_type in ("vo", "pro", "vso"):
+            assert opp["uitstroombestemming"] in demo_opp.DESTINATIONS_AFTER_SECONDARY
+        else:
+            assert opp["uitstroombestemming"] in demo_opp.DESTINATIONS
+            assert all(row["by"] != "mentor" for row in opp["handelingsdeel"])
+    assert youssef.school.school_type == "vo"
+    assert youssef.plan.content["opp"]["uitstroombestemming"].startswith(("mbo", "entree"))
     statuses = [services.opp_evaluation_due(p, today).status for p in opps]
     assert statuses.count("overdue") == 1
     esch_overdue = [p for p in opps if services.opp_evaluation_due(p, today).status == "overdue"]

@@ -15,7 +15,7 @@ from rondom.accounts.models import User
 from rondom.demo import data
 from rondom.demo import swv as demo_swv
 from rondom.swv.expiry import not_started
-from rondom.swv.models import RequestState, SwvRequest
+from rondom.swv.models import Advice, RequestState, SwvRequest
 from tests.factories import ChildFactory, GuardianshipFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,12 @@ def test_the_demo_queue_holds_every_state_and_is_idempotent() -> None:
         assert not_started(TODAY).exists()
         assert not found.filter(received_on__gt=TODAY).exists()
         assert all(r.decided_at is None or r.decided_at.date() <= TODAY for r in found)
+        # The advice was given on the meeting, before the decision (a new user read advice dated after it).
+        for r in found.exclude(meeting_on=None):
+            for a in r.advices.all():
+                assert a.given_at.date() <= TODAY and a.given_at.date() == r.meeting_on
+                assert r.decided_at is None or a.given_at <= r.decided_at
+        assert Advice.objects.filter(request__state=RequestState.GRANTED).exists()
         loket = User.objects.get(username="loket")
         readable = policy.children_in_scope(loket).filter(pk__in=found.values("child_id"))
         assert readable.count() == found.exclude(state=RequestState.WITHDRAWN).count()

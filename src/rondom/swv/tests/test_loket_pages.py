@@ -96,3 +96,55 @@ def test_the_expert_advises_and_cannot_decide_through_the_page(login) -> None:  
     )
     assert ok.status_code == 302
     assert SwvRequest.objects.get(pk=r.pk).state == RequestState.ADVISED
+
+
+def test_the_advice_still_needed_is_said_once_in_dutch_without_a_code_word(login) -> None:  # type: ignore[no-untyped-def]
+    # A new user (issue 16) read: "... advies van 1 deskundige nodig. ... advies van 1 deskundigen nodig
+    # (seed (ondersteuningsplan)); 0 gegeven."
+    w = world()
+    arrangement = request_for(w, RequestKind.ARRANGEMENT)
+    tlv = request_for(w, RequestKind.TLV)
+    client = login(w.loket.user)
+    page = client.get(_page(arrangement), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert (
+        "Voor deze aanvraag is het advies van 1 deskundige nodig "
+        "(het ondersteuningsplan van het samenwerkingsverband); 0 gegeven." in page
+    )
+    assert "seed" not in page and "1 deskundigen" not in page and "Voor dit soort aanvraag" not in page
+    tlv_page = client.get(_page(tlv), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "advies van 2 deskundigen nodig (WPO art. 18a lid 6; WVO 2020 art. 6.1.1 lid 3); 0 gegeven." in tlv_page
+    assert tlv_page.count("deskundigen nodig") == 1
+
+
+def test_the_loket_reads_the_opp_as_the_school_sent_it_not_its_keys(login) -> None:  # type: ignore[no-untyped-def]
+    # A new user (issue 16): a request sent from the school's page showed the loket "plan_version 2" and
+    # "opp_basis extra_support", and none of the OPP the school's preview promised.
+    w = world()
+    r = request_for(w, RequestKind.TLV)
+    r.snapshot = {
+        "plan_version": 3,
+        "opp_basis": "extra_support",
+        "opp": {
+            "uitstroombestemming": "vmbo basis/kader",
+            "onderwijsbehoeften": "Korte instructie.",
+            "handelingsdeel": [
+                {
+                    "id": "a",
+                    "support": "Remedial teaching lezen",
+                    "by": "rt",
+                    "where": "school",
+                    "hours_per_week": "1.5",
+                    "from": "2026-10-01",
+                    "until": "2027-03-01",
+                }
+            ],
+        },
+        "goals": [{"description": "Leest zelfstandig", "target": "AVI E5"}],
+        "case": {"id": 1, "question": "Past speciaal onderwijs?", "registered_on": "2026-09-01", "history": []},
+    }
+    r.save()
+    page = login(w.loket.user).get(_page(r), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Uitstroombestemming" in page and "vmbo basis/kader" in page
+    assert "Remedial teaching lezen" in page and "1,5" in page and "1 oktober 2026" in page
+    assert "Leest zelfstandig" in page and "Planversie 3" in page
+    assert "opp_basis" not in page and "plan_version" not in page and "extra_support" not in page

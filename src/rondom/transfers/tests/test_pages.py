@@ -122,3 +122,14 @@ def test_the_sending_school_withdraws_an_offered_transfer(login) -> None:  # typ
     assert "withdraw-form" in client.get(url).content.decode()
     assert client.post(url, {"action": "withdraw", "version": 1}).status_code == 302
     assert Transfer.objects.get(pk=transfer.pk).state == TransferState.WITHDRAWN
+
+
+def test_my_cases_links_to_the_incoming_transfers(login) -> None:  # type: ignore[no-untyped-def]
+    # A new user (issue 16): the zorgcoördinator found no way to the incoming transfers but typing /overstap/.
+    world = w.build()
+    w.offer(world)
+    w.consent(world)
+    client = login(world.vo_zc)
+    page = client.get("/casussen/").content.decode()
+    assert 'href="/overstap/"' in page
+    assert world.child.given_name in client.get("/overstap/").content.decode()
