@@ -323,7 +323,10 @@ class CasePageView(ChildRecordView):
                     or ConversationForm(
                         initial={"conversation_on": timezone.localdate()}, auto_id=f"id_s{signal.pk}_%s"
                     ),
-                    bound.get(f"case_form:{signal.pk}") or CaseForm(auto_id=f"id_s{signal.pk}_%s"),
+                    # A signal that already went to the support team (its case may be closed) is not put again.
+                    None
+                    if signal.pk in {c.signal_id for c in cases}
+                    else bound.get(f"case_form:{signal.pk}") or CaseForm(auto_id=f"id_s{signal.pk}_%s"),
                 )
                 for signal in signals
             ],
