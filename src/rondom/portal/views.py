@@ -381,10 +381,30 @@ def document_response(document: Any) -> FileResponse:
     )
 
 
-class ProfessionalDocumentView(ChildRecordView):
-    """A professional who may read the child's support record downloads a document the family added."""
+def _professional_document(request: HttpRequest, child: Any, kwargs: Any) -> FamilyDocument | None:
+    """The family's document the URL names, or None (404). The samenwerkingsverband reads the support record on a
+    request (Ground.SWV_REQUEST), but the parents release documents to it one by one (docs/swv.md): on that ground
+    only a document released to, or attached to a request of, the user's SWV is found (review of issue 16)."""
+    from rondom.access import policy
+    from rondom.swv.services import swv_reads_document
 
-    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="family_document", find=_document)
+    document = _document(request, child, kwargs)
+    if document is None:
+        return None
+    basis = policy.decide(request.user, child, Action.READ, DataCategory.SUPPORT).basis  # type: ignore[arg-type]
+    if basis is not None and basis.ground == Ground.SWV_REQUEST:
+        if basis.membership is None or not swv_reads_document(basis.membership.organisation_id, document):
+            return None
+    return document
+
+
+class ProfessionalDocumentView(ChildRecordView):
+    """A professional who may read the child's support record downloads a document the family added (the SWV: only
+    the documents the parents released to it)."""
+
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT), object_type="family_document", find=_professional_document
+    )
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
         return document_response(self.found)
