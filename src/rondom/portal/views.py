@@ -392,9 +392,12 @@ def _professional_document(request: HttpRequest, child: Any, kwargs: Any) -> Fam
     if document is None:
         return None
     basis = policy.decide(request.user, child, Action.READ, DataCategory.SUPPORT).basis  # type: ignore[arg-type]
-    if basis is not None and basis.ground == Ground.SWV_REQUEST:
-        if basis.membership is None or not swv_reads_document(basis.membership.organisation_id, document):
-            return None
+    if (
+        basis is not None
+        and basis.ground == Ground.SWV_REQUEST
+        and (basis.membership is None or not swv_reads_document(basis.membership.organisation_id, document))
+    ):
+        return None
     return document
 
 
