@@ -50,3 +50,38 @@ def test_the_receiving_school_does_not_download_family_documents_before_it_accep
     client = login(world_.vo_ib)
     response = client.get(f"/kinderen/{world_.child.pk}/gezinsdocument/{doc.pk}/")
     assert response.status_code in (403, 404)
+
+
+def test_an_unknown_action_on_the_loket_page_logs_nothing(login) -> None:  # type: ignore[no-untyped-def]
+    w = world()
+    r = request_for(w, categories=["identity", "support"])
+    client = login(w.loket.user)
+    before = AccessLogEntry.objects.count()
+    assert client.post(f"/swv/loket/{r.child_id}/aanvraag/{r.pk}/", {"action": "bogus"}).status_code == 404
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_a_teacher_reaches_no_opp_swv_or_transfer_page_of_a_child_outside_her_group(login) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import ChildFactory, teacher_of
+
+    w = tw.build()
+    transfer = tw.offer(w)
+    own = ChildFactory(school=w.po)
+    teacher = teacher_of(own).user
+    client = login(teacher)
+    c = w.child.pk
+    before = AccessLogEntry.objects.filter(user_id=teacher.pk).count()
+    for url in (
+        f"/kinderen/{c}/opp/",
+        f"/kinderen/{c}/opp/pdf/",
+        f"/kinderen/{c}/opp/instemming-op-papier/",
+        f"/kinderen/{c}/swv-aanvraag/",
+        f"/kinderen/{c}/swv-aanvraag/nieuw/",
+        f"/kinderen/{c}/overstap/",
+        f"/kinderen/{c}/overstap/{transfer.pk}/",
+        f"/kinderen/{c}/overstap/{transfer.pk}/rapport.pdf",
+    ):
+        assert client.get(url).status_code in (403, 404), url
+    for url in (f"/kinderen/{c}/opp/", f"/kinderen/{c}/overstap/{transfer.pk}/", f"/kinderen/{c}/swv-aanvraag/nieuw/"):
+        assert client.post(url, {"version": "1"}).status_code in (403, 404), url
+    assert AccessLogEntry.objects.filter(user_id=teacher.pk).count() == before
