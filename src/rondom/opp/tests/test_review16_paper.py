@@ -49,3 +49,27 @@ def test_a_change_outside_the_handelingsdeel_after_signing_keeps_the_paper_valid
         save_version(world["plan"], opp_content(onderbouwing="Anders verwoord"), by=world["ib"])
     row = _record(world, TODAY + timedelta(days=1))
     assert row.content_hash == service.current_hash(world["plan"])
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("scan.pdf", b"<html><script>alert(1)</script></html>"),
+        ("scan.png", PDF),
+        ("scan.jpg", b"GIF89a" + b"\x00" * 20),
+        ("scan.pdf", b"%PDF-1.4\n garbage that is no pdf"),
+    ],
+)
+def test_a_scan_is_checked_by_its_content_not_its_name(world, name, data) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as refused:
+        service.record_paper_instemming(
+            world["ib"],
+            world["plan"],
+            world["mother"],
+            agrees=True,
+            signed_on=TODAY,
+            scan=_scan(name, data, "application/pdf"),
+            today=TODAY,
+        )
+    assert "scan" in refused.value.message_dict
+    assert not Instemming.objects.exists()
