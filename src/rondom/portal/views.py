@@ -21,6 +21,7 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from rondom.access import policy
 from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
@@ -29,6 +30,7 @@ from rondom.cases.progress import goal_progress
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import Role
 from rondom.refusals import add_refusal, refusal_text
+from rondom.swv.services import swv_reads_document
 
 from . import oidc, services, uploads
 from .models import FamilyDocument, SupporterChoice
@@ -385,9 +387,6 @@ def _professional_document(request: HttpRequest, child: Any, kwargs: Any) -> Fam
     """The family's document the URL names, or None (404). The samenwerkingsverband reads the support record on a
     request (Ground.SWV_REQUEST), but the parents release documents to it one by one (docs/swv.md): on that ground
     only a document released to, or attached to a request of, the user's SWV is found (review of issue 16)."""
-    from rondom.access import policy
-    from rondom.swv.services import swv_reads_document
-
     document = _document(request, child, kwargs)
     if document is None:
         return None
