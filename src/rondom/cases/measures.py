@@ -63,8 +63,11 @@ def parse_number(value: Any) -> Decimal | None:
         raise NotANumber(value) from exc
     if not number.is_finite():
         raise NotANumber(value)
-    if abs(number) > VALUE_LIMIT or number != number.quantize(Decimal("0.01")):
-        raise NotANumber(value)
+    try:  # an exponent like 1e999999999 overflows decimal arithmetic (ArithmeticError): not a number (review 16)
+        if abs(number) > VALUE_LIMIT or number != number.quantize(Decimal("0.01")):
+            raise NotANumber(value)
+    except ArithmeticError as exc:
+        raise NotANumber(value) from exc
     return number
 
 

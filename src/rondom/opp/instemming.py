@@ -478,6 +478,11 @@ def record_paper_instemming(
         errors["guardianship"] = _("This child is younger than 12: the parents with authority sign.")
     if signed_on > today:
         errors["signed_on"] = _("The day of signing cannot be in the future.")
+    elif _hash_on(plan, signed_on) != current_hash(plan):
+        errors["signed_on"] = _(
+            "The help in the plan changed after this day: the paper was signed on an earlier version. Print the "
+            "current plan and let it be signed again."
+        )
     try:
         words = _check_words(True, own_words)
     except ValidationError as exc:
@@ -534,6 +539,17 @@ def record_paper_instemming(
         if not agrees:
             _ask_conversation(instemming)
     return instemming
+
+
+def _hash_on(plan: Plan, day: date) -> str | None:
+    """The handelingsdeel hash of the plan version in force at the end of `day` (local time): the latest PlanVersion
+    saved on or before that day; None when the plan had no version yet. A paper signed on `day` was printed from
+    that version, so only its hash can be agreed with (review of issue 16)."""
+    versions = plan.versions.order_by("-number").values_list("saved_at", "content")
+    for saved_at, content in versions:
+        if timezone.localdate(saved_at) <= day:
+            return handelingsdeel_hash(content)
+    return None
 
 
 def _check_scan(scan: Any) -> tuple[str, str]:

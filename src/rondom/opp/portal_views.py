@@ -222,12 +222,17 @@ def _done_message(agrees: bool) -> str:
 
 
 def _agenda_item(request: HttpRequest, child: Any, kwargs: Any) -> AgendaItem | None:
-    return (
+    """The agenda item with minutes the URL names, of this child, that this person was invited to or attended; None
+    (404) otherwise — decided here, before the declaration logs the read, so a 404 logs nothing (review of issue 16)."""
+    item = (
         AgendaItem.objects.filter(pk=kwargs["item_id"], case__child=child)
         .exclude(minutes="")
         .select_related("meeting__team__school")
         .first()
     )
+    if item is None or not service._may_answer_minutes(portal.opened(_user(request), child.pk), item, _user(request)):
+        return None
+    return item
 
 
 class MinutesView(PortalLoginRequired, ChildRecordView):

@@ -166,6 +166,10 @@ def _row_errors(index: int, row: Any) -> dict[str, str]:
             errors[key + "hours_per_week"] = _(
                 "Handelingsdeel, row %(n)d: hours per week must be a number from 0 to %(max)s."
             ) % {"n": n, "max": HOURS_PER_WEEK_MAX}
+        elif amount != amount.quantize(Decimal("0.01")):  # "1e-999999" would be stored as a million characters
+            errors[key + "hours_per_week"] = _(
+                "Handelingsdeel, row %(n)d: hours per week have at most two decimals."
+            ) % {"n": n}
     start, end = _date(row.get("from")), _date(row.get("until"))
     if start is None:
         errors[key + "from"] = _("Handelingsdeel, row %(n)d: the start date (from) is required and must be a date.") % {

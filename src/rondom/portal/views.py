@@ -21,6 +21,7 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from rondom.access import policy
 from rondom.access.declared import ChildRecordView, Declaration, read, update
 from rondom.access.rules import Ground
 from rondom.accounts.models import User
@@ -29,6 +30,7 @@ from rondom.cases.progress import goal_progress
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import Role
 from rondom.refusals import add_refusal, refusal_text
+from rondom.swv.services import swv_reads_document
 
 from . import oidc, services, uploads
 from .models import FamilyDocument, SupporterChoice
@@ -381,10 +383,30 @@ def document_response(document: Any) -> FileResponse:
     )
 
 
-class ProfessionalDocumentView(ChildRecordView):
-    """A professional who may read the child's support record downloads a document the family added."""
+def _professional_document(request: HttpRequest, child: Any, kwargs: Any) -> FamilyDocument | None:
+    """The family's document the URL names, or None (404). The samenwerkingsverband reads the support record on a
+    request (Ground.SWV_REQUEST), but the parents release documents to it one by one (docs/swv.md): on that ground
+    only a document released to, or attached to a request of, the user's SWV is found (review of issue 16)."""
+    document = _document(request, child, kwargs)
+    if document is None:
+        return None
+    basis = policy.decide(request.user, child, Action.READ, DataCategory.SUPPORT).basis  # type: ignore[arg-type]
+    if (
+        basis is not None
+        and basis.ground == Ground.SWV_REQUEST
+        and (basis.membership is None or not swv_reads_document(basis.membership.organisation_id, document))
+    ):
+        return None
+    return document
 
-    declaration = Declaration(get=read(DataCategory.SUPPORT), object_type="family_document", find=_document)
+
+class ProfessionalDocumentView(ChildRecordView):
+    """A professional who may read the child's support record downloads a document the family added (the SWV: only
+    the documents the parents released to it)."""
+
+    declaration = Declaration(
+        get=read(DataCategory.SUPPORT), object_type="family_document", find=_professional_document
+    )
 
     def get(self, request: HttpRequest, child_id: int, document_id: int) -> FileResponse:
         return document_response(self.found)

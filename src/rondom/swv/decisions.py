@@ -129,7 +129,9 @@ def give_advice(
     with transaction.atomic():
         request, membership, decision = _open(actor, request, ADVISE, today)
         _move(request, S.ADVISED)
-        if Advice.objects.filter(request=request, expert=membership).exists():
+        # One advice per person: a second membership of the same expert (she left and came back) is not a
+        # second expert (WPO art. 18a lid 6 asks two experts; review of issue 16).
+        if Advice.objects.filter(request=request, expert__user_id=actor.pk).exists():
             raise Invalid({"request": _("You have already advised on this request.")})
         try:
             with transaction.atomic():
@@ -181,7 +183,7 @@ def decide(
             errors["late_reason"] = _("The decision is late (due %(day)s): say why.") % {
                 "day": request.decide_by.strftime("%d-%m-%Y")
             }
-        missing = rules.advice_missing(request.kind, list(request.advices.values_list("expert_id", "expertise")))
+        missing = rules.advice_missing(request.kind, list(request.advices.values_list("expert__user_id", "expertise")))
         if missing:
             errors["advice"] = missing
         fields = _granted_fields(request, granted, tlv_category, valid_from, valid_until, funding_granted, errors)

@@ -90,7 +90,8 @@ def may_move(current: str, to: str) -> bool:
 
 
 def advice_missing(kind: str, advices: list[tuple[int, str]]) -> str | None:
-    """Why the advice given (a list of (expert membership id, expertise)) is not yet enough for `kind`, or None.
+    """Why the advice given (a list of (the expert's user id, expertise): two
+    memberships of one person are one expert) is not yet enough for `kind`, or None.
     Returns a Dutch-translatable reason."""
     rule = ADVICE_RULES[kind]
     source = shown_source(rule)

@@ -438,3 +438,13 @@ def withdraw_request(actor: User, request: SwvRequest, reason: str, version: int
             actor, decision, current.child, action=Action.UPDATE, object_type="swv_request", object_id=current.pk
         )  # logs: update
     return current
+
+
+def swv_reads_document(swv_id: int, document: FamilyDocument) -> bool:
+    """Whether the samenwerkingsverband `swv_id` may open the family's `document`: it was released to that SWV under
+    a consent naming it (DocumentRelease) or attached to a request to it (RequestDocument). Everything else in the
+    family's documents stays with the school, even while the SWV reads the support record on a request."""
+    return (
+        DocumentRelease.objects.filter(consent__recipient_id=swv_id, family_document=document).exists()
+        or RequestDocument.objects.filter(request__swv_id=swv_id, family_document=document).exists()
+    )

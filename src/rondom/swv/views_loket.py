@@ -252,7 +252,7 @@ class RequestView(ChildRecordView):
                 "documents": list(r.documents.all()),
                 "advices": advices,
                 "advice_needed": rule.count,
-                "advice_missing": rules.advice_missing(r.kind, [(a.expert_id, a.expertise) for a in advices]),
+                "advice_missing": rules.advice_missing(r.kind, [(a.expert.user_id, a.expertise) for a in advices]),
                 "overdue": is_open and r.decide_by < today,
                 "forms": forms_,
                 "may_plan": loket and is_open,

@@ -18,7 +18,7 @@ keeps reading until `previous_access_until` (transfers.grounds).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 SUPPORT = DataCategory.SUPPORT
 #: What the family's consent shares with the receiving school (rules.TRANSFER_RECEIVING_RULES reads these two).
 TRANSFER_CATEGORIES = [DataCategory.IDENTITY, DataCategory.SUPPORT]
+#: A transfer is offered for a move that is planned: at most two years ahead (a typing error like 9999 is refused
+#: instead of failing on a school year that cannot exist; review of issue 16).
+MOVES_ON_MAX_DAYS = 731
 
 
 def _sending_decision(actor: User, child: Child) -> Decision:
@@ -123,7 +126,8 @@ def offer_transfer(
     grants in force) and open help (`help_ids`: open cases.HelpRequest of the child) to `to_school`.
 
     Rules: the actor is the ib'er/zorgcoördinator of the child's current school (Refused otherwise; Http404 outside
-    scope); `to_school` exists, is a school and is not the child's school; `moves_on` is today or later;
+    scope); `to_school` exists, is a school and is not the child's school; `moves_on` is today or later, at most
+    MOVES_ON_MAX_DAYS ahead;
     `previous_access_until` lies between `moves_on` and the last day of the school year of `moves_on` (the previous
     school reads for a set time, at the latest to the end of the school year: rules.TRANSFER_PREVIOUS_RULES);
     one open transfer per child. Raises ValidationError naming the field (to_school, kind, moves_on,
@@ -144,6 +148,9 @@ def offer_transfer(
         errors["moves_on"] = _("Give the first day at the new school.")
     elif moves_on < today:
         errors["moves_on"] = _("The first day at the new school cannot lie in the past.")
+    elif moves_on > today + timedelta(days=MOVES_ON_MAX_DAYS):
+        errors["moves_on"] = _("The first day at the new school lies too far ahead: at most two years from today.")
+        moves_on = None  # no school year to check the previous school's end against (and none past year 9999)
     if previous_access_until is None:
         errors["previous_access_until"] = _("Give the day until which your school still reads the record.")
     elif moves_on is not None and not moves_on <= previous_access_until <= SchoolYear.of(moves_on).last_day:
