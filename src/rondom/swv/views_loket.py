@@ -27,6 +27,7 @@ from rondom.access.declared import ChildRecordView, Declaration, read, search, u
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.errors import Conflict, DomainError, NotInScope
+from rondom.opp.sections import OppBasis
 from rondom.refusals import add_refusal
 from rondom.worklist import choice, paginate
 
@@ -34,6 +35,7 @@ from . import decisions, rules
 from .expiry import expiring, not_started
 from .forms_loket import AdviceForm, DecisionForm, EndForm, PlanForm, StartForm
 from .models import RequestKind, RequestState, SwvRequest
+from .views_school import snapshot_preview
 
 #: The queue's state filter: open (waiting for a decision), each decided state, or all.
 FILTERS = ("open", RequestState.GRANTED, RequestState.REFUSED, RequestState.WITHDRAWN, "all")
@@ -268,8 +270,9 @@ class RequestView(ChildRecordView):
 
 
 def _parts(snapshot: Any) -> list[tuple[str, str]]:
-    """The snapshot as (title, text) pairs to show: its `parts` (a list of {title, text}) if it has them, else its
-    top-level text values. What the school sent, as sent."""
+    """The snapshot as (title, text) pairs to show, what the school sent, as sent: its `parts` (a list of
+    {title, text}) if it has them, else the shape services.snapshot_of writes (the plan's version, the OPP parts
+    with their labels, the handelingsdeel, the goals and the case's question), in words, never its keys."""
     if not isinstance(snapshot, dict):
         return []
     parts = snapshot.get("parts")
@@ -279,7 +282,26 @@ def _parts(snapshot: Any) -> list[tuple[str, str]]:
             for p in parts
             if isinstance(p, dict)
         ]
-    return [(str(k), str(v)) for k, v in snapshot.items() if isinstance(v, str | int | float)]
+    preview = snapshot_preview(snapshot)
+    shown: list[tuple[str, str]] = []
+    if preview["plan_version"]:
+        basis = dict(OppBasis.CHOICES).get(str(snapshot.get("opp_basis") or ""), "")
+        shown.append((_("Plan version %(v)s") % {"v": preview["plan_version"]}, str(basis)))
+    shown += [(str(label), str(text)) for label, text in preview["sections"]]
+    if preview["handelingsdeel"]:
+        hours = _("Hours per week")
+        rows = [
+            ", ".join(x for x in (support, by, where, f"{hours}: {h}" if h else "", f"{start} – {end}") if x.strip())
+            for support, by, where, h, start, end in preview["handelingsdeel"]
+        ]
+        shown.append((_("Handelingsdeel: the support"), "\n".join(rows)))
+    if preview["goals"]:
+        goals = [" — ".join(str(g[k]) for k in ("description", "target") if g.get(k)) for g in preview["goals"]]
+        shown.append((_("Goals"), "\n".join(goals)))
+    case = preview["case"]
+    if isinstance(case, dict) and case.get("question"):
+        shown.append((_("The case"), str(case["question"])))
+    return shown
 
 
 urlpatterns: list = [

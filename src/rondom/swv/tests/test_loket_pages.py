@@ -96,3 +96,36 @@ def test_the_expert_advises_and_cannot_decide_through_the_page(login) -> None:  
     )
     assert ok.status_code == 302
     assert SwvRequest.objects.get(pk=r.pk).state == RequestState.ADVISED
+
+
+def test_the_request_page_shows_what_the_school_form_sent_in_words_not_its_keys(login) -> None:  # type: ignore[no-untyped-def]
+    """A request sent from the school's form carries the snapshot of services.snapshot_of (plan version, OPP parts,
+    handelingsdeel, goals, case): the loket reads the uitstroombestemming and the support under their labels, and no
+    code word (plan_version, opp_basis) is shown as a heading."""
+    from rondom.swv.services import snapshot_of
+
+    w = world()
+    snapshot = {
+        **snapshot_of(None, None),
+        "plan_version": 3,
+        "opp_basis": "extra_support",
+        "opp": {
+            "uitstroombestemming": "vmbo basis",
+            "handelingsdeel": [
+                {
+                    "support": "Remedial teaching lezen",
+                    "by": "de rt'er",
+                    "where": "op school",
+                    "hours_per_week": "1.5",
+                    "from": "2027-01-04",
+                    "until": "2027-07-09",
+                }
+            ],
+        },
+        "goals": [{"description": "Leest elke dag", "target": "AVI E5"}],
+    }
+    r = request_for(w, RequestKind.TLV)
+    SwvRequest.objects.filter(pk=r.pk).update(snapshot=snapshot)
+    text = login(w.loket.user).get(_page(r)).content.decode()
+    assert "vmbo basis" in text and "Remedial teaching lezen" in text and "Leest elke dag" in text
+    assert "plan_version" not in text and "opp_basis" not in text
