@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,7 +107,12 @@ class CodeView(PortalLoginRequired, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if _user(request).is_professional:
             return redirect("home")
-        if request.GET.get("nieuw") == "1" or not services.LoginCode.objects.filter(user=_user(request)).exists():
+        # A code is sent when the family has none that still works (unused, not expired): a login through the staff
+        # login page sends none itself, and a code of an earlier login is used up.
+        usable = services.LoginCode.objects.filter(
+            user=_user(request), used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        if request.GET.get("nieuw") == "1" or not usable.exists():
             try:
                 services.send_code(_user(request))  # one limit per account, shared with the login
             except services.TooManyCodes:

@@ -213,3 +213,21 @@ def test_the_code_limit_reads_the_django_ratelimit_notation(rate: str, expected:
 def test_a_malformed_code_limit_is_refused_at_once() -> None:
     with pytest.raises(ValueError, match="RONDOM_NEW_CODE_RATE"):
         services.code_limit("three per minute")
+
+
+@pytest.mark.django_db
+def test_a_family_signed_in_through_the_staff_login_gets_a_new_code_when_the_last_one_is_used(client) -> None:  # type: ignore[no-untyped-def]
+    """The staff login page (/accounts/login/) sends no code; the code page then sends one unless a code that still
+    works is waiting. A code of an earlier login that was used (or expired) does not count: the family would be stuck
+    with no code to type (found by the issue 16 browser tests)."""
+    user = GuardianshipFactory().user
+    user.email = "ouder@example.invalid"
+    user.save(update_fields=["email"])
+    earlier = _code(user)
+    LoginCode.objects.filter(pk=earlier.pk).update(used_at=timezone.now())
+    mail.outbox.clear()
+    signed_in = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}, follow=True)
+    assert signed_in.redirect_chain[-1][0] == "/portaal/code/"
+    assert len(mail.outbox) == 1
+    assert client.get("/portaal/code/").status_code == 200  # the new code still works: no second e-mail
+    assert len(mail.outbox) == 1

@@ -148,3 +148,34 @@ def test_the_loket_reads_the_opp_as_the_school_sent_it_not_its_keys(login) -> No
     assert "Remedial teaching lezen" in page and "1,5" in page and "1 oktober 2026" in page
     assert "Leest zelfstandig" in page and "Planversie 3" in page
     assert "opp_basis" not in page and "plan_version" not in page and "extra_support" not in page
+def test_the_request_page_shows_what_the_school_form_sent_in_words_not_its_keys(login) -> None:  # type: ignore[no-untyped-def]
+    """A request sent from the school's form carries the snapshot of services.snapshot_of (plan version, OPP parts,
+    handelingsdeel, goals, case): the loket reads the uitstroombestemming and the support under their labels, and no
+    code word (plan_version, opp_basis) is shown as a heading."""
+    from rondom.swv.services import snapshot_of
+
+    w = world()
+    snapshot = {
+        **snapshot_of(None, None),
+        "plan_version": 3,
+        "opp_basis": "extra_support",
+        "opp": {
+            "uitstroombestemming": "vmbo basis",
+            "handelingsdeel": [
+                {
+                    "support": "Remedial teaching lezen",
+                    "by": "de rt'er",
+                    "where": "op school",
+                    "hours_per_week": "1.5",
+                    "from": "2027-01-04",
+                    "until": "2027-07-09",
+                }
+            ],
+        },
+        "goals": [{"description": "Leest elke dag", "target": "AVI E5"}],
+    }
+    r = request_for(w, RequestKind.TLV)
+    SwvRequest.objects.filter(pk=r.pk).update(snapshot=snapshot)
+    text = login(w.loket.user).get(_page(r)).content.decode()
+    assert "vmbo basis" in text and "Remedial teaching lezen" in text and "Leest elke dag" in text
+    assert "plan_version" not in text and "opp_basis" not in text
