@@ -48,7 +48,6 @@ FUNCTION_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
     ("thuiszitters/apps.py", "rondom.access"): "registers the escalation ground in AppConfig.ready",
     ("cases/apps.py", "rondom.access"): "registers the request-for-help ground in AppConfig.ready",
     ("transfers/apps.py", "rondom.access"): "registers the warm-transfer grounds in AppConfig.ready",
-    ("swv/apps.py", "rondom.access"): "registers the samenwerkingsverband request ground in AppConfig.ready",
 }
 
 #: The layers, lowest first (docs/architecture.md). An app imports only from its own layer or a lower one; apps not

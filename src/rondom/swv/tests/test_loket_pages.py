@@ -148,6 +148,8 @@ def test_the_loket_reads_the_opp_as_the_school_sent_it_not_its_keys(login) -> No
     assert "Remedial teaching lezen" in page and "1,5" in page and "1 oktober 2026" in page
     assert "Leest zelfstandig" in page and "Planversie 3" in page
     assert "opp_basis" not in page and "plan_version" not in page and "extra_support" not in page
+
+
 def test_the_request_page_shows_what_the_school_form_sent_in_words_not_its_keys(login) -> None:  # type: ignore[no-untyped-def]
     """A request sent from the school's form carries the snapshot of services.snapshot_of (plan version, OPP parts,
     handelingsdeel, goals, case): the loket reads the uitstroombestemming and the support under their labels, and no
