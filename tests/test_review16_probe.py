@@ -37,11 +37,6 @@ def test_the_swv_loket_does_not_download_a_family_document_the_parents_did_not_r
     ).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Found, not fixed (review 16): the receiving school's TRANSFER ground reads the whole support category, "
-    "so before it decides it downloads every family document; the offer names only the plan, people and help.",
-)
 def test_the_receiving_school_does_not_download_family_documents_before_it_accepts(login) -> None:  # type: ignore[no-untyped-def]
     world_ = tw.build()
     tw.offer(world_)
@@ -50,6 +45,8 @@ def test_the_receiving_school_does_not_download_family_documents_before_it_accep
     client = login(world_.vo_ib)
     response = client.get(f"/kinderen/{world_.child.pk}/gezinsdocument/{doc.pk}/")
     assert response.status_code in (403, 404)
+    assert not AccessLogEntry.objects.filter(object_type="family_document", object_id=str(doc.pk)).exists()
+    assert client.get(f"/kinderen/{world_.child.pk}/casus/").status_code == 200  # the plan and the help it does read
 
 
 def test_an_unknown_action_on_the_loket_page_logs_nothing(login) -> None:  # type: ignore[no-untyped-def]

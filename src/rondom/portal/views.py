@@ -403,12 +403,16 @@ def _professional_document(request: HttpRequest, child: Any, kwargs: Any) -> Fam
         and (basis.membership is None or not swv_reads_document(basis.membership.organisation_id, document))
     ):
         return None
+    if basis is not None and basis.ground == Ground.TRANSFER:
+        # A warm transfer offers the plan, the people and the open help (docs/transfers.md), not the documents the
+        # family added: the receiving school before it accepts and the previous school after it do not open them.
+        return None
     return document
 
 
 class ProfessionalDocumentView(ChildRecordView):
     """A professional who may read the child's support record downloads a document the family added (the SWV: only
-    the documents the parents released to it)."""
+    the documents the parents released to it; on a transfer ground: none)."""
 
     declaration = Declaration(
         get=read(DataCategory.SUPPORT), object_type="family_document", find=_professional_document
