@@ -38,6 +38,10 @@ def _consent_in_force(today: date) -> Exists:
             child_id=OuterRef("child_id"),
             purpose=Purpose.TRANSFER,
             recipient_id=OuterRef("to_school_id"),
+        ).exclude(
+            pk__in=Transfer.objects.filter(
+                state__in=[TransferState.DECLINED, TransferState.WITHDRAWN], consent__isnull=False
+            ).values("consent_id")
         )
     )
 
@@ -55,7 +59,10 @@ class ReceivingSchoolGround:
         "FROM transfers_transfer t JOIN accounts_membership m ON m.organisation_id = t.to_school_id "
         "JOIN consent_consent c ON c.child_id = t.child_id AND c.recipient_id = t.to_school_id "
         "WHERE t.child_id = %s AND t.state = 'offered' AND c.purpose = 'transfer' AND m.id IN ({ids}) "
-        "AND m.role IN ('intern_begeleider', 'zorgcoordinator') AND {active}"
+        "AND m.role IN ('intern_begeleider', 'zorgcoordinator') AND {active} "
+        # A consent spent on a declined or withdrawn transfer opens nothing (services.spent_consents).
+        "AND NOT EXISTS (SELECT 1 FROM transfers_transfer s WHERE s.consent_id = c.id "
+        "AND s.state IN ('declined', 'withdrawn'))"
     )
 
     def params(self, child_id: int, membership_ids: Sequence[int], at: Any, day: Any) -> list[Any]:

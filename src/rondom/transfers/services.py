@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -200,9 +200,10 @@ def offer_transfer(
     return transfer
 
 
-def withdraw_transfer(actor: User, transfer: Transfer, *, version: int) -> Transfer:
-    """The sending school withdraws an offered transfer (e.g. to offer it to another school). Raises Conflict on a
-    stale version, ValidationError(state) when it is no longer offered, Refused/Http404 as `offer_transfer`."""
+def withdraw_transfer(actor: User, transfer: Transfer, *, version: int, today: date | None = None) -> Transfer:
+    """The sending school withdraws an offered transfer (e.g. to offer it to another school); the family's consent
+    for it is spent with it (`spent_consents`; `today`: the caller's date, default the local date). Raises Conflict
+    on a stale version, ValidationError(state) when it is no longer offered, Refused/Http404 as `offer_transfer`."""
     with transaction.atomic():
         transfer = Transfer.objects.select_for_update().select_related("child").get(pk=transfer.pk)
         decision = _sending_decision(actor, transfer.child)
@@ -212,8 +213,9 @@ def withdraw_transfer(actor: User, transfer: Transfer, *, version: int) -> Trans
             raise Conflict(transfer.version)
         if transfer.state != TransferState.OFFERED:
             raise ValidationError({"state": _("This transfer has been decided already.")})
+        transfer.consent = transfer.consent or consent_in_force(transfer, today or timezone.localdate())
         transfer.state, transfer.version = TransferState.WITHDRAWN, transfer.version + 1
-        transfer.save(update_fields=["state", "version"])
+        transfer.save(update_fields=["state", "consent", "version"])
         log.log_change(  # logs: update
             actor,
             decision,
@@ -226,12 +228,23 @@ def withdraw_transfer(actor: User, transfer: Transfer, *, version: int) -> Trans
 
 
 def consent_in_force(transfer: Transfer, today: date) -> Consent | None:
-    """The family's consent for this transfer (purpose TRANSFER, naming the receiving school) in force on `today`."""
+    """The family's consent for this transfer (purpose TRANSFER, naming the receiving school) in force on `today`,
+    and not spent on an earlier transfer that was declined or withdrawn (`spent_consents`)."""
     return (
         Consent.objects.fitting(transfer.child_id, Purpose.TRANSFER, transfer.to_school_id, on=today)
+        .exclude(pk__in=spent_consents())
         .order_by("-pk")
         .first()
     )
+
+
+def spent_consents() -> QuerySet[Transfer, Any]:
+    """The consents (as a subquery of ids) that belonged to a transfer that was declined or withdrawn: a consent to
+    share with the next school is given for one transfer, so a later offer to the same school asks the family again
+    (review of issue 16). `decline_transfer` and `withdraw_transfer` record the consent they end with."""
+    return Transfer.objects.filter(
+        state__in=[TransferState.DECLINED, TransferState.WITHDRAWN], consent__isnull=False
+    ).values("consent_id")
 
 
 # --- The family ----------------------------------------------------------------------------------------------
@@ -419,7 +432,8 @@ def accept_transfer(actor: User, transfer: Transfer, *, version: int, today: dat
 
 
 def decline_transfer(actor: User, transfer: Transfer, *, reason: str, version: int, now: datetime) -> Transfer:
-    """The receiving school declines, with its reason, on the version it read: everything stays at the old school.
+    """The receiving school declines, with its reason, on the version it read: everything stays at the old school,
+    and the family's consent for this transfer is spent with it (`spent_consents`).
     Raises ValidationError(decline_reason) without a reason, Conflict (409) on a stale version or a transfer decided
     already, Refused/Http404 as `accept_transfer`."""
     if not (reason or "").strip():
@@ -431,12 +445,15 @@ def decline_transfer(actor: User, transfer: Transfer, *, reason: str, version: i
         if transfer.version != version or transfer.state != TransferState.OFFERED:
             raise Conflict(transfer.version)
         decision = _receiving_decision(actor, transfer, Action.UPDATE)
+        transfer.consent = transfer.consent or consent_in_force(transfer, timezone.localdate(now))
         transfer.state = TransferState.DECLINED
         transfer.decline_reason = reason.strip()
         transfer.received_at = transfer.received_at or now
         transfer.decided_by, transfer.decided_at = actor, now
         transfer.version += 1
-        transfer.save(update_fields=["state", "decline_reason", "received_at", "decided_by", "decided_at", "version"])
+        transfer.save(
+            update_fields=["state", "consent", "decline_reason", "received_at", "decided_by", "decided_at", "version"]
+        )
         log.log_change(  # logs: update
             actor,
             decision,

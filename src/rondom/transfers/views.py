@@ -159,7 +159,9 @@ class TransferView(ChildRecordView):
             withdraw = AcceptForm(request.POST, auto_id="withdraw_%s")
             if withdraw.is_valid():
                 try:
-                    services.withdraw_transfer(user, transfer, version=withdraw.cleaned_data["version"])
+                    services.withdraw_transfer(
+                        user, transfer, version=withdraw.cleaned_data["version"], today=timezone.localdate()
+                    )
                 except (Conflict, ValidationError, Refused) as exc:
                     add_refusal(withdraw, exc)
                     status = 409 if isinstance(exc, Conflict) else 400

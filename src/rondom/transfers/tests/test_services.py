@@ -294,5 +294,29 @@ def test_the_sql_of_the_grounds_names_exactly_the_roles_of_the_rule_tables() -> 
     from rondom.transfers.grounds import TRANSFER_ROLES, PreviousSchoolGround, ReceivingSchoolGround
 
     for source in (ReceivingSchoolGround, PreviousSchoolGround):
-        named = set(re.findall(r"'(\w+)'", source.sql.split("m.role IN")[1]))
+        listed = re.search(r"m\.role IN \(([^)]*)\)", source.sql)
+        assert listed is not None
+        named = set(re.findall(r"'(\w+)'", listed.group(1)))
         assert named == set(TRANSFER_ROLES)
+
+
+@pytest.mark.parametrize("ending", ["decline", "withdraw"])
+def test_a_consent_is_spent_with_its_transfer_and_a_new_offer_asks_again(ending: str) -> None:
+    """A consent to share with the next school belongs to one transfer: after a decline or a withdrawal, a new offer
+    to the same school opens nothing until the family consents again (review of issue 16)."""
+    world = w.build()
+    transfer = w.offer(world)
+    w.consent(world)
+    assert policy.decide(world.vo_zc, world.child, "read", "support").allowed
+    if ending == "decline":
+        services.decline_transfer(world.vo_zc, transfer, reason="Geen plek.", version=1, now=timezone.now())
+    else:
+        services.withdraw_transfer(world.po_ib, transfer, version=1, today=timezone.localdate())
+    again = w.offer(world)
+    child = Child.objects.get(pk=world.child.pk)
+    assert not policy.decide(world.vo_zc, child, "read", "identity").in_scope
+    assert not policy.children_in_scope(world.vo_zc).filter(pk=child.pk).exists()
+    assert services.consent_in_force(again, timezone.localdate()) is None
+    w.consent(world)
+    assert policy.decide(world.vo_zc, child, "read", "support").allowed
+    assert policy.children_in_scope(world.vo_zc).filter(pk=child.pk).exists()
