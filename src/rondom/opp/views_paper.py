@@ -31,7 +31,7 @@ class PaperForm(forms.Form):
     signer = forms.ChoiceField(label=gettext_lazy("Who signed"))
     agrees = forms.TypedChoiceField(
         label=gettext_lazy("What did they sign?"),
-        choices=[("yes", gettext_lazy("Agrees with the help")), ("no", gettext_lazy("Does not agree"))],
+        choices=[("yes", gettext_lazy("Agrees with the handelingsdeel")), ("no", gettext_lazy("Does not agree"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
