@@ -307,43 +307,25 @@ def give_instemming(
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         content_hash = current_hash(plan)
-        if shown_hash != content_hash:
-            raise ValidationError(
-                {
-                    "shown_hash": _(
-                        "You answered on an old version: the school changed the plan since you opened the page. "
-                        "Read the new version and answer again."
-                    )
-                }
-            )
-        same = recent_duplicate(
-            Instemming.objects.filter(
-                plan=plan, content_hash=content_hash, recorded_by=user, agrees=agrees, own_words=words
+        _check_shown(
+            shown_hash,
+            content_hash,
+            _(
+                "You answered on an old version: the school changed the plan since you opened the page. "
+                "Read the new version and answer again."
             ),
-            "recorded_at",
-            lock=found.child,
+        )
+        return _record_answer(
+            user,
+            found,
+            {"subject": Instemming.Subject.HANDELINGSDEEL, "plan": plan, "plan_version": plan.version},
+            content_hash=content_hash,
+            person=(capacity, guardianship),
+            agrees=agrees,
+            words=words,
+            method=method,
             now=now,
         )
-        if same is not None:
-            return same
-        instemming = Instemming.objects.create(
-            child=found.child,
-            subject=Instemming.Subject.HANDELINGSDEEL,
-            plan=plan,
-            plan_version=plan.version,
-            content_hash=content_hash,
-            capacity=capacity,
-            guardianship=guardianship,
-            person_name=person_name(user),
-            agrees=agrees,
-            own_words=words,
-            method=method,
-            recorded_by=user,
-        )
-        _log_portal(user, found, instemming)
-        if not agrees:
-            _ask_conversation(instemming)
-    return instemming
 
 
 def give_minutes_instemming(
@@ -375,41 +357,75 @@ def give_minutes_instemming(
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().get(pk=item.pk)
         content_hash = minutes_hash(item.minutes)
-        if shown_hash != content_hash:
-            raise ValidationError(
-                {
-                    "shown_hash": _(
-                        "You answered on an old version: the minutes were changed since you opened the page. "
-                        "Read them again and answer again."
-                    )
-                }
-            )
-        same = recent_duplicate(
-            Instemming.objects.filter(
-                agenda_item=item, content_hash=content_hash, recorded_by=user, agrees=agrees, own_words=words
+        _check_shown(
+            shown_hash,
+            content_hash,
+            _(
+                "You answered on an old version: the minutes were changed since you opened the page. "
+                "Read them again and answer again."
             ),
-            "recorded_at",
-            lock=found.child,
+        )
+        return _record_answer(
+            user,
+            found,
+            {"subject": Instemming.Subject.MINUTES, "agenda_item": item},
+            content_hash=content_hash,
+            person=(capacity, guardianship),
+            agrees=agrees,
+            words=words,
+            method=method,
             now=now,
         )
-        if same is not None:
-            return same
-        instemming = Instemming.objects.create(
-            child=found.child,
-            subject=Instemming.Subject.MINUTES,
-            agenda_item=item,
-            content_hash=content_hash,
-            capacity=capacity,
-            guardianship=guardianship,
-            person_name=person_name(user),
-            agrees=agrees,
-            own_words=words,
-            method=method,
-            recorded_by=user,
-        )
-        _log_portal(user, found, instemming)
-        if not agrees:
-            _ask_conversation(instemming)
+
+
+def _check_shown(shown_hash: str, content_hash: str, message: str) -> None:
+    """Refuse an answer given on a page that showed another version (ValidationError on "shown_hash")."""
+    if shown_hash != content_hash:
+        raise ValidationError({"shown_hash": message})
+
+
+def _record_answer(
+    user: User,
+    found: FamilyChild,
+    what: dict[str, Any],
+    *,
+    content_hash: str,
+    person: tuple[str, Any],
+    agrees: bool,
+    words: str,
+    method: str,
+    now: datetime,
+) -> Instemming:
+    """Write one portal answer on `what` (the subject and the plan version or agenda item it answers), inside the
+    caller's transaction with the object locked: a double submit within the window gives the row written first;
+    otherwise the row, its log row, and for a refusal the request for a conversation (`_ask_conversation`)."""
+    target = {k: v for k, v in what.items() if k in ("plan", "agenda_item")}
+    same = recent_duplicate(
+        Instemming.objects.filter(
+            **target, content_hash=content_hash, recorded_by=user, agrees=agrees, own_words=words
+        ),
+        "recorded_at",
+        lock=found.child,
+        now=now,
+    )
+    if same is not None:
+        return same
+    capacity, guardianship = person
+    instemming = Instemming.objects.create(
+        child=found.child,
+        **what,
+        content_hash=content_hash,
+        capacity=capacity,
+        guardianship=guardianship,
+        person_name=person_name(user),
+        agrees=agrees,
+        own_words=words,
+        method=method,
+        recorded_by=user,
+    )
+    _log_portal(user, found, instemming)
+    if not agrees:
+        _ask_conversation(instemming)
     return instemming
 
 
