@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import SimpleDocTemplate
 
 FAMILY = "DejaVuSans"
@@ -85,6 +86,30 @@ def document(out: IO[bytes], **options: Any) -> SimpleDocTemplate:
     from reportlab.platypus import SimpleDocTemplate
 
     return SimpleDocTemplate(out, initialFontName=font(), **options)
+
+
+def styles(*, title: float = 16, h2: float = 12, head: float = 8) -> dict[str, ParagraphStyle]:
+    """The paragraph styles every Rondom PDF shares, all in the embedded DejaVu Sans (so that names such as Şükran
+    Yıldız print as written): "title", "h2", "h3", "body", "small" (grey), "cell" and "head" (table cells). Sizes in
+    points; `title`, `h2` and `head` may differ per document. A document adds its own styles to the dict."""
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+
+    base = getSampleStyleSheet()
+    regular, heavy = font(), bold()
+    return {
+        "title": ParagraphStyle(
+            "title", parent=base["Title"], fontName=heavy, fontSize=title, leading=title + 4, alignment=0
+        ),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=heavy, fontSize=h2, leading=h2 + 3, spaceBefore=8),
+        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontName=heavy, fontSize=10, leading=13, spaceBefore=4),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5),
+        "small": ParagraphStyle(
+            "small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10, textColor=colors.grey
+        ),
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5),
+        "head": ParagraphStyle("head", parent=base["BodyText"], fontName=heavy, fontSize=head, leading=head + 1.5),
+    }
 
 
 def drawing(width: float, height: float) -> Drawing:

@@ -34,25 +34,19 @@ WIDTH = A4[0] - 36 * mm
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    """Every style in the embedded DejaVu Sans (rondom.pdf), so that names such as Şükran Yıldız print as written."""
+    """The shared styles of a Rondom PDF (rondom.pdf.styles, in DejaVu Sans so that names such as Şükran Yıldız print
+    as written), larger headings, and the report's own: right-aligned figures and indented quotes."""
     base = getSampleStyleSheet()
-    regular, heavy = pdf.font(), pdf.bold()
-    return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName=heavy, fontSize=18, leading=22, alignment=0),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=heavy, fontSize=13, leading=16, spaceBefore=10),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5),
-        "small": ParagraphStyle(
-            "small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10, textColor=colors.grey
-        ),
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5),
-        "head": ParagraphStyle("head", parent=base["BodyText"], fontName=heavy, fontSize=7.5, leading=9),
-        "figure": ParagraphStyle(
-            "figure", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5, alignment=TA_RIGHT
-        ),
-        "quote": ParagraphStyle(
-            "quote", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5, leftIndent=10
-        ),
-    }
+    regular = pdf.font()
+    styles = pdf.styles(title=18, h2=13, head=7.5)
+    styles["h2"].spaceBefore = 10
+    styles["figure"] = ParagraphStyle(
+        "figure", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5, alignment=TA_RIGHT
+    )
+    styles["quote"] = ParagraphStyle(
+        "quote", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5, leftIndent=10
+    )
+    return styles
 
 
 def money(amount: Decimal | int | float | None) -> str:

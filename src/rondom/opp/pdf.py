@@ -18,7 +18,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -33,19 +33,8 @@ LINE = colors.HexColor("#154273")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()
-    regular, heavy = pdf.font(), pdf.bold()
-    return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName=heavy, fontSize=16, leading=20, alignment=0),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=heavy, fontSize=12, leading=15, spaceBefore=8),
-        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontName=heavy, fontSize=10, leading=13, spaceBefore=4),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5),
-        "small": ParagraphStyle(
-            "small", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10, textColor=colors.grey
-        ),
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=9.5),
-        "head": ParagraphStyle("head", parent=base["BodyText"], fontName=heavy, fontSize=8, leading=9.5),
-    }
+    """The shared styles of a Rondom PDF (rondom.pdf.styles)."""
+    return pdf.styles()
 
 
 def _p(text: object, style: ParagraphStyle) -> Paragraph:

@@ -48,15 +48,11 @@ def _p(text: Any, style: Any) -> Any:
 
 def render(transfer: Transfer, *, today: date, with_absence: bool) -> bytes:
     """The report as PDF bytes. `with_absence`: the reader may read absence (the caller decides and logs)."""
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer
 
-    base = getSampleStyleSheet()
-    regular, heavy = pdf.font(), pdf.bold()
-    title = ParagraphStyle("t", parent=base["Title"], fontName=heavy, fontSize=17, leading=21, alignment=0)
-    h2 = ParagraphStyle("h2", parent=base["Heading2"], fontName=heavy, fontSize=12.5, leading=15, spaceBefore=8)
-    body = ParagraphStyle("b", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5)
+    shared = pdf.styles(title=17, h2=12.5)
+    title, h2, body = shared["title"], shared["h2"], shared["body"]
     child = transfer.child
     out = io.BytesIO()
     doc = pdf.document(
