@@ -141,7 +141,8 @@ def generate(today: date) -> dict[str, int]:
                 decide_by=add_working_days(received, settings.SWV_DECISION_WORKING_DAYS),
             )
             _advance(request, spec, today, loket, ortho, psycho)
-            counts[spec.state] = counts.get(spec.state, 0) + 1
+            state = RequestState(spec.state).value  # the plain word in the console, not the enum's repr
+            counts[state] = counts.get(state, 0) + 1
     return counts
 
 
