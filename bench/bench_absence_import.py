@@ -15,6 +15,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ["RONDOM_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="rondom-bench-absence-")
@@ -173,11 +175,9 @@ def main() -> int:
     assert AbsenceRecord.objects.count() == ROWS
     ratio = import_s / bulk_s
     print(f"import {import_s:.1f} s for {n_rows} rows of {PUPILS} pupils; raw bulk insert {bulk_s:.1f} s")
-    print(f"BENCH absence_import_vs_bulk_ratio {ratio:.2f} x target <=2 {'PASS' if ratio <= 2 else 'MISS'}")
-    print(f"BENCH absence_import_s {import_s:.1f} s target <=30 {'PASS' if import_s <= 30 else 'MISS'}")
-    print(
-        f"BENCH absence_import_peak_rss_mb {peak_rss_mb:.0f} MB target <=400 {'PASS' if peak_rss_mb <= 400 else 'MISS'}"
-    )
+    emit("absence_import_vs_bulk_ratio", ratio, "x", "<=", 2, places=2)
+    emit("absence_import_s", import_s, "s", "<=", 30)
+    emit("absence_import_peak_rss_mb", peak_rss_mb, "MB", "<=", 400, places=0)
     return 0
 
 

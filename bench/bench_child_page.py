@@ -21,6 +21,8 @@ import urllib.request
 from http.cookiejar import Cookie, CookieJar
 from pathlib import Path
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("BENCH_USERS", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
@@ -210,11 +212,9 @@ def main() -> int:
     print(f"search at work:     {len(search_lat)} ok, {search_err} errors, p50 {statistics.median(search_lat):.1f} ms")
     print(f"capacity: child page {page_rps:.1f} req/s, bare view {bare_rps:.1f} req/s")
     ok = page_err == 0 and search_err == 0
-    verdict = "PASS" if page_p95 <= 150 and ok else "MISS"
-    print(f"BENCH child_page_p95_ms {page_p95:.1f} ms target <=150 {verdict}")
-    verdict = "PASS" if search_p95 <= 150 and ok else "MISS"
-    print(f"BENCH child_search_p95_ms {search_p95:.1f} ms target <=150 {verdict}")
-    print(f"BENCH child_page_vs_bare_ratio {ratio:.2f} ratio target >=0.4 {'PASS' if ratio >= 0.4 else 'MISS'}")
+    emit("child_page_p95_ms", page_p95, "ms", "<=", 150, ok)
+    emit("child_search_p95_ms", search_p95, "ms", "<=", 100, ok)
+    emit("child_page_vs_bare_ratio", ratio, "ratio", ">=", 0.5, places=2)
     return 0
 
 

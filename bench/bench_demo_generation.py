@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ["RONDOM_VAR_DIR"] = tempfile.mkdtemp(prefix="rondom-bench-demo-")
@@ -35,7 +37,7 @@ def main() -> int:
     seconds = time.perf_counter() - started
     print(f"population {report.counts}")
     print(f"casework {work.counts}")
-    print(f"BENCH demo_generation_s {seconds:.1f} s target <=60 {'PASS' if seconds <= 60 else 'MISS'}")
+    emit("demo_generation_s", seconds, "s", "<=", 60)
     return 0
 
 

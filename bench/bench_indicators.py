@@ -58,6 +58,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -85,8 +87,8 @@ def main() -> int:
                 _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
             except Exception as error:  # no server: say so, and the figures are missing
                 print(f"PostgreSQL at {SERVER} is not reachable ({error}); no PostgreSQL figures")
-                print(f"BENCH indicators_ms_postgres nan ms target <={TARGET_MS:.0f} MISS")
-                print(f"BENCH indicators_vs_duckdb_ratio_postgres nan x target <={TARGET_RATIO:.0f} MISS")
+                emit("indicators_ms_postgres", float("nan"), "ms", "<=", TARGET_MS)
+                emit("indicators_vs_duckdb_ratio_postgres", float("nan"), "x", "<=", TARGET_RATIO, places=2)
                 failed = 1
                 continue
             env["DATABASE_URL"] = SERVER.rsplit("/", 1)[0] + "/" + name
@@ -156,8 +158,7 @@ def one(db: str) -> int:
     months = refresh_absence_months()
     facts = refresh_monthly_facts()
     refresh_s = time.perf_counter() - started
-    verdict = "PASS" if refresh_s <= TARGET_REFRESH_S else "MISS"
-    print(f"BENCH monitoring_rollup_refresh_s_{db} {refresh_s:.1f} s target <={TARGET_REFRESH_S:.0f} {verdict}")
+    emit(f"monitoring_rollup_refresh_s_{db}", refresh_s, "s", "<=", TARGET_REFRESH_S)
     print(f"(informative: {months} absence-month rows, {facts} monthly-fact rows)")
 
     # The dashboard's question: each pilot against the rest of the city, five school years.
@@ -184,10 +185,8 @@ def one(db: str) -> int:
     _breakdown(engine, scopes, years, duck)
     ratio = ours_ms / duck_ms
     print(f"compute_grid {ours_ms:.1f} ms; DuckDB {duck_ms:.1f} ms (median of {REPEAT})")
-    verdict = "PASS" if ours_ms <= TARGET_MS else "MISS"
-    print(f"BENCH indicators_ms_{db} {ours_ms:.1f} ms target <={TARGET_MS:.0f} {verdict}")
-    verdict = "PASS" if ratio <= TARGET_RATIO else "MISS"
-    print(f"BENCH indicators_vs_duckdb_ratio_{db} {ratio:.2f} x target <={TARGET_RATIO:.0f} {verdict}")
+    emit(f"indicators_ms_{db}", ours_ms, "ms", "<=", TARGET_MS)
+    emit(f"indicators_vs_duckdb_ratio_{db}", ratio, "x", "<=", TARGET_RATIO, places=2)
     if mismatches:
         print(f"ERROR: {len(mismatches)} figures differ between compute_grid and DuckDB on {db}:", file=sys.stderr)
         for line in mismatches[:40]:

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ.setdefault("RONDOM_VAR_DIR", tempfile.mkdtemp(prefix="rondom-bench-"))
@@ -86,8 +88,7 @@ def main() -> int:
     g, b = statistics.median(times[guarded]), statistics.median(times[baseline])
     extra = g - b
     print(f"guarded median {g:.2f} ms, baseline median {b:.2f} ms, ratio {g / b:.2f} ({ROUNDS} requests each)")
-    verdict = "PASS" if extra <= TARGET_MS else "MISS"
-    print(f"BENCH policy_overhead_ms {extra:.2f} ms target <={TARGET_MS:g} {verdict}")
+    emit("policy_overhead_ms", extra, "ms", "<=", TARGET_MS, places=2)
     return 0
 
 

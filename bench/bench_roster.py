@@ -20,6 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 os.environ["RONDOM_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="rondom-bench-roster-")
@@ -219,8 +221,8 @@ def main() -> int:
         f"raw bulk insert (executemany) {bulk_s:.1f} s, "
         f"Child.objects.bulk_create {orm_s:.1f} s"
     )
-    print(f"BENCH roster_import_s {import_s:.1f} s target <=30 {'PASS' if import_s <= 30 else 'MISS'}")
-    print(f"BENCH roster_import_vs_bulk_ratio {ratio:.2f} x target <=3 {'PASS' if ratio <= 3 else 'MISS'}")
+    emit("roster_import_s", import_s, "s", "<=", 30)
+    emit("roster_import_vs_bulk_ratio", ratio, "x", "<=", 3, places=2)
     return 0
 
 

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from bench_child_page import SECONDS, THINK, USERS, bench_env, p95, run_load, start_server
+from common import emit
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "18913"))
@@ -148,8 +149,7 @@ def main() -> int:
     print(f"p95: signal list {signal_p95:.1f} ms, children list {child_p95:.1f} ms")
     worst = max(signal_p95, child_p95)
     ok = signal_err == 0 and child_err == 0
-    verdict = "PASS" if worst <= TARGET_MS and ok else "MISS"
-    print(f"BENCH worklist_p95_ms {worst:.1f} ms target <={TARGET_MS:.0f} {verdict}")
+    emit("worklist_p95_ms", worst, "ms", "<=", TARGET_MS, ok)
     return 0
 
 

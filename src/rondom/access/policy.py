@@ -488,3 +488,14 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28) + timedelta(days=1)
+
+
+def allowed_children(user: User, action: str, category: str, *, now: datetime | None = None) -> QuerySet[Child]:
+    """The policy's list scope for one action on one data category: exactly the children on whom
+    `decide(user, child, action, category, now=now).allowed` is true, as a queryset of Child (issue 17: lists are
+    built from it, never from a policy call per row). Raises nothing.
+
+    Transitional body (issue 17 skeleton): the scope decided at once by `decide_many`; replaced by one query."""
+    scope = children_in_scope(user, now=now).only(*POLICY_FIELDS)
+    decided = decide_many(user, scope, action, category, now=now)
+    return Child.objects.filter(pk__in=[pk for pk, d in decided.items() if d.allowed], anonymised_at__isnull=True)
