@@ -49,6 +49,11 @@ class _Person(HttpUser):
         session = people["sessions"][next(_NEXT[self.kind]) % len(people["sessions"])]
         self.client.cookies.set(_TARGETS["cookie"], session["key"])
         self.client.headers["Accept-Language"] = "nl"
+        # One connection per request, as the TLS proxy in front of gunicorn talks to it (nginx's default for
+        # upstreams: no keep-alive). With keep-alive, gunicorn closes a connection idle for 2 s (its default
+        # --keep-alive) while the user is still reading 1-3 s; the next click on that connection then races the
+        # close and gets "connection reset" — a browser silently retries that, `requests` does not.
+        self.client.headers["Connection"] = "close"
         self.pages: dict[str, list[dict[str, str]]] = {}
         for page in people["pages"][session["user"]]:
             self.pages.setdefault(page["type"], []).append(page)
