@@ -242,6 +242,10 @@ def _locust(base: str, targets_file: Path, var: Path) -> list[dict[str, str]] | 
     if not stats_file.exists():
         print("locust wrote no statistics:", (var / "locust.log").read_text(errors="replace")[-3000:])
         return None
+    # Locust's own warnings, e.g. "CPU usage above 90%": then the load generator, not the server, set the pace.
+    for line in (var / "locust.log").read_text(errors="replace").splitlines():
+        if "WARNING" in line or "ERROR" in line:
+            print(f"locust: {line.strip()[:300]}")
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
         rows = list(csv.DictReader(failures.open()))
