@@ -43,6 +43,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from common import cores, emit
+
 ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
 SECONDS = min(int(os.environ.get("BENCH_LOAD_SECONDS", "150")), 300)  # bounded: never more than 5 minutes
@@ -58,8 +60,6 @@ PAGE_TYPES = ["child_page", "plan_page", "signals_list", "signal_page", "portal_
 
 
 def main() -> int:
-    from common import emit
-
     name = f"rondom_bench_load_{os.getpid()}"
     kept = os.environ.get("BENCH_LOAD_DATABASE_URL", "")  # developing: an existing database, kept and reused
     try:
@@ -93,7 +93,10 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         _wait_for(base, server)
         _warm_up(base, targets)
+        database = env["DATABASE_URL"].rsplit("/", 1)[-1]
+        cpu_before = _cpu_seconds(server, database)
         stats = _locust(base, targets_file, Path(var))
+        cpu_used = [after - before for after, before in zip(_cpu_seconds(server, database), cpu_before, strict=True)]
     finally:
         if server is not None:
             server.terminate()
@@ -106,7 +109,7 @@ def main() -> int:
         emit("load_50_users_error_rate", float("nan"), "fraction", "=", TARGET_ERROR_RATE, places=3)
         emit("load_50_users_p95_ms", float("nan"), "ms", "<=", TARGET_P95_MS)
         return 1
-    return _report(stats, emit)
+    return _report(stats, cpu_used)
 
 
 def _postgres(*statements: str) -> None:
@@ -254,7 +257,30 @@ def _locust(base: str, targets_file: Path, var: Path) -> list[dict[str, str]] | 
     return list(csv.DictReader(stats_file.open()))
 
 
-def _report(stats: list[dict[str, str]], emit) -> int:  # type: ignore[no-untyped-def]
+def _cpu_seconds(server: subprocess.Popen[bytes], database: str) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by (gunicorn's master and workers, the PostgreSQL backends serving
+    `database`). CPU time, unlike latency, hardly depends on what else the machine is doing. Backends that ended
+    during the run are not counted (the app keeps its connections: RONDOM_DB_CONN_MAX_AGE)."""
+    import psutil
+
+    def used(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+            return float(times.user + times.system)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return 0.0
+
+    master = psutil.Process(server.pid)
+    app = used(master) + sum(used(worker) for worker in master.children(recursive=True))
+    db = 0.0
+    for process in psutil.process_iter(["cmdline"]):
+        line = " ".join(process.info["cmdline"] or [])
+        if line.startswith("postgres:") and f" {database} " in line:
+            db += used(process)
+    return app, db
+
+
+def _report(stats: list[dict[str, str]], cpu_used: list[float]) -> int:
     by_name = {row["Name"]: row for row in stats}
     print(f"{'page type':<14} {'requests':>8} {'failures':>8} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>6}")
     for name in [*PAGE_TYPES, "Aggregated"]:
@@ -274,6 +300,12 @@ def _report(stats: list[dict[str, str]], emit) -> int:  # type: ignore[no-untype
         return 1
     requests, failures = int(total["Request Count"]), int(total["Failure Count"])
     print(f"throughput: {float(total['Requests/s']):.1f} req/s over {SECONDS} s with {USERS} users")
+    app_ms, db_ms = (1000 * seconds / requests for seconds in cpu_used)
+    if app_ms + db_ms:
+        print(
+            f"CPU per request: gunicorn {app_ms:.1f} ms, PostgreSQL {db_ms:.1f} ms (all page types together); "
+            f"{cores()} cores could serve at most about {1000 * cores() / (app_ms + db_ms):.0f} req/s"
+        )
     emit("load_50_users_error_rate", failures / requests, "fraction", "=", TARGET_ERROR_RATE, places=3)
     emit("load_50_users_p95_ms", float(total["95%"]), "ms", "<=", TARGET_P95_MS, ok=failures == 0, places=0)
     for name in PAGE_TYPES:
