@@ -17,7 +17,7 @@ Method:
    `attendance.services.signals_for`, `portal.services.family_children`), and a marker per page that only that
    page contains (the child's name, the page's Dutch heading) — a login page answered with 200 is an error.
 4. gunicorn as `bench_child_page.start_server` starts it (2 workers x 8 threads, the bench settings), warmed up
-   with one request per page type.
+   with two checked requests per page type.
 5. Locust, headless (`bench/locustfile.py`): BENCH_LOAD_USERS (default 50) users, spawned at 10 per second, for
    BENCH_LOAD_SECONDS (default 150, at most 300) with 1-3 s of reading between clicks. Statistics from Locust's
    CSV output: per page type requests, failures, p50, p95 and throughput.
@@ -79,7 +79,7 @@ def main() -> int:
         "RONDOM_LOG_LEVEL": "WARNING",
         "DATABASE_URL": kept or SERVER.rsplit("/", 1)[0] + "/" + name,
     }
-    server = None
+    server, stats, cpu_used = None, None, [0.0, 0.0]
     try:
         started = time.perf_counter()
         targets_file = Path(var) / "targets.json"
@@ -97,10 +97,16 @@ def main() -> int:
         cpu_before = _cpu_seconds(server, database)
         stats = _locust(base, targets_file, Path(var))
         cpu_used = [after - before for after, before in zip(_cpu_seconds(server, database), cpu_before, strict=True)]
+    except Exception as error:  # the harness failed (demo, server, Locust): the figures are missing
+        print(f"the load test could not run: {error!r}")
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
             _print_server_errors(Path(var) / "gunicorn.log")
         shutil.rmtree(var, ignore_errors=True)
         if not kept:
@@ -183,7 +189,7 @@ def _wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def _warm_up(base: str, targets: dict) -> None:  # type: ignore[type-arg]
-    """Two requests per page type (imports, templates, connections of both workers), each checked as the load test
+    """Two requests per page type (imports, templates, database connections), each checked as the load test
     checks it: a page that fails here is a fault of the harness's choice of pages, or of the app, and is printed."""
     for kind, people in targets["kinds"].items():
         session = people["sessions"][0]
