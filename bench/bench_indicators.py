@@ -452,11 +452,14 @@ class Duck:
             for row in rows:
                 writer.writerow(["" if v is None else v for v in row])
                 count += 1
-        spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
-        self.db.execute(
-            f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, columns = {{{spec}}}, "
-            "nullstr = '', quote = '\"')"
-        )
+        if not count:  # no rows: nothing for read_csv to sniff
+            self.db.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        else:
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
+            self.db.execute(
+                f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, columns = {{{spec}}}, "
+                "delim = ',', nullstr = '', quote = '\"')"
+            )
         path.unlink()
         return count
 
