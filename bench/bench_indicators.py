@@ -1,50 +1,63 @@
-"""The monitoring indicators (`rondom.monitoring.indicators.compute_grid`) for every pilot and its comparison area over
-five school years, on SQLite and on PostgreSQL, against DuckDB computing the same figures from the same rows in
-the same run.
+"""Three honest comparisons of the monitoring's figures with DuckDB, on SQLite and on PostgreSQL, in the same run
+and on the same rows (issue 17, part 4).
+
+Why three: the dashboard does not aggregate raw rows; it reads two rollups per school and month that the worker
+rebuilds (`AbsenceMonth`: absence; `MonthlyFact`: goal scores, answers, closed cases, help requests, school moves).
+Comparing the dashboard over its rollups with DuckDB over the raw rows (the one ratio this bench used to print)
+set a precomputed answer against a computation — not like with like. So each side's work is compared separately:
+
+- `rollup_rebuild_vs_duckdb_ratio_<db>` (target <= 3): the FULL rebuild of both rollups
+  (`attendance.services.refresh_absence_months()` + `monitoring.rollup.refresh_monthly_facts()`, no arguments)
+  against DuckDB computing the SAME rollup rows from the same raw rows and writing them into tables of the same
+  shape and unique key (DELETE + INSERT ... SELECT in one transaction per rollup, `duck_rollups.py`). Both are the
+  median of BENCH_REBUILD_REPEAT runs after one warm-up run. Row for row, every (school, month, kind) of
+  `AbsenceMonth` and every (fact, school, month) of `MonthlyFact` — total, count, school year — must equal DuckDB's.
+  The rules (local Dutch month for moments, each fact's filters) are written out in `duck_rollups.py`.
+- `indicators_vs_duckdb_rollups_ratio_<db>` (target <= 2): the dashboard's query time (`compute_grid`) against
+  DuckDB computing the same indicators from the SAME rollup tables (our `AbsenceMonth` and `MonthlyFact`, copied)
+  plus the raw tables `compute_grid` still reads (children for pupil counts, schools, thuiszitters, help requests
+  for the waiting time, provider ratings, pilots). Every value and `n` must equal `compute_grid`'s.
+- `indicators_vs_duckdb_raw_ratio_<db>` (informative, target <= 2): `compute_grid` over the rollups against DuckDB
+  computing the same indicators from the RAW rows (the comparison this bench made before, renamed for what it is).
+  Every value and `n` must be equal too, which also proves the rollups right from the raw rows a second way.
+- `indicators_ms_<db>` (target <= 500): `compute_grid`'s time, and `monitoring_rollup_refresh_s_<db>` (target
+  <= 60): the full rebuild of both rollups in seconds.
 
 Method, per database (each in a child process of its own, on a fresh SQLite file or a throwaway PostgreSQL
 database that is dropped afterwards):
 
-1. Data: the Zwolle demo at full scale (`data.load`, `population.generate`, `casework.generate`,
-   `absence.generate`, `feedback.generate`, `funding.generate`, as `load_demo` does) plus five school years of history
-   (`rondom.demo.history.generate`: about 0.75 million absence records, ~8,000 cases with their status history,
-   help requests, goal evaluations, questionnaires, thuiszitters, school moves, provider ratings and pilot
-   spending). Not timed.
-2. `BENCH monitoring_rollup_refresh_s_<db>`: both rollups the engine reads, recomputed from the whole history —
-   `attendance.services.refresh_absence_months()` (absence per school and month) and
-   `monitoring.rollup.refresh_monthly_facts()` (goal scores, answers, closed cases, requests, moves per school and
-   month). The worker does this after imports and hourly, not when the dashboard asks; this line shows its cost.
-3. `BENCH indicators_ms_<db>`: `compute_grid` for six scopes — each of the three pilots (its schools, with the
-   pilot for its spending) and its comparison area (the rest of the city's schools) — times the five school
-   years, all indicators: the median of REPEAT runs after one warm-up run.
-4. DuckDB: the rows that the indicators read are copied from the Django database into an in-memory DuckDB (not
-   timed): absence records (raw: all of them, every kind — not the rollup), children (id, current school,
-   anonymised or not), schools and their types, thuiszitter periods, school moves, feedback responses, plans and
-   goal evaluations, support teams, cases and every case status, help requests, provider ratings, the pilots'
-   spending, and the scopes and years. Moments (`changed_at`, `requested_at`) are converted to their local
-   (Europe/Amsterdam) date while loading; the waiting time keeps the exact moments (epoch microseconds). Then the
-   same figures are computed with one SQL query per kind of fact, grouped by scope and school year in DuckDB;
-   Python only turns the exact sums and counts into the rounded Decimals the engine returns (the same rounding:
-   `Decimal(str(x)).quantize(places)`, half to even; a median is the mean of the two middle values, as
-   `statistics.median`). That is timed the same way (median of REPEAT after a warm-up) and
-   `BENCH indicators_vs_duckdb_ratio_<db>` = ours / DuckDB's. DuckDB runs with its default threads (both cores).
-5. Correctness: every value and every `n` of every scope, year and indicator must equal DuckDB's; any difference
-   is printed and the bench exits non-zero. Because DuckDB works from the raw rows and the engine from its
-   rollups, this also proves the rollups right.
+1. Data (not timed): the Zwolle demo (`data.load`, `population.generate`, `casework.generate`, `absence.generate`,
+   `feedback.generate`, `funding.generate`, as `load_demo` does) plus BENCH_HISTORY_YEARS (default 5) school years
+   of history (`rondom.demo.history.generate`: at full size about 0.85 million absence records, 66,000 goal
+   scores, 42,000 case statuses, help requests, answers, thuiszitters, school moves, provider ratings, spending).
+2. Our rebuild, timed per rollup (then summed per run).
+3. DuckDB (not timed): the raw rows copied from the Django database into an in-memory DuckDB via CSV: absence
+   records (all of them, every kind), children, schools, thuiszitter periods, school moves, feedback responses,
+   plans and goal evaluations, support teams, cases and every case status, help requests, provider ratings, the
+   pilots' spending, the scopes and years. Moments are loaded as TIMESTAMPTZ (the rollups and the waiting time turn
+   them into local dates inside DuckDB's timed queries) and, for the raw indicator queries only, also as their
+   local date converted while loading (as before). Then DuckDB's rebuild (timed), and the row-for-row check.
+4. `compute_grid` for six scopes — each of the three pilots (its schools, with the pilot for its spending) and its
+   comparison area (the rest of the city's schools) — times the five school years, all indicators: the median of
+   BENCH_REPEAT runs after one warm-up run. DuckDB's two computations are timed the same way: one SQL query per
+   kind of fact grouped by scope and school year; Python only turns the exact sums and counts into the rounded
+   Decimals the engine returns (`Decimal(str(x)).quantize(places)`, half to even; a median is the mean of the two
+   middle values, as `statistics.median`). DuckDB runs with its default threads (all cores).
 
-What the ratio compares: the dashboard's real path (grouped queries over the rollups, plus the few raw tables)
-against an analytical engine doing the whole aggregation from the raw rows. Without the rollups, SQLite and
-PostgreSQL took 3.3-5.0x DuckDB's time on the same data (mostly the joins and grouping of 66,000 goal scores and
-42,000 case statuses); the cost of the rollups is the refresh in point 2.
+Per-fact timings of every side are printed as well (not targets), to show where the time goes. Any difference in
+a rollup row or a figure is printed and the bench exits non-zero.
 
-Targets: ratio <= 2 and <= 500 ms on each database. Per-fact timings of both sides are printed as well (not
-targets), to show where the time goes. Environment: BENCH_INDICATORS_DBS=sqlite,postgres (which databases),
-BENCH_REPEAT (default 7), BENCH_POSTGRES_URL (server, default postgres://postgres@127.0.0.1:5432/postgres).
+Environment: BENCH_INDICATORS_DBS=sqlite,postgres (which databases), BENCH_REPEAT (default 7),
+BENCH_REBUILD_REPEAT (default 3), BENCH_HISTORY_YEARS (default 5; fewer for a quick run while developing),
+BENCH_SCALE (the population's scale, default 1 = Zwolle; e.g. 0.2 for a quick run), BENCH_POSTGRES_URL (server,
+default postgres://postgres@127.0.0.1:5432/postgres). A run with other sizes than the defaults prints the same
+lines; only the default sizes are the figures of record.
 """
 
 from __future__ import annotations
 
 import csv
+import inspect
 import os
 import shutil
 import statistics
@@ -52,18 +65,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duck_rollups as rollups
 from common import emit
+from duck_rollups import median_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
+REBUILD_REPEAT = int(os.environ.get("BENCH_REBUILD_REPEAT", "3"))
+HISTORY_YEARS = int(os.environ.get("BENCH_HISTORY_YEARS", "5"))
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-TARGET_RATIO, TARGET_MS, TARGET_REFRESH_S = 2.0, 500.0, 60.0
+TARGET_RATIO, TARGET_MS, TARGET_REFRESH_S, TARGET_REBUILD_RATIO = 2.0, 500.0, 60.0, 3.0
 
 
 # --- The parent: one child process per database ------------------------------------------------------------------
@@ -87,8 +105,12 @@ def main() -> int:
                 _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
             except Exception as error:  # no server: say so, and the figures are missing
                 print(f"PostgreSQL at {SERVER} is not reachable ({error}); no PostgreSQL figures")
-                emit("indicators_ms_postgres", float("nan"), "ms", "<=", TARGET_MS)
-                emit("indicators_vs_duckdb_ratio_postgres", float("nan"), "x", "<=", TARGET_RATIO, places=2)
+                nan = float("nan")
+                emit("monitoring_rollup_refresh_s_postgres", nan, "s", "<=", TARGET_REFRESH_S)
+                emit("rollup_rebuild_vs_duckdb_ratio_postgres", nan, "x", "<=", TARGET_REBUILD_RATIO, places=2)
+                emit("indicators_ms_postgres", nan, "ms", "<=", TARGET_MS)
+                emit("indicators_vs_duckdb_rollups_ratio_postgres", nan, "x", "<=", TARGET_RATIO, places=2)
+                emit("indicators_vs_duckdb_raw_ratio_postgres", nan, "x", "<=", TARGET_RATIO, places=2)
                 failed = 1
                 continue
             env["DATABASE_URL"] = SERVER.rsplit("/", 1)[0] + "/" + name
@@ -113,16 +135,6 @@ def _postgres(*statements: str) -> None:
 # --- The child: one database ------------------------------------------------------------------------------------
 
 
-def _median_ms(run: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, Any]:
-    result = run()  # warm-up: connections, imports, caches
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def one(db: str) -> int:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     import django
@@ -134,32 +146,31 @@ def one(db: str) -> int:
 
     from rondom.accounts.models import Organisation
     from rondom.attendance.models import AbsenceRecord
-    from rondom.attendance.services import refresh_absence_months
     from rondom.demo import absence, casework, data, feedback, funding, history, population
     from rondom.funding.models import Pilot
     from rondom.monitoring import indicators as engine
-    from rondom.monitoring.rollup import refresh_monthly_facts
     from rondom.registry.models import Municipality
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     data.load()
-    population.generate(progress=False)
+    population.generate(scale=SCALE, progress=False)
     casework.generate(random.Random(2026))
     absence.generate(random.Random(2026))
     feedback.generate(random.Random(2026))
     funding.generate(random.Random(2026))
     demo_s = time.perf_counter() - started
-    report = history.generate(random.Random(2026), progress=False)
-    print(f"data: demo {demo_s:.0f} s, five school years of history {report.seconds:.0f} s: {report.counts}")
+    report = history.generate(random.Random(2026), years=HISTORY_YEARS, progress=False)
+    print(
+        f"data (scale {SCALE:g}): demo {demo_s:.0f} s, {HISTORY_YEARS} school years of history "
+        f"{report.seconds:.0f} s: {report.counts}"
+    )
     print(f"absence records in all: {AbsenceRecord.objects.count()}", flush=True)
+    failed = 0
 
-    started = time.perf_counter()
-    months = refresh_absence_months()
-    facts = refresh_monthly_facts()
-    refresh_s = time.perf_counter() - started
-    emit(f"monitoring_rollup_refresh_s_{db}", refresh_s, "s", "<=", TARGET_REFRESH_S)
-    print(f"(informative: {months} absence-month rows, {facts} monthly-fact rows)")
+    # 1. The rollups: our full rebuild against DuckDB's, from the same raw rows.
+    ours_s, parts = _our_rebuild()
+    emit(f"monitoring_rollup_refresh_s_{db}", ours_s, "s", "<=", TARGET_REFRESH_S)
 
     # The dashboard's question: each pilot against the rest of the city, five school years.
     zwolle = Municipality.objects.get(name="Zwolle")
@@ -175,26 +186,114 @@ def one(db: str) -> int:
     years = [engine.SchoolYear(current - n) for n in range(4, -1, -1)]
     print("scopes: " + ", ".join(f"{name} ({len(s.schools)} schools)" for name, s in scopes.items()))
 
-    ours_ms, ours = _median_ms(lambda: engine.compute_grid(scopes, years))
-
     duck = Duck(scopes, years)
     duck.load()
-    duck_ms, theirs = _median_ms(duck.compute)
+    rollups.create_targets(duck.db)
+    duck_absence_ms = median_ms(lambda: rollups.rebuild_absence_months(duck.db), REBUILD_REPEAT)[0]
+    duck_facts_ms = median_ms(lambda: rollups.rebuild_monthly_facts(duck.db), REBUILD_REPEAT)[0]
+    duck_s = (duck_absence_ms + duck_facts_ms) / 1000
+    wrong = rollups.check(duck.db, *_our_rollup_rows())
+    print(
+        f"full rebuild of both rollups (median of {REBUILD_REPEAT}): ours {ours_s:.2f} s "
+        f"(AbsenceMonth {parts['absence_months']:.2f} s, MonthlyFact {parts['monthly_facts']:.2f} s); "
+        f"DuckDB {duck_s:.3f} s (AbsenceMonth {duck_absence_ms / 1000:.3f} s, MonthlyFact {duck_facts_ms / 1000:.3f} s)"
+    )
+    _rebuild_breakdown(duck, parts["absence_months"])
+    emit(
+        f"rollup_rebuild_vs_duckdb_ratio_{db}", ours_s / duck_s, "x", "<=", TARGET_REBUILD_RATIO, ok=not wrong, places=2
+    )
+    failed |= _report(f"rollup rows differ between our rebuild and DuckDB's on {db}", wrong)
+    if not wrong:
+        absence_rows, fact_rows = duck.db.execute(
+            "SELECT (SELECT count(*) FROM duck_absence_month), (SELECT count(*) FROM duck_monthly_fact)"
+        ).fetchone()
+        print(f"correct: all {absence_rows} AbsenceMonth rows and {fact_rows} MonthlyFact rows equal DuckDB's")
 
-    mismatches = compare(ours, theirs, scopes, years)
+    # 2. The indicators: compute_grid against DuckDB from the same rollups, and (informative) from the raw rows.
+    duck.load_rollups()
+    ours_ms, ours = median_ms(lambda: engine.compute_grid(scopes, years), REPEAT)
+    from_rollups_ms, from_rollups = median_ms(duck.compute_from_rollups, REPEAT)
+    raw_ms, raw = median_ms(duck.compute_raw, REPEAT)
+    wrong_rollups = compare(ours, from_rollups, scopes, years)
+    wrong_raw = compare(ours, raw, scopes, years)
     _breakdown(engine, scopes, years, duck)
-    ratio = ours_ms / duck_ms
-    print(f"compute_grid {ours_ms:.1f} ms; DuckDB {duck_ms:.1f} ms (median of {REPEAT})")
-    emit(f"indicators_ms_{db}", ours_ms, "ms", "<=", TARGET_MS)
-    emit(f"indicators_vs_duckdb_ratio_{db}", ratio, "x", "<=", TARGET_RATIO, places=2)
-    if mismatches:
-        print(f"ERROR: {len(mismatches)} figures differ between compute_grid and DuckDB on {db}:", file=sys.stderr)
-        for line in mismatches[:40]:
-            print("  " + line, file=sys.stderr)
-        return 1
-    figures = len(scopes) * len(years) * len(engine.INDICATORS)
-    print(f"correct: all {figures} figures (value and n) equal DuckDB's")
-    return 0
+    print(
+        f"compute_grid {ours_ms:.1f} ms; DuckDB from the rollups {from_rollups_ms:.1f} ms, from the raw rows "
+        f"{raw_ms:.1f} ms (median of {REPEAT})"
+    )
+    emit(f"indicators_ms_{db}", ours_ms, "ms", "<=", TARGET_MS, ok=not (wrong_rollups or wrong_raw))
+    emit(
+        f"indicators_vs_duckdb_rollups_ratio_{db}",
+        ours_ms / from_rollups_ms,
+        "x",
+        "<=",
+        TARGET_RATIO,
+        ok=not wrong_rollups,
+        places=2,
+    )
+    emit(f"indicators_vs_duckdb_raw_ratio_{db}", ours_ms / raw_ms, "x", "<=", TARGET_RATIO, ok=not wrong_raw, places=2)
+    failed |= _report(f"figures differ between compute_grid and DuckDB from the rollups on {db}", wrong_rollups)
+    failed |= _report(f"figures differ between compute_grid and DuckDB from the raw rows on {db}", wrong_raw)
+    if not (wrong_rollups or wrong_raw):
+        figures = len(scopes) * len(years) * len(engine.INDICATORS)
+        print(f"correct: all {figures} figures (value and n) equal DuckDB's, from the rollups and from the raw rows")
+    return failed
+
+
+def _report(what: str, wrong: list[str]) -> int:
+    """Print the differences (at most 40) to stderr; 1 if there are any."""
+    if not wrong:
+        return 0
+    print(f"ERROR: {len(wrong)} {what}:", file=sys.stderr)
+    for line in wrong[:40]:
+        print("  " + line, file=sys.stderr)
+    return 1
+
+
+def _our_rebuild() -> tuple[float, dict[str, float]]:
+    """Our full rebuild of both rollups: the median total in seconds of REBUILD_REPEAT runs after a warm-up, and the
+    median of each rollup on its own."""
+    from rondom.attendance.services import refresh_absence_months
+    from rondom.monitoring.rollup import refresh_monthly_facts
+
+    runs: list[tuple[float, float]] = []
+    for _ in range(REBUILD_REPEAT + 1):
+        started = time.perf_counter()
+        refresh_absence_months()
+        middle = time.perf_counter()
+        refresh_monthly_facts()
+        runs.append((middle - started, time.perf_counter() - middle))
+    runs = runs[1:]  # the first run warms up, as DuckDB's
+    return statistics.median(a + b for a, b in runs), {
+        "absence_months": statistics.median(a for a, _ in runs),
+        "monthly_facts": statistics.median(b for _, b in runs),
+    }
+
+
+def _our_rollup_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    from rondom.attendance.models import AbsenceMonth
+    from rondom.monitoring.models import MonthlyFact
+
+    return (
+        list(AbsenceMonth.objects.values_list("school_id", "month", "kind", "minutes", "records")),
+        list(MonthlyFact.objects.values_list("fact", "school_id", "month", "school_year", "total", "count")),
+    )
+
+
+def _rebuild_breakdown(duck: Duck, absence_s: float) -> None:
+    """Where the rebuild's time goes: per fact, ours (`AbsenceMonth` as timed above; a fact of `MonthlyFact` when
+    `refresh_monthly_facts` takes the facts to refresh, each refreshed on its own in its own transaction) and
+    DuckDB's (each fact's rows written into a scratch table), median of REBUILD_REPEAT."""
+    from rondom.monitoring import rollup
+
+    theirs = rollups.fact_timings(duck.db, REBUILD_REPEAT)
+    per_fact = "facts" in inspect.signature(rollup.refresh_monthly_facts).parameters
+    for name, duck_ms in theirs.items():
+        mine = f"ours {absence_s * 1000:8.1f} ms  " if name == "absence_months" else ""
+        if name != "absence_months" and per_fact:
+            ms = median_ms(lambda n=name: rollup.refresh_monthly_facts(facts=[n]), REBUILD_REPEAT)[0]  # type: ignore[call-arg]
+            mine = f"ours {ms:8.1f} ms  "
+        print(f"  rebuild {name:<15} {mine}DuckDB {duck_ms:7.1f} ms")
 
 
 def compare(ours: dict[Any, Any], theirs: dict[Any, Any], scopes: dict[str, Any], years: list[Any]) -> list[str]:
@@ -215,18 +314,19 @@ def compare(ours: dict[Any, Any], theirs: dict[Any, Any], scopes: dict[str, Any]
 
 
 def _breakdown(engine: Any, scopes: dict[str, Any], years: list[Any], duck: Duck) -> None:
-    """Where the time goes: each kind of fact on its own (median of REPEAT), ours and DuckDB's."""
+    """Where the dashboard's time goes: each kind of fact on its own (median of REPEAT), ours and DuckDB's."""
     every = frozenset().union(*(s.schools for s in scopes.values()))
     seen = []
     for indicator in engine.INDICATORS:
         if indicator.facts in seen:
             continue
         seen.append(indicator.facts)
-        ms, _r = _median_ms(lambda f=indicator.facts: f(engine.Grid(tuple(years), every)))
+        ms, _r = median_ms(lambda f=indicator.facts: f(engine.Grid(tuple(years), every)), REPEAT)
         print(f"  facts of {indicator.key:<18} compute_grid {ms:7.1f} ms")
-    for name, sql in duck.queries.items():
-        ms, _r = _median_ms(lambda q=sql: duck.db.execute(q).fetchall())
-        print(f"  query {name:<26} DuckDB {ms:7.1f} ms")
+    for label, queries in (("from the rollups", duck.rollup_queries), ("from the raw rows", duck.queries)):
+        for name, sql in queries.items():
+            ms, _r = median_ms(lambda q=sql: duck.db.execute(q).fetchall(), REPEAT)
+            print(f"  query {name:<26} DuckDB {label:<17} {ms:7.1f} ms")
 
 
 # One query per kind of fact: per scope and school year the exact sums and counts (a school year is named by
@@ -324,7 +424,7 @@ QUERIES = {
 
 
 class Duck:
-    """The same figures from the raw rows, in an in-memory DuckDB."""
+    """The same rollups and figures as ours, in an in-memory DuckDB: from the raw rows, and from our rollups."""
 
     def __init__(self, scopes: dict[str, Any], years: list[Any]) -> None:
         import duckdb
@@ -333,9 +433,16 @@ class Duck:
         self.db = duckdb.connect()
         self.folder = Path(tempfile.mkdtemp(prefix="rondom-bench-duck-"))
         first, last = min(y.first_day for y in years), max(y.last_day for y in years)
-        self.queries = {
-            n: q.replace("$first", f"DATE '{first}'").replace("$last", f"DATE '{last}'") for n, q in QUERIES.items()
-        }
+
+        def dated(queries: dict[str, str]) -> dict[str, str]:
+            return {
+                n: q.replace("$first", f"DATE '{first}'").replace("$last", f"DATE '{last}'") for n, q in queries.items()
+            }
+
+        self.queries = dated(QUERIES)
+        # From the rollups: the rollup queries, and the raw ones for what compute_grid reads raw as well.
+        shared = ("pupils", "thuiszitters", "providers", "spending")
+        self.rollup_queries = {**dated(rollups.ROLLUP_SQL), **{n: self.queries[n] for n in shared}}
 
     def _table(self, name: str, columns: dict[str, str], rows: Iterable[Iterable[Any]]) -> int:
         path = self.folder / f"{name}.csv"
@@ -345,11 +452,14 @@ class Duck:
             for row in rows:
                 writer.writerow(["" if v is None else v for v in row])
                 count += 1
-        spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
-        self.db.execute(
-            f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, columns = {{{spec}}}, "
-            "nullstr = '', quote = '\"')"
-        )
+        if not count:  # no rows: nothing for read_csv to sniff
+            self.db.execute(f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+        else:
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in columns.items())
+            self.db.execute(
+                f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = false, columns = {{{spec}}}, "
+                "delim = ',', nullstr = '', quote = '\"')"
+            )
         path.unlink()
         return count
 
@@ -373,6 +483,9 @@ class Duck:
 
         def micros(moment: Any) -> Any:
             return None if moment is None else (moment - epoch) // timedelta(microseconds=1)
+
+        def utc(moment: Any) -> Any:
+            return None if moment is None else moment.astimezone(UTC).isoformat()
 
         def raw(sql: str) -> Iterable[tuple[Any, ...]]:
             with connection.cursor() as cursor:
@@ -430,8 +543,11 @@ class Duck:
         )
         counts["case_status"] = self._table(
             "case_status",
-            {"id": "BIGINT", "state": "VARCHAR", "changed_on": "DATE"},
-            ((pk, state, local(at)) for pk, state, at in CaseStatus.objects.values_list("pk", "state", "changed_at")),
+            {"id": "BIGINT", "state": "VARCHAR", "changed_on": "DATE", "changed_at": "TIMESTAMPTZ"},
+            (
+                (pk, state, local(at), utc(at))
+                for pk, state, at in CaseStatus.objects.values_list("pk", "state", "changed_at")
+            ),
         )
         counts["help_request"] = self._table(
             "help_request",
@@ -441,9 +557,11 @@ class Duck:
                 "requested_on": "DATE",
                 "requested_us": "BIGINT",
                 "first_contact_us": "BIGINT",
+                "requested_at": "TIMESTAMPTZ",
+                "first_contact_at": "TIMESTAMPTZ",
             },
             (
-                (case, kind, local(asked), micros(asked), micros(contact))
+                (case, kind, local(asked), micros(asked), micros(contact), utc(asked), utc(contact))
                 for case, kind, asked, contact in HelpRequest.objects.values_list(
                     "case_id", "kind", "requested_at", "first_contact_at"
                 )
@@ -479,13 +597,56 @@ class Duck:
         self.folder.rmdir()
         print(f"DuckDB loaded in {time.perf_counter() - started:.1f} s (not timed): {counts}", flush=True)
 
-    def compute(self) -> dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]]:
-        """Every indicator's value and n per (scope, school year), from the queries above."""
+    def load_rollups(self) -> None:
+        """Copy our two rollup tables as they are (not timed): what compute_grid reads."""
+        from rondom.attendance.models import AbsenceMonth
+        from rondom.monitoring.models import MonthlyFact
+
+        started = time.perf_counter()
+        self.folder.mkdir(exist_ok=True)
+        counts = {
+            "absence_month": self._table(
+                "absence_month",
+                {"school_id": "BIGINT", "month": "DATE", "kind": "VARCHAR", "minutes": "BIGINT", "records": "BIGINT"},
+                AbsenceMonth.objects.values_list("school_id", "month", "kind", "minutes", "records"),
+            ),
+            "monthly_fact": self._table(
+                "monthly_fact",
+                {
+                    "school_id": "BIGINT",
+                    "month": "DATE",
+                    "school_year": "INTEGER",
+                    "fact": "VARCHAR",
+                    "total": "BIGINT",
+                    "count": "BIGINT",
+                },
+                MonthlyFact.objects.values_list("school_id", "month", "school_year", "fact", "total", "count"),
+            ),
+        }
+        self.folder.rmdir()
+        print(f"DuckDB: our rollups copied in {time.perf_counter() - started:.1f} s (not timed): {counts}", flush=True)
+
+    def compute_raw(self) -> dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]]:
+        """Every indicator's value and n per (scope, school year), from the raw rows."""
         rows = {name: self.db.execute(sql).fetchall() for name, sql in self.queries.items()}
         by: dict[str, dict[tuple[str, int], tuple[Any, ...]]] = {
             name: {(r[0], r[1]): r[2:] for r in found} for name, found in rows.items() if name != "pupils"
         }
-        pupils = {r[0]: r[1:] for r in rows["pupils"]}  # scope -> (primary, secondary, all)
+        return self.figures(by, rows["pupils"])
+
+    def compute_from_rollups(self) -> dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]]:
+        """Every indicator's value and n per (scope, school year), from our rollups (and the few raw tables)."""
+        rows = {name: self.db.execute(sql).fetchall() for name, sql in self.rollup_queries.items()}
+        by = rollups.rollup_shapes(rows)
+        for name in ("thuiszitters", "providers", "spending"):
+            by[name] = {(r[0], r[1]): r[2:] for r in rows[name]}
+        return self.figures(by, rows["pupils"])
+
+    def figures(
+        self, by: dict[str, dict[tuple[str, int], tuple[Any, ...]]], pupil_rows: list[tuple[Any, ...]]
+    ) -> dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]]:
+        """The exact sums and counts per (scope, school year) as the engine's rounded values."""
+        pupils = {r[0]: r[1:] for r in pupil_rows}  # scope -> (primary, secondary, all)
         types = dict(self.db.execute("SELECT id, school_type FROM school").fetchall())
         result: dict[tuple[str, int], dict[str, tuple[Decimal | None, int]]] = {}
         for name, scope in self.scopes.items():
