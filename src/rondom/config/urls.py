@@ -3,7 +3,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import include, path, reverse
 from django.utils.translation import gettext as _
@@ -13,15 +13,7 @@ from rest_framework.permissions import AllowAny
 from rondom.access.guard import serves_no_child_data
 from rondom.accounts.views import set_language
 from rondom.apiclients.views import TokenEndpoint
-
-
-@serves_no_child_data
-def health(request: HttpRequest) -> JsonResponse:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+from rondom.config.readiness import health, ready
 
 
 @serves_no_child_data
@@ -75,7 +67,9 @@ api_patterns = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # Kubernetes probes (rondom.config.readiness, docs/deployment.md): liveness and readiness.
     path("health", health, name="health"),
+    path("ready", ready, name="ready"),
     path("accounts/", include("rondom.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("kinderen/", include("rondom.registry.urls")),
