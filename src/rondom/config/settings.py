@@ -500,6 +500,14 @@ RONDOM_MONITORING_MIN_CELL = int(os.environ.get("RONDOM_MONITORING_MIN_CELL", "5
 EMAIL_BACKEND = os.environ.get("RONDOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("RONDOM_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("RONDOM_FROM_EMAIL", "rondom@localhost")
+# The SMTP relay for the smtp backend (families' login codes, notifications): host, port, login, and STARTTLS on
+# by default (port 587, the submission port). The password comes from a Secret (deploy/, docs/deployment.md).
+EMAIL_HOST = os.environ.get("RONDOM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RONDOM_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("RONDOM_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RONDOM_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RONDOM_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
 RONDOM_BASE_URL = os.environ.get("RONDOM_BASE_URL", "http://127.0.0.1:8000")
 # An escalation level's deciders get a reminder this many working days before its deadline.
 ESCALATION_REMINDER_WORKING_DAYS = 2
