@@ -409,6 +409,9 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.roster.tasks.purge_roster_uploads_task": 24 * 3600,
     # Decisions of the samenwerkingsverband: arrangements not started in time, validities ending (swv/expiry.py).
     "rondom.swv.tasks.swv_expiry_task": 24 * 3600,
+    # PostgreSQL: next school year's partition of the absence table, made ahead (attendance/partitions.py). Needed
+    # once a year; checked weekly, so a failed run is retried within a week. Idempotent; nothing on SQLite.
+    "rondom.attendance.partitions.ensure_absence_partitions_task": 7 * 24 * 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker
