@@ -73,7 +73,10 @@ def _sql(captured: CaptureQueriesContext) -> list[str]:
 def test_the_dashboard_reads_from_the_replica_and_logs_its_export_on_the_primary(replica, city, login) -> None:  # type: ignore[no-untyped-def]
     client = login(city["officer"])
     logged = AccessLogEntry.objects.count()
-    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+    ):
         response = client.get("/monitoring/?pilot=city&year=2025-2026&table=summary&format=csv")
     assert response.status_code == 200
     read_there = _sql(on_replica)
@@ -94,7 +97,10 @@ def test_the_dashboard_reads_from_the_replica_and_logs_its_export_on_the_primary
 @pytest.mark.parametrize("url", ["/api/monitoring/?pilot=city&year=2025-2026", "/monitoring/?pilot=city"])
 def test_the_monitoring_api_and_page_read_from_the_replica(replica, city, login, url) -> None:  # type: ignore[no-untyped-def]
     client = login(city["officer"])
-    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+    ):
         response = client.get(url)
     assert response.status_code == 200
     assert any("thuiszitters_thuiszitter" in sql for sql in _sql(on_replica))
@@ -142,7 +148,10 @@ def test_the_research_export_reads_measures_there_but_consents_and_its_log_here(
     consent_for(child, "research", OrganisationFactory(kind="knowledge"), ["support"])
     client = login(city["officer"])
     form = {"pilot": "city", "year": "2025-2026", "legal_basis": ""}
-    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+    with (
+        CaptureQueriesContext(replica) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+    ):
         exported = client.post("/monitoring/onderzoek/", form)
     assert exported.status_code == 200 and len(exported.content.decode("utf-8-sig").splitlines()) == 2
     read_there, done_here = _sql(on_replica), _sql(on_primary)

@@ -122,7 +122,9 @@ def ensure_partitions(today: date, years_ahead: int = 1, using: str = "default")
                     [low, high],
                 )
                 outcome.moved += max(cursor.rowcount, 0)
-            cursor.execute(f"ALTER TABLE \"{TABLE}\" ATTACH PARTITION \"{name}\" FOR VALUES FROM ('{low}') TO ('{high}')")
+            cursor.execute(
+                f"ALTER TABLE \"{TABLE}\" ATTACH PARTITION \"{name}\" FOR VALUES FROM ('{low}') TO ('{high}')"
+            )
             outcome.created.append(name)
     return outcome
 

@@ -40,7 +40,7 @@ def _absence(child, day: date, lesson_hour: int = 0) -> AbsenceRecord:  # type: 
 
 def _partition_of(record_id: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT tableoid::regclass::text FROM "{TABLE}" WHERE id = %s', [record_id])  # noqa: S608
+        cursor.execute(f'SELECT tableoid::regclass::text FROM "{TABLE}" WHERE id = %s', [record_id])
         return cursor.fetchone()[0]
 
 
@@ -108,7 +108,7 @@ def test_the_import_upserts_into_the_partitions(school, admin, mapping, write_cs
         "attendance_absencerecord_2040_2041",
         "attendance_absencerecord_2041_2042",
     ]
-    again = import_file(write_csv([r[:2] + ["G"] + r[3:] for r in rows], "v2.csv"), today=date(2041, 8, 2), **kwargs)  # type: ignore[arg-type]
+    again = import_file(write_csv([[*r[:2], "G", *r[3:]] for r in rows], "v2.csv"), today=date(2041, 8, 2), **kwargs)  # type: ignore[arg-type]
     assert again.ok and (again.inserted, again.updated) == (0, 2)  # ON CONFLICT on the partitioned unique slot
     assert set(AbsenceRecord.objects.values_list("kind", flat=True)) == {AbsenceKind.AUTHORISED}
 

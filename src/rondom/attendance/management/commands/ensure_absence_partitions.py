@@ -20,13 +20,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--years", type=int, default=1, help="school years ahead of the current one (default 1)")
-        parser.add_argument("--today", type=date.fromisoformat, help="the day to count from (YYYY-MM-DD; default today)")
+        parser.add_argument(
+            "--today", type=date.fromisoformat, help="the day to count from (YYYY-MM-DD; default today)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["years"] < 0:
             raise CommandError("--years must be 0 or more")
         if not is_partitioned(connection):
-            self.stdout.write("The absence table is not partitioned here (SQLite, or before migration 0008): nothing to do.")
+            self.stdout.write(
+                "The absence table is not partitioned here (SQLite, or before migration 0008): nothing to do."
+            )
             return
         outcome = ensure_partitions(options["today"] or timezone.localdate(), years_ahead=options["years"])
         if not outcome.created:
