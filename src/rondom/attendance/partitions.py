@@ -106,7 +106,10 @@ def ensure_partitions(today: date, years_ahead: int = 1, using: str = "default")
             return outcome
         if DEFAULT_PARTITION in existing:
             cursor.execute(f'LOCK TABLE "{DEFAULT_PARTITION}" IN ACCESS EXCLUSIVE MODE')
-            stray = _years_in_default(cursor)  # again, now that no one writes to it
+            # Again, now that no one writes to it and a run of this function at the same moment has finished.
+            stray = _years_in_default(cursor)
+            existing = set(partitions(connection))
+            todo = [y for y in todo if partition_name(SchoolYear(y)) not in existing]
         for start in todo:
             year = SchoolYear(start)
             name = partition_name(year)
