@@ -158,6 +158,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "RONDOM_TEST_SQLITE", str(Path(tempfile.gettempdir()) / f"rondom-test-{os.getpid()}.sqlite3")
         )
     }
+# A read replica (PostgreSQL streaming replication) for the monitoring, its API and the research export: reads done
+# inside rondom.dbrouting.reading_from_replica() go there, everything else (every write, the access log, who may see
+# what) stays on "default". Unset: one database, nothing changes (docs/production.md, "Read replica").
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("RONDOM_DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests never build a second database
+DATABASE_ROUTERS = ["rondom.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -409,6 +418,9 @@ SCHEDULED_TASKS: dict[str, int] = {
     "rondom.roster.tasks.purge_roster_uploads_task": 24 * 3600,
     # Decisions of the samenwerkingsverband: arrangements not started in time, validities ending (swv/expiry.py).
     "rondom.swv.tasks.swv_expiry_task": 24 * 3600,
+    # PostgreSQL: next school year's partition of the absence table, made ahead (attendance/partitions.py). Needed
+    # once a year; checked weekly, so a failed run is retried within a week. Idempotent; nothing on SQLite.
+    "rondom.attendance.partitions.ensure_absence_partitions_task": 7 * 24 * 3600,
 }
 
 # Families log in to the portal with a password and an e-mail code; a municipality with an OpenID Connect broker

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rondom.config.filters import filters
+from rondom.dbrouting import reading_from_replica
 
 from . import monitoring
 from .indicators import INDICATORS
@@ -195,6 +196,7 @@ class MonitoringView(APIView):
             )
         ],
     )
+    @reading_from_replica()
     def get(self, request: Request) -> Response:
         selection = Selection(request)  # type: ignore[arg-type]  # 403 without the right to see monitoring
         filters(request, MonitoringFilterSerializer)

@@ -97,7 +97,13 @@ def export(
         raise ValidationError({"min_cell": _("The minimum cell size must be at least 1.")})
     scope = Child.objects.filter(school_id__in=school_ids, anonymised_at__isnull=True).select_related("wijk", "school")
     if row.consent_purpose:
-        consented = Consent.objects.active().filter(purpose=row.consent_purpose).values("child_id")
+        # Read on its own, not as a subquery: with a read replica (rondom.dbrouting) a consent is always read on
+        # the primary, so a consent withdrawn a moment ago is never exported; the children may come from the replica.
+        consented = list(
+            Consent.objects.active()
+            .filter(purpose=row.consent_purpose, child__school_id__in=school_ids)
+            .values_list("child_id", flat=True)
+        )
         scope = scope.filter(pk__in=consented)
     children = list(scope)
     if not children:

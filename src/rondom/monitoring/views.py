@@ -26,6 +26,7 @@ from rondom.access.declared import NO_CHILD_DATA, Access, ChildRecordView, Decla
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.schoolyear import SchoolYear
+from rondom.dbrouting import reading_from_replica
 from rondom.exports import FORMATS, table_response
 from rondom.funding.models import Pilot
 from rondom.refusals import add_refusal
@@ -105,6 +106,7 @@ class Selection:
 class DashboardView(LoginRequiredMixin, View):
     serves_child_data = False
 
+    @reading_from_replica()  # figures from the read replica when there is one; the export's log row on the primary
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
         m = selection.build(request)
@@ -133,6 +135,7 @@ class ReportView(LoginRequiredMixin, View):
 
     serves_child_data = False
 
+    @reading_from_replica()
     def get(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
         with translation.override("nl"):  # the report is Dutch whatever the page language: its labels too
@@ -220,6 +223,7 @@ class ResearchExportView(ChildRecordView):
         form = ResearchForm(pilots=selection.pilots, years=selection.years)
         return render(request, "monitoring/research.html", {"form": form, "not_configured": _not_configured()})
 
+    @reading_from_replica()  # the measures from the replica; consents and the log rows on the primary (dbrouting)
     def post(self, request: HttpRequest) -> HttpResponse:
         selection = Selection(request)
         form = ResearchForm(request.POST, pilots=selection.pilots, years=selection.years)
