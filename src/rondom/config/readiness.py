@@ -19,8 +19,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 
-from rondom.access.guard import serves_no_child_data
-
 DATABASE_UNREACHABLE = "database_unreachable"
 MIGRATIONS_PENDING = "migrations_pending"
 #: The reason codes /ready can answer with (stable: monitoring may alert on them).
@@ -44,13 +42,11 @@ def not_ready_reason(connection: BaseDatabaseWrapper | None = None) -> str | Non
     return MIGRATIONS_PENDING if plan else None
 
 
-@serves_no_child_data
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 ``{"status": "ok"}`` whenever the process answers; no database query."""
     return JsonResponse({"status": "ok"})
 
 
-@serves_no_child_data
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 ``{"status": "ready"}``, or 503 ``{"status": "not_ready", "reason": <one of REASONS>}``."""
     reason = not_ready_reason()

@@ -68,8 +68,8 @@ api_patterns = [
 urlpatterns = [
     path("", home, name="home"),
     # Kubernetes probes (rondom.config.readiness, docs/deployment.md): liveness and readiness.
-    path("health", health, name="health"),
-    path("ready", ready, name="ready"),
+    path("health", serves_no_child_data(health), name="health"),
+    path("ready", serves_no_child_data(ready), name="ready"),
     path("accounts/", include("rondom.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("kinderen/", include("rondom.registry.urls")),
