@@ -178,7 +178,7 @@ def one(scale: float, out: Path) -> int:
     refresh_monthly_facts()
     result["rollups_s"] = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # as autovacuum would soon after a load; the planner needs the new sizes
+        cursor.execute("ANALYZE")  # again after the history (load_demo analyzes its own tables on PostgreSQL)
     print(
         f"generated in {result['generation_s']:.0f} s, history {result['history_s']:.0f} s, "
         f"rollups {result['rollups_s']:.0f} s",
