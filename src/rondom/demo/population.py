@@ -4,6 +4,12 @@ pupils from the surrounding municipalities; families with siblings across school
 
 Every name is invented. Deterministic from the seed; idempotent (a second run writes nothing); one
 transaction; bulk writes, so that `make run` stays within a minute.
+
+Province scale (issue 17, `load_demo --scale N`): `generate_town(number)` builds a Zwolle-like municipality of the
+same province next to Zwolle (`TOWN_NAMES`, invented; CBS codes GM9001.. are not real ones): its own wijken, school
+boards, schools (BRINs `<50 + number>AA`..) and youths, built the same way as Zwolle. Its schools belong to the demo's
+one samenwerkingsverband region and its youths to the demo's regional leerplicht bureau (as the RBL IJssel-Vecht
+serves several municipalities), so an ib'er's scope stays one school while the leerplicht officer's grows with N.
 """
 
 from __future__ import annotations
@@ -176,6 +182,55 @@ SCHOOL_NAMES = [
 ]
 
 
+#: Invented names of the province's Zwolle-like municipalities (`generate_town`); number n is TOWN_NAMES[n - 1].
+TOWN_NAMES = [
+    prefix + suffix
+    for suffix in ("oord", "stad", "veen", "dam", "horst", "wolde", "broek")
+    for prefix in ("Vecht", "Regge", "Dinkel", "Berkel", "Sallands", "Hunze", "Lemel")
+]
+#: The wijken of a generated town (Zwolle has its own, ZWOLLE_WIJKEN).
+TOWN_WIJKEN = ["Centrum", "Noord", "Oost", "Zuid", "West", "Buitengebied", "Stationskwartier", "De Weiden"]
+#: The demo's regional leerplicht bureau and samenwerkingsverband (data.ORGANISATIONS), which serve every town.
+LEERPLICHT = "Leerplicht en RMC regio Zwolle"
+SWV = "Samenwerkingsverband Zwolle"
+#: Schools get BRINs `<prefix>AA`.. with 23 x 23 letter pairs per two-digit prefix; Zwolle has 50, town n 50 + n.
+BRIN_LETTERS = [a + b for a in "ABCDEFGHJKLMNPRSTUVWXYZ" for b in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+
+
+@dataclass(frozen=True)
+class Town:
+    """One municipality the generator builds: number 0 is Zwolle, 1.. the province's Zwolle-like towns."""
+
+    number: int
+    name: str
+    cbs_code: str
+    wijken: tuple[str, ...]
+    boards: tuple[str, ...]
+
+    @property
+    def brin_prefix(self) -> int:
+        return 50 + self.number
+
+    @property
+    def marker(self) -> str:
+        """The first board's name: when it exists, the town was built (idempotence)."""
+        return self.boards[0]
+
+    @classmethod
+    def numbered(cls, number: int) -> Town:
+        """Zwolle for 0, else the generated town `number` (1..len(TOWN_NAMES)); IndexError beyond."""
+        if number == 0:
+            return ZWOLLE
+        if not 1 <= number <= len(TOWN_NAMES):
+            raise IndexError(f"town {number}: the generator knows towns 1..{len(TOWN_NAMES)}")
+        name = TOWN_NAMES[number - 1]
+        boards = (f"Stichting Openbaar Onderwijs {name} (demo)", f"Stichting Christelijk Onderwijs {name} (demo)")
+        return cls(number, name, f"GM9{number:03d}", tuple(TOWN_WIJKEN), boards)
+
+
+ZWOLLE = Town(0, "Zwolle", "GM0193", tuple(ZWOLLE_WIJKEN), tuple(BOARDS))
+
+
 @dataclass
 class PopulationReport:
     counts: dict[str, int] = field(default_factory=dict)
@@ -219,26 +274,66 @@ def _birthday(rng: random.Random, today: date, age: int) -> date:
     return today - timedelta(days=age * 365 + rng.randint(0, 364))
 
 
-@transaction.atomic
 def generate(
     seed: int = 2026, scale: float = 1.0, progress: bool = True, today: date | None = None
 ) -> PopulationReport:
+    """Zwolle (see the module's docstring); `scale` multiplies its size (Scale.of). Returns the counts and seconds
+    (empty counts when Zwolle was built already)."""
+    return _generate(ZWOLLE, random.Random(seed), f"{seed}", scale, progress, today)
+
+
+def generate_town(
+    number: int, seed: int = 2026, scale: float = 1.0, progress: bool = True, today: date | None = None
+) -> PopulationReport:
+    """The province's Zwolle-like town `number` (1..len(TOWN_NAMES); IndexError beyond), `scale` times Zwolle's size
+    (at most 1: its schools' BRINs must stay within their prefix). Seeded from `seed` and `number`, so every town
+    differs and the same seed builds the same town. Empty counts when the town was built already."""
+    if not 0 < scale <= 1:
+        raise ValueError(f"a town is at most Zwolle's size (scale 0 < s <= 1), not {scale}")
+    town = Town.numbered(number)
+    if number == 0:
+        return generate(seed, scale, progress, today)
+    report = _generate(town, random.Random(f"{seed}-town-{number}"), f"{seed}-t{number}", scale, progress, today)
+    join_region(town)
+    return report
+
+
+def join_region(town: Town) -> None:
+    """The demo's regional leerplicht bureau and its samenwerkingsverband (data.load) serve the town, and its schools
+    belong to that samenwerkingsverband: one RBL, one SWV region. Idempotent (again after `data.load` resets the
+    served lists); does nothing without the demo organisations or the town."""
+    municipality = Municipality.objects.filter(cbs_code=town.cbs_code).first()
+    if municipality is None:
+        return
+    for organisation in Organisation.objects.filter(name__in=[LEERPLICHT, SWV]):
+        organisation.serves_municipalities.add(municipality)
+        if organisation.kind == K.SWV:
+            Organisation.objects.filter(kind=K.SCHOOL, municipality=municipality).update(
+                samenwerkingsverband=organisation
+            )
+
+
+@transaction.atomic
+def _generate(
+    town: Town, rng: random.Random, tag: str, scale: float, progress: bool, today: date | None
+) -> PopulationReport:
+    """Build one town; `tag` makes its pupil keys and parent usernames unique across towns."""
     started = time.perf_counter()
     report = PopulationReport()
-    if Organisation.objects.filter(name=MARKER).exists():
+    if Organisation.objects.filter(name=town.marker).exists():
         return report
-    rng = random.Random(seed)
     size = Scale.of(scale)
     today = today or timezone.localdate()
+    is_zwolle = town.number == 0
 
     # Identified by the CBS code, never by the name (a DUO import may have made them under DUO's spelling).
-    zwolle, _ = Municipality.objects.get_or_create(cbs_code="GM0193", defaults={"name": "Zwolle"})
+    zwolle, _ = Municipality.objects.get_or_create(cbs_code=town.cbs_code, defaults={"name": town.name})
     others = [Municipality.objects.get_or_create(cbs_code=c, defaults={"name": n})[0] for n, c in SURROUNDING.items()]
-    wijken = [Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in ZWOLLE_WIJKEN]
-    # The boards are the members of Bloz (the demo login `bloz`), whose policy officer sees their schools.
-    bloz = Organisation.objects.filter(kind=K.SCHOOL_BOARD, name=BLOZ).first()
+    wijken = [Wijk.objects.get_or_create(municipality=zwolle, name=n)[0] for n in town.wijken]
+    # Zwolle's boards are the members of Bloz (the demo login `bloz`), whose policy officer sees their schools.
+    bloz = Organisation.objects.filter(kind=K.SCHOOL_BOARD, name=BLOZ).first() if is_zwolle else None
     boards = [
-        Organisation.objects.create(name=n, kind=K.SCHOOL_BOARD, municipality=zwolle, parent=bloz) for n in BOARDS
+        Organisation.objects.create(name=n, kind=K.SCHOOL_BOARD, municipality=zwolle, parent=bloz) for n in town.boards
     ]
     for name in PROVIDERS:
         Organisation.objects.get_or_create(name=name, defaults={"kind": K.PROVIDER, "municipality": zwolle})
@@ -246,12 +341,13 @@ def generate(
     # Schools: primary, secondary, special education (SBO, SO, VSO, PRO) and mbo. BRINs 50AA.. are demo-only.
     plan = [("po", size.po_schools), ("vo", size.vo_schools), ("sbo", 3), ("so", 2), ("vso", 2), ("pro", 1), ("mbo", 1)]
     schools: dict[str, list[Organisation]] = {}
-    letters = [a + b for a in "ABCDEFGHJKLMNPRSTUVWXYZ" for b in "ABCDEFGHJKLMNPRSTUVWXYZ"]
+    letters = BRIN_LETTERS
     index = 0
     new_schools = []
+    in_town = "" if is_zwolle else f" {town.name}"
     for school_type, count in plan:
         for n in range(count):
-            brin = f"{50 + index // len(letters):02d}{letters[index % len(letters)]}"
+            brin = f"{town.brin_prefix + index // len(letters):02d}{letters[index % len(letters)]}"
             base = SCHOOL_NAMES[n % len(SCHOOL_NAMES)]
             label = {
                 "po": "Basisschool",
@@ -265,7 +361,7 @@ def generate(
             suffix = f" {n // len(SCHOOL_NAMES) + 1}" if n >= len(SCHOOL_NAMES) else ""
             new_schools.append(
                 Organisation(
-                    name=f"{label} {base}{suffix} (demo)",
+                    name=f"{label} {base}{suffix}{in_town} (demo)",
                     kind=K.SCHOOL,
                     brin=brin,
                     vestiging="00",
@@ -278,15 +374,16 @@ def generate(
     Organisation.objects.bulk_create(new_schools)
     for new_school in new_schools:
         schools.setdefault(new_school.school_type, []).append(new_school)
-    # The schools of the demo logins get their share of pupils too, so their working day is full.
-    for existing in Organisation.objects.filter(kind=K.SCHOOL, school_type__in=["po", "vo"]).exclude(
-        pk__in=[s.pk for s in new_schools]
-    ):
-        schools[existing.school_type].append(existing)
+    # The schools of the demo logins (in Zwolle) get their share of pupils too, so their working day is full.
+    if is_zwolle:
+        for existing in Organisation.objects.filter(kind=K.SCHOOL, school_type__in=["po", "vo"]).exclude(
+            pk__in=[s.pk for s in new_schools]
+        ):
+            schools[existing.school_type].append(existing)
     SupportTeam.objects.bulk_create([SupportTeam(school=s) for s in new_schools])
 
-    # The demo school social worker serves every school (one person per school in reality; one login here).
-    smw = Membership.objects.filter(role="school_social_worker").first()
+    # The demo school social worker serves every school of Zwolle (one person per school in reality; one login here).
+    smw = Membership.objects.filter(role="school_social_worker").first() if is_zwolle else None
     if smw is not None:
         SupportTeam.members.through.objects.bulk_create(
             [
@@ -313,7 +410,7 @@ def generate(
     homes: list[tuple[int, int | None]] = []  # (home municipality id, wijk id) per index
     families: list[list[int]] = []
     family_names: list[str] = []
-    bar = tqdm(total=len(youths), desc="children", unit=" child", disable=not progress, mininterval=0.5)
+    bar = tqdm(total=len(youths), desc=f"{town.name}: children", unit=" child", disable=not progress, mininterval=0.5)
     position = 0
     school: Organisation | None
     while position < len(youths):
@@ -342,7 +439,7 @@ def generate(
             bsn = _bsn(rng, used_bsn, taken) if rng.random() < 0.4 else ""
             index = len(children)
             if kind in ("primary", "secondary") and school is not None:
-                key = f"P{seed}-{index}"
+                key = f"P{tag}-{index}"
                 pupils[index] = (school, rosters.Pupil(key, given_name, family_name, born, age, bsn))
                 children.append(None)
             else:
@@ -399,7 +496,7 @@ def generate(
         for p in range(1 if rng.random() < 0.25 else 2):
             parents.append(
                 User(
-                    username=f"demo-ouder-{seed}-{number}-{p}",
+                    username=f"demo-ouder-{tag}-{number}-{p}",
                     password=unusable,
                     first_name=rng.choice(FIRST),
                     last_name=family_names[number],
