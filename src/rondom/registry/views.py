@@ -219,6 +219,8 @@ class ChildDetailView(ChildRecordView):
                 "sections": sections,
                 "note_form": form if writable else None,
                 "can_read_support": DataCategory.SUPPORT in readable,
+                # Documents from the family are support information: read only with that right, in one query.
+                "family_documents": list(child.family_documents.all()) if DataCategory.SUPPORT in readable else [],
                 "can_read_absence": DataCategory.ABSENCE in readable,
             },
             status=status,
