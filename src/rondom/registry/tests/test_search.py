@@ -240,6 +240,9 @@ def test_the_search_page_costs_the_same_queries_for_5_or_60_matches(login, ib: U
         _search_page(client, "isa boer")
     rows = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "LIMIT 25" in q["sql"]]
     assert len(rows) == 1 and "registry_child" in rows[0]
+    # The filters' (school, group) pairs: one row per pair, not per child (no name columns in the DISTINCT).
+    pairs = [q["sql"] for q in queries if q["sql"].startswith("SELECT DISTINCT")]
+    assert len(pairs) == 1 and "family_name" not in pairs[0]
 
 
 def test_a_page_of_25_writes_25_log_rows_in_one_insert(login, ib: User) -> None:  # type: ignore[no-untyped-def]
