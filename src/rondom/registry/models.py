@@ -66,11 +66,11 @@ class ChildQuerySet(models.QuerySet["Child"]):
     `bulk_update` recomputes and writes it whenever a name field is written, and `update()` of a name field without
     the search name is refused (ValueError): the database cannot compute the key, so a caller must pass it."""
 
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Child]:
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Child]:  # type: ignore[override]
         objs = list(objs)
         for child in objs:
             child.search_name = child.computed_search_name()
-        return super().bulk_create(objs, *args, **kwargs)
+        return list(super().bulk_create(objs, *args, **kwargs))
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
         fields = list(fields)
