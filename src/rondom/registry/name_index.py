@@ -47,13 +47,16 @@ END""",
 def ensure_sqlite_name_index(connection: BaseDatabaseWrapper) -> None:
     """Create the FTS5 table and its triggers on a SQLite database when missing, and rebuild the table's index
     from `registry_child` when the table or any trigger was missing (so it matches the rows again). Idempotent;
-    does nothing on another database or before registry_child exists."""
+    does nothing on another database, or before registry_child (with its search_name column) exists."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
         present = {row[0] for row in cursor.fetchall()}
         if "registry_child" not in present:
+            return
+        cursor.execute("SELECT name FROM pragma_table_info('registry_child')")
+        if "search_name" not in {row[0] for row in cursor.fetchall()}:  # migrated back before 0006
             return
         missing = FTS_TABLE not in present or any(name not in present for name in _SQLITE_TRIGGERS)
         if not missing:

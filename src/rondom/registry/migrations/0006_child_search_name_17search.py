@@ -10,6 +10,15 @@ from rondom.registry.names import search_key
 BATCH = 2000
 
 
+class PostgresTrigramExtension(TrigramExtension):
+    """pg_trgm on PostgreSQL only. CreateExtension skips other databases going forwards but (Django 5.2) not
+    backwards, where it would query pg_extension on SQLite."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def fill_search_names(apps, schema_editor):  # type: ignore[no-untyped-def]
     """Every existing child's search name, as Child.save would store it (anonymised: empty)."""
     child_model = apps.get_model("registry", "Child")
@@ -51,8 +60,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Does nothing on a database other than PostgreSQL (CreateExtension checks the vendor).
-        TrigramExtension(),
+        # Does nothing on a database other than PostgreSQL.
+        PostgresTrigramExtension(),
         migrations.AddField(
             model_name="child",
             name="search_name",

@@ -260,3 +260,21 @@ def test_a_page_of_25_writes_25_log_rows_in_one_insert(login, ib: User) -> None:
     rows = AccessLogEntry.objects.order_by("seq")[before:]
     assert sorted(r.child_id for r in rows) == sorted(shown)
     assert {r.action for r in rows} == {"search"} and set(shown) <= {c.pk for c in children}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 triggers are SQLite's")
+def test_the_fts_triggers_come_back_after_a_table_rebuild_dropped_them(ib: User) -> None:
+    """A later migration that rebuilds registry_child on SQLite drops its triggers; post_migrate restores them
+    (registry.name_index.ensure_sqlite_name_index), rebuilding the index from the rows."""
+    from rondom.registry.name_index import ensure_sqlite_name_index
+
+    school = _school_of(ib)
+    with connection.cursor() as cursor:
+        for name in ("ai", "ad", "au"):
+            cursor.execute(f"DROP TRIGGER registry_child_name_fts_{name}")
+    ChildFactory(given_name="Chloé", family_name="de Vries", school=school)  # not indexed: no trigger
+    assert _names(ib, "chloe") == set()
+    ensure_sqlite_name_index(connection)
+    assert _names(ib, "chloe") == {"Chloé de Vries"}
+    ChildFactory(given_name="Chloé", family_name="Bakker", school=school)  # indexed again by the trigger
+    assert _names(ib, "chloe bakker") == {"Chloé Bakker"}
