@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import QuerySet
 from django.http import Http404
 
 from rondom.access.policy import children_in_scope
 from rondom.accounts.models import User
 from rondom.registry.bsn import blind_index
 from rondom.registry.models import Child
+from rondom.registry.name_index import matching_name
 
 
 def search_children(user: User, term: str = "", *, scope: QuerySet[Child] | None = None) -> QuerySet[Child]:
-    """Children in the user's scope whose given or family name holds every word of `term`, by family name.
+    """Children in the user's scope whose name has, for every word of `term`, a word that starts with it (given
+    name, family name with its tussenvoegsel; any order; accents, case and punctuation ignored), by family name.
+    Through the text index of `registry.name_index` (pg_trgm on PostgreSQL, FTS5 on SQLite), in the same query as
+    the scope: the search only narrows the scope, never widens it (docs/search.md). Any term is safe (no syntax).
     `scope`: an already built (or narrowed) `children_in_scope(user)`, so a page builds the scope once."""
     children = (scope if scope is not None else children_in_scope(user)).select_related("school", "home_municipality")
-    for word in term.split():
-        children = children.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+    children = matching_name(children, term, connections[children.db].vendor)
     return children.order_by("family_name", "given_name", "pk")
 
 

@@ -19,6 +19,7 @@ from rondom.idempotency import recent_duplicate
 from rondom.limits import name_error, text_error
 from rondom.registry.bsn import blind_index, bsn_error, normalise_bsn
 from rondom.registry.models import Child, ChildNote, Municipality, RefusedBsn, Wijk
+from rondom.registry.names import search_key
 from rondom.versioning import Conflict, save_versioned
 
 __all__ = [
@@ -193,6 +194,10 @@ def update_child(actor: User, child: Child, data: dict[str, Any], *, version: in
     for name in ("given_name", "family_name"):
         if name in fields:
             fields[name] = str(fields[name]).strip()
+    if "given_name" in fields or "family_name" in fields:  # the search form follows the name (docs/search.md)
+        fields["search_name"] = search_key(
+            fields.get("given_name", child.given_name), fields.get("family_name", child.family_name)
+        )
     if "bsn" in data:
         scratch = Child()
         scratch.set_bsn(data["bsn"] or "")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rondom.core.categories import DataCategory
 
 from . import bsn as bsn_module
+from .names import search_key
 
 CBS_CODE_VALIDATOR = RegexValidator(r"\AGM[0-9]{4}\Z", _("A CBS municipality code is GM and four digits, e.g. GM0193."))
 
@@ -53,6 +55,37 @@ class Wijk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.municipality})"
+
+
+#: The fields a child's search name (`Child.search_name`) is computed from.
+NAME_FIELDS = frozenset({"given_name", "family_name", "anonymised_at"})
+
+
+class ChildQuerySet(models.QuerySet["Child"]):
+    """Bulk writers keep `Child.search_name` current as `Child.save` does (docs/search.md): `bulk_create` fills it,
+    `bulk_update` recomputes and writes it whenever a name field is written, and `update()` of a name field without
+    the search name is refused (ValueError): the database cannot compute the key, so a caller must pass it."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Child]:  # type: ignore[override]
+        objs = list(objs)
+        for child in objs:
+            child.search_name = child.computed_search_name()
+        return list(super().bulk_create(objs, *args, **kwargs))
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        fields = list(fields)
+        if NAME_FIELDS & set(fields):
+            objs = list(objs)
+            for child in objs:
+                child.search_name = child.computed_search_name()
+            if "search_name" not in fields:
+                fields.append("search_name")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if NAME_FIELDS & set(kwargs) and "search_name" not in kwargs:
+            raise ValueError("Child names changed by update() need search_name too (registry.names.search_key).")
+        return super().update(**kwargs)
 
 
 class Child(models.Model):
@@ -101,6 +134,12 @@ class Child(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     #: Optimistic concurrency (rondom.versioning): an edit names the version it read; a stale version conflicts.
     version = models.PositiveIntegerField(default=1, editable=False)
+    #: The name in its search form (registry.names.search_key: " chloe berg van der"), kept current by `save` and
+    #: by every bulk writer (`ChildQuerySet`); empty once anonymised. Indexed outside the ORM, per database
+    #: (migration 0006): a pg_trgm GIN index on PostgreSQL, the FTS5 table `registry_child_name_fts` on SQLite.
+    search_name = models.TextField(blank=True, default="", editable=False)
+
+    objects = ChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -112,6 +151,18 @@ class Child(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def computed_search_name(self) -> str:
+        """What `search_name` must hold: `search_key(given, family)`, or "" for an anonymised child."""
+        return "" if self.anonymised_at else search_key(self.given_name, self.family_name)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves with `search_name` recomputed (added to `update_fields` when a name field is among them)."""
+        self.search_name = self.computed_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and NAME_FIELDS & set(update_fields) and "search_name" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_name"]
+        super().save(*args, **kwargs)
 
     @property
     def short_name(self) -> str:

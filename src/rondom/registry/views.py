@@ -106,8 +106,9 @@ class ChildListView(ChildRecordView):
         user: User = request.user  # type: ignore[assignment]
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
         scope = policy.children_in_scope(user)
-        # The filters' choices in one query: every (school, group) pair in the user's scope.
-        pairs = set(scope.values_list("school_id", "group").distinct())
+        # The filters' choices in one query: every (school, group) pair in the user's scope. Without order_by() the
+        # model's ordering (names) would join the DISTINCT and return one row per child instead of per pair.
+        pairs = set(scope.order_by().values_list("school_id", "group").distinct())
         schools = list(Organisation.objects.filter(pk__in={s for s, _g in pairs if s}).order_by("name"))
         school = int_or_none(params.get("school"))
         school = school if school in {o.pk for o in schools} else None
@@ -219,6 +220,8 @@ class ChildDetailView(ChildRecordView):
                 "sections": sections,
                 "note_form": form if writable else None,
                 "can_read_support": DataCategory.SUPPORT in readable,
+                # Documents from the family are support information: read only with that right, in one query.
+                "family_documents": list(child.family_documents.all()) if DataCategory.SUPPORT in readable else [],
                 "can_read_absence": DataCategory.ABSENCE in readable,
             },
             status=status,

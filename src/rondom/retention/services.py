@@ -180,6 +180,7 @@ def _anonymise_chunk(children: Sequence[Child], now: datetime) -> None:
         child.set_bsn("")
         child.youth_account = None
         child.anonymised_at = child.updated_at = now
+        child.search_name = ""  # no name left to find (docs/search.md)
     Child.objects.bulk_update(children, _ANONYMISED_FIELDS)
 
 
@@ -193,4 +194,5 @@ _ANONYMISED_FIELDS = [
     "youth_account",
     "anonymised_at",
     "updated_at",
+    "search_name",
 ]

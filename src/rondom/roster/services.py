@@ -613,6 +613,8 @@ def _insert_children(children: list[Child]) -> None:
     parameters, with the ORM's work per value). Without RETURNING, bulk_create itself."""
     if not children:
         return
+    for child in children:  # what Child.save and ChildQuerySet.bulk_create do (docs/search.md)
+        child.search_name = child.computed_search_name()
     if not connection.features.can_return_rows_from_bulk_insert:
         Child.objects.bulk_create(children, batch_size=BATCH)
         return
