@@ -1,0 +1,117 @@
+"""The list scope of one action on one category (`policy.allowed_children`, issue 17 "lists in one query") costs a
+bounded number of queries per user, whatever the number of children: a leerplicht officer whose legal task covers
+a whole municipality, and an ib'er whose school role covers a whole school, pay the same for 10 children as for
+200. Which children it holds is proven against `decide` by tests/test_scope_property.py; here the answers are
+checked too, so a scope that is cheap because it is empty fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rondom.access import policy
+from rondom.access.models import TeamMembership
+from rondom.accounts.models import User
+from rondom.cases.selectors import readable_cases
+from rondom.core.categories import Action, DataCategory
+from rondom.registry.models import Child
+from tests.factories import (
+    ChildFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    OrganisationFactory,
+    SchoolFactory,
+    consent_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+#: (who, action, category): the lists the two users build most (cases, signals, the register).
+ASKED = [
+    ("leerplicht", Action.SEARCH, DataCategory.SUPPORT),
+    ("leerplicht", Action.READ, DataCategory.ABSENCE),
+    ("leerplicht", Action.UPDATE, DataCategory.ABSENCE),
+    ("ib", Action.SEARCH, DataCategory.SUPPORT),
+    ("ib", Action.READ, DataCategory.ABSENCE),
+    ("ib", Action.READ, DataCategory.HEALTH),
+]
+
+
+@pytest.fixture(autouse=True)
+def clock():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def world(n: int) -> dict[str, object]:
+    """`n` pupils of one school in Zwolle; the leerplicht officer of Zwolle's gemeente, seated on the consent of
+    three of them (support); the school's ib'er."""
+    zwolle = MunicipalityFactory(name=f"Zwolle {n}")  # a municipality of its own: its gemeente is configured
+    gemeente = OrganisationFactory(kind="municipality", municipality=zwolle)
+    school = SchoolFactory(municipality=zwolle)
+    children = Child.objects.bulk_create(ChildFactory.build(school=school, home_municipality=zwolle) for _ in range(n))
+    leerplicht = MembershipFactory(role="leerplicht_officer", organisation=gemeente)
+    seated = children[:3]
+    for child in seated:
+        consent = consent_for(child, "support_team", gemeente, ["support"])
+        TeamMembership.objects.create(child=child, membership=leerplicht, consent=consent)
+    ib = MembershipFactory(role="intern_begeleider", organisation=school)
+    return {"leerplicht": leerplicht.user, "ib": ib.user, "children": children, "seated": seated}
+
+
+def expected(who: str, action: str, category: str, w: dict[str, object]) -> set[int]:
+    children, seated = w["children"], w["seated"]
+    assert isinstance(children, list) and isinstance(seated, list)
+    if who == "leerplicht" and category == DataCategory.SUPPORT:
+        return {c.pk for c in seated}  # the legal task covers absence only; support on the seats' consent
+    if who == "ib" and category == DataCategory.HEALTH:
+        return set()
+    return {c.pk for c in children}
+
+
+def queries(user: User, action: str, category: str) -> tuple[int, set[int]]:
+    fresh = User.objects.get(pk=user.pk)  # the roles are read once per user object: count them too
+    with CaptureQueriesContext(connection) as captured:
+        found = set(policy.allowed_children(fresh, action, category, now=NOW).values_list("pk", flat=True))
+    return len(captured.captured_queries), found
+
+
+def test_the_list_scope_costs_the_same_for_10_and_for_200_children() -> None:
+    small, large = world(10), world(200)
+    for who, action, category in ASKED:
+        counts = []
+        for w in (small, large):
+            user = w[who]
+            assert isinstance(user, User)
+            count, found = queries(user, action, category)
+            assert found == expected(who, action, category, w), (who, action, category)
+            counts.append(count)
+        assert counts[0] == counts[1], f"{who} {action} {category}: {counts[0]} queries for 10, {counts[1]} for 200"
+        assert counts[1] <= 12, f"{who} {action} {category}: {counts[1]} queries"
+
+
+def test_readable_cases_asks_no_query_per_child_in_scope() -> None:
+    """A leerplicht officer covering the whole municipality: the cases list reads only the cases of the seated
+    children, and its cost does not grow with the children of the municipality (it did: one `decide` per child)."""
+    from rondom.cases.models import Case, SupportTeam
+
+    counts = []
+    for n in (10, 200):
+        w = world(n)
+        children = w["children"]
+        assert isinstance(children, list)
+        team = SupportTeam.objects.create(school=children[0].school)
+        for child in children:
+            Case.objects.create(child=child, team=team, question="Vraag", decision_due=NOW.date())
+        user = User.objects.get(pk=w["leerplicht"].pk)  # type: ignore[attr-defined]
+        with CaptureQueriesContext(connection) as captured:
+            shown = readable_cases(user)
+        assert {case.child_id for case, _d in shown} == {c.pk for c in w["seated"]}  # type: ignore[attr-defined]
+        assert all(d.allowed for _c, d in shown)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], f"readable_cases: {counts[0]} queries for 10 children, {counts[1]} for 200"
