@@ -1,8 +1,10 @@
 """THE access policy: may this user do this action to this part of this child's record, and on what ground?
 
 Deny by default. Every view, API endpoint and service that touches a child's data asks `decide` (or
-`require`), and lists of children come only from `children_in_scope`. Both read the same rules
-(rondom.access.rules), so a child is in a user's list exactly when the user may read something about it.
+`require`), and lists of children come only from the list scopes: `children_in_scope` (the children the user may
+read something of) and `allowed_children` (those the user may do one action on one category of; lists filter by it
+in their query, never by a policy call per row; docs/access-policy.md "The list scope"). All read the same rules
+(rondom.access.rules), and tests/test_scope_property.py proves the list scopes equal to `decide`.
 """
 
 from __future__ import annotations
@@ -357,7 +359,8 @@ def decide_many(
     The grounds that depend only on the user's roles and the child's school, group and home municipality (school
     role, legal task) come first in `iter_bases` and need no query per child (the groups a teacher teaches are read
     once for all children, `groups_taught`); when one of them allows the action, that is the decision `decide` would
-    give (it stops at the first ground that allows). Only the other children are decided one by one (`decide`).
+    give (it stops at the first ground that allows). Only the other children are decided one by one (`decide`), so
+    pass it the children of one page (a list filters by `allowed_children` first), never a whole scope.
     Raises nothing."""
     if not user.is_authenticated or not user.is_active:
         return {child.pk: Decision(False, False, action, category) for child in children}
