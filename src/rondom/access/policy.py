@@ -489,7 +489,7 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a common year: Child.age_on counts the birthday as not yet reached
+    except ValueError:  # 29 February, to a common year: born on 1 March of it is a year younger (Child.age_on)
         return day.replace(year=day.year - years, day=28)
 
 

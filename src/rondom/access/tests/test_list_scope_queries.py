@@ -6,7 +6,7 @@ checked too, so a scope that is cheap because it is empty fails."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -115,3 +115,11 @@ def test_readable_cases_asks_no_query_per_child_in_scope() -> None:
         assert all(d.allowed for _c, d in shown)
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], f"readable_cases: {counts[0]} queries for 10 children, {counts[1]} for 200"
+
+
+@pytest.mark.parametrize("born", [date(2100, 2, 28), date(2100, 3, 1), date(2099, 3, 1), date(2100, 2, 27)])
+def test_the_age_boundary_of_the_list_scopes_is_child_age_on_also_on_a_leap_day_to_a_common_year(born: date) -> None:
+    """`children_in_scope` compares birth dates with `_years_before` (12 years before 29 February 2112 is in 2100,
+    not a leap year): born 28 February 2100 is 12 that day, born 1 March 2100 is 11, as `Child.age_on` says."""
+    today = date(2112, 2, 29)
+    assert (born <= policy._years_before(today, 12)) == (Child(date_of_birth=born).age_on(today) >= 12)
