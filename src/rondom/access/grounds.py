@@ -35,7 +35,11 @@ class GroundProvider(Protocol):
     rules.GROUND_ORDER. `roles`: the roles it can give a ground to; users without one of them never cost a query.
     `bases(memberships, child, now, today)`: the bases on one child, for those of the user's active professional
     memberships that hold one of `roles`. `children(memberships, now, today)`: the ids of every child on which
-    `bases` would yield a basis. Neither raises."""
+    `bases` would yield a basis. Neither raises.
+
+    Optional, for the list scope of one action on one category (policy.allowed_children): `permissions(membership)`,
+    the permissions (a row of access.rules) of every basis it gives that membership. A provider without it is
+    answered by deciding its `children` one by one."""
 
     @property
     def ground(self) -> str: ...
@@ -58,7 +62,13 @@ class FactSource(Protocol):
     `{ids}` stands for the membership ids' placeholders and `{active}` for the condition that the consent aliased `c`
     is in force today. `params(child_id, membership_ids, at, day)`: the
     parameters of `sql` in order (`at` and `day`: now and today, adapted for the database; `{active}` takes
-    `day, day`). `basis(membership, ref)`: the basis one row gives. `children`: as GroundProvider.children."""
+    `day, day`). `basis(membership, ref)`: the basis one row gives (with `ref` None: what any row allows that
+    membership, read by the list scope). `children`: as GroundProvider.children.
+
+    A source whose rows carry the consent's categories (`restricted_by_consent = True`) also offers
+    `consented(memberships, now, today) -> dict[child id, set of categories]` (the union over its rows per child) so
+    the list scope of a category other than basic details is one query (policy.allowed_children); without it those
+    children are decided one by one."""
 
     @property
     def kind(self) -> str: ...

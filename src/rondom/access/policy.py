@@ -1,16 +1,18 @@
 """THE access policy: may this user do this action to this part of this child's record, and on what ground?
 
 Deny by default. Every view, API endpoint and service that touches a child's data asks `decide` (or
-`require`), and lists of children come only from `children_in_scope`. Both read the same rules
-(rondom.access.rules), so a child is in a user's list exactly when the user may read something about it.
+`require`), and lists of children come only from the list scopes: `children_in_scope` (the children the user may
+read something of) and `allowed_children` (those the user may do one action on one category of; lists filter by it
+in their query, never by a policy call per row; docs/access-policy.md "The list scope"). All read the same rules
+(rondom.access.rules), and tests/test_scope_property.py proves the list scopes equal to `decide`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,13 +23,13 @@ from django.utils import timezone
 
 from rondom.accounts.authority import served_municipalities
 from rondom.accounts.models import Membership, User
-from rondom.consent.models import Consent, Purpose, active_sql
+from rondom.consent.models import Consent, Purpose, active_q, active_sql
 from rondom.core.access_types import (  # the policy's answer types, importable from here as before
     Basis,
     Decision,
     NotAllowedOnBasis,
 )
-from rondom.core.categories import mode_of
+from rondom.core.categories import DataCategory, mode_of
 from rondom.core.grounds import Ground
 from rondom.core.roles import PROFESSIONAL_ROLES
 from rondom.registry.models import Child, GroupTeacher, Guardianship
@@ -357,7 +359,8 @@ def decide_many(
     The grounds that depend only on the user's roles and the child's school, group and home municipality (school
     role, legal task) come first in `iter_bases` and need no query per child (the groups a teacher teaches are read
     once for all children, `groups_taught`); when one of them allows the action, that is the decision `decide` would
-    give (it stops at the first ground that allows). Only the other children are decided one by one (`decide`).
+    give (it stops at the first ground that allows). Only the other children are decided one by one (`decide`), so
+    pass it the children of one page (a list filters by `allowed_children` first), never a whole scope.
     Raises nothing."""
     if not user.is_authenticated or not user.is_active:
         return {child.pk: Decision(False, False, action, category) for child in children}
@@ -486,16 +489,157 @@ def children_in_scope(user: User, *, now: datetime | None = None) -> QuerySet[Ch
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28) + timedelta(days=1)
+    except ValueError:  # 29 February, to a common year: born on 1 March of it is a year younger (Child.age_on)
+        return day.replace(year=day.year - years, day=28)
 
 
 def allowed_children(user: User, action: str, category: str, *, now: datetime | None = None) -> QuerySet[Child]:
     """The policy's list scope for one action on one data category: exactly the children on whom
-    `decide(user, child, action, category, now=now).allowed` is true, as a queryset of Child (issue 17: lists are
-    built from it, never from a policy call per row). Raises nothing.
+    `decide(user, child, action, category, now=now).allowed` is true, as ONE lazy queryset of Child (issue 17: lists
+    are built from it, never from a policy call per row). Raises nothing.
 
-    Transitional body (issue 17 skeleton): the scope decided at once by `decide_many`; replaced by one query."""
-    scope = children_in_scope(user, now=now).only(*POLICY_FIELDS)
-    decided = decide_many(user, scope, action, category, now=now)
-    return Child.objects.filter(pk__in=[pk for pk, d in decided.items() if d.allowed], anonymised_at__isnull=True)
+    `decide` allows when any ground's basis holds the needed mode ('r' for reads, 'w' for changes,
+    core.categories.mode_of) on `category`, so the scope is the union, over the grounds, of the children a basis
+    allowing it rests on. Per ground (docs/access-policy.md, "The list scope"):
+
+    - school role (whole school): the schools of the memberships whose rules.SCHOOL_ROLE_RULES row allows it; a
+      group-bound role (the teacher) only the groups it teaches today (`groups_taught`);
+    - legal task: the home municipalities served by the memberships whose rules.LEGAL_TASK_RULES row allows it;
+    - registered providers (open absence signals, the escalation ladder): `provider.children` of the memberships
+      whose `provider.permissions(m)` allows it;
+    - support-team seats: a staff seat (no consent) only while the child is at the seat holder's school, a seat on
+      consent only when the consent is in force and (besides basic details) names `category` (rules.restrict);
+    - erbij-halen grants: basic details read, or `category` both granted and consented;
+    - registered fact sources (requests for help, SWV requests, warm transfers): `source.children` of the memberships
+      whose basis allows it; a source `restricted_by_consent` reads its consents' categories
+      (`source.consented(memberships, now, today)`, child id -> categories) for any category but basic details;
+    - parental authority: under rules.YOUTH_DECIDES_ALONE_AGE, else the newest fitting inform-parents consent's
+      categories; the youth's own record from rules.YOUTH_OWN_ACCESS_AGE (ages by `Child.age_on`);
+    - emergency access not yet expired.
+
+    Anonymised children are never in it. Cost: a bounded number of small queries per user (memberships, served
+    municipalities, taught groups, seats, grants, fact sources, guardianships, own record, emergencies; a ground no
+    membership's rule row allows is not read at all), never one per child; the rows read grow with the user's seats,
+    grants and requests, not with the children of a school or municipality. Fallback: a registered provider without
+    `permissions`, or a consent-restricted source without `consented`, cannot be answered set-wise; only its own
+    children (`children`) are then decided one by one with `decide`."""
+    if not user.is_authenticated or not user.is_active:
+        return Child.objects.none()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    needed = mode_of(action)
+
+    def allows(permissions: Mapping[str, str]) -> bool:
+        return needed in permissions.get(category, "")
+
+    memberships = _professional_memberships(user, today)
+    by_id = {m.pk: m for m in memberships}
+    q: Any = Q(pk__in=[])
+    ids: set[int] = set()  # children allowed on a ground read in a small query of its own
+    undecided: set[int] = set()  # children of a ground that cannot be answered set-wise: decided one by one
+
+    schools = [m.organisation_id for m in memberships if _whole_school(m) and allows(rules.SCHOOL_ROLE_RULES[m.role])]
+    if schools:
+        q |= Q(school_id__in=schools)
+    teachers = [m for m in memberships if _group_bound(m) and allows(rules.SCHOOL_ROLE_RULES[m.role])]
+    for membership_id, group_ids in groups_taught(teachers, today).items():
+        q |= Q(school_group_id__in=group_ids, school_id=by_id[membership_id].organisation_id)
+    municipalities = {
+        pk
+        for m in memberships
+        if m.role in rules.LEGAL_TASK_RULES and allows(rules.LEGAL_TASK_RULES[m.role])
+        for pk in getattr(m, "served_municipality_ids", ())
+    }
+    if municipalities:
+        q |= Q(home_municipality_id__in=municipalities)
+
+    for provider in grounds.providers():
+        mine = [m for m in memberships if m.role in provider.roles]
+        permissions = getattr(provider, "permissions", None)
+        if not mine:
+            continue
+        if permissions is None:
+            undecided |= provider.children(mine, now, today)
+            continue
+        granting = [m for m in mine if allows(permissions(m))]
+        if granting:
+            ids |= provider.children(granting, now, today)
+
+    team = [m.pk for m in memberships if allows(rules.TEAM_ROLE_RULES.get(m.role, {}))]
+    if team:
+        staff_seats: dict[int, set[int]] = {}
+        seats = TeamMembership.objects.filter(membership_id__in=team, ended_at__isnull=True).filter(
+            Q(consent__isnull=True) | active_q(today, "consent__")
+        )
+        for child_id, organisation_id, consent_id, consented in seats.values_list(
+            "child_id", "membership__organisation_id", "consent_id", "consent__categories"
+        ):
+            if consent_id is None:
+                staff_seats.setdefault(organisation_id, set()).add(child_id)
+            elif category == DataCategory.IDENTITY or category in _json_list(consented):  # rules.restrict
+                ids.add(child_id)
+        for organisation_id, seated in staff_seats.items():
+            q |= Q(pk__in=seated, school_id=organisation_id)
+
+    grantees = [m.pk for m in memberships if m.role in rules.GRANT_ROLES]
+    if grantees and (category != DataCategory.IDENTITY or needed == "r"):
+        grants = AccessGrant.objects.filter(
+            grantee_id__in=grantees, revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
+        ).on_active_consent(today)
+        for child_id, granted, consented in grants.values_list("child_id", "categories", "consent__categories"):
+            if category == DataCategory.IDENTITY or (
+                category in _json_list(granted) and category in _json_list(consented)
+            ):
+                ids.add(child_id)
+
+    for source in grounds.fact_sources():
+        mine = [m for m in memberships if m.role in source.roles]
+        if not mine or not source.kind.isidentifier():
+            continue
+        granting = [m for m in mine if allows(source.basis(m, None).permissions)]
+        if not granting:
+            continue
+        if not getattr(source, "restricted_by_consent", False) or category == DataCategory.IDENTITY:
+            ids |= source.children(granting, now, today)
+        elif hasattr(source, "consented"):
+            for m in granting:  # per membership: few per user
+                ids |= {pk for pk, cats in source.consented([m], now, today).items() if category in cats}
+        else:
+            undecided |= source.children(granting, now, today)
+
+    if allows(rules.PARENT_PERMISSIONS):
+        own = Guardianship.objects.filter(user=user, has_authority=True).values_list("child_id", "child__date_of_birth")
+        older: list[int] = []
+        for child_id, born in own:
+            if Child(date_of_birth=born).age_on(today) < rules.YOUTH_DECIDES_ALONE_AGE:
+                ids.add(child_id)
+            else:
+                older.append(child_id)
+        if older:
+            newest: dict[int, tuple[int, list[str]]] = {}
+            fitting = Consent.objects.active(today).filter(child_id__in=older, purpose=Purpose.INFORM_PARENTS)
+            for child_id, consent_id, consented in fitting.values_list("child_id", "pk", "categories"):
+                if child_id not in newest or consent_id > newest[child_id][0]:
+                    newest[child_id] = (consent_id, _json_list(consented))
+            ids |= {pk for pk, (_id, cats) in newest.items() if allows(rules.restrict(rules.PARENT_PERMISSIONS, cats))}
+    if allows(rules.YOUTH_PERMISSIONS):
+        for child_id, born in Child.objects.filter(youth_account=user).values_list("pk", "date_of_birth"):
+            if Child(date_of_birth=born).age_on(today) >= rules.YOUTH_OWN_ACCESS_AGE:
+                ids.add(child_id)
+
+    rescuers = [m.pk for m in memberships if m.role in rules.EMERGENCY_ROLES]
+    if rescuers and allows(rules.EMERGENCY_PERMISSIONS):
+        ids |= set(
+            EmergencyAccess.objects.filter(membership_id__in=rescuers, expires_at__gt=now).values_list(
+                "child_id", flat=True
+            )
+        )
+
+    undecided -= ids
+    if undecided:
+        for child in Child.objects.filter(pk__in=undecided, anonymised_at__isnull=True).only(*POLICY_FIELDS):
+            if decide(user, child, action, category, now=now).allowed:
+                ids.add(child.pk)
+    if ids:
+        q |= Q(pk__in=ids)
+    return Child.objects.filter(q, anonymised_at__isnull=True)

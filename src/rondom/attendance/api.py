@@ -140,7 +140,8 @@ class AbsenceSignalListView(ChildRecordAPIView):
         )
         page = Page(request, found.signals, self)
         shown = list({s.child_id: s.child for s in page.items}.values())
-        self.log_shown(shown, decisions=[found.decisions[c.pk] for c in shown])
+        decisions = found.decisions(shown)
+        self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
         return page.response(AbsenceSignalSerializer(page.items, many=True, context={"today": today}).data)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rondom.access import grounds, rules
 from rondom.access.grounds import served, serves
-from rondom.core.access_types import Basis
+from rondom.core.access_types import Basis, Permissions
 from rondom.core.grounds import Ground
 
 from .models import ThresholdSignal
@@ -27,6 +27,10 @@ class OpenSignalGround:
 
     ground = Ground.LEGAL_TASK
     roles = frozenset(rules.SIGNAL_TASK_RULES)
+
+    def permissions(self, membership: Membership) -> Permissions:
+        """What every basis this ground gives `membership` allows (for the policy's list scope)."""
+        return rules.SIGNAL_TASK_RULES[membership.role]
 
     def bases(self, memberships: Sequence[Membership], child: Child, now: datetime, today: date) -> Iterator[Basis]:
         open_signals = dict(

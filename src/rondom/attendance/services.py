@@ -388,12 +388,18 @@ SIGNAL_STATUSES = ("open", "overdue", "handled", "all")
 
 @dataclass
 class SignalList:
-    """The signals list of one user (see `signals_for`): the signals as a query (to count and page), the read
-    decision per child, and the schools of the children with signals in this status (the school filter)."""
+    """The signals list of one user (see `signals_for`): the signals as a query (to count and page), the user
+    (for the decisions of the page shown, `decisions`), and the schools of the children with signals in this
+    status (the school filter)."""
 
     signals: QuerySet[ThresholdSignal]
-    decisions: dict[int, policy.Decision]
+    user: User
     school_ids: set[int]
+
+    def decisions(self, children: Iterable[Child]) -> dict[int, policy.Decision]:
+        """The read decision on absence for the children of one page (by child id; `policy.decide_many` over only
+        those, for the access log's ground)."""
+        return policy.decide_many(self.user, children, Action.READ, ABSENCE)
 
 
 def signals_for(
@@ -411,8 +417,8 @@ def signals_for(
     `status` (one of `SIGNAL_STATUSES`): open signals by due date, so those past their "handelen vóór" date on
     `today` come first; overdue only those; handled ones last handled first; all of them open first. `school`,
     `protocol`: narrow to one school (the child's current school) or one protocol (the kind of signal).
-    Bounded queries: the children with signals are read once and decided by `policy.decide_many` (no query per
-    child on a role ground); the list itself is then one query on the signals. Raises nothing."""
+    The list is one query on the signals with the policy's list scope in it (`policy.allowed_children(user, READ,
+    ABSENCE)`, issue 17: no decision per signal or child); the school filter's choices one more. Raises nothing."""
     roles = {m.role for m in user.roles()}
     signals = ThresholdSignal.objects.filter(role__in=roles)
     if status == "handled":
@@ -423,18 +429,18 @@ def signals_for(
         signals = signals.filter(handled_at__isnull=True).order_by("due_on", "id")
         if status == "overdue":
             signals = signals.filter(due_on__lt=today)
-    children = list(Child.objects.filter(pk__in=signals.values("child_id")).only(*policy.POLICY_FIELDS))
-    decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
-    allowed = {pk for pk, d in decisions.items() if d.allowed}
-    school_ids = {c.school_id for c in children if c.pk in allowed and c.school_id}
-    refused = sorted(set(decisions) - allowed)  # every child here has a signal: the rest are the allowed ones
-    if refused:
-        signals = signals.exclude(child_id__in=refused)
+    signals = signals.filter(child__in=policy.allowed_children(user, Action.READ, ABSENCE))
+    school_ids = set(
+        Child.objects.filter(pk__in=signals.values("child_id"), school_id__isnull=False)
+        .order_by()
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
     if school:
         signals = signals.filter(child__school_id=school)
     if protocol:
         signals = signals.filter(protocol_id=protocol)
-    return SignalList(signals.select_related("protocol", "child", "child__school"), decisions, school_ids)
+    return SignalList(signals.select_related("protocol", "child", "child__school"), user, school_ids)
 
 
 def open_signals_for(user: User) -> list[ThresholdSignal]:

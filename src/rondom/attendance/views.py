@@ -230,7 +230,7 @@ class SignalListView(ChildRecordView):
         found = services.signals_for(user, today=today, status=status, protocol=protocol)
         school = school if school in found.school_ids else None
         schools = list(Organisation.objects.filter(pk__in=found.school_ids).order_by("name"))
-        signals, decisions = found.signals, found.decisions
+        signals = found.signals
         if school:
             signals = signals.filter(child__school_id=school)
         filters = {"school": school or "", "kind": protocol or "", "status": status}
@@ -239,6 +239,7 @@ class SignalListView(ChildRecordView):
         for s in rows:
             s.overdue = s.handled_at is None and s.due_on < today
         shown = list({s.child_id: s.child for s in rows}.values())
+        decisions = found.decisions(shown)
         self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
         context = {
             "signals": rows,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,42 +35,52 @@ def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
     return cases.order_by("decision_due", "pk")
 
 
+def readable_case_query(user: User, state: str | None = None) -> QuerySet[Case]:
+    """Cases whose support data the user may read, as ONE query (issue 17): the children come from the policy's
+    list scope `policy.allowed_children(user, SEARCH, SUPPORT)`, never from a decision per case. Being in scope is
+    not enough: some grounds cover only basic details (an open request for help, leerplicht's legal task).
+    `state`: one `State` value to narrow to, or None. Soonest decision first. Raises nothing."""
+    cases = Case.objects.filter(child__in=policy.allowed_children(user, Action.SEARCH, DataCategory.SUPPORT))
+    if state:
+        cases = cases.filter(status__state=state)
+    return cases.select_related("child", "status", "team__school").order_by("decision_due", "pk")
+
+
+def page_decisions(user: User, cases: Iterable[Case]) -> dict[int, Decision]:
+    """The decision (SEARCH on SUPPORT) per child of the cases of ONE page, by child id, for the access log's ground
+    (`policy.decide_many` over only those children, so bounded by the page size). Raises nothing."""
+    children = {case.child_id: case.child for case in cases}
+    return policy.decide_many(user, children.values(), Action.SEARCH, DataCategory.SUPPORT)
+
+
 def readable_cases(
     user: User, state: str | None = None, limit: int | None = 200, queryset: QuerySet[Case] | None = None
 ) -> list[tuple[Case, Decision]]:
-    """Cases whose support data the user may read, with the decision per child. Being in scope is not enough:
-    some grounds cover only basic details (an open request for help, leerplicht's legal task). ``limit=None``:
-    all of them (the API pages through the whole list, rondom.config.pagination; one decision per child)."""
-    cases = queryset if queryset is not None else cases_for(user, state)
-    decisions: dict[int, Decision] = {}
-    shown: list[tuple[Case, Decision]] = []
-    for case in cases.iterator(chunk_size=limit or 200):
-        if case.child_id not in decisions:
-            decisions[case.child_id] = policy.decide(user, case.child, Action.SEARCH, DataCategory.SUPPORT)
-        if decisions[case.child_id].allowed:
-            shown.append((case, decisions[case.child_id]))
-            if len(shown) == limit:
-                break
-    return shown
+    """Cases whose support data the user may read (`readable_case_query`; a given `queryset` of cases, then used
+    as it is without `state`, is narrowed to the same children), at most `limit` of them (None: all), each with the
+    decision on its child (`page_decisions`, over the children shown only). The list is one query; lists that page
+    should page `readable_case_query` itself and ask `page_decisions` for the page."""
+    if queryset is None:
+        cases = readable_case_query(user, state)
+    else:
+        cases = queryset.filter(child__in=policy.allowed_children(user, Action.SEARCH, DataCategory.SUPPORT))
+    shown = list(cases if limit is None else cases[:limit])
+    decisions = page_decisions(user, shown)
+    return [(case, decisions[case.child_id]) for case in shown]
 
 
-def case_worklist(user: User, status: str = "open") -> tuple[QuerySet[Case], dict[int, Decision]]:
-    """'Mijn casussen' as a work list (issue 14): the cases whose support data the user may read, as a query to
-    count and page, with the decision per child. `status`: "open" (default: every state but closed), "closed",
-    "all", or one `State` value. Open cases first, then newest first. Bounded queries: the decisions come from
-    `policy.decide_many` (no query per case on a school-role ground). Raises nothing."""
-    cases = cases_for(user)
+def case_worklist(user: User, status: str = "open") -> QuerySet[Case]:
+    """'Mijn casussen' as a work list (issue 14): the cases whose support data the user may read, as ONE query to
+    count and page (`readable_case_query`, issue 17). `status`: "open" (default: every state but closed), "closed",
+    "all", or one `State` value. Open cases first, then newest first. The decisions for the access log come from
+    `page_decisions` over the page shown. Raises nothing."""
+    cases = readable_case_query(user)
     if status == "open":
         cases = cases.filter(status__state__in=OPEN_STATES)
     elif status != "all":
         cases = cases.filter(status__state=status)
-    children = Child.objects.filter(pk__in=cases.values("child_id")).only(*policy.POLICY_FIELDS)
-    decisions = policy.decide_many(user, children, Action.SEARCH, DataCategory.SUPPORT)
-    refused = [pk for pk, d in decisions.items() if not d.allowed]
-    if refused:
-        cases = cases.exclude(child_id__in=refused)
     closed_last = DbCase(When(status__state=State.CLOSED, then=Value(1)), default=Value(0))
-    return cases.order_by(closed_last, "-registered_at", "-pk"), decisions
+    return cases.order_by(closed_last, "-registered_at", "-pk")
 
 
 def open_case(child: Child) -> Case | None:
@@ -140,12 +151,12 @@ def social_work_log_page_of(activity: SocialWorkActivity) -> tuple[SchoolYear, i
 
 def openable_children(user: User, children: list[Child]) -> set[int]:
     """The ids of those ``children`` whose record page (``registry:child-detail``) the user may open now: the same
-    decision that page takes (read basic details). Lists link only to these and show the others as ended."""
-    decided: dict[int, bool] = {}
-    for child in children:
-        if child.pk not in decided:
-            decided[child.pk] = policy.decide(user, child, Action.READ, DataCategory.IDENTITY).allowed
-    return {pk for pk, allowed in decided.items() if allowed}
+    decision that page takes (read basic details). Lists link only to these and show the others as ended. One query
+    with the policy's list scope in it (`policy.allowed_children`), never a decision per child."""
+    if not children:
+        return set()
+    readable = policy.allowed_children(user, Action.READ, DataCategory.IDENTITY)
+    return set(readable.filter(pk__in={child.pk for child in children}).values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)

@@ -251,9 +251,10 @@ class MyCasesView(ChildRecordView):
         user = _user(request)
         statuses = [("open", _("Open cases")), *State.choices, ("all", _("All cases"))]
         status = choice(request.GET.get("status"), [v for v, _l in statuses], "open")
-        cases, decisions = selectors.case_worklist(user, status)
+        cases = selectors.case_worklist(user, status)
         wp = paginate(cases, request.GET.get("page"), params={"status": status})
         rows = wp.items
+        decisions = selectors.page_decisions(user, rows)
         shown = list({c.child_id: c.child for c in rows}.values())
         self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
         context = {"cases": rows, "wp": wp, "states": statuses, "state": status, "filtered": status != "open"}
@@ -287,12 +288,14 @@ class CasePageView(ChildRecordView):
         parents = child.guardianships.values("user_id")
         # Only those whose support this user may read are shown (their helpers are support data), each logged on the
         # ground that allows it; a brother or sister in scope on another ground only is left out.
-        candidates = list(
-            policy.children_in_scope(user).filter(guardianships__user__in=parents).exclude(pk=child.pk).distinct()
+        siblings = list(
+            policy.allowed_children(user, Action.SEARCH, DataCategory.SUPPORT)
+            .filter(guardianships__user__in=parents)
+            .exclude(pk=child.pk)
+            .distinct()
         )
-        read = [(s, policy.decide(user, s, Action.SEARCH, DataCategory.SUPPORT)) for s in candidates]
-        siblings = [s for s, d in read if d.allowed]
-        self.log_shown(siblings, decisions=[d for _s, d in read if d.allowed])
+        read = policy.decide_many(user, siblings, Action.SEARCH, DataCategory.SUPPORT)
+        self.log_shown(siblings, decisions=[read[s.pk] for s in siblings])
         centre, nodes = selectors.network_layout(str(child.given_name), involvements)
         # The timeline shows only what this viewer may read (cases.timeline); entries from another part of the
         # record than the page's own (a thuiszitter's absence) are logged as reads of that part.
@@ -766,9 +769,15 @@ def _agenda_rows(user: User, meeting: Meeting) -> tuple[list[dict[str, Any]], li
     items = list(
         meeting.items.select_related("case__child", "case__status").prefetch_related("invited__user").order_by("pk")
     )
-    decided = policy.decide_many(user, [item.case.child for item in items], Action.SEARCH, DataCategory.SUPPORT)
-    rows = [{"item": item, "readable": decided[item.case.child_id].allowed} for item in items]
-    shown = {item.case.child_id: item.case.child for item in items if decided[item.case.child_id].allowed}
+    on_agenda = {item.case.child_id for item in items}
+    readable = set(
+        policy.allowed_children(user, Action.SEARCH, DataCategory.SUPPORT)
+        .filter(pk__in=on_agenda)
+        .values_list("pk", flat=True)
+    )
+    rows = [{"item": item, "readable": item.case.child_id in readable} for item in items]
+    shown = {item.case.child_id: item.case.child for item in items if item.case.child_id in readable}
+    decided = policy.decide_many(user, shown.values(), Action.SEARCH, DataCategory.SUPPORT)
     return rows, list(shown.values()), [decided[pk] for pk in shown]
 
 
@@ -1081,11 +1090,12 @@ class MyActionsView(ChildRecordView):
         if not tasks.may(user, "own_actions"):
             raise PermissionDenied
         today = timezone.localdate()
-        actions = list(meetings.open_actions(user))
-        decided = policy.decide_many(user, [a.case.child for a in actions], Action.SEARCH, DataCategory.SUPPORT)
-        shown = [a for a in actions if decided[a.case.child_id].allowed]
-        hidden = len(actions) - len(shown)
+        actions = meetings.open_actions(user)
+        readable = policy.allowed_children(user, Action.SEARCH, DataCategory.SUPPORT)
+        shown = list(actions.filter(case__child__in=readable))  # one query, the list scope in it (issue 17)
+        hidden = actions.count() - len(shown)
         children = {a.case.child_id: a.case.child for a in shown}
+        decided = policy.decide_many(user, children.values(), Action.SEARCH, DataCategory.SUPPORT)
         self.log_shown(list(children.values()), decisions=[decided[pk] for pk in children])
         context = {"actions": meetings.own_actions(shown, today), "hidden": hidden, "today": today}
         return render(request, "cases/my_actions.html", context)

@@ -22,7 +22,6 @@ from rondom.cases.models import Plan
 from rondom.cases.services import PlanConflict
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal
-from rondom.registry.models import Child
 from rondom.worklist import paginate
 
 from . import services
@@ -194,21 +193,20 @@ class OppPdfView(ChildRecordView):
 
 class EvaluationsDueView(ChildRecordView):
     """The intern begeleider's work list of OPP evaluations with the parents that are overdue or due within
-    `services.EVALUATION_SOON_DAYS` days, overdue first. One query for the plans, the decisions at once
-    (policy.decide_many), paged with a true count; one access-log row per child shown."""
+    `services.EVALUATION_SOON_DAYS` days, overdue first. One query for the plans with the policy's list scope in it
+    (policy.allowed_children, issue 17), paged with a true count; the decisions of the page's children at once
+    (policy.decide_many) for one access-log row per child shown."""
 
     declaration = Declaration(get=search(SUPPORT), child_kwarg=None)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user, today = _user(request), timezone.localdate()
         show = "all" if request.GET.get("show") == "all" else "attention"
-        plans = Plan.objects.filter(child__in=policy.children_in_scope(user)).exclude(opp_basis="")
-        children = Child.objects.filter(pk__in=plans.values("child_id")).only(*policy.POLICY_FIELDS)
-        decisions = policy.decide_many(user, children, Action.SEARCH, SUPPORT)
-        allowed = [pk for pk, d in decisions.items() if d.allowed]
-        rows = services.opp_plans_with_due(plans.filter(child_id__in=allowed), today, only_attention=show != "all")
+        plans = Plan.objects.filter(child__in=policy.allowed_children(user, Action.SEARCH, SUPPORT))
+        rows = services.opp_plans_with_due(plans, today, only_attention=show != "all")
         wp = paginate(rows, request.GET.get("page"), params={"show": show if show == "all" else ""})
         shown = [plan.child for plan, _due in wp.items]
+        decisions = policy.decide_many(user, shown, Action.SEARCH, SUPPORT)
         self.log_shown(shown, decisions=[decisions[c.pk] for c in shown])
         context = {"rows": wp.items, "wp": wp, "show": show, "today": today}
         return render(request, "opp/evaluations_due.html", context)

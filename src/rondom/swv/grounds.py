@@ -69,6 +69,14 @@ class SwvRequestGround:
             )
         )
 
+    def consented(self, memberships: Sequence[Membership], now: datetime, today: date) -> dict[int, set[str]]:
+        """The consented categories of the requests `children` finds, by child id (a union over its requests)."""
+        found: dict[int, set[str]] = {}
+        rows = SwvRequest.objects.filter(open_q(today), swv_id__in={m.organisation_id for m in memberships})
+        for child_id, categories in rows.values_list("child_id", "consent__categories"):
+            found.setdefault(child_id, set()).update(categories or ())
+        return found
+
 
 def open_q(today: date) -> Q:
     """The ORM form of the ground's condition on a request (without the membership): not withdrawn, the SWV consent

@@ -179,8 +179,9 @@ class OverviewFilterSerializer(serializers.Serializer):
 
 
 class RegisterListView(ChildRecordAPIView):
-    """Open thuiszitter periods of children whose absence the user may read (``policy.children_in_scope`` and
-    ``policy.decide_many``), longest at home first; one access-log row per child on the page."""
+    """Open thuiszitter periods of children whose absence the user may read (the list scope
+    ``policy.allowed_children`` in the query; ``policy.decide_many`` for the page's access-log rows), longest at home
+    first; one access-log row per child on the page."""
 
     required_scopes = ["thuiszitters:read"]
     declaration = Declaration(get=search(ABSENCE), child_kwarg=None)
@@ -194,12 +195,8 @@ class RegisterListView(ChildRecordAPIView):
     def get(self, request: Request) -> Response:
         user = request.user
         today = timezone.localdate()
-        periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=policy.children_in_scope(user))  # type: ignore[arg-type]
-        children = Child.objects.filter(pk__in=periods.values("child_id")).only(*policy.POLICY_FIELDS)
-        decisions = policy.decide_many(user, children, Action.READ, ABSENCE)  # type: ignore[arg-type]
-        refused = [pk for pk, d in decisions.items() if not d.allowed]
-        if refused:
-            periods = periods.exclude(child_id__in=refused)
+        readable = policy.allowed_children(user, Action.READ, ABSENCE)  # type: ignore[arg-type]
+        periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=readable)  # one query (issue 17)
         school = filters(request, RegisterFilterSerializer).get("school")
         if school:
             periods = periods.filter(school_id=school)
@@ -210,6 +207,7 @@ class RegisterListView(ChildRecordAPIView):
             .order_by("started_on", "id")
         )
         page = Page(request, periods, self)
+        decisions = policy.decide_many(user, [t.child for t in page.items], Action.READ, ABSENCE)  # type: ignore[arg-type]
         self.log_shown([t.child for t in page.items], decisions=[decisions[t.child_id] for t in page.items])
         return page.response(ThuiszitterSerializer(page.items, many=True, context={"today": today}).data)
 

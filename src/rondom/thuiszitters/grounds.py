@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rondom.access import grounds, rules
 from rondom.access.grounds import served, serves
-from rondom.core.access_types import Basis
+from rondom.core.access_types import Basis, Permissions
 from rondom.core.grounds import Ground
 
 from .models import EscalationStep
@@ -35,6 +35,10 @@ class EscalationGround:
 
     ground = Ground.ESCALATION
     roles = frozenset(rules.ESCALATION_RULES)
+
+    def permissions(self, membership: Membership) -> Permissions:
+        """What every basis this ground gives `membership` allows (for the policy's list scope)."""
+        return rules.ESCALATION_RULES[membership.role]
 
     def bases(self, memberships: Sequence[Membership], child: Child, now: datetime, today: date) -> Iterator[Basis]:
         reached: dict[tuple[str, str], int] = {}

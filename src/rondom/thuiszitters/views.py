@@ -23,7 +23,6 @@ from rondom.access.declared import ChildRecordView, Declaration, create, read, s
 from rondom.accounts.models import Organisation, User
 from rondom.core.categories import Action, DataCategory
 from rondom.refusals import add_refusal, refusal_codes
-from rondom.registry.models import Child
 from rondom.worklist import int_or_none, paginate
 
 from . import overview, services
@@ -93,12 +92,8 @@ class RegisterListView(ChildRecordView):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
         today = timezone.localdate()
-        periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=policy.children_in_scope(user))
-        children = Child.objects.filter(pk__in=periods.values("child_id")).only(*policy.POLICY_FIELDS)
-        decisions = policy.decide_many(user, children, Action.READ, ABSENCE)
-        refused = [pk for pk, d in decisions.items() if not d.allowed]
-        if refused:
-            periods = periods.exclude(child_id__in=refused)
+        readable = policy.allowed_children(user, Action.READ, ABSENCE)
+        periods = Thuiszitter.objects.filter(ended_on__isnull=True, child__in=readable)  # one query (issue 17)
         schools = list(Organisation.objects.filter(pk__in=periods.values("school_id")).order_by("name"))
         school = int_or_none(request.GET.get("school"))
         school = school if school in {o.pk for o in schools} else None
@@ -112,6 +107,7 @@ class RegisterListView(ChildRecordView):
         )
         wp = paginate(periods, request.GET.get("page"), params={"school": school or ""})
         shown = wp.items
+        decisions = policy.decide_many(user, [t.child for t in shown], Action.READ, ABSENCE)
         self.log_shown([t.child for t in shown], decisions=[decisions[t.child_id] for t in shown])
         rows = [(t, t.days_at_home(today), t.visited) for t in shown]
         return render(

@@ -38,12 +38,15 @@ def _consent_in_force(today: date) -> Exists:
             child_id=OuterRef("child_id"),
             purpose=Purpose.TRANSFER,
             recipient_id=OuterRef("to_school_id"),
-        ).exclude(
-            pk__in=Transfer.objects.filter(
-                state__in=[TransferState.DECLINED, TransferState.WITHDRAWN], consent__isnull=False
-            ).values("consent_id")
-        )
+        ).exclude(pk__in=_spent())
     )
+
+
+def _spent() -> Any:
+    """The consents spent on a declined or withdrawn transfer (they open nothing; services.spent_consents)."""
+    return Transfer.objects.filter(
+        state__in=[TransferState.DECLINED, TransferState.WITHDRAWN], consent__isnull=False
+    ).values("consent_id")
 
 
 class ReceivingSchoolGround:
@@ -84,6 +87,23 @@ class ReceivingSchoolGround:
             .filter(_consent_in_force(today))
             .values_list("child_id", flat=True)
         )
+
+    def consented(self, memberships: Sequence[Membership], now: datetime, today: date) -> dict[int, set[str]]:
+        """The categories of the consents the ground rests on (as `sql`: every transfer consent in force naming the
+        school an offered transfer goes to, not spent), by child id, for the children `children` finds."""
+        schools = {m.organisation_id for m in memberships if m.role in TRANSFER_ROLES}
+        offered = Transfer.objects.filter(
+            state=TransferState.OFFERED, child_id=OuterRef("child_id"), to_school_id=OuterRef("recipient_id")
+        )
+        rows = (
+            Consent.objects.filter(active_q(today), purpose=Purpose.TRANSFER, recipient_id__in=schools)
+            .filter(Exists(offered))
+            .exclude(pk__in=_spent())
+        )
+        found: dict[int, set[str]] = {}
+        for child_id, categories in rows.values_list("child_id", "categories"):
+            found.setdefault(child_id, set()).update(categories or ())
+        return found
 
 
 class PreviousSchoolGround:
