@@ -28,7 +28,6 @@ from rondom.access import log, policy, tasks
 from rondom.accounts.models import Organisation, User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
-from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
 from rondom.schoolcalendar import services as calendar
@@ -499,40 +498,12 @@ def absence_summary(child: Child, today: date | None = None, weeks: int = 12) ->
 
 def refresh_absence_months(school_ids: Iterable[int] | None = None) -> int:
     """Recompute the monthly absence rollup (`AbsenceMonth`) from the absence records, for the given schools or for
-    all: delete and refill in one transaction, so a reader sees the old or the new figures, never half. Returns the
-    number of rollup rows written.
+    all (the full rebuild): delete and refill in one transaction with one INSERT ... SELECT, so a reader sees the
+    old or the new figures, never half, and no row passes through Python. The months of frozen (published) school
+    years keep their figures (monitoring.rollup). Returns the number of rollup rows written.
 
-    Raises nothing."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
+    After an import the worker refreshes only the school-months the import touched (monitoring.rollup.drain); this
+    is for repairs (`manage.py rebuild_rollups`), the demo and the benchmarks. Raises nothing."""
+    from rondom.monitoring.rollup import refresh_absence
 
-    from .models import AbsenceMonth
-
-    records = AbsenceRecord.objects.all()
-    months = AbsenceMonth.objects.all()
-    if school_ids is not None:
-        ids = list(school_ids)
-        records, months = records.filter(school_id__in=ids), months.filter(school_id__in=ids)
-    rows = (
-        records.annotate(month=TruncMonth("date"))
-        .values("school_id", "month", "kind")
-        .annotate(minutes=Sum("minutes"), records=Count("pk"))
-        .order_by()
-    )
-    with transaction.atomic():
-        months.delete()
-        written = AbsenceMonth.objects.bulk_create(
-            [
-                AbsenceMonth(
-                    school_id=r["school_id"],
-                    month=r["month"],
-                    kind=r["kind"],
-                    minutes=r["minutes"],
-                    records=r["records"],
-                )
-                for r in rows
-            ],
-            batch_size=5000,
-        )
-    analyse(AbsenceMonth._meta.db_table)
-    return len(written)
+    return refresh_absence(school_ids)
