@@ -5,11 +5,11 @@ figures exist at school, wijk, pilot and city level.
 
 Speed: `compute_grid` asks the database once per kind of fact for counts grouped by school and school year (the
 year is bucketed in SQL), for all scopes and years at once, and adds them up per scope in Python. The large
-sources are read from rollups per school and month that the worker keeps: absence from `attendance.AbsenceMonth`
-(refreshed after every import and hourly), goal scores, questionnaire answers, closed cases, help requests and
-school moves from `MonthlyFact` (`rollup.py`, hourly). Thuiszitters, waiting times and provider ratings are few and
-read as they are. `bench/bench_indicators.py` holds this against DuckDB computing the same figures from the raw
-rows, and checks that both give the same answers.
+sources are read from rollups per school and month that the worker keeps (`rollup.py`: refreshed per school-month
+where facts change, frozen once a school year is reported): absence from `attendance.AbsenceMonth`, goal scores,
+questionnaire answers, closed cases, help requests and school moves from `MonthlyFact`. Thuiszitters, waiting
+times and provider ratings are few and read as they are. `bench/bench_indicators.py` holds this against DuckDB
+computing the same figures from the raw rows, and checks that both give the same answers.
 
 Honesty: a figure without data is `None` (shown as a dash), never 0; every figure carries `n`, the number of
 children, answers or requests it rests on, so that a page can withhold figures that rest on too few."""

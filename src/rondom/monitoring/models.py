@@ -36,8 +36,9 @@ class MonthlyFact(models.Model):
     """What the monitoring counts, per school and calendar month: the sum and the number of goal scores,
     questionnaire answers, closed cases (solved inside school / all), help requests (brought in / all) and school
     moves. The indicators read these few thousand rows instead of every evaluation, case and request of five school
-    years. Refreshed as a whole by the worker every hour and after the demo load (`rollup.refresh_monthly_facts`);
-    never edited by hand."""
+    years. Refreshed per school-month where facts change (the queue `DirtyMonth`, drained by the worker), rebuilt
+    whole by `rollup.refresh_monthly_facts()` (repairs, the demo); rows of a frozen school year stay as published.
+    Never edited by hand."""
 
     school = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()  # first day of the month
