@@ -33,8 +33,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, DateField, F, Q, QuerySet, Sum, When
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import Count, DateField, F, Func, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,13 +71,20 @@ class Source:
     key: str | None = None
 
     def month(self) -> Any:
-        return TruncMonth(self.day, output_field=DateField())
+        """The first day of the row's (local) month."""
+        return TruncMonth(self.day, output_field=DateField()) if self.moment else MonthOf(self.day)
 
-    def year(self) -> Any:
-        """The school year (its first calendar year) of the row's day: August on is the next one."""
-        return Case(
-            When(**{f"{self.day}__month__gte": 8}, then=ExtractYear(self.day)), default=ExtractYear(self.day) - 1
-        )
+    def _range(self, first: date, after: date) -> dict[str, Any]:
+        if self.moment:
+            return {f"{self.day}__gte": _local_midnight(first), f"{self.day}__lt": _local_midnight(after)}
+        return {f"{self.day}__gte": first, f"{self.day}__lt": after}
+
+    def in_years(self, years: Iterable[int]) -> Q:
+        """Rows whose day falls in one of these school years (a range on the raw column: index-friendly)."""
+        where = Q(pk__in=[])
+        for year in sorted(set(years)):
+            where |= Q(**self._range(SchoolYear(year).first_day, SchoolYear(year + 1).first_day))
+        return where
 
     def within(self, pairs: Iterable[Pair]) -> Q:
         """Rows of these school-months: per month, the day within it and the school among those queued."""
@@ -86,30 +93,47 @@ class Source:
             by_month[month].add(school)
         where = Q(pk__in=[])
         for month, schools in by_month.items():
-            first, after = month, _next_month(month)
-            if self.moment:
-                first, after = _local_midnight(first), _local_midnight(after)  # type: ignore[assignment]
-            where |= Q(**{f"{self.school}__in": sorted(schools), f"{self.day}__gte": first, f"{self.day}__lt": after})
+            where |= Q(**{f"{self.school}__in": sorted(schools)}, **self._range(month, _next_month(month)))
         return where
 
     def grouped(self, where: Q | None = None, skip_years: Iterable[int] = ()) -> QuerySet[Any]:
-        """(at = school, when = month, y = school year[, k = key], total, n) per group; `skip_years` left out."""
+        """(at = school, when = month[, k = key], total, n) per group; rows of `skip_years` left out."""
         rows = self.rows()
         if where is not None:
             rows = rows.filter(where)
-        columns: dict[str, Any] = {"at": F(self.school), "when": self.month(), "y": self.year()}
+        skip = list(skip_years)
+        if skip:
+            rows = rows.exclude(self.in_years(skip))
+        columns: dict[str, Any] = {"at": F(self.school), "when": self.month()}
         if self.key:
             columns["k"] = F(self.key)
-        grouped = rows.values(**columns).annotate(total=self.total(), n=self.count()).filter(at__isnull=False)
-        skip = sorted(set(skip_years))
-        if skip:
-            grouped = grouped.exclude(y__in=skip)
-        return grouped.order_by()
+        return rows.values(**columns).annotate(total=self.total(), n=self.count()).filter(at__isnull=False).order_by()
 
     def pairs(self, **lookup: Any) -> set[Pair]:
         """The school-months the rows matching `lookup` count in (for the hooks: the same rule as the rollup)."""
         found = self.rows().filter(**lookup).values_list(F(self.school), self.month()).distinct().order_by()
         return {(school, _as_date(month)) for school, month in found if school is not None}
+
+
+class MonthOf(Func):
+    """The first day of a date's month, in plain SQL (Django's TruncMonth calls a Python function per row on
+    SQLite): dates are stored as ISO text there."""
+
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="(substr(%(expressions)s, 1, 8) || '01')", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="DATE_TRUNC('month', %(expressions)s)::date", **extra)
+
+
+def _school_year_sql(month: str) -> str:
+    """SQL for the school year (its first calendar year) of a month's first day: August on is the next one."""
+    if connection.vendor == "sqlite":
+        return f"(CAST(substr({month}, 1, 4) AS INTEGER) - (CAST(substr({month}, 6, 2) AS INTEGER) < 8))"
+    before_august = f"CASE WHEN EXTRACT(MONTH FROM {month}) < 8 THEN 1 ELSE 0 END"
+    return f"(CAST(EXTRACT(YEAR FROM {month}) AS INTEGER) - {before_august})"
 
 
 def _next_month(month: date) -> date:
@@ -206,7 +230,7 @@ def _insert_fact(name: str, where: Q | None, skip_years: Iterable[int]) -> int:
         MonthlyFact._meta.db_table,
         ["school_id", "month", "school_year", "fact", "total", "count"],
         SOURCES[name].grouped(where, skip_years),
-        [_q("at"), _q("when"), _q("y"), "%s", f"COALESCE({_q('total')}, 0)", _q("n")],
+        [_q("at"), _q("when"), _school_year_sql(_q("when")), "%s", f"COALESCE({_q('total')}, 0)", _q("n")],
         [name],
     )
 
@@ -329,9 +353,7 @@ def drain(batch: int = BATCH, now: datetime | None = None) -> dict[str, int]:
             RollupRefresh.objects.update_or_create(name="monthly_facts", defaults={"at": moment})
         done += len(claimed)
         batches += 1
-    if done:
-        analyse(MonthlyFact._meta.db_table)
-        analyse(AbsenceMonth._meta.db_table)
+    # No ANALYZE here (unlike the full rebuild): a drain changes a few rows, autovacuum keeps the statistics.
     return {"pairs": done, "batches": batches, "restatements": restated}
 
 
