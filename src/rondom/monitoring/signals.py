@@ -61,9 +61,13 @@ def _after(sender: type[Model], instance: Model, raw: bool = False, **kwargs: An
     rollup.mark_dirty(found, why)
 
 
-def _child_before(sender: type[Model], instance: Child, raw: bool = False, **kwargs: Any) -> None:
+def _child_before(
+    sender: type[Model], instance: Child, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     if raw or instance._state.adding or instance.pk is None:
         return
+    if update_fields is not None and "school" not in update_fields and "school_id" not in update_fields:
+        return  # a save of other fields (the roster, anonymisation) cannot move the child's goal scores
     instance._rollup_school = Child.objects.filter(pk=instance.pk).values_list("school_id", flat=True).first()  # type: ignore[attr-defined]
 
 
