@@ -25,11 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom import progress as shared_progress
-from rondom import spreadsheets
+from rondom import rollups, spreadsheets
 from rondom.access import log, policy
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
-from rondom.monitoring.rollup import mark_dirty
 from rondom.registry.bsn import blind_index, normalise_bsn
 from rondom.registry.models import Child, PupilKey
 
@@ -465,7 +464,7 @@ def _import_rows(
             report.pupils = len(children)
             if changed:
                 # The monitoring's rollup: this school's months of this file, queued with the rows themselves.
-                mark_dirty([(school_id, month) for month in cells.months], "absence import")
+                rollups.queue().mark([(school_id, month) for month in cells.months], "absence import")
             if children:
                 # One access-log row per pupil whose absence this import wrote (the school-role ground is the same
                 # for every pupil of the school), in the same transaction as the rows themselves.

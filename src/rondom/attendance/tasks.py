@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from rondom import rollups
+
 from .importer import run_stored_import
 from .models import AbsenceImport, ImportStatus, ThresholdSignal
 from .services import evaluate
@@ -25,12 +27,10 @@ def run_import_task(import_id: int) -> dict[str, int]:
 
 def after_import(school_id: int) -> int:
     """After absence of `school_id` changed (a file, or rows posted through the API): refresh the monitoring's
-    rollups for the school-months the import queued (monitoring.rollup.drain, not the school's whole history),
+    rollups for the school-months the import queued (rondom.rollups.queue().drain(), not the school's whole history),
     apply the protocols to that school's absence and announce the signals raised (the thuiszitter register
     listens). Returns the number of signals raised; raises nothing."""
-    from rondom.monitoring.rollup import drain
-
-    drain()
+    rollups.queue().drain()
     raised = evaluate(school_ids=[school_id])
     threshold_signals_raised.send(sender=ThresholdSignal, signals=raised, today=None)  # thuiszitters registers
     return len(raised)

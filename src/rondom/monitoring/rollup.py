@@ -25,21 +25,21 @@ How the rows get there (docs/monitoring.md):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Func, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom.access import tasks
 from rondom.accounts.models import User
-from rondom.attendance.models import AbsenceMonth, AbsenceRecord
+from rondom.attendance.models import AbsenceMonth
+from rondom.attendance.services import ABSENCE_SOURCE as ABSENCE
+from rondom.attendance.services import insert_absence, refresh_absence_months
 from rondom.cases.models import Case as CaseModel
 from rondom.cases.models import GoalEvaluation, HelpRequest
 from rondom.cases.workflow import State
@@ -47,109 +47,21 @@ from rondom.core.schoolyear import SchoolYear
 from rondom.db import analyse
 from rondom.feedback.models import FeedbackResponse
 from rondom.registry.models import SchoolMove
+from rondom.rollups import (
+    Pair,
+    Source,
+    as_date,
+    column,
+    insert_select,
+    rows_of,
+    school_year_sql,
+    year_of,
+)
 
 from .models import DirtyMonth, FrozenYear, MonthlyFact, Restatement, RollupRefresh
 
-Pair = tuple[int, date]  # (school id, first day of the month)
-
 #: How many school-months one drain transaction refreshes (SQLite's write lock is held for one batch only).
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class Source:
-    """One fact's raw rows and how they are counted. `rows` gives the raw queryset (with the fact's own filters);
-    `school` and `day` are lookups from it (`moment`: `day` is a DateTimeField, counted in the local month);
-    `total` and `count` build the aggregates; `key` is an extra grouping column (absence: the kind)."""
-
-    rows: Callable[[], QuerySet[Any]]
-    school: str
-    day: str
-    total: Callable[[], Any]
-    count: Callable[[], Any] = lambda: Count("pk")
-    moment: bool = False
-    key: str | None = None
-
-    def month(self) -> Any:
-        """The first day of the row's (local) month."""
-        return TruncMonth(self.day, output_field=DateField()) if self.moment else MonthOf(self.day)
-
-    def _range(self, first: date, after: date) -> dict[str, Any]:
-        if self.moment:
-            return {f"{self.day}__gte": _local_midnight(first), f"{self.day}__lt": _local_midnight(after)}
-        return {f"{self.day}__gte": first, f"{self.day}__lt": after}
-
-    def in_years(self, years: Iterable[int]) -> Q:
-        """Rows whose day falls in one of these school years (a range on the raw column: index-friendly)."""
-        where = Q(pk__in=[])
-        for year in sorted(set(years)):
-            where |= Q(**self._range(SchoolYear(year).first_day, SchoolYear(year + 1).first_day))
-        return where
-
-    def within(self, pairs: Iterable[Pair]) -> Q:
-        """Rows of these school-months: per month, the day within it and the school among those queued."""
-        by_month: dict[date, set[int]] = defaultdict(set)
-        for school, month in pairs:
-            by_month[month].add(school)
-        where = Q(pk__in=[])
-        for month, schools in by_month.items():
-            where |= Q(**{f"{self.school}__in": sorted(schools)}, **self._range(month, _next_month(month)))
-        return where
-
-    def grouped(self, where: Q | None = None, skip_years: Iterable[int] = ()) -> QuerySet[Any]:
-        """(at = school, when = month[, k = key], total, n) per group; rows of `skip_years` left out."""
-        rows = self.rows()
-        if where is not None:
-            rows = rows.filter(where)
-        skip = list(skip_years)
-        if skip:
-            rows = rows.exclude(self.in_years(skip))
-        columns: dict[str, Any] = {"at": F(self.school), "when": self.month()}
-        if self.key:
-            columns["k"] = F(self.key)
-        return rows.values(**columns).annotate(total=self.total(), n=self.count()).filter(at__isnull=False).order_by()
-
-    def pairs(self, **lookup: Any) -> set[Pair]:
-        """The school-months the rows matching `lookup` count in (for the hooks: the same rule as the rollup)."""
-        found = self.rows().filter(**lookup).values_list(F(self.school), self.month()).distinct().order_by()
-        return {(school, _as_date(month)) for school, month in found if school is not None}
-
-
-class MonthOf(Func):
-    """The first day of a date's month, in plain SQL (Django's TruncMonth calls a Python function per row on
-    SQLite): dates are stored as ISO text there."""
-
-    output_field = DateField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
-        return self.as_sql(compiler, connection, template="(substr(%(expressions)s, 1, 8) || '01')", **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
-        return self.as_sql(compiler, connection, template="DATE_TRUNC('month', %(expressions)s)::date", **extra)
-
-
-def _school_year_sql(month: str) -> str:
-    """SQL for the school year (its first calendar year) of a month's first day: August on is the next one."""
-    if connection.vendor == "sqlite":
-        return f"(CAST(substr({month}, 1, 4) AS INTEGER) - (CAST(substr({month}, 6, 2) AS INTEGER) < 8))"
-    before_august = f"CASE WHEN EXTRACT(MONTH FROM {month}) < 8 THEN 1 ELSE 0 END"
-    return f"(CAST(EXTRACT(YEAR FROM {month}) AS INTEGER) - {before_august})"
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time()))
-
-
-def _as_date(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _year_of(month: date) -> int:
-    return SchoolYear.of(month).start_year
 
 
 def _answers(field: str) -> Source:
@@ -198,64 +110,32 @@ SOURCES: dict[str, Source] = {
     "down": _moves(SchoolMove.Kind.DOWN),
 }
 
-#: AbsenceMonth: minutes (total) and records (count) per school, month and kind
-ABSENCE = Source(
-    rows=lambda: AbsenceRecord.objects.all(), school="school_id", day="date", total=lambda: Sum("minutes"), key="kind"
-)
 ABSENCE_PREFIX = "absence_"
 
 
 # --- The statements -----------------------------------------------------------------------------------------------
 
 
-def _insert(table: str, columns: list[str], grouped: QuerySet[Any], select: list[str], params: list[Any]) -> int:
-    """INSERT INTO table (columns) SELECT select FROM (the grouped query) q: one statement, no row through Python.
-    Returns the number of rows written."""
-    sql, inner = grouped.query.sql_with_params()
-    quote = connection.ops.quote_name
-    # Identifiers are quoted, the SELECT is the ORM's compiled query, every value a parameter.
-    into = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)})"
-    statement = f"{into} SELECT {', '.join(select)} FROM ({sql}) q"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *inner])
-        return max(cursor.rowcount, 0)
-
-
-def _q(alias: str) -> str:
-    return "q." + connection.ops.quote_name(alias)
-
-
 def _insert_fact(name: str, where: Q | None, skip_years: Iterable[int]) -> int:
-    return _insert(
+    return insert_select(
         MonthlyFact._meta.db_table,
         ["school_id", "month", "school_year", "fact", "total", "count"],
         SOURCES[name].grouped(where, skip_years),
-        [_q("at"), _q("when"), _school_year_sql(_q("when")), "%s", f"COALESCE({_q('total')}, 0)", _q("n")],
+        [
+            column("at"),
+            column("when"),
+            school_year_sql(column("when")),
+            "%s",
+            f"COALESCE({column('total')}, 0)",
+            column("n"),
+        ],
         [name],
-    )
-
-
-def _insert_absence(where: Q | None, skip_years: Iterable[int]) -> int:
-    return _insert(
-        AbsenceMonth._meta.db_table,
-        ["school_id", "month", "kind", "minutes", "records"],
-        ABSENCE.grouped(where, skip_years),
-        [_q("at"), _q("when"), _q("k"), f"COALESCE({_q('total')}, 0)", _q("n")],
-        [],
     )
 
 
 def frozen_years() -> set[int]:
     """The school years (first calendar year) whose figures are published and so never recomputed."""
     return set(FrozenYear.objects.values_list("school_year", flat=True))
-
-
-def _frozen_months(frozen: Iterable[int]) -> Q:
-    """AbsenceMonth rows (no school-year column) of the frozen school years."""
-    where = Q(pk__in=[])
-    for year in frozen:
-        where |= Q(month__gte=SchoolYear(year).first_day, month__lte=SchoolYear(year).last_day)
-    return where
 
 
 # --- Full rebuild (repairs, the demo, the benchmarks) -------------------------------------------------------------
@@ -280,19 +160,8 @@ def refresh_monthly_facts(facts: Iterable[str] | None = None, now: datetime | No
 
 
 def refresh_absence(school_ids: Iterable[int] | None = None) -> int:
-    """Recompute AbsenceMonth from the absence records, for the given schools or for all, leaving the months of
-    frozen school years as published. One transaction, one INSERT ... SELECT. Returns the number of rows written."""
-    with transaction.atomic():
-        frozen = frozen_years()
-        months = AbsenceMonth.objects.exclude(_frozen_months(frozen))
-        where = None
-        if school_ids is not None:
-            ids = sorted(set(school_ids))
-            months, where = months.filter(school_id__in=ids), Q(school_id__in=ids)
-        months.delete()
-        written = _insert_absence(where, frozen)
-    analyse(AbsenceMonth._meta.db_table)
-    return written
+    """The full rebuild of AbsenceMonth (attendance.services.refresh_absence_months): frozen months stay."""
+    return refresh_absence_months(school_ids)
 
 
 def refreshed_at() -> Any:
@@ -362,28 +231,17 @@ def refresh_pairs(pairs: Mapping[Pair, str], now: datetime | None = None) -> int
     transaction or one of its own: the rows of open school years are replaced, those of frozen years compared and
     any difference recorded as a Restatement. Returns the number of restatements recorded."""
     frozen = frozen_years()
-    open_pairs = [p for p in pairs if _year_of(p[1]) not in frozen]
-    closed = {p: r for p, r in pairs.items() if _year_of(p[1]) in frozen}
+    open_pairs = [p for p in pairs if year_of(p[1]) not in frozen]
+    closed = {p: r for p, r in pairs.items() if year_of(p[1]) in frozen}
     with transaction.atomic():
         if open_pairs:
-            rows = _rollup_rows(open_pairs)
+            rows = rows_of(open_pairs)
             MonthlyFact.objects.filter(rows).delete()
             AbsenceMonth.objects.filter(rows).delete()
             for name, source in SOURCES.items():
                 _insert_fact(name, source.within(open_pairs), ())
-            _insert_absence(ABSENCE.within(open_pairs), ())
+            insert_absence(ABSENCE.within(open_pairs), ())
         return _restate(closed, now or timezone.now()) if closed else 0
-
-
-def _rollup_rows(pairs: Iterable[Pair]) -> Q:
-    """Rollup rows (school_id, month) of these school-months."""
-    by_month: dict[date, set[int]] = defaultdict(set)
-    for school, month in pairs:
-        by_month[month].add(school)
-    where = Q(pk__in=[])
-    for month, schools in by_month.items():
-        where |= Q(month=month, school_id__in=sorted(schools))
-    return where
 
 
 # --- Frozen years and restatements --------------------------------------------------------------------------------
@@ -392,7 +250,7 @@ def _rollup_rows(pairs: Iterable[Pair]) -> Q:
 def _restate(pairs: Mapping[Pair, str], now: datetime) -> int:
     """Compare the published rows of these frozen school-months with what the raw rows give now; record each
     difference (that is not already the latest restatement) as a Restatement. Returns how many were recorded."""
-    rows = _rollup_rows(pairs)
+    rows = rows_of(pairs)
     published: dict[tuple[int, date, str], tuple[int, int]] = {
         (s, m, f): (t, c)
         for s, m, f, t, c in MonthlyFact.objects.filter(rows).values_list(
@@ -406,9 +264,9 @@ def _restate(pairs: Mapping[Pair, str], now: datetime) -> int:
     corrected: dict[tuple[int, date, str], tuple[int, int]] = {}
     for name, source in SOURCES.items():
         for s, m, t, c in source.grouped(source.within(pairs)).values_list("at", "when", "total", "n"):
-            corrected[(s, _as_date(m), name)] = (t or 0, c)
+            corrected[(s, as_date(m), name)] = (t or 0, c)
     for s, m, k, t, c in ABSENCE.grouped(ABSENCE.within(pairs)).values_list("at", "when", "k", "total", "n"):
-        corrected[(s, _as_date(m), ABSENCE_PREFIX + k)] = (t or 0, c)
+        corrected[(s, as_date(m), ABSENCE_PREFIX + k)] = (t or 0, c)
     latest: dict[tuple[int, date, str], tuple[int, int]] = {}
     for s, m, f, t, c in (
         Restatement.objects.filter(rows)
@@ -427,7 +285,7 @@ def _restate(pairs: Mapping[Pair, str], now: datetime) -> int:
             Restatement(
                 school_id=school,
                 month=month,
-                school_year=_year_of(month),
+                school_year=year_of(month),
                 fact=fact,
                 published_total=shown[0],
                 published_count=shown[1],
@@ -458,8 +316,6 @@ def freeze(year: SchoolYear, user: User | None, today: date, now: datetime | Non
 
 def may_publish(user: User) -> bool:
     """The task right behind freezing a school year's figures: `publish_figures` (access.tasks)."""
-    from rondom.access import tasks
-
     return tasks.may(user, "publish_figures")
 
 
@@ -489,4 +345,4 @@ def mark_before_retention(child_ids: Iterable[int]) -> int:
     found |= SOURCES["solved"].pairs(child_id__in=ids)
     found |= SOURCES["brought_in"].pairs(case__child_id__in=ids)
     found |= SOURCES["helps"].pairs(plan__child_id__in=ids) | SOURCES["wellbeing"].pairs(plan__child_id__in=ids)
-    return mark_dirty({p for p in found if _year_of(p[1]) not in frozen}, "retention")
+    return mark_dirty({p for p in found if year_of(p[1]) not in frozen}, "retention")

@@ -18,16 +18,17 @@ from django.db.models.signals import post_save, pre_save
 from rondom.cases.models import Case, CaseStatus, GoalEvaluation, HelpRequest
 from rondom.feedback.models import FeedbackResponse
 from rondom.registry.models import Child, SchoolMove
+from rondom.rollups import Pair
 
-from . import rollup
-
-Pairs = set[rollup.Pair]
+Pairs = set[Pair]
 
 
 def _of(*parts: tuple[str, str]) -> Callable[[Model], Pairs]:
     """School-months of the facts (fact name, lookup naming this instance's pk) an instance counts in."""
 
     def pairs(instance: Model) -> Pairs:
+        from . import rollup  # not while the apps load (AppConfig.ready connects these hooks)
+
         found: Pairs = set()
         for fact, lookup in parts:
             found |= rollup.SOURCES[fact].pairs(**{lookup: instance.pk})
@@ -56,6 +57,8 @@ def _before(sender: type[Model], instance: Model, raw: bool = False, **kwargs: A
 def _after(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
+    from . import rollup
+
     why, pairs = HOOKS[sender]
     found = pairs(instance) | getattr(instance, "_rollup_before", set())
     rollup.mark_dirty(found, why)
@@ -76,6 +79,8 @@ def _child_after(sender: type[Model], instance: Child, raw: bool = False, **kwar
     before = getattr(instance, "_rollup_school", instance.school_id)
     if raw or before == instance.school_id:
         return
+    from . import rollup
+
     months = {m for _s, m in rollup.SOURCES["goals"].pairs(plan__child_id=instance.pk)}
     rollup.mark_dirty({(s, m) for s in (before, instance.school_id) if s is not None for m in months}, "school change")
 
