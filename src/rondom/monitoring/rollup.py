@@ -2,7 +2,8 @@
 
 Two tables are rolled up per school and calendar month: `MonthlyFact` (goal evaluations, questionnaire answers,
 closed cases, help requests, school moves) and `attendance.AbsenceMonth` (absence minutes and records per kind).
-Each fact is one `Source`: its raw rows, where a row is counted (the school), when (a day, or a moment counted in
+Each fact is one `rondom.rollups.Source` (the shared machinery, also used for absence by attendance.services): its
+raw rows, where a row is counted (the school), when (a day, or a moment counted in
 the Dutch local month) and what it adds (a total and a count). A fact is always counted where it happened: a goal
 score at the child's school, an answer at the school recorded with it, a case at its support team's school, a
 request at its case's school, a move at the school left.
@@ -16,8 +17,9 @@ How the rows get there (docs/monitoring.md):
   every school year that is not frozen, in one transaction per rollup (a reader sees the old or the new figures).
   For repairs and after a demo load.
 * **Incremental**: a change marks its (school, month) in the coalescing queue `DirtyMonth` (`mark_dirty`, from the
-  hooks in `signals.py`, the absence importer and retention); the worker (`tasks.drain_rollups_task`, hourly and
-  after an import) refreshes only the queued school-months, a batch per transaction (`drain`).
+  hooks in `signals.py`, the absence importer and retention); the worker (`tasks.refresh_monitoring_task` hourly,
+  `attendance.tasks.after_import` after an import) refreshes only the queued school-months, a batch per
+  transaction (`drain`).
 * **Frozen years**: once a school year is reported (`freeze`), its rollup rows never change: the rebuild skips
   them, retention does not mark them, and a change that reaches one of its school-months through the queue is
   compared with the published rows and recorded as a `Restatement` instead.
