@@ -16,6 +16,7 @@ import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
 
 from rondom.attendance.importer import import_records
 from rondom.attendance.models import AbsenceMonth, AbsenceRecord
@@ -206,6 +207,16 @@ def test_many_marks_of_a_pair_are_one_refresh_and_a_second_task_finds_nothing() 
     ]
     assert refresh_monitoring_task.call() == {"pairs": 2, "batches": 1, "restatements": 0}
     assert refresh_monitoring_task.call() == {"pairs": 0, "batches": 0, "restatements": 0}  # nothing to do
+
+
+def test_a_mark_is_offered_again_when_its_transaction_commits(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    """A drain that claimed the pair while the change was still uncommitted has not seen it: the second offer,
+    after the commit, queues the pair anew."""
+    school = SchoolFactory()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rollup.mark_dirty([(school.pk, date(2026, 3, 5))], "case change", now=NOW)
+        DirtyMonth.objects.all().delete()  # a drain claims the pair before this transaction commits
+    assert queued() == {(school.pk, date(2026, 3, 1), "case change")}
 
 
 def test_a_refresh_replaces_the_pairs_rows_so_a_second_changes_nothing() -> None:
