@@ -339,6 +339,12 @@ def _casework() -> list[TaskRight]:
             "municipality",
         ),
         t(
+            "publish_figures",
+            _("Freeze a reported school year's monitoring figures"),
+            (by_role(Role.POLICY_OFFICER, kinds={K.MUNICIPALITY}, scope=Scope.GEMEENTE),),
+            "municipality",
+        ),
+        t(
             "keep_budget",
             _("Keep a pilot's budget (nulmeting, shrink, spending)"),
             (by_role(Role.POLICY_OFFICER, scope=Scope.GEMEENTE),),

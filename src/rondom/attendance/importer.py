@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rondom import progress as shared_progress
-from rondom import spreadsheets
+from rondom import rollups, spreadsheets
 from rondom.access import log, policy
 from rondom.accounts.models import User
 from rondom.core.categories import Action, DataCategory
@@ -139,6 +139,8 @@ class _Cells:
         self.codes = {str(k).strip().lower(): v for k, v in mapping.kind_codes.items()}
         self.codes.update({str(k).strip().lower(): SKIP for k in mapping.skip_codes})
         self.dates: dict[Any, tuple[date, Any, int, int] | str] = {}
+        #: the first day of every month a usable date of the file falls in (the rollup's school-months to refresh)
+        self.months: set[date] = set()
         self.kinds: dict[Any, str | None] = {}
         self.hours: dict[Any, int | str] = {}
         self.adapt = connection.ops.adapt_datefield_value
@@ -173,6 +175,8 @@ class _Cells:
                 if isinstance(parsed, str)
                 else (parsed, self.adapt(parsed), parsed.year, parsed.timetuple().tm_yday - 1)
             )
+            if not isinstance(parsed, str):
+                self.months.add(parsed.replace(day=1))
             if len(self.dates) < 10_000:
                 self.dates[raw] = found
         return found
@@ -458,6 +462,9 @@ def _import_rows(
             report.updated = changed - report.inserted
             report.unchanged = report.rows - report.skipped - changed
             report.pupils = len(children)
+            if changed:
+                # The monitoring's rollup: this school's months of this file, queued with the rows themselves.
+                rollups.queue().mark([(school_id, month) for month in cells.months], "absence import")
             if children:
                 # One access-log row per pupil whose absence this import wrote (the school-role ground is the same
                 # for every pupil of the school), in the same transaction as the rows themselves.

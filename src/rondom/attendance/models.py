@@ -192,8 +192,9 @@ class ThresholdSignal(models.Model):
 
 class AbsenceMonth(models.Model):
     """Absence per school, calendar month and kind, summed from `AbsenceRecord`: what the monitoring indicators read,
-    so that five school years of a city are a few thousand rows instead of millions. Refreshed by the worker after
-    every import and every hour (`services.refresh_absence_months`); never edited by hand."""
+    so that five school years of a city are a few thousand rows instead of millions. Refreshed per school-month by
+    the worker after an import and hourly (the queue of `monitoring.rollup`), rebuilt whole by
+    `services.refresh_absence_months()`; rows of a frozen school year stay as published. Never edited by hand."""
 
     school = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField()  # first day of the month

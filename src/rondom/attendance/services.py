@@ -19,15 +19,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import rollups
 from rondom.access import log, policy, tasks
 from rondom.accounts.models import Organisation, User
 from rondom.core.categories import Action, DataCategory
 from rondom.core.roles import OrganisationKind
+from rondom.core.schoolyear import SchoolYear
 from rondom.db import analyse
 from rondom.notifications.services import memberships_for, notify
 from rondom.registry.models import Child
@@ -36,7 +38,16 @@ from rondom.schoolcalendar.services import add_working_days
 from rondom.versioning import save_versioned
 
 from .importer import upload_path
-from .models import AbsenceImport, AbsenceKind, AbsenceProtocol, AbsenceRecord, ColumnMapping, Metric, ThresholdSignal
+from .models import (
+    AbsenceImport,
+    AbsenceKind,
+    AbsenceMonth,
+    AbsenceProtocol,
+    AbsenceRecord,
+    ColumnMapping,
+    Metric,
+    ThresholdSignal,
+)
 
 #: How far back an evaluation looks; long enough for every protocol's period and a late import.
 LOOKBACK_DAYS = 120
@@ -503,42 +514,48 @@ def absence_summary(child: Child, today: date | None = None, weeks: int = 12) ->
     return [(str(AbsenceKind(k).label), Decimal(totals[k]) / 60) for k in AbsenceKind.values if totals.get(k)]
 
 
+#: AbsenceMonth: minutes (total) and records (count) per school, month and kind (rondom.rollups)
+ABSENCE_SOURCE = rollups.Source(
+    rows=lambda: AbsenceRecord.objects.all(), school="school_id", day="date", total=lambda: Sum("minutes"), key="kind"
+)
+
+
+def insert_absence(where: Q | None, skip_years: Iterable[int]) -> int:
+    """INSERT ... SELECT the AbsenceMonth rows of the absence records matching `where` (all: None), leaving out
+    those of `skip_years`. Returns the number of rows written; the caller deletes what they replace."""
+    return rollups.insert_select(
+        AbsenceMonth._meta.db_table,
+        ["school_id", "month", "kind", "minutes", "records"],
+        ABSENCE_SOURCE.grouped(where, skip_years),
+        [
+            rollups.column("at"),
+            rollups.column("when"),
+            rollups.column("k"),
+            f"COALESCE({rollups.column('total')}, 0)",
+            rollups.column("n"),
+        ],
+        [],
+    )
+
+
 def refresh_absence_months(school_ids: Iterable[int] | None = None) -> int:
     """Recompute the monthly absence rollup (`AbsenceMonth`) from the absence records, for the given schools or for
-    all: delete and refill in one transaction, so a reader sees the old or the new figures, never half. Returns the
-    number of rollup rows written.
+    all (the full rebuild): delete and refill in one transaction with one INSERT ... SELECT, so a reader sees the
+    old or the new figures, never half, and no row passes through Python. The months of frozen (published) school
+    years keep their figures (rondom.rollups.queue().frozen_years()). Returns the number of rollup rows written.
 
-    Raises nothing."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
-
-    from .models import AbsenceMonth
-
-    records = AbsenceRecord.objects.all()
-    months = AbsenceMonth.objects.all()
-    if school_ids is not None:
-        ids = list(school_ids)
-        records, months = records.filter(school_id__in=ids), months.filter(school_id__in=ids)
-    rows = (
-        records.annotate(month=TruncMonth("date"))
-        .values("school_id", "month", "kind")
-        .annotate(minutes=Sum("minutes"), records=Count("pk"))
-        .order_by()
-    )
+    After an import the worker refreshes only the school-months the import touched (monitoring.rollup.drain); this
+    is for repairs (`manage.py rebuild_rollups`), the demo and the benchmarks. Raises nothing."""
     with transaction.atomic():
+        frozen = rollups.queue().frozen_years()
+        months = AbsenceMonth.objects.all()
+        for year in frozen:
+            months = months.exclude(month__gte=SchoolYear(year).first_day, month__lte=SchoolYear(year).last_day)
+        where = None
+        if school_ids is not None:
+            ids = sorted(set(school_ids))
+            months, where = months.filter(school_id__in=ids), Q(school_id__in=ids)
         months.delete()
-        written = AbsenceMonth.objects.bulk_create(
-            [
-                AbsenceMonth(
-                    school_id=r["school_id"],
-                    month=r["month"],
-                    kind=r["kind"],
-                    minutes=r["minutes"],
-                    records=r["records"],
-                )
-                for r in rows
-            ],
-            batch_size=5000,
-        )
+        written = insert_absence(where, frozen)
     analyse(AbsenceMonth._meta.db_table)
-    return len(written)
+    return written

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from rondom import rollups
+
 from .importer import run_stored_import
 from .models import AbsenceImport, ImportStatus, ThresholdSignal
-from .services import evaluate, refresh_absence_months
+from .services import evaluate
 from .signals import threshold_signals_raised
 
 
@@ -24,10 +26,11 @@ def run_import_task(import_id: int) -> dict[str, int]:
 
 
 def after_import(school_id: int) -> int:
-    """After absence of `school_id` changed (a file, or rows posted through the API): refresh the monthly rollup,
+    """After absence of `school_id` changed (a file, or rows posted through the API): refresh the monitoring's
+    rollups for the school-months the import queued (rondom.rollups.queue().drain(), not the school's whole history),
     apply the protocols to that school's absence and announce the signals raised (the thuiszitter register
     listens). Returns the number of signals raised; raises nothing."""
-    refresh_absence_months([school_id])
+    rollups.queue().drain()
     raised = evaluate(school_ids=[school_id])
     threshold_signals_raised.send(sender=ThresholdSignal, signals=raised, today=None)  # thuiszitters registers
     return len(raised)

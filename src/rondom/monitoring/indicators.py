@@ -5,11 +5,11 @@ figures exist at school, wijk, pilot and city level.
 
 Speed: `compute_grid` asks the database once per kind of fact for counts grouped by school and school year (the
 year is bucketed in SQL), for all scopes and years at once, and adds them up per scope in Python. The large
-sources are read from rollups per school and month that the worker keeps: absence from `attendance.AbsenceMonth`
-(refreshed after every import and hourly), goal scores, questionnaire answers, closed cases, help requests and
-school moves from `MonthlyFact` (`rollup.py`, hourly). Thuiszitters, waiting times and provider ratings are few and
-read as they are. `bench/bench_indicators.py` holds this against DuckDB computing the same figures from the raw
-rows, and checks that both give the same answers.
+sources are read from rollups per school and month that the worker keeps (`rollup.py`: refreshed per school-month
+where facts change, frozen once a school year is reported): absence from `attendance.AbsenceMonth`, goal scores,
+questionnaire answers, closed cases, help requests and school moves from `MonthlyFact`. Thuiszitters, waiting
+times and provider ratings are few and read as they are. `bench/bench_indicators.py` holds this against DuckDB
+computing the same figures from the raw rows, and checks that both give the same answers.
 
 Honesty: a figure without data is `None` (shown as a dash), never 0; every figure carries `n`, the number of
 children, answers or requests it rests on, so that a page can withhold figures that rest on too few."""
@@ -40,6 +40,7 @@ from rondom.registry.models import Child
 from rondom.thuiszitters.models import Thuiszitter
 
 from .models import MonthlyFact
+from .rollup import ABSENCE_PREFIX, current_restatements
 
 Value = Decimal | None
 
@@ -81,7 +82,25 @@ class Grid:
 
     years: tuple[SchoolYear, ...]
     schools: frozenset[int]
+    #: with the restatements of frozen years applied (the corrected figures), instead of the published ones
+    restated: bool = False
     _cache: dict[Any, Any] = field(default_factory=dict)
+
+    def corrections(self) -> list[tuple[str, int, int, int, int]]:
+        """(fact, school, school year, total added, count added) of the current restatements, when `restated`."""
+        if not self.restated:
+            return []
+        shown = current_restatements(self.schools, [y.start_year for y in self.years])
+        return [
+            (
+                r.fact,
+                r.school_id,
+                r.school_year,
+                r.corrected_total - r.published_total,
+                r.corrected_count - r.published_count,
+            )
+            for r in shown
+        ]
 
     @property
     def first_day(self) -> date:
@@ -148,7 +167,11 @@ def unauthorised_hours(grid: Grid) -> Facts:
         .values(at=F("school_id"), year=grid.year_of("month"))
         .annotate(minutes=Sum("minutes"))
     )
-    return {(r["at"], r["year"]): Decimal(r["minutes"]) / 60 for r in rows}
+    minutes = {(r["at"], r["year"]): r["minutes"] for r in rows}
+    for fact, school, year, total, _count in grid.corrections():
+        if fact == ABSENCE_PREFIX + AbsenceKind.UNAUTHORISED:
+            minutes[(school, year)] = minutes.get((school, year), 0) + total
+    return {key: Decimal(value) / 60 for key, value in minutes.items()}
 
 
 def monthly(grid: Grid) -> dict[str, Facts]:
@@ -163,6 +186,10 @@ def monthly(grid: Grid) -> dict[str, Facts]:
     found: dict[str, Facts] = defaultdict(dict)
     for fact, school, year, total, n in rows:
         found[fact][(school, year)] = (total, n)
+    for fact, school, year, total, n in grid.corrections():
+        if not fact.startswith(ABSENCE_PREFIX):
+            before = found[fact].get((school, year), (0, 0))
+            found[fact][(school, year)] = (before[0] + total, before[1] + n)
     return found
 
 
@@ -412,12 +439,18 @@ def _combine(
 
 
 def compute_grid(
-    scopes: Mapping[str, Scope], years: Sequence[SchoolYear], indicators: Sequence[Indicator] = INDICATORS
+    scopes: Mapping[str, Scope],
+    years: Sequence[SchoolYear],
+    indicators: Sequence[Indicator] = INDICATORS,
+    *,
+    restated: bool = False,
 ) -> dict[tuple[str, SchoolYear], dict[str, Figure]]:
-    """Every indicator for every scope and school year: one grouped query per kind of fact."""
+    """Every indicator for every scope and school year: one grouped query per kind of fact. The figures are the
+    rollups' — for a frozen school year the published ones; `restated` applies the recorded restatements
+    (rollup.Restatement) instead, for the *Herzien cijfer* shown next to a published figure."""
     years = tuple(years)
     every = frozenset().union(*(s.schools for s in scopes.values())) if scopes else frozenset()
-    grid = Grid(years, every)
+    grid = Grid(years, every, restated)
     schools = Organisation.objects.filter(pk__in=every, kind=OrganisationKind.SCHOOL)
     types = dict(schools.values_list("pk", "school_type"))
     pupils = dict(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,10 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rondom.access import tasks
 from rondom.accounts.models import Organisation, User
+from rondom.attendance.models import AbsenceKind
 from rondom.core.roles import OrganisationKind
 from rondom.core.schoolyear import SchoolYear
 from rondom.funding.models import Pilot
@@ -26,7 +27,8 @@ from rondom.funding.officers import municipalities_of
 from rondom.registry.models import Child, Wijk
 
 from .indicators import BY_KEY, INDICATORS, Figure, Indicator, Scope, compute_grid
-from .rollup import refreshed_at
+from .models import FrozenYear, Restatement
+from .rollup import ABSENCE_PREFIX, current_restatements, refreshed_at
 
 YEARS_SHOWN = 5
 CITY = "city"  # the comparison "rest of the city"
@@ -89,6 +91,9 @@ class Cell:
     n: int
     withheld: bool = False
     rate: Decimal | None = None
+    #: for a published figure of a frozen school year that was corrected later: the corrected figure, shown next
+    #: to it as *Herzien cijfer* (the published one stays what is shown first and exported)
+    restated: Cell | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, figure: Figure, min_cell: int, indicator: Indicator | None = None) -> Cell:
@@ -159,6 +164,10 @@ class Monitoring:
     groups: list[tuple[str, list[Cell]]] = field(default_factory=list)
     #: when the worker last recomputed the monthly rollup the figures rest on (None: not yet)
     refreshed_at: Any = None
+    #: school year -> its FrozenYear, for the years shown that are frozen (their figures are the published ones)
+    frozen: dict[int, FrozenYear] = field(default_factory=dict)
+    #: the current restatements of the scope's schools in the selected year (rollup.current_restatements)
+    restatements: list[Restatement] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -275,8 +284,15 @@ def build(
     grid = compute_grid(scopes, years)
     min_cell = settings.RONDOM_MONITORING_MIN_CELL
 
+    restated_grid = _restated(scopes, years, in_scope | comparison)
+
     def cell(name: str, y: SchoolYear, key: str) -> Cell:
-        return Cell.of(grid[(name, y)][key], min_cell, BY_KEY[key])
+        shown = Cell.of(grid[(name, y)][key], min_cell, BY_KEY[key])
+        if restated_grid is not None and (name, y) in restated_grid:
+            corrected = Cell.of(restated_grid[(name, y)][key], min_cell, BY_KEY[key])
+            if corrected != shown:
+                return replace(shown, restated=corrected)
+        return shown
 
     trend_years = [y for y in years if y in shown]
     result = Monitoring(
@@ -307,8 +323,69 @@ def build(
             (i, [cell("scope", y, i.key) for y in trend_years], [cell("comparison", y, i.key) for y in trend_years])
         )
     result.refreshed_at = refreshed_at()
+    result.frozen = {f.school_year: f for f in FrozenYear.objects.filter(school_year__in=[y.start_year for y in years])}
+    result.restatements = current_restatements(in_scope, [year.start_year])
     result.groups = [(label, [cell(name, year, i.key) for i in INDICATORS]) for name, label in groups.items()]
     return result
+
+
+#: what a restated rollup fact counts, as the restatements table names it
+FACT_LABELS = {
+    "goals": gettext_lazy("goal scores (sum of scores / number)"),
+    "helps": gettext_lazy("answers 'the help helps' (sum / number)"),
+    "wellbeing": gettext_lazy("answers on wellbeing (sum / number)"),
+    "solved": gettext_lazy("closed cases (solved within school / all)"),
+    "brought_in": gettext_lazy("help requests (brought in / all)"),
+    "drop_out": gettext_lazy("early school leavers (children / moves)"),
+    "down": gettext_lazy("moves to a lower level (children / moves)"),
+}
+#: why a school-month was refreshed (rollup.mark_dirty's reasons)
+REASON_LABELS = {
+    "absence import": gettext_lazy("absence import"),
+    "plan evaluation": gettext_lazy("plan evaluation"),
+    "feedback answer": gettext_lazy("questionnaire answer"),
+    "case change": gettext_lazy("case changed"),
+    "case status": gettext_lazy("case changed"),
+    "help request": gettext_lazy("help request"),
+    "school move": gettext_lazy("school move"),
+    "school change": gettext_lazy("child changed school"),
+}
+
+
+def restatement_rows(restatements: list[Restatement]) -> list[dict[str, Any]]:
+    """The restatements as the page's table shows them: school, month, what was counted, published and corrected
+    figure (total / count), why and when."""
+    rows = []
+    for r in restatements:
+        if r.fact.startswith(ABSENCE_PREFIX):
+            kind = r.fact[len(ABSENCE_PREFIX) :]
+            label = _("absence in minutes: %(kind)s (minutes / records)") % {
+                "kind": AbsenceKind(kind).label if kind in AbsenceKind.values else kind
+            }
+        else:
+            label = str(FACT_LABELS.get(r.fact, r.fact))
+        rows.append(
+            {
+                "school": r.school.name,
+                "month": r.month,
+                "fact": label,
+                "published": f"{grouped(r.published_total)} / {grouped(r.published_count)}",
+                "corrected": f"{grouped(r.corrected_total)} / {grouped(r.corrected_count)}",
+                "reason": str(REASON_LABELS.get(r.reason, r.reason)),
+                "recorded_at": r.recorded_at,
+            }
+        )
+    return rows
+
+
+def _restated(
+    scopes: Mapping[str, Scope], years: list[SchoolYear], schools: frozenset[int]
+) -> dict[tuple[str, SchoolYear], dict[str, Figure]] | None:
+    """The figures with the restatements applied, for the frozen years among `years` that have any in these
+    schools; None when there is nothing restated (the usual case: one small query)."""
+    restated = {r.school_year for r in current_restatements(schools, [y.start_year for y in years])}
+    wanted = [y for y in years if y.start_year in restated]
+    return compute_grid(scopes, wanted, restated=True) if wanted else None
 
 
 # --- tables for download: the same rows as on the page --------------------------------------------------------

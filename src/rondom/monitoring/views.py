@@ -32,7 +32,7 @@ from rondom.funding.models import Pilot
 from rondom.refusals import add_refusal
 from rondom.registry.models import Wijk
 
-from . import monitoring, report, research
+from . import monitoring, report, research, rollup
 from .indicators import BY_KEY as INDICATORS_BY_KEY
 from .indicators import INDICATORS
 from .models import ReportText
@@ -126,8 +126,38 @@ class DashboardView(LoginRequiredMixin, View):
             "q": selection.query(),
             "downloads": {t: {k: selection.query(table=t, format=k) for k in FORMATS} for t in monitoring.TABLES},
             "report_query": selection.query(),
+            "publish": _publishable(request, selection),
+            "restatements": monitoring.restatement_rows(m.restatements),
+            "frozen": m.frozen.get(m.year.start_year),
         }
         return render(request, "monitoring/dashboard.html", context)
+
+
+def _publishable(request: HttpRequest, selection: Selection) -> list[SchoolYear]:
+    """The ended school years shown that the user may freeze (task right `publish_figures`), newest first."""
+    if not rollup.may_publish(_user(request)):
+        return []
+    frozen = rollup.frozen_years()
+    return [y for y in selection.years if y.last_day < selection.today and y.start_year not in frozen]
+
+
+class FreezeYearView(LoginRequiredMixin, View):
+    """Freeze a reported school year (POST year=2025-2026): its published figures never change again; later
+    corrections show as restatements (rollup.freeze). Policy staff of the municipality (`publish_figures`)."""
+
+    serves_child_data = False
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not rollup.may_publish(user):
+            raise PermissionDenied
+        try:
+            year = SchoolYear.parse(request.POST.get("year", ""))
+            rollup.freeze(year, user, today=timezone.localdate())
+        except (ValueError, ValidationError):
+            return HttpResponse(_("This school year cannot be frozen."), status=400)
+        query = urlencode({k: v for k, v in request.POST.items() if k in ("pilot", "compare", "breakdown", "trend")})
+        return HttpResponseRedirect(f"{reverse('monitoring:dashboard')}?{query}&year={year}")
 
 
 class ReportView(LoginRequiredMixin, View):

@@ -18,6 +18,7 @@ from rondom.access.policy import Decision
 from rondom.cases.models import Case, HelpRequest, Plan, Signal
 from rondom.consent.models import Consent, ConsentGiver
 from rondom.core.categories import Action, DataCategory
+from rondom.monitoring.rollup import mark_before_retention
 from rondom.registry.models import Child, ChildNote, Guardianship
 
 from .policies import POLICIES
@@ -162,6 +163,8 @@ def _anonymise_chunk(children: Sequence[Child], now: datetime) -> None:
         [log.LogItem(child_id, "consent", str(pk)) for pk, child_id in consents]
         + [log.LogItem(child_id, "case", str(pk)) for pk, child_id in cases],
     )
+    # The monitoring's rollups: the school-months these facts count in are refreshed (not those of frozen years).
+    mark_before_retention(ids)
     # The casework goes with the name: signals, cases (with history, agenda items, requests), the plan.
     HelpRequest.objects.filter(case__child_id__in=ids).delete()
     Case.objects.filter(child_id__in=ids).update(status=None)  # the pointer to the latest step, then all steps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from rondom.attendance.services import refresh_absence_months
+from rondom import rollups
 
 from .services import escalate_due, evaluate_and_register
 
@@ -13,5 +13,7 @@ from .services import escalate_due, evaluate_and_register
 def daily_absence_and_escalation_task() -> dict[str, int]:
     signals = evaluate_and_register()
     steps = escalate_due()
-    months = refresh_absence_months()  # the monitoring's rollup, also after imports that bypassed the worker
+    months = (
+        rollups.queue().drain().get("pairs", 0)
+    )  # the monitoring's rollups: the school-months queued since the last pass
     return {"signals": len(signals), "escalations": len(steps), "absence_months": months}

@@ -8,10 +8,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from rondom import rollups
 from rondom.accounts.models import Organisation, User
 from rondom.attendance.importer import import_file, save_outcome
 from rondom.attendance.models import AbsenceImport, ColumnMapping, ThresholdSignal
-from rondom.attendance.services import evaluate, refresh_absence_months
+from rondom.attendance.services import evaluate
 from rondom.attendance.signals import threshold_signals_raised
 
 
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             f"({report.pupils} pupils)" + (f"; {report.skipped} rows skipped (not absence)" if report.skipped else "")
         )
         if report.inserted + report.updated:
-            refresh_absence_months([school.pk])
+            rollups.queue().drain()  # the school-months this file touched (queued by the import)
         if not options["no_evaluate"]:
             signals = evaluate(school_ids=[school.pk])
             threshold_signals_raised.send(sender=ThresholdSignal, signals=signals, today=None)  # thuiszitters registers
