@@ -37,6 +37,8 @@ class Queue(Protocol):
 
     def frozen_years(self) -> set[int]: ...
 
+    def mark_children_moved(self, child_ids: Iterable[int], reason: str) -> int: ...
+
 
 class _NoQueue:
     def mark(self, pairs: Iterable[Pair], reason: str) -> int:
@@ -47,6 +49,9 @@ class _NoQueue:
 
     def frozen_years(self) -> set[int]:
         return set()
+
+    def mark_children_moved(self, child_ids: Iterable[int], reason: str) -> int:
+        return 0
 
 
 _queue: list[Queue] = [_NoQueue()]
@@ -59,7 +64,8 @@ def register(implementation: Queue) -> None:
 
 def queue() -> Queue:
     """The registered queue: `mark(pairs, reason)` school-months changed, `drain()` refresh what is queued,
-    `frozen_years()` the published school years whose rollup rows never change."""
+    `frozen_years()` the published school years whose rollup rows never change, `mark_children_moved(ids, reason)`
+    the school-months of children whose school changes in a bulk write (call before and after it)."""
     return _queue[0]
 
 

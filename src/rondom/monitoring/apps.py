@@ -36,3 +36,8 @@ class _LazyQueue:
         from .rollup import frozen_years
 
         return frozen_years()
+
+    def mark_children_moved(self, child_ids: Iterable[int], reason: str) -> int:
+        from .rollup import mark_children_moved
+
+        return mark_children_moved(child_ids, reason)

@@ -348,3 +348,20 @@ def mark_before_retention(child_ids: Iterable[int]) -> int:
     found |= SOURCES["brought_in"].pairs(case__child_id__in=ids)
     found |= SOURCES["helps"].pairs(plan__child_id__in=ids) | SOURCES["wellbeing"].pairs(plan__child_id__in=ids)
     return mark_dirty({p for p in found if year_of(p[1]) not in frozen}, "retention")
+
+
+def mark_children_moved(child_ids: Iterable[int], reason: str = "school change") -> int:
+    """These children's school (or their open cases' support team) changes, or has just changed, in a bulk write
+    that no save hook sees (the roster import, a warm transfer): queue the school-months their goal scores, cases
+    and requests count in at the school they are at now. Call it before the write (the old school) and after it (the
+    new one). Frozen school years are left out: a move is not a correction of published figures. Returns the number
+    of pairs queued."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return 0
+    frozen = frozen_years()
+    found: set[Pair] = set()
+    found |= SOURCES["goals"].pairs(plan__child_id__in=ids)
+    found |= SOURCES["solved"].pairs(child_id__in=ids)
+    found |= SOURCES["brought_in"].pairs(case__child_id__in=ids)
+    return mark_dirty({p for p in found if year_of(p[1]) not in frozen}, reason)

@@ -25,6 +25,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import rollups
 from rondom.access import log, policy, rules, tasks
 from rondom.access.tasks import Standing
 from rondom.accounts.models import Membership, Organisation, User
@@ -411,7 +412,12 @@ class _Import:
 
         _insert_children([c for _m, c in new_children])
         seen.update(c.pk for _m, c in new_children)
+        # A pupil who came from another school: the monitoring counts its goal scores and cases at its school now
+        # (the rollup's queue, rondom.rollups), so both schools' months are refreshed.
+        moved = [c.pk for c in changed if "school_id" in changed_fields[c.pk]]
+        rollups.queue().mark_children_moved(moved, "roster")
         Child.objects.bulk_update(changed, _CHILD_UPDATE_FIELDS, batch_size=BATCH)
+        rollups.queue().mark_children_moved(moved, "roster")
 
         # Pupil keys: a new one per pupil whose key is new; a key that now belongs to another child (the BSN said
         # so) moves; the ECK iD follows the file.
@@ -455,6 +461,7 @@ class _Import:
                 child.updated_at = now
                 left.append(child)
                 report.ended.append(f"{child.given_name} {child.family_name}")
+            rollups.queue().mark_children_moved([c.pk for c in left], "roster")
             Child.objects.bulk_update(
                 left, ["school", "school_group", "group", "left_school_on", "version", "updated_at"], batch_size=BATCH
             )

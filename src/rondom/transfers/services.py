@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import rollups
 from rondom.access import log, policy
 from rondom.access.models import AccessGrant, TeamMembership
 from rondom.accounts.models import Membership, Organisation
@@ -390,6 +391,9 @@ def accept_transfer(actor: User, transfer: Transfer, *, version: int, today: dat
             request.closed_at = now
             request.closed_reason = _("Ended with the move to another school.")
             request.save(update_fields=["closed_at", "closed_reason"])
+        # The open cases and the child change school in bulk writes no save hook sees: the monitoring's months of
+        # both schools are queued for a refresh (rondom.rollups), before here and after the child's update below.
+        rollups.queue().mark_children_moved([child.pk], "transfer")
         Case.objects.filter(child=child, status__state__in=workflow.OPEN_STATES).update(
             team=support_team_for(transfer.to_school)
         )
@@ -404,6 +408,7 @@ def accept_transfer(actor: User, transfer: Transfer, *, version: int, today: dat
             version=child.version + 1,
             updated_at=now,
         )
+        rollups.queue().mark_children_moved([child.pk], "transfer")
         transfer.state = TransferState.ACCEPTED
         transfer.consent = consent
         transfer.received_at = transfer.received_at or now

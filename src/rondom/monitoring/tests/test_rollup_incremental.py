@@ -502,3 +502,46 @@ def test_the_freeze_command_records_the_year(reported) -> None:  # type: ignore[
     out = StringIO()
     call_command("freeze_school_year", "2024-2025", "--user", reported["officer"].username, stdout=out)
     assert FrozenYear.objects.get().frozen_by == reported["officer"] and "2024-2025 frozen" in out.getvalue()
+
+
+# --- bulk moves that no save hook sees ----------------------------------------------------------------------------
+
+
+def _settled(seed: int) -> dict[str, Any]:
+    """A history whose rollups are current and whose queue is empty."""
+    world = history(seed)
+    full_rebuild()
+    DirtyMonth.objects.all().delete()
+    return world
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_children_moved_in_a_bulk_write_refresh_both_schools_months(seed: int) -> None:
+    """The roster import and a warm transfer change a child's school with bulk writes (no save hook): marking the
+    children before and after the write, then draining, gives exactly the full rebuild's rows (goal scores count at
+    the child's school now, so both schools' months change)."""
+    world = _settled(seed)
+    movers = [c for c in world["children"] if Plan.objects.filter(child=c, evaluations__isnull=False).exists()][:3]
+    assert movers
+    target = SchoolFactory()
+    ids = [c.pk for c in movers]
+    rollup.mark_children_moved(ids, "roster")
+    Child.objects.filter(pk__in=ids).update(school=target)  # as bulk_update does: no save hook
+    rollup.mark_children_moved(ids, "roster")
+    assert rollup.queued() > 0
+    rollup.drain(now=NOW)
+    after_drain = tables()
+    assert after_drain == full_rebuild()
+    assert any(r[1] == target.pk for r in after_drain)  # the scores now count at the new school
+
+
+def test_a_move_queues_nothing_of_a_frozen_year() -> None:
+    school = SchoolFactory()
+    child = ChildFactory(school=school)
+    plan = Plan.objects.create(child=child, version=1, content={})
+    GoalEvaluation.objects.create(plan=plan, goal_id="g", rater="parent", score=3, evaluated_on=date(2024, 10, 3))
+    GoalEvaluation.objects.create(plan=plan, goal_id="g", rater="parent", score=4, evaluated_on=date(2026, 9, 3))
+    FrozenYear.objects.create(school_year=2024, frozen_at=NOW)
+    DirtyMonth.objects.all().delete()
+    rollup.mark_children_moved([child.pk], "transfer")
+    assert set(DirtyMonth.objects.values_list("school_id", "month")) == {(school.pk, date(2026, 9, 1))}
