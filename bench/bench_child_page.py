@@ -137,9 +137,12 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[94] if len(values) >= 20 else float("nan")
 
 
-def bench_env(var: str, database: str) -> dict[str, str]:
+def bench_env(var: str, database: str | None = None) -> dict[str, str]:
     """The environment of a benchmark's demo database and server: bench settings, its own var dir, and
-    `database` (a URL) as the database when set (PostgreSQL), else SQLite. Prints which database it is."""
+    `database` (a URL; None: BENCH_DATABASE_URL) as the database when set (PostgreSQL), else SQLite. Prints which
+    database it is."""
+    if database is None:
+        database = os.environ.get("BENCH_DATABASE_URL", "")
     env = {
         **os.environ,
         "RONDOM_VAR_DIR": var,
