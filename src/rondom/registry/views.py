@@ -106,14 +106,27 @@ class ChildListView(ChildRecordView):
         user: User = request.user  # type: ignore[assignment]
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
         scope = policy.children_in_scope(user)
-        # The filters' choices in one query: every (school, group) pair in the user's scope. Without order_by() the
-        # model's ordering (names) would join the DISTINCT and return one row per child instead of per pair.
-        pairs = set(scope.order_by().values_list("school_id", "group").distinct())
-        schools = list(Organisation.objects.filter(pk__in={s for s, _g in pairs if s}).order_by("name"))
+        # The school filter's choices: the schools with a child in the scope, one index probe per school rather than
+        # a pass over the whole scope (a leerplicht officer's scope is a region: issue 17). The group filter lists
+        # the groups of the chosen school (or of the only one): a list of every group of eighty schools helps no one.
+        schools = list(
+            Organisation.objects.filter(Exists(scope.filter(school_id=OuterRef("pk")).order_by()))
+            .only("pk", "name")
+            .order_by("name")
+        )
         school = int_or_none(params.get("school"))
         school = school if school in {o.pk for o in schools} else None
         in_school = scope.filter(school_id=school) if school else scope
-        groups = sorted({g for s, g in pairs if g and (not school or s == school)})
+        group_school = school or (schools[0].pk if len(schools) == 1 else None)
+        groups = (
+            sorted(
+                g
+                for g in scope.filter(school_id=group_school).order_by().values_list("group", flat=True).distinct()
+                if g
+            )
+            if group_school
+            else []
+        )
         group = choice(params.get("group"), groups)
         # Whether a child has an open case is support information (issue 15, new-user trial: the functioneel beheerder
         # saw it for every pupil). The filter is offered only to school roles that read support, and filters only
@@ -137,9 +150,15 @@ class ChildListView(ChildRecordView):
         wp = paginate(children, params.get("page"), params={**filters, "q": term} if term else filters, post=bool(term))
         shown = wp.items
         self.log_shown(shown, decisions=policy.decide_many(user, shown, Action.SEARCH, DataCategory.IDENTITY).values())
-        support = policy.decide_many(user, shown, Action.READ, DataCategory.SUPPORT)
+        # Whether the open-case column may show per child: the policy's list scope narrowed to the page (a bounded
+        # number of queries; deciding per child cost a query per row for a leerplicht officer, issue 17).
+        support = set(
+            policy.allowed_children(user, Action.READ, DataCategory.SUPPORT)
+            .filter(pk__in=[child.pk for child in shown])
+            .values_list("pk", flat=True)
+        )
         for child in shown:
-            child.case_shown = support[child.pk].allowed  # type: ignore[attr-defined]
+            child.case_shown = child.pk in support  # type: ignore[attr-defined]
         taught = teaching_groups(user)
         context = {
             "form": form,
