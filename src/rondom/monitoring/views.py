@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -151,13 +152,27 @@ class FreezeYearView(LoginRequiredMixin, View):
         user = _user(request)
         if not rollup.may_publish(user):
             raise PermissionDenied
+        query = urlencode({k: v for k, v in request.POST.items() if k in ("pilot", "compare", "breakdown", "trend")})
+        back = f"{reverse('monitoring:dashboard')}?{query}"
+        note = " ".join(request.POST.get("note", "").split())[:200]
         try:
             year = SchoolYear.parse(request.POST.get("year", ""))
-            rollup.freeze(year, user, today=timezone.localdate())
-        except (ValueError, ValidationError):
-            return HttpResponse(_("This school year cannot be frozen."), status=400)
-        query = urlencode({k: v for k, v in request.POST.items() if k in ("pilot", "compare", "breakdown", "trend")})
-        return HttpResponseRedirect(f"{reverse('monitoring:dashboard')}?{query}&year={year}")
+        except ValueError:
+            messages.error(request, _("Choose a school year that has ended to freeze its figures."))
+            return HttpResponseRedirect(back)
+        if request.POST.get("confirm") != "yes" or not note:
+            messages.error(
+                request,
+                _("Say where the figures were published and confirm they can no longer change; nothing was frozen."),
+            )
+            return HttpResponseRedirect(f"{back}&year={year}")
+        try:
+            rollup.freeze(year, user, today=timezone.localdate(), note=note)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(back)
+        messages.success(request, _("The figures of school year %(year)s are frozen as published.") % {"year": year})
+        return HttpResponseRedirect(f"{back}&year={year}")
 
 
 class ReportView(LoginRequiredMixin, View):

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from rondom.attendance.importer import import_records
@@ -465,11 +465,24 @@ def test_policy_staff_freeze_an_ended_year_from_the_dashboard(login, reported) -
     page = client.get(f"/monitoring/?pilot={reported['pilot'].pk}").content.decode()
     form = page.split('id="freeze-year"')[1].split("</form>")[0]
     assert '<option value="2025-2026">' in form and "2026-2027" not in form  # the running year is not offered
-    answer = client.post("/monitoring/vastzetten/", {"year": "2024-2025", "pilot": reported["pilot"].pk})
+    assert 'name="confirm"' in form and 'name="note"' in form and "cannot be undone" in form
+    # Without saying where the figures were published, or without confirming, nothing is frozen: a clear message.
+    for incomplete in ({"note": "Raadsbrief 12 maart"}, {"confirm": "yes"}, {"confirm": "yes", "note": "   "}):
+        answer = client.post("/monitoring/vastzetten/", {"year": "2024-2025", **incomplete}, follow=True)
+        assert answer.status_code == 200 and "nothing was frozen" in answer.content.decode()
+    assert not FrozenYear.objects.exists()
+    answer = client.post(
+        "/monitoring/vastzetten/",
+        {"year": "2024-2025", "pilot": reported["pilot"].pk, "note": "Raadsbrief 12 maart", "confirm": "yes"},
+    )
     assert answer.status_code == 302 and "year=2024-2025" in answer["Location"]
     frozen = FrozenYear.objects.get()
     assert (frozen.school_year, frozen.frozen_by, frozen.frozen_at) == (2024, reported["officer"], NOW)
-    assert client.post("/monitoring/vastzetten/", {"year": "2026-2027"}).status_code == 400
+    assert frozen.note == "Raadsbrief 12 maart"
+    # The running year and nonsense: a message on the dashboard, never a bare error page, and nothing frozen.
+    for year in ("2026-2027", "abc", ""):
+        answer = client.post("/monitoring/vastzetten/", {"year": year, "note": "x", "confirm": "yes"}, follow=True)
+        assert answer.status_code == 200 and 'id="freeze-year"' in answer.content.decode()
     school_admin = MembershipFactory(organisation=reported["school"], role="functional_admin").user
     assert login(school_admin).post("/monitoring/vastzetten/", {"year": "2025-2026"}).status_code == 403
     assert FrozenYear.objects.count() == 1
@@ -500,8 +513,26 @@ def test_the_rebuild_command_repairs_and_keeps_frozen_years(reported) -> None:  
 
 def test_the_freeze_command_records_the_year(reported) -> None:  # type: ignore[no-untyped-def]
     out = StringIO()
-    call_command("freeze_school_year", "2024-2025", "--user", reported["officer"].username, stdout=out)
+    call_command(
+        "freeze_school_year", "2024-2025", "--user", reported["officer"].username, "--note", "Raad", stdout=out
+    )
     assert FrozenYear.objects.get().frozen_by == reported["officer"] and "2024-2025 frozen" in out.getvalue()
+
+
+def test_the_freeze_command_is_no_way_around_the_task_right(reported) -> None:  # type: ignore[no-untyped-def]
+    """Only a person who may publish the figures on the dashboard can freeze a year with the command, and says where
+    they were published (new-user trial: `--user ib` and no user at all were recorded as publisher)."""
+    school_admin = MembershipFactory(organisation=reported["school"], role="functional_admin").user
+    for argv in (
+        ["--user", school_admin.username, "--note", "Raad"],
+        ["--user", "nobody-here", "--note", "Raad"],
+        ["--user", reported["officer"].username, "--note", "  "],
+    ):
+        with pytest.raises(CommandError):
+            call_command("freeze_school_year", "2024-2025", *argv, stdout=StringIO())
+    with pytest.raises(CommandError):  # no --user at all
+        call_command("freeze_school_year", "2024-2025", stdout=StringIO(), stderr=StringIO())
+    assert not FrozenYear.objects.exists()
 
 
 # --- bulk moves that no save hook sees ----------------------------------------------------------------------------

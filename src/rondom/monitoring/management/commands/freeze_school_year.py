@@ -19,19 +19,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("year", help="the school year, e.g. 2025-2026")
-        parser.add_argument("--user", help="username of who published the figures")
-        parser.add_argument("--note", default="", help="where the figures were reported, e.g. the council letter")
+        parser.add_argument("--user", required=True, help="username of who published the figures (publish_figures)")
+        parser.add_argument("--note", required=True, help="where the figures were reported, e.g. the council letter")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             year = SchoolYear.parse(options["year"])
         except ValueError as error:
             raise CommandError(str(error)) from error
-        user = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"unknown user: {options['user']}")
+        # Who published the figures: a person holding the task right to (access.tasks `publish_figures`), as on the
+        # dashboard — the command is not a way around it.
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"unknown or inactive user: {options['user']}")
+        if not rollup.may_publish(user):
+            who = options["user"]
+            raise CommandError(f"{who} may not publish the monitoring's figures (task right publish_figures)")
+        if not options["note"].strip():
+            raise CommandError("--note is required: where the figures were reported, e.g. the council letter")
         try:
             frozen = rollup.freeze(year, user, today=timezone.localdate(), note=options["note"])
         except ValidationError as error:
