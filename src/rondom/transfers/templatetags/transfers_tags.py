@@ -33,9 +33,8 @@ def transfer_status(context: Any, child: Any) -> dict[str, Any]:
 
 #: The newest transfer of a child, in the model's own order (Transfer.Meta.ordering: -offered_at, -pk), through the
 #: index on child_id; plain SQL: on every child page, and most children have no transfer (issue 17, capacity).
-_LATEST_SQL = "SELECT id FROM {} WHERE child_id = %s ORDER BY offered_at DESC, id DESC LIMIT 1".format(  # noqa: S608
-    Transfer._meta.db_table
-)
+_TABLE = Transfer._meta.db_table
+_LATEST_SQL = f"SELECT id FROM {_TABLE} WHERE child_id = %s ORDER BY offered_at DESC, id DESC LIMIT 1"  # noqa: S608
 
 
 def latest_transfer(child_id: int) -> Transfer | None:
