@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.views import View
 from rest_framework.request import Request
@@ -312,13 +311,12 @@ def log_shown(
             decision = decision.for_action(action, category)
         if decision.allowed:
             rows[child.pk] = (decision, object_id)
-    if rows:
-        with transaction.atomic():
-            log_many(
-                user,
-                [decision for decision, _id in rows.values()],
-                [LogItem(pk, object_type, str(object_id)) for pk, (_d, object_id) in rows.items()],
-            )
+    if rows:  # log_many writes them in one transaction of its own (one INSERT statement)
+        log_many(
+            user,
+            [decision for decision, _id in rows.values()],
+            [LogItem(pk, object_type, str(object_id)) for pk, (_d, object_id) in rows.items()],
+        )
 
 
 # --- The three bases ---------------------------------------------------------------------------------------------
