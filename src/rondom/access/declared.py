@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.views import View
 from rest_framework.request import Request
@@ -166,12 +165,23 @@ class Resolved:
     opened: Any = None
     #: The read row written, if any.
     logged: Any = None
+    #: The read row not yet written (`resolve(defer_read=True)`): (decision, item); the view writes it once.
+    pending: tuple[Decision, audit.LogItem] | None = None
 
 
 def resolve(
-    request: HttpRequest, declaration: Declaration, kwargs: Mapping[str, Any], *, find: Finder | None = None
+    request: HttpRequest,
+    declaration: Declaration,
+    kwargs: Mapping[str, Any],
+    *,
+    find: Finder | None = None,
+    defer_read: bool = False,
 ) -> Resolved:
     """Resolve the child of a request by its declaration (see the module docstring).
+
+    `defer_read`: the read row is not written here but kept as `Resolved.pending` (decision, item), for the view
+    to write together with the parts of the record it shows, in one statement (`_Declared.log_parts`); the web
+    base writes it after the handler in any case, also when the handler raised (`_ResolveOnDispatch`).
 
     Raises Http404 (no such child, outside scope, nested object not this child's), PermissionDenied (in scope, not
     allowed), ImproperlyConfigured (a method the view answers is not declared: deny by default)."""
@@ -209,12 +219,15 @@ def resolve(
             raise ImproperlyConfigured("An access on PER_OBJECT needs a finder and Declaration.category_of")
         decision = policy.require(user, child, access.action, declaration.category_of(found))
     row = None
+    pending = None
     if access.is_read:
         named = found if declaration.logs_found else None
-        row = audit.record(
-            user, decision, child.pk, object_type=declaration.object_type, object_id=_id_of(named, child)
-        )
-    return Resolved(child, decision, access, found, opened, row)
+        item = audit.LogItem(child.pk, declaration.object_type, str(_id_of(named, child) or ""))
+        if defer_read:
+            pending = (decision, item)
+        else:
+            row = audit.record_many(user, decision, [item])[0]
+    return Resolved(child, decision, access, found, opened, row, pending)
 
 
 def _child_or_404(child_id: Any) -> Child:
@@ -245,24 +258,27 @@ def log_shown_again(
 
 
 def log_parts(
-    user: User, child: Child, parts: Iterable[tuple[str, str, object]], *, bases: list[Basis] | None = None
+    user: User,
+    child: Child,
+    parts: Iterable[tuple[str, str, object]],
+    *,
+    bases: list[Basis] | None = None,
+    first: tuple[Decision, audit.LogItem] | None = None,
 ) -> None:
     """Further read rows for parts of one child's record shown on the same page, as (category, object type, object
     id), e.g. each note category on the record page; each on the ground the policy gives for that category (the
-    grounds read once). Parts the user may not read are not logged (and must not be shown)."""
+    grounds read once). Parts the user may not read are not logged (and must not be shown). `first`: the page's
+    own read row not yet written (`Resolved.pending`), written before the parts in the same statement."""
     wanted = list(parts)
-    if not wanted:
-        return
-    bases = bases if bases is not None else policy.bases_for(user, child)
-    rows = [(policy.decide_with(bases, Action.READ, c), t, i) for c, t, i in wanted]
-    rows = [(d, t, i) for d, t, i in rows if d.allowed]
+    rows: list[tuple[Decision, audit.LogItem]] = [first] if first is not None else []
+    if wanted:
+        bases = bases if bases is not None else policy.bases_for(user, child)
+        for category, object_type, object_id in wanted:
+            decision = policy.decide_with(bases, Action.READ, category)
+            if decision.allowed:
+                rows.append((decision, audit.LogItem(child.pk, object_type, str(object_id))))
     if rows:
-        audit.record_many(
-            user,
-            rows[0][0],
-            [audit.LogItem(child.pk, object_type, str(object_id)) for _d, object_type, object_id in rows],
-            decisions=[d for d, _t, _i in rows],
-        )
+        audit.record_many(user, rows[0][0], [item for _d, item in rows], decisions=[d for d, _i in rows])
 
 
 def log_shown(
@@ -295,13 +311,12 @@ def log_shown(
             decision = decision.for_action(action, category)
         if decision.allowed:
             rows[child.pk] = (decision, object_id)
-    if rows:
-        with transaction.atomic():
-            log_many(
-                user,
-                [decision for decision, _id in rows.values()],
-                [LogItem(pk, object_type, str(object_id)) for pk, (_d, object_id) in rows.items()],
-            )
+    if rows:  # log_many writes them in one transaction of its own (one INSERT statement)
+        log_many(
+            user,
+            [decision for decision, _id in rows.values()],
+            [LogItem(pk, object_type, str(object_id)) for pk, (_d, object_id) in rows.items()],
+        )
 
 
 # --- The three bases ---------------------------------------------------------------------------------------------
@@ -328,12 +343,16 @@ class _Declared:
     def _has_finder(self) -> bool:
         return self.declaration.find is not None or type(self).find_object is not _Declared.find_object
 
-    def resolve_declared(self, request: HttpRequest, kwargs: Mapping[str, Any]) -> None:
+    #: Keep the page's read row until the handler logs the parts it shows (`log_parts`), to write them in one
+    #: statement; a web view's base writes it after the handler if the handler did not (`_ResolveOnDispatch`).
+    read_with_parts = False
+
+    def resolve_declared(self, request: HttpRequest, kwargs: Mapping[str, Any], *, defer_read: bool = False) -> None:
         declaration = getattr(self, "declaration", None)
         if not isinstance(declaration, Declaration):
             raise ImproperlyConfigured(f"{type(self).__name__} serves child data but declares no Declaration")
         finder: Finder | None = (lambda _r, child, _k: self.find_object(child)) if self._has_finder() else None
-        self.resolved = resolve(request, declaration, kwargs, find=finder)
+        self.resolved = resolve(request, declaration, kwargs, find=finder, defer_read=defer_read)
         self.child, self.decision = self.resolved.child, self.resolved.decision  # type: ignore[assignment]
         self.found, self.opened = self.resolved.found, self.resolved.opened
 
@@ -344,8 +363,22 @@ class _Declared:
         return log_shown_again(self.request, self.resolved, self.declaration, object_id=object_id)  # type: ignore[attr-defined]
 
     def log_parts(self, parts: Iterable[tuple[str, str, object]], *, bases: list[Basis] | None = None) -> None:
-        """See `log_parts`, for the resolved child."""
-        log_parts(self.request.user, self.child, parts, bases=bases)  # type: ignore[attr-defined]
+        """See `log_parts`, for the resolved child; with the page's own read row first when it is still pending."""
+        first = self._take_pending()
+        log_parts(self.request.user, self.child, parts, bases=bases, first=first)  # type: ignore[attr-defined]
+
+    def _take_pending(self) -> tuple[Decision, audit.LogItem] | None:
+        """The resolved read row not yet written, once (None after it was taken)."""
+        resolved = self.resolved
+        if resolved is None or resolved.pending is None or getattr(self, "_pending_taken", False):
+            return None
+        self._pending_taken = True
+        return resolved.pending
+
+    def _write_pending(self) -> None:
+        pending = self._take_pending()
+        if pending is not None:
+            audit.record_many(self.request.user, pending[0], [pending[1]])  # type: ignore[attr-defined]
 
     def log_shown(self, children: Iterable[Child], **kwargs: Any) -> None:
         """See `log_shown`: on a list route the declared category and action; on a page about one child (a list
@@ -365,8 +398,11 @@ def _answers(view: Any, method: str) -> bool:
 class _ResolveOnDispatch(_Declared, View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if _answers(self, request.method or "GET"):
-            self.resolve_declared(request, kwargs)
-        response = super().dispatch(request, *args, **kwargs)
+            self.resolve_declared(request, kwargs, defer_read=self.read_with_parts)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        finally:
+            self._write_pending()  # the read row of a page whose handler logged no parts (or raised)
         self._log_page_shown_again(request, response)
         return response
 

@@ -4,6 +4,7 @@ record, so a change without its log row (or a log row without its change) cannot
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,11 +28,35 @@ if TYPE_CHECKING:  # types only: accounts records administration in this log, so
 
 HEAD_TABLE = ChainHead._meta.db_table
 _COLUMNS = [*HASHED_FIELDS, "row_hash"]
-INSERT_SQL = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names come from the model, not from input
+INSERT_SQL = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names come from the model, not from input
     AccessLogEntry._meta.db_table,
     ", ".join(AccessLogEntry._meta.get_field(name).column for name in _COLUMNS),  # type: ignore[union-attr,misc]
-    ", ".join(["%s"] * len(_COLUMNS)),
 )
+_ROW_SQL = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+#: Rows per INSERT statement: a request's rows (a page of search results, a record's parts) go in one statement;
+#: a bulk write (an import's pupils) in statements of this many rows, within the database's bound-parameter limit.
+ROWS_PER_INSERT = 1000
+
+
+def _max_params() -> int | None:
+    """The bound parameters one statement may hold: 65,535 on PostgreSQL (its protocol's bound); on
+    SQLite the limit it was compiled with (32,766 since 3.32; Django assumes the old 999)."""
+    if connection.vendor != "sqlite":
+        return 65535
+    raw = connection.connection
+    getlimit = getattr(raw, "getlimit", None)  # Python 3.11+
+    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)) if getlimit else connection.features.max_query_params
+
+
+def _insert(cursor: Any, rows: Sequence[AccessLogEntry]) -> None:
+    """Write `rows` with one multi-row ``INSERT ... VALUES (...), (...)`` per `ROWS_PER_INSERT` rows."""
+    limit = _max_params()
+    per = min(ROWS_PER_INSERT, limit // len(_COLUMNS)) if limit else ROWS_PER_INSERT
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        cursor.execute(
+            INSERT_SQL + ", ".join([_ROW_SQL] * len(chunk)), [value for row in chunk for value in _params(row)]
+        )
 
 
 def _params(row: AccessLogEntry) -> list[Any]:
@@ -119,7 +144,7 @@ def record_many(
             row.row_hash = row.compute_hash()
             prev = row.row_hash
             rows.append(row)
-        cursor.executemany(INSERT_SQL, [_params(row) for row in rows])
+        _insert(cursor, rows)
         cursor.execute(f"UPDATE {HEAD_TABLE} SET seq = %s, last_hash = %s WHERE id = 1", [seq, prev])  # noqa: S608
     return rows
 

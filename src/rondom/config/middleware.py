@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -15,6 +17,37 @@ from django.views import defaults
 from rondom.core.errors import Refused
 
 logger = logging.getLogger(__name__)
+
+
+#: Session key: when the idle expiry was last renewed (POSIX seconds, an int).
+SESSION_RENEWED_KEY = "_rondom_renewed"
+
+
+class SessionRenewalMiddleware:
+    """Renew a logged-in session's idle expiry at most once per `RONDOM_SESSION_RENEW_SECONDS` (default 60),
+    instead of writing the session on every request (``SESSION_SAVE_EVERY_REQUEST``, one UPDATE per page).
+
+    Docs/security.md, "session expiry": a session ends after `SESSION_COOKIE_AGE` seconds (30 minutes) without a
+    request. The expiry is set whenever the session is saved; this middleware marks the session changed (so
+    Django's SessionMiddleware saves it, with a new expiry) when the last renewal is at least the window ago, and
+    otherwise leaves it alone. So a session now ends between AGE - window and AGE seconds after the last request:
+    never later than before, at most the window earlier. An empty session (no one logged in) is never created
+    or written here. Goes right after SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.window = int(getattr(settings, "SESSION_RENEW_SECONDS", 60))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.modified and not session.is_empty():
+            now = int(timezone.now().timestamp())
+            if now - int(session.get(SESSION_RENEWED_KEY, 0)) >= self.window:
+                session[SESSION_RENEWED_KEY] = now  # modified: SessionMiddleware saves it with a new expiry
+        elif session is not None and session.modified and not session.is_empty():
+            session[SESSION_RENEWED_KEY] = int(timezone.now().timestamp())  # saved anyway: renewed now
+        return response
 
 
 class NoStoreMiddleware:

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "rondom.config.middleware.NoStoreMiddleware",
     "rondom.config.middleware.ApiErrorBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "rondom.config.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,7 +193,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: idle expiry after 30 minutes, gone when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("RONDOM_SESSION_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed at most once a minute (not written on every request): config.middleware.SessionRenewalMiddleware.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = int(os.environ.get("RONDOM_SESSION_RENEW_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -204,6 +204,8 @@ def works_at_a_school(user: User) -> bool:
 class ChildDetailView(ChildRecordView):
     # The record: basic details (the declared read), and one row per note category shown.
     declaration = Declaration(get=read(DataCategory.IDENTITY))
+    # The read row and the parts' rows in one statement (one log transaction per page, issue 17).
+    read_with_parts = True
 
     def get(
         self, request: HttpRequest, child_id: int, note_form: NoteForm | None = None, status: int = 200

@@ -99,7 +99,11 @@ def test_passwords_are_hashed_with_argon2() -> None:
 
 def test_sessions_expire_after_idle_time(settings) -> None:  # type: ignore[no-untyped-def]
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    # Renewed on activity, at most a minute apart (tests/test_session_renewal.py: never later than the idle age).
+    session = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+    assert settings.MIDDLEWARE[session + 1] == "rondom.config.middleware.SessionRenewalMiddleware"
+    assert 0 < settings.SESSION_RENEW_SECONDS <= 60
 
 
 def test_the_admin_uses_the_same_login_with_two_factor(client) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from rondom.access import policy
 from rondom.audit import services
@@ -119,3 +120,35 @@ def test_a_search_logs_one_row_per_child_shown(login) -> None:  # type: ignore[n
     ib = MembershipFactory(organisation=child.school, role="intern_begeleider").user
     assert len(login(ib).get("/api/children/").json()["results"]) == 2
     assert AccessLogEntry.objects.filter(action="search").count() == 2
+
+
+def _log_inserts(queries: CaptureQueriesContext) -> list[str]:
+    table = AccessLogEntry._meta.db_table
+    return [q["sql"] for q in queries if q["sql"].startswith("INSERT INTO") and table in q["sql"]]
+
+
+def test_a_request_s_rows_are_written_in_one_multi_row_insert_and_the_chain_verifies() -> None:
+    child, ib = make_rows(2)
+    decision = policy.decide(ib, child, "read", "identity")
+    items = [services.LogItem(child.pk, "notes", str(n)) for n in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        written = services.record_many(ib, decision, items)
+    inserts = _log_inserts(queries)
+    assert len(inserts) == 1 and inserts[0].count("), (") == 29  # one statement, 30 rows (not executemany)
+    rows = list(AccessLogEntry.objects.order_by("seq"))
+    assert [r.seq for r in rows] == list(range(1, 33))
+    assert [r.object_id for r in rows[2:]] == [str(n) for n in range(30)]
+    assert [r.row_hash for r in rows[2:]] == [r.row_hash for r in written]
+    assert services.verify_chain().ok
+
+
+def test_a_bulk_write_beyond_one_statement_s_parameters_stays_one_exact_chain() -> None:
+    child, ib = make_rows(1)
+    decision = policy.decide(ib, child, "read", "identity")
+    n = 2 * services.ROWS_PER_INSERT + 7
+    with CaptureQueriesContext(connection) as queries:
+        services.record_many(ib, decision, [services.LogItem(child.pk, "child", str(i)) for i in range(n)])
+    assert len(_log_inserts(queries)) >= 3  # split to stay within the bound parameters
+    assert AccessLogEntry.objects.count() == n + 1
+    report = services.verify_chain()
+    assert report.ok and report.checked == n + 1

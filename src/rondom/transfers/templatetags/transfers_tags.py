@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db import connections, router
 
 from rondom.core.grounds import Ground
 from rondom.transfers.grounds import TRANSFER_ROLES
@@ -27,8 +28,24 @@ def transfer_status(context: Any, child: Any) -> dict[str, Any]:
         and membership.role in TRANSFER_ROLES
         and membership.organisation_id == child.school_id
     )
-    latest = Transfer.objects.filter(child=child).select_related("to_school", "from_school").first()
-    return {"child": child, "latest": latest, "may_offer": may_offer}
+    return {"child": child, "latest": latest_transfer(child.pk), "may_offer": may_offer}
+
+
+#: The newest transfer of a child, in the model's own order (Transfer.Meta.ordering: -offered_at, -pk), through the
+#: index on child_id; plain SQL: on every child page, and most children have no transfer (issue 17, capacity).
+_TABLE = Transfer._meta.db_table
+_LATEST_SQL = f"SELECT id FROM {_TABLE} WHERE child_id = %s ORDER BY offered_at DESC, id DESC LIMIT 1"  # noqa: S608
+
+
+def latest_transfer(child_id: int) -> Transfer | None:
+    """The child's latest transfer in any state (with both schools), or None: the same row as
+    ``Transfer.objects.filter(child=child).first()``; one small query when there is none, two when there is."""
+    with connections[router.db_for_read(Transfer)].cursor() as cursor:
+        cursor.execute(_LATEST_SQL, [child_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Transfer.objects.select_related("to_school", "from_school").get(pk=row[0])
 
 
 @register.inclusion_tag("transfers/_portal_link.html")

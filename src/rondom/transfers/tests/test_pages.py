@@ -133,3 +133,21 @@ def test_my_cases_links_to_the_incoming_transfers(login) -> None:  # type: ignor
     page = client.get("/casussen/").content.decode()
     assert 'href="/overstap/"' in page
     assert world.child.given_name in client.get("/overstap/").content.decode()
+
+
+def test_the_record_page_s_latest_transfer_is_the_model_s_first_in_its_order() -> None:
+    from rondom.transfers.templatetags.transfers_tags import latest_transfer
+
+    world = w.build()
+    assert latest_transfer(world.child.pk) is None
+    first = w.offer(world)
+    Transfer.objects.filter(pk=first.pk).update(state=TransferState.WITHDRAWN)
+    second = w.offer(world)
+    assert latest_transfer(world.child.pk) == Transfer.objects.filter(child=world.child).first() == second
+    # The same moment: the higher number is the later one, as Transfer.Meta.ordering says.
+    Transfer.objects.filter(pk=first.pk).update(offered_at=second.offered_at)
+    assert latest_transfer(world.child.pk) == Transfer.objects.filter(child=world.child).first() == second
+    Transfer.objects.filter(pk=first.pk).update(offered_at=second.offered_at + timedelta(seconds=1))
+    found = latest_transfer(world.child.pk)
+    assert found == Transfer.objects.filter(child=world.child).first() == first
+    assert found is not None and found.to_school.name == first.to_school.name
