@@ -545,3 +545,24 @@ def test_a_move_queues_nothing_of_a_frozen_year() -> None:
     DirtyMonth.objects.all().delete()
     rollup.mark_children_moved([child.pk], "transfer")
     assert set(DirtyMonth.objects.values_list("school_id", "month")) == {(school.pk, date(2026, 9, 1))}
+
+
+def test_the_restatements_table_withholds_a_correction_that_rests_on_few(login, reported) -> None:  # type: ignore[no-untyped-def]
+    # One pupil's absence in one month (one record) corrected after the freeze: the dashboard never shows a figure
+    # that rests on fewer than RONDOM_MONITORING_MIN_CELL, so neither may the restatements table (published 180
+    # minutes / 1 record, corrected 300 / 1 would single the pupil out).
+    school = reported["school"]
+    admin = MembershipFactory(organisation=school, role="functional_admin").user
+    pupil_with_bsn(7, school=school)
+    row = {"bsn": make_bsn(7), "date": "2025-05-12", "kind": "unauthorised", "hours": "3"}
+    assert import_records([row], school_id=school.pk, user=admin, today=TODAY).ok
+    rollup.drain(now=NOW)
+    rollup.freeze(SchoolYear(2024), None, today=TODAY, now=NOW)
+    assert import_records([{**row, "hours": "5"}], school_id=school.pk, user=admin, today=TODAY).updated == 1
+    rollup.drain(now=NOW)
+    client = login(reported["officer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get(f"/monitoring/?pilot={reported['pilot'].pk}&year=2024-2025").content.decode()
+    table = html.split('id="restatements"')[1].split("</table>")[0]
+    assert "mei 2025" in table and "afgeschermd (&lt;5)" in table
+    assert "180" not in table and "300" not in table and "/ 1" not in table
