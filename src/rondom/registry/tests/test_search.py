@@ -291,3 +291,14 @@ def test_a_term_the_form_refuses_shows_and_logs_no_child(login, ib: User) -> Non
     assert response.status_code == 200 and response.context["form"].errors
     assert list(response.context["children"]) == []
     assert AccessLogEntry.objects.count() == before
+
+
+def test_an_upsert_of_a_name_keeps_the_search_name() -> None:
+    # bulk_create(update_conflicts=True) writes only `update_fields` of a row that exists: a name among them must
+    # bring the search name along, or the child is found by the old name and not by the new one.
+    school = SchoolFactory()
+    child = ChildFactory(given_name="Zoë", family_name="de Wit", school=school)
+    renamed = Child.objects.get(pk=child.pk)
+    renamed.given_name = "Noé"
+    Child.objects.bulk_create([renamed], update_conflicts=True, unique_fields=["id"], update_fields=["given_name"])
+    assert Child.objects.get(pk=child.pk).search_name == " noe de wit"
