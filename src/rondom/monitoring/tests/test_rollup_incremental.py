@@ -566,3 +566,25 @@ def test_the_restatements_table_withholds_a_correction_that_rests_on_few(login, 
     table = html.split('id="restatements"')[1].split("</table>")[0]
     assert "mei 2025" in table and "afgeschermd (&lt;5)" in table
     assert "180" not in table and "300" not in table and "/ 1" not in table
+
+
+def test_a_school_changed_through_the_child_update_queues_both_schools_months() -> None:
+    # records.services.update_child (the page and the API) writes the new school with one versioned UPDATE, which no
+    # save hook sees: the child's goal scores must still move from the old school's months to the new one's.
+    from rondom.records.services import update_child
+
+    home, new = SchoolFactory(), SchoolFactory()
+    new.municipality = home.municipality
+    new.save()
+    actor = MembershipFactory(organisation=home, role="intern_begeleider").user
+    MembershipFactory(organisation=new, role="intern_begeleider", user=actor)
+    child = ChildFactory(school=home, home_municipality=home.municipality)
+    plan = Plan.objects.create(child=child, version=1, content={})
+    GoalEvaluation.objects.create(plan=plan, goal_id="g", rater="youth", score=3, evaluated_on=date(2026, 1, 31))
+    DirtyMonth.objects.all().delete()
+    update_child(actor, child, {"school": new}, version=child.version)
+    assert Child.objects.get(pk=child.pk).school_id == new.pk
+    assert set(DirtyMonth.objects.values_list("school_id", "month")) == {
+        (home.pk, date(2026, 1, 1)),
+        (new.pk, date(2026, 1, 1)),
+    }
