@@ -354,9 +354,13 @@ REASON_LABELS = {
 
 def restatement_rows(restatements: list[Restatement]) -> list[dict[str, Any]]:
     """The restatements as the page's table shows them: school, month, what was counted, published and corrected
-    figure (total / count), why and when."""
+    figure (total / count), why and when. A restatement per school and month is finer than any figure the dashboard
+    shows, so when either count rests on 1 up to RONDOM_MONITORING_MIN_CELL minus one (cases, goal scores,
+    absence records) both figures are withheld (`withheld_text`), as every other figure on the page is."""
+    min_cell = settings.RONDOM_MONITORING_MIN_CELL
     rows = []
     for r in restatements:
+        few = any(0 < count < min_cell for count in (r.published_count, r.corrected_count))
         if r.fact.startswith(ABSENCE_PREFIX):
             kind = r.fact[len(ABSENCE_PREFIX) :]
             label = _("absence in minutes: %(kind)s (minutes / records)") % {
@@ -369,8 +373,8 @@ def restatement_rows(restatements: list[Restatement]) -> list[dict[str, Any]]:
                 "school": r.school.name,
                 "month": r.month,
                 "fact": label,
-                "published": f"{grouped(r.published_total)} / {grouped(r.published_count)}",
-                "corrected": f"{grouped(r.corrected_total)} / {grouped(r.corrected_count)}",
+                "published": withheld_text() if few else f"{grouped(r.published_total)} / {grouped(r.published_count)}",
+                "corrected": withheld_text() if few else f"{grouped(r.corrected_total)} / {grouped(r.corrected_count)}",
                 "reason": str(REASON_LABELS.get(r.reason, r.reason)),
                 "recorded_at": r.recorded_at,
             }

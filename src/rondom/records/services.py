@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rondom import rollups
 from rondom.access import log, policy
 from rondom.access.rules import SCHOOL_ROLE_RULES
 from rondom.accounts.models import Organisation, User
@@ -205,7 +206,14 @@ def update_child(actor: User, child: Child, data: dict[str, Any], *, version: in
     submitted = {k: v for k, v in data.items() if k in CHILD_EDITABLE_FIELDS}
     try:
         with transaction.atomic():
+            # A new school moves the child's goal scores to the new school's months; the versioned UPDATE is seen by
+            # no save hook, so queue the old school's months and then the new one's (rondom.rollups, issue 17).
+            moves = "school" in fields and fields["school"].pk != child.school_id
+            if moves:
+                rollups.queue().mark_children_moved([child.pk], "school change")
             save_versioned(child, version, fields, submitted=submitted)
+            if moves:
+                rollups.queue().mark_children_moved([child.pk], "school change")
             log.log_change(actor, decision, child, action=Action.UPDATE, object_type="child", object_id=child.pk)
     except IntegrityError:
         if (

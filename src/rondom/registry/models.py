@@ -62,7 +62,8 @@ NAME_FIELDS = frozenset({"given_name", "family_name", "anonymised_at"})
 
 
 class ChildQuerySet(models.QuerySet["Child"]):
-    """Bulk writers keep `Child.search_name` current as `Child.save` does (docs/search.md): `bulk_create` fills it,
+    """Bulk writers keep `Child.search_name` current as `Child.save` does (docs/search.md): `bulk_create` fills it
+    (and an upsert's `update_fields` with a name field writes it too),
     `bulk_update` recomputes and writes it whenever a name field is written, and `update()` of a name field without
     the search name is refused (ValueError): the database cannot compute the key, so a caller must pass it."""
 
@@ -70,6 +71,9 @@ class ChildQuerySet(models.QuerySet["Child"]):
         objs = list(objs)
         for child in objs:
             child.search_name = child.computed_search_name()
+        update_fields = kwargs.get("update_fields")  # an upsert writes only these on a row that exists
+        if update_fields and NAME_FIELDS & set(update_fields) and "search_name" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_name"]
         return list(super().bulk_create(objs, *args, **kwargs))
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:

@@ -104,6 +104,8 @@ class ChildListView(ChildRecordView):
 
     def _render(self, request: HttpRequest, form: SearchForm, params: Any) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
+        # A search the form refuses (a term over max_length) finds no one: it must not fall back to the whole scope.
+        refused = form.is_bound and not form.is_valid()
         term = form.cleaned_data.get("q", "") if form.is_valid() else ""
         scope = policy.children_in_scope(user)
         # The school filter's choices: the schools with a child in the scope, one index probe per school rather than
@@ -141,6 +143,8 @@ class ChildListView(ChildRecordView):
         children = selectors.search_children(user, term, scope=in_school).annotate(
             has_open_case=Exists(Case.objects.filter(child=OuterRef("pk"), status__state__in=OPEN_STATES))
         )
+        if refused:
+            children = children.none()
         if group:
             children = children.filter(group=group)
         if open_case:

@@ -576,3 +576,46 @@ def test_a_move_queues_nothing_of_a_frozen_year() -> None:
     DirtyMonth.objects.all().delete()
     rollup.mark_children_moved([child.pk], "transfer")
     assert set(DirtyMonth.objects.values_list("school_id", "month")) == {(school.pk, date(2026, 9, 1))}
+
+
+def test_the_restatements_table_withholds_a_correction_that_rests_on_few(login, reported) -> None:  # type: ignore[no-untyped-def]
+    # One pupil's absence in one month (one record) corrected after the freeze: the dashboard never shows a figure
+    # that rests on fewer than RONDOM_MONITORING_MIN_CELL, so neither may the restatements table (published 180
+    # minutes / 1 record, corrected 300 / 1 would single the pupil out).
+    school = reported["school"]
+    admin = MembershipFactory(organisation=school, role="functional_admin").user
+    pupil_with_bsn(7, school=school)
+    row = {"bsn": make_bsn(7), "date": "2025-05-12", "kind": "unauthorised", "hours": "3"}
+    assert import_records([row], school_id=school.pk, user=admin, today=TODAY).ok
+    rollup.drain(now=NOW)
+    rollup.freeze(SchoolYear(2024), None, today=TODAY, now=NOW)
+    assert import_records([{**row, "hours": "5"}], school_id=school.pk, user=admin, today=TODAY).updated == 1
+    rollup.drain(now=NOW)
+    client = login(reported["officer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get(f"/monitoring/?pilot={reported['pilot'].pk}&year=2024-2025").content.decode()
+    table = html.split('id="restatements"')[1].split("</table>")[0]
+    assert "mei 2025" in table and "afgeschermd (&lt;5)" in table
+    assert "180" not in table and "300" not in table and "/ 1" not in table
+
+
+def test_a_school_changed_through_the_child_update_queues_both_schools_months() -> None:
+    # records.services.update_child (the page and the API) writes the new school with one versioned UPDATE, which no
+    # save hook sees: the child's goal scores must still move from the old school's months to the new one's.
+    from rondom.records.services import update_child
+
+    home, new = SchoolFactory(), SchoolFactory()
+    new.municipality = home.municipality
+    new.save()
+    actor = MembershipFactory(organisation=home, role="intern_begeleider").user
+    MembershipFactory(organisation=new, role="intern_begeleider", user=actor)
+    child = ChildFactory(school=home, home_municipality=home.municipality)
+    plan = Plan.objects.create(child=child, version=1, content={})
+    GoalEvaluation.objects.create(plan=plan, goal_id="g", rater="youth", score=3, evaluated_on=date(2026, 1, 31))
+    DirtyMonth.objects.all().delete()
+    update_child(actor, child, {"school": new}, version=child.version)
+    assert Child.objects.get(pk=child.pk).school_id == new.pk
+    assert set(DirtyMonth.objects.values_list("school_id", "month")) == {
+        (home.pk, date(2026, 1, 1)),
+        (new.pk, date(2026, 1, 1)),
+    }

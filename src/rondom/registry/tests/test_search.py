@@ -279,3 +279,27 @@ def test_the_fts_triggers_come_back_after_a_table_rebuild_dropped_them(ib: User)
     assert _names(ib, "chloe") == {"Chloé de Vries"}
     ChildFactory(given_name="Chloé", family_name="Bakker", school=school)  # indexed again by the trigger
     assert _names(ib, "chloe bakker") == {"Chloé Bakker"}
+
+
+def test_a_term_the_form_refuses_shows_and_logs_no_child(login, ib: User) -> None:  # type: ignore[no-untyped-def]
+    # A term longer than the field allows is an error to correct, not an empty search: the page must not fall back
+    # to the whole scope (every child on page 1 shown and logged as found by a search the user never made).
+    school = _school_of(ib)
+    ChildFactory.create_batch(3, given_name="Isa", family_name="de Boer", school=school)
+    client = login(ib)
+    before = AccessLogEntry.objects.count()
+    response = client.post("/kinderen/", {"q": "Isa de Boer " * 9})  # 108 characters, over max_length 100
+    assert response.status_code == 200 and response.context["form"].errors
+    assert list(response.context["children"]) == []
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_an_upsert_of_a_name_keeps_the_search_name() -> None:
+    # bulk_create(update_conflicts=True) writes only `update_fields` of a row that exists: a name among them must
+    # bring the search name along, or the child is found by the old name and not by the new one.
+    school = SchoolFactory()
+    child = ChildFactory(given_name="Zoë", family_name="de Wit", school=school)
+    renamed = Child.objects.get(pk=child.pk)
+    renamed.given_name = "Noé"
+    Child.objects.bulk_create([renamed], update_conflicts=True, unique_fields=["id"], update_fields=["given_name"])
+    assert Child.objects.get(pk=child.pk).search_name == " noe de wit"
