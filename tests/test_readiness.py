@@ -20,6 +20,14 @@ from rondom.config import readiness
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process() -> Iterator[None]:
+    """Each test as a process that has not yet seen its migrations applied (readiness remembers that)."""
+    readiness._MIGRATED.clear()
+    yield
+    readiness._MIGRATED.clear()
+
+
 def test_ready_on_the_migrated_test_database(client) -> None:  # type: ignore[no-untyped-def]
     logged = AccessLogEntry.objects.count()
     response = client.get("/ready")
@@ -27,6 +35,12 @@ def test_ready_on_the_migrated_test_database(client) -> None:  # type: ignore[no
     assert response.json() == {"status": "ready"}
     assert response["Cache-Control"] == "no-store, private"
     assert AccessLogEntry.objects.count() == logged  # a probe is not an access to a child's data
+
+
+def test_once_ready_a_probe_asks_the_database_but_not_the_migration_graph(client, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/ready").status_code == 200
+    with django_assert_num_queries(1):  # SELECT 1: the database still answers
+        assert client.get("/ready").status_code == 200
 
 
 def test_a_migration_missing_from_the_database_answers_503_migrations_pending(client) -> None:  # type: ignore[no-untyped-def]
