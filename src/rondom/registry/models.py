@@ -152,6 +152,9 @@ class Child(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bsn_index"], condition=~models.Q(bsn_index=""), name="unique_bsn"),
         ]
+        # The lists' order (by name, then id): a page of a large scope walks this index instead of sorting every
+        # match (issue 17: a leerplicht officer's region).
+        indexes = [models.Index(fields=["family_name", "given_name", "id"], name="child_name_order")]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

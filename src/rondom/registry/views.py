@@ -112,7 +112,8 @@ class ChildListView(ChildRecordView):
         # a pass over the whole scope (a leerplicht officer's scope is a region: issue 17). The group filter lists
         # the groups of the chosen school (or of the only one): a list of every group of eighty schools helps no one.
         schools = list(
-            Organisation.objects.filter(Exists(scope.filter(school_id=OuterRef("pk")).order_by()))
+            Organisation.objects.filter(kind=OrganisationKind.SCHOOL)
+            .filter(Exists(scope.filter(school_id=OuterRef("pk")).order_by()))
             .only("pk", "name")
             .order_by("name")
         )
