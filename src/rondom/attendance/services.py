@@ -522,7 +522,8 @@ ABSENCE_SOURCE = rollups.Source(
 
 def insert_absence(where: Q | None, skip_years: Iterable[int]) -> int:
     """INSERT ... SELECT the AbsenceMonth rows of the absence records matching `where` (all: None), leaving out
-    those of `skip_years`. Returns the number of rows written; the caller deletes what they replace."""
+    those of `skip_years`. Returns the number of rows written; the caller deletes what they replace. Raises only the
+    database's own errors (an IntegrityError when the caller did not delete the rows first)."""
     return rollups.insert_select(
         AbsenceMonth._meta.db_table,
         ["school_id", "month", "kind", "minutes", "records"],

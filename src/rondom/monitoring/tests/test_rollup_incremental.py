@@ -465,11 +465,11 @@ def test_policy_staff_freeze_an_ended_year_from_the_dashboard(login, reported) -
     page = client.get(f"/monitoring/?pilot={reported['pilot'].pk}").content.decode()
     form = page.split('id="freeze-year"')[1].split("</form>")[0]
     assert '<option value="2025-2026">' in form and "2026-2027" not in form  # the running year is not offered
-    assert 'name="confirm"' in form and 'name="note"' in form and "cannot be undone" in form
+    assert 'name="confirm"' in form and 'name="note"' in form and "niet ongedaan" in form
     # Without saying where the figures were published, or without confirming, nothing is frozen: a clear message.
     for incomplete in ({"note": "Raadsbrief 12 maart"}, {"confirm": "yes"}, {"confirm": "yes", "note": "   "}):
         answer = client.post("/monitoring/vastzetten/", {"year": "2024-2025", **incomplete}, follow=True)
-        assert answer.status_code == 200 and "nothing was frozen" in answer.content.decode()
+        assert answer.status_code == 200 and "er is niets vastgezet" in answer.content.decode()
     assert not FrozenYear.objects.exists()
     answer = client.post(
         "/monitoring/vastzetten/",
