@@ -81,6 +81,10 @@ def _years_in_default(cursor: object) -> set[int]:
     return {row[0] for row in cursor.fetchall()}  # type: ignore[attr-defined]
 
 
+#: The advisory lock key that serialises `ensure_partitions` runs (any constant unique to this use).
+PARTITIONS_LOCK = 17_2026_0008
+
+
 def ensure_partitions(today: date, years_ahead: int = 1, using: str = "default") -> Outcome:
     """Make sure the school year of `today` and the `years_ahead` school years after it have their partition, and
     that every school year with rows in the DEFAULT partition gets one too (those rows move into it).
@@ -95,10 +99,13 @@ def ensure_partitions(today: date, years_ahead: int = 1, using: str = "default")
     outcome = Outcome()
     if not is_partitioned(connection):
         return outcome
-    existing = set(partitions(connection))
     first = SchoolYear.of(today).start_year
     wanted = {first + k for k in range(years_ahead + 1)}
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        # Runs at the same moment take turns (a lock for this transaction): both reading DEFAULT and then asking
+        # for its exclusive lock would deadlock (seen in CI). The second sees what the first made.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK])
+        existing = set(partitions(connection))
         missing = sorted(y for y in wanted if partition_name(SchoolYear(y)) not in existing)
         stray = _years_in_default(cursor) if DEFAULT_PARTITION in existing else set()
         todo = sorted(set(missing) | {y for y in stray if partition_name(SchoolYear(y)) not in existing})
