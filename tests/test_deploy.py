@@ -272,6 +272,9 @@ def test_secrets_come_from_secret_references_in_every_container() -> None:
     assert all(env == env_lists[0] for env in env_lists)  # the same settings for every process
 
 
+# A subprocess waited for with a timeout: under libfaketime (CI's moved clock) Python's time.sleep fails with EINVAL
+# while waiting, so it runs with the tests that start servers (marker "server": real clock only, .ci/run).
+@pytest.mark.server
 def test_django_starts_in_production_mode_with_exactly_the_pods_environment(tmp_path: Path) -> None:
     web = _of_kind("Deployment")["rondom-web"]["spec"]["template"]["spec"]["containers"][0]
     env = {"PATH": os.environ["PATH"], **_pod_environment(web, tmp_path)}
