@@ -158,8 +158,9 @@ def bench_env(var: str, database: str | None = None) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """gunicorn with the app as production runs it (2 workers, 8 threads each) on 127.0.0.1:`port`."""
+def start_server(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """gunicorn with the app as production runs it (2 workers, 8 threads each) on 127.0.0.1:`port`; its error log
+    to `log` when given (else discarded)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -178,7 +179,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb") if log is not None else subprocess.DEVNULL,
     )
 
 

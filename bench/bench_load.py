@@ -134,28 +134,10 @@ def _census(targets: dict) -> list[str]:  # type: ignore[type-arg]
 
 
 def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """gunicorn as `bench_child_page.start_server` runs it (2 workers, 8 threads each, the bench settings) on
-    127.0.0.1:`port`, its error log (worker timeouts, tracebacks) to `log`."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "rondom.config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--env",
-            "DJANGO_SETTINGS_MODULE=bench.settings_bench",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-    )
+    """gunicorn as `bench_child_page.start_server` runs it, its error log (worker timeouts, tracebacks) to `log`."""
+    from bench_child_page import start_server
+
+    return start_server(env, port, log)
 
 
 def _print_server_errors(log: Path) -> None:
